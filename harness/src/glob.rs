@@ -1,0 +1,50 @@
+//! Shell-style globs (`*`, `?`) for trial IDs. `[` is literal, since
+//! trial IDs contain `[variant]`.
+
+/// Whether `text` matches `pattern`.
+pub fn matches(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// A filter word selects trials: a glob if it has `*` or `?`, otherwise a
+/// substring of the trial ID.
+pub fn selects(filter: &str, id: &str) -> bool {
+    if filter.contains('*') || filter.contains('?') { matches(filter, id) } else { id.contains(filter) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn globs() {
+        assert!(matches("links/*", "links/a[default]"));
+        assert!(matches("*[sqpoll]", "links/a[sqpoll]"));
+        assert!(!matches("*[sqpoll]", "links/a[default]"));
+        assert!(matches("a?c", "abc"));
+        assert!(!matches("a?c", "abbc"));
+        assert!(selects("short-read", "links/short-read-breaks-chain[default]"));
+    }
+}

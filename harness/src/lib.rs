@@ -1,0 +1,25 @@
+//! uring-conform's harness: the io_uring ABI ([`sys`]), a ring ([`ring`]),
+//! the probe and feature vocabulary ([`probe`], [`features`]), the case
+//! model ([`case`], [`expect`]), the isolated runner ([`runner`]) and the
+//! report ([`report`]).
+
+pub mod case;
+pub mod expect;
+pub mod expectations;
+pub mod features;
+pub mod glob;
+pub mod kmsg;
+pub mod outcome;
+pub mod probe;
+pub mod report;
+pub mod ring;
+pub mod runner;
+pub mod sys;
+
+pub use case::{variants, Case, CaseError, CaseResult, Ctx, Variant};
+pub use expect::{check_order, cqe, Want};
+pub use features::Feature;
+pub use inventory;
+pub use outcome::{Outcome, TrialResult};
+pub use probe::Probe;
+pub use ring::{Cqe, Ring, RingBuilder, Sqe};

@@ -1,0 +1,49 @@
+//! Trial outcomes and results (DESIGN.md, "Outcomes").
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Skip,
+    Timeout,
+    Crash,
+    Error,
+    Xfail,
+    Xpass,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 8] = [Outcome::Pass, Outcome::Fail, Outcome::Skip, Outcome::Timeout, Outcome::Crash, Outcome::Error, Outcome::Xfail, Outcome::Xpass];
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Skip => "skip",
+            Outcome::Timeout => "timeout",
+            Outcome::Crash => "crash",
+            Outcome::Error => "error",
+            Outcome::Xfail => "xfail",
+            Outcome::Xpass => "xpass",
+        }
+    }
+    /// Whether this outcome makes a run fail. A skip never counts as a
+    /// pass, but it is not a failure either; an unexpected pass is.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Outcome::Fail | Outcome::Timeout | Outcome::Crash | Outcome::Error | Outcome::Xpass)
+    }
+}
+
+/// One trial's result, as the run report stores it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TrialResult {
+    pub id: String,
+    pub area: String,
+    pub variant: String,
+    pub outcome: Outcome,
+    pub message: String,
+    pub missing: Vec<String>,
+    pub duration_ms: f64,
+}

@@ -1,0 +1,539 @@
+//! The probe: asks the running kernel what io_uring supports, feature by
+//! feature, with a few syscalls each. Only the probe decides skips.
+//!
+//! Each detector is built so that the one answer meaning "unknown" is the
+//! one the kernel gives for an unknown flag or opcode (EINVAL, or a CQE
+//! with -EINVAL); any other answer means the kernel knows the feature.
+
+use crate::features::{Detect, Env, Feature, OpFlag, Proposal, FEATURES};
+use crate::ring::{Ring, RingBuilder, Sqe};
+use crate::sys::*;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Whether io_uring can be used at all, and if not, why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Availability {
+    Ok,
+    /// sysctl kernel.io_uring_disabled (1: only io_uring_group, 2: nobody).
+    Disabled,
+    /// A seccomp filter (or LSM) answered io_uring_setup with ENOSYS/EPERM.
+    Blocked,
+    /// ENOMEM from io_uring_setup: RLIMIT_MEMLOCK too small (kernels
+    /// before 5.12 charge ring memory to it).
+    NoMemory,
+    /// ENOSYS without a seccomp filter: kernel built without io_uring.
+    NotBuilt,
+    /// Any other errno.
+    Error,
+}
+
+impl Availability {
+    pub fn word(&self) -> &'static str {
+        match self {
+            Availability::Ok => "ok",
+            Availability::Disabled => "disabled",
+            Availability::Blocked => "blocked",
+            Availability::NoMemory => "no_memory",
+            Availability::NotBuilt => "not_built",
+            Availability::Error => "error",
+        }
+    }
+    pub fn from_word(w: &str) -> Availability {
+        match w {
+            "ok" => Availability::Ok,
+            "disabled" => Availability::Disabled,
+            "blocked" => Availability::Blocked,
+            "no_memory" => Availability::NoMemory,
+            "not_built" => Availability::NotBuilt,
+            _ => Availability::Error,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KernelInfo {
+    pub release: String,
+    pub version: String,
+    pub machine: String,
+}
+
+impl KernelInfo {
+    pub fn current() -> KernelInfo {
+        // SAFETY: uname fills a zeroed struct.
+        let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+        unsafe { libc::uname(&mut u) };
+        let s = |f: &[libc::c_char]| {
+            // SAFETY: uname NUL-terminates each field.
+            unsafe { std::ffi::CStr::from_ptr(f.as_ptr()) }.to_string_lossy().into_owned()
+        };
+        KernelInfo { release: s(&u.release), version: s(&u.version), machine: s(&u.machine) }
+    }
+    pub fn to_json(&self) -> Value {
+        json!({"release": self.release, "version": self.version, "machine": self.machine})
+    }
+}
+
+/// The probe's result.
+#[derive(Clone, Debug)]
+pub struct Probe {
+    pub kernel: KernelInfo,
+    pub availability: Availability,
+    /// Why io_uring is unavailable (empty when it is available).
+    pub availability_detail: String,
+    present: Vec<bool>,
+    /// Per feature, what the kernel answered when it was found absent.
+    pub notes: BTreeMap<&'static str, String>,
+    /// The params a default ring got (sq/cq entries, features).
+    pub params: Option<io_uring_params>,
+}
+
+impl Probe {
+    pub fn has(&self, f: Feature) -> bool {
+        self.present[f as usize]
+    }
+    /// Features from `want` that this kernel lacks.
+    pub fn missing(&self, want: &[Feature]) -> Vec<Feature> {
+        want.iter().copied().filter(|f| !self.has(*f)).collect()
+    }
+    pub fn available(&self) -> bool {
+        self.availability == Availability::Ok
+    }
+
+    /// A probe where every feature is absent for one stated reason.
+    fn unavailable(kernel: KernelInfo, a: Availability, detail: String) -> Probe {
+        let mut p = Probe { kernel, availability: a, availability_detail: detail, present: vec![false; FEATURES.len()], notes: BTreeMap::new(), params: None };
+        for f in FEATURES {
+            if let Detect::Env(e) = f.detect {
+                p.present[f.feature as usize] = detect_env(e);
+            }
+        }
+        p
+    }
+
+    /// Probes the running kernel.
+    pub fn run() -> Probe {
+        let kernel = KernelInfo::current();
+        let base = match Ring::new(4) {
+            Ok(r) => r,
+            Err(e) => {
+                let (a, detail) = classify_setup_error(e);
+                return Probe::unavailable(kernel, a, detail);
+            }
+        };
+        let mut p = Probe::unavailable(kernel, Availability::Ok, String::new());
+        p.params = Some(base.params);
+        let ops = probe_ops(&base);
+        let mut base = base;
+        for f in FEATURES {
+            let r: Result<(), String> = match f.detect {
+                Detect::Op(op) => {
+                    if ops.get(op as usize).copied().unwrap_or(false) { Ok(()) } else { Err("not in IORING_REGISTER_PROBE".into()) }
+                }
+                Detect::Feat(bit) => {
+                    if base.params.features & bit != 0 { Ok(()) } else { Err("bit clear in params.features".into()) }
+                }
+                Detect::Setup(flag) => detect_setup(flag, base.fd()),
+                Detect::Enter(flag) => detect_enter(flag),
+                Detect::Sqe(flag) => detect_sqe(&mut base, flag),
+                Detect::Register(op) => detect_register(op),
+                Detect::OpFlag(of) => detect_opflag(of),
+                Detect::Proposal(pr) => detect_proposal(pr),
+                Detect::Env(e) => if detect_env(e) { Ok(()) } else { Err("not in this environment".into()) },
+            };
+            match r {
+                Ok(()) => p.present[f.feature as usize] = true,
+                Err(why) => {
+                    p.present[f.feature as usize] = false;
+                    p.notes.insert(f.id, why);
+                }
+            }
+        }
+        p
+    }
+
+    /// The probe JSON of the contract (DESIGN.md).
+    pub fn to_json(&self) -> Value {
+        let mut feats = Map::new();
+        for f in FEATURES {
+            feats.insert(f.id.to_string(), Value::Bool(self.present[f.feature as usize]));
+        }
+        let params = self.params.map(|p| {
+            json!({
+                "sq_entries": p.sq_entries, "cq_entries": p.cq_entries,
+                "features": p.features, "flags": p.flags,
+                "sq_off": {"head": p.sq_off.head, "tail": p.sq_off.tail, "ring_mask": p.sq_off.ring_mask, "ring_entries": p.sq_off.ring_entries, "flags": p.sq_off.flags, "dropped": p.sq_off.dropped, "array": p.sq_off.array},
+                "cq_off": {"head": p.cq_off.head, "tail": p.cq_off.tail, "ring_mask": p.cq_off.ring_mask, "ring_entries": p.cq_off.ring_entries, "overflow": p.cq_off.overflow, "cqes": p.cq_off.cqes, "flags": p.cq_off.flags},
+            })
+        });
+        json!({
+            "kernel": self.kernel.to_json(),
+            "availability": self.availability.word(),
+            "availability_detail": self.availability_detail,
+            "features": feats,
+            "params": params.unwrap_or(Value::Null),
+            "notes": self.notes,
+        })
+    }
+
+    /// Reads back [`Probe::to_json`] (the child process gets the parent's
+    /// probe this way instead of probing again).
+    pub fn from_json(v: &Value) -> Option<Probe> {
+        let k = v.get("kernel")?;
+        let s = |o: &Value, key: &str| o.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+        let kernel = KernelInfo { release: s(k, "release"), version: s(k, "version"), machine: s(k, "machine") };
+        let mut p = Probe::unavailable(kernel, Availability::from_word(v.get("availability")?.as_str()?), s(v, "availability_detail"));
+        let feats = v.get("features")?.as_object()?;
+        for f in FEATURES {
+            p.present[f.feature as usize] = feats.get(f.id).and_then(Value::as_bool).unwrap_or(false);
+        }
+        if let Some(pp) = v.get("params").filter(|x| !x.is_null()) {
+            let g = |o: &Value, key: &str| o.get(key).and_then(Value::as_u64).unwrap_or(0) as u32;
+            let mut params = io_uring_params { sq_entries: g(pp, "sq_entries"), cq_entries: g(pp, "cq_entries"), features: g(pp, "features"), flags: g(pp, "flags"), ..Default::default() };
+            if let Some(o) = pp.get("sq_off") {
+                params.sq_off = io_sqring_offsets { head: g(o, "head"), tail: g(o, "tail"), ring_mask: g(o, "ring_mask"), ring_entries: g(o, "ring_entries"), flags: g(o, "flags"), dropped: g(o, "dropped"), array: g(o, "array"), ..Default::default() };
+            }
+            if let Some(o) = pp.get("cq_off") {
+                params.cq_off = io_cqring_offsets { head: g(o, "head"), tail: g(o, "tail"), ring_mask: g(o, "ring_mask"), ring_entries: g(o, "ring_entries"), overflow: g(o, "overflow"), cqes: g(o, "cqes"), flags: g(o, "flags"), ..Default::default() };
+            }
+            p.params = Some(params);
+        }
+        if let Some(n) = v.get("notes").and_then(Value::as_object) {
+            for f in FEATURES {
+                if let Some(t) = n.get(f.id).and_then(Value::as_str) {
+                    p.notes.insert(f.id, t.to_string());
+                }
+            }
+        }
+        Some(p)
+    }
+
+    /// A readable table for `uring-conform probe`.
+    pub fn to_table(&self) -> String {
+        let mut out = String::new();
+        out += &format!("kernel: {} {} ({})\n", self.kernel.release, self.kernel.machine, self.kernel.version);
+        out += &format!("io_uring: {}", self.availability.word());
+        if !self.availability_detail.is_empty() {
+            out += &format!(" ({})", self.availability_detail);
+        }
+        out += "\n";
+        let mut class = "";
+        for f in FEATURES {
+            let c = f.feature.class();
+            if c != class {
+                let (n, t) = FEATURES.iter().filter(|g| g.feature.class() == c).fold((0, 0), |(n, t), g| (n + self.has(g.feature) as usize, t + 1));
+                out += &format!("\n{c} ({n}/{t} present)\n");
+                class = c;
+            }
+            let mark = if self.has(f.feature) { "yes" } else { "no " };
+            let since = if f.since.is_empty() { String::new() } else { format!("since {}", f.since) };
+            let note = self.notes.get(f.id).map(|n| format!("  [{n}]")).unwrap_or_default();
+            out += &format!("  {mark}  {:<32} {:<11}{}\n", f.id, since, note);
+        }
+        out
+    }
+}
+
+/// Turns io_uring_setup's errno into an availability with the reason.
+pub fn classify_setup_error(e: Errno) -> (Availability, String) {
+    let sysctl = std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled").ok().and_then(|s| s.trim().parse::<u32>().ok());
+    let seccomp = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Seccomp:")).map(|l| l[8..].trim().to_string()))
+        .unwrap_or_default();
+    let filtered = seccomp == "2";
+    match e.0 {
+        libc::EPERM if sysctl.unwrap_or(0) > 0 => (
+            Availability::Disabled,
+            format!("io_uring_setup: EPERM; sysctl kernel.io_uring_disabled = {} ({})", sysctl.unwrap_or(0), if sysctl == Some(2) { "disabled for everyone" } else { "only members of kernel.io_uring_group may create rings" }),
+        ),
+        libc::EPERM => (Availability::Blocked, format!("io_uring_setup: EPERM with kernel.io_uring_disabled = {}; a seccomp filter or LSM policy refuses it (Seccomp: {seccomp})", sysctl.unwrap_or(0))),
+        libc::ENOSYS if filtered => (Availability::Blocked, "io_uring_setup: ENOSYS under a seccomp filter (Seccomp: 2): the filter blocks the system call".into()),
+        libc::ENOSYS => (Availability::NotBuilt, "io_uring_setup: ENOSYS without a seccomp filter: kernel built without CONFIG_IO_URING".into()),
+        libc::ENOMEM => {
+            let mut rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            // SAFETY: valid out-pointer.
+            unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut rl) };
+            (Availability::NoMemory, format!("io_uring_setup: ENOMEM; RLIMIT_MEMLOCK is {} bytes (kernels before 5.12 charge ring memory to it: raise it with ulimit -l)", rl.rlim_cur))
+        }
+        _ => (Availability::Error, format!("io_uring_setup: {e}")),
+    }
+}
+
+/// IORING_REGISTER_PROBE: which opcodes the kernel supports.
+fn probe_ops(ring: &Ring) -> Vec<bool> {
+    const N: usize = 256;
+    let mut buf = vec![0u8; std::mem::size_of::<io_uring_probe>() + N * std::mem::size_of::<io_uring_probe_op>()];
+    // SAFETY: buf holds the header plus N ops.
+    let r = unsafe { ring.register_raw(IORING_REGISTER_PROBE, buf.as_mut_ptr() as *const _, N as u32) };
+    if r.is_err() {
+        return vec![];
+    }
+    parse_probe_buffer(&buf)
+}
+
+/// Decodes a filled `struct io_uring_probe` buffer into per-opcode support.
+pub fn parse_probe_buffer(buf: &[u8]) -> Vec<bool> {
+    let hdr = std::mem::size_of::<io_uring_probe>();
+    if buf.len() < hdr {
+        return vec![];
+    }
+    let ops_len = buf[1] as usize;
+    (0..ops_len)
+        .map(|i| {
+            let o = hdr + i * 8;
+            if o + 8 > buf.len() {
+                return false;
+            }
+            let flags = u16::from_ne_bytes([buf[o + 2], buf[o + 3]]);
+            buf[o] as usize == i && flags & IO_URING_OP_SUPPORTED != 0
+        })
+        .collect()
+}
+
+fn first_allowed_cpu() -> u32 {
+    // SAFETY: cpu_set_t is plain data.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+    (0..libc::CPU_SETSIZE as usize).find(|&c| unsafe { libc::CPU_ISSET(c, &set) }).unwrap_or(0) as u32
+}
+
+/// Number of CPUs this process may run on.
+pub fn allowed_cpus() -> usize {
+    // SAFETY: cpu_set_t is plain data.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+    (0..libc::CPU_SETSIZE as usize).filter(|&c| unsafe { libc::CPU_ISSET(c, &set) }).count()
+}
+
+/// The setup flags a flag needs beside itself (io_uring_setup(2)).
+pub fn setup_prerequisites(flag: u32) -> u32 {
+    match flag {
+        IORING_SETUP_SQ_AFF => IORING_SETUP_SQPOLL,
+        IORING_SETUP_TASKRUN_FLAG => IORING_SETUP_COOP_TASKRUN,
+        IORING_SETUP_DEFER_TASKRUN => IORING_SETUP_SINGLE_ISSUER,
+        IORING_SETUP_REGISTERED_FD_ONLY => IORING_SETUP_NO_MMAP,
+        IORING_SETUP_HYBRID_IOPOLL => IORING_SETUP_IOPOLL,
+        IORING_SETUP_SQ_REWIND => IORING_SETUP_NO_SQARRAY,
+        _ => 0,
+    }
+}
+
+fn detect_setup(flag: u32, base_fd: i32) -> Result<(), String> {
+    let mut b = RingBuilder::new(4).flags(flag | setup_prerequisites(flag));
+    match flag {
+        IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF => {
+            b.params.sq_thread_idle = 10;
+            b.params.sq_thread_cpu = first_allowed_cpu();
+        }
+        IORING_SETUP_CQSIZE => b.params.cq_entries = 16,
+        IORING_SETUP_CLAMP => b.entries = 1 << 20,
+        IORING_SETUP_ATTACH_WQ => b.params.wq_fd = base_fd as u32,
+        _ => {}
+    }
+    b.build().map(|_| ()).map_err(|e| format!("io_uring_setup: {e}"))
+}
+
+fn detect_enter(flag: u32) -> Result<(), String> {
+    let mut ring = Ring::new(4).map_err(|e| format!("setup: {e}"))?;
+    let r = match flag {
+        IORING_ENTER_EXT_ARG => {
+            let arg = io_uring_getevents_arg::default();
+            ring.enter(0, 0, IORING_ENTER_GETEVENTS | flag, &arg as *const _ as *const _, std::mem::size_of_val(&arg))
+        }
+        IORING_ENTER_ABS_TIMER => {
+            // An absolute time of zero has passed: ETIME at once.
+            let ts = __kernel_timespec::default();
+            let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
+            ring.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | flag, &arg as *const _ as *const _, std::mem::size_of_val(&arg))
+        }
+        IORING_ENTER_EXT_ARG_REG => {
+            // Offset 0 into a wait region that was never registered: EFAULT
+            // where the flag is known (io_uring/io_uring.c io_get_ext_arg).
+            ring.enter(0, 0, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | flag, std::ptr::null(), std::mem::size_of::<io_uring_reg_wait>())
+        }
+        IORING_ENTER_REGISTERED_RING => match ring.register_ring_fd() {
+            Ok(_) => ring.enter(0, 0, IORING_ENTER_GETEVENTS, std::ptr::null(), 0),
+            Err(e) => Err(e),
+        },
+        _ => ring.enter(0, 0, flag, std::ptr::null(), 0),
+    };
+    match r {
+        Ok(_) | Err(Errno(libc::ETIME)) => Ok(()),
+        Err(Errno(libc::EFAULT)) if flag == IORING_ENTER_EXT_ARG_REG => Ok(()),
+        Err(e) => Err(format!("io_uring_enter: {e}")),
+    }
+}
+
+/// Submits `sqes` on `ring` and collects every CQE within a short bound.
+fn run_sqes(ring: &mut Ring, sqes: &[Sqe], want: u32) -> Result<Vec<crate::ring::Cqe>, String> {
+    ring.push_all(sqes).map_err(|e| format!("push: {e}"))?;
+    // An SQE the kernel rejects at submission stops the batch: wait only
+    // for what it consumed.
+    let consumed = ring.submit().map_err(|e| format!("submit: {e}"))?;
+    let mut got = ring.wait_for(want.min(consumed), Duration::from_secs(2)).map_err(|e| format!("wait: {e}"))?;
+    got.extend(ring.drain_ready().map_err(|e| format!("wait: {e}"))?);
+    Ok(got)
+}
+
+fn detect_sqe(ring: &mut Ring, flag: u8) -> Result<(), String> {
+    let got = match flag {
+        IOSQE_BUFFER_SELECT => {
+            // A read selecting from a group that does not exist: ENOBUFS
+            // where the flag is known.
+            let f = std::fs::File::open("/dev/zero").map_err(|e| e.to_string())?;
+            let mut s = Sqe::op(IORING_OP_READ).with(flag).user_data(1);
+            s.raw.fd = std::os::fd::AsRawFd::as_raw_fd(&f);
+            s.raw.len = 16;
+            s.raw.buf_index = 0xfffe;
+            let got = run_sqes(ring, &[s], 1)?;
+            return match got.as_slice() {
+                [c] if c.res == -libc::ENOBUFS => Ok(()),
+                other => Err(format!("READ|BUFFER_SELECT with no group gave {}", fmt_cqes(other))),
+            };
+        }
+        IOSQE_CQE_SKIP_SUCCESS => {
+            let got = run_sqes(ring, &[Sqe::nop().with(flag).user_data(1), Sqe::nop().user_data(2)], 1)?;
+            return match got.as_slice() {
+                [c] if c.user_data == 2 && c.res == 0 => Ok(()),
+                other => Err(format!("NOP|CQE_SKIP_SUCCESS then NOP gave {}", fmt_cqes(other))),
+            };
+        }
+        IOSQE_IO_LINK | IOSQE_IO_HARDLINK => run_sqes(ring, &[Sqe::nop().with(flag).user_data(1), Sqe::nop().user_data(2)], 2)?,
+        _ => run_sqes(ring, &[Sqe::nop().with(flag).user_data(1)], 1)?,
+    };
+    if !got.is_empty() && got.iter().all(|c| c.res == 0) {
+        Ok(())
+    } else {
+        Err(format!("NOP with flag {flag:#x} gave {}", fmt_cqes(&got)))
+    }
+}
+
+fn fmt_cqes(c: &[crate::ring::Cqe]) -> String {
+    if c.is_empty() {
+        return "no CQE".into();
+    }
+    c.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// An address no process has mapped: the kernel must answer EFAULT when it
+/// copies from it. (The lowest page is never mapped: vm.mmap_min_addr.)
+const BAD_PTR: *const libc::c_void = 8 as *const libc::c_void;
+
+/// Crafted register calls: for each opcode, arguments that a kernel knowing
+/// it answers with something other than EINVAL (mostly EFAULT from the bad
+/// pointer, ENXIO for "nothing registered", EBADFD for "ring not
+/// disabled"), while every kernel answers an unknown opcode with EINVAL
+/// (io_uring/register.c: `opcode >= IORING_REGISTER_LAST` and the switch's
+/// default).
+fn detect_register(op: u32) -> Result<(), String> {
+    let flags = match op {
+        // zcrx needs DEFER_TASKRUN and 32-byte CQEs before it reads its
+        // argument; resize needs DEFER_TASKRUN.
+        IORING_REGISTER_ZCRX_IFQ => IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQE32,
+        IORING_REGISTER_RESIZE_RINGS => IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER,
+        _ => 0,
+    };
+    let mut ring = RingBuilder::new(4).flags(flags).build().map_err(|e| format!("setup: {e}"))?;
+    let null = std::ptr::null();
+    // SAFETY: every pointer passed is either valid for the call or BAD_PTR,
+    // which the kernel must reject with EFAULT.
+    let r = unsafe {
+        match op {
+            IORING_REGISTER_PROBE => {
+                let mut buf = [0u8; 16 + 8 * 8];
+                ring.register_raw(op, buf.as_mut_ptr() as *const _, 8)
+            }
+            IORING_UNREGISTER_BUFFERS | IORING_UNREGISTER_FILES | IORING_UNREGISTER_EVENTFD | IORING_REGISTER_PERSONALITY | IORING_REGISTER_ENABLE_RINGS => {
+                ring.register_raw(op, null, 0)
+            }
+            IORING_UNREGISTER_PERSONALITY => {
+                let id = ring.register_raw(IORING_REGISTER_PERSONALITY, null, 0).map_err(|e| format!("REGISTER_PERSONALITY: {e}"))?;
+                ring.register_raw(op, null, id as u32)
+            }
+            IORING_REGISTER_RESTRICTIONS => ring.register_raw(op, BAD_PTR, 1),
+            IORING_REGISTER_FILES2 | IORING_REGISTER_FILES_UPDATE2 | IORING_REGISTER_BUFFERS2 | IORING_REGISTER_BUFFERS_UPDATE => ring.register_raw(op, BAD_PTR, 32),
+            IORING_REGISTER_IOWQ_AFF => ring.register_raw(op, BAD_PTR, 8),
+            IORING_UNREGISTER_IOWQ_AFF => {
+                // Needs the task's io-wq, which the first submission creates.
+                run_sqes(&mut ring, &[Sqe::nop()], 1)?;
+                ring.register_raw(op, null, 0)
+            }
+            IORING_REGISTER_IOWQ_MAX_WORKERS => {
+                let mut counts = [0u32; 2];
+                ring.register_raw(op, counts.as_mut_ptr() as *const _, 2)
+            }
+            IORING_REGISTER_FILE_ALLOC_RANGE | IORING_REGISTER_CLOCK => ring.register_raw(op, BAD_PTR, 0),
+            // Blind registration: no ring, fd -1 (io_uring_register_blind).
+            IORING_REGISTER_SEND_MSG_RING => io_uring_register(-1, op, BAD_PTR, 1),
+            // io_query takes nr_args 0 (io_uring/query.c).
+            IORING_REGISTER_QUERY => ring.register_raw(op, BAD_PTR, 0),
+            _ => ring.register_raw(op, BAD_PTR, 1),
+        }
+    };
+    match r {
+        Err(Errno(libc::EINVAL)) => Err("io_uring_register: EINVAL (unknown opcode)".into()),
+        Err(Errno(libc::EBADF)) if op == IORING_REGISTER_SEND_MSG_RING => Err("io_uring_register(-1): EBADF (no blind registration)".into()),
+        _ => Ok(()),
+    }
+}
+
+fn detect_opflag(of: OpFlag) -> Result<(), String> {
+    match of {
+        OpFlag::NopInjectResult => {
+            let mut ring = Ring::new(4).map_err(|e| format!("setup: {e}"))?;
+            let got = run_sqes(&mut ring, &[Sqe::nop_inject(0x1234).user_data(1)], 1)?;
+            match got.as_slice() {
+                [c] if c.res == 0x1234 => Ok(()),
+                other => Err(format!("NOP with INJECT_RESULT 0x1234 gave {}", fmt_cqes(other))),
+            }
+        }
+        OpFlag::NopCqe32 => {
+            let mut ring = RingBuilder::new(4).flags(IORING_SETUP_CQE_MIXED).build().map_err(|e| format!("setup CQE_MIXED: {e}"))?;
+            let mut s = Sqe::nop().user_data(1);
+            s.raw.op_flags = IORING_NOP_CQE32;
+            let got = run_sqes(&mut ring, &[s], 1)?;
+            match got.as_slice() {
+                [c] if c.res == 0 && c.flags & IORING_CQE_F_32 != 0 => Ok(()),
+                other => Err(format!("NOP with IORING_NOP_CQE32 gave {}", fmt_cqes(other))),
+            }
+        }
+    }
+}
+
+/// Unmerged proposals, by behaviour only: bit numbers were reused upstream.
+fn detect_proposal(p: Proposal) -> Result<(), String> {
+    match p {
+        Proposal::SqeGroup => {
+            // The series: a group runs from the first SQE with the flag to
+            // the next SQE without it; members are issued with the leader
+            // and the leader's CQE is posted after all members'.
+            let mut ring = Ring::new(4).map_err(|e| format!("setup: {e}"))?;
+            let got = run_sqes(&mut ring, &[Sqe::nop().with(IOSQE_BIT7).user_data(1), Sqe::nop().user_data(2)], 2)?;
+            match got.as_slice() {
+                [m, l] if m.user_data == 2 && l.user_data == 1 && m.res == 0 && l.res == 0 => Ok(()),
+                other => Err(format!("NOP leader with bit 7 + NOP member gave {}", fmt_cqes(other))),
+            }
+        }
+        Proposal::FusedCmd => {
+            // The series adds fused commands for ublk only: a primary
+            // uring_cmd on a ublk char device lending its buffer to
+            // secondaries. Without a ublk device it cannot be exercised.
+            let ublk = std::fs::read_dir("/dev").map(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with("ublkc"))).unwrap_or(false);
+            if !ublk {
+                return Err("needs a ublk device (/dev/ublkc*) whose driver takes fused commands; none present".into());
+            }
+            Err("a ublk device is present, but no mainline ublk driver takes the series' fused commands".into())
+        }
+    }
+}
+
+fn detect_env(e: Env) -> bool {
+    match e {
+        // SAFETY: trivial syscall.
+        Env::Root => unsafe { libc::geteuid() == 0 },
+        Env::Kmsg => std::fs::File::open("/dev/kmsg").is_ok(),
+        Env::MultiCpu => allowed_cpus() >= 2,
+    }
+}

@@ -1,0 +1,157 @@
+//! The run report (schema `uring-conform/run/1`, documented in
+//! docs/report-schema.md and docs/run-report.schema.json) and the human
+//! summary.
+
+use crate::outcome::{Outcome, TrialResult};
+use crate::probe::Probe;
+use serde_json::{json, Map, Value};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub const SCHEMA: &str = "uring-conform/run/1";
+
+/// Counts per outcome word (every word present, zero included).
+pub fn summary(results: &[TrialResult]) -> Map<String, Value> {
+    let mut m = Map::new();
+    for o in Outcome::ALL {
+        m.insert(o.word().into(), json!(results.iter().filter(|r| r.outcome == o).count()));
+    }
+    m
+}
+
+/// RFC 3339 UTC timestamp.
+pub fn rfc3339(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// Where the run happened: a hypervisor flag in /proc/cpuinfo means a VM;
+/// /.dockerenv or a container env var means a container.
+pub fn virtualization() -> &'static str {
+    let vm = std::fs::read_to_string("/proc/cpuinfo").map(|s| s.lines().any(|l| l.starts_with("flags") && l.split_whitespace().any(|w| w == "hypervisor"))).unwrap_or(false);
+    let container = std::path::Path::new("/.dockerenv").exists() || std::env::var_os("container").is_some();
+    match (vm, container) {
+        (true, true) => "vm+container",
+        (true, false) => "vm",
+        (false, true) => "container",
+        (false, false) => "none",
+    }
+}
+
+/// Everything a run report needs beside the results.
+pub struct RunInfo {
+    pub label: String,
+    pub started: SystemTime,
+    pub finished: SystemTime,
+    pub jobs: usize,
+}
+
+/// The run report JSON.
+pub fn run_report(probe: &Probe, results: &[TrialResult], info: &RunInfo) -> Value {
+    json!({
+        "schema": SCHEMA,
+        "suite": {
+            "name": "uring-conform",
+            "version": env!("CARGO_PKG_VERSION"),
+            "commit": env!("URING_CONFORM_COMMIT"),
+        },
+        "kernel": probe.kernel.to_json(),
+        "machine": {
+            "label": info.label,
+            "arch": std::env::consts::ARCH,
+            "cpus": crate::probe::allowed_cpus(),
+            "virtualization": virtualization(),
+        },
+        // SAFETY: trivial syscall.
+        "uid": unsafe { libc::geteuid() },
+        "jobs": info.jobs,
+        "started": rfc3339(info.started),
+        "finished": rfc3339(info.finished),
+        "probe": probe.to_json(),
+        "results": results,
+        "summary": summary(results),
+    })
+}
+
+/// The human summary printed at the end of a run.
+pub fn human_summary(results: &[TrialResult], wall: Duration) -> String {
+    let mut out = String::new();
+    let bad: Vec<&TrialResult> = results.iter().filter(|r| r.outcome.is_failure()).collect();
+    if !bad.is_empty() {
+        out += "\nfailures:\n";
+        for r in &bad {
+            out += &format!("  {} {}\n", r.outcome.word().to_uppercase(), r.id);
+            for l in r.message.lines() {
+                out += &format!("      {l}\n");
+            }
+        }
+    }
+    let xf: Vec<&TrialResult> = results.iter().filter(|r| r.outcome == Outcome::Xfail).collect();
+    if !xf.is_empty() {
+        out += "\nexpected failures (known kernel deviations):\n";
+        for r in xf {
+            out += &format!("  XFAIL {}\n", r.id);
+        }
+    }
+    // Skips grouped by reason, so a reader sees what the kernel lacks.
+    let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
+    for r in results.iter().filter(|r| r.outcome == Outcome::Skip) {
+        *reasons.entry(r.message.as_str()).or_default() += 1;
+    }
+    if !reasons.is_empty() {
+        out += "\nskipped:\n";
+        for (why, n) in reasons {
+            out += &format!("  {n:>4}  {why}\n");
+        }
+    }
+    let mut areas: std::collections::BTreeMap<&str, [usize; 3]> = Default::default();
+    for r in results {
+        let a = areas.entry(r.area.as_str()).or_default();
+        match r.outcome {
+            Outcome::Pass | Outcome::Xfail => a[0] += 1,
+            Outcome::Skip => a[2] += 1,
+            _ => a[1] += 1,
+        }
+    }
+    out += "\nby area (pass / fail / skip):\n";
+    for (area, [p, f, s]) in areas {
+        out += &format!("  {area:<14} {p:>5} {f:>5} {s:>5}\n");
+    }
+    let s = summary(results);
+    let n = |k: &str| s[k].as_u64().unwrap_or(0);
+    out += &format!(
+        "\nuring-conform: {} passed, {} failed, {} skipped ({} trials: {} timeout, {} crash, {} error, {} xfail, {} xpass) in {:.1}s\n",
+        n("pass"),
+        n("fail") + n("timeout") + n("crash") + n("error") + n("xpass"),
+        n("skip"),
+        results.len(),
+        n("timeout"),
+        n("crash"),
+        n("error"),
+        n("xfail"),
+        n("xpass"),
+        wall.as_secs_f64()
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn rfc3339_known_dates() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(1_795_000_000)), "2026-11-18T09:46:40Z");
+        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00Z");
+    }
+}

@@ -1,0 +1,689 @@
+//! A small io_uring over [`crate::sys`]: the mapped (or user-provided)
+//! SQ/CQ rings with acquire/release ordering, SQE128/CQE32, NO_SQARRAY,
+//! SQPOLL wakeups, DEFER_TASKRUN, a registered ring fd and EXT_ARG waits.
+//!
+//! The ring never interprets completions: it hands every CQE back exactly
+//! as the kernel wrote it, so cases can assert on all of it.
+//!
+//! # References
+//! - io_uring_setup(2) (ring layout, NO_MMAP, NO_SQARRAY, SQPOLL idle)
+//! - io_uring_enter(2) (GETEVENTS, SQ_WAKEUP, EXT_ARG, REGISTERED_RING)
+
+use crate::sys::*;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// One completion, owned, exactly as the kernel posted it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cqe {
+    pub user_data: u64,
+    pub res: i32,
+    pub flags: u32,
+    /// The second 16 bytes of a 32-byte CQE (CQE32 rings, or a CQE with
+    /// IORING_CQE_F_32 on a CQE_MIXED ring).
+    pub big: Option<[u64; 2]>,
+}
+
+impl std::fmt::Display for Cqe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{{user_data: {}, res: {}, flags: {:#x}", self.user_data, res_name(self.res), self.flags)?;
+        if let Some(b) = self.big {
+            write!(f, ", big: [{:#x}, {:#x}]", b[0], b[1])?;
+        }
+        write!(f, "}}")
+    }
+}
+
+/// An SQE under construction: the 64-byte entry plus the second half
+/// used by 128-byte SQEs. Typed constructors fill what an op needs; every
+/// raw field stays reachable through `raw` and `ext`.
+///
+/// Buffers passed to constructors are recorded by address: the caller
+/// keeps them alive and unmoved until the request completes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sqe {
+    pub raw: io_uring_sqe,
+    /// Bytes 64..128 (only submitted on SQE128 rings).
+    pub ext: [u8; 64],
+}
+
+impl Sqe {
+    /// An SQE with only the opcode set (fd -1, everything else zero).
+    pub fn op(opcode: u8) -> Sqe {
+        let raw = io_uring_sqe { opcode, fd: -1, ..Default::default() };
+        Sqe { raw, ext: [0; 64] }
+    }
+    pub fn nop() -> Sqe {
+        Sqe::op(IORING_OP_NOP)
+    }
+    /// NOP whose CQE carries `res` (IORING_NOP_INJECT_RESULT, the value in
+    /// `len`: io_uring/nop.c).
+    pub fn nop_inject(res: i32) -> Sqe {
+        let mut s = Sqe::nop();
+        s.raw.op_flags = IORING_NOP_INJECT_RESULT;
+        s.raw.len = res as u32;
+        s
+    }
+    fn rw(opcode: u8, fd: i32, addr: u64, len: u32, off: u64) -> Sqe {
+        let mut s = Sqe::op(opcode);
+        s.raw.fd = fd;
+        s.raw.addr = addr;
+        s.raw.len = len;
+        s.raw.off = off;
+        s
+    }
+    pub fn read(fd: i32, buf: &mut [u8], off: u64) -> Sqe {
+        Sqe::rw(IORING_OP_READ, fd, buf.as_mut_ptr() as u64, buf.len() as u32, off)
+    }
+    pub fn write(fd: i32, buf: &[u8], off: u64) -> Sqe {
+        Sqe::rw(IORING_OP_WRITE, fd, buf.as_ptr() as u64, buf.len() as u32, off)
+    }
+    pub fn readv(fd: i32, iov: &[libc::iovec], off: u64) -> Sqe {
+        Sqe::rw(IORING_OP_READV, fd, iov.as_ptr() as u64, iov.len() as u32, off)
+    }
+    pub fn writev(fd: i32, iov: &[libc::iovec], off: u64) -> Sqe {
+        Sqe::rw(IORING_OP_WRITEV, fd, iov.as_ptr() as u64, iov.len() as u32, off)
+    }
+    pub fn fsync(fd: i32, fsync_flags: u32) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_FSYNC);
+        s.raw.fd = fd;
+        s.raw.op_flags = fsync_flags;
+        s
+    }
+    /// POLL_ADD for `events` (poll32_events, little-endian layout).
+    pub fn poll_add(fd: i32, events: u32) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_POLL_ADD);
+        s.raw.fd = fd;
+        s.raw.op_flags = events;
+        s
+    }
+    /// TIMEOUT: fires after `ts` or after `count` other completions.
+    pub fn timeout(ts: &__kernel_timespec, count: u64, flags: u32) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_TIMEOUT);
+        s.raw.addr = ts as *const _ as u64;
+        s.raw.len = 1;
+        s.raw.off = count;
+        s.raw.op_flags = flags;
+        s
+    }
+    pub fn link_timeout(ts: &__kernel_timespec, flags: u32) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_LINK_TIMEOUT);
+        s.raw.addr = ts as *const _ as u64;
+        s.raw.len = 1;
+        s.raw.op_flags = flags;
+        s
+    }
+    /// ASYNC_CANCEL of the request with `target` user_data (or by the
+    /// key `flags` select).
+    pub fn cancel(target: u64, flags: u32) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_ASYNC_CANCEL);
+        s.raw.addr = target;
+        s.raw.op_flags = flags;
+        s
+    }
+
+    pub fn user_data(mut self, ud: u64) -> Sqe {
+        self.raw.user_data = ud;
+        self
+    }
+    /// Sets the IOSQE_* flag byte to exactly `f`.
+    pub fn flags(mut self, f: u8) -> Sqe {
+        self.raw.flags = f;
+        self
+    }
+    /// Adds IOSQE_* bits.
+    pub fn with(mut self, f: u8) -> Sqe {
+        self.raw.flags |= f;
+        self
+    }
+    pub fn link(self) -> Sqe {
+        self.with(IOSQE_IO_LINK)
+    }
+    pub fn hardlink(self) -> Sqe {
+        self.with(IOSQE_IO_HARDLINK)
+    }
+    pub fn drain(self) -> Sqe {
+        self.with(IOSQE_IO_DRAIN)
+    }
+    pub fn skip_success(self) -> Sqe {
+        self.with(IOSQE_CQE_SKIP_SUCCESS)
+    }
+    pub fn async_(self) -> Sqe {
+        self.with(IOSQE_ASYNC)
+    }
+    pub fn fixed_file(self) -> Sqe {
+        self.with(IOSQE_FIXED_FILE)
+    }
+    pub fn personality(mut self, p: u16) -> Sqe {
+        self.raw.personality = p;
+        self
+    }
+    pub fn buf_index(mut self, i: u16) -> Sqe {
+        self.raw.buf_index = i;
+        self
+    }
+    pub fn ioprio(mut self, p: u16) -> Sqe {
+        self.raw.ioprio = p;
+        self
+    }
+}
+
+/// How to build a ring: entries plus the raw params the kernel reads.
+#[derive(Clone, Copy, Debug)]
+pub struct RingBuilder {
+    pub entries: u32,
+    pub params: io_uring_params,
+}
+
+impl RingBuilder {
+    pub fn new(entries: u32) -> RingBuilder {
+        RingBuilder { entries, params: io_uring_params::default() }
+    }
+    pub fn flags(mut self, f: u32) -> RingBuilder {
+        self.params.flags |= f;
+        self
+    }
+    pub fn cq_entries(mut self, n: u32) -> RingBuilder {
+        self.params.flags |= IORING_SETUP_CQSIZE;
+        self.params.cq_entries = n;
+        self
+    }
+    pub fn sq_thread_idle(mut self, ms: u32) -> RingBuilder {
+        self.params.sq_thread_idle = ms;
+        self
+    }
+    pub fn build(self) -> Result<Ring, Errno> {
+        Ring::setup(self.entries, self.params)
+    }
+}
+
+struct Mapping {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl Mapping {
+    fn mmap(fd: i32, len: usize, offset: u64) -> Result<Mapping, Errno> {
+        // SAFETY: a fresh shared mapping; the kernel validates fd and offset.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_POPULATE,
+                fd,
+                offset as libc::off_t,
+            )
+        };
+        if p == libc::MAP_FAILED { Err(Errno::last()) } else { Ok(Mapping { ptr: p as *mut u8, len }) }
+    }
+    /// Anonymous memory for IORING_SETUP_NO_MMAP (page aligned, zeroed).
+    fn anon(len: usize) -> Result<Mapping, Errno> {
+        // SAFETY: private anonymous mapping.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED { Err(Errno::last()) } else { Ok(Mapping { ptr: p as *mut u8, len }) }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: unmapping exactly what we mapped.
+        unsafe { libc::munmap(self.ptr as *mut _, self.len) };
+    }
+}
+
+/// An io_uring instance. Dropping it unmaps the rings and closes the fd.
+pub struct Ring {
+    fd: i32,
+    /// With IORING_SETUP_REGISTERED_FD_ONLY or after `register_ring_fd`,
+    /// the index used with IORING_ENTER_REGISTERED_RING.
+    reg_index: Option<u32>,
+    pub params: io_uring_params,
+    sq_head: *const AtomicU32,
+    sq_tail: *const AtomicU32,
+    sq_flags: *const AtomicU32,
+    sq_dropped: *const AtomicU32,
+    sq_array: Option<*mut u32>,
+    sq_mask: u32,
+    sq_entries: u32,
+    sqes: *mut u8,
+    sqe_size: usize,
+    /// Our copy of the tail: SQEs written but not yet published.
+    sq_local_tail: u32,
+    cq_head: *const AtomicU32,
+    cq_tail: *const AtomicU32,
+    cq_overflow: *const AtomicU32,
+    cq_flags: Option<*const AtomicU32>,
+    cq_mask: u32,
+    cq_entries: u32,
+    cqes: *const u8,
+    cqe_size: usize,
+    _maps: Vec<Mapping>,
+}
+
+// The ring is used from one thread at a time; moving it is fine.
+unsafe impl Send for Ring {}
+
+const PAGE: usize = 4096;
+
+fn round_up(n: usize, to: usize) -> usize {
+    n.div_ceil(to) * to
+}
+
+impl Ring {
+    /// A ring with `entries` SQEs and default params.
+    pub fn new(entries: u32) -> Result<Ring, Errno> {
+        RingBuilder::new(entries).build()
+    }
+
+    /// `io_uring_setup` with these params, then maps the rings. With
+    /// IORING_SETUP_NO_MMAP the memory is allocated here and passed in
+    /// `sq_off.user_addr` / `cq_off.user_addr`.
+    pub fn setup(entries: u32, mut p: io_uring_params) -> Result<Ring, Errno> {
+        let mut maps = Vec::new();
+        if p.flags & IORING_SETUP_NO_MMAP != 0 {
+            // Generous sizes: the kernel checks that the region covers the
+            // rings it computes for these entries.
+            let cq = if p.flags & IORING_SETUP_CQSIZE != 0 { p.cq_entries } else { entries.next_power_of_two() * 2 };
+            let cqe_size = if p.flags & IORING_SETUP_CQE32 != 0 { 32 } else { 16 };
+            let sqe_size = if p.flags & IORING_SETUP_SQE128 != 0 { 128 } else { 64 };
+            let ring_len = round_up(64 * 2 + cq as usize * cqe_size + entries.next_power_of_two() as usize * 4 + 256, PAGE);
+            let sqes_len = round_up(entries.next_power_of_two() as usize * sqe_size, PAGE);
+            let rings = Mapping::anon(ring_len.next_power_of_two())?;
+            let sqes = Mapping::anon(sqes_len.next_power_of_two())?;
+            p.cq_off.user_addr = rings.ptr as u64;
+            p.sq_off.user_addr = sqes.ptr as u64;
+            maps.push(rings);
+            maps.push(sqes);
+        }
+        let fd = io_uring_setup(entries, &mut p)?;
+        let (reg_index, real_fd) = if p.flags & IORING_SETUP_REGISTERED_FD_ONLY != 0 { (Some(fd as u32), -1) } else { (None, fd) };
+        match Ring::map(real_fd, reg_index, p, maps) {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                if real_fd >= 0 {
+                    // SAFETY: closing the fd we just got.
+                    unsafe { libc::close(real_fd) };
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn map(fd: i32, reg_index: Option<u32>, p: io_uring_params, mut maps: Vec<Mapping>) -> Result<Ring, Errno> {
+        let sqe_size = if p.flags & IORING_SETUP_SQE128 != 0 { 128 } else { 64 };
+        let cqe_size = if p.flags & IORING_SETUP_CQE32 != 0 { 32 } else { 16 };
+        let (sq_base, cq_base, sqes): (*mut u8, *mut u8, *mut u8) = if p.flags & IORING_SETUP_NO_MMAP != 0 {
+            let rings = p.cq_off.user_addr as *mut u8;
+            (rings, rings, p.sq_off.user_addr as *mut u8)
+        } else {
+            let no_array = p.flags & IORING_SETUP_NO_SQARRAY != 0;
+            let sq_len = if no_array {
+                p.sq_off.flags as usize + 4
+            } else {
+                p.sq_off.array as usize + p.sq_entries as usize * 4
+            };
+            let cq_len = p.cq_off.cqes as usize + p.cq_entries as usize * cqe_size;
+            let sq_map = if p.features & IORING_FEAT_SINGLE_MMAP != 0 {
+                Mapping::mmap(fd, sq_len.max(cq_len), IORING_OFF_SQ_RING)?
+            } else {
+                Mapping::mmap(fd, sq_len, IORING_OFF_SQ_RING)?
+            };
+            let sq_base = sq_map.ptr;
+            let cq_base = if p.features & IORING_FEAT_SINGLE_MMAP != 0 {
+                sq_base
+            } else {
+                let m = Mapping::mmap(fd, cq_len, IORING_OFF_CQ_RING)?;
+                let b = m.ptr;
+                maps.push(m);
+                b
+            };
+            maps.push(sq_map);
+            let sqe_map = Mapping::mmap(fd, p.sq_entries as usize * sqe_size, IORING_OFF_SQES)?;
+            let sqes = sqe_map.ptr;
+            maps.push(sqe_map);
+            (sq_base, cq_base, sqes)
+        };
+        // SAFETY: offsets come from the kernel and lie inside the mappings.
+        unsafe {
+            let at = |base: *mut u8, off: u32| base.add(off as usize);
+            let sq_array = if p.flags & IORING_SETUP_NO_SQARRAY != 0 { None } else { Some(at(sq_base, p.sq_off.array) as *mut u32) };
+            let cq_flags = if p.cq_off.flags != 0 { Some(at(cq_base, p.cq_off.flags) as *const AtomicU32) } else { None };
+            let sq_tail = at(sq_base, p.sq_off.tail) as *const AtomicU32;
+            let ring = Ring {
+                fd,
+                reg_index,
+                params: p,
+                sq_head: at(sq_base, p.sq_off.head) as *const AtomicU32,
+                sq_tail,
+                sq_flags: at(sq_base, p.sq_off.flags) as *const AtomicU32,
+                sq_dropped: at(sq_base, p.sq_off.dropped) as *const AtomicU32,
+                sq_array,
+                sq_mask: *(at(sq_base, p.sq_off.ring_mask) as *const u32),
+                sq_entries: *(at(sq_base, p.sq_off.ring_entries) as *const u32),
+                sqes,
+                sqe_size,
+                sq_local_tail: (*sq_tail).load(Ordering::Relaxed),
+                cq_head: at(cq_base, p.cq_off.head) as *const AtomicU32,
+                cq_tail: at(cq_base, p.cq_off.tail) as *const AtomicU32,
+                cq_overflow: at(cq_base, p.cq_off.overflow) as *const AtomicU32,
+                cq_flags,
+                cq_mask: *(at(cq_base, p.cq_off.ring_mask) as *const u32),
+                cq_entries: *(at(cq_base, p.cq_off.ring_entries) as *const u32),
+                cqes: at(cq_base, p.cq_off.cqes),
+                cqe_size,
+                _maps: maps,
+            };
+            Ok(ring)
+        }
+    }
+
+    /// The ring's file descriptor (-1 for a REGISTERED_FD_ONLY ring).
+    pub fn fd(&self) -> i32 {
+        self.fd
+    }
+    pub fn flags(&self) -> u32 {
+        self.params.flags
+    }
+    pub fn features(&self) -> u32 {
+        self.params.features
+    }
+    pub fn sq_entries(&self) -> u32 {
+        self.sq_entries
+    }
+    pub fn cq_entries(&self) -> u32 {
+        self.cq_entries
+    }
+    /// The registered-ring index, if enter uses one.
+    pub fn registered_index(&self) -> Option<u32> {
+        self.reg_index
+    }
+
+    // ------------------------------------------------------------ SQ
+
+    fn sq_head(&self) -> u32 {
+        // SAFETY: pointer into the live mapping.
+        unsafe { (*self.sq_head).load(Ordering::Acquire) }
+    }
+    /// SQ ring flags (IORING_SQ_NEED_WAKEUP, _CQ_OVERFLOW, _TASKRUN).
+    pub fn sq_flags(&self) -> u32 {
+        // SAFETY: pointer into the live mapping.
+        unsafe { (*self.sq_flags).load(Ordering::Acquire) }
+    }
+    /// Entries the kernel dropped as invalid (sq_off.dropped).
+    pub fn sq_dropped(&self) -> u32 {
+        // SAFETY: pointer into the live mapping.
+        unsafe { (*self.sq_dropped).load(Ordering::Acquire) }
+    }
+    /// SQEs written and not yet consumed by the kernel.
+    pub fn sq_pending(&self) -> u32 {
+        self.sq_local_tail.wrapping_sub(self.sq_head())
+    }
+    /// Free SQ slots.
+    pub fn sq_space(&self) -> u32 {
+        self.sq_entries - self.sq_pending()
+    }
+
+    /// Writes one SQE at the local tail (not yet visible to the kernel).
+    /// Returns false when the SQ is full.
+    pub fn push(&mut self, sqe: &Sqe) -> bool {
+        if self.sq_space() == 0 {
+            return false;
+        }
+        let idx = self.sq_local_tail & self.sq_mask;
+        // SAFETY: idx < sq_entries; sqes holds sq_entries * sqe_size bytes.
+        unsafe {
+            let dst = self.sqes.add(idx as usize * self.sqe_size);
+            std::ptr::copy_nonoverlapping(&sqe.raw as *const io_uring_sqe as *const u8, dst, 64);
+            if self.sqe_size == 128 {
+                std::ptr::copy_nonoverlapping(sqe.ext.as_ptr(), dst.add(64), 64);
+            }
+            if let Some(arr) = self.sq_array {
+                *arr.add(idx as usize) = idx;
+            }
+        }
+        self.sq_local_tail = self.sq_local_tail.wrapping_add(1);
+        true
+    }
+
+    /// Pushes all, failing with EBUSY (our code, no syscall) if they do not fit.
+    pub fn push_all(&mut self, sqes: &[Sqe]) -> Result<(), Errno> {
+        if (self.sq_space() as usize) < sqes.len() {
+            return Err(Errno(libc::EBUSY));
+        }
+        for s in sqes {
+            self.push(s);
+        }
+        Ok(())
+    }
+
+    /// Publishes written SQEs to the kernel (release store of the tail).
+    fn publish(&mut self) -> u32 {
+        // SAFETY: pointer into the live mapping.
+        unsafe { (*self.sq_tail).store(self.sq_local_tail, Ordering::Release) };
+        self.sq_pending()
+    }
+
+    /// Raw `io_uring_enter` on this ring, adding REGISTERED_RING when the
+    /// ring is used through its registered index.
+    pub fn enter(&self, to_submit: u32, min_complete: u32, flags: u32, arg: *const libc::c_void, argsz: usize) -> Result<u32, Errno> {
+        let (fd, extra) = match self.reg_index {
+            Some(i) => (i as i32, IORING_ENTER_REGISTERED_RING),
+            None => (self.fd, 0),
+        };
+        // SAFETY: the caller passes an arg valid for the flags.
+        unsafe { io_uring_enter(fd, to_submit, min_complete, flags | extra, arg, argsz) }
+    }
+
+    fn is_sqpoll(&self) -> bool {
+        self.params.flags & IORING_SETUP_SQPOLL != 0
+    }
+
+    /// Submits what was pushed. Returns what io_uring_enter returned
+    /// (the number of SQEs consumed), or the number published under SQPOLL
+    /// when no syscall was needed.
+    pub fn submit(&mut self) -> Result<u32, Errno> {
+        self.submit_and_wait(0)
+    }
+
+    /// Submits and waits until at least `want` CQEs are in the CQ (no
+    /// timeout: use [`Ring::wait_for`] where a bound is needed).
+    pub fn submit_and_wait(&mut self, want: u32) -> Result<u32, Errno> {
+        let n = self.publish();
+        let mut flags = if want > 0 { IORING_ENTER_GETEVENTS } else { 0 };
+        if self.is_sqpoll() {
+            // The poller consumes the SQ; wake it if it went idle
+            // (io_uring_setup(2), IORING_SETUP_SQPOLL).
+            std::sync::atomic::fence(Ordering::SeqCst);
+            if self.sq_flags() & IORING_SQ_NEED_WAKEUP != 0 {
+                flags |= IORING_ENTER_SQ_WAKEUP;
+            }
+            if flags == 0 {
+                return Ok(n);
+            }
+            return self.enter(n, want, flags, std::ptr::null(), 0);
+        }
+        // DEFER_TASKRUN rings only post completions while the task waits
+        // in GETEVENTS, so a plain submit also asks for them.
+        if self.params.flags & IORING_SETUP_DEFER_TASKRUN != 0 {
+            flags |= IORING_ENTER_GETEVENTS;
+        }
+        self.enter(n, want, flags, std::ptr::null(), 0)
+    }
+
+    // ------------------------------------------------------------ CQ
+
+    fn cq_head(&self) -> u32 {
+        // SAFETY: pointer into the live mapping.
+        unsafe { (*self.cq_head).load(Ordering::Relaxed) }
+    }
+    fn cq_tail(&self) -> u32 {
+        // SAFETY: pointer into the live mapping.
+        unsafe { (*self.cq_tail).load(Ordering::Acquire) }
+    }
+    /// CQEs ready in the CQ ring now.
+    pub fn cq_ready(&self) -> u32 {
+        self.cq_tail().wrapping_sub(self.cq_head())
+    }
+    /// The kernel's cq_off.overflow counter.
+    pub fn cq_overflow(&self) -> u32 {
+        // SAFETY: pointer into the live mapping.
+        unsafe { (*self.cq_overflow).load(Ordering::Acquire) }
+    }
+    /// cq_off.flags (IORING_CQ_EVENTFD_DISABLED), if the kernel has it.
+    pub fn cq_flags(&self) -> Option<u32> {
+        // SAFETY: pointer into the live mapping.
+        self.cq_flags.map(|p| unsafe { (*p).load(Ordering::Acquire) })
+    }
+    pub fn set_cq_flags(&self, v: u32) {
+        if let Some(p) = self.cq_flags {
+            // SAFETY: pointer into the live mapping.
+            unsafe { (*p).store(v, Ordering::Release) };
+        }
+    }
+
+    /// Takes the next CQE if one is ready (no syscall). On a CQE_MIXED
+    /// ring a 32-byte CQE (IORING_CQE_F_32) takes two slots.
+    pub fn pop(&mut self) -> Option<Cqe> {
+        let head = self.cq_head();
+        if self.cq_tail() == head {
+            return None;
+        }
+        let idx = (head & self.cq_mask) as usize;
+        // SAFETY: idx < cq_entries; the CQ holds cq_entries * cqe_size bytes.
+        let (cqe, slots) = unsafe {
+            let p = self.cqes.add(idx * self.cqe_size);
+            let c = std::ptr::read_volatile(p as *const io_uring_cqe);
+            let mixed_big = self.params.flags & IORING_SETUP_CQE_MIXED != 0 && c.flags & IORING_CQE_F_32 != 0;
+            let big = if self.cqe_size == 32 || mixed_big {
+                Some(std::ptr::read_volatile(p.add(16) as *const [u64; 2]))
+            } else {
+                None
+            };
+            (Cqe { user_data: c.user_data, res: c.res, flags: c.flags, big }, if mixed_big { 2 } else { 1 })
+        };
+        // SAFETY: pointer into the live mapping.
+        unsafe { (*self.cq_head).store(head.wrapping_add(slots), Ordering::Release) };
+        Some(cqe)
+    }
+
+    /// Waits until at least `want` CQEs are ready or `timeout` passes, then
+    /// takes everything ready (possibly more than `want`, possibly fewer on
+    /// timeout). Uses EXT_ARG timeouts where the kernel has them, else
+    /// poll(2) on the ring fd.
+    pub fn wait_for(&mut self, want: u32, timeout: Duration) -> Result<Vec<Cqe>, Errno> {
+        let deadline = Instant::now() + timeout;
+        let mut out = Vec::new();
+        loop {
+            while let Some(c) = self.pop() {
+                out.push(c);
+            }
+            if out.len() as u32 >= want {
+                return Ok(out);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(out);
+            }
+            let left = deadline - now;
+            let need = want - out.len() as u32;
+            match self.wait_raw(need, left) {
+                Ok(()) | Err(Errno(libc::ETIME)) | Err(Errno(libc::EINTR)) | Err(Errno(libc::EAGAIN)) | Err(Errno(libc::EBUSY)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Takes what is ready after flushing deferred work (a GETEVENTS enter
+    /// with min_complete 0), without waiting.
+    pub fn drain_ready(&mut self) -> Result<Vec<Cqe>, Errno> {
+        let flags = IORING_ENTER_GETEVENTS | if self.is_sqpoll() && self.sq_flags() & IORING_SQ_NEED_WAKEUP != 0 { IORING_ENTER_SQ_WAKEUP } else { 0 };
+        match self.enter(0, 0, flags, std::ptr::null(), 0) {
+            Ok(_) | Err(Errno(libc::EINTR)) | Err(Errno(libc::EBUSY)) | Err(Errno(libc::EAGAIN)) => {}
+            Err(e) => return Err(e),
+        }
+        let mut out = Vec::new();
+        while let Some(c) = self.pop() {
+            out.push(c);
+        }
+        Ok(out)
+    }
+
+    /// One blocking wait for `need` more CQEs, bounded by `left`.
+    fn wait_raw(&mut self, need: u32, left: Duration) -> Result<(), Errno> {
+        let min = need;
+        let sqpoll_wake = if self.is_sqpoll() && self.sq_flags() & IORING_SQ_NEED_WAKEUP != 0 { IORING_ENTER_SQ_WAKEUP } else { 0 };
+        if self.params.features & IORING_FEAT_EXT_ARG != 0 {
+            let ts = __kernel_timespec::from_duration(left);
+            let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
+            self.enter(
+                0,
+                min,
+                IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | sqpoll_wake,
+                &arg as *const _ as *const libc::c_void,
+                std::mem::size_of::<io_uring_getevents_arg>(),
+            )?;
+            return Ok(());
+        }
+        // Kernels before 5.11: poll the ring fd, then reap.
+        let mut pfd = libc::pollfd { fd: self.fd, events: libc::POLLIN, revents: 0 };
+        let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
+        // SAFETY: one valid pollfd.
+        unsafe { libc::poll(&mut pfd, 1, ms) };
+        self.enter(0, 0, IORING_ENTER_GETEVENTS | sqpoll_wake, std::ptr::null(), 0)?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ register
+
+    /// Raw `io_uring_register` on this ring.
+    ///
+    /// # Safety
+    /// `arg` must be valid for `opcode` (or deliberately invalid).
+    pub unsafe fn register_raw(&self, opcode: u32, arg: *const libc::c_void, nr: u32) -> Result<i32, Errno> {
+        match self.reg_index {
+            Some(i) => io_uring_register(i as i32, opcode | IORING_REGISTER_USE_REGISTERED_RING, arg, nr),
+            None => io_uring_register(self.fd, opcode, arg, nr),
+        }
+    }
+
+    /// IORING_REGISTER_RING_FDS for this ring; later enters use the index.
+    pub fn register_ring_fd(&mut self) -> Result<u32, Errno> {
+        let mut up = io_uring_rsrc_update { offset: u32::MAX, resv: 0, data: self.fd as u64 };
+        // SAFETY: one valid rsrc_update.
+        unsafe { io_uring_register(self.fd, IORING_REGISTER_RING_FDS, &mut up as *mut _ as *const _, 1)? };
+        self.reg_index = Some(up.offset);
+        Ok(up.offset)
+    }
+
+    /// IORING_REGISTER_ENABLE_RINGS (for R_DISABLED rings).
+    pub fn enable(&self) -> Result<(), Errno> {
+        // SAFETY: no argument.
+        unsafe { self.register_raw(IORING_REGISTER_ENABLE_RINGS, std::ptr::null(), 0).map(|_| ()) }
+    }
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        if self.fd >= 0 {
+            // SAFETY: our fd; the mappings are released after it.
+            unsafe { libc::close(self.fd) };
+        } else if let Some(i) = self.reg_index {
+            // A REGISTERED_FD_ONLY ring lives until its index is unregistered.
+            let up = io_uring_rsrc_update { offset: i, resv: 0, data: 0 };
+            // SAFETY: one valid rsrc_update; the fd argument is the index.
+            unsafe {
+                let _ = io_uring_register(i as i32, IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING, &up as *const _ as *const _, 1);
+            }
+        }
+    }
+}

@@ -1,0 +1,363 @@
+//! The runner: plans trials (case x variant) against the probe, decides
+//! skips before anything runs, and runs each trial in its own child process
+//! (this binary re-executed for one trial), killed with its process group
+//! at the trial's timeout. Trials run on parallel workers; `serial` trials
+//! run alone afterwards.
+
+use crate::case::{all_cases, Case, CaseError, Ctx, Variant};
+use crate::expectations::Expectations;
+use crate::features::Feature;
+use crate::kmsg::KmsgWindow;
+use crate::outcome::{Outcome, TrialResult};
+use crate::probe::Probe;
+use std::io::{Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Names the trial a child process runs.
+pub const CHILD_ENV: &str = "URING_CONFORM_TRIAL";
+/// The parent's probe JSON, so a child never probes again.
+pub const PROBE_ENV: &str = "URING_CONFORM_PROBE";
+const RESULT_MARK: &str = "@@uring-conform-result@@";
+
+/// Why a trial is skipped: the features it lacks, or the environment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skip {
+    pub missing: Vec<Feature>,
+    pub reason: String,
+}
+
+/// A case on one variant.
+#[derive(Clone)]
+pub struct Trial {
+    pub case: &'static Case,
+    pub variant: Variant,
+    pub id: String,
+    pub skip: Option<Skip>,
+}
+
+impl Trial {
+    /// The features this trial needs: the case's and the variant's.
+    pub fn requires(&self) -> Vec<Feature> {
+        let mut v: Vec<Feature> = self.case.requires.to_vec();
+        for f in self.variant.requires() {
+            if !v.contains(f) {
+                v.push(*f);
+            }
+        }
+        v
+    }
+}
+
+/// Which trials to run: every word must select (ID glob or substring),
+/// and area and feature filters must match where given.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub filters: Vec<String>,
+    pub areas: Vec<String>,
+    pub features: Vec<Feature>,
+    pub variants: Vec<Variant>,
+}
+
+impl Selection {
+    pub fn selects(&self, t: &Trial) -> bool {
+        (self.filters.is_empty() || self.filters.iter().any(|f| crate::glob::selects(f, &t.id)))
+            && (self.areas.is_empty() || self.areas.iter().any(|a| a == t.case.area()))
+            && (self.features.is_empty() || self.features.iter().any(|f| t.requires().contains(f)))
+            && (self.variants.is_empty() || self.variants.contains(&t.variant))
+    }
+}
+
+/// Every trial the selection picks, with skips decided from the probe.
+pub fn plan(probe: &Probe, sel: &Selection) -> Vec<Trial> {
+    let mut out = Vec::new();
+    for case in all_cases() {
+        for &variant in case.variants {
+            let mut t = Trial { case, variant, id: case.trial_id(variant), skip: None };
+            if !sel.selects(&t) {
+                continue;
+            }
+            t.skip = skip_reason(probe, &t);
+            out.push(t);
+        }
+    }
+    out
+}
+
+fn skip_reason(probe: &Probe, t: &Trial) -> Option<Skip> {
+    if !probe.available() {
+        return Some(Skip { missing: vec![], reason: format!("io_uring unavailable: {}", probe.availability_detail) });
+    }
+    let missing = probe.missing(&t.requires());
+    if missing.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = missing.iter().map(|f| f.id()).collect();
+    Some(Skip { reason: format!("kernel lacks {}", names.join(", ")), missing })
+}
+
+// ------------------------------------------------------------ child side
+
+/// If this process was started to run one trial, runs it, prints the
+/// result line and returns the exit code. Call first thing in `main`.
+pub fn child_main() -> Option<i32> {
+    let id = std::env::var(CHILD_ENV).ok()?;
+    let probe = std::env::var(PROBE_ENV).ok().and_then(|s| serde_json::from_str(&s).ok()).and_then(|v| Probe::from_json(&v)).unwrap_or_else(Probe::run);
+    let (outcome, message) = match find_trial(&id) {
+        None => (Outcome::Error, format!("no trial named {id}")),
+        Some((case, variant)) => run_in_process(case, variant, &probe),
+    };
+    let line = serde_json::json!({"outcome": outcome, "message": message});
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "\n{RESULT_MARK}{line}");
+    let _ = out.flush();
+    Some(0)
+}
+
+fn find_trial(id: &str) -> Option<(&'static Case, Variant)> {
+    let (case_id, rest) = id.split_once('[')?;
+    let variant = Variant::from_name(rest.strip_suffix(']')?)?;
+    let case = all_cases().into_iter().find(|c| c.id == case_id)?;
+    case.variants.contains(&variant).then_some((case, variant))
+}
+
+/// Runs a case body in this process, turning a panic into an error.
+pub fn run_in_process(case: &Case, variant: Variant, probe: &Probe) -> (Outcome, String) {
+    let mut cx = Ctx { variant, probe };
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (case.run)(&mut cx)));
+    match r {
+        Ok(Ok(())) => (Outcome::Pass, String::new()),
+        Ok(Err(CaseError::Fail(m))) => (Outcome::Fail, m),
+        Ok(Err(CaseError::Error(m))) => (Outcome::Error, m),
+        Err(p) => {
+            let msg = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "non-string panic".into());
+            (Outcome::Error, format!("the case panicked (a harness bug): {msg}"))
+        }
+    }
+}
+
+// ------------------------------------------------------------ parent side
+
+/// How to start a child for one trial.
+#[derive(Clone)]
+pub struct Isolation {
+    pub exe: PathBuf,
+    pub args: Vec<String>,
+    pub probe_json: String,
+    /// Watch the kernel log during each trial (root only).
+    pub kmsg: bool,
+    /// Multiplies every trial's timeout (slow emulated machines).
+    pub timeout_scale: f64,
+}
+
+impl Isolation {
+    /// Re-executes the running binary.
+    pub fn current(probe: &Probe) -> Isolation {
+        Isolation {
+            exe: std::env::current_exe().expect("current_exe"),
+            args: vec![],
+            probe_json: probe.to_json().to_string(),
+            kmsg: false,
+            timeout_scale: 1.0,
+        }
+    }
+
+    /// Runs one trial in a child process and returns its result.
+    pub fn run(&self, t: &Trial) -> TrialResult {
+        let mut r = TrialResult {
+            id: t.id.clone(),
+            area: t.case.area().to_string(),
+            variant: t.variant.name().to_string(),
+            outcome: Outcome::Skip,
+            message: String::new(),
+            missing: vec![],
+            duration_ms: 0.0,
+        };
+        if let Some(s) = &t.skip {
+            r.message = s.reason.clone();
+            r.missing = s.missing.iter().map(|f| f.id().to_string()).collect();
+            return r;
+        }
+        let timeout = Duration::from_millis((t.case.timeout_ms as f64 * self.timeout_scale) as u64);
+        let mut kmsg = if self.kmsg { KmsgWindow::open() } else { None };
+        let start = Instant::now();
+        let (outcome, message) = self.spawn_and_wait(&t.id, timeout);
+        r.duration_ms = (start.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
+        r.outcome = outcome;
+        r.message = message;
+        if let Some(k) = kmsg.as_mut() {
+            let bad = k.bad_lines();
+            if !bad.is_empty() && !r.outcome.is_failure() {
+                r.outcome = Outcome::Fail;
+                r.message = format!("kernel log during the trial: {}", bad.join(" | "));
+            } else if !bad.is_empty() {
+                r.message = format!("{}; kernel log: {}", r.message, bad.join(" | "));
+            }
+        }
+        r
+    }
+
+    fn spawn_and_wait(&self, id: &str, timeout: Duration) -> (Outcome, String) {
+        let mut cmd = Command::new(&self.exe);
+        cmd.args(&self.args)
+            .env(CHILD_ENV, id)
+            .env(PROBE_ENV, &self.probe_json)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        let mut child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => return (Outcome::Error, format!("cannot start the trial process {}: {e}", self.exe.display())),
+        };
+        let pid = child.id() as i32;
+        let out = read_all(child.stdout.take());
+        let err = read_all(child.stderr.take());
+        let status = wait_bounded(&mut child, pid, timeout);
+        let timed_out = status.is_none();
+        // Kill the whole group: the child on timeout, and anything it left
+        // behind either way.
+        // SAFETY: signalling our own child's process group.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+        let status = match status {
+            Some(s) => s,
+            None => child.wait().expect("wait after kill"),
+        };
+        let stdout = out.join().unwrap_or_default();
+        let stderr = err.join().unwrap_or_default();
+        let tail = tail_of(&stderr, 1500);
+        if timed_out {
+            return (Outcome::Timeout, format!("no result within {} ms; killed{}", timeout.as_millis(), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }));
+        }
+        if let Some(sig) = status.signal() {
+            return (Outcome::Crash, format!("killed by signal {sig} ({}){}", signal_name(sig), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }));
+        }
+        match parse_result(&stdout) {
+            Some(r) => r,
+            None => (Outcome::Error, format!("trial process exited with {} and no result; stderr: {tail}", status.code().unwrap_or(-1))),
+        }
+    }
+}
+
+fn read_all<R: Read + Send + 'static>(r: Option<R>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut s = Vec::new();
+        if let Some(mut r) = r {
+            let _ = r.read_to_end(&mut s);
+        }
+        String::from_utf8_lossy(&s).into_owned()
+    })
+}
+
+fn tail_of(s: &str, n: usize) -> String {
+    let s = s.trim();
+    if s.len() <= n {
+        return s.to_string();
+    }
+    let mut start = s.len() - n;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    format!("...{}", &s[start..])
+}
+
+/// Waits for the child up to `timeout`: pidfd + poll where the kernel has
+/// pidfd_open (5.3), else short try_wait steps.
+fn wait_bounded(child: &mut std::process::Child, pid: i32, timeout: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    // SAFETY: pidfd_open on our own child.
+    let pfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
+    loop {
+        if let Ok(Some(s)) = child.try_wait() {
+            if pfd >= 0 {
+                unsafe { libc::close(pfd) };
+            }
+            return Some(s);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            if pfd >= 0 {
+                unsafe { libc::close(pfd) };
+            }
+            return None;
+        }
+        let left = (deadline - now).as_millis().clamp(1, 1000) as i32;
+        if pfd >= 0 {
+            let mut p = libc::pollfd { fd: pfd, events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            unsafe { libc::poll(&mut p, 1, left) };
+        } else {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+fn parse_result(stdout: &str) -> Option<(Outcome, String)> {
+    let line = stdout.lines().rev().find_map(|l| l.strip_prefix(RESULT_MARK))?;
+    let v: serde_json::Value = serde_json::from_str(line).ok()?;
+    let outcome: Outcome = serde_json::from_value(v.get("outcome")?.clone()).ok()?;
+    Some((outcome, v.get("message")?.as_str()?.to_string()))
+}
+
+pub fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGILL => "SIGILL",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGPIPE => "SIGPIPE",
+        _ => "signal",
+    }
+}
+
+/// Default parallelism: most trials wait on the kernel, so a few per CPU.
+pub fn default_jobs() -> usize {
+    (crate::probe::allowed_cpus() * 4).clamp(2, 64)
+}
+
+/// Runs trials on `jobs` workers (serial ones alone at the end), applies
+/// expectations, and reports each result to `progress` as it arrives.
+/// Results come back in plan order.
+pub fn run_all(trials: &[Trial], iso: &Isolation, jobs: usize, exps: &Expectations, release: &str, mut progress: impl FnMut(&TrialResult, usize, usize)) -> Vec<TrialResult> {
+    let total = trials.len();
+    let mut results: Vec<Option<TrialResult>> = vec![None; total];
+    let (parallel, serial): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| !trials[i].case.serial);
+    let mut done = 0;
+    let mut finish = |i: usize, mut r: TrialResult, results: &mut Vec<Option<TrialResult>>| {
+        exps.apply(&mut r, release);
+        done += 1;
+        progress(&r, done, total);
+        results[i] = Some(r);
+    };
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, TrialResult)>();
+    std::thread::scope(|s| {
+        for _ in 0..jobs.max(1).min(parallel.len().max(1)) {
+            let tx = tx.clone();
+            let (next, parallel) = (&next, &parallel);
+            s.spawn(move || loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&i) = parallel.get(k) else { break };
+                if tx.send((i, iso.run(&trials[i]))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        for (i, r) in rx {
+            finish(i, r, &mut results);
+        }
+    });
+    for i in serial {
+        let r = iso.run(&trials[i]);
+        finish(i, r, &mut results);
+    }
+    results.into_iter().map(|r| r.expect("every trial ran")).collect()
+}

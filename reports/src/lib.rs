@@ -1,0 +1,90 @@
+//! Reading run reports and comparing two runs. (Support matrices come
+//! with the kernel matrix.)
+
+use harness::{Outcome, TrialResult};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A loaded run report: its kernel and its results by trial ID.
+pub struct Run {
+    pub kernel: String,
+    pub results: BTreeMap<String, TrialResult>,
+}
+
+pub fn load_run(path: &Path) -> Result<Run, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+    if v.get("schema").and_then(|s| s.as_str()) != Some(harness::report::SCHEMA) {
+        return Err(format!("{} is not a {} report", path.display(), harness::report::SCHEMA));
+    }
+    let results: Vec<TrialResult> = serde_json::from_value(v["results"].clone()).map_err(|e| format!("{}: bad results: {e}", path.display()))?;
+    Ok(Run { kernel: v["kernel"]["release"].as_str().unwrap_or("?").to_string(), results: results.into_iter().map(|r| (r.id.clone(), r)).collect() })
+}
+
+/// Trials whose outcome class changed between two runs.
+#[derive(Default)]
+pub struct Diff {
+    pub old: String,
+    pub new: String,
+    pub newly_failing: Vec<(String, Outcome, Outcome)>,
+    pub newly_passing: Vec<(String, Outcome, Outcome)>,
+    pub newly_skipped: Vec<(String, Outcome, Outcome)>,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+pub fn diff(old: &Run, new: &Run) -> Diff {
+    let mut d = Diff { old: old.kernel.clone(), new: new.kernel.clone(), ..Default::default() };
+    for (id, n) in &new.results {
+        let Some(o) = old.results.get(id) else {
+            d.added.push(id.clone());
+            continue;
+        };
+        let row = (id.clone(), o.outcome, n.outcome);
+        if n.outcome.is_failure() && !o.outcome.is_failure() {
+            d.newly_failing.push(row);
+        } else if matches!(n.outcome, Outcome::Pass | Outcome::Xfail) && o.outcome != n.outcome && !matches!(o.outcome, Outcome::Pass | Outcome::Xfail) {
+            d.newly_passing.push(row);
+        } else if n.outcome == Outcome::Skip && o.outcome != Outcome::Skip {
+            d.newly_skipped.push(row);
+        }
+    }
+    d.removed = old.results.keys().filter(|k| !new.results.contains_key(*k)).cloned().collect();
+    d
+}
+
+impl Diff {
+    pub fn render(&self) -> String {
+        let mut s = format!("diff {} -> {}\n", self.old, self.new);
+        for (title, rows) in [("newly failing", &self.newly_failing), ("newly passing", &self.newly_passing), ("newly skipped", &self.newly_skipped)] {
+            s += &format!("\n{title} ({}):\n", rows.len());
+            for (id, o, n) in rows {
+                s += &format!("  {id}: {} -> {}\n", o.word(), n.word());
+            }
+        }
+        s += &format!("\nadded trials: {}, removed trials: {}\n", self.added.len(), self.removed.len());
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    fn run(k: &str, rows: &[(&str, Outcome)]) -> Run {
+        Run {
+            kernel: k.into(),
+            results: rows.iter().map(|(id, o)| (id.to_string(), TrialResult { id: id.to_string(), area: "a".into(), variant: "default".into(), outcome: *o, message: String::new(), missing: vec![], duration_ms: 0.0 })).collect(),
+        }
+    }
+    #[test]
+    fn diff_classifies_changes() {
+        let a = run("6.1", &[("a/x[default]", Outcome::Pass), ("a/y[default]", Outcome::Fail), ("a/z[default]", Outcome::Pass), ("a/gone[default]", Outcome::Pass)]);
+        let b = run("6.18", &[("a/x[default]", Outcome::Fail), ("a/y[default]", Outcome::Pass), ("a/z[default]", Outcome::Skip), ("a/new[default]", Outcome::Pass)]);
+        let d = diff(&a, &b);
+        assert_eq!(d.newly_failing.len(), 1);
+        assert_eq!(d.newly_passing.len(), 1);
+        assert_eq!(d.newly_skipped.len(), 1);
+        assert_eq!(d.added, vec!["a/new[default]"]);
+        assert_eq!(d.removed, vec!["a/gone[default]"]);
+    }
+}

@@ -1,0 +1,260 @@
+//! `uring-conform`: probe the running kernel's io_uring and check that
+//! what it supports behaves as documented.
+
+use harness::expectations::Expectations;
+use harness::features::{Feature, FEATURES};
+use harness::report::{human_summary, run_report, RunInfo};
+use harness::runner::{default_jobs, plan, run_all, Isolation, Selection};
+use harness::{Outcome, Probe, Variant};
+use std::io::{IsTerminal, Write};
+use std::time::{Instant, SystemTime};
+
+const HELP: &str = "\
+uring-conform: feature probe and conformance suite for Linux io_uring
+
+USAGE:
+    uring-conform probe [--json]
+    uring-conform list  [--json] [SELECTION]
+    uring-conform run   [--json FILE] [--jobs N] [--kmsg] [--label L]
+                        [--timeout-scale X] [--quiet] [SELECTION]
+    uring-conform diff  OLD.json NEW.json
+    uring-conform features
+
+SELECTION:
+    FILTER...           trial ID globs (links/*, *[sqpoll]) or substrings
+    --area A            only this area (repeatable)
+    --feature F         only trials that need feature F (repeatable)
+    --variant V         only this ring variant (repeatable)
+
+RUN OPTIONS:
+    --json FILE         write the run report (schema uring-conform/run/1)
+    --jobs N            parallel trial processes (default: 4 per CPU)
+    --kmsg              fail a trial when the kernel logs WARNING/BUG/Oops/
+                        lockdep while it runs (needs root; use --jobs 1 to
+                        pin a report to one trial)
+    --label L           machine label for the report header
+    --timeout-scale X   multiply every trial timeout (slow emulated VMs)
+    --quiet             no progress line
+
+EXIT STATUS (run):
+    0 no failures   1 failures   2 usage or harness error
+    3 io_uring unavailable (the report still says why)
+
+Each trial runs in its own process; skips come only from the probe and
+name what the kernel lacks. `uring-conform features` lists the vocabulary.
+";
+
+fn usage(msg: &str) -> ! {
+    eprintln!("uring-conform: {msg}\n\nRun 'uring-conform --help' for usage.");
+    std::process::exit(2);
+}
+
+struct Args {
+    words: Vec<String>,
+    json: Option<String>,
+    json_flag: bool,
+    jobs: Option<usize>,
+    kmsg: bool,
+    quiet: bool,
+    label: Option<String>,
+    timeout_scale: f64,
+    sel: Selection,
+}
+
+fn parse(args: &[String], command: &str) -> Args {
+    let mut a = Args { words: vec![], json: None, json_flag: false, jobs: None, kmsg: false, quiet: false, label: None, timeout_scale: 1.0, sel: Selection::default() };
+    let mut it = args.iter();
+    while let Some(x) = it.next() {
+        let mut val = |name: &str| it.next().cloned().unwrap_or_else(|| usage(&format!("{name} needs a value")));
+        match x.as_str() {
+            "--json" if command == "run" => a.json = Some(val("--json")),
+            "--json" => a.json_flag = true,
+            "--jobs" | "-j" => a.jobs = Some(val("--jobs").parse().ok().filter(|n| *n > 0).unwrap_or_else(|| usage("--jobs takes a positive number"))),
+            "--kmsg" => a.kmsg = true,
+            "--quiet" | "-q" => a.quiet = true,
+            "--label" => a.label = Some(val("--label")),
+            "--timeout-scale" => a.timeout_scale = val("--timeout-scale").parse().ok().filter(|x: &f64| *x > 0.0).unwrap_or_else(|| usage("--timeout-scale takes a positive number")),
+            "--area" => a.sel.areas.push(val("--area")),
+            "--feature" => {
+                let f = val("--feature");
+                a.sel.features.push(Feature::from_id(&f).unwrap_or_else(|| usage(&format!("unknown feature {f:?} (see 'uring-conform features')"))));
+            }
+            "--variant" => {
+                let v = val("--variant");
+                let names: Vec<&str> = Variant::EVERY.iter().map(|v| v.name()).collect();
+                a.sel.variants.push(Variant::from_name(&v).unwrap_or_else(|| usage(&format!("unknown variant {v:?} (one of {})", names.join(", ")))));
+            }
+            s if s.starts_with('-') => usage(&format!("unknown option {s} for '{command}'")),
+            s => a.words.push(s.to_string()),
+        }
+    }
+    a
+}
+
+fn main() {
+    if let Some(code) = harness::runner::child_main() {
+        std::process::exit(code);
+    }
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = argv.first() else {
+        eprint!("{HELP}");
+        std::process::exit(2);
+    };
+    let rest = &argv[1..];
+    if rest.iter().any(|a| a == "--help" || a == "-h") || cmd == "--help" || cmd == "-h" || cmd == "help" {
+        print!("{HELP}");
+        return;
+    }
+    let code = match cmd.as_str() {
+        "--version" | "-V" => {
+            println!("uring-conform {} ({})", env!("CARGO_PKG_VERSION"), option_env!("URING_CONFORM_COMMIT").unwrap_or("unknown"));
+            0
+        }
+        "probe" => cmd_probe(&parse(rest, "probe")),
+        "list" => cmd_list(&parse(rest, "list")),
+        "run" => cmd_run(&parse(rest, "run")),
+        "diff" => cmd_diff(&parse(rest, "diff")),
+        "features" => {
+            for f in FEATURES {
+                println!("{:<34} {:<6} {}", f.id, f.since, f.reference);
+            }
+            0
+        }
+        other => usage(&format!("unknown command {other:?}")),
+    };
+    std::process::exit(code);
+}
+
+fn cmd_probe(a: &Args) -> i32 {
+    if !a.words.is_empty() {
+        usage("probe takes no arguments");
+    }
+    let p = Probe::run();
+    if a.json_flag {
+        println!("{}", serde_json::to_string_pretty(&p.to_json()).expect("json"));
+    } else {
+        print!("{}", p.to_table());
+    }
+    if p.available() {
+        0
+    } else {
+        eprintln!("uring-conform: io_uring is unavailable: {}", p.availability_detail);
+        3
+    }
+}
+
+fn cmd_list(a: &Args) -> i32 {
+    let mut sel = a.sel.clone();
+    sel.filters = a.words.clone();
+    let p = Probe::run();
+    let trials = plan(&p, &sel);
+    if a.json_flag {
+        let v: Vec<_> = trials
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "id": t.id, "area": t.case.area(), "variant": t.variant.name(), "summary": t.case.summary,
+                    "requires": t.requires().iter().map(|f| f.id()).collect::<Vec<_>>(),
+                    "refs": t.case.refs, "serial": t.case.serial, "timeout_ms": t.case.timeout_ms,
+                    "skip": t.skip.as_ref().map(|s| s.reason.clone()),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+        return 0;
+    }
+    for t in &trials {
+        let req: Vec<&str> = t.requires().iter().map(|f| f.id()).collect();
+        let state = match &t.skip {
+            Some(s) => format!("SKIP ({})", s.reason),
+            None => "runs".into(),
+        };
+        println!("{}\n    {}\n    requires: {}\n    {}", t.id, t.case.summary, if req.is_empty() { "-".into() } else { req.join(", ") }, state);
+    }
+    let skipped = trials.iter().filter(|t| t.skip.is_some()).count();
+    println!("\n{} trials: {} run here, {} skip", trials.len(), trials.len() - skipped, skipped);
+    0
+}
+
+fn cmd_run(a: &Args) -> i32 {
+    let mut sel = a.sel.clone();
+    sel.filters = a.words.clone();
+    let started = SystemTime::now();
+    let t0 = Instant::now();
+    let probe = Probe::run();
+    if !probe.available() {
+        eprintln!("uring-conform: io_uring is unavailable: {}", probe.availability_detail);
+    }
+    let trials = plan(&probe, &sel);
+    if trials.is_empty() {
+        usage("the selection matches no trial (see 'uring-conform list')");
+    }
+    let mut iso = Isolation::current(&probe);
+    iso.kmsg = a.kmsg;
+    iso.timeout_scale = a.timeout_scale;
+    if a.kmsg && !probe.has(Feature::EnvKmsg) {
+        eprintln!("uring-conform: --kmsg needs a readable /dev/kmsg (root); running without the kernel-log oracle");
+        iso.kmsg = false;
+    }
+    let jobs = a.jobs.unwrap_or_else(default_jobs);
+    let exps = Expectations::builtin();
+    let tty = std::io::stderr().is_terminal() && !a.quiet;
+    let mut counts = [0usize; 3];
+    eprintln!("uring-conform: {} trials on {} ({} jobs)", trials.len(), probe.kernel.release, jobs);
+    let results = run_all(&trials, &iso, jobs, &exps, &probe.kernel.release, |r, done, total| {
+        match r.outcome {
+            Outcome::Pass | Outcome::Xfail => counts[0] += 1,
+            Outcome::Skip => counts[2] += 1,
+            _ => counts[1] += 1,
+        }
+        let mut err = std::io::stderr().lock();
+        if r.outcome.is_failure() {
+            let first = r.message.lines().next().unwrap_or("");
+            let _ = writeln!(err, "{}{} {}: {}", if tty { "\r\x1b[K" } else { "" }, r.outcome.word().to_uppercase(), r.id, first);
+        }
+        if a.quiet {
+            return;
+        }
+        let line = format!("[{done}/{total}] pass {} fail {} skip {}", counts[0], counts[1], counts[2]);
+        if tty {
+            let _ = write!(err, "\r\x1b[K{line} {}", r.id);
+            if done == total {
+                let _ = writeln!(err);
+            }
+        } else if done % 100 == 0 || done == total {
+            let _ = writeln!(err, "{line}");
+        }
+    });
+    let wall = t0.elapsed();
+    print!("{}", human_summary(&results, wall));
+    if let Some(path) = &a.json {
+        let info = RunInfo { label: a.label.clone().unwrap_or_else(hostname), started, finished: SystemTime::now(), jobs };
+        let report = run_report(&probe, &results, &info);
+        if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&report).expect("json") + "\n") {
+            eprintln!("uring-conform: cannot write {path}: {e}");
+            return 2;
+        }
+        eprintln!("uring-conform: report written to {path}");
+    }
+    if !probe.available() {
+        3
+    } else if results.iter().any(|r| r.outcome.is_failure()) {
+        1
+    } else {
+        0
+    }
+}
+
+fn cmd_diff(a: &Args) -> i32 {
+    let [old, new] = a.words.as_slice() else { usage("diff takes two run reports: OLD.json NEW.json") };
+    let load = |p: &str| reports::load_run(std::path::Path::new(p)).unwrap_or_else(|e| {
+        eprintln!("uring-conform: {e}");
+        std::process::exit(2)
+    });
+    print!("{}", reports::diff(&load(old), &load(new)).render());
+    0
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown".into())
+}
