@@ -95,6 +95,7 @@ fn main() {
     if let Some(code) = harness::runner::child_main() {
         std::process::exit(code);
     }
+    cases::link();
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = argv.first() else {
         eprint!("{HELP}");

@@ -1,1 +1,69 @@
-fn main(){}
+//! `cargo test` entry: probes the running kernel, builds one libtest trial
+//! per case x variant, marks the ones the kernel lacks features for as
+//! ignored (with the reason), and runs each trial in its own process.
+//!
+//! Works with `cargo test` and `cargo nextest run` alike. Environment:
+//! URING_CONFORM_KMSG=1 turns on the kernel-log oracle (root);
+//! URING_CONFORM_TIMEOUT_SCALE multiplies trial timeouts.
+
+use harness::expectations::Expectations;
+use harness::runner::{plan, Isolation, Selection};
+use harness::{Outcome, Probe};
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use std::sync::Arc;
+
+fn main() {
+    if let Some(code) = harness::runner::child_main() {
+        std::process::exit(code);
+    }
+    cases::link();
+    let args = Arguments::from_args();
+    let probe = Probe::run();
+    if !probe.available() {
+        eprintln!("uring-conform: io_uring is unavailable: {}; every trial is skipped", probe.availability_detail);
+    }
+    let trials = plan(&probe, &Selection::default());
+    let mut iso = Isolation::current(&probe);
+    iso.kmsg = std::env::var("URING_CONFORM_KMSG").is_ok_and(|v| v == "1");
+    iso.timeout_scale = std::env::var("URING_CONFORM_TIMEOUT_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    let iso = Arc::new(iso);
+    let exps = Arc::new(Expectations::builtin());
+    let release = Arc::new(probe.kernel.release.clone());
+
+    // Skip reasons up front (libtest prints ignored trials without one).
+    let listing = args.list || args.exact;
+    let skipped: Vec<_> = trials.iter().filter_map(|t| t.skip.as_ref().map(|s| (t.id.clone(), s.reason.clone()))).collect();
+    if !listing && !skipped.is_empty() {
+        eprintln!("uring-conform: {} of {} trials skipped on {}:", skipped.len(), trials.len(), probe.kernel.release);
+        for (id, why) in &skipped {
+            eprintln!("  {id}: {why}");
+        }
+    }
+
+    let tests = trials
+        .into_iter()
+        .map(|t| {
+            let name = t.id.clone();
+            let skip = t.skip.clone();
+            let (iso, exps, release) = (iso.clone(), exps.clone(), release.clone());
+            Trial::ignorable_test(name, move || {
+                if let Some(s) = &t.skip {
+                    return Ok(Completion::ignored_with(&s.reason));
+                }
+                let mut r = iso.run(&t);
+                exps.apply(&mut r, &release);
+                match r.outcome {
+                    Outcome::Pass => Ok(Completion::Completed),
+                    Outcome::Xfail => {
+                        eprintln!("{}: xfail: {}", r.id, r.message);
+                        Ok(Completion::Completed)
+                    }
+                    Outcome::Skip => Ok(Completion::ignored_with(&r.message)),
+                    o => Err(Failed::from(format!("{}: {}", o.word(), r.message))),
+                }
+            })
+            .with_ignored_flag(skip.is_some())
+        })
+        .collect();
+    libtest_mimic::run(&args, tests).exit();
+}

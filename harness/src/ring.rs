@@ -259,6 +259,8 @@ pub struct Ring {
     sqe_size: usize,
     /// Our copy of the tail: SQEs written but not yet published.
     sq_local_tail: u32,
+    /// The tail as last published to the kernel.
+    sq_published: u32,
     cq_head: *const AtomicU32,
     cq_tail: *const AtomicU32,
     cq_overflow: *const AtomicU32,
@@ -373,6 +375,7 @@ impl Ring {
                 sqes,
                 sqe_size,
                 sq_local_tail: (*sq_tail).load(Ordering::Relaxed),
+                sq_published: (*sq_tail).load(Ordering::Relaxed),
                 cq_head: at(cq_base, p.cq_off.head) as *const AtomicU32,
                 cq_tail: at(cq_base, p.cq_off.tail) as *const AtomicU32,
                 cq_overflow: at(cq_base, p.cq_off.overflow) as *const AtomicU32,
@@ -466,11 +469,14 @@ impl Ring {
         Ok(())
     }
 
-    /// Publishes written SQEs to the kernel (release store of the tail).
-    fn publish(&mut self) -> u32 {
+    /// Publishes written SQEs to the kernel (release store of the tail)
+    /// and returns how many this call published.
+    pub fn publish(&mut self) -> u32 {
         // SAFETY: pointer into the live mapping.
         unsafe { (*self.sq_tail).store(self.sq_local_tail, Ordering::Release) };
-        self.sq_pending()
+        let n = self.sq_local_tail.wrapping_sub(self.sq_published);
+        self.sq_published = self.sq_local_tail;
+        n
     }
 
     /// Raw `io_uring_enter` on this ring, adding REGISTERED_RING when the
@@ -498,7 +504,7 @@ impl Ring {
     /// Submits and waits until at least `want` CQEs are in the CQ (no
     /// timeout: use [`Ring::wait_for`] where a bound is needed).
     pub fn submit_and_wait(&mut self, want: u32) -> Result<u32, Errno> {
-        let n = self.publish();
+        let new = self.publish();
         let mut flags = if want > 0 { IORING_ENTER_GETEVENTS } else { 0 };
         if self.is_sqpoll() {
             // The poller consumes the SQ; wake it if it went idle
@@ -508,10 +514,14 @@ impl Ring {
                 flags |= IORING_ENTER_SQ_WAKEUP;
             }
             if flags == 0 {
-                return Ok(n);
+                return Ok(new);
             }
-            return self.enter(n, want, flags, std::ptr::null(), 0);
+            // Under SQPOLL enter returns to_submit without submitting.
+            return self.enter(new, want, flags, std::ptr::null(), 0);
         }
+        // Everything not yet consumed, including SQEs an earlier enter left
+        // in the SQ after a submission error.
+        let n = self.sq_pending();
         // DEFER_TASKRUN rings only post completions while the task waits
         // in GETEVENTS, so a plain submit also asks for them.
         if self.params.flags & IORING_SETUP_DEFER_TASKRUN != 0 {

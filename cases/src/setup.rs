@@ -1,0 +1,387 @@
+//! io_uring_setup(2): flags alone and with their prerequisites, entry
+//! counts and rounding, reserved fields, returned params and offsets, ring
+//! enabling, and SINGLE_ISSUER ownership.
+
+use crate::prelude::*;
+
+/// io_uring_setup with raw params, returning the errno (or the fd).
+fn setup_raw(entries: u32, p: &mut io_uring_params) -> Result<i32, Errno> {
+    let r = io_uring_setup(entries, p);
+    if let Ok(fd) = r {
+        // SAFETY: our fd.
+        unsafe { libc::close(fd) };
+    }
+    r
+}
+
+fn params(flags: u32) -> io_uring_params {
+    io_uring_params { flags, ..Default::default() }
+}
+
+case! {
+    id: "setup/entries-zero-einval",
+    summary: "io_uring_setup with 0 entries fails with EINVAL",
+    requires: [],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): EINVAL: entries is 0 or out of range"],
+    run: |_| {
+        check_errno!(setup_raw(0, &mut params(0)), libc::EINVAL, "entries 0");
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/entries-over-max-einval",
+    summary: "more than IORING_MAX_ENTRIES (32768) entries without CLAMP fails with EINVAL",
+    requires: [],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): EINVAL", "io_uring/io_uring.c: IORING_MAX_ENTRIES 32768"],
+    run: |_| {
+        check_errno!(setup_raw(32769, &mut params(0)), libc::EINVAL, "entries 32769");
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/entries-rounded-to-power-of-two",
+    summary: "sq_entries is rounded up to a power of two and cq_entries is twice that",
+    requires: [],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): the CQ ring is twice the SQ ring by default", "io_uring/io_uring.c io_uring_fill_params: roundup_pow_of_two"],
+    run: |_| {
+        for (asked, sq) in [(1u32, 1u32), (5, 8), (8, 8), (100, 128), (4097, 8192)] {
+            let r = Ring::new(asked)?;
+            check_eq!((r.params.sq_entries, r.params.cq_entries), (sq, 2 * sq), "params for {asked} entries");
+            check_eq!((r.sq_entries(), r.cq_entries()), (sq, 2 * sq), "ring_entries in the mapped rings for {asked}");
+        }
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/clamp-caps-entries",
+    summary: "with CLAMP, oversized SQ and CQ sizes are clamped to the maxima instead of failing",
+    requires: [SetupClamp, SetupCqsize],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_CLAMP"],
+    run: |_| {
+        let r = RingBuilder::new(1 << 20).flags(IORING_SETUP_CLAMP).build()?;
+        check_eq!((r.params.sq_entries, r.params.cq_entries), (32768, 65536), "clamped entries");
+        let r = RingBuilder::new(8).cq_entries(1 << 24).flags(IORING_SETUP_CLAMP).build()?;
+        check_eq!(r.params.cq_entries, 65536, "clamped cq_entries");
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/cqsize-rounds-up",
+    summary: "CQSIZE rounds cq_entries up to a power of two",
+    requires: [SetupCqsize],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_CQSIZE"],
+    run: |_| {
+        let r = RingBuilder::new(8).cq_entries(100).build()?;
+        check_eq!((r.params.sq_entries, r.params.cq_entries), (8, 128), "entries");
+        check_eq!(r.cq_entries(), 128, "mapped cq ring_entries");
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/cqsize-smaller-than-sq-einval",
+    summary: "CQSIZE with fewer CQ entries than SQ entries fails with EINVAL",
+    requires: [SetupCqsize],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_CQSIZE: cq_entries must be at least entries"],
+    run: |_| {
+        let mut p = params(IORING_SETUP_CQSIZE);
+        p.cq_entries = 4;
+        check_errno!(setup_raw(8, &mut p), libc::EINVAL, "cq_entries 4 < entries 8");
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/cqsize-zero-einval",
+    summary: "CQSIZE with cq_entries 0 fails with EINVAL",
+    requires: [SetupCqsize],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/io_uring.c io_uring_fill_params: !p->cq_entries -> -EINVAL"],
+    run: |_| {
+        let mut p = params(IORING_SETUP_CQSIZE);
+        check_errno!(setup_raw(8, &mut p), libc::EINVAL, "cq_entries 0");
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/cqsize-over-max-einval",
+    summary: "CQSIZE above IORING_MAX_CQ_ENTRIES without CLAMP fails with EINVAL",
+    requires: [SetupCqsize],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/io_uring.c: IORING_MAX_CQ_ENTRIES (2 * IORING_MAX_ENTRIES)"],
+    run: |_| {
+        let mut p = params(IORING_SETUP_CQSIZE);
+        p.cq_entries = 65537;
+        check_errno!(setup_raw(8, &mut p), libc::EINVAL, "cq_entries 65537");
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/unknown-flag-einval",
+    summary: "an unknown setup flag fails with EINVAL",
+    requires: [],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): EINVAL: flags has unknown bits"],
+    run: |_| {
+        for bit in [1u32 << 31, 1 << 30, 1 << 25] {
+            check_errno!(setup_raw(4, &mut params(bit)), libc::EINVAL, "flag {bit:#x}");
+        }
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/reserved-fields-einval",
+    summary: "non-zero reserved words in io_uring_params fail with EINVAL",
+    requires: [],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): EINVAL: resv fields non-zero", "io_uring/io_uring.c io_uring_setup: mem_is_zero(p.resv)"],
+    run: |_| {
+        for i in 0..3 {
+            let mut p = params(0);
+            p.resv[i] = 1;
+            check_errno!(setup_raw(4, &mut p), libc::EINVAL, "resv[{i}] = 1");
+        }
+        Ok(())
+    },
+}
+
+/// Cases of the form "flag F without its prerequisite fails with EINVAL".
+macro_rules! needs_prerequisite {
+    ($id:literal, $summary:literal, [$($req:ident),*], $flags:expr, $reference:literal) => {
+        case! {
+            id: $id,
+            summary: $summary,
+            requires: [$($req),*],
+            variants: variants::DEFAULT,
+            refs: [$reference],
+            run: |_| {
+                check_errno!(setup_raw(4, &mut params($flags)), libc::EINVAL, "flags {:#x}", $flags);
+                Ok(())
+            },
+        }
+    };
+}
+
+needs_prerequisite!("setup/sq-aff-without-sqpoll-einval", "SQ_AFF without SQPOLL fails with EINVAL", [SetupSqAff], IORING_SETUP_SQ_AFF, "io_uring_setup(2): IORING_SETUP_SQ_AFF (only with SQPOLL)");
+needs_prerequisite!("setup/taskrun-flag-without-coop-einval", "TASKRUN_FLAG without COOP_TASKRUN or DEFER_TASKRUN fails with EINVAL", [SetupTaskrunFlag], IORING_SETUP_TASKRUN_FLAG, "io_uring_setup(2): IORING_SETUP_TASKRUN_FLAG");
+needs_prerequisite!("setup/defer-taskrun-without-single-issuer-einval", "DEFER_TASKRUN without SINGLE_ISSUER fails with EINVAL", [SetupDeferTaskrun], IORING_SETUP_DEFER_TASKRUN, "io_uring_setup(2): IORING_SETUP_DEFER_TASKRUN requires SINGLE_ISSUER");
+needs_prerequisite!("setup/registered-fd-only-without-no-mmap-einval", "REGISTERED_FD_ONLY without NO_MMAP fails with EINVAL", [SetupRegisteredFdOnly], IORING_SETUP_REGISTERED_FD_ONLY, "io_uring_setup(2): IORING_SETUP_REGISTERED_FD_ONLY (requires NO_MMAP)");
+needs_prerequisite!("setup/hybrid-iopoll-without-iopoll-einval", "HYBRID_IOPOLL without IOPOLL fails with EINVAL", [SetupHybridIopoll], IORING_SETUP_HYBRID_IOPOLL, "io_uring_setup(2): IORING_SETUP_HYBRID_IOPOLL");
+needs_prerequisite!("setup/defer-taskrun-with-sqpoll-einval", "DEFER_TASKRUN with SQPOLL fails with EINVAL", [SetupDeferTaskrun, SetupSqpoll], IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_SQPOLL, "io_uring_setup(2): IORING_SETUP_DEFER_TASKRUN (not with SQPOLL)");
+needs_prerequisite!("setup/coop-taskrun-with-sqpoll-einval", "COOP_TASKRUN with SQPOLL fails with EINVAL (IPI flags make no sense with a poller)", [SetupCoopTaskrun, SetupSqpoll], IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SQPOLL, "io_uring/io_uring.c io_uring_create: IPI related flags don't make sense with SQPOLL");
+needs_prerequisite!("setup/cqe-mixed-with-cqe32-einval", "CQE_MIXED together with CQE32 fails with EINVAL", [SetupCqeMixed, SetupCqe32], IORING_SETUP_CQE_MIXED | IORING_SETUP_CQE32, "io_uring_setup(2): IORING_SETUP_CQE_MIXED (exclusive with CQE32)");
+
+/// Cases of the form "flag F with its prerequisites gives a working ring".
+macro_rules! accepted {
+    ($id:literal, $summary:literal, [$($req:ident),*], $flags:expr, $reference:literal) => {
+        case! {
+            id: $id,
+            summary: $summary,
+            requires: [$($req),*],
+            variants: variants::DEFAULT,
+            refs: [$reference],
+            run: |_| {
+                let mut b = RingBuilder::new(4).flags($flags);
+                b.params.sq_thread_idle = 1000;
+                let mut r = b.build()?;
+                check_eq!(r.params.flags, $flags, "params.flags echoed");
+                r.run_expect(&[Sqe::nop().user_data(7)], &[cqe(7, 0)])?;
+                Ok(())
+            },
+        }
+    };
+}
+
+accepted!("setup/sqpoll-ring-works", "an SQPOLL ring accepts and completes a NOP", [SetupSqpoll], IORING_SETUP_SQPOLL, "io_uring_setup(2): IORING_SETUP_SQPOLL");
+accepted!("setup/submit-all-ring-works", "a SUBMIT_ALL ring completes a NOP", [SetupSubmitAll], IORING_SETUP_SUBMIT_ALL, "io_uring_setup(2): IORING_SETUP_SUBMIT_ALL");
+accepted!("setup/coop-taskrun-ring-works", "a COOP_TASKRUN ring completes a NOP", [SetupCoopTaskrun], IORING_SETUP_COOP_TASKRUN, "io_uring_setup(2): IORING_SETUP_COOP_TASKRUN");
+accepted!("setup/taskrun-flag-with-defer-works", "TASKRUN_FLAG is accepted with DEFER_TASKRUN", [SetupTaskrunFlag, SetupDeferTaskrun], IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER, "io_uring_setup(2): IORING_SETUP_TASKRUN_FLAG");
+accepted!("setup/sqe128-ring-works", "an SQE128 ring completes a NOP", [SetupSqe128], IORING_SETUP_SQE128, "io_uring_setup(2): IORING_SETUP_SQE128");
+accepted!("setup/cqe32-ring-works", "a CQE32 ring completes a NOP", [SetupCqe32], IORING_SETUP_CQE32, "io_uring_setup(2): IORING_SETUP_CQE32");
+accepted!("setup/cqe-mixed-ring-works", "a CQE_MIXED ring completes a plain NOP with a 16-byte CQE", [SetupCqeMixed], IORING_SETUP_CQE_MIXED, "io_uring_setup(2): IORING_SETUP_CQE_MIXED");
+accepted!("setup/no-sqarray-ring-works", "a NO_SQARRAY ring completes a NOP", [SetupNoSqarray], IORING_SETUP_NO_SQARRAY, "io_uring_setup(2): IORING_SETUP_NO_SQARRAY");
+accepted!("setup/no-mmap-ring-works", "a NO_MMAP ring in user memory completes a NOP", [SetupNoMmap], IORING_SETUP_NO_MMAP, "io_uring_setup(2): IORING_SETUP_NO_MMAP");
+accepted!("setup/iopoll-ring-completes-nop", "an IOPOLL ring completes a NOP", [SetupIopoll], IORING_SETUP_IOPOLL, "io_uring_setup(2): IORING_SETUP_IOPOLL");
+
+case! {
+    id: "setup/registered-fd-only-returns-index",
+    summary: "REGISTERED_FD_ONLY returns a registered-ring index that works with ENTER_REGISTERED_RING",
+    requires: [SetupRegisteredFdOnly, SetupNoMmap, EnterRegisteredRing],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_REGISTERED_FD_ONLY", "commit 03d89a2de25b (io_uring: support for user allocated memory for rings/sqes)"],
+    run: |_| {
+        let mut r = RingBuilder::new(4).flags(IORING_SETUP_REGISTERED_FD_ONLY | IORING_SETUP_NO_MMAP).build()?;
+        let idx = r.registered_index().expect("registered index");
+        check!(idx < 16, "index {idx} is not a registered-ring slot (0..16)");
+        check_eq!(r.fd(), -1, "no fd in the file table");
+        r.run_expect(&[Sqe::nop().user_data(3)], &[cqe(3, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/sq-aff-bad-cpu-einval",
+    summary: "SQPOLL|SQ_AFF with a CPU beyond nr_cpu_ids fails with EINVAL",
+    requires: [SetupSqpoll, SetupSqAff],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/sqpoll.c io_sq_offload_create: cpu >= nr_cpu_ids -> -EINVAL"],
+    run: |_| {
+        let mut p = params(IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF);
+        p.sq_thread_cpu = 1 << 20;
+        check_errno!(setup_raw(4, &mut p), libc::EINVAL, "sq_thread_cpu 1<<20");
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/r-disabled-submit-ebadfd",
+    summary: "submitting on an R_DISABLED ring fails with EBADFD until ENABLE_RINGS",
+    requires: [SetupRDisabled, RegEnableRings],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_R_DISABLED", "io_uring_register(2): IORING_REGISTER_ENABLE_RINGS"],
+    run: |_| {
+        let mut r = RingBuilder::new(4).flags(IORING_SETUP_R_DISABLED).build()?;
+        r.push(&Sqe::nop().user_data(1));
+        check_errno!(r.submit(), libc::EBADFD, "submit on a disabled ring");
+        r.enable()?;
+        check_eq!(r.submit()?, 1, "submit after enabling");
+        r.expect(&[cqe(1, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/enable-rings-twice-ebadfd",
+    summary: "ENABLE_RINGS on a ring that is already enabled fails with EBADFD",
+    requires: [SetupRDisabled, RegEnableRings],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/register.c io_register_enable_rings: !R_DISABLED -> -EBADFD"],
+    run: |_| {
+        let r = RingBuilder::new(4).flags(IORING_SETUP_R_DISABLED).build()?;
+        r.enable()?;
+        check_errno!(r.enable(), libc::EBADFD, "second ENABLE_RINGS");
+        let plain = Ring::new(4)?;
+        check_errno!(plain.enable(), libc::EBADFD, "ENABLE_RINGS on a ring never disabled");
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/offsets-consistent",
+    summary: "the returned sq_off/cq_off describe rings whose entries and masks match params",
+    requires: [],
+    variants: variants::LAYOUT,
+    refs: ["io_uring_setup(2): struct io_sqring_offsets, struct io_cqring_offsets"],
+    run: |cx| {
+        let r = cx.ring_sized(16)?;
+        let p = r.params;
+        check_eq!((r.sq_entries(), r.cq_entries()), (p.sq_entries, p.cq_entries), "mapped ring_entries vs params");
+        check!(p.sq_off.head != p.sq_off.tail && p.cq_off.head != p.cq_off.tail, "head and tail share an offset: {:?} {:?}", p.sq_off, p.cq_off);
+        check!(p.cq_off.cqes % 16 == 0, "cqes offset {} not 16-byte aligned", p.cq_off.cqes);
+        if p.flags & IORING_SETUP_NO_SQARRAY == 0 {
+            check!(p.sq_off.array != 0, "sq_off.array is 0 on a ring with an SQ array");
+        }
+        check_eq!(r.sq_dropped(), 0, "sq dropped on a new ring");
+        check_eq!(r.cq_overflow(), 0, "cq overflow on a new ring");
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/features-are-reported",
+    summary: "params.features has every bit the kernel documents for its features, the same on every ring",
+    requires: [FeatSingleMmap],
+    variants: variants::LAYOUT,
+    refs: ["io_uring_setup(2): features"],
+    run: |cx| {
+        let r = cx.ring_sized(4)?;
+        let base = Ring::new(4)?;
+        check_eq!(r.features(), base.features(), "features of a {} ring vs a default ring", cx.variant.name());
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/single-issuer-other-thread-eexist",
+    summary: "on a SINGLE_ISSUER ring, submitting from another thread fails with EEXIST",
+    requires: [SetupSingleIssuer],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_SINGLE_ISSUER", "io_uring/io_uring.c io_uring_enter: submitter_task != current -> -EEXIST"],
+    run: |_| {
+        let mut r = RingBuilder::new(4).flags(IORING_SETUP_SINGLE_ISSUER).build()?;
+        r.push(&Sqe::nop().user_data(1));
+        let res = std::thread::scope(|s| s.spawn(|| r.submit()).join().expect("thread"));
+        check_errno!(res, libc::EEXIST, "submit from a second thread");
+        check_eq!(r.submit()?, 1, "submit from the creating thread");
+        r.expect(&[cqe(1, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/single-issuer-disabled-ring-owned-by-enabler",
+    summary: "an R_DISABLED SINGLE_ISSUER ring belongs to the task that enables it",
+    requires: [SetupSingleIssuer, SetupRDisabled, RegEnableRings],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_SINGLE_ISSUER (with R_DISABLED, the task that enables the ring)"],
+    run: |_| {
+        let mut r = RingBuilder::new(4).flags(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_R_DISABLED).build()?;
+        r.push(&Sqe::nop().user_data(1));
+        let res = std::thread::scope(|s| {
+            s.spawn(|| {
+                r.enable()?;
+                r.submit()
+            })
+            .join()
+            .expect("thread")
+        });
+        check_eq!(res, Ok(1), "enable and submit from the second thread");
+        r.push(&Sqe::nop().user_data(2));
+        check_errno!(r.submit(), libc::EEXIST, "submit from the creating thread after another enabled it");
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/iopoll-buffered-read-eopnotsupp",
+    summary: "on an IOPOLL ring, a read from a file not opened O_DIRECT completes with -EOPNOTSUPP",
+    requires: [SetupIopoll, OpRead],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_IOPOLL (O_DIRECT files only)", "io_uring/rw.c io_rw_init_file: -EOPNOTSUPP"],
+    run: |_| {
+        let f = TempFile::with_content(&pattern(64, 1))?;
+        let mut r = RingBuilder::new(4).flags(IORING_SETUP_IOPOLL).build()?;
+        let mut buf = [0u8; 64];
+        r.run_expect(&[Sqe::read(f.fd(), &mut buf, 0).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/attach-wq-shares-with-ring",
+    summary: "ATTACH_WQ with another ring's fd is accepted and the ring works",
+    requires: [SetupAttachWq],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_ATTACH_WQ"],
+    run: |_| {
+        let base = Ring::new(4)?;
+        let mut b = RingBuilder::new(4).flags(IORING_SETUP_ATTACH_WQ);
+        b.params.wq_fd = base.fd() as u32;
+        let mut r = b.build()?;
+        r.run_expect(&[Sqe::nop().async_().user_data(1)], &[cqe(1, 0)])?;
+        Ok(())
+    },
+}
