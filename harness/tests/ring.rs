@@ -1,0 +1,111 @@
+//! Harness self-tests: ring round trips under each setup flag the ring
+//! supports, the probe's parsing, and agreement with an independent
+//! client (the io-uring crate) on the running kernel.
+
+use harness::sys::*;
+use harness::{Probe, RingBuilder, Sqe};
+use rstest::rstest;
+use std::time::Duration;
+
+#[rstest]
+#[case::default(0)]
+#[case::sqe128(IORING_SETUP_SQE128)]
+#[case::cqe32(IORING_SETUP_CQE32)]
+#[case::no_sqarray(IORING_SETUP_NO_SQARRAY)]
+#[case::no_mmap(IORING_SETUP_NO_MMAP)]
+#[case::defer_taskrun(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER)]
+#[case::sqpoll(IORING_SETUP_SQPOLL)]
+#[case::cqe_mixed(IORING_SETUP_CQE_MIXED)]
+fn nop_round_trip(#[case] flags: u32) {
+    let mut r = RingBuilder::new(8).flags(flags).build().expect("setup");
+    // Wrap the rings several times to exercise the masks.
+    for round in 0..5u64 {
+        for i in 0..8u64 {
+            assert!(r.push(&Sqe::nop().user_data(round * 100 + i)));
+        }
+        assert!(!r.push(&Sqe::nop()), "SQ of 8 accepted a ninth SQE");
+        assert_eq!(r.submit().unwrap(), 8);
+        let got = r.wait_for(8, Duration::from_secs(5)).unwrap();
+        let mut uds: Vec<u64> = got.iter().map(|c| c.user_data).collect();
+        uds.sort();
+        assert_eq!(uds, (0..8).map(|i| round * 100 + i).collect::<Vec<_>>());
+        assert!(got.iter().all(|c| c.res == 0));
+        if flags & IORING_SETUP_CQE32 != 0 {
+            assert!(got.iter().all(|c| c.big == Some([0, 0])));
+        } else {
+            assert!(got.iter().all(|c| c.big.is_none()));
+        }
+    }
+}
+
+#[test]
+fn registered_ring_fd_round_trip() {
+    let mut r = RingBuilder::new(4).build().unwrap();
+    r.register_ring_fd().unwrap();
+    r.push(&Sqe::nop().user_data(5));
+    r.submit().unwrap();
+    let got = r.wait_for(1, Duration::from_secs(5)).unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].user_data, 5);
+}
+
+#[test]
+fn probe_json_round_trips() {
+    let p = Probe::run();
+    let back = Probe::from_json(&p.to_json()).expect("parse");
+    assert_eq!(back.to_json(), p.to_json());
+}
+
+#[test]
+fn probe_buffer_parsing() {
+    let mut buf = vec![0u8; 16 + 3 * 8];
+    buf[1] = 3; // ops_len
+    for i in 0..3 {
+        buf[16 + i * 8] = i as u8;
+    }
+    buf[16 + 2] = 1; // op 0 supported
+    buf[16 + 2 * 8 + 2] = 1; // op 2 supported
+    assert_eq!(harness::probe::parse_probe_buffer(&buf), vec![true, false, true]);
+    // An entry whose op field does not match its index is not trusted.
+    buf[16 + 2 * 8] = 9;
+    assert_eq!(harness::probe::parse_probe_buffer(&buf), vec![true, false, false]);
+}
+
+/// The io-uring crate is an independent client: our probe, params and a
+/// round trip must agree with it on this kernel. It never decides a verdict.
+#[test]
+fn probe_agrees_with_io_uring_crate() {
+    let p = Probe::run();
+    assert!(p.available(), "io_uring unavailable: {}", p.availability_detail);
+    let ring = io_uring::IoUring::new(4).expect("io-uring crate setup");
+    let mut probe = io_uring::Probe::new();
+    ring.submitter().register_probe(&mut probe).expect("register_probe");
+    for f in harness::features::FEATURES {
+        if let harness::features::Detect::Op(op) = f.detect {
+            assert_eq!(p.has(f.feature), probe.is_supported(op), "{} disagrees", f.id);
+        }
+    }
+    let params = p.params.expect("params");
+    let theirs = ring.params();
+    assert_eq!(params.sq_entries, theirs.sq_entries());
+    assert_eq!(params.cq_entries, theirs.cq_entries());
+    assert_eq!(p.has(harness::Feature::FeatExtArg), theirs.is_feature_ext_arg());
+    assert_eq!(p.has(harness::Feature::FeatNodrop), theirs.is_feature_nodrop());
+    assert_eq!(p.has(harness::Feature::FeatCqeSkip), theirs.is_feature_skip_cqe_on_success());
+    assert_eq!(p.has(harness::Feature::FeatLinkedFile), theirs.is_feature_linked_file());
+}
+
+#[test]
+fn io_uring_crate_sees_our_nop_semantics() {
+    use io_uring::{opcode, squeue};
+    let mut ring = io_uring::IoUring::new(4).unwrap();
+    let e = opcode::Nop::new().build().user_data(7).flags(squeue::Flags::IO_LINK);
+    let e2 = opcode::Nop::new().build().user_data(8);
+    unsafe {
+        ring.submission().push(&e).unwrap();
+        ring.submission().push(&e2).unwrap();
+    }
+    ring.submit_and_wait(2).unwrap();
+    let got: Vec<(u64, i32)> = ring.completion().map(|c| (c.user_data(), c.result())).collect();
+    assert_eq!(got, vec![(7, 0), (8, 0)], "the same chain our links/chain-completes-in-order checks");
+}
