@@ -81,22 +81,6 @@ case! {
 }
 
 case! {
-    id: "enter/unknown-sqe-flag-cqe-einval",
-    summary: "an SQE with an unknown IOSQE flag bit completes with -EINVAL",
-    requires: [OpNop],
-    variants: variants::ALL,
-    refs: ["io_uring/io_uring.c io_init_req: sqe_flags & ~SQE_VALID_FLAGS -> -EINVAL"],
-    run: |cx| {
-        if cx.has(harness::Feature::SqeBit7) {
-            fail!("the probe found bit 7 accepted; this case checks the flag set without it");
-        }
-        let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::nop().with(IOSQE_BIT7).user_data(5)], &[cqe(5, -libc::EINVAL)])?;
-        Ok(())
-    },
-}
-
-case! {
     id: "enter/submission-error-stops-batch",
     summary: "without SUBMIT_ALL, an SQE failing at submission ends the batch: enter counts it, the rest stay in the SQ",
     requires: [OpNop],
