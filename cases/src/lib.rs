@@ -13,7 +13,7 @@ pub mod setup;
 pub(crate) mod prelude {
     pub use fixtures::{closed_fd, pattern, Pipe, TempFile};
     pub use harness::sys::*;
-    pub use harness::{case, check, check_eq, check_errno, fail};
+    pub use harness::{case, check, check_eq, check_errno};
     pub use harness::{check_order, cqe, variants, Ring, RingBuilder, Sqe, Variant, Want};
     pub use std::time::{Duration, Instant};
 
