@@ -35,6 +35,13 @@ impl From<Errno> for CaseError {
     }
 }
 
+/// A full SQ is the case's own sizing mistake: no verdict on the kernel.
+impl From<crate::ring::SqFull> for CaseError {
+    fn from(e: crate::ring::SqFull) -> Self {
+        CaseError::Error(format!("harness: {e}"))
+    }
+}
+
 /// An I/O error comes from a fixture (files, pipes, sockets): the harness
 /// could not set the case up.
 impl From<std::io::Error> for CaseError {

@@ -131,7 +131,7 @@ impl Ring {
     /// Pushes and submits `sqes`, checking that io_uring_enter consumed
     /// all of them.
     pub fn submit_all(&mut self, sqes: &[Sqe]) -> CaseResult {
-        self.push_all(sqes).map_err(|_| CaseError::Error(format!("{} SQEs do not fit in the SQ ({} free)", sqes.len(), self.sq_space())))?;
+        self.push_all(sqes)?;
         let n = self.submit().map_err(|e| CaseError::Fail(format!("io_uring_enter submitting {} SQEs: {e}", sqes.len())))?;
         if n as usize != sqes.len() {
             return Err(CaseError::Fail(format!("io_uring_enter consumed {n} of {} SQEs", sqes.len())));

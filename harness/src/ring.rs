@@ -168,6 +168,20 @@ impl Sqe {
     }
 }
 
+/// SQEs that do not fit in the SQ: the harness's own limit, never an answer
+/// from the kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SqFull {
+    pub wanted: usize,
+    pub free: u32,
+}
+
+impl std::fmt::Display for SqFull {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} SQEs do not fit in the SQ ({} free)", self.wanted, self.free)
+    }
+}
+
 /// How to build a ring: entries plus the raw params the kernel reads.
 #[derive(Clone, Copy, Debug)]
 pub struct RingBuilder {
@@ -458,10 +472,10 @@ impl Ring {
         true
     }
 
-    /// Pushes all, failing with EBUSY (our code, no syscall) if they do not fit.
-    pub fn push_all(&mut self, sqes: &[Sqe]) -> Result<(), Errno> {
+    /// Pushes all of `sqes`, or none if they do not fit.
+    pub fn push_all(&mut self, sqes: &[Sqe]) -> Result<(), SqFull> {
         if (self.sq_space() as usize) < sqes.len() {
-            return Err(Errno(libc::EBUSY));
+            return Err(SqFull { wanted: sqes.len(), free: self.sq_space() });
         }
         for s in sqes {
             self.push(s);

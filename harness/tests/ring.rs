@@ -109,3 +109,15 @@ fn io_uring_crate_sees_our_nop_semantics() {
     let got: Vec<(u64, i32)> = ring.completion().map(|c| (c.user_data(), c.result())).collect();
     assert_eq!(got, vec![(7, 0), (8, 0)], "the same chain our links/chain-completes-in-order checks");
 }
+
+/// A full SQ is the harness's limit: all-or-nothing, and an `Error`, never
+/// a kernel `Fail`.
+#[test]
+fn push_all_is_all_or_nothing_and_not_a_kernel_failure() {
+    let mut r = RingBuilder::new(4).build().unwrap();
+    let five = [Sqe::nop(); 5];
+    let e = r.push_all(&five).unwrap_err();
+    assert_eq!(e, harness::ring::SqFull { wanted: 5, free: 4 });
+    assert_eq!(r.sq_pending(), 0, "nothing was pushed");
+    assert!(matches!(harness::CaseError::from(e), harness::CaseError::Error(_)));
+}
