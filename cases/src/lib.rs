@@ -14,7 +14,7 @@ pub(crate) mod prelude {
     pub use fixtures::{closed_fd, pattern, Pipe, TempFile};
     pub use harness::sys::*;
     pub use harness::{case, check, check_eq, check_errno};
-    pub use harness::{check_order, cqe, variants, Ring, RingBuilder, Sqe, Variant, Want};
+    pub use harness::{check_order, cqe, variants, CaseResult, Ring, RingBuilder, Sqe, Variant, Want};
     pub use std::time::{Duration, Instant};
 
     /// An opcode no kernel knows: io_init_req fails it with -EINVAL.

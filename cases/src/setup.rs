@@ -18,6 +18,14 @@ fn params(flags: u32) -> io_uring_params {
     io_uring_params { flags, ..Default::default() }
 }
 
+/// Setup with 8 SQ entries and CQSIZE `cq_entries` must fail with EINVAL.
+fn check_cqsize_einval(cq_entries: u32) -> CaseResult {
+    let mut p = params(IORING_SETUP_CQSIZE);
+    p.cq_entries = cq_entries;
+    check_errno!(setup_raw(8, &mut p), libc::EINVAL, "entries 8, CQSIZE cq_entries {cq_entries}");
+    Ok(())
+}
+
 case! {
     id: "setup/entries-zero-einval",
     summary: "io_uring_setup with 0 entries fails with EINVAL",
@@ -94,10 +102,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_setup(2): IORING_SETUP_CQSIZE: cq_entries must be at least entries"],
     run: |_| {
-        let mut p = params(IORING_SETUP_CQSIZE);
-        p.cq_entries = 4;
-        check_errno!(setup_raw(8, &mut p), libc::EINVAL, "cq_entries 4 < entries 8");
-        Ok(())
+        check_cqsize_einval(4)
     },
 }
 
@@ -108,9 +113,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/io_uring.c io_uring_fill_params: !p->cq_entries -> -EINVAL"],
     run: |_| {
-        let mut p = params(IORING_SETUP_CQSIZE);
-        check_errno!(setup_raw(8, &mut p), libc::EINVAL, "cq_entries 0");
-        Ok(())
+        check_cqsize_einval(0)
     },
 }
 
@@ -121,10 +124,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/io_uring.c: IORING_MAX_CQ_ENTRIES (2 * IORING_MAX_ENTRIES)"],
     run: |_| {
-        let mut p = params(IORING_SETUP_CQSIZE);
-        p.cq_entries = 65537;
-        check_errno!(setup_raw(8, &mut p), libc::EINVAL, "cq_entries 65537");
-        Ok(())
+        check_cqsize_einval(65537)
     },
 }
 

@@ -43,8 +43,7 @@ fn main() {
     let tests = trials
         .into_iter()
         .map(|t| {
-            let name = t.id.clone();
-            let skip = t.skip.clone();
+            let (name, skipped) = (t.id.clone(), t.skip.is_some());
             let (iso, exps, release) = (iso.clone(), exps.clone(), release.clone());
             Trial::ignorable_test(name, move || {
                 if let Some(s) = &t.skip {
@@ -62,7 +61,7 @@ fn main() {
                     o => Err(Failed::from(format!("{}: {}", o.word(), r.message))),
                 }
             })
-            .with_ignored_flag(skip.is_some())
+            .with_ignored_flag(skipped)
         })
         .collect();
     libtest_mimic::run(&args, tests).exit();

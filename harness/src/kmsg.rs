@@ -5,6 +5,7 @@
 
 use std::io::Read;
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
 
 const BAD: &[&str] = &[
     "WARNING:",
@@ -31,7 +32,7 @@ pub struct KmsgWindow {
 impl KmsgWindow {
     /// Opens /dev/kmsg positioned at its end; None where it cannot be read.
     pub fn open() -> Option<KmsgWindow> {
-        let f = std::fs::OpenOptions::new().read(true).custom_flags_nonblock().open("/dev/kmsg").ok()?;
+        let f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open("/dev/kmsg").ok()?;
         // SAFETY: seeking our own fd; SEEK_END on /dev/kmsg skips to the newest record.
         unsafe { libc::lseek(f.as_raw_fd(), 0, libc::SEEK_END) };
         Some(KmsgWindow { f })
@@ -58,15 +59,5 @@ impl KmsgWindow {
             }
         }
         out
-    }
-}
-
-trait NonBlock {
-    fn custom_flags_nonblock(&mut self) -> &mut Self;
-}
-impl NonBlock for std::fs::OpenOptions {
-    fn custom_flags_nonblock(&mut self) -> &mut Self {
-        use std::os::unix::fs::OpenOptionsExt;
-        self.custom_flags(libc::O_NONBLOCK)
     }
 }
