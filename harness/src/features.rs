@@ -36,6 +36,14 @@ pub enum Detect {
 pub enum OpFlag {
     NopInjectResult,
     NopCqe32,
+    /// IORING_OP_TIMEOUT accepts these timeout_flags.
+    Timeout(u32),
+    /// IORING_OP_TIMEOUT_REMOVE accepts these flags (updates).
+    TimeoutRemove(u32),
+    /// IORING_OP_ASYNC_CANCEL accepts these cancel_flags.
+    Cancel(u32),
+    /// IORING_OP_POLL_ADD accepts IORING_POLL_ADD_MULTI.
+    PollAddMulti,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +57,7 @@ pub enum Env {
     Root,
     Kmsg,
     MultiCpu,
+    TimeNs,
 }
 
 /// One row of the vocabulary.
@@ -268,11 +277,26 @@ vocabulary! {
     RegBpfFilter = "reg.bpf_filter", Detect::Register(IORING_REGISTER_BPF_FILTER), "7.0", "io_uring_register(2): IORING_REGISTER_BPF_FILTER";
     OpflagNopInjectResult = "opflag.nop.inject_result", Detect::OpFlag(OpFlag::NopInjectResult), "6.10", "io_uring/nop.c: IORING_NOP_INJECT_RESULT";
     OpflagNopCqe32 = "opflag.nop.cqe32", Detect::OpFlag(OpFlag::NopCqe32), "6.18", "io_uring/nop.c: IORING_NOP_CQE32 (with IORING_SETUP_CQE_MIXED)";
+    OpflagTimeoutAbs = "opflag.timeout.abs", Detect::OpFlag(OpFlag::Timeout(IORING_TIMEOUT_ABS)), "5.5", "io_uring_prep_timeout(3): IORING_TIMEOUT_ABS";
+    OpflagTimeoutBoottime = "opflag.timeout.boottime", Detect::OpFlag(OpFlag::Timeout(IORING_TIMEOUT_BOOTTIME)), "5.15", "io_uring_prep_timeout(3): IORING_TIMEOUT_BOOTTIME";
+    OpflagTimeoutRealtime = "opflag.timeout.realtime", Detect::OpFlag(OpFlag::Timeout(IORING_TIMEOUT_REALTIME)), "5.15", "io_uring_prep_timeout(3): IORING_TIMEOUT_REALTIME";
+    OpflagTimeoutEtimeSuccess = "opflag.timeout.etime_success", Detect::OpFlag(OpFlag::Timeout(IORING_TIMEOUT_ETIME_SUCCESS)), "5.16", "io_uring_prep_timeout(3): IORING_TIMEOUT_ETIME_SUCCESS";
+    OpflagTimeoutMultishot = "opflag.timeout.multishot", Detect::OpFlag(OpFlag::Timeout(IORING_TIMEOUT_MULTISHOT)), "6.4", "io_uring_prep_timeout(3): IORING_TIMEOUT_MULTISHOT";
+    OpflagTimeoutUpdate = "opflag.timeout_remove.update", Detect::OpFlag(OpFlag::TimeoutRemove(IORING_TIMEOUT_UPDATE)), "5.11", "io_uring_prep_timeout_update(3): IORING_TIMEOUT_UPDATE";
+    OpflagLinkTimeoutUpdate = "opflag.timeout_remove.link_update", Detect::OpFlag(OpFlag::TimeoutRemove(IORING_TIMEOUT_UPDATE | IORING_LINK_TIMEOUT_UPDATE)), "5.15", "io_uring_prep_link_timeout_update(3): IORING_LINK_TIMEOUT_UPDATE";
+    OpflagCancelAll = "opflag.async_cancel.all", Detect::OpFlag(OpFlag::Cancel(IORING_ASYNC_CANCEL_ALL)), "5.19", "io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_ALL";
+    OpflagCancelFd = "opflag.async_cancel.fd", Detect::OpFlag(OpFlag::Cancel(IORING_ASYNC_CANCEL_FD)), "5.19", "io_uring_prep_cancel_fd(3): IORING_ASYNC_CANCEL_FD";
+    OpflagCancelAny = "opflag.async_cancel.any", Detect::OpFlag(OpFlag::Cancel(IORING_ASYNC_CANCEL_ANY)), "5.19", "io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_ANY";
+    OpflagCancelFdFixed = "opflag.async_cancel.fd_fixed", Detect::OpFlag(OpFlag::Cancel(IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_FD_FIXED)), "6.0", "io_uring_prep_cancel_fd(3): IORING_ASYNC_CANCEL_FD_FIXED";
+    OpflagCancelUserdata = "opflag.async_cancel.userdata", Detect::OpFlag(OpFlag::Cancel(IORING_ASYNC_CANCEL_USERDATA)), "6.6", "io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_USERDATA";
+    OpflagCancelOp = "opflag.async_cancel.op", Detect::OpFlag(OpFlag::Cancel(IORING_ASYNC_CANCEL_OP)), "6.6", "io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_OP";
+    OpflagPollAddMulti = "opflag.poll_add.multi", Detect::OpFlag(OpFlag::PollAddMulti), "5.13", "io_uring_prep_poll_multishot(3): IORING_POLL_ADD_MULTI";
     ProposalSqeGroup = "proposal.sqe_group", Detect::Proposal(Proposal::SqeGroup), "", "unmerged: Ming Lei, \"io_uring: support SQE group\" (IOSQE_SQE_GROUP, v1-v10, 2024)";
     ProposalFusedCmd = "proposal.fused_cmd", Detect::Proposal(Proposal::FusedCmd), "", "unmerged: Ming Lei, \"io_uring/ublk: add IORING_OP_FUSED_CMD\" (2023)";
     EnvRoot = "env.root", Detect::Env(Env::Root), "", "geteuid() == 0";
     EnvKmsg = "env.kmsg", Detect::Env(Env::Kmsg), "", "/dev/kmsg readable (kernel-log oracle)";
     EnvMultiCpu = "env.multi_cpu", Detect::Env(Env::MultiCpu), "", "at least two CPUs in the affinity mask";
+    EnvTimeNs = "env.timens", Detect::Env(Env::TimeNs), "", "unshare(CLONE_NEWTIME) works here (CONFIG_TIME_NS, CAP_SYS_ADMIN)";
 }
 
 #[cfg(test)]

@@ -499,6 +499,84 @@ fn detect_opflag(of: OpFlag) -> Result<(), String> {
                 other => Err(format!("NOP with IORING_NOP_CQE32 gave {}", fmt_cqes(other))),
             }
         }
+        other => detect_request_flag(other),
+    }
+}
+
+/// Per-op flags of timeouts, cancellation and poll: each is a request the
+/// kernel answers with -EINVAL at prep time when it does not know the flag
+/// (timeout.c, cancel.c, poll.c check every flag bit), and with the op's
+/// normal result when it does.
+fn detect_request_flag(of: OpFlag) -> Result<(), String> {
+    let mut ring = Ring::new(4).map_err(|e| format!("setup: {e}"))?;
+    let zero = __kernel_timespec::default();
+    let one_ms = __kernel_timespec { tv_sec: 0, tv_nsec: 1_000_000 };
+    let (sqe, what) = match of {
+        // A timeout already due (0 relative, or 0 absolute: the past); a
+        // multishot one with one repeat, so it ends after one expiry.
+        OpFlag::Timeout(f) if f & IORING_TIMEOUT_MULTISHOT != 0 => (Sqe::timeout(&one_ms, 1, f), format!("TIMEOUT flags {f:#x}")),
+        OpFlag::Timeout(f) => (Sqe::timeout(&zero, 0, f), format!("TIMEOUT flags {f:#x}")),
+        // Updating a timeout that does not exist: -ENOENT where known.
+        OpFlag::TimeoutRemove(f) => (Sqe::timeout_update(0xdead, &zero, f & !IORING_TIMEOUT_UPDATE), format!("TIMEOUT_REMOVE flags {f:#x}")),
+        // Cancelling nothing: -ENOENT (or a count of 0) where known;
+        // FD_FIXED with no file table: -EBADF.
+        OpFlag::Cancel(f) => {
+            let mut s = Sqe::cancel(0xdead, f);
+            s.raw.fd = if f & IORING_ASYNC_CANCEL_FD_FIXED != 0 { 0 } else { ring.fd() };
+            s.raw.len = if f & IORING_ASYNC_CANCEL_OP != 0 { IORING_OP_NOP as u32 } else { 0 };
+            (s, format!("ASYNC_CANCEL flags {f:#x}"))
+        }
+        OpFlag::PollAddMulti => {
+            let mut fds = [0i32; 2];
+            // SAFETY: fds has room for two descriptors.
+            if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+                return Err(format!("pipe2: {}", std::io::Error::last_os_error()));
+            }
+            // Readable at once: the first CQE carries IORING_CQE_F_MORE.
+            // SAFETY: writing one byte from a valid buffer.
+            unsafe { libc::write(fds[1], b"x".as_ptr() as *const _, 1) };
+            let got = run_sqes(&mut ring, &[Sqe::poll_multi(fds[0], libc::POLLIN as u32).user_data(1)], 1);
+            // Dropping the ring cancels the armed poll; then close the pipe.
+            drop(ring);
+            // SAFETY: closing the pipe we opened.
+            unsafe {
+                libc::close(fds[0]);
+                libc::close(fds[1]);
+            }
+            return match got?.as_slice() {
+                [c] if c.res == libc::POLLIN as i32 && c.flags & IORING_CQE_F_MORE != 0 => Ok(()),
+                other => Err(format!("POLL_ADD with IORING_POLL_ADD_MULTI gave {}", fmt_cqes(other))),
+            };
+        }
+        OpFlag::NopInjectResult | OpFlag::NopCqe32 => unreachable!("NOP flags are detected by detect_opflag"),
+    };
+    let got = run_sqes(&mut ring, &[sqe.user_data(1)], 1)?;
+    match got.as_slice() {
+        [c] if c.res == -libc::EINVAL => Err(format!("{what} gave -EINVAL (flag unknown)")),
+        [_] => Ok(()),
+        other => Err(format!("{what} gave {}", fmt_cqes(other))),
+    }
+}
+
+/// Whether a new time namespace can be made here: a child process tries
+/// unshare(CLONE_NEWTIME) (needs CONFIG_TIME_NS and CAP_SYS_ADMIN), so the
+/// prober's own namespaces stay as they are.
+fn detect_timens() -> bool {
+    if !std::path::Path::new("/proc/self/ns/time").exists() {
+        return false;
+    }
+    // SAFETY: the child only calls async-signal-safe unshare and _exit.
+    unsafe {
+        let pid = libc::fork();
+        if pid == 0 {
+            let ok = libc::unshare(libc::CLONE_NEWTIME) == 0;
+            libc::_exit(if ok { 0 } else { 1 });
+        }
+        if pid < 0 {
+            return false;
+        }
+        let mut status = 0;
+        libc::waitpid(pid, &mut status, 0) == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
     }
 }
 
@@ -535,5 +613,6 @@ fn detect_env(e: Env) -> bool {
         Env::Root => unsafe { libc::geteuid() == 0 },
         Env::Kmsg => std::fs::File::open("/dev/kmsg").is_ok(),
         Env::MultiCpu => allowed_cpus() >= 2,
+        Env::TimeNs => detect_timens(),
     }
 }

@@ -122,6 +122,102 @@ impl Sqe {
         s
     }
 
+    /// TIMEOUT_REMOVE of the timeout with `target` user_data.
+    pub fn timeout_remove(target: u64) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_TIMEOUT_REMOVE);
+        s.raw.addr = target;
+        s
+    }
+    /// TIMEOUT_REMOVE with IORING_TIMEOUT_UPDATE: re-arms the timeout with
+    /// `target` user_data to `ts` (`flags` adds ABS, a clock, or
+    /// IORING_LINK_TIMEOUT_UPDATE for a linked timeout).
+    pub fn timeout_update(target: u64, ts: &__kernel_timespec, flags: u32) -> Sqe {
+        let mut s = Sqe::timeout_remove(target);
+        s.raw.off = ts as *const _ as u64;
+        s.raw.op_flags = IORING_TIMEOUT_UPDATE | flags;
+        s
+    }
+    /// POLL_ADD with IORING_POLL_ADD_MULTI (multishot, in `len`).
+    pub fn poll_multi(fd: i32, events: u32) -> Sqe {
+        let mut s = Sqe::poll_add(fd, events);
+        s.raw.len = IORING_POLL_ADD_MULTI;
+        s
+    }
+    /// POLL_REMOVE of the poll with `target` user_data.
+    pub fn poll_remove(target: u64) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_POLL_REMOVE);
+        s.raw.addr = target;
+        s
+    }
+    /// ASYNC_CANCEL keyed by file descriptor (IORING_ASYNC_CANCEL_FD plus
+    /// `flags`).
+    pub fn cancel_fd(fd: i32, flags: u32) -> Sqe {
+        let mut s = Sqe::cancel(0, IORING_ASYNC_CANCEL_FD | flags);
+        s.raw.fd = fd;
+        s
+    }
+    /// ASYNC_CANCEL keyed by opcode (IORING_ASYNC_CANCEL_OP, the opcode in
+    /// `len`) plus `flags`; `target` is matched too with
+    /// IORING_ASYNC_CANCEL_USERDATA.
+    pub fn cancel_op(opcode: u8, target: u64, flags: u32) -> Sqe {
+        let mut s = Sqe::cancel(target, IORING_ASYNC_CANCEL_OP | flags);
+        s.raw.len = opcode as u32;
+        s
+    }
+    /// ACCEPT on a listening socket (no peer address wanted).
+    pub fn accept(fd: i32, flags: u32) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_ACCEPT);
+        s.raw.fd = fd;
+        s.raw.op_flags = flags;
+        s
+    }
+    pub fn recv(fd: i32, buf: &mut [u8], msg_flags: u32) -> Sqe {
+        let mut s = Sqe::rw(IORING_OP_RECV, fd, buf.as_mut_ptr() as u64, buf.len() as u32, 0);
+        s.raw.op_flags = msg_flags;
+        s
+    }
+    pub fn send(fd: i32, buf: &[u8], msg_flags: u32) -> Sqe {
+        let mut s = Sqe::rw(IORING_OP_SEND, fd, buf.as_ptr() as u64, buf.len() as u32, 0);
+        s.raw.op_flags = msg_flags;
+        s
+    }
+    /// FUTEX_WAIT on a 32-bit private futex holding `val`
+    /// (io_uring/futex.c: flags in `fd`, value in `addr2`, mask in `addr3`).
+    pub fn futex_wait(word: &std::sync::atomic::AtomicU32, val: u32) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_FUTEX_WAIT);
+        s.raw.fd = (FUTEX2_SIZE_U32 | FUTEX2_PRIVATE) as i32;
+        s.raw.addr = word as *const _ as u64;
+        s.raw.off = val as u64;
+        s.raw.addr3 = FUTEX_BITSET_MATCH_ANY;
+        s
+    }
+    /// FUTEX_WAKE of up to `n` waiters on a 32-bit private futex.
+    pub fn futex_wake(word: &std::sync::atomic::AtomicU32, n: u64) -> Sqe {
+        let mut s = Sqe::futex_wait(word, 0);
+        s.raw.opcode = IORING_OP_FUTEX_WAKE;
+        s.raw.off = n;
+        s
+    }
+    /// WAITID for the child `pid` (io_uring/waitid.c: idtype in `len`,
+    /// id in `fd`, options in `file_index`, siginfo at `addr2`).
+    pub fn waitid(pid: i32, options: u32, info: &mut libc::siginfo_t) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_WAITID);
+        s.raw.len = libc::P_PID;
+        s.raw.fd = pid;
+        s.raw.file_index = options;
+        s.raw.off = info as *mut _ as u64;
+        s
+    }
+    /// MSG_RING posting a CQE with `res` and `user_data` on the ring `fd`.
+    pub fn msg_ring_data(fd: i32, res: u32, user_data: u64) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_MSG_RING);
+        s.raw.fd = fd;
+        s.raw.addr = IORING_MSG_DATA;
+        s.raw.len = res;
+        s.raw.off = user_data;
+        s
+    }
+
     pub fn user_data(mut self, ud: u64) -> Sqe {
         self.raw.user_data = ud;
         self
@@ -687,6 +783,31 @@ impl Ring {
         unsafe { io_uring_register(self.fd, IORING_REGISTER_RING_FDS, &mut up as *mut _ as *const _, 1)? };
         self.reg_index = Some(up.offset);
         Ok(up.offset)
+    }
+
+    /// A GETEVENTS|EXT_ARG enter waiting for `min_complete` CQEs under
+    /// `arg` (its timeout and min-wait); `extra` adds enter flags such as
+    /// IORING_ENTER_ABS_TIMER. Returns what io_uring_enter returned.
+    pub fn enter_wait(&self, min_complete: u32, extra: u32, arg: &io_uring_getevents_arg) -> Result<u32, Errno> {
+        self.enter(
+            0,
+            min_complete,
+            IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | extra,
+            arg as *const _ as *const libc::c_void,
+            std::mem::size_of::<io_uring_getevents_arg>(),
+        )
+    }
+
+    /// IORING_REGISTER_FILES with `fds` (-1 leaves a slot sparse).
+    pub fn register_files(&self, fds: &[i32]) -> Result<(), Errno> {
+        // SAFETY: fds is a valid array of fds.len() ints.
+        unsafe { self.register_raw(IORING_REGISTER_FILES, fds.as_ptr() as *const _, fds.len() as u32).map(|_| ()) }
+    }
+
+    /// IORING_REGISTER_SYNC_CANCEL; returns the register call's result.
+    pub fn sync_cancel(&self, reg: &io_uring_sync_cancel_reg) -> Result<i32, Errno> {
+        // SAFETY: one valid io_uring_sync_cancel_reg.
+        unsafe { self.register_raw(IORING_REGISTER_SYNC_CANCEL, reg as *const _ as *const _, 1) }
     }
 
     /// IORING_REGISTER_ENABLE_RINGS (for R_DISABLED rings).

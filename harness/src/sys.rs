@@ -281,6 +281,11 @@ pub const IORING_ACCEPT_MULTISHOT: u16 = 1 << 0;
 pub const IORING_ACCEPT_DONTWAIT: u16 = 1 << 1;
 pub const IORING_ACCEPT_POLL_FIRST: u16 = 1 << 2;
 
+/// futex2 flags an io_uring futex SQE carries in `fd` (include/uapi/linux/futex.h).
+pub const FUTEX2_SIZE_U32: u32 = 0x02;
+pub const FUTEX2_PRIVATE: u32 = 128;
+pub const FUTEX_BITSET_MATCH_ANY: u64 = 0xffff_ffff;
+
 pub const IORING_MSG_DATA: u64 = 0;
 pub const IORING_MSG_SEND_FD: u64 = 1;
 pub const IORING_MSG_RING_CQE_SKIP: u32 = 1 << 0;
