@@ -1,13 +1,17 @@
 //! The conformance cases, one module per area. Each case registers itself
 //! with `harness::case!`; the runner finds them through `inventory`.
 
+pub mod cancel;
 pub mod cqe_skip;
 pub mod drain;
 pub mod enter;
 pub mod groups;
 pub mod hardlinks;
 pub mod links;
+pub mod overflow;
 pub mod setup;
+pub mod sqpoll;
+pub mod timeouts;
 
 /// What every case module uses.
 pub(crate) mod prelude {
@@ -22,6 +26,21 @@ pub(crate) mod prelude {
 
     /// POLLIN as io_uring reports it in a poll CQE's res.
     pub const POLLIN: i32 = libc::POLLIN as i32;
+
+    /// A relative timespec of `n` milliseconds.
+    pub fn ms(n: u64) -> __kernel_timespec {
+        __kernel_timespec::from_duration(Duration::from_millis(n))
+    }
+
+    /// Fails unless at least `min` passed since `t0`: a timer that fires
+    /// early is a kernel bug (hrtimers never expire before their time).
+    pub fn check_not_before(t0: Instant, min: Duration, what: &str) -> CaseResult {
+        let e = t0.elapsed();
+        if e < min {
+            return Err(harness::CaseError::Fail(format!("{what}: completed after {e:?}, before its {min:?}")));
+        }
+        Ok(())
+    }
 }
 
 /// Forces every case module into the binary: inventory's registrations live

@@ -114,18 +114,21 @@ pub fn human_summary(results: &[TrialResult], wall: Duration) -> String {
             out += &format!("  {n:>4}  {why}\n");
         }
     }
-    let mut areas: std::collections::BTreeMap<&str, [usize; 3]> = Default::default();
+    // Known deviations get their own column: an xfail is neither a pass
+    // nor a new failure.
+    let mut areas: std::collections::BTreeMap<&str, [usize; 4]> = Default::default();
     for r in results {
         let a = areas.entry(r.area.as_str()).or_default();
         match r.outcome {
-            Outcome::Pass | Outcome::Xfail => a[0] += 1,
+            Outcome::Pass => a[0] += 1,
             Outcome::Skip => a[2] += 1,
+            Outcome::Xfail => a[3] += 1,
             _ => a[1] += 1,
         }
     }
-    out += "\nby area (pass / fail / skip):\n";
-    for (area, [p, f, s]) in areas {
-        out += &format!("  {area:<14} {p:>5} {f:>5} {s:>5}\n");
+    out += "\nby area (pass / fail / skip / xfail):\n";
+    for (area, [p, f, s, x]) in areas {
+        out += &format!("  {area:<14} {p:>5} {f:>5} {s:>5} {x:>5}\n");
     }
     let s = summary(results);
     let n = |k: &str| s[k].as_u64().unwrap_or(0);

@@ -1,0 +1,1 @@
+//! sqpoll (in progress)
