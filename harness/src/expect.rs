@@ -136,6 +136,18 @@ impl Ring {
         if n as usize != sqes.len() {
             return Err(CaseError::Fail(format!("io_uring_enter consumed {n} of {} SQEs", sqes.len())));
         }
+        // Under SQPOLL the poller consumes the SQEs on its own schedule;
+        // it issues a batch before it moves the SQ head past it, so a
+        // caught-up head means the requests are armed.
+        if self.flags() & crate::sys::IORING_SETUP_SQPOLL != 0 {
+            let end = std::time::Instant::now() + PROMPT;
+            while self.sq_pending() != 0 {
+                if std::time::Instant::now() >= end {
+                    return Err(CaseError::Fail(format!("the SQPOLL thread left {} of {} SQEs unconsumed for {PROMPT:?}", self.sq_pending(), sqes.len())));
+                }
+                std::thread::yield_now();
+            }
+        }
         Ok(())
     }
 
