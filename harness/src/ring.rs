@@ -674,11 +674,28 @@ impl Ring {
     /// Takes the next CQE if one is ready (no syscall). On a CQE_MIXED
     /// ring a 32-byte CQE (IORING_CQE_F_32) takes two slots.
     pub fn pop(&mut self) -> Option<Cqe> {
-        let head = self.cq_head();
+        let mut head = self.cq_head();
         if self.cq_tail() == head {
             return None;
         }
-        let idx = (head & self.cq_mask) as usize;
+        let mut idx = (head & self.cq_mask) as usize;
+        // On a CQE_MIXED ring a 32-byte CQE never wraps: the kernel pads
+        // the last slot with a CQE flagged IORING_CQE_F_SKIP, which is ring
+        // framing, not a completion (io_uring.h: "the application must
+        // ignore this CQE").
+        if self.params.flags & IORING_SETUP_CQE_MIXED != 0 {
+            // SAFETY: idx < cq_entries; the CQ holds cq_entries * cqe_size bytes.
+            let flags = unsafe { std::ptr::read_volatile(self.cqes.add(idx * self.cqe_size) as *const io_uring_cqe).flags };
+            if flags & IORING_CQE_F_SKIP != 0 {
+                head = head.wrapping_add(1);
+                // SAFETY: pointer into the live mapping.
+                unsafe { (*self.cq_head).store(head, Ordering::Release) };
+                if self.cq_tail() == head {
+                    return None;
+                }
+                idx = (head & self.cq_mask) as usize;
+            }
+        }
         // SAFETY: idx < cq_entries; the CQ holds cq_entries * cqe_size bytes.
         let (cqe, slots) = unsafe {
             let p = self.cqes.add(idx * self.cqe_size);
