@@ -1,1 +1,389 @@
-//! sqpoll (in progress)
+//! IORING_SETUP_SQPOLL: a kernel thread consumes the SQ, so submissions
+//! need no io_uring_enter while it is awake; it sleeps after sq_thread_idle
+//! ms (setting IORING_SQ_NEED_WAKEUP) until IORING_ENTER_SQ_WAKEUP; it can
+//! be pinned (SQ_AFF), shared (ATTACH_WQ), and it exits with its last ring.
+//!
+//! References: io_uring_setup(2) (IORING_SETUP_SQPOLL, SQ_AFF, ATTACH_WQ,
+//! sq_thread_idle, privileges by version), io_uring_enter(2)
+//! (IORING_ENTER_SQ_WAKEUP, IORING_ENTER_SQ_WAIT, "the return value will
+//! generally be the same as to_submit"), io_uring/sqpoll.c.
+//!
+//! The link and CQE-skip areas run their cases under the `sqpoll` variant
+//! too (variants::ALL); this area checks the thread itself.
+
+use crate::prelude::*;
+use fixtures::{threads_named, wait_until, Child};
+use harness::{CaseError, Ctx};
+
+/// Idle long enough that the poller stays awake through a case, even on a
+/// loaded machine.
+const AWAKE_MS: u32 = 10_000;
+
+/// The variant's ring with SQPOLL added.
+fn sqpoll_ring(cx: &Ctx, entries: u32, idle_ms: u32) -> Result<Ring, CaseError> {
+    cx.build(cx.builder(entries).flags(IORING_SETUP_SQPOLL).sq_thread_idle(idle_ms))
+}
+
+/// The variant's SQPOLL ring with its poller known to be awake: a first
+/// NOP goes through the documented protocol (publish, then SQ_WAKEUP if
+/// IORING_SQ_NEED_WAKEUP is set) and is reaped. From then on the poller
+/// stays awake for `AWAKE_MS` without work. (A new poller sleeps at once
+/// when it starts with nothing to do: see `sqpoll/awake-after-setup`.)
+fn awake_sqpoll_ring(cx: &Ctx, entries: u32) -> Result<Ring, CaseError> {
+    let mut r = sqpoll_ring(cx, entries, AWAKE_MS)?;
+    r.push_all(&[Sqe::nop().user_data(u64::MAX)])?;
+    r.submit()?;
+    check_cqes(&reap_without_enter(&mut r, 1)?, &[cqe(u64::MAX, 0)])?;
+    Ok(r)
+}
+
+/// Waits, without any syscall on the ring, until `n` CQEs are in the CQ,
+/// and takes them.
+fn reap_without_enter(r: &mut Ring, n: u32) -> Result<Vec<harness::Cqe>, CaseError> {
+    if !wait_until(harness::PROMPT, || r.cq_ready() >= n) {
+        return Err(CaseError::Fail(format!("only {} of {n} CQEs appeared within {:?} without io_uring_enter", r.cq_ready(), harness::PROMPT)));
+    }
+    let mut got = Vec::new();
+    while let Some(c) = r.pop() {
+        got.push(c);
+    }
+    Ok(got)
+}
+
+/// Fails unless `got` is exactly `want`, in order.
+fn check_cqes(got: &[harness::Cqe], want: &[Want]) -> CaseResult {
+    let ok = got.len() == want.len() && got.iter().zip(want).all(|(g, w)| g.user_data == w.user_data && g.res == w.res && g.flags == w.flags);
+    check!(ok, "CQEs: expected {want:?}, got {got:?}");
+    Ok(())
+}
+
+/// The process's SQPOLL threads.
+fn sq_threads() -> Result<Vec<(u32, String)>, CaseError> {
+    threads_named("iou-sqp-").map_err(|e| CaseError::Error(format!("fixture: /proc/self/task: {e}")))
+}
+
+/// The SQPOLL threads once there are `n`: a new poller names itself
+/// (set_task_comm in io_sq_thread) only when it first runs, so it may
+/// still carry our name right after io_uring_setup returns.
+fn sq_threads_settled(n: usize) -> Result<Vec<(u32, String)>, CaseError> {
+    wait_until(harness::PROMPT, || sq_threads().map(|t| t.len() >= n).unwrap_or(true));
+    sq_threads()
+}
+
+case! {
+    id: "sqpoll/submits-without-enter",
+    summary: "with the poller awake, published SQEs complete without any io_uring_enter",
+    requires: [SetupSqpoll, OpNop],
+    variants: variants::LAYOUT,
+    refs: ["io_uring_setup(2): IORING_SETUP_SQPOLL (no system call needed to submit while the thread is awake)"],
+    run: |cx| {
+        let mut r = awake_sqpoll_ring(cx, 8)?;
+        r.push_all(&(1..5u64).map(|u| Sqe::nop().user_data(u)).collect::<Vec<_>>())?;
+        r.publish();
+        let got = reap_without_enter(&mut r, 4)?;
+        check_cqes(&got, &[cqe(1, 0), cqe(2, 0), cqe(3, 0), cqe(4, 0)])
+    },
+}
+
+case! {
+    id: "sqpoll/many-in-order",
+    summary: "64 NOPs fed 16 at a time through a 16-entry SQ without enter all complete, in order",
+    requires: [SetupSqpoll, OpNop],
+    variants: &[Variant::Default, Variant::NoSqarray],
+    refs: ["io_uring_setup(2): IORING_SETUP_SQPOLL"],
+    run: |cx| {
+        let mut r = awake_sqpoll_ring(cx, 16)?;
+        let mut got = Vec::new();
+        for batch in 0..4u64 {
+            r.push_all(&(1..17u64).map(|u| Sqe::nop().user_data(batch * 16 + u)).collect::<Vec<_>>())?;
+            r.publish();
+            got.extend(reap_without_enter(&mut r, 16)?);
+        }
+        let want: Vec<Want> = (1..65u64).map(|u| cqe(u, 0)).collect();
+        check_cqes(&got, &want)
+    },
+}
+
+case! {
+    id: "sqpoll/need-wakeup-after-idle",
+    summary: "after sq_thread_idle (10 ms) without work the poller sets IORING_SQ_NEED_WAKEUP; ENTER_SQ_WAKEUP gets a new SQE done",
+    requires: [SetupSqpoll, EnterSqWakeup, OpNop],
+    variants: &[Variant::Default, Variant::RegisteredRing],
+    refs: ["io_uring_setup(2): sq_thread_idle, IORING_SQ_NEED_WAKEUP", "io_uring_enter(2): IORING_ENTER_SQ_WAKEUP"],
+    run: |cx| {
+        let mut r = sqpoll_ring(cx, 8, 10)?;
+        r.push_all(&[Sqe::nop().user_data(1)])?;
+        r.submit()?;
+        check_cqes(&reap_without_enter(&mut r, 1)?, &[cqe(1, 0)])?;
+        check!(wait_until(harness::PROMPT, || r.sq_flags() & IORING_SQ_NEED_WAKEUP != 0), "IORING_SQ_NEED_WAKEUP not set {:?} after the last submission (idle 10 ms)", harness::PROMPT);
+        r.push_all(&[Sqe::nop().user_data(2)])?;
+        r.publish();
+        check_eq!(r.enter(1, 0, IORING_ENTER_SQ_WAKEUP, std::ptr::null(), 0)?, 1, "enter(to_submit 1, SQ_WAKEUP) result");
+        check_cqes(&reap_without_enter(&mut r, 1)?, &[cqe(2, 0)])
+    },
+}
+
+case! {
+    id: "sqpoll/enter-returns-to-submit",
+    summary: "io_uring_enter on an SQPOLL ring returns to_submit, whatever the thread has consumed",
+    requires: [SetupSqpoll, OpNop],
+    variants: &[Variant::Default, Variant::RegisteredRing],
+    refs: ["io_uring_enter(2) RETURN VALUE: with SQPOLL 'the return value will generally be the same as to_submit'"],
+    run: |cx| {
+        let mut r = awake_sqpoll_ring(cx, 8)?;
+        r.push_all(&[Sqe::nop().user_data(1), Sqe::nop().user_data(2), Sqe::nop().user_data(3)])?;
+        r.publish();
+        check_eq!(r.enter(3, 0, 0, std::ptr::null(), 0)?, 3, "enter(to_submit 3) result");
+        check_cqes(&reap_without_enter(&mut r, 3)?, &[cqe(1, 0), cqe(2, 0), cqe(3, 0)])?;
+        // Nothing left to submit: still to_submit.
+        check_eq!(r.enter(5, 0, 0, std::ptr::null(), 0)?, 5, "enter(to_submit 5) with an empty SQ");
+        Ok(())
+    },
+}
+
+case! {
+    id: "sqpoll/sq-wait-returns-with-space",
+    summary: "IORING_ENTER_SQ_WAIT on a full SQ returns once the poller has freed at least one entry",
+    requires: [SetupSqpoll, EnterSqWait, OpNop],
+    variants: &[Variant::Default, Variant::NoSqarray],
+    refs: ["io_uring_enter(2): IORING_ENTER_SQ_WAIT ('it will wait until at least one entry is free in the SQ ring')"],
+    run: |cx| {
+        let mut r = awake_sqpoll_ring(cx, 4)?;
+        r.push_all(&(1..5u64).map(|u| Sqe::nop().user_data(u)).collect::<Vec<_>>())?;
+        r.publish();
+        let wake = if r.sq_flags() & IORING_SQ_NEED_WAKEUP != 0 { IORING_ENTER_SQ_WAKEUP } else { 0 };
+        r.enter(0, 0, IORING_ENTER_SQ_WAIT | wake, std::ptr::null(), 0)?;
+        check!(r.sq_space() > 0, "SQ_WAIT returned with the SQ still full");
+        check_cqes(&reap_without_enter(&mut r, 4)?, &[cqe(1, 0), cqe(2, 0), cqe(3, 0), cqe(4, 0)])
+    },
+}
+
+case! {
+    id: "sqpoll/submission-error-keeps-polling",
+    summary: "an SQE the kernel rejects posts a CQE (-EINVAL) and the poller goes on with the SQEs after it",
+    requires: [SetupSqpoll, OpNop],
+    variants: &[Variant::Default, Variant::NoSqarray, Variant::Sqe128],
+    refs: ["io_uring_enter(2): with SQPOLL, errors related to an SQE are returned through a CQE", "io_uring/io_uring.c io_submit_fail_init"],
+    run: |cx| {
+        let mut r = awake_sqpoll_ring(cx, 8)?;
+        r.push_all(&[Sqe::nop().user_data(1), Sqe::op(BAD_OPCODE).user_data(2), Sqe::nop().user_data(3)])?;
+        r.publish();
+        check_cqes(&reap_without_enter(&mut r, 3)?, &[cqe(1, 0), cqe(2, -libc::EINVAL), cqe(3, 0)])
+    },
+}
+
+case! {
+    id: "sqpoll/nonfixed-file-read",
+    summary: "the poller reads through a plain (unregistered) fd",
+    requires: [SetupSqpoll, FeatSqpollNonfixed, OpRead],
+    variants: variants::LAYOUT,
+    refs: ["io_uring_setup(2): IORING_FEAT_SQPOLL_NONFIXED (since 5.11 no registered files needed)"],
+    run: |cx| {
+        let f = TempFile::with_content(&pattern(64, 9))?;
+        let mut r = sqpoll_ring(cx, 8, AWAKE_MS)?;
+        let mut buf = [0u8; 64];
+        r.run_expect(&[Sqe::read(f.fd(), &mut buf, 0).user_data(1)], &[cqe(1, 64)])?;
+        check_eq!(&buf[..], &pattern(64, 9)[..], "bytes read by the poller");
+        Ok(())
+    },
+}
+
+case! {
+    id: "sqpoll/thread-exits-with-ring",
+    summary: "an SQPOLL ring adds one iou-sqp thread to the process, which exits after the ring is closed",
+    requires: [SetupSqpoll, FeatNativeWorkers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_SQPOLL", "io_uring/sqpoll.c io_sq_thread (named iou-sqp-<pid>, an io thread of the process since 5.12)"],
+    run: |cx| {
+        check_eq!(sq_threads()?.len(), 0, "iou-sqp threads before setup");
+        let r = sqpoll_ring(cx, 4, AWAKE_MS)?;
+        let me = std::process::id();
+        let t = sq_threads_settled(1)?;
+        check_eq!(t.len(), 1, "iou-sqp threads with one SQPOLL ring ({t:?})");
+        check_eq!(t[0].1, format!("iou-sqp-{me}"), "the poller's name");
+        drop(r);
+        check!(wait_until(harness::PROMPT, || sq_threads().map(|t| t.is_empty()).unwrap_or(false)), "the iou-sqp thread was still there {:?} after the ring was closed", harness::PROMPT);
+        Ok(())
+    },
+}
+
+case! {
+    id: "sqpoll/sq-aff-pins-thread",
+    summary: "SQ_AFF with sq_thread_cpu pins the poller to that CPU (its Cpus_allowed_list)",
+    requires: [SetupSqpoll, SetupSqAff, FeatNativeWorkers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_SQ_AFF, sq_thread_cpu"],
+    run: |cx| {
+        let cpu = last_allowed_cpu()?;
+        let mut b = cx.builder(4).flags(IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF).sq_thread_idle(AWAKE_MS);
+        b.params.sq_thread_cpu = cpu;
+        let _r = cx.build(b)?;
+        let t = sq_threads_settled(1)?;
+        check_eq!(t.len(), 1, "iou-sqp threads ({t:?})");
+        let allowed = fixtures::thread_status(t[0].0, "Cpus_allowed_list").map_err(|e| CaseError::Error(format!("fixture: {e}")))?;
+        check_eq!(allowed, cpu.to_string(), "the poller's Cpus_allowed_list");
+        Ok(())
+    },
+}
+
+/// The highest CPU this process may run on.
+fn last_allowed_cpu() -> Result<u32, CaseError> {
+    // SAFETY: cpu_set_t is plain data; sched_getaffinity fills it.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointer and size.
+    if unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) } != 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    // SAFETY: CPU_ISSET reads the set.
+    (0..libc::CPU_SETSIZE as usize).rev().find(|&c| unsafe { libc::CPU_ISSET(c, &set) }).map(|c| c as u32).ok_or_else(|| CaseError::Error("fixture: empty affinity mask".into()))
+}
+
+case! {
+    id: "sqpoll/sq-aff-bad-cpu-einval",
+    summary: "SQ_AFF with sq_thread_cpu beyond the possible CPUs fails with EINVAL",
+    requires: [SetupSqpoll, SetupSqAff],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/sqpoll.c io_sq_offload_create: cpu >= nr_cpu_ids is -EINVAL"],
+    run: |cx| {
+        let mut b = cx.builder(4).flags(IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF);
+        b.params.sq_thread_cpu = 1 << 20;
+        check_errno!(b.build().map(|_| ()), libc::EINVAL, "SQ_AFF on CPU 2^20");
+        Ok(())
+    },
+}
+
+case! {
+    id: "sqpoll/sq-aff-without-sqpoll-einval",
+    summary: "SQ_AFF without SQPOLL fails with EINVAL",
+    requires: [SetupSqAff],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2) ERRORS: EINVAL ... IORING_SETUP_SQ_AFF was specified, but IORING_SETUP_SQPOLL was not"],
+    run: |cx| {
+        check_errno!(cx.builder(4).flags(IORING_SETUP_SQ_AFF).build().map(|_| ()), libc::EINVAL, "SQ_AFF alone");
+        Ok(())
+    },
+}
+
+case! {
+    id: "sqpoll/attach-wq-shares-thread",
+    summary: "a second SQPOLL ring set up with ATTACH_WQ to the first shares its poller: one thread serves both",
+    requires: [SetupSqpoll, SetupAttachWq, FeatNativeWorkers, OpNop],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_ATTACH_WQ (with SQPOLL the SQ thread is shared)"],
+    run: |cx| {
+        let mut a = sqpoll_ring(cx, 4, AWAKE_MS)?;
+        let mut b = cx.builder(4).flags(IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ).sq_thread_idle(AWAKE_MS);
+        b.params.wq_fd = a.fd() as u32;
+        let mut b = cx.build(b)?;
+        // A poller is created inside io_uring_setup, so a second one would
+        // already be a thread now (named or not yet): count them all.
+        let all = threads_named("").map_err(|e| CaseError::Error(format!("fixture: {e}")))?;
+        check_eq!(all.len(), 2, "threads in the process with two attached SQPOLL rings: main + one poller ({all:?})");
+        check_eq!(sq_threads_settled(1)?.len(), 1, "iou-sqp threads");
+        for (r, ud) in [(&mut a, 1u64), (&mut b, 2)] {
+            r.push_all(&[Sqe::nop().user_data(ud)])?;
+            r.submit()?;
+            check_cqes(&reap_without_enter(r, 1)?, &[cqe(ud, 0)])?;
+        }
+        Ok(())
+    },
+}
+
+case! {
+    id: "sqpoll/attached-ring-outlives-first",
+    summary: "closing the first of two rings sharing a poller leaves the second working; closing it too ends the thread",
+    requires: [SetupSqpoll, SetupAttachWq, FeatNativeWorkers, OpNop],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_ATTACH_WQ", "io_uring/sqpoll.c io_put_sq_data (the thread ends with its last ring)"],
+    run: |cx| {
+        let a = sqpoll_ring(cx, 4, AWAKE_MS)?;
+        let mut b = cx.builder(4).flags(IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ).sq_thread_idle(AWAKE_MS);
+        b.params.wq_fd = a.fd() as u32;
+        let mut b = cx.build(b)?;
+        drop(a);
+        b.push_all(&[Sqe::nop().user_data(1)])?;
+        b.submit()?;
+        check_cqes(&reap_without_enter(&mut b, 1)?, &[cqe(1, 0)])?;
+        check_eq!(sq_threads()?.len(), 1, "iou-sqp threads with the second ring still open");
+        drop(b);
+        check!(wait_until(harness::PROMPT, || sq_threads().map(|t| t.is_empty()).unwrap_or(false)), "the shared iou-sqp thread outlived both rings by {:?}", harness::PROMPT);
+        Ok(())
+    },
+}
+
+case! {
+    id: "sqpoll/attach-wq-non-ring-fd-einval",
+    summary: "ATTACH_WQ naming an fd that is not an io_uring (a pipe) fails with EINVAL",
+    requires: [SetupSqpoll, SetupAttachWq],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/sqpoll.c io_attach_sq_data: not io_uring fops is -EINVAL"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut b = cx.builder(4).flags(IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ);
+        b.params.wq_fd = p.rx() as u32;
+        check_errno!(b.build().map(|_| ()), libc::EINVAL, "ATTACH_WQ to a pipe");
+        Ok(())
+    },
+}
+
+case! {
+    id: "sqpoll/attach-wq-closed-fd-enxio",
+    summary: "ATTACH_WQ naming a descriptor that is not open fails with ENXIO",
+    requires: [SetupSqpoll, SetupAttachWq],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/sqpoll.c io_attach_sq_data: no file is -ENXIO"],
+    run: |cx| {
+        let mut b = cx.builder(4).flags(IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ);
+        b.params.wq_fd = closed_fd() as u32;
+        check_errno!(b.build().map(|_| ()), libc::ENXIO, "ATTACH_WQ to a closed fd");
+        Ok(())
+    },
+}
+
+case! {
+    id: "sqpoll/unprivileged-setup",
+    summary: "an unprivileged process (uid 65534, no capabilities) may set up SQPOLL where the kernel has SQPOLL_NONFIXED, else EPERM",
+    requires: [SetupSqpoll, EnvRoot],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): before 5.11 SQPOLL needs CAP_SYS_ADMIN; 5.11 CAP_SYS_NICE; since 5.13 no privilege (5.11 is also when IORING_FEAT_SQPOLL_NONFIXED appeared)"],
+    run: |cx| {
+        let b = cx.builder(4).flags(IORING_SETUP_SQPOLL);
+        let mut child = Child::fork(|| {
+            // SAFETY: dropping to nobody in this child only.
+            unsafe {
+                if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
+                    return 10;
+                }
+            }
+            match b.build() {
+                Ok(_) => 0,
+                Err(Errno(e)) => e.min(99),
+            }
+        })?;
+        let Some(status) = child.wait_timeout(harness::PROMPT)? else {
+            return Err(CaseError::Fail("the unprivileged child did not finish".into()));
+        };
+        check!(libc::WIFEXITED(status), "child wait status {status:#x}");
+        let code = libc::WEXITSTATUS(status);
+        check!(code != 10, "fixture: could not drop privileges");
+        let want = if cx.has(harness::Feature::FeatSqpollNonfixed) { 0 } else { libc::EPERM };
+        check_eq!(code, want, "unprivileged SQPOLL setup (0 = success, else the errno)");
+        Ok(())
+    },
+}
+
+case! {
+    id: "sqpoll/awake-after-setup",
+    summary: "a new poller (sq_thread_idle 10 s) does not set IORING_SQ_NEED_WAKEUP within 100 ms of starting",
+    requires: [SetupSqpoll, FeatNativeWorkers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): 'If the kernel thread is idle for more than sq_thread_idle milliseconds, it will set the IORING_SQ_NEED_WAKEUP bit'"],
+    run: |cx| {
+        let r = sqpoll_ring(cx, 4, AWAKE_MS)?;
+        // The poller has started once it has named itself.
+        check_eq!(sq_threads_settled(1)?.len(), 1, "iou-sqp threads");
+        let set = wait_until(Duration::from_millis(100), || r.sq_flags() & IORING_SQ_NEED_WAKEUP != 0);
+        check!(!set, "IORING_SQ_NEED_WAKEUP was set within 100 ms of the poller starting, with sq_thread_idle 10 s (the thread slept at once)");
+        Ok(())
+    },
+}
