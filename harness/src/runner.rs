@@ -111,11 +111,22 @@ pub fn child_main() -> Option<i32> {
         None => (Outcome::Error, format!("no trial named {id}")),
         Some((case, variant)) => run_in_process(case, variant, &probe),
     };
-    let line = serde_json::json!({"outcome": outcome, "message": message});
+    let line = serde_json::json!({"outcome": outcome, "message": clip(&message)});
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "\n{RESULT_MARK}{line}");
     let _ = out.flush();
     Some(0)
+}
+
+/// A trial's message, cut to a size a report can carry (a runaway case
+/// could otherwise list thousands of CQEs).
+fn clip(m: &str) -> String {
+    const MAX: usize = 4000;
+    if m.len() <= MAX {
+        return m.to_string();
+    }
+    let cut = (0..=MAX).rev().find(|&i| m.is_char_boundary(i)).unwrap_or(0);
+    format!("{} ... ({} more bytes)", &m[..cut], m.len() - cut)
 }
 
 fn find_trial(id: &str) -> Option<(&'static Case, Variant)> {
