@@ -13,7 +13,7 @@
 
 use crate::prelude::*;
 use fixtures::{threads_named, wait_until, Child};
-use harness::{CaseError, Ctx};
+use harness::{check_cqes, CaseError, Ctx};
 
 /// Idle long enough that the poller stays awake through a case, even on a
 /// loaded machine.
@@ -50,12 +50,6 @@ fn reap_without_enter(r: &mut Ring, n: u32) -> Result<Vec<harness::Cqe>, CaseErr
     Ok(got)
 }
 
-/// Fails unless `got` is exactly `want`, in order.
-fn check_cqes(got: &[harness::Cqe], want: &[Want]) -> CaseResult {
-    let ok = got.len() == want.len() && got.iter().zip(want).all(|(g, w)| g.user_data == w.user_data && g.res == w.res && g.flags == w.flags);
-    check!(ok, "CQEs: expected {want:?}, got {got:?}");
-    Ok(())
-}
 
 /// The process's SQPOLL threads.
 fn sq_threads() -> Result<Vec<(u32, String)>, CaseError> {

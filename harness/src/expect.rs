@@ -80,9 +80,7 @@ impl Ring {
     /// Expects exactly these CQEs, in this order, and nothing more.
     pub fn expect(&mut self, want: &[Want]) -> Result<Vec<Cqe>, CaseError> {
         let got = self.collect(want.len())?;
-        if got.len() != want.len() || !want.iter().zip(&got).all(|(w, g)| w.matches(g)) {
-            return Err(CaseError::Fail(format!("CQEs differ (ordered):{}", table(want, &got))));
-        }
+        check_cqes(&got, want)?;
         Ok(got)
     }
 
@@ -162,6 +160,15 @@ impl Ring {
         self.submit_all(sqes)?;
         self.expect_unordered(want)
     }
+}
+
+/// Checks CQEs a case collected itself (without the ring's waits, e.g.
+/// reaped with no syscall under SQPOLL): exactly `want`, in order.
+pub fn check_cqes(got: &[Cqe], want: &[Want]) -> CaseResult {
+    if got.len() != want.len() || !want.iter().zip(got).all(|(w, g)| w.matches(g)) {
+        return Err(CaseError::Fail(format!("CQEs differ (ordered):{}", table(want, got))));
+    }
+    Ok(())
 }
 
 /// Checks that CQEs for `order` appear in that relative order in `got`.

@@ -17,7 +17,7 @@ pub mod runner;
 pub mod sys;
 
 pub use case::{variants, Case, CaseError, CaseResult, Ctx, Variant};
-pub use expect::{check_order, cqe, Want, PROMPT};
+pub use expect::{check_cqes, check_order, cqe, Want, PROMPT};
 pub use features::Feature;
 pub use inventory;
 pub use outcome::{Outcome, TrialResult};
