@@ -585,6 +585,105 @@ case! {
     },
 }
 
+// ------------------------------------------------------------ running requests
+
+/// A FIFO in a fresh temp dir, and an OPENAT of it for reading forced into
+/// an io-wq worker (IOSQE_ASYNC), where open(2) blocks until a writer
+/// comes: a request that is running, not pending.
+struct BlockedOpen {
+    _dir: fixtures::TempDir,
+    path: std::ffi::CString,
+}
+
+impl BlockedOpen {
+    fn new() -> Result<BlockedOpen, CaseError> {
+        let dir = fixtures::TempDir::new()?;
+        let path = std::ffi::CString::new(dir.join("fifo").as_os_str().as_encoded_bytes()).map_err(|e| CaseError::Error(e.to_string()))?;
+        // SAFETY: a NUL-terminated path.
+        if unsafe { libc::mkfifo(path.as_ptr(), 0o600) } != 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+        Ok(BlockedOpen { _dir: dir, path })
+    }
+
+    fn sqe(&self, ud: u64) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_OPENAT).user_data(ud).async_();
+        s.raw.fd = libc::AT_FDCWD;
+        s.raw.addr = self.path.as_ptr() as u64;
+        s.raw.op_flags = (libc::O_RDONLY | libc::O_CLOEXEC) as u32;
+        s
+    }
+
+    /// Submits the open and waits until a worker sleeps in the FIFO's
+    /// open (wchan wait_for_partner): from then on it is running.
+    fn start(&self, r: &mut Ring, ud: u64) -> CaseResult {
+        r.submit_all(&[self.sqe(ud)])?;
+        let blocked = fixtures::wait_until(harness::PROMPT, || {
+            fixtures::threads_named("iou-wrk-").map(|ts| ts.iter().any(|(tid, _)| fixtures::thread_wchan(*tid).map(|w| w == "wait_for_partner").unwrap_or(false))).unwrap_or(false)
+        });
+        if !blocked {
+            return Err(CaseError::Error(format!("fixture: no io-wq worker was seen blocked in the FIFO open within {:?} (is /proc/<pid>/task/<tid>/wchan readable?)", harness::PROMPT)));
+        }
+        Ok(())
+    }
+}
+
+case! {
+    id: "cancel/running-ealready",
+    summary: "cancelling a request that is running in an io-wq worker (blocked in open(2) of a FIFO) completes with -EALREADY",
+    requires: [OpOpenat, OpAsyncCancel, SqeAsync],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_cancel(3): -EALREADY 'the execution state of the request has progressed far enough that cancelation is no longer possible'", "io_uring/cancel.c io_async_cancel_one: IO_WQ_CANCEL_RUNNING -> -EALREADY"],
+    run: |cx| {
+        let b = BlockedOpen::new()?;
+        let mut r = cx.ring()?;
+        b.start(&mut r, 1)?;
+        r.submit_all(&[Sqe::cancel(1, 0).user_data(2)])?;
+        let got = r.wait_for(2, harness::PROMPT)?;
+        let cancel = got.iter().find(|c| c.user_data == 2);
+        check!(cancel.map(|c| c.res) == Some(-libc::EALREADY), "cancel of a running request: expected -EALREADY, got {got:?}");
+        // The worker is signalled and the open ends: exactly one CQE for it.
+        check!(got.iter().filter(|c| c.user_data == 1).count() == 1, "the interrupted open must complete exactly once: {got:?}");
+        r.expect_none()
+    },
+}
+
+case! {
+    id: "cancel/running-interrupted-eintr",
+    summary: "a running request interrupted by a cancel completes with -EINTR, never the kernel-internal -ERESTARTSYS",
+    requires: [OpOpenat, OpAsyncCancel, SqeAsync],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_cancel(3): -EALREADY ... 'interrupted due to the cancelation'", "include/linux/errno.h: ERESTARTSYS 'should never be seen by user programs'", "commit 441cdbd5449b (io_uring: transform send/recvmsg() -ERESTARTSYS to -EINTR: 'We should never return -ERESTARTSYS to userspace')"],
+    run: |cx| {
+        let b = BlockedOpen::new()?;
+        let mut r = cx.ring()?;
+        b.start(&mut r, 1)?;
+        r.run_expect_unordered(&[Sqe::cancel(1, 0).user_data(2)], &[cqe(2, -libc::EALREADY), cqe(1, -libc::EINTR)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "cancel/sync-running-waits",
+    summary: "SYNC_CANCEL of a request running in a worker waits for it to end and returns 0; its CQE is then posted",
+    requires: [OpOpenat, RegSyncCancel, SqeAsync],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_register_sync_cancel(3)", "io_uring/cancel.c io_sync_cancel: on -EALREADY, wait until the request is gone (-ENOENT -> 0) or the timeout passes"],
+    run: |cx| {
+        let b = BlockedOpen::new()?;
+        let mut r = cx.ring()?;
+        b.start(&mut r, 1)?;
+        // The worker is interrupted at once; the timeout only bounds a
+        // kernel that never sees the request end.
+        let mut reg = sync_reg(1, 0);
+        reg.timeout = ms(1_000);
+        check_eq!(r.sync_cancel(&reg)?, 0, "sync cancel of a running request");
+        let got = r.wait_for(1, harness::PROMPT)?;
+        check!(got.len() == 1 && got[0].user_data == 1 && got[0].res < 0, "the cancelled open's CQE: {got:?}");
+        r.expect_none()
+    },
+}
+
 // ------------------------------------------------------------ ring exit
 
 /// Waits up to 5 s for `fd` to report POLLHUP: the last writer of its pipe
