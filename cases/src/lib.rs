@@ -5,6 +5,7 @@ pub mod cancel;
 pub mod cqe_skip;
 pub mod drain;
 pub mod enter;
+pub mod files;
 pub mod groups;
 pub mod hardlinks;
 pub mod links;

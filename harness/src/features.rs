@@ -44,6 +44,10 @@ pub enum OpFlag {
     Cancel(u32),
     /// IORING_OP_POLL_ADD accepts IORING_POLL_ADD_MULTI.
     PollAddMulti,
+    /// OPENAT installs into a registered slot (sqe->file_index).
+    OpenatDirect,
+    /// OPENAT picks a free slot with IORING_FILE_INDEX_ALLOC.
+    FileIndexAlloc,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -291,6 +295,8 @@ vocabulary! {
     OpflagCancelUserdata = "opflag.async_cancel.userdata", Detect::OpFlag(OpFlag::Cancel(IORING_ASYNC_CANCEL_USERDATA)), "6.6", "io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_USERDATA";
     OpflagCancelOp = "opflag.async_cancel.op", Detect::OpFlag(OpFlag::Cancel(IORING_ASYNC_CANCEL_OP)), "6.6", "io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_OP";
     OpflagPollAddMulti = "opflag.poll_add.multi", Detect::OpFlag(OpFlag::PollAddMulti), "5.13", "io_uring_prep_poll_multishot(3): IORING_POLL_ADD_MULTI";
+    OpflagOpenatDirect = "opflag.openat.direct", Detect::OpFlag(OpFlag::OpenatDirect), "5.15", "io_uring_prep_openat_direct(3): open into a registered file slot (also close of a direct descriptor)";
+    OpflagFileIndexAlloc = "opflag.openat.alloc", Detect::OpFlag(OpFlag::FileIndexAlloc), "5.19", "io_uring_prep_openat_direct(3): IORING_FILE_INDEX_ALLOC";
     ProposalSqeGroup = "proposal.sqe_group", Detect::Proposal(Proposal::SqeGroup), "", "unmerged: Ming Lei, \"io_uring: support SQE group\" (IOSQE_SQE_GROUP, v1-v10, 2024)";
     ProposalFusedCmd = "proposal.fused_cmd", Detect::Proposal(Proposal::FusedCmd), "", "unmerged: Ming Lei, \"io_uring/ublk: add IORING_OP_FUSED_CMD\" (2023)";
     EnvRoot = "env.root", Detect::Env(Env::Root), "", "geteuid() == 0";

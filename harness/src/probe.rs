@@ -548,12 +548,44 @@ fn detect_request_flag(of: OpFlag) -> Result<(), String> {
                 other => Err(format!("POLL_ADD with IORING_POLL_ADD_MULTI gave {}", fmt_cqes(other))),
             };
         }
+        OpFlag::OpenatDirect | OpFlag::FileIndexAlloc => return detect_direct_open(of),
         OpFlag::NopInjectResult | OpFlag::NopCqe32 => unreachable!("NOP flags are detected by detect_opflag"),
     };
     let got = run_sqes(&mut ring, &[sqe.user_data(1)], 1)?;
     match got.as_slice() {
         [c] if c.res == -libc::EINVAL => Err(format!("{what} gave -EINVAL (flag unknown)")),
         [_] => Ok(()),
+        other => Err(format!("{what} gave {}", fmt_cqes(other))),
+    }
+}
+
+/// Direct descriptors: an OPENAT of "/" naming slot 0 on a ring with no
+/// file table answers -ENXIO where file_index is understood (older kernels
+/// ignore the field and open a normal fd); IORING_FILE_INDEX_ALLOC on a
+/// one-slot sparse table answers slot 0.
+fn detect_direct_open(of: OpFlag) -> Result<(), String> {
+    let mut ring = Ring::new(4).map_err(|e| format!("setup: {e}"))?;
+    let root = c"/";
+    // No O_CLOEXEC: a direct open rejects it (io_openat_prep), and an
+    // old kernel's normal fd is closed below.
+    let open = Sqe::openat(libc::AT_FDCWD, root, libc::O_RDONLY | libc::O_DIRECTORY, 0).user_data(1);
+    let (sqe, want, what) = match of {
+        OpFlag::OpenatDirect => (open.direct(0), -libc::ENXIO, "OPENAT into slot 0 with no file table"),
+        _ => {
+            ring.register_files(&[-1]).map_err(|e| format!("REGISTER_FILES [-1]: {e}"))?;
+            (open.direct(IORING_FILE_INDEX_ALLOC), 0, "OPENAT with IORING_FILE_INDEX_ALLOC on one free slot")
+        }
+    };
+    let got = run_sqes(&mut ring, &[sqe], 1)?;
+    match got.as_slice() {
+        [c] if c.res == want => Ok(()),
+        [c] => {
+            if c.res > 0 && of == OpFlag::OpenatDirect {
+                // SAFETY: the kernel opened a normal fd for us: close it.
+                unsafe { libc::close(c.res) };
+            }
+            Err(format!("{what} gave {}", fmt_cqes(&got)))
+        }
         other => Err(format!("{what} gave {}", fmt_cqes(other))),
     }
 }

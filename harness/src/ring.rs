@@ -218,6 +218,55 @@ impl Sqe {
         s
     }
 
+    /// OPENAT of `path` (NUL-terminated, kept alive by the caller)
+    /// relative to `dirfd`.
+    pub fn openat(dirfd: i32, path: &std::ffi::CStr, flags: i32, mode: u32) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_OPENAT);
+        s.raw.fd = dirfd;
+        s.raw.addr = path.as_ptr() as u64;
+        s.raw.op_flags = flags as u32;
+        s.raw.len = mode;
+        s
+    }
+    /// Makes an open/accept/socket install a direct descriptor: into
+    /// registered slot `slot`, or any free one with IORING_FILE_INDEX_ALLOC
+    /// (sqe->file_index holds slot + 1).
+    pub fn direct(mut self, slot: u32) -> Sqe {
+        self.raw.file_index = if slot == IORING_FILE_INDEX_ALLOC { slot } else { slot + 1 };
+        self
+    }
+    /// CLOSE of the direct descriptor in `slot`.
+    pub fn close_direct(slot: u32) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_CLOSE);
+        s.raw.fd = 0;
+        s.raw.file_index = slot + 1;
+        s
+    }
+    /// SOCKET(domain, type, protocol).
+    pub fn socket(domain: i32, ty: i32, protocol: i32) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_SOCKET);
+        s.raw.fd = domain;
+        s.raw.off = ty as u64;
+        s.raw.len = protocol as u32;
+        s
+    }
+    /// FIXED_FD_INSTALL of registered slot `slot` as a normal fd
+    /// (IOSQE_FIXED_FILE is part of the op).
+    pub fn fixed_fd_install(slot: u32, flags: u32) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_FIXED_FD_INSTALL).fixed_file();
+        s.raw.fd = slot as i32;
+        s.raw.op_flags = flags;
+        s
+    }
+    /// FILES_UPDATE: `fds` into the registered table from `offset`.
+    pub fn files_update(fds: &[i32], offset: u32) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_FILES_UPDATE);
+        s.raw.addr = fds.as_ptr() as u64;
+        s.raw.len = fds.len() as u32;
+        s.raw.off = offset as u64;
+        s
+    }
+
     pub fn user_data(mut self, ud: u64) -> Sqe {
         self.raw.user_data = ud;
         self
@@ -819,6 +868,32 @@ impl Ring {
     pub fn register_files(&self, fds: &[i32]) -> Result<(), Errno> {
         // SAFETY: fds is a valid array of fds.len() ints.
         unsafe { self.register_raw(IORING_REGISTER_FILES, fds.as_ptr() as *const _, fds.len() as u32).map(|_| ()) }
+    }
+
+    /// IORING_REGISTER_FILES2: `fds` (-1 for an empty slot) with `tags`
+    /// (0 = none), or `nr` empty slots with IORING_RSRC_REGISTER_SPARSE.
+    pub fn register_files_tagged(&self, fds: &[i32], tags: &[u64], sparse_nr: u32) -> Result<(), Errno> {
+        let reg = if sparse_nr > 0 {
+            io_uring_rsrc_register { nr: sparse_nr, flags: IORING_RSRC_REGISTER_SPARSE, ..Default::default() }
+        } else {
+            io_uring_rsrc_register { nr: fds.len() as u32, data: fds.as_ptr() as u64, tags: if tags.is_empty() { 0 } else { tags.as_ptr() as u64 }, ..Default::default() }
+        };
+        // SAFETY: reg points at arrays of reg.nr entries (or none, sparse).
+        unsafe { self.register_raw(IORING_REGISTER_FILES2, &reg as *const _ as *const _, std::mem::size_of::<io_uring_rsrc_register>() as u32).map(|_| ()) }
+    }
+
+    /// IORING_REGISTER_FILES_UPDATE2 from `offset`; returns how many slots
+    /// were updated.
+    pub fn update_files(&self, offset: u32, fds: &[i32], tags: &[u64]) -> Result<i32, Errno> {
+        let up = io_uring_rsrc_update2 { offset, data: fds.as_ptr() as u64, tags: if tags.is_empty() { 0 } else { tags.as_ptr() as u64 }, nr: fds.len() as u32, ..Default::default() };
+        // SAFETY: up points at arrays of up.nr entries.
+        unsafe { self.register_raw(IORING_REGISTER_FILES_UPDATE2, &up as *const _ as *const _, std::mem::size_of::<io_uring_rsrc_update2>() as u32) }
+    }
+
+    /// IORING_UNREGISTER_FILES.
+    pub fn unregister_files(&self) -> Result<(), Errno> {
+        // SAFETY: no argument.
+        unsafe { self.register_raw(IORING_UNREGISTER_FILES, std::ptr::null(), 0).map(|_| ()) }
     }
 
     /// IORING_REGISTER_SYNC_CANCEL; returns the register call's result.
