@@ -1,6 +1,7 @@
 //! The conformance cases, one module per area. Each case registers itself
 //! with `harness::case!`; the runner finds them through `inventory`.
 
+pub mod buffers;
 pub mod cancel;
 pub mod cqe_skip;
 pub mod drain;

@@ -267,6 +267,32 @@ impl Sqe {
         s
     }
 
+    /// READ_FIXED of `len` bytes at `addr` (inside registered buffer
+    /// `index`), from file offset `off`.
+    pub fn read_fixed(fd: i32, addr: *mut u8, len: u32, off: u64, index: u16) -> Sqe {
+        Sqe::rw(IORING_OP_READ_FIXED, fd, addr as u64, len, off).buf_index(index)
+    }
+    /// WRITE_FIXED of `len` bytes at `addr` (inside registered buffer
+    /// `index`), to file offset `off`.
+    pub fn write_fixed(fd: i32, addr: *const u8, len: u32, off: u64, index: u16) -> Sqe {
+        Sqe::rw(IORING_OP_WRITE_FIXED, fd, addr as u64, len, off).buf_index(index)
+    }
+    /// READV_FIXED: `iov` entries inside registered buffer `index`.
+    pub fn readv_fixed(fd: i32, iov: &[libc::iovec], off: u64, index: u16) -> Sqe {
+        Sqe::rw(IORING_OP_READV_FIXED, fd, iov.as_ptr() as u64, iov.len() as u32, off).buf_index(index)
+    }
+    /// WRITEV_FIXED: `iov` entries inside registered buffer `index`.
+    pub fn writev_fixed(fd: i32, iov: &[libc::iovec], off: u64, index: u16) -> Sqe {
+        Sqe::rw(IORING_OP_WRITEV_FIXED, fd, iov.as_ptr() as u64, iov.len() as u32, off).buf_index(index)
+    }
+    /// SEND_ZC of `buf`; its CQE has IORING_CQE_F_MORE and a notification
+    /// CQE (IORING_CQE_F_NOTIF) follows once the buffer is released.
+    pub fn send_zc(fd: i32, buf: &[u8], msg_flags: u32) -> Sqe {
+        let mut s = Sqe::rw(IORING_OP_SEND_ZC, fd, buf.as_ptr() as u64, buf.len() as u32, 0);
+        s.raw.op_flags = msg_flags;
+        s
+    }
+
     pub fn user_data(mut self, ud: u64) -> Sqe {
         self.raw.user_data = ud;
         self
@@ -894,6 +920,38 @@ impl Ring {
     pub fn unregister_files(&self) -> Result<(), Errno> {
         // SAFETY: no argument.
         unsafe { self.register_raw(IORING_UNREGISTER_FILES, std::ptr::null(), 0).map(|_| ()) }
+    }
+
+    /// IORING_REGISTER_BUFFERS with `iovs`.
+    pub fn register_buffers(&self, iovs: &[libc::iovec]) -> Result<(), Errno> {
+        // SAFETY: iovs is a valid array of iovs.len() iovecs.
+        unsafe { self.register_raw(IORING_REGISTER_BUFFERS, iovs.as_ptr() as *const _, iovs.len() as u32).map(|_| ()) }
+    }
+
+    /// IORING_REGISTER_BUFFERS2: `iovs` with `tags` (0 = none), or `nr`
+    /// empty slots with IORING_RSRC_REGISTER_SPARSE.
+    pub fn register_buffers_tagged(&self, iovs: &[libc::iovec], tags: &[u64], sparse_nr: u32) -> Result<(), Errno> {
+        let reg = if sparse_nr > 0 {
+            io_uring_rsrc_register { nr: sparse_nr, flags: IORING_RSRC_REGISTER_SPARSE, ..Default::default() }
+        } else {
+            io_uring_rsrc_register { nr: iovs.len() as u32, data: iovs.as_ptr() as u64, tags: if tags.is_empty() { 0 } else { tags.as_ptr() as u64 }, ..Default::default() }
+        };
+        // SAFETY: reg points at arrays of reg.nr entries (or none, sparse).
+        unsafe { self.register_raw(IORING_REGISTER_BUFFERS2, &reg as *const _ as *const _, std::mem::size_of::<io_uring_rsrc_register>() as u32).map(|_| ()) }
+    }
+
+    /// IORING_REGISTER_BUFFERS_UPDATE from `offset`; returns how many
+    /// slots were updated.
+    pub fn update_buffers(&self, offset: u32, iovs: &[libc::iovec], tags: &[u64]) -> Result<i32, Errno> {
+        let up = io_uring_rsrc_update2 { offset, data: iovs.as_ptr() as u64, tags: if tags.is_empty() { 0 } else { tags.as_ptr() as u64 }, nr: iovs.len() as u32, ..Default::default() };
+        // SAFETY: up points at arrays of up.nr entries.
+        unsafe { self.register_raw(IORING_REGISTER_BUFFERS_UPDATE, &up as *const _ as *const _, std::mem::size_of::<io_uring_rsrc_update2>() as u32) }
+    }
+
+    /// IORING_UNREGISTER_BUFFERS.
+    pub fn unregister_buffers(&self) -> Result<(), Errno> {
+        // SAFETY: no argument.
+        unsafe { self.register_raw(IORING_UNREGISTER_BUFFERS, std::ptr::null(), 0).map(|_| ()) }
     }
 
     /// IORING_REGISTER_SYNC_CANCEL; returns the register call's result.

@@ -643,6 +643,10 @@ pub struct io_uring_clock_register {
     pub resv: [u32; 3],
 }
 
+/// io_uring_clone_buffers.flags.
+pub const IORING_REGISTER_SRC_REGISTERED: u32 = 1 << 0;
+pub const IORING_REGISTER_DST_REPLACE: u32 = 1 << 1;
+
 #[repr(C)]
 #[derive(Clone, Copy, Default, Debug)]
 pub struct io_uring_clone_buffers {

@@ -1,0 +1,420 @@
+//! Registered buffers: REGISTER_BUFFERS / BUFFERS2 (tags, sparse),
+//! BUFFERS_UPDATE, READ_FIXED / WRITE_FIXED and READV_FIXED /
+//! WRITEV_FIXED at and across every edge of a buffer, out-of-range
+//! indexes, CLONE_BUFFERS between rings, and fixed buffers with SEND_ZC.
+//!
+//! References: io_uring_register(2) (IORING_REGISTER_BUFFERS, _BUFFERS2,
+//! _BUFFERS_UPDATE, _CLONE_BUFFERS), io_uring_prep_read_fixed(3)
+//! ("the range must lie within the registered buffer"),
+//! io_uring_prep_send_zc_fixed(3), io_uring/rsrc.c (io_import_fixed:
+//! a range outside the buffer is -EFAULT).
+
+use crate::prelude::*;
+use fixtures::Listener;
+use harness::CaseError;
+
+/// A registered buffer's memory: `n` bytes, heap-allocated and never moved.
+struct Mem(Vec<u8>);
+
+impl Mem {
+    fn new(n: usize) -> Mem {
+        Mem(vec![0u8; n])
+    }
+    fn ptr(&mut self) -> *mut u8 {
+        self.0.as_mut_ptr()
+    }
+    /// The iovec of bytes `from..to`.
+    fn iov(&mut self, from: usize, to: usize) -> libc::iovec {
+        // SAFETY: from..to lies inside the vector.
+        libc::iovec { iov_base: unsafe { self.ptr().add(from) } as *mut _, iov_len: to - from }
+    }
+}
+
+/// A 4096-byte source file with a known pattern.
+fn source() -> Result<TempFile, CaseError> {
+    Ok(TempFile::with_content(&pattern(4096, 7))?)
+}
+
+/// A READ_FIXED of `len` bytes into `mem[at..]` from offset 0, buffer
+/// `index`, expecting `res`; on success the bytes must match the file.
+fn read_fixed_at(r: &mut Ring, f: &TempFile, mem: &mut Mem, at: isize, len: u32, index: u16, res: i32) -> CaseResult {
+    // SAFETY: only an address; the kernel checks it against the buffer.
+    let addr = unsafe { mem.ptr().offset(at) };
+    r.run_expect(&[Sqe::read_fixed(f.fd(), addr, len, 0, index).user_data(1)], &[cqe(1, res)])?;
+    if res > 0 {
+        let a = at as usize;
+        check_eq!(&mem.0[a..a + res as usize], &pattern(4096, 7)[..res as usize], "bytes read into the registered buffer");
+    }
+    Ok(())
+}
+
+case! {
+    id: "buffers/read-fixed",
+    summary: "READ_FIXED into a registered buffer reads the file into it",
+    requires: [OpReadFixed, RegBuffers],
+    variants: variants::ALL,
+    refs: ["io_uring_prep_read_fixed(3)", "io_uring_register(2): IORING_REGISTER_BUFFERS"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Mem::new(8192);
+        let mut r = cx.ring()?;
+        r.register_buffers(&[mem.iov(0, 8192)])?;
+        read_fixed_at(&mut r, &f, &mut mem, 0, 4096, 0, 4096)
+    },
+}
+
+case! {
+    id: "buffers/write-fixed",
+    summary: "WRITE_FIXED from a registered buffer writes its bytes to the file",
+    requires: [OpWriteFixed, RegBuffers],
+    variants: variants::LAYOUT,
+    refs: ["io_uring_prep_write_fixed(3)"],
+    run: |cx| {
+        let f = TempFile::empty()?;
+        let mut mem = Mem::new(4096);
+        mem.0.copy_from_slice(&pattern(4096, 9));
+        let mut r = cx.ring()?;
+        r.register_buffers(&[mem.iov(0, 4096)])?;
+        let p = mem.ptr();
+        // SAFETY: bytes 100..1100 of the buffer.
+        r.run_expect(&[Sqe::write_fixed(f.fd(), unsafe { p.add(100) }, 1000, 0, 0).user_data(1)], &[cqe(1, 1000)])?;
+        check_eq!(f.content()?, pattern(4096, 9)[100..1100].to_vec(), "file content");
+        Ok(())
+    },
+}
+
+case! {
+    id: "buffers/range-inside",
+    summary: "a READ_FIXED range strictly inside the buffer (offset 100, 50 bytes) lands exactly there",
+    requires: [OpReadFixed, RegBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_read_fixed(3)"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Mem::new(4096);
+        let mut r = cx.ring()?;
+        r.register_buffers(&[mem.iov(0, 4096)])?;
+        read_fixed_at(&mut r, &f, &mut mem, 100, 50, 0, 50)?;
+        check!(mem.0[..100].iter().all(|&b| b == 0) && mem.0[150..].iter().all(|&b| b == 0), "bytes outside 100..150 were written");
+        Ok(())
+    },
+}
+
+case! {
+    id: "buffers/range-ends-at-end",
+    summary: "a READ_FIXED range ending exactly at the buffer's last byte is accepted",
+    requires: [OpReadFixed, RegBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring/rsrc.c validate_fixed_range: buf_end <= ubuf + len"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Mem::new(4096);
+        let mut r = cx.ring()?;
+        r.register_buffers(&[mem.iov(0, 2048)])?;
+        read_fixed_at(&mut r, &f, &mut mem, 1024, 1024, 0, 1024)
+    },
+}
+
+case! {
+    id: "buffers/range-past-end-efault",
+    summary: "a READ_FIXED range one byte past the end of the registered buffer completes with -EFAULT",
+    requires: [OpReadFixed, RegBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring/rsrc.c io_import_fixed: a range outside the buffer is -EFAULT"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Mem::new(4096);
+        let mut r = cx.ring()?;
+        r.register_buffers(&[mem.iov(0, 2048)])?;
+        read_fixed_at(&mut r, &f, &mut mem, 1024, 1025, 0, -libc::EFAULT)
+    },
+}
+
+case! {
+    id: "buffers/range-before-start-efault",
+    summary: "a READ_FIXED range starting one byte before the registered buffer completes with -EFAULT",
+    requires: [OpReadFixed, RegBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring/rsrc.c io_import_fixed: a range outside the buffer is -EFAULT"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Mem::new(4096);
+        let mut r = cx.ring()?;
+        r.register_buffers(&[mem.iov(1024, 2048)])?;
+        read_fixed_at(&mut r, &f, &mut mem, 1023, 16, 0, -libc::EFAULT)
+    },
+}
+
+case! {
+    id: "buffers/range-across-two-buffers-efault",
+    summary: "a range starting in buffer 0 and running into the adjacent buffer 1 completes with -EFAULT",
+    requires: [OpReadFixed, RegBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_read_fixed(3): the range must be within buffer buf_index"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Mem::new(4096);
+        let mut r = cx.ring()?;
+        // Two buffers that are neighbours in memory.
+        r.register_buffers(&[mem.iov(0, 2048), mem.iov(2048, 4096)])?;
+        read_fixed_at(&mut r, &f, &mut mem, 2000, 100, 0, -libc::EFAULT)?;
+        // The same range is fine in buffer 1 once it starts there.
+        read_fixed_at(&mut r, &f, &mut mem, 2048, 100, 1, 100)
+    },
+}
+
+case! {
+    id: "buffers/index-out-of-range-efault",
+    summary: "READ_FIXED with buf_index past the registered buffers completes with -EFAULT",
+    requires: [OpReadFixed, RegBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring/rsrc.c io_find_buf_node: no node for the index -> -EFAULT"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Mem::new(4096);
+        let mut r = cx.ring()?;
+        r.register_buffers(&[mem.iov(0, 4096)])?;
+        read_fixed_at(&mut r, &f, &mut mem, 0, 16, 1, -libc::EFAULT)
+    },
+}
+
+case! {
+    id: "buffers/no-buffers-efault",
+    summary: "READ_FIXED on a ring with no registered buffers completes with -EFAULT",
+    requires: [OpReadFixed],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/rsrc.c io_find_buf_node"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Mem::new(64);
+        let mut r = cx.ring()?;
+        read_fixed_at(&mut r, &f, &mut mem, 0, 16, 0, -libc::EFAULT)
+    },
+}
+
+case! {
+    id: "buffers/register-twice-ebusy",
+    summary: "registering buffers while buffers are registered fails with EBUSY",
+    requires: [RegBuffers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register(2) ERRORS: EBUSY"],
+    run: |cx| {
+        let mut mem = Mem::new(4096);
+        let r = cx.ring()?;
+        r.register_buffers(&[mem.iov(0, 4096)])?;
+        check_errno!(r.register_buffers(&[mem.iov(0, 4096)]), libc::EBUSY, "second REGISTER_BUFFERS");
+        Ok(())
+    },
+}
+
+case! {
+    id: "buffers/unregister-none-enxio",
+    summary: "UNREGISTER_BUFFERS with none registered fails with ENXIO",
+    requires: [RegUnregisterBuffers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register(2) ERRORS: ENXIO"],
+    run: |cx| {
+        let r = cx.ring()?;
+        check_errno!(r.unregister_buffers(), libc::ENXIO, "UNREGISTER_BUFFERS with nothing registered");
+        Ok(())
+    },
+}
+
+case! {
+    id: "buffers/unregister-then-efault",
+    summary: "after UNREGISTER_BUFFERS, READ_FIXED with the old index completes with -EFAULT",
+    requires: [OpReadFixed, RegBuffers, RegUnregisterBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_register(2): IORING_UNREGISTER_BUFFERS"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Mem::new(4096);
+        let mut r = cx.ring()?;
+        r.register_buffers(&[mem.iov(0, 4096)])?;
+        r.unregister_buffers()?;
+        read_fixed_at(&mut r, &f, &mut mem, 0, 16, 0, -libc::EFAULT)
+    },
+}
+
+case! {
+    id: "buffers/sparse-then-update",
+    summary: "BUFFERS2 with SPARSE leaves slots empty (-EFAULT) until BUFFERS_UPDATE fills one",
+    requires: [OpReadFixed, RegBuffers2, RegBuffersUpdate],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_register(2): IORING_RSRC_REGISTER_SPARSE, IORING_REGISTER_BUFFERS_UPDATE"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Mem::new(4096);
+        let mut r = cx.ring()?;
+        r.register_buffers_tagged(&[], &[], 4)?;
+        read_fixed_at(&mut r, &f, &mut mem, 0, 16, 2, -libc::EFAULT)?;
+        check_eq!(r.update_buffers(2, &[mem.iov(0, 4096)], &[])?, 1, "slots updated");
+        read_fixed_at(&mut r, &f, &mut mem, 0, 4096, 2, 4096)
+    },
+}
+
+case! {
+    id: "buffers/update-tag-cqe",
+    summary: "replacing a tagged buffer posts a CQE with the tag as user_data (res 0, flags 0)",
+    requires: [RegBuffers2, RegBuffersUpdate, FeatRsrcTags],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_register(2): IORING_REGISTER_BUFFERS2 tags"],
+    run: |cx| {
+        let (mut a, mut b) = (Mem::new(4096), Mem::new(4096));
+        let mut r = cx.ring()?;
+        r.register_buffers_tagged(&[a.iov(0, 4096), a.iov(0, 1024)], &[0x55, 0], 0)?;
+        check_eq!(r.update_buffers(0, &[b.iov(0, 4096), b.iov(0, 1024)], &[])?, 2, "slots updated");
+        r.expect(&[cqe(0x55, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "buffers/unregister-tag-cqes",
+    summary: "unregistering tagged buffers posts one tag CQE per tagged buffer",
+    requires: [RegBuffers2, RegUnregisterBuffers, FeatRsrcTags],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_register(2): IORING_REGISTER_BUFFERS2 tags"],
+    run: |cx| {
+        let mut a = Mem::new(8192);
+        let mut r = cx.ring()?;
+        r.register_buffers_tagged(&[a.iov(0, 4096), a.iov(4096, 8192)], &[0x61, 0x62], 0)?;
+        r.unregister_buffers()?;
+        r.expect_unordered(&[cqe(0x61, 0), cqe(0x62, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "buffers/too-many-einval",
+    summary: "registering more than IORING_MAX_REG_BUFFERS (16384) buffers fails with EINVAL",
+    requires: [RegBuffers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/rsrc.c: nr_args > IORING_MAX_REG_BUFFERS is -EINVAL"],
+    run: |cx| {
+        let mut a = Mem::new(64);
+        let iovs = vec![a.iov(0, 64); 16385];
+        let r = cx.ring()?;
+        check_errno!(r.register_buffers(&iovs), libc::EINVAL, "16385 buffers");
+        Ok(())
+    },
+}
+
+case! {
+    id: "buffers/readv-fixed",
+    summary: "READV_FIXED scatters into iovecs that lie inside registered buffer 0",
+    requires: [OpReadvFixed, RegBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_readv_fixed(3)"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Mem::new(4096);
+        let mut r = cx.ring()?;
+        r.register_buffers(&[mem.iov(0, 4096)])?;
+        let iov = [mem.iov(100, 200), mem.iov(1000, 1300)];
+        r.run_expect(&[Sqe::readv_fixed(f.fd(), &iov, 0, 0).user_data(1)], &[cqe(1, 400)])?;
+        let p = pattern(4096, 7);
+        check_eq!(&mem.0[100..200], &p[..100], "first iovec");
+        check_eq!(&mem.0[1000..1300], &p[100..400], "second iovec");
+        Ok(())
+    },
+}
+
+case! {
+    id: "buffers/writev-fixed",
+    summary: "WRITEV_FIXED gathers from iovecs inside registered buffer 0",
+    requires: [OpWritevFixed, RegBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_writev_fixed(3)"],
+    run: |cx| {
+        let f = TempFile::empty()?;
+        let mut mem = Mem::new(4096);
+        mem.0.copy_from_slice(&pattern(4096, 3));
+        let mut r = cx.ring()?;
+        r.register_buffers(&[mem.iov(0, 4096)])?;
+        let iov = [mem.iov(10, 20), mem.iov(3000, 3005)];
+        r.run_expect(&[Sqe::writev_fixed(f.fd(), &iov, 0, 0).user_data(1)], &[cqe(1, 15)])?;
+        let p = pattern(4096, 3);
+        check_eq!(f.content()?, [&p[10..20], &p[3000..3005]].concat(), "file content");
+        Ok(())
+    },
+}
+
+case! {
+    id: "buffers/readv-fixed-iovec-outside-efault",
+    summary: "READV_FIXED with an iovec reaching past the registered buffer completes with -EFAULT",
+    requires: [OpReadvFixed, RegBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring/rsrc.c io_import_reg_vec: each iovec must lie in the buffer (-EFAULT)"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Mem::new(4096);
+        let mut r = cx.ring()?;
+        r.register_buffers(&[mem.iov(0, 2048)])?;
+        let iov = [mem.iov(0, 10), mem.iov(2040, 2060)];
+        r.run_expect(&[Sqe::readv_fixed(f.fd(), &iov, 0, 0).user_data(1)], &[cqe(1, -libc::EFAULT)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "buffers/clone-between-rings",
+    summary: "CLONE_BUFFERS gives a second ring the first ring's buffers: READ_FIXED on it fills the same memory",
+    requires: [OpReadFixed, RegBuffers, RegCloneBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_register(2): IORING_REGISTER_CLONE_BUFFERS"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Mem::new(4096);
+        let src = Ring::new(4)?;
+        src.register_buffers(&[mem.iov(0, 4096)])?;
+        let mut r = cx.ring()?;
+        let clone = io_uring_clone_buffers { src_fd: src.fd() as u32, ..Default::default() };
+        // SAFETY: one valid io_uring_clone_buffers.
+        unsafe { r.register_raw(IORING_REGISTER_CLONE_BUFFERS, &clone as *const _ as *const _, 1)? };
+        read_fixed_at(&mut r, &f, &mut mem, 0, 4096, 0, 4096)
+    },
+}
+
+case! {
+    id: "buffers/clone-into-registered-ebusy",
+    summary: "CLONE_BUFFERS into a ring that has buffers, without IORING_REGISTER_DST_REPLACE, fails with EBUSY",
+    requires: [RegBuffers, RegCloneBuffers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register(2): IORING_REGISTER_CLONE_BUFFERS (IORING_REGISTER_DST_REPLACE to replace)"],
+    run: |cx| {
+        let mut mem = Mem::new(4096);
+        let src = Ring::new(4)?;
+        src.register_buffers(&[mem.iov(0, 4096)])?;
+        let r = cx.ring()?;
+        r.register_buffers(&[mem.iov(0, 1024)])?;
+        let clone = io_uring_clone_buffers { src_fd: src.fd() as u32, ..Default::default() };
+        // SAFETY: one valid io_uring_clone_buffers.
+        check_errno!(unsafe { r.register_raw(IORING_REGISTER_CLONE_BUFFERS, &clone as *const _ as *const _, 1) }, libc::EBUSY, "clone into a ring with buffers");
+        Ok(())
+    },
+}
+
+case! {
+    id: "buffers/send-zc-fixed",
+    summary: "SEND_ZC from a registered buffer: a CQE with the byte count and F_MORE, then a notification CQE (F_NOTIF, res 0); the peer gets the bytes",
+    requires: [OpSendZc, RegBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_send_zc_fixed(3): IORING_RECVSEND_FIXED_BUF", "io_uring_prep_send_zc(3): the notification CQE has IORING_CQE_F_NOTIF"],
+    run: |cx| {
+        let l = Listener::new()?;
+        let client = l.connect()?;
+        let (mut server, _) = l.listener.accept()?;
+        let mut mem = Mem::new(4096);
+        mem.0[..5].copy_from_slice(b"hello");
+        let mut r = cx.ring()?;
+        r.register_buffers(&[mem.iov(0, 4096)])?;
+        let mut s = Sqe::send_zc(std::os::fd::AsRawFd::as_raw_fd(&client), &mem.0[..5], 0).user_data(1).buf_index(0);
+        s.raw.ioprio = IORING_RECVSEND_FIXED_BUF;
+        r.run_expect(&[s], &[cqe(1, 5).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
+        let mut got = [0u8; 5];
+        std::io::Read::read_exact(&mut server, &mut got)?;
+        check_eq!(&got, b"hello", "bytes the peer received");
+        Ok(())
+    },
+}
