@@ -11,6 +11,7 @@ pub mod groups;
 pub mod hardlinks;
 pub mod links;
 pub mod overflow;
+pub mod pbuf;
 pub mod setup;
 pub mod sqpoll;
 pub mod timeouts;

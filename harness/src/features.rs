@@ -48,6 +48,8 @@ pub enum OpFlag {
     OpenatDirect,
     /// OPENAT picks a free slot with IORING_FILE_INDEX_ALLOC.
     FileIndexAlloc,
+    /// IORING_REGISTER_PBUF_RING accepts these flags (IOU_PBUF_RING_*).
+    PbufRing(u16),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -297,6 +299,8 @@ vocabulary! {
     OpflagPollAddMulti = "opflag.poll_add.multi", Detect::OpFlag(OpFlag::PollAddMulti), "5.13", "io_uring_prep_poll_multishot(3): IORING_POLL_ADD_MULTI";
     OpflagOpenatDirect = "opflag.openat.direct", Detect::OpFlag(OpFlag::OpenatDirect), "5.15", "io_uring_prep_openat_direct(3): open into a registered file slot (also close of a direct descriptor)";
     OpflagFileIndexAlloc = "opflag.openat.alloc", Detect::OpFlag(OpFlag::FileIndexAlloc), "5.19", "io_uring_prep_openat_direct(3): IORING_FILE_INDEX_ALLOC";
+    OpflagPbufRingMmap = "opflag.pbuf_ring.mmap", Detect::OpFlag(OpFlag::PbufRing(IOU_PBUF_RING_MMAP)), "6.4", "io_uring_register_buf_ring(3): IOU_PBUF_RING_MMAP (kernel-allocated ring, mmap'd)";
+    OpflagPbufRingInc = "opflag.pbuf_ring.inc", Detect::OpFlag(OpFlag::PbufRing(IOU_PBUF_RING_INC)), "6.12", "io_uring_register_buf_ring(3): IOU_PBUF_RING_INC (incremental consumption, IORING_CQE_F_BUF_MORE)";
     ProposalSqeGroup = "proposal.sqe_group", Detect::Proposal(Proposal::SqeGroup), "", "unmerged: Ming Lei, \"io_uring: support SQE group\" (IOSQE_SQE_GROUP, v1-v10, 2024)";
     ProposalFusedCmd = "proposal.fused_cmd", Detect::Proposal(Proposal::FusedCmd), "", "unmerged: Ming Lei, \"io_uring/ublk: add IORING_OP_FUSED_CMD\" (2023)";
     EnvRoot = "env.root", Detect::Env(Env::Root), "", "geteuid() == 0";

@@ -549,6 +549,10 @@ fn detect_request_flag(of: OpFlag) -> Result<(), String> {
             };
         }
         OpFlag::OpenatDirect | OpFlag::FileIndexAlloc => return detect_direct_open(of),
+        OpFlag::PbufRing(f) => {
+            // Registering a small ring with the flag: EINVAL where unknown.
+            return crate::pbuf::BufRing::register(&ring, 1, 4, f).map(|_| ()).map_err(|e| format!("REGISTER_PBUF_RING with flags {f:#x}: {e}"));
+        }
         OpFlag::NopInjectResult | OpFlag::NopCqe32 => unreachable!("NOP flags are detected by detect_opflag"),
     };
     let got = run_sqes(&mut ring, &[sqe.user_data(1)], 1)?;

@@ -293,6 +293,40 @@ impl Sqe {
         s
     }
 
+    /// PROVIDE_BUFFERS: `nr` buffers of `len` bytes each from `addr`, ids
+    /// `bid..bid+nr`, into group `bgid`.
+    pub fn provide_buffers(addr: *mut u8, len: u32, nr: u32, bgid: u16, bid: u16) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_PROVIDE_BUFFERS);
+        s.raw.fd = nr as i32;
+        s.raw.addr = addr as u64;
+        s.raw.len = len;
+        s.raw.off = bid as u64;
+        s.raw.buf_index = bgid;
+        s
+    }
+    /// REMOVE_BUFFERS: up to `nr` buffers from group `bgid`.
+    pub fn remove_buffers(nr: u32, bgid: u16) -> Sqe {
+        let mut s = Sqe::op(IORING_OP_REMOVE_BUFFERS);
+        s.raw.fd = nr as i32;
+        s.raw.buf_index = bgid;
+        s
+    }
+    /// A READ of up to `len` bytes into a buffer the kernel selects from
+    /// group `bgid` (IOSQE_BUFFER_SELECT; no address).
+    pub fn read_select(fd: i32, len: u32, off: u64, bgid: u16) -> Sqe {
+        Sqe::rw(IORING_OP_READ, fd, 0, len, off).buffer_select(bgid)
+    }
+    /// A RECV into a buffer the kernel selects from group `bgid`.
+    pub fn recv_select(fd: i32, len: u32, bgid: u16) -> Sqe {
+        Sqe::rw(IORING_OP_RECV, fd, 0, len, 0).buffer_select(bgid)
+    }
+    /// Adds IOSQE_BUFFER_SELECT with buffer group `bgid`.
+    pub fn buffer_select(mut self, bgid: u16) -> Sqe {
+        self.raw.flags |= IOSQE_BUFFER_SELECT;
+        self.raw.buf_index = bgid;
+        self
+    }
+
     pub fn user_data(mut self, ud: u64) -> Sqe {
         self.raw.user_data = ud;
         self

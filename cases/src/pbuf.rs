@@ -1,0 +1,436 @@
+//! Provided buffers: the classic PROVIDE_BUFFERS / REMOVE_BUFFERS groups
+//! and ring-mapped buffer rings (user memory and IOU_PBUF_RING_MMAP), with
+//! IOSQE_BUFFER_SELECT picking a buffer at issue time: the CQE carries
+//! IORING_CQE_F_BUFFER and the buffer id in its upper 16 bits; an empty
+//! group gives -ENOBUFS. Also PBUF_STATUS, incremental consumption
+//! (IOU_PBUF_RING_INC, IORING_CQE_F_BUF_MORE) and bundles.
+//!
+//! References: io_uring_prep_provide_buffers(3), io_uring_prep_remove_buffers(3),
+//! io_uring_register_buf_ring(3), io_uring_buf_ring_add(3),
+//! io_uring_register_buf_ring(3) IOU_PBUF_RING_INC, io_uring_prep_recv(3)
+//! (IORING_RECVSEND_BUNDLE), io_uring/kbuf.c.
+
+use crate::prelude::*;
+use fixtures::SocketPair;
+use harness::{BufRing, CaseError};
+
+/// CQE flags of a completion that used buffer `bid`.
+fn buf_flags(bid: u16) -> u32 {
+    IORING_CQE_F_BUFFER | ((bid as u32) << IORING_CQE_BUFFER_SHIFT)
+}
+
+/// Memory for `n` buffers of `size` bytes, never moved.
+struct Bufs {
+    mem: Vec<u8>,
+    size: usize,
+}
+
+impl Bufs {
+    fn new(n: usize, size: usize) -> Bufs {
+        Bufs { mem: vec![0u8; n * size], size }
+    }
+    fn ptr(&mut self, i: usize) -> *mut u8 {
+        // SAFETY: buffer i lies inside the vector.
+        unsafe { self.mem.as_mut_ptr().add(i * self.size) }
+    }
+    fn buf(&self, i: usize) -> &[u8] {
+        &self.mem[i * self.size..(i + 1) * self.size]
+    }
+}
+
+/// Provides `n` buffers (ids `bid..`) to group `bgid`; success is 0 or
+/// the number provided (io_uring_prep_provide_buffers(3)).
+fn provide(r: &mut Ring, b: &mut Bufs, n: u32, bgid: u16, bid: u16) -> CaseResult {
+    let size = b.size as u32;
+    r.submit_all(&[Sqe::provide_buffers(b.ptr(0), size, n, bgid, bid).user_data(900)])?;
+    let got = r.wait_for(1, harness::PROMPT)?;
+    check!(got.len() == 1 && got[0].user_data == 900 && (got[0].res == 0 || got[0].res == n as i32) && got[0].flags == 0, "PROVIDE_BUFFERS of {n}: want res 0 or {n}, got {got:?}");
+    Ok(())
+}
+
+/// A 32-byte file with a known pattern.
+fn file32() -> Result<TempFile, CaseError> {
+    Ok(TempFile::with_content(&pattern(32, 4))?)
+}
+
+case! {
+    id: "pbuf/provide-then-read-selects",
+    summary: "a READ with BUFFER_SELECT takes the first provided buffer: res 32, F_BUFFER with its id, the data in that buffer",
+    requires: [OpProvideBuffers, OpRead, SqeBufferSelect],
+    variants: variants::ALL,
+    refs: ["io_uring_prep_provide_buffers(3)", "io_uring_enter(2): IOSQE_BUFFER_SELECT, IORING_CQE_F_BUFFER"],
+    run: |cx| {
+        let f = file32()?;
+        let mut b = Bufs::new(4, 64);
+        let mut r = cx.ring()?;
+        provide(&mut r, &mut b, 4, 1, 10)?;
+        r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)], &[cqe(1, 32).flags(buf_flags(10))])?;
+        check_eq!(&b.buf(0)[..32], &pattern(32, 4)[..], "buffer 10's bytes");
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/classic-fifo-order",
+    summary: "provided buffers are handed out in the order provided: ids 10, 11, 12",
+    requires: [OpProvideBuffers, OpRead, SqeBufferSelect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring/kbuf.c: buffers are appended to the group's list and taken from its head"],
+    run: |cx| {
+        let f = file32()?;
+        let mut b = Bufs::new(3, 64);
+        let mut r = cx.ring()?;
+        provide(&mut r, &mut b, 3, 1, 10)?;
+        for (ud, bid) in [(1u64, 10u16), (2, 11), (3, 12)] {
+            r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(ud)], &[cqe(ud, 32).flags(buf_flags(bid))])?;
+        }
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/empty-group-enobufs",
+    summary: "BUFFER_SELECT from a group that has no buffers completes with -ENOBUFS and no F_BUFFER",
+    requires: [OpRead, SqeBufferSelect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_enter(2): IOSQE_BUFFER_SELECT (-ENOBUFS when none is available)"],
+    run: |cx| {
+        let f = file32()?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 7).user_data(1)], &[cqe(1, -libc::ENOBUFS)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/exhausted-enobufs",
+    summary: "one provided buffer serves one read; the next read gets -ENOBUFS",
+    requires: [OpProvideBuffers, OpRead, SqeBufferSelect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_provide_buffers(3): each buffer is used once"],
+    run: |cx| {
+        let f = file32()?;
+        let mut b = Bufs::new(1, 64);
+        let mut r = cx.ring()?;
+        provide(&mut r, &mut b, 1, 2, 5)?;
+        r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 2).user_data(1)], &[cqe(1, 32).flags(buf_flags(5))])?;
+        r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 2).user_data(2)], &[cqe(2, -libc::ENOBUFS)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/read-len-caps-buffer",
+    summary: "a selecting READ with len 16 from 64-byte buffers reads 16 bytes",
+    requires: [OpProvideBuffers, OpRead, SqeBufferSelect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_enter(2): IOSQE_BUFFER_SELECT (len bounds the read)"],
+    run: |cx| {
+        let f = file32()?;
+        let mut b = Bufs::new(1, 64);
+        let mut r = cx.ring()?;
+        provide(&mut r, &mut b, 1, 1, 0)?;
+        r.run_expect(&[Sqe::read_select(f.fd(), 16, 0, 1).user_data(1)], &[cqe(1, 16).flags(buf_flags(0))])?;
+        check_eq!(&b.buf(0)[..16], &pattern(32, 4)[..16], "bytes read");
+        check!(b.buf(0)[16..].iter().all(|&x| x == 0), "bytes past len were written");
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/remove-buffers-counts",
+    summary: "REMOVE_BUFFERS answers how many it removed (2 of 4, then the last 2, then 0 from the emptied group)",
+    requires: [OpProvideBuffers, OpRemoveBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_remove_buffers(3): res is the number removed", "io_uring/kbuf.c: an emptied group stays registered, so removing from it removes 0 (-ENOENT only for a group never provided)"],
+    run: |cx| {
+        let mut b = Bufs::new(4, 64);
+        let mut r = cx.ring()?;
+        provide(&mut r, &mut b, 4, 3, 0)?;
+        r.run_expect(&[Sqe::remove_buffers(2, 3).user_data(1)], &[cqe(1, 2)])?;
+        r.run_expect(&[Sqe::remove_buffers(10, 3).user_data(2)], &[cqe(2, 2)])?;
+        r.run_expect(&[Sqe::remove_buffers(1, 3).user_data(3)], &[cqe(3, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/remove-unknown-group-enoent",
+    summary: "REMOVE_BUFFERS from a group never provided completes with -ENOENT",
+    requires: [OpRemoveBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_remove_buffers(3): -ENOENT 'No buffers exist at the specified bgid'"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::remove_buffers(1, 77).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/removed-buffers-not-selected",
+    summary: "after REMOVE_BUFFERS empties a group, a selecting read gets -ENOBUFS",
+    requires: [OpProvideBuffers, OpRemoveBuffers, OpRead, SqeBufferSelect],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_remove_buffers(3)"],
+    run: |cx| {
+        let f = file32()?;
+        let mut b = Bufs::new(2, 64);
+        let mut r = cx.ring()?;
+        provide(&mut r, &mut b, 2, 3, 0)?;
+        r.run_expect(&[Sqe::remove_buffers(2, 3).user_data(1)], &[cqe(1, 2)])?;
+        r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 3).user_data(2)], &[cqe(2, -libc::ENOBUFS)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/provide-too-many-e2big",
+    summary: "PROVIDE_BUFFERS of 65537 buffers (more than one group can hold) completes with -E2BIG",
+    requires: [OpProvideBuffers],
+    variants: variants::DEFAULT,
+    // The man page says at most USHRT_MAX; kbuf.c takes up to
+    // MAX_BIDS_PER_BGID (65536), so 65537 is the first count both reject.
+    refs: ["io_uring_prep_provide_buffers(3) ERRORS: -E2BIG", "io_uring/kbuf.c io_provide_buffers_prep: nbufs > MAX_BIDS_PER_BGID is -E2BIG"],
+    run: |cx| {
+        let mut b = Bufs::new(1, 8);
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::provide_buffers(b.ptr(0), 8, 65537, 1, 0).user_data(1)], &[cqe(1, -libc::E2BIG)])?;
+        Ok(())
+    },
+}
+
+/// A registered buffer ring for group `bgid` with `n` buffers of `size`
+/// bytes (ids 0..n) pushed and published.
+fn buf_ring(r: &Ring, b: &mut Bufs, n: usize, bgid: u16, entries: u32, flags: u16) -> Result<BufRing, CaseError> {
+    let mut br = BufRing::register(r, bgid, entries, flags)?;
+    for i in 0..n {
+        br.push(b.ptr(i), b.size as u32, i as u16);
+    }
+    br.publish();
+    Ok(br)
+}
+
+case! {
+    id: "pbuf/ring-read-selects",
+    summary: "a buffer ring in user memory: selecting reads take ids in ring order (0 then 1) with F_BUFFER",
+    requires: [RegPbufRing, OpRead, SqeBufferSelect],
+    variants: variants::ALL,
+    refs: ["io_uring_register_buf_ring(3)", "io_uring_buf_ring_add(3)"],
+    run: |cx| {
+        let f = file32()?;
+        let mut b = Bufs::new(4, 64);
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut b, 4, 1, 8, 0)?;
+        r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)], &[cqe(1, 32).flags(buf_flags(0))])?;
+        r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(2)], &[cqe(2, 32).flags(buf_flags(1))])?;
+        check_eq!(&b.buf(1)[..32], &pattern(32, 4)[..], "buffer 1's bytes");
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/ring-mmap",
+    summary: "a kernel-allocated buffer ring (IOU_PBUF_RING_MMAP), filled through its mmap, serves selecting reads",
+    requires: [RegPbufRing, OpflagPbufRingMmap, OpRead, SqeBufferSelect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_register_buf_ring(3): IOU_PBUF_RING_MMAP, mmap at IORING_OFF_PBUF_RING | bgid << IORING_OFF_PBUF_SHIFT"],
+    run: |cx| {
+        let f = file32()?;
+        let mut b = Bufs::new(2, 64);
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut b, 2, 4, 4, IOU_PBUF_RING_MMAP)?;
+        r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 4).user_data(1)], &[cqe(1, 32).flags(buf_flags(0))])?;
+        check_eq!(&b.buf(0)[..32], &pattern(32, 4)[..], "buffer 0's bytes");
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/ring-empty-enobufs",
+    summary: "a buffer ring with nothing published gives -ENOBUFS; publishing one buffer makes the next read succeed",
+    requires: [RegPbufRing, OpRead, SqeBufferSelect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_register_buf_ring(3)"],
+    run: |cx| {
+        let f = file32()?;
+        let mut b = Bufs::new(1, 64);
+        let mut r = cx.ring()?;
+        let mut br = BufRing::register(&r, 1, 4, 0)?;
+        r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)], &[cqe(1, -libc::ENOBUFS)])?;
+        br.push(b.ptr(0), 64, 9);
+        br.publish();
+        r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(2)], &[cqe(2, 32).flags(buf_flags(9))])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/ring-status-head",
+    summary: "PBUF_STATUS reports the kernel's head: 0 before any read, 2 after two",
+    requires: [RegPbufRing, RegPbufStatus, OpRead, SqeBufferSelect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_register(2): IORING_REGISTER_PBUF_STATUS"],
+    run: |cx| {
+        let f = file32()?;
+        let mut b = Bufs::new(4, 64);
+        let mut r = cx.ring()?;
+        let br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        check_eq!(br.head(&r)?, 0, "head before any read");
+        for ud in 1..3u64 {
+            r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(ud)], &[cqe(ud, 32).flags(buf_flags(ud as u16 - 1))])?;
+        }
+        check_eq!(br.head(&r)?, 2, "head after two reads");
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/ring-unregister",
+    summary: "after UNREGISTER_PBUF_RING the group is gone: a selecting read gets -ENOBUFS",
+    requires: [RegPbufRing, RegUnregisterPbufRing, OpRead, SqeBufferSelect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_unregister_buf_ring(3)"],
+    run: |cx| {
+        let f = file32()?;
+        let mut b = Bufs::new(2, 64);
+        let mut r = cx.ring()?;
+        let br = buf_ring(&r, &mut b, 2, 1, 4, 0)?;
+        br.unregister(&r)?;
+        r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)], &[cqe(1, -libc::ENOBUFS)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/ring-entries-not-power-of-two-einval",
+    summary: "registering a buffer ring of 3 entries fails with EINVAL",
+    requires: [RegPbufRing],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register_buf_ring(3): ring_entries must be a power of 2"],
+    run: |cx| {
+        let r = cx.ring()?;
+        check_errno!(BufRing::register(&r, 1, 3, 0).map(|_| ()), libc::EINVAL, "3-entry buffer ring");
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/ring-unaligned-einval",
+    summary: "registering a buffer ring at memory that is not page aligned fails with EINVAL",
+    requires: [RegPbufRing],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register_buf_ring(3): the memory must be page aligned"],
+    run: |cx| {
+        let r = cx.ring()?;
+        let mut mem = vec![0u8; 8192];
+        let addr = (mem.as_mut_ptr() as usize).next_multiple_of(4096) + 64;
+        let reg = io_uring_buf_reg { ring_addr: addr as u64, ring_entries: 4, bgid: 1, ..Default::default() };
+        // SAFETY: one valid io_uring_buf_reg.
+        check_errno!(unsafe { r.register_raw(IORING_REGISTER_PBUF_RING, &reg as *const _ as *const _, 1) }, libc::EINVAL, "unaligned buffer ring");
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/ring-same-group-eexist",
+    summary: "registering a second buffer ring for the same group fails with EEXIST",
+    requires: [RegPbufRing],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/kbuf.c io_register_pbuf_ring: an existing group is -EEXIST"],
+    run: |cx| {
+        let r = cx.ring()?;
+        let _a = BufRing::register(&r, 5, 4, 0)?;
+        check_errno!(BufRing::register(&r, 5, 4, 0).map(|_| ()), libc::EEXIST, "second ring for group 5");
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/inc-partial-consumption",
+    summary: "IOU_PBUF_RING_INC: 16-byte reads walk one 64-byte buffer; F_BUF_MORE on each but the one that uses it up",
+    requires: [RegPbufRing, OpflagPbufRingInc, OpRead, SqeBufferSelect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_register_buf_ring(3): IOU_PBUF_RING_INC", "io_uring.h: IORING_CQE_F_BUF_MORE (the buffer will be used again)"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut b = Bufs::new(1, 64);
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut b, 1, 1, 4, IOU_PBUF_RING_INC)?;
+        for i in 0..4u64 {
+            let chunk = pattern(16, i as u8);
+            p.put(&chunk)?;
+            let more = if i < 3 { IORING_CQE_F_BUF_MORE } else { 0 };
+            r.run_expect(&[Sqe::read_select(p.rx(), 16, u64::MAX, 1).user_data(i + 1)], &[cqe(i + 1, 16).flags(buf_flags(0) | more)])?;
+            let at = i as usize * 16;
+            check_eq!(&b.buf(0)[at..at + 16], &chunk[..], "bytes of read {} at offset {at} of buffer 0", i + 1);
+        }
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/bundle-recv",
+    summary: "RECV bundles take several ring buffers per completion: ids run on from the CQE's, F_SOCK_NONEMPTY while data is left, 20 bytes in all",
+    requires: [RegPbufRing, OpRecv, SqeBufferSelect, FeatRecvsendBundle],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_recv(3): IORING_RECVSEND_BUNDLE (the buffers used are consecutive ids starting with the one in the CQE)", "io_uring.h: IORING_CQE_F_SOCK_NONEMPTY"],
+    run: |cx| {
+        let s = SocketPair::stream()?;
+        let mut b = Bufs::new(4, 8);
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        let data = pattern(20, 6);
+        // SAFETY: writing a local buffer.
+        unsafe { libc::write(s.b(), data.as_ptr() as *const _, data.len()) };
+        // How many buffers one pass maps is the kernel's choice
+        // (io_ring_buffers_peek); what a bundle promises is checked exactly.
+        let (mut got, mut bid, mut first) = (0usize, 0u16, None);
+        for ud in 1..4u64 {
+            if got == 20 {
+                break;
+            }
+            let mut sqe = Sqe::recv_select(s.a(), 0, 1).user_data(ud);
+            sqe.raw.ioprio = IORING_RECVSEND_BUNDLE;
+            r.submit_all(&[sqe])?;
+            let c = r.wait_for(1, harness::PROMPT)?;
+            check!(c.len() == 1 && c[0].user_data == ud && c[0].res > 0, "bundle recv {ud}: {c:?}");
+            let n = c[0].res as usize;
+            let left = 20 - got - n;
+            let want = buf_flags(bid) | if left > 0 { IORING_CQE_F_SOCK_NONEMPTY } else { 0 };
+            check_eq!(c[0].flags, want, "flags of bundle recv {ud} ({n} bytes, {left} left)");
+            first.get_or_insert(n);
+            got += n;
+            bid += n.div_ceil(8) as u16;
+        }
+        check_eq!(got, 20, "bytes received");
+        check!(first.unwrap_or(0) > 8, "the first bundle took one buffer only ({first:?} bytes): no bundling");
+        check_eq!(&b.mem[..20], &data[..], "bytes across consecutive buffers");
+        r.expect_none()
+    },
+}
+
+case! {
+    id: "pbuf/bundle-send",
+    summary: "a SEND bundle sends the published ring buffers in order; res is the total and the peer gets the concatenation",
+    requires: [RegPbufRing, OpSend, SqeBufferSelect, FeatRecvsendBundle],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_send_bundle(3)"],
+    run: |cx| {
+        let s = SocketPair::stream()?;
+        let mut b = Bufs::new(3, 8);
+        b.mem.copy_from_slice(&pattern(24, 8));
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut b, 3, 1, 4, 0)?;
+        let mut sqe = Sqe::op(IORING_OP_SEND).buffer_select(1).user_data(1);
+        sqe.raw.fd = s.a();
+        sqe.raw.ioprio = IORING_RECVSEND_BUNDLE;
+        r.run_expect(&[sqe], &[cqe(1, 24).flags(buf_flags(0))])?;
+        let mut got = [0u8; 24];
+        // SAFETY: reading into a local buffer.
+        let n = unsafe { libc::recv(s.b(), got.as_mut_ptr() as *mut _, 24, libc::MSG_WAITALL) };
+        check_eq!(n, 24, "bytes the peer received");
+        check_eq!(got.to_vec(), pattern(24, 8), "the peer's bytes");
+        Ok(())
+    },
+}
