@@ -10,6 +10,7 @@ pub mod files;
 pub mod groups;
 pub mod hardlinks;
 pub mod links;
+pub mod multishot;
 pub mod overflow;
 pub mod pbuf;
 pub mod setup;

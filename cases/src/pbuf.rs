@@ -15,25 +15,25 @@ use fixtures::SocketPair;
 use harness::{BufRing, CaseError};
 
 /// CQE flags of a completion that used buffer `bid`.
-fn buf_flags(bid: u16) -> u32 {
+pub(crate) fn buf_flags(bid: u16) -> u32 {
     IORING_CQE_F_BUFFER | ((bid as u32) << IORING_CQE_BUFFER_SHIFT)
 }
 
 /// Memory for `n` buffers of `size` bytes, never moved.
-struct Bufs {
-    mem: Vec<u8>,
+pub(crate) struct Bufs {
+    pub(crate) mem: Vec<u8>,
     size: usize,
 }
 
 impl Bufs {
-    fn new(n: usize, size: usize) -> Bufs {
+    pub(crate) fn new(n: usize, size: usize) -> Bufs {
         Bufs { mem: vec![0u8; n * size], size }
     }
-    fn ptr(&mut self, i: usize) -> *mut u8 {
+    pub(crate) fn ptr(&mut self, i: usize) -> *mut u8 {
         // SAFETY: buffer i lies inside the vector.
         unsafe { self.mem.as_mut_ptr().add(i * self.size) }
     }
-    fn buf(&self, i: usize) -> &[u8] {
+    pub(crate) fn buf(&self, i: usize) -> &[u8] {
         &self.mem[i * self.size..(i + 1) * self.size]
     }
 }
@@ -202,7 +202,7 @@ case! {
 
 /// A registered buffer ring for group `bgid` with `n` buffers of `size`
 /// bytes (ids 0..n) pushed and published.
-fn buf_ring(r: &Ring, b: &mut Bufs, n: usize, bgid: u16, entries: u32, flags: u16) -> Result<BufRing, CaseError> {
+pub(crate) fn buf_ring(r: &Ring, b: &mut Bufs, n: usize, bgid: u16, entries: u32, flags: u16) -> Result<BufRing, CaseError> {
     let mut br = BufRing::register(r, bgid, entries, flags)?;
     for i in 0..n {
         br.push(b.ptr(i), b.size as u32, i as u16);

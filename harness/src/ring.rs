@@ -327,6 +327,41 @@ impl Sqe {
         self
     }
 
+    /// POLL_REMOVE that updates the poll with `target` user_data instead
+    /// of removing it: `flags` of IORING_POLL_UPDATE_EVENTS (new `events`)
+    /// and IORING_POLL_UPDATE_USER_DATA (`new_ud`), plus
+    /// IORING_POLL_ADD_MULTI to keep it multishot.
+    pub fn poll_update(target: u64, new_ud: u64, events: u32, flags: u32) -> Sqe {
+        let mut s = Sqe::poll_remove(target);
+        s.raw.off = new_ud;
+        s.raw.len = flags;
+        s.raw.op_flags = events;
+        s
+    }
+    /// Multishot ACCEPT (IORING_ACCEPT_MULTISHOT): a CQE per connection.
+    pub fn accept_multi(fd: i32, flags: u32) -> Sqe {
+        let mut s = Sqe::accept(fd, flags);
+        s.raw.ioprio = IORING_ACCEPT_MULTISHOT;
+        s
+    }
+    /// Multishot RECV (IORING_RECV_MULTISHOT) into buffers of group `bgid`.
+    pub fn recv_multi(fd: i32, bgid: u16) -> Sqe {
+        let mut s = Sqe::recv_select(fd, 0, bgid);
+        s.raw.ioprio = IORING_RECV_MULTISHOT;
+        s
+    }
+    /// Multishot RECVMSG into buffers of group `bgid`; `msg` gives the
+    /// name and control lengths to reserve (io_uring_recvmsg_out layout).
+    pub fn recvmsg_multi(fd: i32, msg: &libc::msghdr, bgid: u16) -> Sqe {
+        let mut s = Sqe::rw(IORING_OP_RECVMSG, fd, msg as *const _ as u64, 1, 0).buffer_select(bgid);
+        s.raw.ioprio = IORING_RECV_MULTISHOT;
+        s
+    }
+    /// READ_MULTISHOT of a pollable file into buffers of group `bgid`.
+    pub fn read_multi(fd: i32, bgid: u16) -> Sqe {
+        Sqe::rw(IORING_OP_READ_MULTISHOT, fd, 0, 0, 0).buffer_select(bgid)
+    }
+
     pub fn user_data(mut self, ud: u64) -> Sqe {
         self.raw.user_data = ud;
         self

@@ -1,0 +1,349 @@
+//! Multishot requests: one SQE, many CQEs. Every CQE but the last carries
+//! IORING_CQE_F_MORE; the last one (without it) ends the request, whether
+//! by cancel, error, -ENOBUFS, end of file or overflow (the overflow ends
+//! are in the overflow area). Poll (and its update), accept (plain and
+//! direct), recv and recvmsg with provided buffers (the recvmsg_out
+//! layout), read multishot, and multishot timeouts.
+//!
+//! References: io_uring_prep_poll_multishot(3), io_uring_prep_poll_update(3),
+//! io_uring_prep_multishot_accept(3), io_uring_prep_recv_multishot(3),
+//! io_uring_prep_recvmsg_multishot(3) (struct io_uring_recvmsg_out),
+//! io_uring_prep_read_multishot(3), io_uring_prep_timeout(3).
+
+use crate::pbuf::{buf_flags, buf_ring, Bufs};
+use crate::prelude::*;
+use fixtures::{Listener, SocketPair};
+use std::os::fd::AsRawFd;
+
+const MORE: u32 = IORING_CQE_F_MORE;
+
+/// Writes `data` to the socket `fd`.
+fn send_all(fd: i32, data: &[u8]) -> CaseResult {
+    // SAFETY: writing a local buffer.
+    let n = unsafe { libc::write(fd, data.as_ptr() as *const _, data.len()) };
+    check!(n as usize == data.len(), "fixture: short socket write ({n})");
+    Ok(())
+}
+
+case! {
+    id: "multishot/poll-more-on-each",
+    summary: "a multishot poll posts POLLIN with F_MORE for each new input, and ends with -ECANCELED (no F_MORE) when cancelled",
+    requires: [OpPollAdd, OpRead, OpAsyncCancel, OpflagPollAddMulti],
+    variants: variants::ALL,
+    refs: ["io_uring_prep_poll_multishot(3): IORING_CQE_F_MORE while the request stays armed"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::poll_multi(p.rx(), POLLIN as u32).user_data(1)])?;
+        r.expect_none()?;
+        let mut buf = [0u8; 8];
+        for _ in 0..3 {
+            p.put(b"x")?;
+            r.expect(&[cqe(1, POLLIN).flags(MORE)])?;
+            // Empty the pipe so the next write is a new edge.
+            // SAFETY: reading into a local buffer.
+            unsafe { libc::read(p.rx(), buf.as_mut_ptr() as *mut _, 8) };
+        }
+        r.run_expect_unordered(&[Sqe::cancel(1, 0).user_data(2)], &[cqe(1, -libc::ECANCELED), cqe(2, 0)])?;
+        r.expect_none()
+    },
+}
+
+case! {
+    id: "multishot/poll-update-user-data",
+    summary: "a poll update changes a live multishot poll's user_data: the update completes with 0, later events carry the new user_data",
+    requires: [OpPollAdd, OpPollRemove, OpflagPollAddMulti],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_poll_update(3): IORING_POLL_UPDATE_USER_DATA"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::poll_multi(p.rx(), POLLIN as u32).user_data(1)])?;
+        r.run_expect(&[Sqe::poll_update(1, 2, 0, IORING_POLL_UPDATE_USER_DATA | IORING_POLL_ADD_MULTI).user_data(9)], &[cqe(9, 0)])?;
+        p.put(b"x")?;
+        r.expect(&[cqe(2, POLLIN).flags(MORE)])?;
+        r.run_expect_unordered(&[Sqe::poll_remove(2).user_data(3)], &[cqe(2, -libc::ECANCELED), cqe(3, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/poll-update-events",
+    summary: "a poll update from POLLIN to POLLOUT on a writable pipe end posts POLLOUT with F_MORE at once",
+    requires: [OpPollAdd, OpPollRemove, OpflagPollAddMulti],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_poll_update(3): IORING_POLL_UPDATE_EVENTS"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        // POLLIN on the write end never fires.
+        r.submit_all(&[Sqe::poll_multi(p.tx(), POLLIN as u32).user_data(1)])?;
+        r.expect_none()?;
+        let pollout = libc::POLLOUT as u32;
+        r.run_expect_unordered(&[Sqe::poll_update(1, 0, pollout, IORING_POLL_UPDATE_EVENTS | IORING_POLL_ADD_MULTI).user_data(9)], &[cqe(9, 0), cqe(1, pollout as i32).flags(MORE)])?;
+        r.run_expect_unordered(&[Sqe::poll_remove(1).user_data(3)], &[cqe(1, -libc::ECANCELED), cqe(3, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/poll-update-unknown-enoent",
+    summary: "a poll update of a user_data no poll has completes with -ENOENT",
+    requires: [OpPollRemove, OpflagPollAddMulti],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_poll_update(3): -ENOENT"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::poll_update(77, 78, 0, IORING_POLL_UPDATE_USER_DATA).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/poll-remove-ends",
+    summary: "POLL_REMOVE of a multishot poll: remove 0, the poll's last CQE -ECANCELED without F_MORE",
+    requires: [OpPollAdd, OpPollRemove, OpflagPollAddMulti],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_poll_remove(3)"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::poll_multi(p.rx(), POLLIN as u32).user_data(1)])?;
+        r.run_expect_unordered(&[Sqe::poll_remove(1).user_data(2)], &[cqe(1, -libc::ECANCELED), cqe(2, 0)])?;
+        p.put(b"x")?;
+        r.expect_none_within(Duration::from_millis(20))
+    },
+}
+
+case! {
+    id: "multishot/accept",
+    summary: "a multishot accept posts one CQE per connection (a new fd, F_MORE) and ends with -ECANCELED when cancelled",
+    requires: [OpAccept, OpAsyncCancel, FeatFastPoll],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_multishot_accept(3)"],
+    run: |cx| {
+        let l = Listener::new()?;
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::accept_multi(l.fd(), libc::SOCK_CLOEXEC as u32).user_data(1)])?;
+        let mut peers = Vec::new();
+        for _ in 0..3 {
+            peers.push(l.connect()?);
+            let c = r.wait_for(1, harness::PROMPT)?;
+            check!(c.len() == 1 && c[0].user_data == 1 && c[0].res >= 0 && c[0].flags == MORE, "accept CQE: {c:?}");
+            // SAFETY: the accepted fd is ours to close.
+            unsafe { libc::close(c[0].res) };
+        }
+        r.run_expect_unordered(&[Sqe::cancel(1, 0).user_data(2)], &[cqe(1, -libc::ECANCELED), cqe(2, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/accept-direct",
+    summary: "a multishot accept into allocated slots posts slots 0 and 1 with F_MORE, then -ENFILE without F_MORE when the table is full",
+    requires: [OpAccept, RegFiles, OpflagFileIndexAlloc, FeatFastPoll],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_multishot_accept_direct(3)", "io_uring/net.c io_accept: an error ends the multishot"],
+    run: |cx| {
+        let l = Listener::new()?;
+        let mut r = cx.ring()?;
+        r.register_files(&[-1, -1])?;
+        r.submit_all(&[Sqe::accept_multi(l.fd(), 0).direct(IORING_FILE_INDEX_ALLOC).user_data(1)])?;
+        let mut peers = Vec::new();
+        for want in [cqe(1, 0).flags(MORE), cqe(1, 1).flags(MORE), cqe(1, -libc::ENFILE)] {
+            peers.push(l.connect()?);
+            r.expect(&[want])?;
+        }
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/recv",
+    summary: "a multishot recv posts each arrival into the next ring buffer: (3 bytes, buffer 0, F_MORE), (4 bytes, buffer 1, F_MORE)",
+    requires: [OpRecv, RegPbufRing, SqeBufferSelect, FeatFastPoll],
+    variants: variants::ALL,
+    refs: ["io_uring_prep_recv_multishot(3)"],
+    run: |cx| {
+        let s = SocketPair::stream()?;
+        let mut b = Bufs::new(4, 16);
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        r.submit_all(&[Sqe::recv_multi(s.a(), 1).user_data(1)])?;
+        r.expect_none()?;
+        send_all(s.b(), b"abc")?;
+        r.expect(&[cqe(1, 3).flags(buf_flags(0) | MORE)])?;
+        send_all(s.b(), b"defg")?;
+        r.expect(&[cqe(1, 4).flags(buf_flags(1) | MORE)])?;
+        check_eq!(&b.buf(0)[..3], b"abc", "buffer 0");
+        check_eq!(&b.buf(1)[..4], b"defg", "buffer 1");
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/recv-enobufs-ends",
+    summary: "a multishot recv that runs out of ring buffers ends with -ENOBUFS and no F_MORE",
+    requires: [OpRecv, RegPbufRing, SqeBufferSelect, FeatFastPoll],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_recv_multishot(3): the request terminates when no buffers are left (-ENOBUFS)"],
+    run: |cx| {
+        let s = SocketPair::stream()?;
+        let mut b = Bufs::new(1, 16);
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut b, 1, 1, 2, 0)?;
+        r.submit_all(&[Sqe::recv_multi(s.a(), 1).user_data(1)])?;
+        send_all(s.b(), b"abc")?;
+        r.expect(&[cqe(1, 3).flags(buf_flags(0) | MORE)])?;
+        send_all(s.b(), b"de")?;
+        r.expect(&[cqe(1, -libc::ENOBUFS)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/recv-eof-ends",
+    summary: "a multishot recv ends with res 0 and no F_MORE when the peer closes",
+    requires: [OpRecv, RegPbufRing, SqeBufferSelect, FeatFastPoll],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_recv_multishot(3)"],
+    run: |cx| {
+        let s = SocketPair::stream()?;
+        let mut b = Bufs::new(2, 16);
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut b, 2, 1, 2, 0)?;
+        r.submit_all(&[Sqe::recv_multi(s.a(), 1).user_data(1)])?;
+        send_all(s.b(), b"hi")?;
+        r.expect(&[cqe(1, 2).flags(buf_flags(0) | MORE)])?;
+        let SocketPair { a, b: peer } = s;
+        drop(peer);
+        r.expect(&[cqe(1, 0)])?;
+        drop(a);
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/recv-without-buffer-select-einval",
+    summary: "a multishot recv without IOSQE_BUFFER_SELECT is rejected with -EINVAL",
+    requires: [OpRecv],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/net.c io_recvmsg_prep: multishot needs provided buffers (-EINVAL)"],
+    run: |cx| {
+        let s = SocketPair::stream()?;
+        let mut r = cx.ring()?;
+        let mut buf = [0u8; 8];
+        let mut sqe = Sqe::recv(s.a(), &mut buf, 0).user_data(1);
+        sqe.raw.ioprio = IORING_RECV_MULTISHOT;
+        r.run_expect(&[sqe], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/recvmsg-out-layout",
+    summary: "a multishot recvmsg on UDP fills each buffer as io_uring_recvmsg_out, then the 16-byte name, then the payload; res is their total",
+    requires: [OpRecvmsg, RegPbufRing, SqeBufferSelect, FeatFastPoll],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_recvmsg_multishot(3): struct io_uring_recvmsg_out {namelen, controllen, payloadlen, flags}, then name, control, payload"],
+    run: |cx| {
+        let rx = std::net::UdpSocket::bind("127.0.0.1:0")?;
+        let tx = std::net::UdpSocket::bind("127.0.0.1:0")?;
+        let mut b = Bufs::new(2, 128);
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut b, 2, 1, 2, 0)?;
+        // SAFETY: msghdr is plain data; only the name and control lengths matter.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_namelen = std::mem::size_of::<libc::sockaddr_in>() as u32;
+        r.submit_all(&[Sqe::recvmsg_multi(rx.as_raw_fd(), &msg, 1).user_data(1)])?;
+        tx.send_to(b"hello", rx.local_addr()?)?;
+        let hdr = std::mem::size_of::<io_uring_recvmsg_out>();
+        r.expect(&[cqe(1, (hdr + 16 + 5) as i32).flags(buf_flags(0) | MORE)])?;
+        let buf = b.buf(0);
+        let word = |i: usize| u32::from_ne_bytes(buf[i * 4..i * 4 + 4].try_into().unwrap());
+        check_eq!((word(0), word(1), word(2), word(3)), (16, 0, 5, 0), "recvmsg_out {{namelen, controllen, payloadlen, flags}}");
+        // The name: AF_INET, the sender's port (network order) and address.
+        let family = u16::from_ne_bytes([buf[hdr], buf[hdr + 1]]);
+        let port = u16::from_be_bytes([buf[hdr + 2], buf[hdr + 3]]);
+        check_eq!(family, libc::AF_INET as u16, "sin_family");
+        check_eq!(port, tx.local_addr()?.port(), "sin_port");
+        check_eq!(&buf[hdr + 4..hdr + 8], &[127, 0, 0, 1], "sin_addr");
+        check_eq!(&buf[hdr + 16..hdr + 21], b"hello", "payload");
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/read-multishot",
+    summary: "READ_MULTISHOT on a pipe posts each write into the next buffer with F_MORE and ends with res 0 when the writer closes",
+    requires: [OpReadMultishot, RegPbufRing, SqeBufferSelect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_read_multishot(3)"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut b = Bufs::new(4, 16);
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        r.submit_all(&[Sqe::read_multi(p.rx(), 1).user_data(1)])?;
+        r.expect_none()?;
+        p.put(b"ab")?;
+        r.expect(&[cqe(1, 2).flags(buf_flags(0) | MORE)])?;
+        p.put(b"cde")?;
+        r.expect(&[cqe(1, 3).flags(buf_flags(1) | MORE)])?;
+        check_eq!(&b.buf(1)[..3], b"cde", "buffer 1");
+        let Pipe { rx, tx } = p;
+        drop(tx);
+        r.expect(&[cqe(1, 0)])?;
+        drop(rx);
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/read-multishot-needs-buffer-select-einval",
+    summary: "READ_MULTISHOT without IOSQE_BUFFER_SELECT is rejected with -EINVAL",
+    requires: [OpReadMultishot],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/rw.c io_read_mshot_prep: must be used with provided buffers"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        let mut s = Sqe::read_multi(p.rx(), 1).user_data(1);
+        s.raw.flags = 0;
+        r.run_expect(&[s], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/timeout-count",
+    summary: "a multishot timeout with count 2 posts -ETIME with F_MORE, then -ETIME without",
+    requires: [OpTimeout, OpflagTimeoutMultishot],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_MULTISHOT"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let ts = ms(5);
+        r.run_expect(&[Sqe::timeout(&ts, 2, IORING_TIMEOUT_MULTISHOT).user_data(1)], &[cqe(1, -libc::ETIME).flags(MORE), cqe(1, -libc::ETIME)])?;
+        r.expect_none_within(Duration::from_millis(20))
+    },
+}
+
+case! {
+    id: "multishot/accept-closed-listener-ends",
+    summary: "shutting down the listening socket ends a multishot accept with an error CQE without F_MORE",
+    requires: [OpAccept, FeatFastPoll],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_multishot_accept(3): the request ends on error"],
+    run: |cx| {
+        let l = Listener::new()?;
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::accept_multi(l.fd(), 0).user_data(1)])?;
+        r.expect_none()?;
+        // SAFETY: shutting down our listener.
+        unsafe { libc::shutdown(l.fd(), libc::SHUT_RDWR) };
+        let got = r.wait_for(1, harness::PROMPT)?;
+        check!(got.len() == 1 && got[0].user_data == 1 && got[0].res < 0 && got[0].flags == 0, "last CQE of the accept: {got:?}");
+        r.expect_none()
+    },
+}
