@@ -1,10 +1,22 @@
 //! SQE groups: the unmerged IOSQE_SQE_GROUP series (Ming Lei, "io_uring:
-//! support SQE group", 2024), detected by behaviour only
-//! (proposal.sqe_group). The semantics checked are those of
-//! ../shared/CASES.md: a group runs from the first SQE with the flag
-//! through the next SQE without it; members are issued in parallel; the
-//! leader completes last; a member failure fails the leader; link and drain
-//! come from the leader only.
+//! support SQE group", v1-v8, 2024), detected by behaviour only
+//! (proposal.sqe_group). Semantics as the last version (V8 4/7, Oct 2024)
+//! defines them:
+//! - a group runs from the first SQE with the flag through the next SQE
+//!   without it; the first is the leader, the rest are members;
+//! - members "can be submitted in parallel" (V8 queues them once the leader
+//!   completes, and says that may change: cases do not depend on it);
+//! - the leader's CQE is posted last;
+//! - IO_LINK and IO_DRAIN come from the leader; a member carrying IO_LINK,
+//!   IO_DRAIN or CQE_SKIP_SUCCESS fails the group's leader with -EINVAL;
+//!   LINK_TIMEOUT is refused in a group;
+//! - a failed member marks a *linked* leader failed so the chain after the
+//!   group is cancelled; the leader's own CQE keeps its own result
+//!   (__io_complete_group_req: req_set_fail(lead), no res change);
+//! - a failed leader fails its members with -ECANCELED
+//!   (io_queue_group_members).
+//! An earlier draft of this module assumed the leader's CQE became
+//! -ECANCELED on a member failure; V8's code says otherwise.
 //!
 //! On kernels without the series every case but the first skips naming
 //! proposal.sqe_group, and the first checks the clean rejection instead.
@@ -78,15 +90,113 @@ case! {
 }
 
 case! {
-    id: "groups/member-failure-fails-leader",
-    summary: "a failing member posts its error and the leader completes with -ECANCELED",
+    id: "groups/member-failure-leader-keeps-result",
+    summary: "a failing member posts its error; the leader still posts its own result (0), last",
     requires: [OpNop, OpflagNopInjectResult, ProposalSqeGroup],
     variants: variants::ALL,
-    refs: ["IOSQE_SQE_GROUP series: a member failure fails the leader"],
+    refs: ["IOSQE_SQE_GROUP V8 4/7: __io_complete_group_req only marks a linked leader failed; the leader's CQE keeps its res"],
     run: |cx| {
         let mut r = cx.ring()?;
         let sqes = [Sqe::nop().with(GROUP).user_data(1), Sqe::nop_inject(-libc::EIO).user_data(2)];
-        r.run_expect(&sqes, &[cqe(2, -libc::EIO), cqe(1, -libc::ECANCELED)])?;
+        r.run_expect(&sqes, &[cqe(2, -libc::EIO), cqe(1, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "groups/member-failure-breaks-link",
+    summary: "a failing member of a linked group cancels the request linked after the group (-ECANCELED)",
+    requires: [OpNop, OpflagNopInjectResult, SqeIoLink, ProposalSqeGroup],
+    variants: variants::ALL,
+    refs: ["IOSQE_SQE_GROUP V8 4/7: 'Failure from any group member will fail the group leader, then the link chain can be terminated'"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let sqes = [Sqe::nop().with(GROUP).link().user_data(1), Sqe::nop_inject(-libc::EIO).user_data(2), Sqe::nop().user_data(3)];
+        r.run_expect(&sqes, &[cqe(2, -libc::EIO), cqe(1, 0), cqe(3, -libc::ECANCELED)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "groups/leader-failure-cancels-members",
+    summary: "a failing leader fails every member with -ECANCELED and posts its own error last",
+    requires: [OpNop, OpflagNopInjectResult, ProposalSqeGroup],
+    variants: variants::ALL,
+    refs: ["IOSQE_SQE_GROUP V8 4/7 io_queue_group_members: a failed leader queues members failed with -ECANCELED"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let sqes = [Sqe::nop_inject(-libc::EIO).with(GROUP).user_data(1), Sqe::nop().with(GROUP).user_data(2), Sqe::nop().user_data(3)];
+        let got = r.run_expect_unordered(&sqes, &[cqe(2, -libc::ECANCELED), cqe(3, -libc::ECANCELED), cqe(1, -libc::EIO)])?;
+        check_order(&got, &[2, 1])?;
+        check_order(&got, &[3, 1])?;
+        Ok(())
+    },
+}
+
+/// A group whose member (user_data 2) carries `flag`, which members may
+/// not: the leader fails with -EINVAL, the members with -ECANCELED.
+fn member_flag_fails_group(cx: &harness::Ctx, flag: u8) -> CaseResult {
+    let mut r = cx.ring()?;
+    let sqes = [Sqe::nop().with(GROUP).user_data(1), Sqe::nop().with(GROUP).with(flag).user_data(2), Sqe::nop().user_data(3)];
+    let got = r.run_expect_unordered(&sqes, &[cqe(2, -libc::ECANCELED), cqe(3, -libc::ECANCELED), cqe(1, -libc::EINVAL)])?;
+    check_order(&got, &[2, 1])?;
+    check_order(&got, &[3, 1])
+}
+
+case! {
+    id: "groups/member-link-flag-fails-group",
+    summary: "a member with IOSQE_IO_LINK fails the group: leader -EINVAL, members -ECANCELED",
+    requires: [OpNop, SqeIoLink, ProposalSqeGroup],
+    variants: variants::DELIVERY,
+    refs: ["IOSQE_SQE_GROUP V8 4/7 io_group_sqe: IO_REQ_LINK_FLAGS on a member -> req_fail_link_node(lead, -EINVAL)"],
+    run: |cx| member_flag_fails_group(cx, IOSQE_IO_LINK),
+}
+
+case! {
+    id: "groups/member-drain-flag-fails-group",
+    summary: "a member with IOSQE_IO_DRAIN fails the group: leader -EINVAL, members -ECANCELED",
+    requires: [OpNop, SqeIoDrain, ProposalSqeGroup],
+    variants: variants::DELIVERY,
+    refs: ["IOSQE_SQE_GROUP V8 4/7 io_group_sqe: REQ_F_IO_DRAIN on a member -> req_fail_link_node(lead, -EINVAL)"],
+    run: |cx| member_flag_fails_group(cx, IOSQE_IO_DRAIN),
+}
+
+case! {
+    id: "groups/member-cqe-skip-fails-group",
+    summary: "a member with IOSQE_CQE_SKIP_SUCCESS fails the group: leader -EINVAL, members -ECANCELED",
+    requires: [OpNop, SqeCqeSkipSuccess, ProposalSqeGroup],
+    variants: variants::DELIVERY,
+    refs: ["IOSQE_SQE_GROUP V8 4/7 io_group_sqe: REQ_F_CQE_SKIP on a member -> req_fail_link_node(lead, -EINVAL)"],
+    run: |cx| member_flag_fails_group(cx, IOSQE_CQE_SKIP_SUCCESS),
+}
+
+case! {
+    id: "groups/link-timeout-refused",
+    summary: "a LINK_TIMEOUT inside a group is refused with -EINVAL",
+    requires: [OpNop, OpLinkTimeout, ProposalSqeGroup],
+    variants: variants::DELIVERY,
+    refs: ["IOSQE_SQE_GROUP V8 4/7 __io_timeout_prep: 'so far disallow IO group link timeout'"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let ts = ms(1000);
+        let sqes = [Sqe::nop().with(GROUP).user_data(1), Sqe::link_timeout(&ts, 0).user_data(2)];
+        r.submit_all(&sqes)?;
+        let got = r.wait_for(2, harness::PROMPT)?;
+        check!(got.iter().any(|c| c.user_data == 2 && c.res == -libc::EINVAL), "the group's LINK_TIMEOUT: {got:?}");
+        Ok(())
+    },
+}
+
+case! {
+    id: "groups/leader-cqe-skip",
+    summary: "a leader with CQE_SKIP_SUCCESS that succeeds posts nothing; its members post",
+    requires: [OpNop, SqeCqeSkipSuccess, ProposalSqeGroup],
+    variants: variants::DELIVERY,
+    refs: ["IOSQE_SQE_GROUP V8 4/7 io_complete_group_req: the leader's CQE unless REQ_F_CQE_SKIP"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let sqes = [Sqe::nop().with(GROUP).skip_success().user_data(1), Sqe::nop().with(GROUP).user_data(2), Sqe::nop().user_data(3)];
+        r.run_expect_unordered(&sqes, &[cqe(2, 0), cqe(3, 0)])?;
         Ok(())
     },
 }
@@ -128,6 +238,29 @@ case! {
         r.expect_none()?;
         p.put(b"x")?;
         r.expect(&[cqe(1, POLLIN), cqe(3, 0), cqe(2, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "groups/group-inside-link-chain",
+    summary: "a group in the middle of a chain starts after the request before it and holds back the one after it",
+    requires: [OpNop, OpPollAdd, SqeIoLink, ProposalSqeGroup],
+    variants: variants::ALL,
+    refs: ["IOSQE_SQE_GROUP V8 4/7: 'When the group is in one link chain, this group isn't submitted until the previous SQE or group is completed. And the following SQE or group can't be started if this group isn't completed.'"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        let sqes = [
+            Sqe::poll_add(p.rx(), libc::POLLIN as u32).link().user_data(1),
+            Sqe::nop().with(GROUP).link().user_data(2),
+            Sqe::nop().user_data(3),
+            Sqe::nop().user_data(4),
+        ];
+        r.submit_all(&sqes)?;
+        r.expect_none()?;
+        p.put(b"x")?;
+        r.expect(&[cqe(1, POLLIN), cqe(3, 0), cqe(2, 0), cqe(4, 0)])?;
         Ok(())
     },
 }

@@ -7,6 +7,7 @@ pub mod cqe_skip;
 pub mod drain;
 pub mod enter;
 pub mod files;
+pub mod fused;
 pub mod groups;
 pub mod hardlinks;
 pub mod links;
