@@ -10,25 +10,8 @@
 //! a range outside the buffer is -EFAULT).
 
 use crate::prelude::*;
-use fixtures::Listener;
+use fixtures::{Bufs, Listener};
 use harness::CaseError;
-
-/// A registered buffer's memory: `n` bytes, heap-allocated and never moved.
-struct Mem(Vec<u8>);
-
-impl Mem {
-    fn new(n: usize) -> Mem {
-        Mem(vec![0u8; n])
-    }
-    fn ptr(&mut self) -> *mut u8 {
-        self.0.as_mut_ptr()
-    }
-    /// The iovec of bytes `from..to`.
-    fn iov(&mut self, from: usize, to: usize) -> libc::iovec {
-        // SAFETY: from..to lies inside the vector.
-        libc::iovec { iov_base: unsafe { self.ptr().add(from) } as *mut _, iov_len: to - from }
-    }
-}
 
 /// A 4096-byte source file with a known pattern.
 fn source() -> Result<TempFile, CaseError> {
@@ -37,13 +20,13 @@ fn source() -> Result<TempFile, CaseError> {
 
 /// A READ_FIXED of `len` bytes into `mem[at..]` from offset 0, buffer
 /// `index`, expecting `res`; on success the bytes must match the file.
-fn read_fixed_at(r: &mut Ring, f: &TempFile, mem: &mut Mem, at: isize, len: u32, index: u16, res: i32) -> CaseResult {
+fn read_fixed_at(r: &mut Ring, f: &TempFile, mem: &mut Bufs, at: isize, len: u32, index: u16, res: i32) -> CaseResult {
     // SAFETY: only an address; the kernel checks it against the buffer.
-    let addr = unsafe { mem.ptr().offset(at) };
+    let addr = unsafe { mem.ptr(0).offset(at) };
     r.run_expect(&[Sqe::read_fixed(f.fd(), addr, len, 0, index).user_data(1)], &[cqe(1, res)])?;
     if res > 0 {
         let a = at as usize;
-        check_eq!(&mem.0[a..a + res as usize], &pattern(4096, 7)[..res as usize], "bytes read into the registered buffer");
+        check_eq!(&mem.mem[a..a + res as usize], &pattern(4096, 7)[..res as usize], "bytes read into the registered buffer");
     }
     Ok(())
 }
@@ -56,7 +39,7 @@ case! {
     refs: ["io_uring_prep_read_fixed(3)", "io_uring_register(2): IORING_REGISTER_BUFFERS"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Mem::new(8192);
+        let mut mem = Bufs::new(1, 8192);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 8192)])?;
         read_fixed_at(&mut r, &f, &mut mem, 0, 4096, 0, 4096)
@@ -71,11 +54,11 @@ case! {
     refs: ["io_uring_prep_write_fixed(3)"],
     run: |cx| {
         let f = TempFile::empty()?;
-        let mut mem = Mem::new(4096);
-        mem.0.copy_from_slice(&pattern(4096, 9));
+        let mut mem = Bufs::new(1, 4096);
+        mem.mem.copy_from_slice(&pattern(4096, 9));
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
-        let p = mem.ptr();
+        let p = mem.ptr(0);
         // SAFETY: bytes 100..1100 of the buffer.
         r.run_expect(&[Sqe::write_fixed(f.fd(), unsafe { p.add(100) }, 1000, 0, 0).user_data(1)], &[cqe(1, 1000)])?;
         check_eq!(f.content()?, pattern(4096, 9)[100..1100].to_vec(), "file content");
@@ -91,11 +74,11 @@ case! {
     refs: ["io_uring_prep_read_fixed(3)"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Mem::new(4096);
+        let mut mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
         read_fixed_at(&mut r, &f, &mut mem, 100, 50, 0, 50)?;
-        check!(mem.0[..100].iter().all(|&b| b == 0) && mem.0[150..].iter().all(|&b| b == 0), "bytes outside 100..150 were written");
+        check!(mem.mem[..100].iter().all(|&b| b == 0) && mem.mem[150..].iter().all(|&b| b == 0), "bytes outside 100..150 were written");
         Ok(())
     },
 }
@@ -108,7 +91,7 @@ case! {
     refs: ["io_uring/rsrc.c validate_fixed_range: buf_end <= ubuf + len"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Mem::new(4096);
+        let mut mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 2048)])?;
         read_fixed_at(&mut r, &f, &mut mem, 1024, 1024, 0, 1024)
@@ -123,7 +106,7 @@ case! {
     refs: ["io_uring/rsrc.c io_import_fixed: a range outside the buffer is -EFAULT"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Mem::new(4096);
+        let mut mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 2048)])?;
         read_fixed_at(&mut r, &f, &mut mem, 1024, 1025, 0, -libc::EFAULT)
@@ -138,7 +121,7 @@ case! {
     refs: ["io_uring/rsrc.c io_import_fixed: a range outside the buffer is -EFAULT"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Mem::new(4096);
+        let mut mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(1024, 2048)])?;
         read_fixed_at(&mut r, &f, &mut mem, 1023, 16, 0, -libc::EFAULT)
@@ -153,7 +136,7 @@ case! {
     refs: ["io_uring_prep_read_fixed(3): the range must be within buffer buf_index"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Mem::new(4096);
+        let mut mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         // Two buffers that are neighbours in memory.
         r.register_buffers(&[mem.iov(0, 2048), mem.iov(2048, 4096)])?;
@@ -171,7 +154,7 @@ case! {
     refs: ["io_uring/rsrc.c io_find_buf_node: no node for the index -> -EFAULT"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Mem::new(4096);
+        let mut mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
         read_fixed_at(&mut r, &f, &mut mem, 0, 16, 1, -libc::EFAULT)
@@ -186,7 +169,7 @@ case! {
     refs: ["io_uring/rsrc.c io_find_buf_node"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Mem::new(64);
+        let mut mem = Bufs::new(1, 64);
         let mut r = cx.ring()?;
         read_fixed_at(&mut r, &f, &mut mem, 0, 16, 0, -libc::EFAULT)
     },
@@ -199,7 +182,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_register(2) ERRORS: EBUSY"],
     run: |cx| {
-        let mut mem = Mem::new(4096);
+        let mut mem = Bufs::new(1, 4096);
         let r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
         check_errno!(r.register_buffers(&[mem.iov(0, 4096)]), libc::EBUSY, "second REGISTER_BUFFERS");
@@ -228,7 +211,7 @@ case! {
     refs: ["io_uring_register(2): IORING_UNREGISTER_BUFFERS"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Mem::new(4096);
+        let mut mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
         r.unregister_buffers()?;
@@ -244,7 +227,7 @@ case! {
     refs: ["io_uring_register(2): IORING_RSRC_REGISTER_SPARSE, IORING_REGISTER_BUFFERS_UPDATE"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Mem::new(4096);
+        let mut mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers_tagged(&[], &[], 4)?;
         read_fixed_at(&mut r, &f, &mut mem, 0, 16, 2, -libc::EFAULT)?;
@@ -260,7 +243,7 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_register(2): IORING_REGISTER_BUFFERS2 tags"],
     run: |cx| {
-        let (mut a, mut b) = (Mem::new(4096), Mem::new(4096));
+        let (mut a, mut b) = (Bufs::new(1, 4096), Bufs::new(1, 4096));
         let mut r = cx.ring()?;
         r.register_buffers_tagged(&[a.iov(0, 4096), a.iov(0, 1024)], &[0x55, 0], 0)?;
         check_eq!(r.update_buffers(0, &[b.iov(0, 4096), b.iov(0, 1024)], &[])?, 2, "slots updated");
@@ -276,7 +259,7 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_register(2): IORING_REGISTER_BUFFERS2 tags"],
     run: |cx| {
-        let mut a = Mem::new(8192);
+        let mut a = Bufs::new(1, 8192);
         let mut r = cx.ring()?;
         r.register_buffers_tagged(&[a.iov(0, 4096), a.iov(4096, 8192)], &[0x61, 0x62], 0)?;
         r.unregister_buffers()?;
@@ -292,7 +275,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/rsrc.c: nr_args > IORING_MAX_REG_BUFFERS is -EINVAL"],
     run: |cx| {
-        let mut a = Mem::new(64);
+        let mut a = Bufs::new(1, 64);
         let iovs = vec![a.iov(0, 64); 16385];
         let r = cx.ring()?;
         check_errno!(r.register_buffers(&iovs), libc::EINVAL, "16385 buffers");
@@ -308,14 +291,14 @@ case! {
     refs: ["io_uring_prep_readv_fixed(3)"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Mem::new(4096);
+        let mut mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
         let iov = [mem.iov(100, 200), mem.iov(1000, 1300)];
         r.run_expect(&[Sqe::readv_fixed(f.fd(), &iov, 0, 0).user_data(1)], &[cqe(1, 400)])?;
         let p = pattern(4096, 7);
-        check_eq!(&mem.0[100..200], &p[..100], "first iovec");
-        check_eq!(&mem.0[1000..1300], &p[100..400], "second iovec");
+        check_eq!(&mem.mem[100..200], &p[..100], "first iovec");
+        check_eq!(&mem.mem[1000..1300], &p[100..400], "second iovec");
         Ok(())
     },
 }
@@ -328,8 +311,8 @@ case! {
     refs: ["io_uring_prep_writev_fixed(3)"],
     run: |cx| {
         let f = TempFile::empty()?;
-        let mut mem = Mem::new(4096);
-        mem.0.copy_from_slice(&pattern(4096, 3));
+        let mut mem = Bufs::new(1, 4096);
+        mem.mem.copy_from_slice(&pattern(4096, 3));
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
         let iov = [mem.iov(10, 20), mem.iov(3000, 3005)];
@@ -348,7 +331,7 @@ case! {
     refs: ["io_uring/rsrc.c io_import_reg_vec: each iovec must lie in the buffer (-EFAULT)"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Mem::new(4096);
+        let mut mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 2048)])?;
         let iov = [mem.iov(0, 10), mem.iov(2040, 2060)];
@@ -365,7 +348,7 @@ case! {
     refs: ["io_uring_register(2): IORING_REGISTER_CLONE_BUFFERS"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Mem::new(4096);
+        let mut mem = Bufs::new(1, 4096);
         let src = Ring::new(4)?;
         src.register_buffers(&[mem.iov(0, 4096)])?;
         let mut r = cx.ring()?;
@@ -383,7 +366,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_register(2): IORING_REGISTER_CLONE_BUFFERS (IORING_REGISTER_DST_REPLACE to replace)"],
     run: |cx| {
-        let mut mem = Mem::new(4096);
+        let mut mem = Bufs::new(1, 4096);
         let src = Ring::new(4)?;
         src.register_buffers(&[mem.iov(0, 4096)])?;
         let r = cx.ring()?;
@@ -405,11 +388,11 @@ case! {
         let l = Listener::new()?;
         let client = l.connect()?;
         let (mut server, _) = l.listener.accept()?;
-        let mut mem = Mem::new(4096);
-        mem.0[..5].copy_from_slice(b"hello");
+        let mut mem = Bufs::new(1, 4096);
+        mem.mem[..5].copy_from_slice(b"hello");
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
-        let mut s = Sqe::send_zc(std::os::fd::AsRawFd::as_raw_fd(&client), &mem.0[..5], 0).user_data(1).buf_index(0);
+        let mut s = Sqe::send_zc(std::os::fd::AsRawFd::as_raw_fd(&client), &mem.mem[..5], 0).user_data(1).buf_index(0);
         s.raw.ioprio = IORING_RECVSEND_FIXED_BUF;
         r.run_expect(&[s], &[cqe(1, 5).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
         let mut got = [0u8; 5];

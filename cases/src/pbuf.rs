@@ -11,7 +11,7 @@
 //! (IORING_RECVSEND_BUNDLE), io_uring/kbuf.c.
 
 use crate::prelude::*;
-use fixtures::SocketPair;
+use fixtures::{Bufs, SocketPair};
 use harness::{BufRing, CaseError};
 
 /// CQE flags of a completion that used buffer `bid`.
@@ -19,29 +19,10 @@ pub(crate) fn buf_flags(bid: u16) -> u32 {
     IORING_CQE_F_BUFFER | ((bid as u32) << IORING_CQE_BUFFER_SHIFT)
 }
 
-/// Memory for `n` buffers of `size` bytes, never moved.
-pub(crate) struct Bufs {
-    pub(crate) mem: Vec<u8>,
-    size: usize,
-}
-
-impl Bufs {
-    pub(crate) fn new(n: usize, size: usize) -> Bufs {
-        Bufs { mem: vec![0u8; n * size], size }
-    }
-    pub(crate) fn ptr(&mut self, i: usize) -> *mut u8 {
-        // SAFETY: buffer i lies inside the vector.
-        unsafe { self.mem.as_mut_ptr().add(i * self.size) }
-    }
-    pub(crate) fn buf(&self, i: usize) -> &[u8] {
-        &self.mem[i * self.size..(i + 1) * self.size]
-    }
-}
-
 /// Provides `n` buffers (ids `bid..`) to group `bgid`; success is 0 or
 /// the number provided (io_uring_prep_provide_buffers(3)).
 fn provide(r: &mut Ring, b: &mut Bufs, n: u32, bgid: u16, bid: u16) -> CaseResult {
-    let size = b.size as u32;
+    let size = (b.mem.len() / n as usize) as u32;
     r.submit_all(&[Sqe::provide_buffers(b.ptr(0), size, n, bgid, bid).user_data(900)])?;
     let got = r.wait_for(1, harness::PROMPT)?;
     check!(got.len() == 1 && got[0].user_data == 900 && (got[0].res == 0 || got[0].res == n as i32) && got[0].flags == 0, "PROVIDE_BUFFERS of {n}: want res 0 or {n}, got {got:?}");
@@ -204,8 +185,9 @@ case! {
 /// bytes (ids 0..n) pushed and published.
 pub(crate) fn buf_ring(r: &Ring, b: &mut Bufs, n: usize, bgid: u16, entries: u32, flags: u16) -> Result<BufRing, CaseError> {
     let mut br = BufRing::register(r, bgid, entries, flags)?;
+    let size = b.buf(0).len() as u32;
     for i in 0..n {
-        br.push(b.ptr(i), b.size as u32, i as u16);
+        br.push(b.ptr(i), size, i as u16);
     }
     br.publish();
     Ok(br)
