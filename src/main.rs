@@ -15,9 +15,11 @@ uring-conform: feature probe and conformance suite for Linux io_uring
 USAGE:
     uring-conform probe [--json]
     uring-conform list  [--json] [SELECTION]
-    uring-conform run   [--json FILE] [--jobs N] [--kmsg] [--label L]
+    uring-conform run   [--json FILE] [--junit FILE] [--ktap] [--strict]
+                        [--jobs N] [--kmsg] [--label L]
                         [--timeout-scale X] [--quiet] [SELECTION]
     uring-conform diff  OLD.json NEW.json
+    uring-conform matrix [--out DIR] RUN.json...
     uring-conform features
 
 SELECTION:
@@ -28,6 +30,12 @@ SELECTION:
 
 RUN OPTIONS:
     --json FILE         write the run report (schema uring-conform/run/1)
+    --junit FILE        write JUnit XML (one testsuite per area)
+    --ktap              print KTAP version 1 on stdout (the summary goes
+                        to stderr)
+    --strict            also fail when the kernel is at or past a feature's
+                        documented first version but the probe lacks it
+                        (catches broken probes; proposals and env excluded)
     --jobs N            parallel trial processes (default: 4 per CPU)
     --kmsg              fail a trial when the kernel logs WARNING/BUG/Oops/
                         lockdep while it runs (needs root; use --jobs 1 to
@@ -39,6 +47,15 @@ RUN OPTIONS:
 EXIT STATUS (run):
     0 no failures   1 failures   2 usage or harness error
     3 io_uring unavailable (the report still says why)
+
+MATRIX:
+    Renders feature x kernel and area x kernel tables from run reports
+    into DIR (default reports/): matrix.md, matrix.html, matrix.csv.
+
+CI HELPER:
+    uring-conform failed-run --kernel RELEASE --label L --reason TEXT
+        prints a run report in which every trial is `error` with TEXT,
+        for a VM that hung or panicked (never a silent gap in the matrix)
 
 Each trial runs in its own process; skips come only from the probe and
 name what the kernel lacks. `uring-conform features` lists the vocabulary.
@@ -58,11 +75,14 @@ struct Args {
     quiet: bool,
     label: Option<String>,
     timeout_scale: f64,
+    junit: Option<String>,
+    ktap: bool,
+    strict: bool,
     sel: Selection,
 }
 
 fn parse(args: &[String], command: &str) -> Args {
-    let mut a = Args { words: vec![], json: None, json_flag: false, jobs: None, kmsg: false, quiet: false, label: None, timeout_scale: 1.0, sel: Selection::default() };
+    let mut a = Args { words: vec![], json: None, json_flag: false, jobs: None, kmsg: false, quiet: false, label: None, timeout_scale: 1.0, junit: None, ktap: false, strict: false, sel: Selection::default() };
     let mut it = args.iter();
     while let Some(x) = it.next() {
         let mut val = |name: &str| it.next().cloned().unwrap_or_else(|| usage(&format!("{name} needs a value")));
@@ -71,6 +91,9 @@ fn parse(args: &[String], command: &str) -> Args {
             "--json" => a.json_flag = true,
             "--jobs" | "-j" => a.jobs = Some(val("--jobs").parse().ok().filter(|n| *n > 0).unwrap_or_else(|| usage("--jobs takes a positive number"))),
             "--kmsg" => a.kmsg = true,
+            "--junit" if command == "run" => a.junit = Some(val("--junit")),
+            "--ktap" if command == "run" => a.ktap = true,
+            "--strict" if command == "run" => a.strict = true,
             "--quiet" | "-q" => a.quiet = true,
             "--label" => a.label = Some(val("--label")),
             "--timeout-scale" => a.timeout_scale = val("--timeout-scale").parse().ok().filter(|x: &f64| *x > 0.0).unwrap_or_else(|| usage("--timeout-scale takes a positive number")),
@@ -115,6 +138,8 @@ fn main() {
         "list" => cmd_list(&parse(rest, "list")),
         "run" => cmd_run(&parse(rest, "run")),
         "diff" => cmd_diff(&parse(rest, "diff")),
+        "matrix" => cmd_matrix(rest),
+        "failed-run" => cmd_failed_run(rest),
         "features" => {
             for f in FEATURES {
                 println!("{:<34} {:<6} {}", f.id, f.since, f.reference);
@@ -227,7 +252,23 @@ fn cmd_run(a: &Args) -> i32 {
         }
     });
     let wall = t0.elapsed();
-    print!("{}", human_summary(&results, wall));
+    if a.ktap {
+        print!("{}", harness::formats::ktap(&results, &probe.kernel.release));
+        eprint!("{}", human_summary(&results, wall));
+    } else {
+        print!("{}", human_summary(&results, wall));
+    }
+    if let Some(path) = &a.junit {
+        if let Err(e) = std::fs::write(path, harness::formats::junit(&results, &probe.kernel.release)) {
+            eprintln!("uring-conform: cannot write {path}: {e}");
+            return 2;
+        }
+        eprintln!("uring-conform: JUnit XML written to {path}");
+    }
+    let strict = if a.strict { strict_violations(&probe) } else { vec![] };
+    for (id, since) in &strict {
+        eprintln!("uring-conform: strict: {} is {id}'s documented first version, but the probe lacks it", since);
+    }
     if let Some(path) = &a.json {
         let info = RunInfo { label: a.label.clone().unwrap_or_else(hostname), started, finished: SystemTime::now(), jobs };
         let report = run_report(&probe, &results, &info);
@@ -239,11 +280,24 @@ fn cmd_run(a: &Args) -> i32 {
     }
     if !probe.available() {
         3
-    } else if results.iter().any(|r| r.outcome.is_failure()) {
+    } else if results.iter().any(|r| r.outcome.is_failure()) || !strict.is_empty() {
         1
     } else {
         0
     }
+}
+
+/// Features whose documented first version is at or below the running
+/// kernel's but which the probe found absent (proposals and the
+/// environment have no version and are never counted).
+fn strict_violations(probe: &Probe) -> Vec<(&'static str, &'static str)> {
+    let Some(k) = harness::features::parse_version(&probe.kernel.release) else { return vec![] };
+    FEATURES
+        .iter()
+        .filter(|f| !f.since.is_empty() && !probe.has(f.feature))
+        .filter(|f| harness::features::parse_version(f.since).is_some_and(|s| s <= k))
+        .map(|f| (f.id, f.since))
+        .collect()
 }
 
 fn cmd_diff(a: &Args) -> i32 {
@@ -253,6 +307,75 @@ fn cmd_diff(a: &Args) -> i32 {
         std::process::exit(2)
     });
     print!("{}", reports::diff(&load(old), &load(new)).render());
+    0
+}
+
+/// `--name value` pairs of a helper command.
+fn named(args: &[String], known: &[&str]) -> std::collections::HashMap<String, String> {
+    let mut m = std::collections::HashMap::new();
+    let mut it = args.iter();
+    while let Some(k) = it.next() {
+        if !known.contains(&k.as_str()) {
+            usage(&format!("unknown option {k}"));
+        }
+        let v = it.next().unwrap_or_else(|| usage(&format!("{k} needs a value")));
+        m.insert(k.clone(), v.clone());
+    }
+    m
+}
+
+fn cmd_failed_run(args: &[String]) -> i32 {
+    let m = named(args, &["--kernel", "--label", "--reason"]);
+    let get = |k: &str| m.get(k).cloned().unwrap_or_else(|| usage(&format!("failed-run needs {k}")));
+    let probe = Probe::failed(&get("--kernel"), &get("--reason"));
+    let reason = get("--reason");
+    let results: Vec<harness::TrialResult> = plan(&probe, &Selection::default())
+        .into_iter()
+        .map(|t| harness::TrialResult { area: t.case.area().to_string(), variant: t.variant.name().to_string(), id: t.id, outcome: Outcome::Error, message: reason.clone(), missing: vec![], duration_ms: 0.0 })
+        .collect();
+    let now = SystemTime::now();
+    let info = RunInfo { label: get("--label"), started: now, finished: now, jobs: 0 };
+    println!("{}", serde_json::to_string_pretty(&run_report(&probe, &results, &info)).expect("json"));
+    0
+}
+
+fn cmd_matrix(args: &[String]) -> i32 {
+    let mut out = std::path::PathBuf::from("reports");
+    let mut files = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--out" => out = it.next().map(Into::into).unwrap_or_else(|| usage("--out needs a directory")),
+            s if s.starts_with('-') => usage(&format!("unknown option {s} for 'matrix'")),
+            s => files.push(std::path::PathBuf::from(s)),
+        }
+    }
+    if files.is_empty() {
+        usage("matrix takes run reports (reports/runs/*.json)");
+    }
+    let mut runs = Vec::new();
+    for f in &files {
+        match reports::load_run(f) {
+            Ok(r) => runs.push(r),
+            Err(e) => {
+                eprintln!("uring-conform: {e}");
+                return 2;
+            }
+        }
+    }
+    let m = reports::matrix::Matrix::build(&runs);
+    if let Err(e) = std::fs::create_dir_all(&out) {
+        eprintln!("uring-conform: cannot create {}: {e}", out.display());
+        return 2;
+    }
+    for (name, text) in [("matrix.md", m.markdown()), ("matrix.html", m.html()), ("matrix.csv", m.csv())] {
+        let p = out.join(name);
+        if let Err(e) = std::fs::write(&p, text) {
+            eprintln!("uring-conform: cannot write {}: {e}", p.display());
+            return 2;
+        }
+        eprintln!("uring-conform: wrote {}", p.display());
+    }
     0
 }
 

@@ -138,6 +138,49 @@ fn diff_of_a_run_with_itself_is_empty() {
     assert!(s.contains("newly failing (0)") && s.contains("newly passing (0)"), "{s}");
 }
 
+#[test]
+fn ktap_and_junit_from_a_real_run() {
+    let junit = tmp("junit.xml");
+    let o = bin().args(["run", "--quiet", "--ktap", "--junit"]).arg(&junit).arg("nop/").output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let k = String::from_utf8_lossy(&o.stdout);
+    let mut lines = k.lines();
+    assert_eq!(lines.next(), Some("KTAP version 1"));
+    let plan = k.lines().find_map(|l| l.strip_prefix("1..")).expect("plan line");
+    let results = k.lines().filter(|l| l.starts_with("ok ") || l.starts_with("not ok ")).count();
+    assert_eq!(plan.parse::<usize>().unwrap(), results, "{k}");
+    let x = std::fs::read_to_string(&junit).unwrap();
+    std::fs::remove_file(&junit).unwrap();
+    assert!(x.starts_with("<?xml") && x.contains(&format!("tests=\"{results}\"")), "{x}");
+}
+
+#[test]
+fn failed_run_report_and_matrix_render() {
+    let dir = tmp("matrix");
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = bin().args(["failed-run", "--kernel", "9.9.9-test", "--label", "vm", "--reason", "no end marker"]).output().unwrap();
+    assert!(o.status.success());
+    let failed: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let errs: Vec<&str> = failed["results"].as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap()).collect();
+    assert!(!errs.is_empty() && errs.iter().all(|o| *o == "error"), "every trial of a failed VM run is an error");
+    let s = schema();
+    let bad = validate(&s, &s, &failed, "$");
+    assert!(bad.is_empty(), "failed-run report against the schema: {bad:#?}");
+    let a = dir.join("a.json");
+    std::fs::write(&a, &o.stdout).unwrap();
+    let b = dir.join("b.json");
+    assert!(bin().args(["run", "--quiet", "--json"]).arg(&b).arg("nop/").status().unwrap().success());
+    let m = bin().arg("matrix").arg("--out").arg(&dir).arg(&a).arg(&b).output().unwrap();
+    assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+    let md = std::fs::read_to_string(dir.join("matrix.md")).unwrap();
+    let html = std::fs::read_to_string(dir.join("matrix.html")).unwrap();
+    let csv = std::fs::read_to_string(dir.join("matrix.csv")).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(md.contains("9.9.9-test") && md.contains("| nop |"), "{md}");
+    assert!(html.starts_with("<!doctype html>") && html.contains("</table>"));
+    assert!(csv.lines().next().unwrap().starts_with("kind,name,documented,seen,"));
+}
+
 /// Runs the binary under a seccomp filter that answers io_uring_setup with
 /// `errno`, as container runtimes do.
 fn under_seccomp(errno: u32, args: &[&str]) -> Output {

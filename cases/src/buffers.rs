@@ -222,7 +222,7 @@ case! {
 case! {
     id: "buffers/sparse-then-update",
     summary: "BUFFERS2 with SPARSE leaves slots empty (-EFAULT) until BUFFERS_UPDATE fills one",
-    requires: [OpReadFixed, RegBuffers2, RegBuffersUpdate],
+    requires: [OpReadFixed, RegBuffers2, RegBuffersUpdate, OpflagRsrcSparse],
     variants: variants::DELIVERY,
     refs: ["io_uring_register(2): IORING_RSRC_REGISTER_SPARSE, IORING_REGISTER_BUFFERS_UPDATE"],
     run: |cx| {

@@ -615,11 +615,12 @@ impl BlockedOpen {
     }
 
     /// Submits the open and waits until a worker sleeps in the FIFO's
-    /// open (wchan wait_for_partner): from then on it is running.
+    /// open (wchan wait_for_partner, or fifo_open where it is inlined): from
+    /// then on it is running.
     fn start(&self, r: &mut Ring, ud: u64) -> CaseResult {
         r.submit_all(&[self.sqe(ud)])?;
         let blocked = fixtures::wait_until(harness::PROMPT, || {
-            fixtures::threads_named("iou-wrk-").map(|ts| ts.iter().any(|(tid, _)| fixtures::thread_wchan(*tid).map(|w| w == "wait_for_partner").unwrap_or(false))).unwrap_or(false)
+            fixtures::threads_named("iou-wrk-").map(|ts| ts.iter().any(|(tid, _)| fixtures::thread_wchan(*tid).map(|w| w == "wait_for_partner" || w == "fifo_open").unwrap_or(false))).unwrap_or(false)
         });
         if !blocked {
             return Err(CaseError::Error(format!("fixture: no io-wq worker was seen blocked in the FIFO open within {:?} (is /proc/<pid>/task/<tid>/wchan readable?)", harness::PROMPT)));
@@ -667,7 +668,10 @@ case! {
     id: "cancel/sync-running-waits",
     summary: "SYNC_CANCEL of a request running in a worker waits for it to end and returns 0; its CQE is then posted",
     requires: [OpOpenat, RegSyncCancel, SqeAsync],
-    variants: variants::DELIVERY,
+    // DEFER_TASKRUN is left out: whether its sync cancel sees the request
+    // end is a race in the kernel (see expectations/repro/cancel-running.c
+    // sync-defer), so the outcome is not deterministic.
+    variants: &[Variant::Default, Variant::Sqpoll, Variant::CoopTaskrun],
     refs: ["io_uring_register_sync_cancel(3)", "io_uring/cancel.c io_sync_cancel: on -EALREADY, wait until the request is gone (-ENOENT -> 0) or the timeout passes"],
     run: |cx| {
         let b = BlockedOpen::new()?;

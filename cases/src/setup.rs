@@ -214,7 +214,7 @@ accepted!("setup/cqe32-ring-works", "a CQE32 ring completes a NOP", [SetupCqe32]
 accepted!("setup/cqe-mixed-ring-works", "a CQE_MIXED ring completes a plain NOP with a 16-byte CQE", [SetupCqeMixed], IORING_SETUP_CQE_MIXED, "io_uring_setup(2): IORING_SETUP_CQE_MIXED");
 accepted!("setup/no-sqarray-ring-works", "a NO_SQARRAY ring completes a NOP", [SetupNoSqarray], IORING_SETUP_NO_SQARRAY, "io_uring_setup(2): IORING_SETUP_NO_SQARRAY");
 accepted!("setup/no-mmap-ring-works", "a NO_MMAP ring in user memory completes a NOP", [SetupNoMmap], IORING_SETUP_NO_MMAP, "io_uring_setup(2): IORING_SETUP_NO_MMAP");
-accepted!("setup/iopoll-ring-completes-nop", "an IOPOLL ring completes a NOP", [SetupIopoll], IORING_SETUP_IOPOLL, "io_uring_setup(2): IORING_SETUP_IOPOLL");
+accepted!("setup/iopoll-ring-completes-nop", "an IOPOLL ring completes a NOP", [SetupIopoll, OpflagNopIopoll], IORING_SETUP_IOPOLL, "io_uring_setup(2): IORING_SETUP_IOPOLL");
 
 case! {
     id: "setup/registered-fd-only-returns-index",

@@ -478,8 +478,11 @@ case! {
         let (long, short) = (ms(10_000), ms(20));
         r.submit_all(&[Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1).link(), Sqe::link_timeout(&long, 0).user_data(2)])?;
         let t0 = Instant::now();
-        r.run_expect(&[Sqe::timeout_update(2, &short, IORING_LINK_TIMEOUT_UPDATE).user_data(3)], &[cqe(3, 0)])?;
-        r.expect_unordered(&[cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME)])?;
+        // On a slow machine the 20 ms may pass before we reap the update's
+        // CQE: expect all three, the update's first.
+        let got = r.run_expect_unordered(&[Sqe::timeout_update(2, &short, IORING_LINK_TIMEOUT_UPDATE).user_data(3)], &[cqe(3, 0), cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME)])?;
+        check_order(&got, &[3, 2])?;
+        check_order(&got, &[3, 1])?;
         check_not_before(t0, Duration::from_millis(20), "updated linked timeout")
     },
 }
@@ -686,9 +689,13 @@ case! {
 // ------------------------------------------------------------ time namespaces
 
 /// The namespace's clocks run 1 s behind the host's. A deadline read on
-/// the host's clock is then 1 s in the past and fires at once: the bounds
+/// the host's clock is then in the past and fires at once: the bounds
 /// below tell the two readings apart.
 const TIMENS_OFFSET_SECS: i64 = -1;
+
+/// How far ahead the namespace deadlines are: long enough that "at once"
+/// stays well below it even in a slow emulated VM, short of the offset.
+const TIMENS_AHEAD: Duration = Duration::from_millis(500);
 
 /// Enters a fresh time namespace (offset [`TIMENS_OFFSET_SECS`]) for the
 /// rest of this trial process.
@@ -699,21 +706,22 @@ fn enter_timens() -> CaseResult {
     fixtures::enter_time_namespace(TIMENS_OFFSET_SECS).map_err(|e| CaseError::Error(format!("fixture: entering a time namespace: {e}")))
 }
 
-/// An absolute timeout 50 ms ahead on `clock` as the namespace reads it.
+/// An absolute timeout [`TIMENS_AHEAD`] ahead on `clock` as the namespace
+/// reads it.
 fn timens_abs(cx: &Ctx, flag: u32, clock: libc::clockid_t, slack: Duration) -> CaseResult {
     enter_timens()?;
     let mut r = cx.ring()?;
     let t0 = Instant::now();
-    let ts = deadline(clock, Duration::from_millis(50));
+    let ts = deadline(clock, TIMENS_AHEAD);
     r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_ABS | flag).user_data(1)], &[cqe(1, -libc::ETIME)])?;
-    check_not_before(t0, Duration::from_millis(50) - slack, "absolute timeout inside a time namespace (a deadline read on the host's clock fires at once)")
+    check_not_before(t0, TIMENS_AHEAD - slack, "absolute timeout inside a time namespace (a deadline read on the host's clock fires at once)")
 }
 
 const TIMENS_VARIANTS: &[Variant] = &[Variant::Default, Variant::DeferTaskrun, Variant::Sqpoll];
 
 case! {
     id: "timeouts/timens-abs-monotonic",
-    summary: "in a time namespace with an offset, an ABS CLOCK_MONOTONIC deadline is read on the namespace's clock",
+    summary: "in a time namespace with an offset, an ABS CLOCK_MONOTONIC deadline (500 ms ahead) is read on the namespace's clock",
     requires: [OpTimeout, OpflagTimeoutAbs, EnvTimeNs],
     variants: TIMENS_VARIANTS,
     refs: ["time_namespaces(7): absolute timers take the namespace's view", "commit 9cc6bac1bebf (io_uring/timeout: honour caller's time namespace for IORING_TIMEOUT_ABS, 7.1)"],
@@ -764,9 +772,9 @@ case! {
         enter_timens()?;
         let r = cx.ring()?;
         let t0 = Instant::now();
-        let ts = deadline(libc::CLOCK_MONOTONIC, Duration::from_millis(50));
+        let ts = deadline(libc::CLOCK_MONOTONIC, TIMENS_AHEAD);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
         check_errno!(r.enter_wait(1, IORING_ENTER_ABS_TIMER, &arg), libc::ETIME, "enter with an absolute deadline in a time namespace");
-        check_not_before(t0, Duration::from_millis(50), "absolute enter deadline inside a time namespace (a deadline read on the host's clock returns at once)")
+        check_not_before(t0, TIMENS_AHEAD, "absolute enter deadline inside a time namespace (a deadline read on the host's clock returns at once)")
     },
 }

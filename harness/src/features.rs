@@ -50,6 +50,12 @@ pub enum OpFlag {
     FileIndexAlloc,
     /// IORING_REGISTER_PBUF_RING accepts these flags (IOU_PBUF_RING_*).
     PbufRing(u16),
+    /// ACCEPT takes IORING_ACCEPT_MULTISHOT.
+    AcceptMulti,
+    /// FILES2/BUFFERS2 take IORING_RSRC_REGISTER_SPARSE.
+    RsrcSparse,
+    /// A NOP completes on an IOPOLL ring.
+    NopIopoll,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -301,6 +307,9 @@ vocabulary! {
     OpflagFileIndexAlloc = "opflag.openat.alloc", Detect::OpFlag(OpFlag::FileIndexAlloc), "5.19", "io_uring_prep_openat_direct(3): IORING_FILE_INDEX_ALLOC";
     OpflagPbufRingMmap = "opflag.pbuf_ring.mmap", Detect::OpFlag(OpFlag::PbufRing(IOU_PBUF_RING_MMAP)), "6.4", "io_uring_register_buf_ring(3): IOU_PBUF_RING_MMAP (kernel-allocated ring, mmap'd)";
     OpflagPbufRingInc = "opflag.pbuf_ring.inc", Detect::OpFlag(OpFlag::PbufRing(IOU_PBUF_RING_INC)), "6.12", "io_uring_register_buf_ring(3): IOU_PBUF_RING_INC (incremental consumption, IORING_CQE_F_BUF_MORE)";
+    OpflagAcceptMulti = "opflag.accept.multishot", Detect::OpFlag(OpFlag::AcceptMulti), "5.19", "io_uring_prep_multishot_accept(3): IORING_ACCEPT_MULTISHOT";
+    OpflagNopIopoll = "opflag.nop.iopoll", Detect::OpFlag(OpFlag::NopIopoll), "5.19", "io_uring/opdef.c: NOP marked iopoll (allowed on IORING_SETUP_IOPOLL rings)";
+    OpflagRsrcSparse = "opflag.rsrc.sparse", Detect::OpFlag(OpFlag::RsrcSparse), "5.19", "io_uring_register(2): IORING_RSRC_REGISTER_SPARSE";
     ProposalSqeGroup = "proposal.sqe_group", Detect::Proposal(Proposal::SqeGroup), "", "unmerged: Ming Lei, \"io_uring: support SQE group\" (IOSQE_SQE_GROUP, v1-v10, 2024)";
     ProposalFusedCmd = "proposal.fused_cmd", Detect::Proposal(Proposal::FusedCmd), "", "unmerged: Ming Lei, \"io_uring/ublk: add IORING_OP_FUSED_CMD\" (2023)";
     EnvRoot = "env.root", Detect::Env(Env::Root), "", "geteuid() == 0";

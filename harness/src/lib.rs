@@ -7,6 +7,7 @@ pub mod case;
 pub mod expect;
 pub mod expectations;
 pub mod features;
+pub mod formats;
 pub mod glob;
 pub mod kmsg;
 pub mod outcome;

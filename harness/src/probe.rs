@@ -112,6 +112,15 @@ impl Probe {
         p
     }
 
+    /// The probe of a run that never happened (a VM that hung or
+    /// panicked): kernel `release`, availability `error` with `why`.
+    pub fn failed(release: &str, why: &str) -> Probe {
+        let kernel = KernelInfo { release: release.to_string(), version: String::new(), machine: std::env::consts::ARCH.to_string() };
+        let mut p = Probe::unavailable(kernel, Availability::Error, why.to_string());
+        p.present = vec![false; FEATURES.len()];
+        p
+    }
+
     /// Probes the running kernel.
     pub fn run() -> Probe {
         let kernel = KernelInfo::current();
@@ -511,6 +520,11 @@ fn detect_request_flag(of: OpFlag) -> Result<(), String> {
     let mut ring = Ring::new(4).map_err(|e| format!("setup: {e}"))?;
     let zero = __kernel_timespec::default();
     let one_ms = __kernel_timespec { tv_sec: 0, tv_nsec: 1_000_000 };
+    if let OpFlag::Cancel(f) = of {
+        if f & (IORING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_USERDATA) != 0 {
+            return detect_cancel_key(f);
+        }
+    }
     let (sqe, what) = match of {
         // A timeout already due (0 relative, or 0 absolute: the past); a
         // multishot one with one repeat, so it ends after one expiry.
@@ -549,6 +563,16 @@ fn detect_request_flag(of: OpFlag) -> Result<(), String> {
             };
         }
         OpFlag::OpenatDirect | OpFlag::FileIndexAlloc => return detect_direct_open(of),
+        OpFlag::AcceptMulti => return detect_accept_multi(),
+        OpFlag::RsrcSparse => return ring.register_files_tagged(&[], &[], 2).map_err(|e| format!("REGISTER_FILES2 with IORING_RSRC_REGISTER_SPARSE: {e}")),
+        OpFlag::NopIopoll => {
+            let mut r = RingBuilder::new(4).flags(IORING_SETUP_IOPOLL).build().map_err(|e| format!("setup IOPOLL: {e}"))?;
+            let got = run_sqes(&mut r, &[Sqe::nop().user_data(1)], 1)?;
+            return match got.as_slice() {
+                [c] if c.res == 0 => Ok(()),
+                other => Err(format!("NOP on an IOPOLL ring gave {}", fmt_cqes(other))),
+            };
+        }
         OpFlag::PbufRing(f) => {
             // Registering a small ring with the flag: EINVAL where unknown.
             return crate::pbuf::BufRing::register(&ring, 1, 4, f).map(|_| ()).map_err(|e| format!("REGISTER_PBUF_RING with flags {f:#x}: {e}"));
@@ -592,6 +616,67 @@ fn detect_direct_open(of: OpFlag) -> Result<(), String> {
         }
         other => Err(format!("{what} gave {}", fmt_cqes(other))),
     }
+}
+
+/// Multishot accept: a connection is already queued, so a kernel that knows
+/// the flag posts the new fd with IORING_CQE_F_MORE; one that does not
+/// answers -EINVAL.
+fn detect_accept_multi() -> Result<(), String> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("listen: {e}"))?;
+    let _c = std::net::TcpStream::connect(l.local_addr().map_err(|e| e.to_string())?).map_err(|e| format!("connect: {e}"))?;
+    let mut ring = Ring::new(4).map_err(|e| format!("setup: {e}"))?;
+    let mut s = Sqe::accept(std::os::fd::AsRawFd::as_raw_fd(&l), libc::SOCK_CLOEXEC as u32).user_data(1);
+    s.raw.ioprio = IORING_ACCEPT_MULTISHOT;
+    let got = run_sqes(&mut ring, &[s], 1)?;
+    for c in &got {
+        if c.res >= 0 {
+            // SAFETY: the accepted fd is ours to close.
+            unsafe { libc::close(c.res) };
+        }
+    }
+    match got.as_slice() {
+        [c] if c.res >= 0 && c.flags & IORING_CQE_F_MORE != 0 => Ok(()),
+        other => Err(format!("ACCEPT with IORING_ACCEPT_MULTISHOT gave {}", fmt_cqes(other))),
+    }
+}
+
+/// Cancel keys added in 6.6 must be detected by what they match: some
+/// kernels take unknown cancel flags without -EINVAL and match by
+/// user_data instead (seen on Debian's 6.1).
+/// - OP|ALL for POLL_ADD with user_data 0 cancels a poll whose user_data
+///   is 7 only if OP is a key (count 1), not if user_data is (0).
+/// - OP|USERDATA for POLL_ADD with user_data 8 finds nothing (-ENOENT)
+///   only if USERDATA is a key too; by opcode alone it cancels the poll.
+///   USERDATA came with OP (6.6), so it needs OP first.
+fn detect_cancel_key(f: u32) -> Result<(), String> {
+    if f & IORING_ASYNC_CANCEL_USERDATA != 0 {
+        detect_cancel_key(IORING_ASYNC_CANCEL_OP).map_err(|e| format!("needs IORING_ASYNC_CANCEL_OP: {e}"))?;
+    }
+    let mut fds = [0i32; 2];
+    // SAFETY: fds has room for two descriptors.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(format!("pipe2: {}", std::io::Error::last_os_error()));
+    }
+    let result = (|| {
+        let mut ring = Ring::new(4).map_err(|e| format!("setup: {e}"))?;
+        run_sqes(&mut ring, &[Sqe::poll_add(fds[0], libc::POLLIN as u32).user_data(7)], 0)?;
+        let (sqe, want, what) = if f & IORING_ASYNC_CANCEL_OP != 0 {
+            (Sqe::cancel_op(IORING_OP_POLL_ADD, 0, IORING_ASYNC_CANCEL_ALL).user_data(9), 1, "CANCEL_OP|ALL for POLL_ADD")
+        } else {
+            (Sqe::cancel_op(IORING_OP_POLL_ADD, 8, IORING_ASYNC_CANCEL_USERDATA).user_data(9), -libc::ENOENT, "CANCEL_OP|USERDATA for POLL_ADD with another user_data")
+        };
+        let got = run_sqes(&mut ring, &[sqe], 1)?;
+        match got.iter().find(|c| c.user_data == 9) {
+            Some(c) if c.res == want => Ok(()),
+            _ => Err(format!("{what} gave {}", fmt_cqes(&got))),
+        }
+    })();
+    // SAFETY: closing the pipe we opened (after the ring, which held a poll on it).
+    unsafe {
+        libc::close(fds[0]);
+        libc::close(fds[1]);
+    }
+    result
 }
 
 /// Whether a new time namespace can be made here: a child process tries

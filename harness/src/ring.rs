@@ -931,9 +931,13 @@ impl Ring {
     /// # Safety
     /// `arg` must be valid for `opcode` (or deliberately invalid).
     pub unsafe fn register_raw(&self, opcode: u32, arg: *const libc::c_void, nr: u32) -> Result<i32, Errno> {
-        match self.reg_index {
-            Some(i) => io_uring_register(i as i32, opcode | IORING_REGISTER_USE_REGISTERED_RING, arg, nr),
-            None => io_uring_register(self.fd, opcode, arg, nr),
+        // The registered index only where there is no fd: register calls
+        // through it need IORING_FEAT_REG_REG_RING (6.3), ENTER through it
+        // works from 5.18.
+        match (self.fd, self.reg_index) {
+            (fd, _) if fd >= 0 => io_uring_register(fd, opcode, arg, nr),
+            (_, Some(i)) => io_uring_register(i as i32, opcode | IORING_REGISTER_USE_REGISTERED_RING, arg, nr),
+            (fd, None) => io_uring_register(fd, opcode, arg, nr),
         }
     }
 

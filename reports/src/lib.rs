@@ -1,13 +1,21 @@
-//! Reading run reports and comparing two runs. (Support matrices come
-//! with the kernel matrix.)
+//! Reading run reports, comparing two runs, and rendering support
+//! matrices ([`matrix`]).
+
+pub mod matrix;
 
 use harness::{Outcome, TrialResult};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// A loaded run report: its kernel and its results by trial ID.
+/// A loaded run report: its kernel, machine label, probe and results.
 pub struct Run {
     pub kernel: String,
+    pub label: String,
+    /// io_uring availability word (`ok`, `error`, ...) and its detail.
+    pub availability: String,
+    pub availability_detail: String,
+    /// Feature ID -> present, from the probe.
+    pub features: BTreeMap<String, bool>,
     pub results: BTreeMap<String, TrialResult>,
 }
 
@@ -18,7 +26,16 @@ pub fn load_run(path: &Path) -> Result<Run, String> {
         return Err(format!("{} is not a {} report", path.display(), harness::report::SCHEMA));
     }
     let results: Vec<TrialResult> = serde_json::from_value(v["results"].clone()).map_err(|e| format!("{}: bad results: {e}", path.display()))?;
-    Ok(Run { kernel: v["kernel"]["release"].as_str().unwrap_or("?").to_string(), results: results.into_iter().map(|r| (r.id.clone(), r)).collect() })
+    let features = v["probe"]["features"].as_object().map(|m| m.iter().map(|(k, x)| (k.clone(), x.as_bool().unwrap_or(false))).collect()).unwrap_or_default();
+    let word = |x: &serde_json::Value| x.as_str().unwrap_or("").to_string();
+    Ok(Run {
+        kernel: v["kernel"]["release"].as_str().unwrap_or("?").to_string(),
+        label: word(&v["machine"]["label"]),
+        availability: word(&v["probe"]["availability"]),
+        availability_detail: word(&v["probe"]["availability_detail"]),
+        features,
+        results: results.into_iter().map(|r| (r.id.clone(), r)).collect(),
+    })
 }
 
 /// Trials whose outcome class changed between two runs.
@@ -73,6 +90,10 @@ mod tests {
     fn run(k: &str, rows: &[(&str, Outcome)]) -> Run {
         Run {
             kernel: k.into(),
+            label: String::new(),
+            availability: "ok".into(),
+            availability_detail: String::new(),
+            features: BTreeMap::new(),
             results: rows.iter().map(|(id, o)| (id.to_string(), TrialResult { id: id.to_string(), area: "a".into(), variant: "default".into(), outcome: *o, message: String::new(), missing: vec![], duration_ms: 0.0 })).collect(),
         }
     }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Usage: ci/fetch-kernel.sh VERSION
+# Downloads the newest Debian package for kernel line VERSION (see
+# kernels.txt) through the private apt configuration, unpacks it with
+# dpkg -x, and prints the path of its vmlinuz. Cached under
+# $CACHE/kernels/VERSION.
+source "$(dirname "$0")/lib.sh"
+ver="${1:?usage: fetch-kernel.sh VERSION}"
+re="$(kernels | awk -v v="$ver" '$1 == v { print $2 }')"
+[ -n "$re" ] || die "kernel $ver is not in ci/kernels.txt"
+dir="$CACHE/kernels/$ver"
+if [ -f "$dir/vmlinuz" ]; then
+	echo "$dir/vmlinuz"
+	exit 0
+fi
+[ -d "$CACHE/apt/lists" ] && ls "$CACHE/apt/lists" | grep -q Packages || "$CI_DIR/apt-update.sh"
+pkg="$(papt apt-cache pkgnames 2>/dev/null | grep -E "$re" | sort -V | tail -1)"
+[ -n "$pkg" ] || die "no package matches $re (run ci/apt-update.sh?)"
+log "kernel $ver: $pkg"
+mkdir -p "$dir/deb" "$dir/root"
+(cd "$dir/deb" && papt apt-get -q download "$pkg" >&2)
+dpkg -x "$dir"/deb/*.deb "$dir/root"
+# /boot/vmlinuz-<release> up to 7.1; /usr/lib/modules/<release>/vmlinuz
+# in the newer layout (sid's 7.2).
+img="$(find "$dir/root/boot" "$dir/root/usr/lib/modules" -maxdepth 2 \( -name 'vmlinuz-*' -o -name vmlinuz \) -type f 2>/dev/null | head -1 || true)"
+[ -n "$img" ] || die "no vmlinuz in $pkg"
+cp "$img" "$dir/vmlinuz"
+echo "$pkg" > "$dir/package"
+case "$img" in
+*/boot/vmlinuz-*) basename "$img" | sed 's/^vmlinuz-//' ;;
+*) basename "$(dirname "$img")" ;;
+esac > "$dir/release"
+rm -rf "$dir/root" "$dir/deb"
+echo "$dir/vmlinuz"

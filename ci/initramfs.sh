@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Usage: ci/initramfs.sh BINARY LABEL OUT
+# Packs busybox (static), the suite BINARY and ci/init into a gzip'd newc
+# initramfs at OUT. LABEL names the machine in the report.
+source "$(dirname "$0")/lib.sh"
+bin="${1:?binary}"; label="${2:?label}"; out="${3:?output}"
+bb="$(command -v busybox)" || die "busybox not found (run ci/setup.sh)"
+case "$(ldd "$bb" 2>&1 || true)" in
+*"not a dynamic"* | *"statically linked"*) ;;
+*) die "$bb is not static (install busybox-static)" ;;
+esac
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,proc,sys,dev,tmp}
+cp "$bb" "$stage/bin/busybox"
+cp "$bin" "$stage/uring-conform"
+cp "$CI_DIR/init" "$stage/init"
+chmod +x "$stage/init" "$stage/uring-conform"
+echo "$label" > "$stage/label"
+echo "${URING_CONFORM_TIMEOUT_SCALE:-10}" > "$stage/timeout-scale"
+(cd "$stage" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) > "$out"
