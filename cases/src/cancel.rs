@@ -587,6 +587,16 @@ case! {
 
 // ------------------------------------------------------------ running requests
 
+/// Whether thread `tid` sleeps in a FIFO open: its wchan, or (where wchan
+/// reads "0", as on Debian's 5.10) its kernel stack.
+fn in_fifo_open(tid: u32) -> bool {
+    let w = fixtures::thread_wchan(tid).unwrap_or_default();
+    if w == "wait_for_partner" || w == "fifo_open" {
+        return true;
+    }
+    w == "0" && fixtures::thread_stack(tid).is_ok_and(|s| s.contains("wait_for_partner"))
+}
+
 /// A FIFO in a fresh temp dir, and an OPENAT of it for reading forced into
 /// an io-wq worker (IOSQE_ASYNC), where open(2) blocks until a writer
 /// comes: a request that is running, not pending.
@@ -620,7 +630,7 @@ impl BlockedOpen {
     fn start(&self, r: &mut Ring, ud: u64) -> CaseResult {
         r.submit_all(&[self.sqe(ud)])?;
         let blocked = fixtures::wait_until(harness::PROMPT, || {
-            fixtures::threads_named("iou-wrk-").map(|ts| ts.iter().any(|(tid, _)| fixtures::thread_wchan(*tid).map(|w| w == "wait_for_partner" || w == "fifo_open").unwrap_or(false))).unwrap_or(false)
+            fixtures::threads_named("iou-wrk-").map(|ts| ts.iter().any(|(tid, _)| in_fifo_open(*tid))).unwrap_or(false)
         });
         if !blocked {
             return Err(CaseError::Error(format!("fixture: no io-wq worker was seen blocked in the FIFO open within {:?} (is /proc/<pid>/task/<tid>/wchan readable?)", harness::PROMPT)));

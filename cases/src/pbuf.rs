@@ -375,7 +375,7 @@ case! {
 
 case! {
     id: "pbuf/bundle-recv",
-    summary: "RECV bundles take several ring buffers per completion: ids run on from the CQE's, 20 bytes in all",
+    summary: "RECV bundles fill consecutive ring buffers: each CQE names its first id and the next one runs on from there, 20 bytes in all",
     requires: [RegPbufRing, OpRecv, SqeBufferSelect, FeatRecvsendBundle],
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_recv(3): IORING_RECVSEND_BUNDLE (the buffers used are consecutive ids starting with the one in the CQE)", "io_uring.h: IORING_CQE_F_SOCK_NONEMPTY"],
@@ -389,7 +389,7 @@ case! {
         unsafe { libc::write(s.b(), data.as_ptr() as *const _, data.len()) };
         // How many buffers one pass maps is the kernel's choice
         // (io_ring_buffers_peek); what a bundle promises is checked exactly.
-        let (mut got, mut bid, mut widest) = (0usize, 0u16, 0usize);
+        let (mut got, mut bid) = (0usize, 0u16);
         for ud in 1..4u64 {
             if got == 20 {
                 break;
@@ -406,12 +406,14 @@ case! {
             let flags = c[0].flags & !IORING_CQE_F_SOCK_NONEMPTY;
             check_eq!(flags, buf_flags(bid), "flags of bundle recv {ud} ({n} bytes, {left} left)");
             check!(left > 0 || c[0].flags & IORING_CQE_F_SOCK_NONEMPTY == 0, "F_SOCK_NONEMPTY set with nothing left");
-            widest = widest.max(n);
             got += n;
             bid += n.div_ceil(8) as u16;
         }
         check_eq!(got, 20, "bytes received");
-        check!(widest > 8, "no completion covered more than one 8-byte buffer: no bundling");
+        // How many buffers one pass maps is the kernel's policy, not a
+        // promise: 6.12 and 6.16 map one per pass on a fresh socket, 6.18
+        // two. What is promised (consecutive ids from the CQE's, the total)
+        // is checked above.
         check_eq!(&b.mem[..20], &data[..], "bytes across consecutive buffers");
         r.expect_none()
     },
