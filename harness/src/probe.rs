@@ -476,8 +476,10 @@ fn detect_register(op: u32) -> Result<(), String> {
             IORING_REGISTER_FILE_ALLOC_RANGE | IORING_REGISTER_CLOCK => ring.register_raw(op, BAD_PTR, 0),
             // Blind registration: no ring, fd -1 (io_uring_register_blind).
             IORING_REGISTER_SEND_MSG_RING => io_uring_register(-1, op, BAD_PTR, 1),
-            // io_query takes nr_args 0 (io_uring/query.c).
-            IORING_REGISTER_QUERY => ring.register_raw(op, BAD_PTR, 0),
+            // io_query and io_zcrx_ctrl take nr_args 0 (io_uring/query.c,
+            // zcrx.c: any other count is -EINVAL, which would read as
+            // unknown; found by --strict on 6.19 in the kernel matrix).
+            IORING_REGISTER_QUERY | IORING_REGISTER_ZCRX_CTRL => ring.register_raw(op, BAD_PTR, 0),
             _ => ring.register_raw(op, BAD_PTR, 1),
         }
     };
