@@ -12,6 +12,7 @@ pub mod groups;
 pub mod hardlinks;
 pub mod links;
 pub mod multishot;
+pub mod ops;
 pub mod overflow;
 pub mod pbuf;
 pub mod setup;

@@ -56,6 +56,12 @@ pub enum OpFlag {
     RsrcSparse,
     /// A NOP completes on an IOPOLL ring.
     NopIopoll,
+    /// URING_CMD on a socket knows this SOCKET_URING_OP_* command.
+    UringCmdSock(u32),
+    /// MSG_RING accepts these msg_ring_flags (IORING_MSG_RING_*).
+    MsgRingFlags(u32),
+    /// MSG_RING knows IORING_MSG_SEND_FD.
+    MsgRingSendFd,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -309,6 +315,10 @@ vocabulary! {
     OpflagPbufRingInc = "opflag.pbuf_ring.inc", Detect::OpFlag(OpFlag::PbufRing(IOU_PBUF_RING_INC)), "6.12", "io_uring_register_buf_ring(3): IOU_PBUF_RING_INC (incremental consumption, IORING_CQE_F_BUF_MORE)";
     OpflagAcceptMulti = "opflag.accept.multishot", Detect::OpFlag(OpFlag::AcceptMulti), "5.19", "io_uring_prep_multishot_accept(3): IORING_ACCEPT_MULTISHOT";
     OpflagNopIopoll = "opflag.nop.iopoll", Detect::OpFlag(OpFlag::NopIopoll), "5.19", "io_uring/opdef.c: NOP marked iopoll (allowed on IORING_SETUP_IOPOLL rings)";
+    OpflagUringCmdSiocinq = "opflag.uring_cmd.sock_siocinq", Detect::OpFlag(OpFlag::UringCmdSock(SOCKET_URING_OP_SIOCINQ)), "6.7", "io_uring_prep_cmd_sock(3): SOCKET_URING_OP_SIOCINQ";
+    OpflagUringCmdSockopt = "opflag.uring_cmd.sock_getsockopt", Detect::OpFlag(OpFlag::UringCmdSock(SOCKET_URING_OP_GETSOCKOPT)), "6.7", "io_uring_prep_cmd_sock(3): SOCKET_URING_OP_GETSOCKOPT/SETSOCKOPT";
+    OpflagMsgRingSendFd = "opflag.msg_ring.send_fd", Detect::OpFlag(OpFlag::MsgRingSendFd), "6.0", "io_uring_prep_msg_ring_fd(3): IORING_MSG_SEND_FD";
+    OpflagMsgRingFlagsPass = "opflag.msg_ring.flags_pass", Detect::OpFlag(OpFlag::MsgRingFlags(IORING_MSG_RING_FLAGS_PASS)), "6.3", "io_uring_prep_msg_ring_cqe_flags(3): IORING_MSG_RING_FLAGS_PASS";
     OpflagRsrcSparse = "opflag.rsrc.sparse", Detect::OpFlag(OpFlag::RsrcSparse), "5.19", "io_uring_register(2): IORING_RSRC_REGISTER_SPARSE";
     ProposalSqeGroup = "proposal.sqe_group", Detect::Proposal(Proposal::SqeGroup), "", "unmerged: Ming Lei, \"io_uring: support SQE group\" (IOSQE_SQE_GROUP, v1-v10, 2024)";
     ProposalFusedCmd = "proposal.fused_cmd", Detect::Proposal(Proposal::FusedCmd), "", "unmerged: Ming Lei, \"io_uring/ublk: add IORING_OP_FUSED_CMD\" (2023)";

@@ -527,6 +527,12 @@ fn detect_request_flag(of: OpFlag) -> Result<(), String> {
             return detect_cancel_key(f);
         }
     }
+    // The ring MSG_RING probes send to (it lives until the probe is done).
+    let target = match of {
+        OpFlag::MsgRingFlags(_) | OpFlag::MsgRingSendFd => Some(Ring::new(4).map_err(|e| format!("setup: {e}"))?),
+        _ => None,
+    };
+    let target_fd = target.as_ref().map_or(-1, |t| t.fd());
     let (sqe, what) = match of {
         // A timeout already due (0 relative, or 0 absolute: the past); a
         // multishot one with one repeat, so it ends after one expiry.
@@ -579,6 +585,19 @@ fn detect_request_flag(of: OpFlag) -> Result<(), String> {
             // Registering a small ring with the flag: EINVAL where unknown.
             return crate::pbuf::BufRing::register(&ring, 1, 4, f).map(|_| ()).map_err(|e| format!("REGISTER_PBUF_RING with flags {f:#x}: {e}"));
         }
+        OpFlag::UringCmdSock(cmd) => return detect_sock_cmd(cmd),
+        OpFlag::MsgRingFlags(f) => {
+            // A message to another ring: -EINVAL where a flag is unknown
+            // (io_uring/msg_ring.c io_msg_ring_prep checks every bit).
+            (Sqe::msg_ring_data(target_fd, 0, 0x77).op_flags(f), format!("MSG_RING data with flags {f:#x}"))
+        }
+        OpFlag::MsgRingSendFd => {
+            // Passing empty slot 0 of a ring with no file table: -EBADF
+            // where the command is known, -EINVAL where it is not.
+            let mut s = Sqe::msg_ring_data(target_fd, 0, 0x77);
+            s.raw.addr = IORING_MSG_SEND_FD;
+            (s.file_index(1), "MSG_RING IORING_MSG_SEND_FD".to_string())
+        }
         OpFlag::NopInjectResult | OpFlag::NopCqe32 => unreachable!("NOP flags are detected by detect_opflag"),
     };
     let got = run_sqes(&mut ring, &[sqe.user_data(1)], 1)?;
@@ -587,6 +606,33 @@ fn detect_request_flag(of: OpFlag) -> Result<(), String> {
         [_] => Ok(()),
         other => Err(format!("{what} gave {}", fmt_cqes(other))),
     }
+}
+
+/// Socket commands of URING_CMD (io_uring/cmd_net.c): on a fresh TCP
+/// socket, SIOCINQ answers 0 bytes queued and GETSOCKOPT(SO_TYPE) the
+/// option length 4; a kernel without socket commands, or without this
+/// one, answers -EOPNOTSUPP.
+fn detect_sock_cmd(cmd: u32) -> Result<(), String> {
+    // SAFETY: plain syscall.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(format!("socket: {}", std::io::Error::last_os_error()));
+    }
+    let mut val = 0i32;
+    let result = (|| {
+        let mut ring = Ring::new(4).map_err(|e| format!("setup: {e}"))?;
+        let (level, name, want) = if cmd == SOCKET_URING_OP_GETSOCKOPT { (libc::SOL_SOCKET, libc::SO_TYPE, 4) } else { (0, 0, 0) };
+        let addr = (level as u32 as u64) | ((name as u32 as u64) << 32);
+        let s = Sqe::prep(IORING_OP_URING_CMD, fd, addr, 0, cmd as u64).file_index(4).addr3(&mut val as *mut i32 as u64).user_data(1);
+        let got = run_sqes(&mut ring, &[s], 1)?;
+        match got.as_slice() {
+            [c] if c.res == want => Ok(()),
+            other => Err(format!("URING_CMD socket command {cmd} gave {}", fmt_cqes(other))),
+        }
+    })();
+    // SAFETY: our socket.
+    unsafe { libc::close(fd) };
+    result
 }
 
 /// Direct descriptors: an OPENAT of "/" naming slot 0 on a ring with no

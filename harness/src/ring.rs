@@ -64,6 +64,12 @@ impl Sqe {
         s.raw.len = res as u32;
         s
     }
+    /// The common layout (io_uring_prep_rw in liburing's terms): `fd`,
+    /// `addr`, `len` and `off` (addr2); per-op fields are set with the
+    /// setters below.
+    pub fn prep(opcode: u8, fd: i32, addr: u64, len: u32, off: u64) -> Sqe {
+        Sqe::rw(opcode, fd, addr, len, off)
+    }
     fn rw(opcode: u8, fd: i32, addr: u64, len: u32, off: u64) -> Sqe {
         let mut s = Sqe::op(opcode);
         s.raw.fd = fd;
@@ -404,6 +410,22 @@ impl Sqe {
     }
     pub fn ioprio(mut self, p: u16) -> Sqe {
         self.raw.ioprio = p;
+        self
+    }
+    /// The per-op flags word (rw_flags, fsync_flags, statx_flags, ...).
+    pub fn op_flags(mut self, f: u32) -> Sqe {
+        self.raw.op_flags = f;
+        self
+    }
+    /// The file_index union (splice_fd_in, optlen, file_index, ...),
+    /// raw: [`Sqe::direct`] is the slot-numbered form.
+    pub fn file_index(mut self, v: u32) -> Sqe {
+        self.raw.file_index = v;
+        self
+    }
+    /// The addr3 union (xattr path, optval, futex mask, ...).
+    pub fn addr3(mut self, v: u64) -> Sqe {
+        self.raw.addr3 = v;
         self
     }
 }

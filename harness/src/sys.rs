@@ -277,6 +277,12 @@ pub const IORING_RECVSEND_BUNDLE: u16 = 1 << 4;
 pub const IORING_SEND_VECTORIZED: u16 = 1 << 5;
 pub const IORING_NOTIF_USAGE_ZC_COPIED: u32 = 1 << 31;
 
+/// URING_CMD cmd_op values for sockets (io_uring/cmd_net.c).
+pub const SOCKET_URING_OP_SIOCINQ: u32 = 0;
+pub const SOCKET_URING_OP_SIOCOUTQ: u32 = 1;
+pub const SOCKET_URING_OP_GETSOCKOPT: u32 = 2;
+pub const SOCKET_URING_OP_SETSOCKOPT: u32 = 3;
+
 pub const IORING_ACCEPT_MULTISHOT: u16 = 1 << 0;
 pub const IORING_ACCEPT_DONTWAIT: u16 = 1 << 1;
 pub const IORING_ACCEPT_POLL_FIRST: u16 = 1 << 2;

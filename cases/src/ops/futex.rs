@@ -1,0 +1,193 @@
+//! Futexes and process waits: FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAITV and
+//! WAITID. Results are futex(2)/futex_waitv(2) and waitid(2)'s;
+//! io_uring/futex.c and waitid.c.
+
+use crate::prelude::*;
+use fixtures::Child;
+use std::sync::atomic::AtomicU32;
+
+/// `struct futex_waitv` (linux/futex.h).
+#[repr(C)]
+struct FutexWaitv {
+    val: u64,
+    uaddr: u64,
+    flags: u32,
+    reserved: u32,
+}
+
+fn waitv_entry(word: &AtomicU32, val: u32) -> FutexWaitv {
+    FutexWaitv { val: val as u64, uaddr: word as *const _ as u64, flags: FUTEX2_SIZE_U32 | FUTEX2_PRIVATE, reserved: 0 }
+}
+
+fn futex_waitv(v: &[FutexWaitv]) -> Sqe {
+    Sqe::prep(IORING_OP_FUTEX_WAITV, 0, v.as_ptr() as u64, v.len() as u32, 0)
+}
+
+case! {
+    id: "ops/futex_wait/woken-by-futex-wake",
+    summary: "FUTEX_WAIT stays pending until a FUTEX_WAKE; the wake returns 1 (woken), the wait 0",
+    requires: [OpFutexWait, OpFutexWake],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_futex_wait(3)", "io_uring_prep_futex_wake(3): res is the number of waiters woken"],
+    run: |cx| {
+        let word = AtomicU32::new(0);
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::futex_wait(&word, 0).user_data(1)])?;
+        r.expect_none()?;
+        r.run_expect_unordered(&[Sqe::futex_wake(&word, 1).user_data(2)], &[cqe(1, 0), cqe(2, 1)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/futex_wait/error-value-mismatch-eagain",
+    summary: "FUTEX_WAIT whose expected value differs from the word completes at once with -EAGAIN",
+    requires: [OpFutexWait],
+    variants: variants::DEFAULT,
+    refs: ["futex(2) FUTEX_WAIT ERRORS: EAGAIN (the value pointed to by uaddr was not equal to val)"],
+    run: |cx| {
+        let word = AtomicU32::new(5);
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::futex_wait(&word, 4).user_data(1)], &[cqe(1, -libc::EAGAIN)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/futex_wake/no-waiters",
+    summary: "FUTEX_WAKE with nobody waiting returns 0",
+    requires: [OpFutexWake],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_futex_wake(3)"],
+    run: |cx| {
+        let word = AtomicU32::new(0);
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::futex_wake(&word, 1).user_data(1)], &[cqe(1, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/futex_wake/error-u64-size-einval",
+    summary: "FUTEX_WAKE with FUTEX2_SIZE_U64 (unsupported size) completes with -EINVAL",
+    requires: [OpFutexWake],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/futex.c io_futex_prep: !futex_flags_valid() -> -EINVAL (only 32-bit futexes)"],
+    run: |cx| {
+        let word = AtomicU32::new(0);
+        let mut s = Sqe::futex_wake(&word, 1);
+        s.raw.fd = 0x03 | FUTEX2_PRIVATE as i32;
+        let mut r = cx.ring()?;
+        r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/futex_waitv/returns-woken-index",
+    summary: "FUTEX_WAITV on two futexes completes with the index of the one woken (1)",
+    requires: [OpFutexWaitv, OpFutexWake],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_futex_waitv(3)", "futex_waitv(2): returns the array index of the woken futex"],
+    run: |cx| {
+        let (a, b) = (AtomicU32::new(0), AtomicU32::new(0));
+        let v = [waitv_entry(&a, 0), waitv_entry(&b, 0)];
+        let mut r = cx.ring()?;
+        r.submit_all(&[futex_waitv(&v).user_data(1)])?;
+        r.expect_none()?;
+        r.run_expect_unordered(&[Sqe::futex_wake(&b, 1).user_data(2)], &[cqe(1, 1), cqe(2, 1)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/futex_waitv/error-empty-einval",
+    summary: "FUTEX_WAITV with no futexes completes with -EINVAL",
+    requires: [OpFutexWaitv],
+    variants: variants::DEFAULT,
+    refs: ["futex_waitv(2) ERRORS: EINVAL (nr_futexes is 0 or above FUTEX_WAITV_MAX)"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        r.run_expect(&[futex_waitv(&[]).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/futex_waitv/error-value-mismatch-eagain",
+    summary: "FUTEX_WAITV where a word differs from its expected value completes with -EAGAIN",
+    requires: [OpFutexWaitv],
+    variants: variants::DEFAULT,
+    refs: ["futex_waitv(2) ERRORS: EAGAIN"],
+    run: |cx| {
+        let (a, b) = (AtomicU32::new(0), AtomicU32::new(3));
+        let v = [waitv_entry(&a, 0), waitv_entry(&b, 0)];
+        let mut r = cx.ring()?;
+        r.run_expect(&[futex_waitv(&v).user_data(1)], &[cqe(1, -libc::EAGAIN)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/waitid/reaps-exited-child",
+    summary: "WAITID for an exiting child completes with 0 and fills siginfo (CLD_EXITED, status 7)",
+    requires: [OpWaitid],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_waitid(3)", "waitid(2)"],
+    run: |cx| {
+        let gate = Pipe::new()?;
+        let rx = gate.rx();
+        let mut child = Child::fork(move || {
+            let mut b = [0u8; 1];
+            // SAFETY: reading into a local buffer.
+            unsafe { libc::read(rx, b.as_mut_ptr() as *mut _, 1) };
+            7
+        })?;
+        // SAFETY: siginfo_t is plain data.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::waitid(child.pid, libc::WEXITED as u32, &mut info).user_data(1)])?;
+        r.expect_none()?;
+        gate.put(b"x")?;
+        let got = r.expect(&[cqe(1, 0)]);
+        child.mark_reaped();
+        got?;
+        check_eq!(info.si_code, libc::CLD_EXITED, "si_code");
+        // SAFETY: a CLD_EXITED siginfo carries si_pid and si_status.
+        let (pid, status) = unsafe { (info.si_pid(), info.si_status()) };
+        check_eq!(pid, child.pid, "si_pid");
+        check_eq!(status, 7, "si_status");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/waitid/error-not-child-echild",
+    summary: "WAITID for a pid that is not our child completes with -ECHILD",
+    requires: [OpWaitid],
+    variants: variants::DEFAULT,
+    refs: ["waitid(2) ERRORS: ECHILD (the process specified does not exist or is not a child)"],
+    run: |cx| {
+        // SAFETY: siginfo_t is plain data.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let mut r = cx.ring()?;
+        // pid 1 (init) is never our child.
+        r.run_expect(&[Sqe::waitid(1, libc::WEXITED as u32, &mut info).user_data(1)], &[cqe(1, -libc::ECHILD)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/waitid/error-no-options-einval",
+    summary: "WAITID with no WEXITED/WSTOPPED/WCONTINUED in options completes with -EINVAL",
+    requires: [OpWaitid],
+    variants: variants::DEFAULT,
+    refs: ["waitid(2) ERRORS: EINVAL (options was invalid)"],
+    run: |cx| {
+        // SAFETY: siginfo_t is plain data.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::waitid(1, 0, &mut info).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}

@@ -1,0 +1,131 @@
+//! MSG_RING: posting a CQE on another ring (data), passing the
+//! target CQE's flags (IORING_MSG_RING_FLAGS_PASS), and passing a
+//! registered file between rings (IORING_MSG_SEND_FD).
+//!
+//! References: io_uring_prep_msg_ring(3), io_uring_prep_msg_ring_fd(3),
+//! io_uring_prep_msg_ring_cqe_flags(3), io_uring/msg_ring.c.
+
+use crate::prelude::*;
+
+/// MSG_RING IORING_MSG_SEND_FD: registered slot `src` of this ring into
+/// slot `dst` of ring `fd`, posting `user_data` there.
+fn send_fd(fd: i32, src: u32, dst: u32, user_data: u64) -> Sqe {
+    let mut s = Sqe::msg_ring_data(fd, 0, user_data).addr3(src as u64).file_index(dst + 1);
+    s.raw.addr = IORING_MSG_SEND_FD;
+    s
+}
+
+case! {
+    id: "ops/msg_ring/data-to-other-ring",
+    summary: "MSG_RING posts a CQE with the given res and user_data on the target ring; the sender's CQE has res 0",
+    requires: [OpMsgRing],
+    variants: variants::ALL,
+    refs: ["io_uring_prep_msg_ring(3)"],
+    run: |cx| {
+        let mut target = Ring::new(4)?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::msg_ring_data(target.fd(), 42, 0x77).user_data(1)], &[cqe(1, 0)])?;
+        target.expect(&[cqe(0x77, 42)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/msg_ring/to-defer-taskrun-target",
+    summary: "MSG_RING to a DEFER_TASKRUN ring is delivered once the target's task waits",
+    requires: [OpMsgRing, SetupDeferTaskrun, SetupSingleIssuer],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_msg_ring(3)", "io_uring/msg_ring.c io_msg_remote_post (task work for DEFER_TASKRUN targets)"],
+    run: |cx| {
+        let mut target = RingBuilder::new(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER).build()?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::msg_ring_data(target.fd(), 7, 0x78).user_data(1)], &[cqe(1, 0)])?;
+        target.expect(&[cqe(0x78, 7)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/msg_ring/flags-pass",
+    summary: "MSG_RING with IORING_MSG_RING_FLAGS_PASS sets the target CQE's flags to the value in file_index",
+    requires: [OpMsgRing, OpflagMsgRingFlagsPass],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_msg_ring_cqe_flags(3)"],
+    run: |cx| {
+        let mut target = Ring::new(4)?;
+        let mut r = cx.ring()?;
+        let s = Sqe::msg_ring_data(target.fd(), 5, 0x79).op_flags(IORING_MSG_RING_FLAGS_PASS).file_index(0x0123_0000);
+        r.run_expect(&[s.user_data(1)], &[cqe(1, 0)])?;
+        target.expect(&[cqe(0x79, 5).flags(0x0123_0000)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/msg_ring/send-fd",
+    summary: "MSG_RING IORING_MSG_SEND_FD installs a registered file in the target's slot; the target reads through it",
+    requires: [OpMsgRing, OpflagMsgRingSendFd, RegFiles, OpRead, SqeFixedFile],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_msg_ring_fd(3)"],
+    run: |cx| {
+        let f = TempFile::with_content(&pattern(16, 9))?;
+        let mut target = Ring::new(4)?;
+        target.register_files(&[-1, -1])?;
+        let mut r = cx.ring()?;
+        r.register_files(&[f.fd()])?;
+        r.run_expect(&[send_fd(target.fd(), 0, 1, 0x99).user_data(1)], &[cqe(1, 0)])?;
+        target.expect(&[cqe(0x99, 0)])?;
+        let mut buf = [0u8; 16];
+        target.run_expect(&[Sqe::read(1, &mut buf, 0).fixed_file().user_data(2)], &[cqe(2, 16)])?;
+        check_eq!(buf.to_vec(), pattern(16, 9), "bytes read through the passed slot");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/msg_ring/error-not-a-ring-ebadfd",
+    summary: "MSG_RING to an fd that is not an io_uring completes with -EBADFD",
+    requires: [OpMsgRing],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/msg_ring.c io_msg_ring: !io_is_uring_fops(file) -> -EBADFD"],
+    run: |cx| {
+        let f = TempFile::empty()?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::msg_ring_data(f.fd(), 0, 1).user_data(1)], &[cqe(1, -libc::EBADFD)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/msg_ring/error-unknown-command-einval",
+    summary: "MSG_RING with an unknown command in addr completes with -EINVAL and posts nothing on the target",
+    requires: [OpMsgRing],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/msg_ring.c __io_msg_ring: unknown msg->cmd -> -EINVAL"],
+    run: |cx| {
+        let mut target = Ring::new(4)?;
+        let mut s = Sqe::msg_ring_data(target.fd(), 0, 1);
+        s.raw.addr = 7;
+        let mut r = cx.ring()?;
+        r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        target.expect_none()?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/msg_ring/error-send-fd-empty-slot-ebadf",
+    summary: "MSG_RING IORING_MSG_SEND_FD of an empty source slot completes with -EBADF",
+    requires: [OpMsgRing, OpflagMsgRingSendFd, RegFiles],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/msg_ring.c io_msg_grab_file: no file in the slot -> -EBADF"],
+    run: |cx| {
+        let mut target = Ring::new(4)?;
+        target.register_files(&[-1])?;
+        let mut r = cx.ring()?;
+        r.register_files(&[-1])?;
+        r.run_expect(&[send_fd(target.fd(), 0, 0, 0x99).user_data(1)], &[cqe(1, -libc::EBADF)])?;
+        target.expect_none()?;
+        Ok(())
+    },
+}

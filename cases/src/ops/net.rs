@@ -1,0 +1,701 @@
+//! Sockets: SOCKET, BIND, LISTEN, CONNECT, ACCEPT, SEND/RECV,
+//! SENDMSG/RECVMSG, SHUTDOWN, SEND_ZC/SENDMSG_ZC with their notification
+//! CQE, URING_CMD on sockets (SIOCINQ, getsockopt, setsockopt) and the
+//! prep-time errors of RECV_ZC. Results and errors are the socket
+//! syscalls' (socket(2), bind(2), listen(2), connect(2), accept(2),
+//! send(2), recv(2), shutdown(2)); io_uring/net.c, cmd_net.c, zcrx.c.
+
+use super::expect_fd;
+use crate::prelude::*;
+use fixtures::{Listener, SocketPair};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+fn sockaddr_v4(port: u16) -> libc::sockaddr_in {
+    libc::sockaddr_in {
+        sin_family: libc::AF_INET as u16,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr { s_addr: u32::from_be_bytes([127, 0, 0, 1]).to_be() },
+        sin_zero: [0; 8],
+    }
+}
+
+const SIN_LEN: u32 = std::mem::size_of::<libc::sockaddr_in>() as u32;
+
+/// A socket(2) made outside the ring.
+fn socket(ty: i32) -> Result<OwnedFd, harness::CaseError> {
+    // SAFETY: plain syscall.
+    let fd = unsafe { libc::socket(libc::AF_INET, ty | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    // SAFETY: fresh descriptor we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn local_port(fd: i32) -> u16 {
+    let mut sa = sockaddr_v4(0);
+    let mut len = SIN_LEN;
+    // SAFETY: sa has room for a sockaddr_in.
+    unsafe { libc::getsockname(fd, &mut sa as *mut _ as *mut libc::sockaddr, &mut len) };
+    u16::from_be(sa.sin_port)
+}
+
+fn getsockopt_int(fd: i32, level: i32, name: i32) -> i32 {
+    let mut v = 0i32;
+    let mut len = 4u32;
+    // SAFETY: v has room for an int.
+    unsafe { libc::getsockopt(fd, level, name, &mut v as *mut _ as *mut _, &mut len) };
+    v
+}
+
+/// A connected TCP pair on loopback: (client, server side).
+fn tcp_pair() -> Result<(TcpStream, TcpStream), harness::CaseError> {
+    let l = TcpListener::bind("127.0.0.1:0")?;
+    let c = TcpStream::connect(l.local_addr()?)?;
+    let (s, _) = l.accept()?;
+    Ok((c, s))
+}
+
+fn read_some(fd: i32, n: usize) -> Result<Vec<u8>, harness::CaseError> {
+    let mut buf = vec![0u8; n];
+    // SAFETY: buf is valid for n bytes.
+    let got = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut _, n, libc::MSG_DONTWAIT) };
+    if got < 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    buf.truncate(got as usize);
+    Ok(buf)
+}
+
+// ------------------------------------------------------------ socket
+
+case! {
+    id: "ops/socket/creates-tcp-socket",
+    summary: "SOCKET returns a new fd for a socket of the domain and type asked",
+    requires: [OpSocket],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_socket(3)", "socket(2)"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0).user_data(1)])?;
+        let fd = expect_fd(&mut r, 1)?;
+        check_eq!(getsockopt_int(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_TYPE), libc::SOCK_STREAM, "SO_TYPE");
+        check_eq!(getsockopt_int(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_DOMAIN), libc::AF_INET, "SO_DOMAIN");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/socket/error-bad-family-eafnosupport",
+    summary: "SOCKET with an address family out of range completes with -EAFNOSUPPORT",
+    requires: [OpSocket],
+    variants: variants::DEFAULT,
+    refs: ["socket(2) ERRORS: EAFNOSUPPORT", "net/socket.c __sock_create: family >= NPROTO -> -EAFNOSUPPORT"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::socket(4000, libc::SOCK_STREAM, 0).user_data(1)], &[cqe(1, -libc::EAFNOSUPPORT)])?;
+        Ok(())
+    },
+}
+
+// ------------------------------------------------------------ bind / listen
+
+fn bind(fd: i32, sa: &libc::sockaddr_in) -> Sqe {
+    Sqe::prep(IORING_OP_BIND, fd, sa as *const _ as u64, 0, SIN_LEN as u64)
+}
+
+case! {
+    id: "ops/bind/binds-address",
+    summary: "BIND to 127.0.0.1 port 0 completes with 0 and the socket gets a port",
+    requires: [OpBind],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_bind(3)", "bind(2)"],
+    run: |cx| {
+        let s = socket(libc::SOCK_STREAM)?;
+        let sa = sockaddr_v4(0);
+        let mut r = cx.ring()?;
+        r.run_expect(&[bind(s.as_raw_fd(), &sa).user_data(1)], &[cqe(1, 0)])?;
+        check!(local_port(s.as_raw_fd()) != 0, "no port assigned after BIND");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/bind/error-already-bound-einval",
+    summary: "BIND of a socket that is already bound completes with -EINVAL",
+    requires: [OpBind],
+    variants: variants::DEFAULT,
+    refs: ["bind(2) ERRORS: EINVAL (the socket is already bound to an address)"],
+    run: |cx| {
+        let s = socket(libc::SOCK_STREAM)?;
+        let sa = sockaddr_v4(0);
+        let mut r = cx.ring()?;
+        r.run_expect(&[bind(s.as_raw_fd(), &sa).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[bind(s.as_raw_fd(), &sa).user_data(2)], &[cqe(2, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+fn listen(fd: i32, backlog: u32) -> Sqe {
+    Sqe::prep(IORING_OP_LISTEN, fd, 0, backlog, 0)
+}
+
+case! {
+    id: "ops/listen/accepts-connections",
+    summary: "LISTEN on a bound socket completes with 0 and a client can then connect",
+    requires: [OpBind, OpListen],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_listen(3)", "listen(2)"],
+    run: |cx| {
+        let s = socket(libc::SOCK_STREAM)?;
+        let sa = sockaddr_v4(0);
+        let mut r = cx.ring()?;
+        r.run_expect(&[bind(s.as_raw_fd(), &sa).link().user_data(1), listen(s.as_raw_fd(), 8).user_data(2)], &[cqe(1, 0), cqe(2, 0)])?;
+        let port = local_port(s.as_raw_fd());
+        check!(TcpStream::connect(("127.0.0.1", port)).is_ok(), "connect(2) to the listening socket failed");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/listen/error-udp-eopnotsupp",
+    summary: "LISTEN on a UDP socket completes with -EOPNOTSUPP",
+    requires: [OpListen],
+    variants: variants::DEFAULT,
+    refs: ["listen(2) ERRORS: EOPNOTSUPP (the socket is not of a type that supports listen)"],
+    run: |cx| {
+        let s = socket(libc::SOCK_DGRAM)?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[listen(s.as_raw_fd(), 8).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
+        Ok(())
+    },
+}
+
+// ------------------------------------------------------------ connect / accept
+
+fn connect(fd: i32, sa: &libc::sockaddr_in) -> Sqe {
+    Sqe::prep(IORING_OP_CONNECT, fd, sa as *const _ as u64, 0, SIN_LEN as u64)
+}
+
+case! {
+    id: "ops/connect/connects",
+    summary: "CONNECT to a listener completes with 0 and the listener accepts the peer",
+    requires: [OpConnect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_connect(3)", "connect(2)"],
+    run: |cx| {
+        let l = Listener::new()?;
+        let s = socket(libc::SOCK_STREAM)?;
+        let sa = sockaddr_v4(l.listener.local_addr()?.port());
+        let mut r = cx.ring()?;
+        r.run_expect(&[connect(s.as_raw_fd(), &sa).user_data(1)], &[cqe(1, 0)])?;
+        let (_peer, addr) = l.listener.accept()?;
+        check_eq!(addr.port(), local_port(s.as_raw_fd()), "peer port seen by the listener");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/connect/error-refused-econnrefused",
+    summary: "CONNECT to a bound port nobody listens on completes with -ECONNREFUSED",
+    requires: [OpConnect],
+    variants: variants::DEFAULT,
+    refs: ["connect(2) ERRORS: ECONNREFUSED (no one listening on the remote address)"],
+    run: |cx| {
+        // Bound but not listening: the port is ours, so nobody else can
+        // listen on it while the case runs.
+        let hold = socket(libc::SOCK_STREAM)?;
+        let any = sockaddr_v4(0);
+        // SAFETY: a valid sockaddr_in.
+        check!(unsafe { libc::bind(hold.as_raw_fd(), &any as *const _ as *const libc::sockaddr, SIN_LEN) } == 0, "fixture bind(2)");
+        let sa = sockaddr_v4(local_port(hold.as_raw_fd()));
+        let s = socket(libc::SOCK_STREAM)?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[connect(s.as_raw_fd(), &sa).user_data(1)], &[cqe(1, -libc::ECONNREFUSED)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/accept/returns-peer",
+    summary: "ACCEPT returns a new fd connected to the client, and fills the peer address",
+    requires: [OpAccept],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_accept(3)", "accept4(2)"],
+    run: |cx| {
+        let l = Listener::new()?;
+        let client = l.connect()?;
+        let mut peer = sockaddr_v4(0);
+        let mut plen = SIN_LEN;
+        let mut s = Sqe::accept(l.fd(), libc::SOCK_CLOEXEC as u32);
+        s.raw.addr = &mut peer as *mut _ as u64;
+        s.raw.off = &mut plen as *mut _ as u64;
+        let mut r = cx.ring()?;
+        r.submit_all(&[s.user_data(1)])?;
+        let fd = expect_fd(&mut r, 1)?;
+        check_eq!(u16::from_be(peer.sin_port), client.local_addr()?.port(), "peer port");
+        check_eq!(plen, SIN_LEN, "peer address length");
+        std::io::Write::write_all(&mut &client, b"hi")?;
+        let mut buf = [0u8; 2];
+        // SAFETY: buf is valid for 2 bytes.
+        check_eq!(unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr() as *mut _, 2, libc::MSG_WAITALL) }, 2, "recv(2) on the accepted fd");
+        check_eq!(&buf, b"hi", "bytes from the client");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/accept/error-not-listening-einval",
+    summary: "ACCEPT on a socket that is not listening completes with -EINVAL",
+    requires: [OpAccept],
+    variants: variants::DEFAULT,
+    refs: ["accept(2) ERRORS: EINVAL (socket is not listening for connections)"],
+    run: |cx| {
+        let s = socket(libc::SOCK_STREAM)?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::accept(s.as_raw_fd(), libc::SOCK_CLOEXEC as u32).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+// ------------------------------------------------------------ send / recv
+
+case! {
+    id: "ops/send/sends",
+    summary: "SEND on a connected socket returns the bytes sent, which the peer reads",
+    requires: [OpSend],
+    variants: variants::ALL,
+    refs: ["io_uring_prep_send(3)", "send(2)"],
+    run: |cx| {
+        let sp = SocketPair::stream()?;
+        let data = pattern(100, 8);
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::send(sp.a(), &data, 0).user_data(1)], &[cqe(1, 100)])?;
+        check_eq!(read_some(sp.b(), 200)?, data, "bytes at the peer");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/send/error-not-socket-enotsock",
+    summary: "SEND on a regular file completes with -ENOTSOCK",
+    requires: [OpSend],
+    variants: variants::DEFAULT,
+    refs: ["send(2) ERRORS: ENOTSOCK"],
+    run: |cx| {
+        let f = TempFile::empty()?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::send(f.fd(), b"x", 0).user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/recv/receives",
+    summary: "RECV returns the bytes the peer sent",
+    requires: [OpRecv],
+    variants: variants::ALL,
+    refs: ["io_uring_prep_recv(3)", "recv(2)"],
+    run: |cx| {
+        let sp = SocketPair::stream()?;
+        // SAFETY: sending from a valid buffer.
+        unsafe { libc::send(sp.b(), b"hello".as_ptr() as *const _, 5, 0) };
+        let mut buf = [0u8; 16];
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::recv(sp.a(), &mut buf, 0).user_data(1)], &[cqe(1, 5)])?;
+        check_eq!(&buf[..5], b"hello", "bytes received");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/recv/error-not-socket-enotsock",
+    summary: "RECV on a regular file completes with -ENOTSOCK",
+    requires: [OpRecv],
+    variants: variants::DEFAULT,
+    refs: ["recv(2) ERRORS: ENOTSOCK"],
+    run: |cx| {
+        let f = TempFile::with_content(b"abc")?;
+        let mut buf = [0u8; 4];
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::recv(f.fd(), &mut buf, 0).user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
+        Ok(())
+    },
+}
+
+// ------------------------------------------------------------ sendmsg / recvmsg
+
+fn msghdr(iov: &mut [libc::iovec]) -> libc::msghdr {
+    // SAFETY: msghdr is plain data.
+    let mut m: libc::msghdr = unsafe { std::mem::zeroed() };
+    m.msg_iov = iov.as_mut_ptr();
+    m.msg_iovlen = iov.len();
+    m
+}
+
+fn iov(buf: &mut [u8]) -> libc::iovec {
+    libc::iovec { iov_base: buf.as_mut_ptr() as *mut _, iov_len: buf.len() }
+}
+
+fn sendmsg(op: u8, fd: i32, m: &libc::msghdr) -> Sqe {
+    Sqe::prep(op, fd, m as *const _ as u64, 1, 0)
+}
+
+case! {
+    id: "ops/sendmsg/gathers-datagram",
+    summary: "SENDMSG sends its iovecs as one datagram and returns the total",
+    requires: [OpSendmsg],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_sendmsg(3)", "sendmsg(2)"],
+    run: |cx| {
+        let sp = SocketPair::new(libc::SOCK_DGRAM)?;
+        let (mut a, mut b) = (b"dat".to_vec(), b"agram".to_vec());
+        let mut v = [iov(&mut a), iov(&mut b)];
+        let m = msghdr(&mut v);
+        let mut r = cx.ring()?;
+        r.run_expect(&[sendmsg(IORING_OP_SENDMSG, sp.a(), &m).user_data(1)], &[cqe(1, 8)])?;
+        check_eq!(read_some(sp.b(), 64)?, b"datagram".to_vec(), "the datagram");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/sendmsg/error-not-socket-enotsock",
+    summary: "SENDMSG on a regular file completes with -ENOTSOCK",
+    requires: [OpSendmsg],
+    variants: variants::DEFAULT,
+    refs: ["sendmsg(2) ERRORS: ENOTSOCK"],
+    run: |cx| {
+        let f = TempFile::empty()?;
+        let mut a = b"x".to_vec();
+        let mut v = [iov(&mut a)];
+        let m = msghdr(&mut v);
+        let mut r = cx.ring()?;
+        r.run_expect(&[sendmsg(IORING_OP_SENDMSG, f.fd(), &m).user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/recvmsg/scatters-datagram",
+    summary: "RECVMSG scatters a datagram over its iovecs and returns its length",
+    requires: [OpRecvmsg],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_recvmsg(3)", "recvmsg(2)"],
+    run: |cx| {
+        let sp = SocketPair::new(libc::SOCK_DGRAM)?;
+        // SAFETY: sending from a valid buffer.
+        unsafe { libc::send(sp.b(), b"scattered".as_ptr() as *const _, 9, 0) };
+        let (mut a, mut b) = ([0u8; 4], [0u8; 16]);
+        let mut v = [iov(&mut a), iov(&mut b)];
+        let mut m = msghdr(&mut v);
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::prep(IORING_OP_RECVMSG, sp.a(), &mut m as *mut _ as u64, 1, 0).user_data(1)], &[cqe(1, 9)])?;
+        check_eq!([&a[..], &b[..5]].concat(), b"scattered".to_vec(), "bytes in the iovecs");
+        check_eq!(m.msg_flags, 0, "msg_flags");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/recvmsg/truncated-sets-msg-trunc",
+    summary: "RECVMSG of a datagram longer than the buffer returns what fits and sets MSG_TRUNC in msg_flags",
+    requires: [OpRecvmsg],
+    variants: variants::DEFAULT,
+    refs: ["recvmsg(2): MSG_TRUNC in msg_flags (the datagram was larger than the buffer)"],
+    run: |cx| {
+        let sp = SocketPair::new(libc::SOCK_DGRAM)?;
+        // SAFETY: sending from a valid buffer.
+        unsafe { libc::send(sp.b(), b"0123456789".as_ptr() as *const _, 10, 0) };
+        let mut a = [0u8; 4];
+        let mut v = [iov(&mut a)];
+        let mut m = msghdr(&mut v);
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::prep(IORING_OP_RECVMSG, sp.a(), &mut m as *mut _ as u64, 1, 0).user_data(1)], &[cqe(1, 4)])?;
+        check_eq!(&a, b"0123", "bytes");
+        check!(m.msg_flags & libc::MSG_TRUNC != 0, "msg_flags {:#x} lacks MSG_TRUNC", m.msg_flags);
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/recvmsg/error-not-socket-enotsock",
+    summary: "RECVMSG on a regular file completes with -ENOTSOCK",
+    requires: [OpRecvmsg],
+    variants: variants::DEFAULT,
+    refs: ["recvmsg(2) ERRORS: ENOTSOCK"],
+    run: |cx| {
+        let f = TempFile::with_content(b"abc")?;
+        let mut a = [0u8; 4];
+        let mut v = [iov(&mut a)];
+        let mut m = msghdr(&mut v);
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::prep(IORING_OP_RECVMSG, f.fd(), &mut m as *mut _ as u64, 1, 0).user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
+        Ok(())
+    },
+}
+
+// ------------------------------------------------------------ shutdown
+
+case! {
+    id: "ops/shutdown/write-side-eof",
+    summary: "SHUTDOWN with SHUT_WR completes with 0 and the peer reads end of file",
+    requires: [OpShutdown],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_shutdown(3)", "shutdown(2)"],
+    run: |cx| {
+        let sp = SocketPair::stream()?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::prep(IORING_OP_SHUTDOWN, sp.a(), 0, libc::SHUT_WR as u32, 0).user_data(1)], &[cqe(1, 0)])?;
+        let mut b = [0u8; 1];
+        // SAFETY: reading into a local buffer.
+        check_eq!(unsafe { libc::recv(sp.b(), b.as_mut_ptr() as *mut _, 1, libc::MSG_DONTWAIT) }, 0, "recv(2) at the peer (0 = end of file)");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/shutdown/error-bad-how-einval",
+    summary: "SHUTDOWN with an undefined how completes with -EINVAL",
+    requires: [OpShutdown],
+    variants: variants::DEFAULT,
+    refs: ["shutdown(2) ERRORS: EINVAL (an invalid value was specified in how)"],
+    run: |cx| {
+        let sp = SocketPair::stream()?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::prep(IORING_OP_SHUTDOWN, sp.a(), 0, 7, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/shutdown/error-not-socket-enotsock",
+    summary: "SHUTDOWN of a regular file completes with -ENOTSOCK",
+    requires: [OpShutdown],
+    variants: variants::DEFAULT,
+    refs: ["shutdown(2) ERRORS: ENOTSOCK"],
+    run: |cx| {
+        let f = TempFile::empty()?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::prep(IORING_OP_SHUTDOWN, f.fd(), 0, libc::SHUT_WR as u32, 0).user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
+        Ok(())
+    },
+}
+
+// ------------------------------------------------------------ zero-copy send
+
+case! {
+    id: "ops/send_zc/result-then-notification",
+    summary: "SEND_ZC on TCP posts the byte count with IORING_CQE_F_MORE, then a notification (res 0, IORING_CQE_F_NOTIF) with the same user_data",
+    requires: [OpSendZc],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_send_zc(3): the first CQE has IORING_CQE_F_MORE; the notification has IORING_CQE_F_NOTIF"],
+    run: |cx| {
+        let (c, s) = tcp_pair()?;
+        let data = pattern(1000, 4);
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::send_zc(c.as_raw_fd(), &data, 0).user_data(1)], &[cqe(1, 1000).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
+        let mut got = Vec::new();
+        while got.len() < 1000 {
+            let mut buf = [0u8; 1000];
+            let n = std::io::Read::read(&mut &s, &mut buf)?;
+            check!(n > 0, "end of stream after {} bytes", got.len());
+            got.extend_from_slice(&buf[..n]);
+        }
+        check_eq!(got, data, "bytes at the peer");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/send_zc/report-usage-copied",
+    summary: "SEND_ZC with IORING_SEND_ZC_REPORT_USAGE over loopback reports IORING_NOTIF_USAGE_ZC_COPIED in the notification",
+    requires: [OpSendZc],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_send_zc(3): IORING_SEND_ZC_REPORT_USAGE", "net/core/skbuff.c skb_orphan_frags_rx: loopback delivery copies the pages (the send was not zero-copy)"],
+    run: |cx| {
+        let (c, _s) = tcp_pair()?;
+        let data = pattern(4096, 4);
+        let mut r = cx.ring()?;
+        let s = Sqe::send_zc(c.as_raw_fd(), &data, 0).ioprio(IORING_SEND_ZC_REPORT_USAGE).user_data(1);
+        r.run_expect(&[s], &[cqe(1, 4096).flags(IORING_CQE_F_MORE), cqe(1, IORING_NOTIF_USAGE_ZC_COPIED as i32).flags(IORING_CQE_F_NOTIF)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/send_zc/error-unix-socket-eopnotsupp",
+    summary: "SEND_ZC on an AF_UNIX socket (no SOCK_SUPPORT_ZC) fails with -EOPNOTSUPP, and the notification still follows",
+    requires: [OpSendZc],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/net.c io_send_zc: !SOCK_SUPPORT_ZC -> -EOPNOTSUPP; io_sendrecv_fail keeps IORING_CQE_F_MORE for the notification"],
+    run: |cx| {
+        let sp = SocketPair::stream()?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::send_zc(sp.a(), b"abc", 0).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/send_zc/error-skip-success-einval",
+    summary: "SEND_ZC with IOSQE_CQE_SKIP_SUCCESS is refused with -EINVAL (one CQE, no notification)",
+    requires: [OpSendZc, SqeCqeSkipSuccess],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/net.c io_send_zc_prep: REQ_F_CQE_SKIP -> -EINVAL (\"we don't support IOSQE_CQE_SKIP_SUCCESS just yet\")"],
+    run: |cx| {
+        let (c, _s) = tcp_pair()?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::send_zc(c.as_raw_fd(), b"abc", 0).skip_success().user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/sendmsg_zc/result-then-notification",
+    summary: "SENDMSG_ZC posts the byte count with IORING_CQE_F_MORE, then the notification",
+    requires: [OpSendmsgZc],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_sendmsg_zc(3)"],
+    run: |cx| {
+        let (c, s) = tcp_pair()?;
+        let (mut a, mut b) = (pattern(300, 1), pattern(200, 2));
+        let mut v = [iov(&mut a), iov(&mut b)];
+        let m = msghdr(&mut v);
+        let mut r = cx.ring()?;
+        r.run_expect(&[sendmsg(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m).user_data(1)], &[cqe(1, 500).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
+        let mut got = Vec::new();
+        while got.len() < 500 {
+            let mut buf = [0u8; 500];
+            let n = std::io::Read::read(&mut &s, &mut buf)?;
+            check!(n > 0, "end of stream after {} bytes", got.len());
+            got.extend_from_slice(&buf[..n]);
+        }
+        check_eq!(got, [a, b].concat(), "bytes at the peer");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/sendmsg_zc/error-skip-success-einval",
+    summary: "SENDMSG_ZC with IOSQE_CQE_SKIP_SUCCESS is refused with -EINVAL",
+    requires: [OpSendmsgZc, SqeCqeSkipSuccess],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/net.c io_send_zc_prep: REQ_F_CQE_SKIP -> -EINVAL"],
+    run: |cx| {
+        let (c, _s) = tcp_pair()?;
+        let mut a = b"abc".to_vec();
+        let mut v = [iov(&mut a)];
+        let m = msghdr(&mut v);
+        let mut r = cx.ring()?;
+        r.run_expect(&[sendmsg(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m).skip_success().user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+// ------------------------------------------------------------ uring_cmd on sockets
+
+/// URING_CMD `cmd_op` on a socket (io_uring/cmd_net.c): level and optname
+/// share `addr`, optlen is in `file_index`, optval in `addr3`.
+pub(crate) fn sock_cmd(opcode: u8, fd: i32, cmd_op: u32, level: i32, optname: i32, optval: *mut i32) -> Sqe {
+    let addr = (level as u32 as u64) | ((optname as u32 as u64) << 32);
+    Sqe::prep(opcode, fd, addr, 0, cmd_op as u64).file_index(4).addr3(optval as u64)
+}
+
+case! {
+    id: "ops/uring_cmd/sock-siocinq",
+    summary: "URING_CMD SOCKET_URING_OP_SIOCINQ on a TCP socket returns the unread byte count",
+    requires: [OpUringCmd, OpflagUringCmdSiocinq],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_cmd_sock(3): SOCKET_URING_OP_SIOCINQ", "io_uring/cmd_net.c"],
+    run: |cx| {
+        let (c, s) = tcp_pair()?;
+        std::io::Write::write_all(&mut &c, b"12345")?;
+        // Wait until the bytes are queued at the receiver (loopback
+        // delivers them before write returns; poll to be sure).
+        let mut pfd = libc::pollfd { fd: s.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: one valid pollfd.
+        unsafe { libc::poll(&mut pfd, 1, 1000) };
+        let mut r = cx.ring()?;
+        r.run_expect(&[sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_SIOCINQ, 0, 0, std::ptr::null_mut()).user_data(1)], &[cqe(1, 5)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/uring_cmd/sock-getsockopt",
+    summary: "URING_CMD SOCKET_URING_OP_GETSOCKOPT reads SO_TYPE and returns the option length (4)",
+    requires: [OpUringCmd, OpflagUringCmdSockopt],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_cmd_sock(3): SOCKET_URING_OP_GETSOCKOPT", "io_uring/cmd_net.c io_uring_cmd_getsockopt: returns optlen"],
+    run: |cx| {
+        let s = socket(libc::SOCK_DGRAM)?;
+        let mut v = 0i32;
+        let mut r = cx.ring()?;
+        r.run_expect(&[sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_GETSOCKOPT, libc::SOL_SOCKET, libc::SO_TYPE, &mut v).user_data(1)], &[cqe(1, 4)])?;
+        check_eq!(v, libc::SOCK_DGRAM, "SO_TYPE read through the ring");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/uring_cmd/sock-setsockopt",
+    summary: "URING_CMD SOCKET_URING_OP_SETSOCKOPT sets SO_REUSEADDR (res 0), visible to getsockopt(2)",
+    requires: [OpUringCmd, OpflagUringCmdSockopt],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_cmd_sock(3): SOCKET_URING_OP_SETSOCKOPT"],
+    run: |cx| {
+        let s = socket(libc::SOCK_STREAM)?;
+        let mut v = 1i32;
+        let mut r = cx.ring()?;
+        r.run_expect(&[sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_SETSOCKOPT, libc::SOL_SOCKET, libc::SO_REUSEADDR, &mut v).user_data(1)], &[cqe(1, 0)])?;
+        check_eq!(getsockopt_int(s.as_raw_fd(), libc::SOL_SOCKET, libc::SO_REUSEADDR), 1, "SO_REUSEADDR");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/uring_cmd/error-regular-file-eopnotsupp",
+    summary: "URING_CMD on a regular file (no ->uring_cmd) completes with -EOPNOTSUPP",
+    requires: [OpUringCmd],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/uring_cmd.c io_uring_cmd: !file->f_op->uring_cmd -> -EOPNOTSUPP"],
+    run: |cx| {
+        let f = TempFile::empty()?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::prep(IORING_OP_URING_CMD, f.fd(), 0, 0, 0).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/uring_cmd/error-getsockopt-not-sol-socket-eopnotsupp",
+    summary: "URING_CMD GETSOCKOPT at a level other than SOL_SOCKET completes with -EOPNOTSUPP",
+    requires: [OpUringCmd, OpflagUringCmdSockopt],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/cmd_net.c io_uring_cmd_getsockopt: level != SOL_SOCKET -> -EOPNOTSUPP"],
+    run: |cx| {
+        let s = socket(libc::SOCK_STREAM)?;
+        let mut v = 0i32;
+        let mut r = cx.ring()?;
+        r.run_expect(&[sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_GETSOCKOPT, libc::IPPROTO_TCP, libc::TCP_NODELAY, &mut v).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
+        Ok(())
+    },
+}
+
+// ------------------------------------------------------------ recv_zc
+
+case! {
+    id: "ops/recv_zc/error-no-ifq-einval",
+    summary: "RECV_ZC on a ring with no zero-copy receive queue registered completes with -EINVAL",
+    requires: [OpRecvZc],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/net.c io_recvzc_prep: no ifq at zcrx_ifq_idx -> -EINVAL"],
+    run: |cx| {
+        let (_c, s) = tcp_pair()?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::prep(IORING_OP_RECV_ZC, s.as_raw_fd(), 0, 0, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
