@@ -15,6 +15,7 @@ pub mod multishot;
 pub mod ops;
 pub mod overflow;
 pub mod pbuf;
+pub mod register;
 pub mod setup;
 pub mod sqpoll;
 pub mod timeouts;
