@@ -6,6 +6,7 @@ pub mod cancel;
 pub mod cqe_skip;
 pub mod drain;
 pub mod enter;
+pub mod feat;
 pub mod files;
 pub mod fused;
 pub mod groups;

@@ -99,7 +99,7 @@ case! {
 /// restores root. Effective capabilities go with euid 0 (capabilities(7):
 /// "If the effective user ID is changed from 0 to nonzero, then all
 /// capabilities are cleared from the effective set") and come back.
-fn as_nobody<T>(f: impl FnOnce() -> T) -> Result<T, CaseError> {
+pub(crate) fn as_nobody<T>(f: impl FnOnce() -> T) -> Result<T, CaseError> {
     // SAFETY: plain syscalls on this (single-threaded) trial process.
     unsafe {
         if libc::setegid(65534) != 0 || libc::seteuid(65534) != 0 {
@@ -117,7 +117,7 @@ fn as_nobody<T>(f: impl FnOnce() -> T) -> Result<T, CaseError> {
 }
 
 /// A file only root can read (mode 0600, owned by root).
-fn root_only_file(d: &TempDir) -> Result<std::ffi::CString, CaseError> {
+pub(crate) fn root_only_file(d: &TempDir) -> Result<std::ffi::CString, CaseError> {
     let p = d.join("secret");
     std::fs::write(&p, b"secret")?;
     std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
