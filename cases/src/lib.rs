@@ -17,6 +17,7 @@ pub mod ops;
 pub mod overflow;
 pub mod pbuf;
 pub mod register;
+pub mod regress;
 pub mod setup;
 pub mod sqpoll;
 pub mod timeouts;

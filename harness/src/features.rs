@@ -76,6 +76,10 @@ pub enum Env {
     Kmsg,
     MultiCpu,
     TimeNs,
+    /// The machine may crash: a throwaway VM (URING_CONFORM_DISPOSABLE=1,
+    /// set by the kernel matrix's init). Regression cases that can oops a
+    /// kernel that still has the bug need it.
+    Disposable,
 }
 
 /// One row of the vocabulary.
@@ -325,6 +329,7 @@ vocabulary! {
     EnvRoot = "env.root", Detect::Env(Env::Root), "", "geteuid() == 0";
     EnvKmsg = "env.kmsg", Detect::Env(Env::Kmsg), "", "/dev/kmsg readable (kernel-log oracle)";
     EnvMultiCpu = "env.multi_cpu", Detect::Env(Env::MultiCpu), "", "at least two CPUs in the affinity mask";
+    EnvDisposable = "env.disposable", Detect::Env(Env::Disposable), "", "a throwaway machine that may crash: URING_CONFORM_DISPOSABLE=1, set by the kernel matrix VMs";
     EnvTimeNs = "env.timens", Detect::Env(Env::TimeNs), "", "unshare(CLONE_NEWTIME) works here (CONFIG_TIME_NS, CAP_SYS_ADMIN)";
 }
 

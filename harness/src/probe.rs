@@ -783,5 +783,6 @@ fn detect_env(e: Env) -> bool {
         Env::Kmsg => std::fs::File::open("/dev/kmsg").is_ok(),
         Env::MultiCpu => allowed_cpus() >= 2,
         Env::TimeNs => detect_timens(),
+        Env::Disposable => std::env::var("URING_CONFORM_DISPOSABLE").is_ok_and(|v| v == "1"),
     }
 }

@@ -96,8 +96,17 @@ fn skip_reason(probe: &Probe, t: &Trial) -> Option<Skip> {
     if missing.is_empty() {
         return None;
     }
-    let names: Vec<&str> = missing.iter().map(|f| f.id()).collect();
-    Some(Skip { reason: format!("kernel lacks {}", names.join(", ")), missing })
+    // The environment (privilege, devices, a disposable machine) is named
+    // with what provides it; everything else is the kernel's.
+    let (env, kernel): (Vec<crate::Feature>, Vec<crate::Feature>) = missing.iter().partition(|f| f.class() == "env");
+    let mut parts = Vec::new();
+    if !kernel.is_empty() {
+        parts.push(format!("kernel lacks {}", kernel.iter().map(|f| f.id()).collect::<Vec<_>>().join(", ")));
+    }
+    if !env.is_empty() {
+        parts.push(format!("environment lacks {}", env.iter().map(|f| format!("{} ({})", f.id(), f.info().reference)).collect::<Vec<_>>().join(", ")));
+    }
+    Some(Skip { reason: parts.join("; "), missing })
 }
 
 // ------------------------------------------------------------ child side
