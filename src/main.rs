@@ -155,6 +155,7 @@ fn cmd_probe(a: &Args) -> i32 {
     if !a.words.is_empty() {
         usage("probe takes no arguments");
     }
+    let _env = harness::envsetup::prepare();
     let p = Probe::run();
     if a.json_flag {
         println!("{}", serde_json::to_string_pretty(&p.to_json()).expect("json"));
@@ -172,6 +173,7 @@ fn cmd_probe(a: &Args) -> i32 {
 fn cmd_list(a: &Args) -> i32 {
     let mut sel = a.sel.clone();
     sel.filters = a.words.clone();
+    let _env = harness::envsetup::prepare();
     let p = Probe::run();
     let trials = plan(&p, &sel);
     if a.json_flag {
@@ -207,6 +209,11 @@ fn cmd_run(a: &Args) -> i32 {
     sel.filters = a.words.clone();
     let started = SystemTime::now();
     let t0 = Instant::now();
+    // Undone when the run returns (before exit).
+    let env = harness::envsetup::prepare();
+    for n in &env.notes {
+        eprintln!("uring-conform: environment: {n}");
+    }
     let probe = Probe::run();
     if !probe.available() {
         eprintln!("uring-conform: io_uring is unavailable: {}", probe.availability_detail);

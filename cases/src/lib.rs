@@ -4,6 +4,7 @@
 pub mod buffers;
 pub mod cancel;
 pub mod cqe_skip;
+pub mod direct;
 pub mod drain;
 pub mod enter;
 pub mod feat;

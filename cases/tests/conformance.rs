@@ -18,6 +18,7 @@ fn main() {
     }
     cases::link();
     let args = Arguments::from_args();
+    let env = harness::envsetup::prepare();
     let probe = Probe::run();
     if !probe.available() {
         eprintln!("uring-conform: io_uring is unavailable: {}; every trial is skipped", probe.availability_detail);
@@ -64,5 +65,8 @@ fn main() {
             .with_ignored_flag(skipped)
         })
         .collect();
-    libtest_mimic::run(&args, tests).exit();
+    let conclusion = libtest_mimic::run(&args, tests);
+    // Unmount and unload what the run prepared, then exit with its verdict.
+    drop(env);
+    conclusion.exit();
 }

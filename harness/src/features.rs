@@ -76,6 +76,13 @@ pub enum Env {
     Kmsg,
     MultiCpu,
     TimeNs,
+    /// A directory whose file system takes O_DIRECT (envsetup).
+    ODirect,
+    /// The O_DIRECT directory is on a block-device file system (not tmpfs,
+    /// whose O_DIRECT is buffered I/O without alignment rules or ->iopoll).
+    ODirectBdev,
+    /// A null_blk device with poll queues (envsetup).
+    NullBlkPoll,
     /// The machine may crash: a throwaway VM (URING_CONFORM_DISPOSABLE=1,
     /// set by the kernel matrix's init). Regression cases that can oops a
     /// kernel that still has the bug need it.
@@ -329,6 +336,9 @@ vocabulary! {
     EnvRoot = "env.root", Detect::Env(Env::Root), "", "geteuid() == 0";
     EnvKmsg = "env.kmsg", Detect::Env(Env::Kmsg), "", "/dev/kmsg readable (kernel-log oracle)";
     EnvMultiCpu = "env.multi_cpu", Detect::Env(Env::MultiCpu), "", "at least two CPUs in the affinity mask";
+    EnvODirect = "env.odirect", Detect::Env(Env::ODirect), "", "a directory taking O_DIRECT: $TMPDIR (ext4, xfs, tmpfs from 6.6) or, as root, a loop-mounted ext4 (mkfs.ext4, mount -o loop)";
+    EnvODirectBdev = "env.odirect_bdev", Detect::Env(Env::ODirectBdev), "", "the O_DIRECT directory is on a block-device file system (ext4, xfs), not tmpfs: alignment rules and ->iopoll apply";
+    EnvNullBlkPoll = "env.nullblk_poll", Detect::Env(Env::NullBlkPoll), "", "a null_blk device with poll queues: as root, modprobe null_blk poll_queues=1 (the run loads and removes it)";
     EnvDisposable = "env.disposable", Detect::Env(Env::Disposable), "", "a throwaway machine that may crash: URING_CONFORM_DISPOSABLE=1, set by the kernel matrix VMs";
     EnvTimeNs = "env.timens", Detect::Env(Env::TimeNs), "", "unshare(CLONE_NEWTIME) works here (CONFIG_TIME_NS, CAP_SYS_ADMIN)";
 }

@@ -4,6 +4,7 @@
 //! report ([`report`]).
 
 pub mod case;
+pub mod envsetup;
 pub mod expect;
 pub mod expectations;
 pub mod features;

@@ -783,6 +783,9 @@ fn detect_env(e: Env) -> bool {
         Env::Kmsg => std::fs::File::open("/dev/kmsg").is_ok(),
         Env::MultiCpu => allowed_cpus() >= 2,
         Env::TimeNs => detect_timens(),
+        Env::ODirect => std::env::var_os(crate::envsetup::ODIRECT_ENV).is_some_and(|d| crate::envsetup::takes_o_direct(std::path::Path::new(&d))),
+        Env::ODirectBdev => std::env::var_os(crate::envsetup::ODIRECT_ENV).is_some_and(|d| crate::envsetup::on_block_fs(std::path::Path::new(&d))),
+        Env::NullBlkPoll => std::env::var_os(crate::envsetup::NULLB_ENV).is_some_and(|d| std::path::Path::new(&d).exists()),
         Env::Disposable => std::env::var("URING_CONFORM_DISPOSABLE").is_ok_and(|v| v == "1"),
     }
 }

@@ -1,0 +1,165 @@
+//! O_DIRECT and polled I/O: reads and writes on a file opened with
+//! O_DIRECT (in the directory the runner prepared: $TMPDIR, or a
+//! loop-mounted ext4), alignment errors, and IORING_SETUP_IOPOLL (and
+//! HYBRID_IOPOLL) rings on a null_blk device with poll queues. (A file
+//! system's O_DIRECT file polls only if its disk's queue does: on this
+//! machine's virtio disk a polled read answers -EOPNOTSUPP, so polled
+//! success is checked on null_blk, whose poll queues are known.)
+//!
+//! References: open(2) O_DIRECT ("EINVAL ... alignment"), io_uring_setup(2)
+//! IORING_SETUP_IOPOLL ("only for O_DIRECT files on storage that supports
+//! polling"; otherwise -EOPNOTSUPP), IORING_SETUP_HYBRID_IOPOLL;
+//! io_uring/rw.c io_rw_init_file.
+
+use crate::prelude::*;
+use fixtures::{AlignedBuf, DirectFile};
+use std::os::fd::{AsRawFd, OwnedFd};
+
+const BLK: usize = 4096;
+
+/// The run's null_blk device, opened O_DIRECT.
+fn nullb() -> Result<OwnedFd, harness::CaseError> {
+    let dev = std::env::var("URING_CONFORM_NULLB").map_err(|_| harness::CaseError::Error("URING_CONFORM_NULLB is not set".into()))?;
+    Ok(fixtures::open(std::path::Path::new(&dev), libc::O_RDWR | libc::O_DIRECT)?)
+}
+
+/// An IOPOLL ring (with `extra` setup flags) in the variant's delivery mode.
+fn iopoll_ring(cx: &harness::Ctx, extra: u32) -> Result<Ring, harness::CaseError> {
+    cx.build(cx.builder(8).flags(IORING_SETUP_IOPOLL | extra))
+}
+
+/// Writes one aligned block of `seed` at `off` and reads it back through
+/// `r`, checking the bytes.
+fn write_read_block(r: &mut Ring, fd: i32, off: u64, seed: u8) -> CaseResult {
+    let mut w = AlignedBuf::new(BLK);
+    w.as_mut_slice().copy_from_slice(&pattern(BLK, seed));
+    let mut rd = AlignedBuf::new(BLK);
+    r.run_expect(&[Sqe::write(fd, w.as_slice(), off).user_data(1)], &[cqe(1, BLK as i32)])?;
+    r.run_expect(&[Sqe::read(fd, rd.as_mut_slice(), off).user_data(2)], &[cqe(2, BLK as i32)])?;
+    check!(rd.as_slice() == w.as_slice(), "the block read back differs from the one written");
+    Ok(())
+}
+
+const POLL_VARIANTS: &[Variant] = &[Variant::Default, Variant::Sqpoll, Variant::DeferTaskrun];
+
+case! {
+    id: "direct/odirect-write-then-read",
+    summary: "WRITE then READ of an aligned 4 KiB block on an O_DIRECT file return 4096 each and the bytes match",
+    requires: [OpRead, OpWrite, EnvODirect],
+    variants: variants::DELIVERY,
+    refs: ["open(2): O_DIRECT", "io_uring_enter(2): IORING_OP_READ, IORING_OP_WRITE"],
+    run: |cx| {
+        let f = DirectFile::create()?;
+        let mut r = cx.ring()?;
+        write_read_block(&mut r, f.fd(), 0, 3)?;
+        check_eq!(f.content()?, pattern(BLK, 3), "file content read back without O_DIRECT");
+        Ok(())
+    },
+}
+
+case! {
+    id: "direct/odirect-read-fixed",
+    summary: "READ_FIXED into a registered aligned buffer from an O_DIRECT file returns the block",
+    requires: [OpReadFixed, OpWrite, RegBuffers, EnvODirect],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_read_fixed(3)", "open(2): O_DIRECT"],
+    run: |cx| {
+        let f = DirectFile::create()?;
+        let mut w = AlignedBuf::new(BLK);
+        w.as_mut_slice().copy_from_slice(&pattern(BLK, 8));
+        let mut rd = AlignedBuf::new(BLK);
+        let mut r = cx.ring()?;
+        let iov = libc::iovec { iov_base: rd.as_mut_slice().as_mut_ptr() as *mut _, iov_len: BLK };
+        r.register_buffers(&[iov])?;
+        r.run_expect(&[Sqe::write(f.fd(), w.as_slice(), 0).user_data(1)], &[cqe(1, BLK as i32)])?;
+        r.run_expect(&[Sqe::read_fixed(f.fd(), rd.as_mut_slice().as_mut_ptr(), BLK as u32, 0, 0).user_data(2)], &[cqe(2, BLK as i32)])?;
+        check!(rd.as_slice() == w.as_slice(), "the block read back differs");
+        Ok(())
+    },
+}
+
+case! {
+    id: "direct/odirect-misaligned-buffer-einval",
+    summary: "an O_DIRECT READ into a buffer off the logical-block alignment completes with -EINVAL (block file system)",
+    requires: [OpRead, EnvODirect, EnvODirectBdev],
+    variants: variants::DEFAULT,
+    refs: ["open(2) O_DIRECT: misaligned user buffer -> EINVAL (file-system specific; ext4/xfs via iomap)"],
+    run: |cx| {
+        let f = DirectFile::create()?;
+        let mut w = AlignedBuf::new(BLK);
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::write(f.fd(), w.as_slice(), 0).user_data(1)], &[cqe(1, BLK as i32)])?;
+        let mut b = AlignedBuf::new(2 * BLK);
+        r.run_expect(&[Sqe::read(f.fd(), &mut b.as_mut_slice()[1..BLK + 1], 0).user_data(2)], &[cqe(2, -libc::EINVAL)])?;
+        let _ = w.as_mut_slice();
+        Ok(())
+    },
+}
+
+case! {
+    id: "direct/iopoll-buffered-file-eopnotsupp",
+    summary: "on an IOPOLL ring, a READ of a file not opened with O_DIRECT completes with -EOPNOTSUPP",
+    requires: [SetupIopoll, OpRead],
+    variants: POLL_VARIANTS,
+    refs: ["io_uring_setup(2) IORING_SETUP_IOPOLL: 'only for file descriptors opened using O_DIRECT'", "io_uring/rw.c io_rw_init_file: IOPOLL without IOCB_DIRECT or ->iopoll -> -EOPNOTSUPP"],
+    run: |cx| {
+        let f = TempFile::with_content(b"buffered")?;
+        let mut buf = [0u8; 8];
+        let mut r = iopoll_ring(cx, 0)?;
+        r.run_expect(&[Sqe::read(f.fd(), &mut buf, 0).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "direct/iopoll-nullb-write-read",
+    summary: "on an IOPOLL ring, WRITE then READ of a block on a polled null_blk device return 4096 and the bytes match",
+    requires: [SetupIopoll, OpRead, OpWrite, EnvNullBlkPoll],
+    variants: POLL_VARIANTS,
+    refs: ["io_uring_setup(2): IORING_SETUP_IOPOLL", "Documentation/block/null_blk.rst: poll_queues, memory_backed"],
+    run: |cx| {
+        let fd = nullb()?;
+        let mut r = iopoll_ring(cx, 0)?;
+        write_read_block(&mut r, fd.as_raw_fd(), 8 * BLK as u64, 6)
+    },
+}
+
+case! {
+    id: "direct/nullb-misaligned-buffer-einval",
+    summary: "an O_DIRECT READ of the block device into a misaligned buffer completes with -EINVAL",
+    requires: [OpRead, EnvNullBlkPoll],
+    variants: variants::DEFAULT,
+    refs: ["open(2) O_DIRECT: EINVAL on misalignment", "block/fops.c blkdev_direct_IO: buffer not aligned to the logical block size -> -EINVAL"],
+    run: |cx| {
+        let fd = nullb()?;
+        let mut b = AlignedBuf::new(2 * BLK);
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::read(fd.as_raw_fd(), &mut b.as_mut_slice()[1..BLK + 1], 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "direct/hybrid-iopoll-nullb",
+    summary: "on a HYBRID_IOPOLL ring, WRITE then READ of a polled null_blk device complete with 4096 and the bytes match",
+    requires: [SetupIopoll, SetupHybridIopoll, OpRead, OpWrite, EnvNullBlkPoll],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_HYBRID_IOPOLL (sleep first, then poll)"],
+    run: |cx| {
+        let fd = nullb()?;
+        let mut r = iopoll_ring(cx, IORING_SETUP_HYBRID_IOPOLL)?;
+        write_read_block(&mut r, fd.as_raw_fd(), 16 * BLK as u64, 7)
+    },
+}
+
+case! {
+    id: "direct/hybrid-iopoll-needs-iopoll-einval",
+    summary: "IORING_SETUP_HYBRID_IOPOLL without IORING_SETUP_IOPOLL fails io_uring_setup with EINVAL",
+    requires: [SetupHybridIopoll],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_HYBRID_IOPOLL is only valid with IORING_SETUP_IOPOLL", "io_uring/io_uring.c io_uring_sanitise_params"],
+    run: |_cx| {
+        check_errno!(RingBuilder::new(8).flags(IORING_SETUP_HYBRID_IOPOLL).build().map(|_| ()), libc::EINVAL, "setup with HYBRID_IOPOLL alone");
+        Ok(())
+    },
+}

@@ -1,0 +1,196 @@
+//! What some cases need from the machine, prepared once per run by the
+//! parent process (before the probe) and undone when the run ends:
+//!
+//! - a directory whose file system takes O_DIRECT: $TMPDIR when it does
+//!   (ext4, xfs, and tmpfs from 6.6); otherwise, as root, a loop-mounted
+//!   ext4 image made with mkfs.ext4 and `mount -o loop`;
+//! - a null_blk device with poll queues, for IORING_SETUP_IOPOLL: one that
+//!   is already there, or, as root, `modprobe null_blk` with poll_queues
+//!   (removed again at the end if this run loaded it).
+//!
+//! Trials find them through environment variables the children inherit;
+//! the probe reports env.odirect and env.nullblk_poll from the same
+//! variables, so a case needing one skips naming it when it is missing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The O_DIRECT directory trials use.
+pub const ODIRECT_ENV: &str = "URING_CONFORM_ODIRECT_DIR";
+/// The null_blk device (with poll queues) trials use.
+pub const NULLB_ENV: &str = "URING_CONFORM_NULLB";
+/// `loop` forces the loop-mounted ext4 path (to test it where $TMPDIR
+/// would do); `off` prepares nothing.
+pub const SETUP_ENV: &str = "URING_CONFORM_ENV_SETUP";
+
+/// Undoes on drop what [`prepare`] did.
+#[derive(Default)]
+pub struct EnvSetup {
+    /// What was prepared, or why a facility is missing, for the run's
+    /// header.
+    pub notes: Vec<String>,
+    odirect_tmp: Option<PathBuf>,
+    loop_mount: Option<(PathBuf, PathBuf)>,
+    loaded_null_blk: bool,
+}
+
+fn is_root() -> bool {
+    // SAFETY: trivial syscall.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Whether a file created in `dir` opens with O_DIRECT.
+pub fn takes_o_direct(dir: &Path) -> bool {
+    use std::os::unix::fs::OpenOptionsExt;
+    let p = dir.join(format!(".uring-conform-odirect-{}", std::process::id()));
+    let ok = std::fs::OpenOptions::new().create(true).truncate(true).write(true).custom_flags(libc::O_DIRECT).open(&p).is_ok();
+    let _ = std::fs::remove_file(&p);
+    ok
+}
+
+/// Whether `dir` is on a file system backed by a block device (not
+/// tmpfs, ramfs or another memory file system).
+pub fn on_block_fs(dir: &Path) -> bool {
+    const TMPFS_MAGIC: i64 = 0x0102_1994;
+    const RAMFS_MAGIC: i64 = 0x8584_58f6;
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()) else { return false };
+    // SAFETY: statfs is plain data; c is NUL-terminated.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
+        return false;
+    }
+    let t = st.f_type as i64;
+    t != TMPFS_MAGIC && t != RAMFS_MAGIC
+}
+
+fn run(cmd: &str, args: &[&str]) -> Result<(), String> {
+    match Command::new(cmd).args(args).output() {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => Err(format!("{cmd} {}: {}", args.join(" "), String::from_utf8_lossy(&o.stderr).trim())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!("{cmd} is not installed")),
+        Err(e) => Err(format!("{cmd}: {e}")),
+    }
+}
+
+/// Prepares the facilities (unless URING_CONFORM_ENV_SETUP=off) and sets
+/// the variables the probe and the trials read.
+pub fn prepare() -> EnvSetup {
+    let mut s = EnvSetup::default();
+    let mode = std::env::var(SETUP_ENV).unwrap_or_default();
+    if mode == "off" {
+        return s;
+    }
+    if std::env::var_os(ODIRECT_ENV).is_none() {
+        s.prepare_odirect(mode == "loop");
+    }
+    if std::env::var_os(NULLB_ENV).is_none() {
+        s.prepare_null_blk();
+    }
+    s
+}
+
+impl EnvSetup {
+    fn prepare_odirect(&mut self, force_loop: bool) {
+        let base = std::env::temp_dir().join(format!("uring-conform-direct-{}", std::process::id()));
+        if !force_loop {
+            if std::fs::create_dir_all(&base).is_ok() && takes_o_direct(&base) {
+                std::env::set_var(ODIRECT_ENV, &base);
+                self.odirect_tmp = Some(base);
+                return;
+            }
+            let _ = std::fs::remove_dir(&base);
+        }
+        if !is_root() {
+            self.notes.push(format!("O_DIRECT: {} does not take it and a loop-mounted ext4 needs root", std::env::temp_dir().display()));
+            return;
+        }
+        match self.loop_ext4(&base) {
+            Ok(mnt) => {
+                self.notes.push(format!("O_DIRECT: loop-mounted ext4 at {}", mnt.display()));
+                std::env::set_var(ODIRECT_ENV, mnt)
+            }
+            Err(e) => self.notes.push(format!("O_DIRECT: no loop-mounted ext4: {e}")),
+        }
+    }
+
+    /// A 64 MiB ext4 image, loop-mounted; returns the mount point.
+    fn loop_ext4(&mut self, base: &Path) -> Result<PathBuf, String> {
+        std::fs::create_dir_all(base.join("mnt")).map_err(|e| e.to_string())?;
+        let img = base.join("fs.img");
+        let f = std::fs::File::create(&img).map_err(|e| e.to_string())?;
+        f.set_len(64 << 20).map_err(|e| e.to_string())?;
+        drop(f);
+        let (img_s, mnt) = (img.to_string_lossy().to_string(), base.join("mnt"));
+        let cleanup = |e: String| {
+            let _ = std::fs::remove_dir_all(base);
+            e
+        };
+        run("mkfs.ext4", &["-q", "-F", &img_s]).map_err(cleanup)?;
+        run("mount", &["-o", "loop", &img_s, &mnt.to_string_lossy()]).map_err(cleanup)?;
+        if !takes_o_direct(&mnt) {
+            let _ = run("umount", &[&mnt.to_string_lossy()]);
+            return Err(cleanup("the loop-mounted ext4 refuses O_DIRECT".into()));
+        }
+        self.loop_mount = Some((mnt.clone(), base.to_path_buf()));
+        Ok(mnt)
+    }
+
+    fn prepare_null_blk(&mut self) {
+        if let Some(dev) = polled_nullb() {
+            std::env::set_var(NULLB_ENV, dev);
+            return;
+        }
+        if Path::new("/sys/module/null_blk").exists() {
+            self.notes.push("null_blk: loaded without poll queues (reload it with poll_queues=1)".into());
+            return;
+        }
+        if !is_root() {
+            self.notes.push("null_blk: not loaded, and loading it needs root".into());
+            return;
+        }
+        // memory_backed keeps what is written, so reads can be checked.
+        let args = ["null_blk", "nr_devices=1", "queue_mode=2", "poll_queues=1", "submit_queues=1", "memory_backed=1", "gb=1", "bs=4096"];
+        match run("modprobe", &args) {
+            Ok(()) => {
+                self.loaded_null_blk = true;
+                match polled_nullb() {
+                    Some(dev) => {
+                        self.notes.push(format!("null_blk: loaded with a poll queue ({dev}); removed after the run"));
+                        std::env::set_var(NULLB_ENV, dev)
+                    }
+                    None => self.notes.push("null_blk: loaded, but no device with io_poll 1 appeared".into()),
+                }
+            }
+            Err(e) => self.notes.push(format!("null_blk: {e}")),
+        }
+    }
+}
+
+/// A /dev/nullbN whose queue polls (io_poll 1).
+fn polled_nullb() -> Option<String> {
+    let rd = std::fs::read_dir("/sys/block").ok()?;
+    let mut names: Vec<String> = rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().to_string()).filter(|n| n.starts_with("nullb")).collect();
+    names.sort();
+    names.into_iter().find_map(|n| {
+        let poll = std::fs::read_to_string(format!("/sys/block/{n}/queue/io_poll")).ok()?;
+        let dev = format!("/dev/{n}");
+        (poll.trim() == "1" && Path::new(&dev).exists()).then_some(dev)
+    })
+}
+
+impl Drop for EnvSetup {
+    fn drop(&mut self) {
+        if let Some(d) = self.odirect_tmp.take() {
+            let _ = std::fs::remove_dir_all(d);
+        }
+        if let Some((mnt, base)) = self.loop_mount.take() {
+            // `mount -o loop` sets autoclear: the loop device goes with the mount.
+            let _ = run("umount", &[&mnt.to_string_lossy()]);
+            let _ = std::fs::remove_dir_all(base);
+        }
+        if self.loaded_null_blk {
+            let _ = run("modprobe", &["-r", "null_blk"]);
+        }
+    }
+}
