@@ -12,7 +12,7 @@ vmlinuz="$("$CI_DIR/fetch-kernel.sh" "$ver")"
 release="$(cat "$(dirname "$vmlinuz")/release")"
 work="$CACHE/runs/$ver"
 rm -rf "$work"; mkdir -p "$work" "$outdir"
-"$CI_DIR/initramfs.sh" "$bin" "qemu-tcg-$ver" "$work/initrd.gz"
+"$CI_DIR/initramfs.sh" "$bin" "qemu-tcg-$ver" "$work/initrd.gz" "$(dirname "$vmlinuz")/modules"
 accel="tcg,thread=single"
 if [ "${URING_CONFORM_KVM:-0}" = 1 ]; then accel=kvm; fi
 for attempt in 1 2; do

@@ -9,7 +9,9 @@ ver="${1:?usage: fetch-kernel.sh VERSION}"
 re="$(kernels | awk -v v="$ver" '$1 == v { print $2 }')"
 [ -n "$re" ] || die "kernel $ver is not in ci/kernels.txt"
 dir="$CACHE/kernels/$ver"
-if [ -f "$dir/vmlinuz" ]; then
+# A cache entry is complete once it says whether the package has null_blk
+# (entries from before modules were kept are fetched again).
+if [ -f "$dir/vmlinuz" ] && [ -f "$dir/modules.done" ]; then
 	echo "$dir/vmlinuz"
 	exit 0
 fi
@@ -26,6 +28,23 @@ img="$(find "$dir/root/boot" "$dir/root/usr/lib/modules" -maxdepth 2 \( -name 'v
 [ -n "$img" ] || die "no vmlinuz in $pkg"
 cp "$img" "$dir/vmlinuz"
 echo "$pkg" > "$dir/package"
+# null_blk and what it depends on (configfs), for the IOPOLL cases: the
+# VM's init loads them in the order of modules/order. Kept uncompressed,
+# since busybox insmod reads plain .ko files.
+rm -rf "$dir/modules"
+mkdir -p "$dir/modules"
+modfile() { find "$dir/root" -type f \( -name "$1.ko" -o -name "$1.ko.*" \) -path '*/kernel/*' 2>/dev/null | head -1; }
+unpack() { # NAME: decompress NAME's module into modules/, dependencies first
+	local f; f="$(modfile "$1")"
+	[ -n "$f" ] || return 1
+	local deps; deps="$(case "$f" in *.xz) xz -dc "$f" ;; *.zst) zstd -qdc "$f" ;; *.gz) gzip -dc "$f" ;; *) cat "$f" ;; esac |
+		strings | sed -n 's/^depends=//p' | tr ',' ' ')"
+	local d; for d in $deps; do grep -qx "$d" "$dir/modules/order" 2>/dev/null || unpack "$d" || return 1; done
+	case "$f" in *.xz) xz -dc "$f" ;; *.zst) zstd -qdc "$f" ;; *.gz) gzip -dc "$f" ;; *) cat "$f" ;; esac > "$dir/modules/$1.ko"
+	echo "$1" >> "$dir/modules/order"
+}
+unpack null_blk || { log "kernel $ver: no null_blk module in $pkg"; rm -rf "$dir/modules"; }
+touch "$dir/modules.done"
 case "$img" in
 */boot/vmlinuz-*) basename "$img" | sed 's/^vmlinuz-//' ;;
 *) basename "$(dirname "$img")" ;;

@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# Usage: ci/initramfs.sh BINARY LABEL OUT
+# Usage: ci/initramfs.sh BINARY LABEL OUT [MODULES_DIR]
 # Packs busybox (static), the suite BINARY and ci/init into a gzip'd newc
-# initramfs at OUT. LABEL names the machine in the report.
+# initramfs at OUT. LABEL names the machine in the report. MODULES_DIR, if
+# it exists, is packed as /modules (its `order` file lists what init loads).
 source "$(dirname "$0")/lib.sh"
-bin="${1:?binary}"; label="${2:?label}"; out="${3:?output}"
+bin="${1:?binary}"; label="${2:?label}"; out="${3:?output}"; mods="${4:-}"
 bb="$(command -v busybox)" || die "busybox not found (run ci/setup.sh)"
 case "$(ldd "$bb" 2>&1 || true)" in
 *"not a dynamic"* | *"statically linked"*) ;;
 *) die "$bb is not static (install busybox-static)" ;;
 esac
 stage="$(mktemp -d)"
+# mktemp makes it 0700, and it becomes the guest's /: let other users
+# (the personality cases run requests as nobody) traverse it.
+chmod 755 "$stage"
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,proc,sys,dev,tmp}
 cp "$bb" "$stage/bin/busybox"
 cp "$bin" "$stage/uring-conform"
 cp "$CI_DIR/init" "$stage/init"
+[ -n "$mods" ] && [ -f "$mods/order" ] && cp -r "$mods" "$stage/modules"
 chmod +x "$stage/init" "$stage/uring-conform"
 echo "$label" > "$stage/label"
 echo "${URING_CONFORM_TIMEOUT_SCALE:-10}" > "$stage/timeout-scale"

@@ -116,8 +116,17 @@ pub(crate) fn as_nobody<T>(f: impl FnOnce() -> T) -> Result<T, CaseError> {
     Ok(out)
 }
 
-/// A file only root can read (mode 0600, owned by root).
+/// Makes `d` searchable by everyone (0755), whatever the umask made it,
+/// so that only a file's own mode decides whether nobody may open it.
+pub(crate) fn world_searchable(d: &TempDir) -> Result<(), CaseError> {
+    std::fs::set_permissions(d.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    Ok(())
+}
+
+/// A file only root can read (mode 0600, owned by root), in a directory
+/// anyone may search.
 pub(crate) fn root_only_file(d: &TempDir) -> Result<std::ffi::CString, CaseError> {
+    world_searchable(d)?;
     let p = d.join("secret");
     std::fs::write(&p, b"secret")?;
     std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
@@ -185,7 +194,9 @@ case! {
         let f = TempFile::with_content(b"abc")?;
         let mut r = restricted(cx, &[restriction(IORING_RESTRICTION_SQE_OP, IORING_OP_NOP)])?;
         let mut buf = [0u8; 3];
-        r.run_expect(&[Sqe::nop().user_data(1), Sqe::read(f.fd(), &mut buf, 0).user_data(2)], &[cqe(1, 0), cqe(2, -libc::EACCES)])?;
+        // Two independent requests: their CQE order is not defined (6.1
+        // posts the refused one first).
+        r.run_expect_unordered(&[Sqe::nop().user_data(1), Sqe::read(f.fd(), &mut buf, 0).user_data(2)], &[cqe(1, 0), cqe(2, -libc::EACCES)])?;
         check_eq!(buf, [0u8; 3], "buffer untouched");
         Ok(())
     },
@@ -687,6 +698,7 @@ case! {
     refs: ["io_uring_register(2): IORING_REGISTER_PERSONALITY"],
     run: |cx| {
         let d = TempDir::new()?;
+        world_searchable(&d)?;
         let path = d.join("public");
         std::fs::write(&path, b"public")?;
         std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
