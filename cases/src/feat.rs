@@ -25,14 +25,8 @@ case! {
     run: |cx| {
         let r = cx.ring()?;
         let p = r.params;
-        let len = (p.cq_off.cqes as usize + p.cq_entries as usize * 16).max(p.sq_off.array as usize + p.sq_entries as usize * 4);
-        // SAFETY: a read-only shared mapping of the ring fd.
-        let m = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_SHARED, r.fd(), IORING_OFF_SQ_RING as i64) };
-        check!(m != libc::MAP_FAILED, "mmap of {len} bytes at IORING_OFF_SQ_RING: {}", std::io::Error::last_os_error());
-        // SAFETY: kernel-given offsets inside the mapping.
-        let (sq, cq) = unsafe { (*((m as *const u8).add(p.sq_off.ring_entries as usize) as *const u32), *((m as *const u8).add(p.cq_off.ring_entries as usize) as *const u32)) };
-        // SAFETY: our mapping.
-        unsafe { libc::munmap(m, len) };
+        let v = crate::register::RingView::map(r.fd(), &p)?;
+        let (sq, cq) = (v.u32_at(p.sq_off.ring_entries), v.u32_at(p.cq_off.ring_entries));
         check_eq!((sq, cq), (p.sq_entries, p.cq_entries), "ring_entries read through the one mapping");
         Ok(())
     },

@@ -13,7 +13,7 @@
 //! napi.c, memmap.c.
 
 use crate::prelude::*;
-use fixtures::{EventFd, TempDir};
+use fixtures::{AnonPages, EventFd, TempDir};
 use harness::CaseError;
 use std::os::fd::AsRawFd;
 
@@ -463,22 +463,22 @@ case! {
 /// A fresh read-only view of the ring memory at IORING_OFF_SQ_RING
 /// (SINGLE_MMAP: SQ and CQ rings in one mapping), to read what the kernel
 /// put there after a resize.
-struct RingView {
+pub(crate) struct RingView {
     ptr: *mut u8,
     len: usize,
 }
 
 impl RingView {
-    fn map(fd: i32, p: &io_uring_params) -> Result<RingView, CaseError> {
+    pub(crate) fn map(fd: i32, p: &io_uring_params) -> Result<RingView, CaseError> {
         let len = (p.cq_off.cqes as usize + p.cq_entries as usize * 16).max(p.sq_off.array as usize + p.sq_entries as usize * 4);
         // SAFETY: a read-only shared mapping of the ring fd.
         let ptr = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_SHARED, fd, IORING_OFF_SQ_RING as i64) };
         if ptr == libc::MAP_FAILED {
-            return Err(CaseError::Fail(format!("mmap of the resized rings: {}", std::io::Error::last_os_error())));
+            return Err(CaseError::Fail(format!("mmap of the rings at IORING_OFF_SQ_RING: {}", std::io::Error::last_os_error())));
         }
         Ok(RingView { ptr: ptr as *mut u8, len })
     }
-    fn u32_at(&self, off: u32) -> u32 {
+    pub(crate) fn u32_at(&self, off: u32) -> u32 {
         // SAFETY: off is inside the mapping (a kernel-given offset).
         unsafe { std::ptr::read_volatile(self.ptr.add(off as usize) as *const u32) }
     }
@@ -609,29 +609,8 @@ const IORING_MEM_REGION_REG_WAIT_ARG: u64 = 1;
 /// io_uring_reg_wait.flags: the ts field holds a timeout.
 const IORING_REG_WAIT_TS: u32 = 1;
 
-/// One page of page-aligned memory for a region.
-struct Page(*mut u8);
-
-impl Page {
-    fn new() -> Result<Page, CaseError> {
-        // SAFETY: a fresh anonymous mapping.
-        let p = unsafe { libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0) };
-        if p == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error().into());
-        }
-        Ok(Page(p as *mut u8))
-    }
-}
-
-impl Drop for Page {
-    fn drop(&mut self) {
-        // SAFETY: our mapping.
-        unsafe { libc::munmap(self.0 as *mut _, 4096) };
-    }
-}
-
-fn register_wait_region(r: &Ring, page: &Page) -> Result<i32, Errno> {
-    let rd = io_uring_region_desc { user_addr: page.0 as u64, size: 4096, flags: IORING_MEM_REGION_TYPE_USER, ..Default::default() };
+fn register_wait_region(r: &Ring, page: &AnonPages) -> Result<i32, Errno> {
+    let rd = io_uring_region_desc { user_addr: page.ptr as u64, size: 4096, flags: IORING_MEM_REGION_TYPE_USER, ..Default::default() };
     let mr = io_uring_mem_region_reg { region_uptr: &rd as *const _ as u64, flags: IORING_MEM_REGION_REG_WAIT_ARG, ..Default::default() };
     register(r, IORING_REGISTER_MEM_REGION, &mr, 1)
 }
@@ -643,14 +622,14 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_register_region(3): IORING_MEM_REGION_REG_WAIT_ARG", "io_uring_enter(2): IORING_ENTER_EXT_ARG_REG (arg is an offset into the region)"],
     run: |cx| {
-        let page = Page::new()?;
+        let page = AnonPages::new(1)?;
         let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
         check_eq!(register_wait_region(&r, &page)?, 0, "REGISTER_MEM_REGION");
         r.enable()?;
         // Slot 1 of the region: offset 64.
         let w = io_uring_reg_wait { ts: ms(10), flags: IORING_REG_WAIT_TS, ..Default::default() };
         // SAFETY: slot 1 is inside the page.
-        unsafe { std::ptr::write(page.0.add(64) as *mut io_uring_reg_wait, w) };
+        unsafe { std::ptr::write(page.ptr.add(64) as *mut io_uring_reg_wait, w) };
         let t0 = Instant::now();
         let res = r.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG, 64 as *const libc::c_void, std::mem::size_of::<io_uring_reg_wait>());
         check_errno!(res, libc::ETIME, "wait with the region's 10 ms timeout");
@@ -666,7 +645,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/register.c io_register_mem_region: REG_WAIT_ARG needs an R_DISABLED ring -> -EINVAL"],
     run: |cx| {
-        let page = Page::new()?;
+        let page = AnonPages::new(1)?;
         let r = cx.ring()?;
         check_errno!(register_wait_region(&r, &page), libc::EINVAL, "REGISTER_MEM_REGION on an enabled ring");
         Ok(())
@@ -680,7 +659,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/io_uring.c io_get_ext_arg_reg: offset outside the region -> -EFAULT"],
     run: |cx| {
-        let page = Page::new()?;
+        let page = AnonPages::new(1)?;
         let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
         register_wait_region(&r, &page)?;
         r.enable()?;

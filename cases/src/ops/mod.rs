@@ -75,6 +75,11 @@ pub(crate) fn expect_fd(r: &mut Ring, user_data: u64) -> Result<OwnedFd, CaseErr
     harness::fail!("expected one CQE {{user_data: {user_data}, res: fd >= 0, flags: 0}}, got {all:?}")
 }
 
+/// An iovec over `buf`.
+pub(crate) fn iov(buf: &mut [u8]) -> libc::iovec {
+    libc::iovec { iov_base: buf.as_mut_ptr() as *mut _, iov_len: buf.len() }
+}
+
 /// Whether `fd` is an open descriptor in this process.
 pub(crate) fn fd_is_open(fd: i32) -> bool {
     // SAFETY: F_GETFD only reads descriptor flags.

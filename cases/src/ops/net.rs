@@ -5,7 +5,7 @@
 //! syscalls' (socket(2), bind(2), listen(2), connect(2), accept(2),
 //! send(2), recv(2), shutdown(2)); io_uring/net.c, cmd_net.c, zcrx.c.
 
-use super::expect_fd;
+use super::{expect_fd, iov};
 use crate::prelude::*;
 use fixtures::{Listener, SocketPair};
 use std::net::{TcpListener, TcpStream};
@@ -332,10 +332,6 @@ fn msghdr(iov: &mut [libc::iovec]) -> libc::msghdr {
     m.msg_iov = iov.as_mut_ptr();
     m.msg_iovlen = iov.len();
     m
-}
-
-fn iov(buf: &mut [u8]) -> libc::iovec {
-    libc::iovec { iov_base: buf.as_mut_ptr() as *mut _, iov_len: buf.len() }
 }
 
 fn sendmsg(op: u8, fd: i32, m: &libc::msghdr) -> Sqe {

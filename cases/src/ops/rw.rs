@@ -5,17 +5,13 @@
 //! syscalls' (preadv2(2), pwritev2(2), fsync(2), sync_file_range(2),
 //! fallocate(2), posix_fadvise(2), madvise(2)).
 
-use super::read_all;
+use super::{iov, read_all};
 use crate::prelude::*;
-use fixtures::Bufs;
+use fixtures::{AnonPages, Bufs};
 use std::os::fd::AsRawFd;
 
 /// IORING_OP_* offset -1: use (and advance) the file position.
 const CUR_POS: u64 = u64::MAX;
-
-fn iov(buf: &mut [u8]) -> libc::iovec {
-    libc::iovec { iov_base: buf.as_mut_ptr() as *mut _, iov_len: buf.len() }
-}
 
 fn file_pos(fd: i32) -> i64 {
     // SAFETY: lseek only reads the position.
@@ -487,35 +483,6 @@ case! {
     },
 }
 
-/// An anonymous private mapping of `pages` pages, unmapped on drop.
-struct Anon {
-    ptr: *mut u8,
-    len: usize,
-}
-
-impl Anon {
-    fn new(pages: usize) -> Result<Anon, harness::CaseError> {
-        let len = pages * 4096;
-        // SAFETY: a fresh anonymous mapping.
-        let p = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0) };
-        if p == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error().into());
-        }
-        Ok(Anon { ptr: p as *mut u8, len })
-    }
-    fn bytes(&mut self) -> &mut [u8] {
-        // SAFETY: our mapping, len bytes.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
-    }
-}
-
-impl Drop for Anon {
-    fn drop(&mut self) {
-        // SAFETY: our mapping.
-        unsafe { libc::munmap(self.ptr as *mut _, self.len) };
-    }
-}
-
 fn madvise(addr: *mut u8, len: u32, advice: i32) -> Sqe {
     Sqe::prep(IORING_OP_MADVISE, -1, addr as u64, len, 0).op_flags(advice as u32)
 }
@@ -527,7 +494,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_madvise(3)", "madvise(2): MADV_DONTNEED (private anonymous pages are zero-fill-on-demand afterwards)"],
     run: |cx| {
-        let mut m = Anon::new(2)?;
+        let mut m = AnonPages::new(2)?;
         m.bytes().fill(0xaa);
         let mut r = cx.ring()?;
         r.run_expect(&[madvise(m.ptr, 8192, libc::MADV_DONTNEED).user_data(1)], &[cqe(1, 0)])?;
@@ -543,7 +510,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["madvise(2) ERRORS: EINVAL (addr is not page-aligned)"],
     run: |cx| {
-        let m = Anon::new(2)?;
+        let m = AnonPages::new(2)?;
         let mut r = cx.ring()?;
         // SAFETY: an address inside the mapping, off the page boundary.
         r.run_expect(&[madvise(unsafe { m.ptr.add(1) }, 4096, libc::MADV_NORMAL).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
@@ -558,7 +525,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["madvise(2) ERRORS: EINVAL (advice is not valid)"],
     run: |cx| {
-        let m = Anon::new(1)?;
+        let m = AnonPages::new(1)?;
         let mut r = cx.ring()?;
         r.run_expect(&[madvise(m.ptr, 4096, 999).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
