@@ -86,12 +86,11 @@ case! {
     refs: ["open(2) O_DIRECT: misaligned user buffer -> EINVAL (file-system specific; ext4/xfs via iomap)"],
     run: |cx| {
         let f = DirectFile::create()?;
-        let mut w = AlignedBuf::new(BLK);
+        let w = AlignedBuf::new(BLK);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::write(f.fd(), w.as_slice(), 0).user_data(1)], &[cqe(1, BLK as i32)])?;
         let mut b = AlignedBuf::new(2 * BLK);
         r.run_expect(&[Sqe::read(f.fd(), &mut b.as_mut_slice()[1..BLK + 1], 0).user_data(2)], &[cqe(2, -libc::EINVAL)])?;
-        let _ = w.as_mut_slice();
         Ok(())
     },
 }

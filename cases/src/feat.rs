@@ -11,11 +11,6 @@ use crate::prelude::*;
 use fixtures::{Bufs, SocketPair, TempDir};
 use harness::Feature;
 
-/// Whether this kernel sets the bit (from the probe), and its name.
-fn bit(cx: &harness::Ctx, f: Feature) -> bool {
-    cx.has(f)
-}
-
 case! {
     id: "feat/single-mmap",
     summary: "SINGLE_MMAP: one mapping at IORING_OFF_SQ_RING also holds the CQ ring (its ring_entries read cq_entries)",
@@ -44,7 +39,7 @@ case! {
         let nops: Vec<Sqe> = (1..=6).map(|i| Sqe::nop().user_data(i)).collect();
         r.submit_all(&nops[..4])?;
         r.submit_all(&nops[4..])?;
-        if bit(cx, Feature::FeatNodrop) {
+        if cx.has(Feature::FeatNodrop) {
             check!(r.sq_flags() & IORING_SQ_CQ_OVERFLOW != 0, "IORING_SQ_CQ_OVERFLOW not set with 6 CQEs for a 4-entry CQ");
             let want: Vec<_> = (1..=6).map(|i| cqe(i, 0)).collect();
             r.expect(&want)?;
@@ -112,7 +107,7 @@ case! {
         let mut r = cx.ring()?;
         let open = Sqe::openat(libc::AT_FDCWD, &p, libc::O_RDONLY | libc::O_CLOEXEC, 0).async_().user_data(1);
         crate::register::as_nobody(|| r.submit_all(&[open]))??;
-        if bit(cx, Feature::FeatCurPersonality) {
+        if cx.has(Feature::FeatCurPersonality) {
             r.expect(&[cqe(1, -libc::EACCES)])?;
         } else {
             crate::ops::expect_fd(&mut r, 1)?;
@@ -171,7 +166,7 @@ case! {
         b.params.sq_thread_idle = 1000;
         let mut r = cx.build(b)?;
         let mut buf = [0u8; 6];
-        if bit(cx, Feature::FeatSqpollNonfixed) {
+        if cx.has(Feature::FeatSqpollNonfixed) {
             r.run_expect(&[Sqe::read(f.fd(), &mut buf, 0).user_data(1)], &[cqe(1, 6)])?;
             check_eq!(&buf, b"sqpoll", "bytes read");
         } else {
@@ -192,7 +187,7 @@ case! {
         let ts = ms(5);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
         let t0 = Instant::now();
-        if bit(cx, Feature::FeatExtArg) {
+        if cx.has(Feature::FeatExtArg) {
             check_errno!(r.enter_wait(1, 0, &arg), libc::ETIME, "a 5 ms wait with nothing to complete");
             check_not_before(t0, Duration::from_millis(5), "the wait")?;
         } else {
@@ -212,7 +207,7 @@ case! {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::nop().async_().user_data(1)], &[cqe(1, 0)])?;
         let workers = fixtures::threads_named("iou-wrk")?;
-        if bit(cx, Feature::FeatNativeWorkers) {
+        if cx.has(Feature::FeatNativeWorkers) {
             check!(!workers.is_empty(), "no iou-wrk thread in this process after an async NOP");
         } else {
             check!(workers.is_empty(), "iou-wrk threads in this process without NATIVE_WORKERS: {workers:?}");
@@ -245,7 +240,7 @@ case! {
     refs: ["io_uring_setup(2): IORING_FEAT_CQE_SKIP", "io_uring/io_uring.c io_init_req: unknown SQE flags -> -EINVAL"],
     run: |cx| {
         let mut r = cx.ring()?;
-        if bit(cx, Feature::FeatCqeSkip) {
+        if cx.has(Feature::FeatCqeSkip) {
             r.run_expect(&[Sqe::nop().skip_success().user_data(1), Sqe::nop().user_data(2)], &[cqe(2, 0)])?;
         } else {
             r.run_expect(&[Sqe::nop().skip_success().user_data(1)], &[cqe(1, -libc::EINVAL)])?;
@@ -287,7 +282,7 @@ case! {
         let mut buf = vec![0u8; 16 + 8 * 8];
         // SAFETY: a probe buffer for 8 ops.
         let res = unsafe { io_uring_register(idx as i32, IORING_REGISTER_PROBE | IORING_REGISTER_USE_REGISTERED_RING, buf.as_mut_ptr() as *const _, 8) };
-        if bit(cx, Feature::FeatRegRegRing) {
+        if cx.has(Feature::FeatRegRegRing) {
             check!(res.is_ok(), "REGISTER_PROBE through index {idx}: {res:?}");
             check!(buf[1] > 0, "the probe through the index wrote no ops");
         } else {
@@ -311,7 +306,7 @@ case! {
         // SAFETY: sending from a valid buffer.
         unsafe { libc::send(s.b(), b"bundled!".as_ptr() as *const _, 8, 0) };
         let sqe = Sqe::recv_select(s.a(), 0, 1).ioprio(IORING_RECVSEND_BUNDLE).user_data(1);
-        if bit(cx, Feature::FeatRecvsendBundle) {
+        if cx.has(Feature::FeatRecvsendBundle) {
             r.run_expect(&[sqe], &[cqe(1, 8).flags(crate::pbuf::buf_flags(0))])?;
             check_eq!(b.buf(0), b"bundled!", "buffer 0");
         } else {
@@ -354,7 +349,7 @@ case! {
         let mut s = Sqe::read(f.fd(), &mut buf, 0).user_data(1);
         s.raw.pad2 = 1 << 5;
         let mut r = cx.ring()?;
-        if bit(cx, Feature::FeatRwAttr) {
+        if cx.has(Feature::FeatRwAttr) {
             r.run_expect(&[s], &[cqe(1, -libc::EINVAL)])?;
         } else {
             r.run_expect(&[s], &[cqe(1, 4)])?;
@@ -373,7 +368,7 @@ case! {
         let r = cx.ring()?;
         let ts = ms(2);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
-        if bit(cx, Feature::FeatNoIowait) {
+        if cx.has(Feature::FeatNoIowait) {
             check_errno!(r.enter_wait(1, IORING_ENTER_NO_IOWAIT, &arg), libc::ETIME, "a 2 ms wait with NO_IOWAIT");
         } else {
             check_errno!(r.enter_wait(1, IORING_ENTER_NO_IOWAIT, &arg), libc::EINVAL, "IORING_ENTER_NO_IOWAIT");
