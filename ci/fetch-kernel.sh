@@ -43,6 +43,17 @@ unpack() { # NAME: decompress NAME's module into modules/, dependencies first
 	case "$f" in *.xz) xz -dc "$f" ;; *.zst) zstd -qdc "$f" ;; *.gz) gzip -dc "$f" ;; *) cat "$f" ;; esac > "$dir/modules/$1.ko"
 	echo "$1" >> "$dir/modules/order"
 }
+# From 6.19 Debian splits the image: modules come in linux-modules-<release>.
+if [ -z "$(modfile null_blk)" ] && [ "${pkg#linux-binary-}" != "$pkg" ]; then
+	mpkg="linux-modules-${pkg#linux-binary-}"
+	mkdir -p "$dir/mdeb"
+	if (cd "$dir/mdeb" && papt apt-get -q download "$mpkg" >&2); then
+		dpkg -x "$dir"/mdeb/*.deb "$dir/root"
+	else
+		log "kernel $ver: could not fetch $mpkg"
+	fi
+	rm -rf "$dir/mdeb"
+fi
 unpack null_blk || { log "kernel $ver: no null_blk module in $pkg"; rm -rf "$dir/modules"; }
 touch "$dir/modules.done"
 case "$img" in
