@@ -220,6 +220,8 @@ fn cmd_run(a: &Args) -> i32 {
     }
     let trials = plan(&probe, &sel);
     if trials.is_empty() {
+        // usage() exits: undo the environment first.
+        drop(env);
         usage("the selection matches no trial (see 'uring-conform list')");
     }
     let mut iso = Isolation::current(&probe);

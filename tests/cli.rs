@@ -128,6 +128,21 @@ fn usage_errors_exit_2_without_panicking() {
     assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("EXIT STATUS"));
 }
 
+/// What a run prepares (the O_DIRECT directory under $TMPDIR) is gone
+/// when it ends, on the normal path and on the usage-error path.
+#[test]
+fn prepared_environment_is_removed_after_a_run() {
+    for args in [&["run", "ops/nop/*", "--quiet"][..], &["run", "no-such-trial-anywhere"][..]] {
+        let dir = tmp(&format!("envsetup-{}", args.len()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = bin().args(args).env("TMPDIR", &dir).env_remove("URING_CONFORM_ODIRECT_DIR").output().unwrap();
+        assert!(out.status.code().is_some(), "{args:?}: killed by a signal");
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(left.is_empty(), "{args:?} left {left:?} in TMPDIR");
+    }
+}
+
 #[test]
 fn diff_of_a_run_with_itself_is_empty() {
     let out = tmp("diff.json");
