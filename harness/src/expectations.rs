@@ -23,6 +23,15 @@ pub struct Expectation {
     pub kernels: String,
     pub reason: String,
     pub evidence: Vec<String>,
+    /// A kernel race: the deviation shows only sometimes, so a pass stays
+    /// a pass (not xpass). Needs `message`, so that only that deviation is
+    /// excused.
+    #[serde(default)]
+    pub intermittent: bool,
+    /// When set, only a failure whose message contains this text is the
+    /// known deviation; any other failure stays a failure.
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -62,6 +71,9 @@ impl Expectations {
             if x.evidence.is_empty() {
                 return Err(format!("expectation for {} has no evidence", x.trial));
             }
+            if x.intermittent && x.message.is_none() {
+                return Err(format!("intermittent expectation for {} needs the failure message it excuses", x.trial));
+            }
         }
         Ok(e)
     }
@@ -78,12 +90,13 @@ impl Expectations {
     /// Turns fail into xfail and pass into xpass where an entry applies.
     pub fn apply(&self, r: &mut TrialResult, release: &str) {
         let Some(x) = self.find(&r.id, release) else { return };
+        let known = x.message.as_ref().map_or(true, |m| r.message.contains(m.as_str()));
         match r.outcome {
-            Outcome::Fail | Outcome::Timeout | Outcome::Crash => {
+            Outcome::Fail | Outcome::Timeout | Outcome::Crash if known => {
                 r.outcome = Outcome::Xfail;
                 r.message = format!("known deviation ({}; evidence: {}): {}", x.reason, x.evidence.join("; "), r.message);
             }
-            Outcome::Pass => {
+            Outcome::Pass if !x.intermittent => {
                 r.outcome = Outcome::Xpass;
                 r.message = format!("expected to fail on {} ({}), but passed: remove the entry", x.kernels, x.reason);
             }
@@ -117,6 +130,21 @@ mod tests {
         r.outcome = Outcome::Fail;
         e.apply(&mut r, "5.10.0");
         assert_eq!(r.outcome, Outcome::Fail);
+    }
+
+    #[test]
+    fn intermittent_entries_excuse_only_their_message_and_never_xpass() {
+        let e = Expectations::parse("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nintermittent = true\nmessage = \"res: -2,\"\n").unwrap();
+        let mut r = TrialResult { id: "a/b[default]".into(), area: "a".into(), variant: "default".into(), outcome: Outcome::Fail, message: "got {res: -2, flags: 0}".into(), missing: vec![], duration_ms: 0.0 };
+        e.apply(&mut r, "7.1.0");
+        assert_eq!(r.outcome, Outcome::Xfail);
+        let mut other = TrialResult { outcome: Outcome::Fail, message: "got {res: -9, flags: 0}".into(), ..r.clone() };
+        e.apply(&mut other, "7.1.0");
+        assert_eq!(other.outcome, Outcome::Fail, "another failure is not excused");
+        let mut pass = TrialResult { outcome: Outcome::Pass, message: String::new(), ..r };
+        e.apply(&mut pass, "7.1.0");
+        assert_eq!(pass.outcome, Outcome::Pass);
+        assert!(Expectations::parse("[[expect]]\ntrial = \"a\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nintermittent = true\n").is_err());
     }
 
     #[test]
