@@ -57,8 +57,17 @@ CI HELPER:
         prints a run report in which every trial is `error` with TEXT,
         for a VM that hung or panicked (never a silent gap in the matrix)
 
+ENVIRONMENT (probe, list, run):
+    Before probing, a run prepares a directory that takes O_DIRECT
+    ($TMPDIR, or as root a loop-mounted ext4) and, as root, a null_blk
+    device with a poll queue (modprobe; removed afterwards), and prints
+    what it could not. URING_CONFORM_ENV_SETUP=off prepares nothing,
+    =loop forces the ext4 image. URING_CONFORM_DISPOSABLE=1 marks a
+    throwaway machine (cases that could oops an unfixed kernel run).
+
 Each trial runs in its own process; skips come only from the probe and
-name what the kernel lacks. `uring-conform features` lists the vocabulary.
+name what the kernel or the environment lacks. `uring-conform features`
+lists the vocabulary.
 ";
 
 fn usage(msg: &str) -> ! {
