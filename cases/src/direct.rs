@@ -150,15 +150,3 @@ case! {
         write_read_block(&mut r, fd.as_raw_fd(), 16 * BLK as u64, 7)
     },
 }
-
-case! {
-    id: "direct/hybrid-iopoll-needs-iopoll-einval",
-    summary: "IORING_SETUP_HYBRID_IOPOLL without IORING_SETUP_IOPOLL fails io_uring_setup with EINVAL",
-    requires: [SetupHybridIopoll],
-    variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_SETUP_HYBRID_IOPOLL is only valid with IORING_SETUP_IOPOLL", "io_uring/io_uring.c io_uring_sanitise_params"],
-    run: |_cx| {
-        check_errno!(RingBuilder::new(8).flags(IORING_SETUP_HYBRID_IOPOLL).build().map(|_| ()), libc::EINVAL, "setup with HYBRID_IOPOLL alone");
-        Ok(())
-    },
-}

@@ -130,8 +130,7 @@ case! {
         r.expect_none()?;
         let workers = fixtures::threads_named("iou-wrk")?;
         check!(workers.is_empty(), "io-wq workers while a recv waits: {workers:?}");
-        // SAFETY: sending from a valid buffer.
-        unsafe { libc::send(s.b(), b"polled".as_ptr() as *const _, 6, 0) };
+        send_all(s.b(), b"polled")?;
         r.expect(&[cqe(1, 6)])?;
         check_eq!(&buf[..6], b"polled", "bytes received");
         Ok(())
@@ -303,8 +302,7 @@ case! {
         let mut b = Bufs::new(4, 8);
         let mut r = cx.ring()?;
         let _br = crate::pbuf::buf_ring(&r, &mut b, 4, 1, 4, 0)?;
-        // SAFETY: sending from a valid buffer.
-        unsafe { libc::send(s.b(), b"bundled!".as_ptr() as *const _, 8, 0) };
+        send_all(s.b(), b"bundled!")?;
         let sqe = Sqe::recv_select(s.a(), 0, 1).ioprio(IORING_RECVSEND_BUNDLE).user_data(1);
         if cx.has(Feature::FeatRecvsendBundle) {
             r.run_expect(&[sqe], &[cqe(1, 8).flags(crate::pbuf::buf_flags(0))])?;

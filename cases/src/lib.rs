@@ -37,6 +37,17 @@ pub(crate) mod prelude {
     /// POLLIN as io_uring reports it in a poll CQE's res.
     pub const POLLIN: i32 = libc::POLLIN as i32;
 
+    /// Writes `data` to the socket (or pipe) `fd` in one call: a fixture
+    /// step, so a short write is the harness's error.
+    pub fn send_all(fd: i32, data: &[u8]) -> CaseResult {
+        // SAFETY: writing a local buffer.
+        let n = unsafe { libc::write(fd, data.as_ptr() as *const _, data.len()) };
+        if n < 0 || n as usize != data.len() {
+            return Err(harness::CaseError::Error(format!("fixture: short socket write ({n})")));
+        }
+        Ok(())
+    }
+
     /// A relative timespec of `n` milliseconds.
     pub fn ms(n: u64) -> __kernel_timespec {
         __kernel_timespec::from_duration(Duration::from_millis(n))

@@ -18,14 +18,6 @@ use std::os::fd::AsRawFd;
 
 const MORE: u32 = IORING_CQE_F_MORE;
 
-/// Writes `data` to the socket `fd`.
-fn send_all(fd: i32, data: &[u8]) -> CaseResult {
-    // SAFETY: writing a local buffer.
-    let n = unsafe { libc::write(fd, data.as_ptr() as *const _, data.len()) };
-    check!(n as usize == data.len(), "fixture: short socket write ({n})");
-    Ok(())
-}
-
 case! {
     id: "multishot/poll-more-on-each",
     summary: "a multishot poll posts POLLIN with F_MORE for each new input, and ends with -ECANCELED (no F_MORE) when cancelled",

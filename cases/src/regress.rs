@@ -131,11 +131,9 @@ case! {
         let _br = crate::pbuf::buf_ring(&r, &mut b, 4, 7, 4, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 7).async_().user_data(1)])?;
         r.expect_none()?;
-        // SAFETY: sending from valid buffers.
-        unsafe { libc::send(s.b(), b"one".as_ptr() as *const _, 3, 0) };
+        send_all(s.b(), b"one")?;
         r.expect(&[cqe(1, 3).flags(crate::pbuf::buf_flags(0) | IORING_CQE_F_MORE)])?;
-        // SAFETY: as above.
-        unsafe { libc::send(s.b(), b"two!".as_ptr() as *const _, 4, 0) };
+        send_all(s.b(), b"two!")?;
         r.expect(&[cqe(1, 4).flags(crate::pbuf::buf_flags(1) | IORING_CQE_F_MORE)])?;
         check_eq!((&b.buf(0)[..3], &b.buf(1)[..4]), (&b"one"[..], &b"two!"[..]), "buffers 0 and 1");
         Ok(())

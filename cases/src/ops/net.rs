@@ -299,8 +299,7 @@ case! {
     refs: ["io_uring_prep_recv(3)", "recv(2)"],
     run: |cx| {
         let sp = SocketPair::stream()?;
-        // SAFETY: sending from a valid buffer.
-        unsafe { libc::send(sp.b(), b"hello".as_ptr() as *const _, 5, 0) };
+        send_all(sp.b(), b"hello")?;
         let mut buf = [0u8; 16];
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::recv(sp.a(), &mut buf, 0).user_data(1)], &[cqe(1, 5)])?;
@@ -381,8 +380,7 @@ case! {
     refs: ["io_uring_prep_recvmsg(3)", "recvmsg(2)"],
     run: |cx| {
         let sp = SocketPair::new(libc::SOCK_DGRAM)?;
-        // SAFETY: sending from a valid buffer.
-        unsafe { libc::send(sp.b(), b"scattered".as_ptr() as *const _, 9, 0) };
+        send_all(sp.b(), b"scattered")?;
         let (mut a, mut b) = ([0u8; 4], [0u8; 16]);
         let mut v = [iov(&mut a), iov(&mut b)];
         let mut m = msghdr(&mut v);
@@ -402,8 +400,7 @@ case! {
     refs: ["recvmsg(2): MSG_TRUNC in msg_flags (the datagram was larger than the buffer)"],
     run: |cx| {
         let sp = SocketPair::new(libc::SOCK_DGRAM)?;
-        // SAFETY: sending from a valid buffer.
-        unsafe { libc::send(sp.b(), b"0123456789".as_ptr() as *const _, 10, 0) };
+        send_all(sp.b(), b"0123456789")?;
         let mut a = [0u8; 4];
         let mut v = [iov(&mut a)];
         let mut m = msghdr(&mut v);
