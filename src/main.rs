@@ -17,7 +17,9 @@ USAGE:
     uring-conform list  [--json] [SELECTION]
     uring-conform run   [--json FILE] [--junit FILE] [--ktap] [--strict]
                         [--jobs N] [--kmsg] [--label L]
-                        [--timeout-scale X] [--quiet] [SELECTION]
+                        [--timeout-scale X] [--quiet] [--mutate]
+                        [--no-expectations]
+                        [SELECTION]
     uring-conform diff  OLD.json NEW.json
     uring-conform matrix [--out DIR] RUN.json...
     uring-conform features
@@ -43,6 +45,16 @@ RUN OPTIONS:
     --label L           machine label for the report header
     --timeout-scale X   multiply every trial timeout (slow emulated VMs)
     --quiet             no progress line
+    --no-expectations   apply no recorded kernel deviation: a trial that
+                        fails on a known deviation is a `fail`, and a
+                        fixed one a `pass` (for patched kernels)
+    --mutate            self-check: run each trial once per comparison it
+                        makes, with that comparison's expectation perturbed
+                        (a res, a flag bit, a user_data, one CQE more or
+                        fewer; a check inverted). A trial that noticed every
+                        perturbation is reported `fail`; one that still
+                        passed is `pass`, listed at the end. Exits 0 only
+                        when no running trial passed.
 
 EXIT STATUS (run):
     0 no failures   1 failures   2 usage or harness error
@@ -87,11 +99,13 @@ struct Args {
     junit: Option<String>,
     ktap: bool,
     strict: bool,
+    mutate: bool,
+    no_expectations: bool,
     sel: Selection,
 }
 
 fn parse(args: &[String], command: &str) -> Args {
-    let mut a = Args { words: vec![], json: None, json_flag: false, jobs: None, kmsg: false, quiet: false, label: None, timeout_scale: 1.0, junit: None, ktap: false, strict: false, sel: Selection::default() };
+    let mut a = Args { words: vec![], json: None, json_flag: false, jobs: None, kmsg: false, quiet: false, label: None, timeout_scale: 1.0, junit: None, ktap: false, strict: false, mutate: false, no_expectations: false, sel: Selection::default() };
     let mut it = args.iter();
     while let Some(x) = it.next() {
         let mut val = |name: &str| it.next().cloned().unwrap_or_else(|| usage(&format!("{name} needs a value")));
@@ -103,6 +117,8 @@ fn parse(args: &[String], command: &str) -> Args {
             "--junit" if command == "run" => a.junit = Some(val("--junit")),
             "--ktap" if command == "run" => a.ktap = true,
             "--strict" if command == "run" => a.strict = true,
+            "--mutate" if command == "run" => a.mutate = true,
+            "--no-expectations" if command == "run" => a.no_expectations = true,
             "--quiet" | "-q" => a.quiet = true,
             "--label" => a.label = Some(val("--label")),
             "--timeout-scale" => a.timeout_scale = val("--timeout-scale").parse().ok().filter(|x: &f64| *x > 0.0).unwrap_or_else(|| usage("--timeout-scale takes a positive number")),
@@ -241,18 +257,24 @@ fn cmd_run(a: &Args) -> i32 {
         iso.kmsg = false;
     }
     let jobs = a.jobs.unwrap_or_else(default_jobs);
-    let exps = Expectations::builtin();
+    let exps = if a.no_expectations { Expectations::none() } else { Expectations::builtin() };
+    if a.no_expectations {
+        eprintln!("uring-conform: --no-expectations: recorded kernel deviations are not applied (every failure is a failure)");
+    }
     let tty = std::io::stderr().is_terminal() && !a.quiet;
     let mut counts = [0usize; 3];
     eprintln!("uring-conform: {} trials on {} ({} jobs)", trials.len(), probe.kernel.release, jobs);
-    let results = run_all(&trials, &iso, jobs, &exps, &probe.kernel.release, |r, done, total| {
+    if a.mutate {
+        eprintln!("uring-conform: mutation mode: every running trial must fail once per comparison it makes");
+    }
+    let progress = |r: &harness::TrialResult, done: usize, total: usize| {
         match r.outcome {
             Outcome::Pass | Outcome::Xfail => counts[0] += 1,
             Outcome::Skip => counts[2] += 1,
             _ => counts[1] += 1,
         }
         let mut err = std::io::stderr().lock();
-        if r.outcome.is_failure() {
+        if r.outcome.is_failure() != a.mutate && r.outcome != Outcome::Skip && (a.mutate || r.outcome.is_failure()) {
             let first = r.message.lines().next().unwrap_or("");
             let _ = writeln!(err, "{}{} {}: {}", if tty { "\r\x1b[K" } else { "" }, r.outcome.word().to_uppercase(), r.id, first);
         }
@@ -268,7 +290,12 @@ fn cmd_run(a: &Args) -> i32 {
         } else if done % 100 == 0 || done == total {
             let _ = writeln!(err, "{line}");
         }
-    });
+    };
+    let results = if a.mutate {
+        harness::runner::run_all_mutated(&trials, &iso, jobs, &exps, &probe.kernel.release, progress)
+    } else {
+        run_all(&trials, &iso, jobs, &exps, &probe.kernel.release, progress)
+    };
     let wall = t0.elapsed();
     if a.ktap {
         print!("{}", harness::formats::ktap(&results, &probe.kernel.release));
@@ -296,12 +323,37 @@ fn cmd_run(a: &Args) -> i32 {
         }
         eprintln!("uring-conform: report written to {path}");
     }
+    if a.mutate {
+        return mutation_verdict(&results);
+    }
     if !probe.available() {
         3
     } else if results.iter().any(|r| r.outcome.is_failure()) || !strict.is_empty() {
         1
     } else {
         0
+    }
+}
+
+/// The mutation mode's verdict: every trial that ran must have failed.
+fn mutation_verdict(results: &[harness::TrialResult]) -> i32 {
+    let survived: Vec<_> = results.iter().filter(|r| r.outcome == Outcome::Pass).collect();
+    let other: Vec<_> = results.iter().filter(|r| !matches!(r.outcome, Outcome::Pass | Outcome::Fail | Outcome::Skip)).collect();
+    let noticed = results.iter().filter(|r| r.outcome == Outcome::Fail).count();
+    if !survived.is_empty() {
+        println!("\ntrials that passed with an expectation perturbed (a check that cannot fail):");
+        for r in &survived {
+            println!("  {}: {}", r.id, r.message);
+        }
+    }
+    for r in &other {
+        println!("  {} {}: {}", r.outcome.word().to_uppercase(), r.id, r.message.lines().next().unwrap_or(""));
+    }
+    println!("uring-conform: mutation mode: {noticed} trials noticed every perturbation, {} did not, {} could not be mutated", survived.len(), other.len());
+    if survived.is_empty() && other.is_empty() {
+        0
+    } else {
+        1
     }
 }
 

@@ -508,9 +508,10 @@ case! {
         let a = TempFile::empty()?;
         let mut r = cx.ring()?;
         r.register_files(&[a.fd()])?;
-        r.submit_all(&[Sqe::fixed_fd_install(0, IORING_FIXED_FD_NO_CLOEXEC).user_data(1)])?;
-        let got = r.wait_for(1, harness::PROMPT)?;
-        check!(got.len() == 1 && got[0].res >= 0, "FIXED_FD_INSTALL CQE: {got:?}");
+        // The new fd is the lowest free one (receive_fd ->
+        // get_unused_fd_flags), and nothing else opens fds in the trial.
+        let next = closed_fd();
+        let got = r.run_expect(&[Sqe::fixed_fd_install(0, IORING_FIXED_FD_NO_CLOEXEC).user_data(1)], &[cqe(1, next)])?;
         // SAFETY: the kernel gave us this fd; OwnedFd closes it.
         let fd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(got[0].res) };
         // SAFETY: plain fcntl on our fd.

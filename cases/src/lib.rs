@@ -28,7 +28,7 @@ pub(crate) mod prelude {
     pub use fixtures::{closed_fd, pattern, Pipe, TempFile};
     pub use harness::sys::*;
     pub use harness::{case, check, check_eq, check_errno};
-    pub use harness::{check_order, cqe, variants, CaseResult, Ring, RingBuilder, Sqe, Variant, Want};
+    pub use harness::{check_elapsed, check_order, cqe, variants, CaseResult, Ring, RingBuilder, Sqe, Variant, Want};
     pub use std::time::{Duration, Instant};
 
     /// An opcode no kernel knows: io_init_req fails it with -EINVAL.
@@ -48,19 +48,28 @@ pub(crate) mod prelude {
         Ok(())
     }
 
+    /// Whether the kernel keeps classic provided buffers in strictly
+    /// ordered lists: commit dbc7d452e7cf (io_uring: manage provided
+    /// buffers strictly ordered, 5.18) made selection FIFO (the first
+    /// buffer provided is used first; before, the last), made
+    /// PROVIDE_BUFFERS complete with 0 (before, the number added) and keeps
+    /// an emptied group ([`PROVIDED_INTO_NEW_GROUP`]). Buffer rings (IORING_REGISTER_PBUF_RING, 5.19)
+    /// were built on those lists, so a kernel that declares them has it;
+    /// one without them (Debian's 5.10) has the older behaviour.
+    pub fn ordered_provided_buffers(cx: &harness::Ctx) -> bool {
+        cx.has(harness::Feature::RegPbufRing)
+    }
+
+    /// The res of a PROVIDE_BUFFERS into a group that does not exist yet:
+    /// 0 on every kernel. Since dbc7d452e7cf the call answers 0; before it
+    /// the count of buffers added was answered only for a group that
+    /// already existed, and a new group's answer was xa_insert()'s 0.
+    /// (Every case provides into a fresh group.)
+    pub const PROVIDED_INTO_NEW_GROUP: i32 = 0;
+
     /// A relative timespec of `n` milliseconds.
     pub fn ms(n: u64) -> __kernel_timespec {
         __kernel_timespec::from_duration(Duration::from_millis(n))
-    }
-
-    /// Fails unless at least `min` passed since `t0`: a timer that fires
-    /// early is a kernel bug (hrtimers never expire before their time).
-    pub fn check_not_before(t0: Instant, min: Duration, what: &str) -> CaseResult {
-        let e = t0.elapsed();
-        if e < min {
-            return Err(harness::CaseError::Fail(format!("{what}: completed after {e:?}, before its {min:?}")));
-        }
-        Ok(())
     }
 }
 

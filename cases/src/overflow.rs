@@ -13,7 +13,7 @@
 //! (io_cqring_add_overflow, __io_cqring_overflow_flush, io_fill_cqe_aux).
 
 use crate::prelude::*;
-use harness::{check_cqes, CaseError, Ctx};
+use harness::{CaseError, Ctx};
 
 /// The variant's ring with 4 SQEs and (by default) 8 CQEs.
 fn small_ring(cx: &Ctx) -> Result<Ring, CaseError> {
@@ -228,6 +228,8 @@ case! {
     refs: ["io_uring.h IORING_CQE_F_SKIP: fills the gap when a big CQE would wrap", "io_uring_setup(2): IORING_SETUP_CQE_MIXED"],
     run: |cx| {
         let mut r = cx.build(cx.builder(4).flags(IORING_SETUP_CQE_MIXED))?;
+        // The case places CQEs at exact slots: no barrier CQE in between.
+        r.quiet_by_grace(true);
         // Seven 16-byte CQEs, reaped: the tail sits on the last slot.
         nops(&mut r, 1, 8)?;
         r.expect(&nop_cqes(1, 8))?;
@@ -251,29 +253,16 @@ case! {
         settle(&r)?;
         p.put(b"x")?;
         await_backlog(&r)?;
-        // Either the poll ended (no F_MORE; 5.19 and later) or, on kernels
-        // that still post multishot CQEs into the backlog (Debian's 5.10),
-        // it kept its F_MORE and must then still be armed. Nothing is lost
-        // either way.
+        // The poll could not post into the full CQ, so it ended: its last
+        // CQE carries no F_MORE, and a later write posts nothing. (Kernels
+        // before the multishot overflow fix kept F_MORE and posted into the
+        // backlog: a recorded deviation, see known-failures.toml.)
         let got = r.wait_for(9, harness::PROMPT)?;
-        let (nops, last) = got.split_at(got.len().saturating_sub(1));
-        check_cqes(nops, &nop_cqes(1, 9))?;
-        match last {
-            [c] if *c == harness::Cqe { user_data: 100, res: POLLIN, flags: 0, big: c.big } => {
-                p.put(b"y")?;
-                r.expect_none_within(Duration::from_millis(20))
-            }
-            [c] if *c == harness::Cqe { user_data: 100, res: POLLIN, flags: IORING_CQE_F_MORE, big: c.big } => {
-                let mut buf = [0u8; 8];
-                // SAFETY: reading into a local buffer.
-                unsafe { libc::read(p.rx(), buf.as_mut_ptr() as *mut _, 8) };
-                p.put(b"y")?;
-                r.expect(&[cqe(100, POLLIN).flags(IORING_CQE_F_MORE)])?;
-                r.run_expect_unordered(&[Sqe::cancel(100, 0).user_data(101)], &[cqe(100, -libc::ECANCELED), cqe(101, 0)])?;
-                Ok(())
-            }
-            other => Err(CaseError::Fail(format!("the multishot poll's CQE after the backlog: {other:?}"))),
-        }
+        let mut want = nop_cqes(1, 9);
+        want.push(cqe(100, POLLIN));
+        r.check_reaped(&got, &want)?;
+        p.put(b"y")?;
+        r.expect_none_within(Duration::from_millis(20))
     },
 }
 

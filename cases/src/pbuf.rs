@@ -19,23 +19,23 @@ pub(crate) fn buf_flags(bid: u16) -> u32 {
     IORING_CQE_F_BUFFER | ((bid as u32) << IORING_CQE_BUFFER_SHIFT)
 }
 
-/// Provides `n` buffers (ids `bid..`) to group `bgid`; success is 0 or
-/// the number provided (io_uring_prep_provide_buffers(3)).
+/// Provides `n` buffers (ids `bid..`) to group `bgid`: the CQE's res is
+/// 0 ([`PROVIDED_INTO_NEW_GROUP`]: every case provides into a new group).
 fn provide(r: &mut Ring, b: &mut Bufs, n: u32, bgid: u16, bid: u16) -> CaseResult {
     let size = (b.mem.len() / n as usize) as u32;
-    r.submit_all(&[Sqe::provide_buffers(b.ptr(0), size, n, bgid, bid).user_data(900)])?;
-    let got = r.wait_for(1, harness::PROMPT)?;
-    check!(got.len() == 1 && got[0].user_data == 900 && (got[0].res == 0 || got[0].res == n as i32) && got[0].flags == 0, "PROVIDE_BUFFERS of {n}: want res 0 or {n}, got {got:?}");
+    r.run_expect(&[Sqe::provide_buffers(b.ptr(0), size, n, bgid, bid).user_data(900)], &[cqe(900, PROVIDED_INTO_NEW_GROUP)])?;
     Ok(())
 }
 
-/// The buffer id of the one CQE in `got`, which must be (ud, res) with
-/// F_BUFFER and an id in `ids`.
-fn picked(got: &[harness::Cqe], ud: u64, res: i32, ids: std::ops::Range<u16>) -> Result<u16, CaseError> {
-    let [c] = got else { return Err(CaseError::Fail(format!("expected one CQE for {ud}, got {got:?}"))) };
-    let bid = (c.flags >> IORING_CQE_BUFFER_SHIFT) as u16;
-    check!(c.user_data == ud && c.res == res && c.flags == buf_flags(bid) && ids.contains(&bid), "CQE {c}: want user_data {ud}, res {res}, F_BUFFER with an id in {ids:?}");
-    Ok(bid)
+/// The buffer ids of a group of `n` provided from `bid`, in the order the
+/// kernel selects them ([`ordered_provided_buffers`]: FIFO, else LIFO).
+fn selection_order(cx: &harness::Ctx, bid: u16, n: u16) -> Vec<u16> {
+    let ids: Vec<u16> = (bid..bid + n).collect();
+    if ordered_provided_buffers(cx) {
+        ids
+    } else {
+        ids.into_iter().rev().collect()
+    }
 }
 
 /// A 32-byte file with a known pattern.
@@ -54,38 +54,27 @@ case! {
         let mut b = Bufs::new(4, 64);
         let mut r = cx.ring()?;
         provide(&mut r, &mut b, 4, 1, 10)?;
-        // Which provided buffer comes first is not documented (5.10 took
-        // the last provided, 6.x the first): any of ids 10..14, and the data
-        // must be in that one.
-        r.submit_all(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)])?;
-        let got = r.wait_for(1, harness::PROMPT)?;
-        let bid = picked(&got, 1, 32, 10..14)?;
+        let bid = selection_order(cx, 10, 4)[0];
+        r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)], &[cqe(1, 32).flags(buf_flags(bid))])?;
         check_eq!(&b.buf((bid - 10) as usize)[..32], &pattern(32, 4)[..], "bytes of buffer {bid}");
-        r.expect_none()
+        Ok(())
     },
 }
 
 case! {
     id: "pbuf/classic-fifo-order",
-    summary: "three reads from a group of three buffers get each id 10, 11, 12 exactly once, then -ENOBUFS",
+    summary: "three reads from a group of three buffers get ids 10, 11, 12 in that order (FIFO), then -ENOBUFS",
     requires: [OpProvideBuffers, OpRead, SqeBufferSelect],
     variants: variants::DELIVERY,
-    // The order is the kernel's choice (5.10 LIFO, 6.x FIFO); each buffer
-    // is used once.
-    refs: ["io_uring_prep_provide_buffers(3)", "io_uring/kbuf.c"],
+    refs: ["io_uring_prep_provide_buffers(3)", "commit dbc7d452e7cf (io_uring: manage provided buffers strictly ordered): FIFO; LIFO before it"],
     run: |cx| {
         let f = file32()?;
         let mut b = Bufs::new(3, 64);
         let mut r = cx.ring()?;
         provide(&mut r, &mut b, 3, 1, 10)?;
-        let mut seen = Vec::new();
-        for ud in 1..4u64 {
-            r.submit_all(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(ud)])?;
-            let got = r.wait_for(1, harness::PROMPT)?;
-            seen.push(picked(&got, ud, 32, 10..13)?);
+        for (ud, bid) in (1..4u64).zip(selection_order(cx, 10, 3)) {
+            r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(ud)], &[cqe(ud, 32).flags(buf_flags(bid))])?;
         }
-        seen.sort();
-        check_eq!(seen, vec![10, 11, 12], "buffer ids used");
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(4)], &[cqe(4, -libc::ENOBUFS)])?;
         Ok(())
     },

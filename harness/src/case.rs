@@ -56,19 +56,27 @@ macro_rules! fail {
     ($($t:tt)*) => { return Err($crate::case::CaseError::Fail(format!($($t)*))) };
 }
 
-/// Fails unless `cond` holds.
+/// Fails unless `cond` holds. Printed with file, line and the condition;
+/// the message is optional. Goes through the mutation mode
+/// ([`crate::mutation`]) like every comparison.
 #[macro_export]
 macro_rules! check {
-    ($cond:expr, $($t:tt)*) => { if !$cond { $crate::fail!($($t)*); } };
+    ($cond:expr $(,)?) => { $crate::check!($cond, "check failed") };
+    ($cond:expr, $($t:tt)*) => {
+        if !$crate::mutation::verdict($cond) {
+            $crate::fail!("{} ({}:{}: `{}`)", format!($($t)*), file!(), line!(), stringify!($cond));
+        }
+    };
 }
 
 /// Fails unless `got == want`, printing both.
 #[macro_export]
 macro_rules! check_eq {
+    ($got:expr, $want:expr $(,)?) => { $crate::check_eq!($got, $want, "values differ") };
     ($got:expr, $want:expr, $($t:tt)*) => {{
         let (g, w) = (&$got, &$want);
-        if g != w {
-            $crate::fail!("{}: expected {:?}, got {:?}", format!($($t)*), w, g);
+        if !$crate::mutation::verdict(g == w) {
+            $crate::fail!("{}: expected {:?}, got {:?} ({}:{}: `{}`)", format!($($t)*), w, g, file!(), line!(), stringify!($got));
         }
     }};
 }
@@ -77,10 +85,13 @@ macro_rules! check_eq {
 #[macro_export]
 macro_rules! check_errno {
     ($res:expr, $errno:expr, $($t:tt)*) => {{
-        match $res {
-            Err(e) if e == $crate::sys::Errno($errno) => {}
-            Err(e) => $crate::fail!("{}: expected {}, got {}", format!($($t)*), $crate::sys::errno_name($errno), e),
-            Ok(v) => $crate::fail!("{}: expected {}, got success ({:?})", format!($($t)*), $crate::sys::errno_name($errno), v),
+        let r = $res;
+        let ok = matches!(&r, Err(e) if *e == $crate::sys::Errno($errno));
+        if !$crate::mutation::verdict(ok) {
+            match r {
+                Err(e) => $crate::fail!("{}: expected {}, got {} ({}:{})", format!($($t)*), $crate::sys::errno_name($errno), e, file!(), line!()),
+                Ok(v) => $crate::fail!("{}: expected {}, got success ({:?}) ({}:{})", format!($($t)*), $crate::sys::errno_name($errno), v, file!(), line!()),
+            }
         }
     }};
 }

@@ -11,6 +11,7 @@ pub mod features;
 pub mod formats;
 pub mod glob;
 pub mod kmsg;
+pub mod mutation;
 pub mod outcome;
 pub mod pbuf;
 pub mod probe;
@@ -20,7 +21,7 @@ pub mod runner;
 pub mod sys;
 
 pub use case::{variants, Case, CaseError, CaseResult, Ctx, Variant};
-pub use expect::{check_cqes, check_order, cqe, Want, PROMPT};
+pub use expect::{check_cqes, check_elapsed, check_order, cqe, scaled, Want, PROMPT};
 pub use features::Feature;
 pub use inventory;
 pub use outcome::{Outcome, TrialResult};

@@ -546,6 +546,8 @@ pub struct Ring {
     cqes: *const u8,
     cqe_size: usize,
     _maps: Vec<Mapping>,
+    /// How "nothing else arrived" is checked on this ring ([`crate::expect`]).
+    pub(crate) quiet: crate::expect::Quiet,
 }
 
 // The ring is used from one thread at a time; moving it is fine.
@@ -661,6 +663,7 @@ impl Ring {
                 cqes: at(cq_base, p.cq_off.cqes),
                 cqe_size,
                 _maps: maps,
+                quiet: crate::expect::Quiet::default(),
             };
             Ok(ring)
         }
@@ -693,6 +696,14 @@ impl Ring {
         // SAFETY: pointer into the live mapping.
         unsafe { (*self.sq_head).load(Ordering::Acquire) }
     }
+    /// Requests that may still be in flight, as far as the ring can tell:
+    /// SQEs the kernel consumed minus final CQEs (those without
+    /// IORING_CQE_F_MORE) taken. Completions that answer no SQE (MSG_RING
+    /// targets, resource tags) make it undercount.
+    pub fn maybe_in_flight(&self) -> i64 {
+        self.sq_head().wrapping_sub(self.quiet.finals) as i32 as i64
+    }
+
     /// SQ ring flags (IORING_SQ_NEED_WAKEUP, _CQ_OVERFLOW, _TASKRUN).
     pub fn sq_flags(&self) -> u32 {
         // SAFETY: pointer into the live mapping.
@@ -731,7 +742,23 @@ impl Ring {
             }
         }
         self.sq_local_tail = self.sq_local_tail.wrapping_add(1);
+        if sqe.raw.flags & IOSQE_CQE_SKIP_SUCCESS != 0 {
+            // The kernel refuses IOSQE_IO_DRAIN on a ring that has used
+            // CQE_SKIP_SUCCESS (io_init_req: ctx->drain_disabled), so the
+            // quiet check cannot use a drained barrier here any more.
+            self.quiet.drain_refused = true;
+        }
         true
+    }
+
+    /// Takes back the last pushed SQE, if the kernel has not consumed it
+    /// (the quiet check's barrier when submission was refused).
+    pub(crate) fn unpush(&mut self) {
+        if self.sq_pending() > 0 {
+            self.sq_local_tail = self.sq_local_tail.wrapping_sub(1);
+            self.publish();
+            self.sq_published = self.sq_local_tail;
+        }
     }
 
     /// Pushes all of `sqes`, or none if they do not fit.
@@ -876,6 +903,9 @@ impl Ring {
         };
         // SAFETY: pointer into the live mapping.
         unsafe { (*self.cq_head).store(head.wrapping_add(slots), Ordering::Release) };
+        if cqe.flags & IORING_CQE_F_MORE == 0 {
+            self.quiet.finals = self.quiet.finals.wrapping_add(1);
+        }
         Some(cqe)
     }
 

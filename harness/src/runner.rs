@@ -120,7 +120,8 @@ pub fn child_main() -> Option<i32> {
         None => (Outcome::Error, format!("no trial named {id}")),
         Some((case, variant)) => run_in_process(case, variant, &probe),
     };
-    let line = serde_json::json!({"outcome": outcome, "message": clip(&message)});
+    let (comparisons, mutated) = crate::mutation::report();
+    let line = serde_json::json!({"outcome": outcome, "message": clip(&message), "comparisons": comparisons, "mutated": mutated});
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "\n{RESULT_MARK}{line}");
     let _ = out.flush();
@@ -172,6 +173,17 @@ pub struct Isolation {
     pub kmsg: bool,
     /// Multiplies every trial's timeout (slow emulated machines).
     pub timeout_scale: f64,
+    /// The comparison a mutation run perturbs ([`crate::mutation`]).
+    pub mutate: Option<usize>,
+}
+
+/// What a trial process said beside its outcome.
+#[derive(Clone, Debug, Default)]
+pub struct ChildReport {
+    /// Comparisons the trial made through the checked helpers.
+    pub comparisons: usize,
+    /// The perturbation applied, in a mutation run that reached it.
+    pub mutated: Option<String>,
 }
 
 impl Isolation {
@@ -183,11 +195,18 @@ impl Isolation {
             probe_json: probe.to_json().to_string(),
             kmsg: false,
             timeout_scale: 1.0,
+            mutate: None,
         }
     }
 
     /// Runs one trial in a child process and returns its result.
     pub fn run(&self, t: &Trial) -> TrialResult {
+        self.run_reporting(t).0
+    }
+
+    /// [`Isolation::run`], with what the trial process reported beside
+    /// its outcome.
+    pub fn run_reporting(&self, t: &Trial) -> (TrialResult, ChildReport) {
         let mut r = TrialResult {
             id: t.id.clone(),
             area: t.case.area().to_string(),
@@ -200,12 +219,12 @@ impl Isolation {
         if let Some(s) = &t.skip {
             r.message = s.reason.clone();
             r.missing = s.missing.iter().map(|f| f.id().to_string()).collect();
-            return r;
+            return (r, ChildReport::default());
         }
         let timeout = Duration::from_millis((t.case.timeout_ms as f64 * self.timeout_scale) as u64);
         let mut kmsg = if self.kmsg { KmsgWindow::open() } else { None };
         let start = Instant::now();
-        let (outcome, message) = self.spawn_and_wait(&t.id, timeout);
+        let (outcome, message, report) = self.spawn_and_wait(&t.id, timeout);
         r.duration_ms = (start.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
         r.outcome = outcome;
         r.message = message;
@@ -218,21 +237,27 @@ impl Isolation {
                 r.message = format!("{}; kernel log: {}", r.message, bad.join(" | "));
             }
         }
-        r
+        (r, report)
     }
 
-    fn spawn_and_wait(&self, id: &str, timeout: Duration) -> (Outcome, String) {
+    fn spawn_and_wait(&self, id: &str, timeout: Duration) -> (Outcome, String, ChildReport) {
+        let none = ChildReport::default;
         let mut cmd = Command::new(&self.exe);
         cmd.args(&self.args)
             .env(CHILD_ENV, id)
+            .env(crate::expect::SCALE_ENV, self.timeout_scale.to_string())
             .env(PROBE_ENV, &self.probe_json)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
+        match self.mutate {
+            Some(k) => cmd.env(crate::mutation::MUTATE_ENV, k.to_string()),
+            None => cmd.env_remove(crate::mutation::MUTATE_ENV),
+        };
         let mut child = match cmd.spawn() {
             Ok(c) => c,
-            Err(e) => return (Outcome::Error, format!("cannot start the trial process {}: {e}", self.exe.display())),
+            Err(e) => return (Outcome::Error, format!("cannot start the trial process {}: {e}", self.exe.display()), none()),
         };
         let pid = child.id() as i32;
         let out = read_all(child.stdout.take());
@@ -251,14 +276,14 @@ impl Isolation {
         let stderr = err.join().unwrap_or_default();
         let tail = tail_of(&stderr, 1500);
         if timed_out {
-            return (Outcome::Timeout, format!("no result within {} ms; killed{}", timeout.as_millis(), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }));
+            return (Outcome::Timeout, format!("no result within {} ms; killed{}", timeout.as_millis(), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }), none());
         }
         if let Some(sig) = status.signal() {
-            return (Outcome::Crash, format!("killed by signal {sig} ({}){}", signal_name(sig), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }));
+            return (Outcome::Crash, format!("killed by signal {sig} ({}){}", signal_name(sig), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }), none());
         }
         match parse_result(&stdout) {
             Some(r) => r,
-            None => (Outcome::Error, format!("trial process exited with {} and no result; stderr: {tail}", status.code().unwrap_or(-1))),
+            None => (Outcome::Error, format!("trial process exited with {} and no result; stderr: {tail}", status.code().unwrap_or(-1)), none()),
         }
     }
 }
@@ -316,11 +341,15 @@ fn wait_bounded(child: &mut std::process::Child, pid: i32, timeout: Duration) ->
     }
 }
 
-fn parse_result(stdout: &str) -> Option<(Outcome, String)> {
+fn parse_result(stdout: &str) -> Option<(Outcome, String, ChildReport)> {
     let line = stdout.lines().rev().find_map(|l| l.strip_prefix(RESULT_MARK))?;
     let v: serde_json::Value = serde_json::from_str(line).ok()?;
     let outcome: Outcome = serde_json::from_value(v.get("outcome")?.clone()).ok()?;
-    Some((outcome, v.get("message")?.as_str()?.to_string()))
+    let report = ChildReport {
+        comparisons: v.get("comparisons").and_then(|c| c.as_u64()).unwrap_or(0) as usize,
+        mutated: v.get("mutated").and_then(|m| m.as_str()).map(str::to_string),
+    };
+    Some((outcome, v.get("message")?.as_str()?.to_string(), report))
 }
 
 pub fn signal_name(sig: i32) -> &'static str {
@@ -345,13 +374,22 @@ pub fn default_jobs() -> usize {
 /// Runs trials on `jobs` workers (serial ones alone at the end), applies
 /// expectations, and reports each result to `progress` as it arrives.
 /// Results come back in plan order.
-pub fn run_all(trials: &[Trial], iso: &Isolation, jobs: usize, exps: &Expectations, release: &str, mut progress: impl FnMut(&TrialResult, usize, usize)) -> Vec<TrialResult> {
+pub fn run_all(trials: &[Trial], iso: &Isolation, jobs: usize, exps: &Expectations, release: &str, progress: impl FnMut(&TrialResult, usize, usize)) -> Vec<TrialResult> {
+    run_with(trials, jobs, |t| iso.run(t), |r| exps.apply(r, release), progress)
+}
+
+/// [`run_all`] under the mutation mode ([`crate::mutation::run_mutated`]).
+pub fn run_all_mutated(trials: &[Trial], iso: &Isolation, jobs: usize, exps: &Expectations, release: &str, progress: impl FnMut(&TrialResult, usize, usize)) -> Vec<TrialResult> {
+    run_with(trials, jobs, |t| crate::mutation::run_mutated(t, iso, exps, release), |_| {}, progress)
+}
+
+fn run_with(trials: &[Trial], jobs: usize, run: impl Fn(&Trial) -> TrialResult + Sync, apply: impl Fn(&mut TrialResult), mut progress: impl FnMut(&TrialResult, usize, usize)) -> Vec<TrialResult> {
     let total = trials.len();
     let mut results: Vec<Option<TrialResult>> = vec![None; total];
     let (parallel, serial): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| !trials[i].case.serial);
     let mut done = 0;
     let mut finish = |i: usize, mut r: TrialResult, results: &mut Vec<Option<TrialResult>>| {
-        exps.apply(&mut r, release);
+        apply(&mut r);
         done += 1;
         progress(&r, done, total);
         results[i] = Some(r);
@@ -361,11 +399,11 @@ pub fn run_all(trials: &[Trial], iso: &Isolation, jobs: usize, exps: &Expectatio
     std::thread::scope(|s| {
         for _ in 0..jobs.max(1).min(parallel.len().max(1)) {
             let tx = tx.clone();
-            let (next, parallel) = (&next, &parallel);
+            let (next, parallel, run) = (&next, &parallel, &run);
             s.spawn(move || loop {
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&i) = parallel.get(k) else { break };
-                if tx.send((i, iso.run(&trials[i]))).is_err() {
+                if tx.send((i, run(&trials[i]))).is_err() {
                     break;
                 }
             });
@@ -376,7 +414,7 @@ pub fn run_all(trials: &[Trial], iso: &Isolation, jobs: usize, exps: &Expectatio
         }
     });
     for i in serial {
-        let r = iso.run(&trials[i]);
+        let r = run(&trials[i]);
         finish(i, r, &mut results);
     }
     results.into_iter().map(|r| r.expect("every trial ran")).collect()

@@ -41,8 +41,9 @@ case! {
         let f = TempFile::with_content(&pattern(100, 4))?;
         let p = cpath(&f.path())?;
         let mut r = cx.ring()?;
+        let next = fixtures::closed_fd();
         r.submit_all(&[Sqe::openat(libc::AT_FDCWD, &p, libc::O_RDONLY | libc::O_CLOEXEC, 0).user_data(1)])?;
-        let fd = expect_fd(&mut r, 1)?;
+        let fd = expect_fd(&mut r, 1, next)?;
         check_eq!(read_all(fd.as_raw_fd())?, pattern(100, 4), "content read through the new fd");
         Ok(())
     },
@@ -74,8 +75,9 @@ case! {
         let path = d.join("new");
         let p = cpath(&path)?;
         let mut r = cx.ring()?;
+        let next = fixtures::closed_fd();
         r.submit_all(&[Sqe::openat(libc::AT_FDCWD, &p, libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY | libc::O_CLOEXEC, 0o600).user_data(1)])?;
-        let _fd = expect_fd(&mut r, 1)?;
+        let _fd = expect_fd(&mut r, 1, next)?;
         let m = std::fs::metadata(&path)?;
         check_eq!(m.mode() & 0o777, 0o600, "mode of the created file");
         // O_EXCL on the now existing file.
@@ -97,8 +99,9 @@ case! {
         let p = cpath(&f.path())?;
         let how = OpenHow { flags: (libc::O_RDONLY | libc::O_CLOEXEC) as u64, ..Default::default() };
         let mut r = cx.ring()?;
+        let next = fixtures::closed_fd();
         r.submit_all(&[openat2(libc::AT_FDCWD, &p, &how).user_data(1)])?;
-        let fd = expect_fd(&mut r, 1)?;
+        let fd = expect_fd(&mut r, 1, next)?;
         check_eq!(read_all(fd.as_raw_fd())?, pattern(64, 6), "content read through the new fd");
         Ok(())
     },

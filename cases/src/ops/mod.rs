@@ -8,7 +8,7 @@
 //! The coverage test at the end fails if an opcode has neither.
 
 use crate::prelude::*;
-use harness::{CaseError, Cqe};
+use harness::CaseError;
 use std::ffi::CString;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
@@ -59,20 +59,15 @@ pub(crate) fn cpath(path: &Path) -> Result<CString, CaseError> {
 }
 
 /// Expects exactly one CQE, for `user_data`, with flags 0 and a new file
-/// descriptor as its result; returns the descriptor, owned.
-pub(crate) fn expect_fd(r: &mut Ring, user_data: u64) -> Result<OwnedFd, CaseError> {
-    let got = r.wait_for(1, harness::expect::PROMPT)?;
-    let extra = r.drain_ready()?;
-    let all: Vec<Cqe> = got.iter().chain(extra.iter()).copied().collect();
-    for c in &all {
-        if c.res >= 0 && c.user_data == user_data {
-            // SAFETY: the kernel installed this descriptor for us.
-            let fd = unsafe { OwnedFd::from_raw_fd(c.res) };
-            check!(all.len() == 1 && c.flags == 0, "expected one CQE {{user_data: {user_data}, res: fd >= 0, flags: 0}}, got {all:?}");
-            return Ok(fd);
-        }
-    }
-    harness::fail!("expected one CQE {{user_data: {user_data}, res: fd >= 0, flags: 0}}, got {all:?}")
+/// descriptor `fd` as its result, and nothing else once the ring is quiet;
+/// returns the descriptor, owned. A new descriptor is the lowest free one
+/// (the kernel's get_unused_fd_flags) and a trial process opens none of
+/// its own meanwhile, so callers know `fd` exactly: `fixtures::closed_fd()`
+/// taken before the submission.
+pub(crate) fn expect_fd(r: &mut Ring, user_data: u64, fd: i32) -> Result<OwnedFd, CaseError> {
+    let got = r.expect(&[cqe(user_data, fd)])?;
+    // SAFETY: the kernel installed this descriptor for us.
+    Ok(unsafe { OwnedFd::from_raw_fd(got[0].res) })
 }
 
 /// An iovec over `buf`.

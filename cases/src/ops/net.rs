@@ -78,8 +78,9 @@ case! {
     refs: ["io_uring_prep_socket(3)", "socket(2)"],
     run: |cx| {
         let mut r = cx.ring()?;
+        let next = fixtures::closed_fd();
         r.submit_all(&[Sqe::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0).user_data(1)])?;
-        let fd = expect_fd(&mut r, 1)?;
+        let fd = expect_fd(&mut r, 1, next)?;
         check_eq!(getsockopt_int(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_TYPE), libc::SOCK_STREAM, "SO_TYPE");
         check_eq!(getsockopt_int(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_DOMAIN), libc::AF_INET, "SO_DOMAIN");
         Ok(())
@@ -232,8 +233,9 @@ case! {
         s.raw.addr = &mut peer as *mut _ as u64;
         s.raw.off = &mut plen as *mut _ as u64;
         let mut r = cx.ring()?;
+        let next = fixtures::closed_fd();
         r.submit_all(&[s.user_data(1)])?;
-        let fd = expect_fd(&mut r, 1)?;
+        let fd = expect_fd(&mut r, 1, next)?;
         check_eq!(u16::from_be(peer.sin_port), client.local_addr()?.port(), "peer port");
         check_eq!(plen, SIN_LEN, "peer address length");
         std::io::Write::write_all(&mut &client, b"hi")?;

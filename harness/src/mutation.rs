@@ -1,0 +1,187 @@
+//! The self-check behind `run --mutate`: proof that every comparison a
+//! trial makes can fail.
+//!
+//! Every comparison helper (the CQE matchers in [`crate::expect`], the
+//! `check!`/`check_eq!`/`check_errno!` macros, the timing bounds) asks
+//! [`next`] before it compares. In a normal run that only counts. In a
+//! mutation run (`URING_CONFORM_MUTATE=K` in the trial process) the K-th
+//! comparison of the trial is perturbed, deterministically: a CQE list gets
+//! one field changed (res, a flag bit, user_data) or one CQE more or fewer,
+//! a boolean check is inverted. A sound trial must then fail; one that
+//! still passes has a check that cannot fail (a dead comparison, an error
+//! swallowed, an either-or), and the mode lists it.
+//!
+//! The trial process reports how many comparisons it made and what it
+//! perturbed, so the parent can run each comparison of each trial in turn.
+
+use std::panic::Location;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+/// Names the comparison a mutation run perturbs (0-based, per trial).
+pub const MUTATE_ENV: &str = "URING_CONFORM_MUTATE";
+
+static COUNT: AtomicUsize = AtomicUsize::new(0);
+static APPLIED: Mutex<Option<String>> = Mutex::new(None);
+
+fn target() -> Option<usize> {
+    static T: OnceLock<Option<usize>> = OnceLock::new();
+    *T.get_or_init(|| std::env::var(MUTATE_ENV).ok().and_then(|s| s.parse().ok()))
+}
+
+/// A comparison about to be made. `perturb` is set on the one comparison a
+/// mutation run changes; the helper must then compare against the changed
+/// expectation (and report it with [`Turn::applied`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Turn {
+    /// This comparison's index in the trial.
+    pub index: usize,
+    /// Whether to perturb it.
+    pub perturb: bool,
+    pub at: &'static Location<'static>,
+}
+
+impl Turn {
+    /// Records what was perturbed; the trial's result carries it.
+    pub fn applied(&self, what: impl std::fmt::Display) {
+        let s = format!("comparison #{} at {}:{}: {what}", self.index, self.at.file(), self.at.line());
+        *APPLIED.lock().unwrap_or_else(|e| e.into_inner()) = Some(s);
+    }
+}
+
+/// Counts one comparison and says whether to perturb it.
+#[track_caller]
+pub fn next() -> Turn {
+    next_at(Location::caller())
+}
+
+/// [`next`] for callers that know their location (macros).
+pub fn next_at(at: &'static Location<'static>) -> Turn {
+    let index = COUNT.fetch_add(1, Ordering::Relaxed);
+    Turn { index, perturb: target() == Some(index), at }
+}
+
+/// A boolean check through the mutation mode: returns `ok`, inverted when
+/// this is the perturbed comparison.
+#[track_caller]
+pub fn verdict(ok: bool) -> bool {
+    let t = next();
+    if t.perturb {
+        if !ok {
+            // This check already fails unmutated (a recorded deviation's
+            // own check): the kernel itself has shown that it can fail.
+            t.applied(ALREADY_FAILS);
+            return false;
+        }
+        t.applied("a holding check inverted to fail");
+        return false;
+    }
+    ok
+}
+
+/// What [`verdict`] records for a check that fails without perturbation.
+pub const ALREADY_FAILS: &str = "already fails unmutated (the recorded deviation's own check)";
+
+/// How many comparisons this process made, and what was perturbed.
+pub fn report() -> (usize, Option<String>) {
+    (COUNT.load(Ordering::Relaxed), APPLIED.lock().unwrap_or_else(|e| e.into_inner()).clone())
+}
+
+/// The perturbation kinds for a list of expected items, chosen by the
+/// comparison index so that a trial's comparisons see different kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListChange {
+    /// Change one field of item `i` (which field: [`FieldChange`]).
+    Field(usize, FieldChange),
+    /// Expect one item fewer (the last): the item must then show up as an
+    /// extra, which proves the "nothing else arrived" check.
+    Fewer,
+    /// Expect one item more.
+    More,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldChange {
+    Res,
+    Flags,
+    UserData,
+}
+
+/// Picks the change for comparison `index` of a list of `len` items.
+pub fn list_change(index: usize, len: usize) -> ListChange {
+    if len == 0 {
+        return ListChange::More;
+    }
+    match index % 5 {
+        0 => ListChange::Field(index / 5 % len, FieldChange::Res),
+        1 => ListChange::Fewer,
+        2 => ListChange::Field(index / 5 % len, FieldChange::Flags),
+        3 => ListChange::More,
+        _ => ListChange::Field(index / 5 % len, FieldChange::UserData),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn every_kind_is_reached_and_empty_lists_grow() {
+        let kinds: Vec<ListChange> = (0..5).map(|i| list_change(i, 2)).collect();
+        assert!(kinds.contains(&ListChange::Fewer) && kinds.contains(&ListChange::More));
+        assert_eq!(list_change(7, 0), ListChange::More);
+        assert_eq!(list_change(5, 3), ListChange::Field(1, FieldChange::Res));
+    }
+}
+
+// ------------------------------------------------------------ the run
+
+use crate::expectations::Expectations;
+use crate::outcome::{Outcome, TrialResult};
+use crate::runner::{Isolation, Trial};
+
+/// Runs one trial under the mutation mode: once as it is (counting its
+/// comparisons), then once per comparison with that one perturbed. The
+/// result is `fail` when every perturbation was noticed (a failure the
+/// known-failure entries do not excuse), `pass` when one was not: a check
+/// that cannot fail. A trial that does not pass or xfail as it is keeps
+/// that outcome, since it proves nothing either way.
+pub fn run_mutated(t: &Trial, iso: &Isolation, exps: &Expectations, release: &str) -> TrialResult {
+    let (mut base, rep) = iso.run_reporting(t);
+    if base.outcome == Outcome::Skip {
+        return base;
+    }
+    exps.apply(&mut base, release);
+    if !matches!(base.outcome, Outcome::Pass | Outcome::Xfail) {
+        base.message = format!("not mutated: the unmutated run gave {}: {}", base.outcome.word(), base.message);
+        return base;
+    }
+    let n = rep.comparisons;
+    let mut missed = Vec::new();
+    let mut first = None;
+    let start = std::time::Instant::now();
+    for k in 0..n {
+        let mut iso = iso.clone();
+        iso.mutate = Some(k);
+        let (mut r, rep) = iso.run_reporting(t);
+        exps.apply(&mut r, release);
+        let what = rep.mutated.clone().unwrap_or_else(|| format!("comparison #{k} (not reached in this run)"));
+        let own_check = r.outcome == Outcome::Xfail && what.ends_with(ALREADY_FAILS);
+        if (r.outcome == Outcome::Fail && rep.mutated.is_some()) || own_check {
+            first.get_or_insert_with(|| format!("{what}: {}", r.message.lines().next().unwrap_or("")));
+        } else {
+            missed.push(format!("{what} -> {}", r.outcome.word()));
+        }
+    }
+    base.duration_ms = (start.elapsed().as_secs_f64() * 1000.0).round();
+    if n == 0 {
+        base.outcome = Outcome::Pass;
+        base.message = "makes no comparison the mutation mode can reach (no expect, check or timing helper ran)".into();
+    } else if missed.is_empty() {
+        base.outcome = Outcome::Fail;
+        base.message = format!("noticed all {n} perturbations (e.g. {})", first.unwrap_or_default());
+    } else {
+        base.outcome = Outcome::Pass;
+        base.message = format!("{} of {n} perturbations not noticed: {}", missed.len(), missed.join("; "));
+    }
+    base
+}
