@@ -297,11 +297,15 @@ fn cmd_run(a: &Args) -> i32 {
         run_all(&trials, &iso, jobs, &exps, &probe.kernel.release, progress)
     };
     let wall = t0.elapsed();
-    if a.ktap {
+    let errata = if a.mutate { String::new() } else { harness::report::errata_summary(&exps, &results) };
+    if a.mutate {
+        // Outcomes mean noticed (fail) or survived (pass) here: the usual
+        // summary would read upside down.
+    } else if a.ktap {
         print!("{}", harness::formats::ktap(&results, &probe.kernel.release));
-        eprint!("{}", human_summary(&results, wall));
+        eprint!("{errata}{}", human_summary(&results, wall));
     } else {
-        print!("{}", human_summary(&results, wall));
+        print!("{errata}{}", human_summary(&results, wall));
     }
     if let Some(path) = &a.junit {
         if let Err(e) = std::fs::write(path, harness::formats::junit(&results, &probe.kernel.release)) {
@@ -316,7 +320,12 @@ fn cmd_run(a: &Args) -> i32 {
     }
     if let Some(path) = &a.json {
         let info = RunInfo { label: a.label.clone().unwrap_or_else(hostname), started, finished: SystemTime::now(), jobs };
-        let report = run_report(&probe, &results, &info);
+        let mut report = run_report(&probe, &results, &info);
+        report["errata"] = harness::report::errata_json(&exps, &results);
+        report["expectations"] = serde_json::json!(if a.no_expectations { "none" } else { "builtin" });
+        if a.mutate {
+            report["mode"] = serde_json::json!("mutate");
+        }
         if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&report).expect("json") + "\n") {
             eprintln!("uring-conform: cannot write {path}: {e}");
             return 2;
@@ -349,7 +358,8 @@ fn mutation_verdict(results: &[harness::TrialResult]) -> i32 {
     for r in &other {
         println!("  {} {}: {}", r.outcome.word().to_uppercase(), r.id, r.message.lines().next().unwrap_or(""));
     }
-    println!("uring-conform: mutation mode: {noticed} trials noticed every perturbation, {} did not, {} could not be mutated", survived.len(), other.len());
+    let perturbations: usize = results.iter().filter(|r| r.outcome == Outcome::Fail).filter_map(|r| r.message.strip_prefix("noticed all ")?.split(' ').next()?.parse::<usize>().ok()).sum();
+    println!("uring-conform: mutation mode: {noticed} trials noticed every one of their {perturbations} perturbations, {} did not, {} could not be mutated", survived.len(), other.len());
     if survived.is_empty() && other.is_empty() {
         0
     } else {

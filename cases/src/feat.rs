@@ -140,16 +140,24 @@ case! {
 
 case! {
     id: "feat/poll-32bits",
-    summary: "POLL_32BITS: POLL_ADD reads 32-bit events, so EPOLLEXCLUSIVE (bit 28) is taken: POLLIN|EPOLLEXCLUSIVE on a readable pipe completes with POLLIN",
-    requires: [FeatPoll32bits, OpPollAdd],
+    summary: "POLL_32BITS: POLL_ADD reads 32-bit events, so EPOLLEXCLUSIVE (bit 28) is taken: of two exclusive polls on one pipe, a write wakes only the first",
+    requires: [FeatPoll32bits, OpPollAdd, OpAsyncCancel],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_FEAT_POLL_32BITS (the full 32-bit range of epoll flags, e.g. EPOLLEXCLUSIVE)", "io_uring/poll.c io_poll_parse_events"],
+    refs: ["io_uring_setup(2): IORING_FEAT_POLL_32BITS (the full 32-bit range of epoll flags, e.g. EPOLLEXCLUSIVE)", "io_uring/poll.c io_poll_parse_events; epoll_ctl(2) EPOLLEXCLUSIVE: one of the exclusive waiters is woken"],
     run: |cx| {
+        // A readable pipe completes a poll with POLLIN whether or not the
+        // upper bits are read, so that proves nothing; exclusivity does: a
+        // pipe write wakes one exclusive waiter (pipe_write:
+        // wake_up_interruptible_sync_poll, nr_exclusive 1), the first
+        // queued. A kernel that dropped bit 28 would wake both.
         let p = Pipe::new()?;
-        p.put(b"x")?;
         let mut r = cx.ring()?;
         let ev = (libc::POLLIN as u32) | (libc::EPOLLEXCLUSIVE as u32);
-        r.run_expect(&[Sqe::poll_add(p.rx(), ev).user_data(1)], &[cqe(1, POLLIN)])?;
+        r.submit_all(&[Sqe::poll_add(p.rx(), ev).user_data(1), Sqe::poll_add(p.rx(), ev).user_data(2)])?;
+        r.expect_none()?;
+        p.put(b"x")?;
+        r.expect(&[cqe(1, POLLIN)])?;
+        r.run_expect_unordered(&[Sqe::cancel(2, 0).user_data(3)], &[cqe(2, -libc::ECANCELED), cqe(3, 0)])?;
         Ok(())
     },
 }

@@ -481,9 +481,9 @@ case! {
         let a = TempFile::with_content(&pattern(32, 3))?;
         let mut r = cx.ring()?;
         r.register_files(&[a.fd()])?;
-        r.submit_all(&[Sqe::fixed_fd_install(0, 0).user_data(1)])?;
-        let got = r.wait_for(1, harness::PROMPT)?;
-        check!(got.len() == 1 && got[0].user_data == 1 && got[0].res >= 0 && got[0].flags == 0, "FIXED_FD_INSTALL CQE: {got:?}");
+        // The new fd is the lowest free one (see fixed-fd-install-no-cloexec).
+        let next = closed_fd();
+        let got = r.run_expect(&[Sqe::fixed_fd_install(0, 0).user_data(1)], &[cqe(1, next)])?;
         // SAFETY: the kernel gave us this fd; OwnedFd closes it.
         let fd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(got[0].res) };
         // SAFETY: plain fcntl on our fd.

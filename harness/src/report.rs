@@ -83,6 +83,44 @@ pub fn run_report(probe: &Probe, results: &[TrialResult], info: &RunInfo) -> Val
     })
 }
 
+/// The documentation errata that trials of this run asserted (the kernel
+/// is right, the man page is stale), each with the trials that ran; for the
+/// run report's `errata` field. Kept apart from kernel deviations.
+pub fn errata_json(exps: &crate::expectations::Expectations, results: &[TrialResult]) -> Value {
+    let list: Vec<Value> = exps
+        .erratum
+        .iter()
+        .filter_map(|e| {
+            let trials: Vec<&str> = results.iter().filter(|r| r.outcome != Outcome::Skip && crate::glob::matches(&e.trials, &r.id)).map(|r| r.id.as_str()).collect();
+            if trials.is_empty() {
+                return None;
+            }
+            let mut v = serde_json::to_value(e).expect("erratum serialises");
+            v["ran"] = json!(trials);
+            Some(v)
+        })
+        .collect();
+    Value::Array(list)
+}
+
+/// The errata section of the human summary (empty when no trial of an
+/// erratum ran).
+pub fn errata_summary(exps: &crate::expectations::Expectations, results: &[TrialResult]) -> String {
+    let v = errata_json(exps, results);
+    let list = v.as_array().cloned().unwrap_or_default();
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("
+documentation errata (the kernel is right and the man page stale; the cases assert the kernel):
+");
+    for e in &list {
+        let n = e["ran"].as_array().map_or(0, |a| a.len());
+        out += &format!("  {}: says \"{}\"; the kernel: {} ({n} trials). Proposed: {}\n", e["page"].as_str().unwrap_or(""), e["says"].as_str().unwrap_or(""), e["kernel"].as_str().unwrap_or(""), e["correction"].as_str().unwrap_or(""));
+    }
+    out
+}
+
 /// The human summary printed at the end of a run.
 pub fn human_summary(results: &[TrialResult], wall: Duration) -> String {
     let mut out = String::new();

@@ -17,6 +17,9 @@ pub struct Run {
     /// Feature ID -> present, from the probe.
     pub features: BTreeMap<String, bool>,
     pub results: BTreeMap<String, TrialResult>,
+    /// Documentation errata the run's trials asserted (absent in reports
+    /// written before errata existed).
+    pub errata: Vec<harness::expectations::Erratum>,
 }
 
 pub fn load_run(path: &Path) -> Result<Run, String> {
@@ -35,6 +38,18 @@ pub fn load_run(path: &Path) -> Result<Run, String> {
         availability_detail: word(&v["probe"]["availability_detail"]),
         features,
         results: results.into_iter().map(|r| (r.id.clone(), r)).collect(),
+        errata: v["errata"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| {
+                        let mut e = e.clone();
+                        e.as_object_mut()?.remove("ran");
+                        serde_json::from_value(e).ok()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 
@@ -95,6 +110,7 @@ mod tests {
             availability_detail: String::new(),
             features: BTreeMap::new(),
             results: rows.iter().map(|(id, o)| (id.to_string(), TrialResult { id: id.to_string(), area: "a".into(), variant: "default".into(), outcome: *o, message: String::new(), missing: vec![], duration_ms: 0.0 })).collect(),
+            errata: vec![],
         }
     }
     #[test]

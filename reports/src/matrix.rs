@@ -34,6 +34,10 @@ pub struct Matrix {
     pub kernels: Vec<(String, String, String)>,
     pub features: Vec<FeatureRow>,
     pub areas: BTreeMap<String, Vec<Cell>>,
+    /// Documentation errata (the kernel is right, the man page stale),
+    /// with the columns whose runs asserted them: listed apart from the
+    /// kernel deviations (xfail) in the area cells.
+    pub errata: Vec<(harness::expectations::Erratum, Vec<usize>)>,
 }
 
 fn version_key(release: &str) -> (u32, u32, String) {
@@ -80,7 +84,16 @@ impl Matrix {
                 }
             }
         }
-        Matrix { kernels, features, areas }
+        let mut errata: Vec<(harness::expectations::Erratum, Vec<usize>)> = Vec::new();
+        for (i, r) in order.iter().enumerate() {
+            for e in &r.errata {
+                match errata.iter_mut().find(|(x, _)| x.trials == e.trials && x.page == e.page) {
+                    Some((_, cols)) => cols.push(i),
+                    None => errata.push((e.clone(), vec![i])),
+                }
+            }
+        }
+        Matrix { kernels, features, areas, errata }
     }
 
     fn cell_text(c: &Cell) -> String {
@@ -123,6 +136,13 @@ impl Matrix {
         for (area, cells) in &self.areas {
             let row: Vec<String> = cells.iter().map(Matrix::cell_text).collect();
             s += &format!("| {area} | {} |\n", row.join(" | "));
+        }
+        if !self.errata.is_empty() {
+            s += "\n## Documentation errata (the kernel is right, the man page is stale)\n\nThe cases assert the kernel's intended behaviour; these are corrections to propose, not kernel failures.\n\n| trials | page | says | the kernel | proposed | kernels |\n| --- | --- | --- | --- | --- | --- |\n";
+            for (e, cols) in &self.errata {
+                let ks: Vec<&str> = cols.iter().map(|&i| heads[i].as_str()).collect();
+                s += &format!("| `{}` | {} | {} | {} | {} | {} |\n", e.trials, e.page, e.says, e.kernel, e.correction, ks.join(", "));
+            }
         }
         s += "\n## Features (documented first version, first version seen here)\n\n";
         s += &format!("| feature | documented | seen | {} |\n|{}\n", heads.join(" | "), " --- |".repeat(heads.len() + 3));
@@ -170,7 +190,16 @@ Features: present or absent as probed; <em>seen</em> is the oldest kernel here f
             }
             s += "</tr>\n";
         }
-        s += &format!("</table><h2>Features</h2><table><tr><th>feature</th><th>documented</th><th>seen</th>{heads}</tr>\n");
+        s += "</table>\n";
+        if !self.errata.is_empty() {
+            s += "<h2>Documentation errata</h2><p>The kernel is right and the man page is stale: the cases assert the kernel; these are corrections to propose, not kernel failures.</p><table><tr><th>trials</th><th>page</th><th>says</th><th>the kernel</th><th>proposed</th><th>kernels</th></tr>\n";
+            for (e, cols) in &self.errata {
+                let ks: Vec<String> = cols.iter().map(|&i| major_minor(&self.kernels[i].0)).collect();
+                s += &format!("<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", esc(&e.trials), esc(&e.page), esc(&e.says), esc(&e.kernel), esc(&e.correction), esc(&ks.join(", ")));
+            }
+            s += "</table>\n";
+        }
+        s += &format!("<h2>Features</h2><table><tr><th>feature</th><th>documented</th><th>seen</th>{heads}</tr>\n");
         for f in &self.features {
             let seen = f.observed.clone().unwrap_or_else(|| "-".into());
             let dclass = if Matrix::mismatch(f) { " class=\"diff\"" } else { "" };
@@ -206,6 +235,7 @@ mod tests {
                 .iter()
                 .map(|(id, o)| (id.to_string(), TrialResult { id: id.to_string(), area: id.split('/').next().unwrap().into(), variant: "default".into(), outcome: *o, message: String::new(), missing: vec![], duration_ms: 0.0 }))
                 .collect(),
+            errata: vec![],
         }
     }
 
