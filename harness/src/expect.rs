@@ -71,6 +71,10 @@ pub struct Quiet {
     pub grace_only: bool,
     /// The kernel will not take a drained barrier on this ring.
     pub drain_refused: bool,
+    /// The ring ran a request that posts several CQEs, or its CQ
+    /// overflowed: older kernels' drain accounting is wrong there, so a
+    /// barrier could wait for ever ([`crate::ring::posts_several_cqes`]).
+    pub drain_unreliable: bool,
     /// Final CQEs taken (see [`Ring::maybe_in_flight`]).
     pub finals: u32,
 }
@@ -222,7 +226,11 @@ impl Ring {
     /// documentation): none, on a kernel that posted only what was expected.
     pub fn settle(&mut self) -> Result<Vec<Cqe>, CaseError> {
         let mut extra = Vec::new();
-        if !self.quiet.grace_only && !self.quiet.drain_refused && self.maybe_in_flight() <= 0 && self.sq_pending() == 0 && self.sq_space() > 0 {
+        if self.cq_overflow() > 0 || self.sq_flags() & crate::sys::IORING_SQ_CQ_OVERFLOW != 0 {
+            self.quiet.drain_unreliable = true;
+        }
+        let barrier_usable = !self.quiet.grace_only && !self.quiet.drain_refused && !self.quiet.drain_unreliable;
+        if barrier_usable && self.maybe_in_flight() <= 0 && self.sq_pending() == 0 && self.sq_space() > 0 {
             if let Some(done) = self.barrier(&mut extra)? {
                 if done {
                     return Ok(extra);

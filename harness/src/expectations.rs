@@ -157,7 +157,7 @@ impl Expectations {
             Outcome::Fail | Outcome::Timeout | Outcome::Crash => match entries.iter().find(|x| crate::glob::matches_star(x.failure.trim(), r.message.trim())) {
                 Some(x) => {
                     r.outcome = Outcome::Xfail;
-                    r.message = format!("known deviation ({}; evidence: {}): {}", x.reason, x.evidence.join("; "), r.message);
+                    r.message = format!("known deviation on kernels {} ({}; evidence: {}): {}", x.kernels, x.reason, x.evidence.join("; "), r.message);
                 }
                 None => {
                     r.message = format!("{}\n  (a deviation is recorded for this trial on {}, but this is a different failure: {})", r.message, release, entries.iter().map(|x| x.reason.as_str()).collect::<Vec<_>>().join("; "));

@@ -2,6 +2,7 @@
 //! matrices ([`matrix`]).
 
 pub mod matrix;
+pub mod page;
 
 use harness::{Outcome, TrialResult};
 use std::collections::BTreeMap;
@@ -11,6 +12,15 @@ use std::path::Path;
 pub struct Run {
     pub kernel: String,
     pub label: String,
+    /// The suite commit that made the run, and when it started (RFC 3339).
+    pub commit: String,
+    pub started: String,
+    /// The report's file name (the matrix page links to it).
+    pub file: String,
+    /// `builtin`, or `none` for a run without expectations.
+    pub expectations: String,
+    /// Feature ID -> what the probe saw, for features it found absent.
+    pub notes: BTreeMap<String, String>,
     /// io_uring availability word (`ok`, `error`, ...) and its detail.
     pub availability: String,
     pub availability_detail: String,
@@ -34,6 +44,11 @@ pub fn load_run(path: &Path) -> Result<Run, String> {
     Ok(Run {
         kernel: v["kernel"]["release"].as_str().unwrap_or("?").to_string(),
         label: word(&v["machine"]["label"]),
+        commit: word(&v["suite"]["commit"]),
+        started: word(&v["started"]),
+        file: path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+        expectations: v["expectations"].as_str().unwrap_or("builtin").to_string(),
+        notes: v["probe"]["notes"].as_object().map(|m| m.iter().map(|(k, x)| (k.clone(), x.as_str().unwrap_or("").to_string())).collect()).unwrap_or_default(),
         availability: word(&v["probe"]["availability"]),
         availability_detail: word(&v["probe"]["availability_detail"]),
         features,
@@ -106,6 +121,11 @@ mod tests {
         Run {
             kernel: k.into(),
             label: String::new(),
+            commit: String::new(),
+            started: String::new(),
+            file: String::new(),
+            expectations: "builtin".into(),
+            notes: BTreeMap::new(),
             availability: "ok".into(),
             availability_detail: String::new(),
             features: BTreeMap::new(),

@@ -1,8 +1,9 @@
 //! Support matrices from real runs: features x kernels (present/absent,
-//! beside the documented first version and the first version this matrix
-//! saw) and areas x kernels (pass/total with fail, skip and xfail counts).
-//! Kernels are sorted by version. Rendered as Markdown, a static HTML page
-//! and CSV.
+//! beside the documented first version and what the matrix saw) and
+//! areas x kernels (pass/total with fail, skip, xfail and errata), with the
+//! non-passing trials of each cell kept for drill-down. Kernels are sorted
+//! by version. Rendered as Markdown (a compact summary), a self-contained
+//! HTML page ([`crate::page`]) and tidy CSV.
 
 use crate::Run;
 use harness::features::{parse_version, FEATURES};
@@ -17,23 +18,71 @@ pub struct Cell {
     pub skip: usize,
     pub xfail: usize,
     pub total: usize,
+    /// Of the skips: those for a missing environment (device, privilege),
+    /// not a missing kernel feature.
+    pub skip_env: usize,
+    /// Of the passes: trials that assert a documentation erratum.
+    pub erratum: usize,
+}
+
+/// One trial behind a cell, for drill-down: every trial that did not
+/// pass, and the ones that pass by asserting an erratum.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Brief {
+    pub id: String,
+    pub outcome: String,
+    pub message: String,
+}
+
+/// How what the matrix saw compares with a feature's documented version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seen {
+    /// Consistent with the documentation (or no kernel at or past it).
+    Agrees,
+    /// The first kernel here at or after the documented version lacks it.
+    Late(String),
+    /// Present on a kernel older than documented: a backport.
+    Backport(String),
+    /// No version to compare (env.*, proposals).
+    NoVersion,
 }
 
 pub struct FeatureRow {
     pub id: &'static str,
     pub class: &'static str,
     pub since: &'static str,
+    pub reference: &'static str,
     /// The oldest kernel in the matrix from which on the feature is present
     /// on every kernel (None if the newest lacks it).
     pub observed: Option<String>,
     pub present: Vec<Option<bool>>,
+    pub seen: Seen,
+}
+
+/// One column: a run report.
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub release: String,
+    pub label: String,
+    pub availability: String,
+    pub availability_detail: String,
+    pub commit: String,
+    pub started: String,
+    pub file: String,
+    pub expectations: String,
+    /// The column's heading: major.minor, the full release where two runs
+    /// share a kernel line, or a patched kernel's label ("6.12 + sqe-group v8").
+    pub head: String,
+    /// The probe's note per absent feature.
+    pub notes: BTreeMap<String, String>,
 }
 
 pub struct Matrix {
-    /// (release, label, availability) per column, oldest first.
-    pub kernels: Vec<(String, String, String)>,
+    pub columns: Vec<Column>,
     pub features: Vec<FeatureRow>,
     pub areas: BTreeMap<String, Vec<Cell>>,
+    /// Per area, per column: the trials behind the cell ([`Brief`]).
+    pub briefs: BTreeMap<String, Vec<Vec<Brief>>>,
     /// Documentation errata (the kernel is right, the man page stale),
     /// with the columns whose runs asserted them: listed apart from the
     /// kernel deviations (xfail) in the area cells.
@@ -45,15 +94,43 @@ fn version_key(release: &str) -> (u32, u32, String) {
     (a, b, release.to_string())
 }
 
-fn major_minor(release: &str) -> String {
+pub fn major_minor(release: &str) -> String {
     parse_version(release).map(|(a, b)| format!("{a}.{b}")).unwrap_or_else(|| release.to_string())
+}
+
+/// A label that names a patched kernel ("6.12.118 + sqe-group v8").
+fn is_patched_label(label: &str) -> bool {
+    label.contains(" + ")
 }
 
 impl Matrix {
     pub fn build(runs: &[Run]) -> Matrix {
         let mut order: Vec<&Run> = runs.iter().collect();
-        order.sort_by_key(|r| version_key(&r.kernel));
-        let kernels = order.iter().map(|r| (r.kernel.clone(), r.label.clone(), r.availability.clone())).collect();
+        order.sort_by_key(|r| (version_key(&r.kernel), r.label.clone()));
+        let mut columns: Vec<Column> = order
+            .iter()
+            .map(|r| Column {
+                release: r.kernel.clone(),
+                label: r.label.clone(),
+                availability: r.availability.clone(),
+                availability_detail: r.availability_detail.clone(),
+                commit: r.commit.clone(),
+                started: r.started.clone(),
+                file: r.file.clone(),
+                expectations: r.expectations.clone(),
+                head: if is_patched_label(&r.label) { r.label.clone() } else { major_minor(&r.kernel) },
+                notes: r.notes.clone(),
+            })
+            .collect();
+        // Two runs of one kernel line are told apart by their release (and
+        // label, where even that is shared).
+        let heads: Vec<String> = columns.iter().map(|c| c.head.clone()).collect();
+        for (i, c) in columns.iter_mut().enumerate() {
+            if heads.iter().filter(|h| **h == heads[i]).count() > 1 {
+                let same_release = order.iter().filter(|r| r.kernel == c.release).count() > 1;
+                c.head = if same_release { format!("{} ({})", c.release, c.label) } else { c.release.clone() };
+            }
+        }
         let features = FEATURES
             .iter()
             .map(|f| {
@@ -62,25 +139,40 @@ impl Matrix {
                 let mut observed = None;
                 for i in (0..order.len()).rev() {
                     match present[i] {
-                        Some(true) => observed = Some(major_minor(&order[i].kernel)),
+                        Some(true) => observed = Some(columns[i].head.clone()),
                         Some(false) => break,
                         None => {}
                     }
                 }
-                FeatureRow { id: f.id, class: f.id.split('.').next().unwrap_or(""), since: f.since, observed, present }
+                let class = f.id.split('.').next().unwrap_or("");
+                let seen = seen(class, f.since, &columns, &present);
+                FeatureRow { id: f.id, class, since: f.since, reference: f.reference, observed, present, seen }
             })
             .collect();
         let mut areas: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
+        let mut briefs: BTreeMap<String, Vec<Vec<Brief>>> = BTreeMap::new();
         for (i, r) in order.iter().enumerate() {
             for t in r.results.values() {
                 let row = areas.entry(t.area.clone()).or_insert_with(|| vec![Cell::default(); order.len()]);
                 let c = &mut row[i];
                 c.total += 1;
+                let erratum = r.errata.iter().any(|e| harness::glob::matches(&e.trials, &t.id));
                 match t.outcome {
                     Outcome::Pass => c.pass += 1,
                     Outcome::Skip => c.skip += 1,
                     Outcome::Xfail => c.xfail += 1,
                     _ => c.fail += 1,
+                }
+                if t.outcome == Outcome::Skip && t.message.contains("environment lacks") && !t.message.contains("kernel lacks") {
+                    c.skip_env += 1;
+                }
+                if t.outcome == Outcome::Pass && erratum {
+                    c.erratum += 1;
+                }
+                if t.outcome != Outcome::Pass || erratum {
+                    let outcome = if t.outcome == Outcome::Pass { "erratum".to_string() } else { t.outcome.word().to_string() };
+                    let list = briefs.entry(t.area.clone()).or_insert_with(|| vec![Vec::new(); order.len()]);
+                    list[i].push(Brief { id: t.id.clone(), outcome, message: t.message.clone() });
                 }
             }
         }
@@ -93,22 +185,51 @@ impl Matrix {
                 }
             }
         }
-        Matrix { kernels, features, areas, errata }
+        Matrix { columns, features, areas, briefs, errata }
     }
 
-    fn cell_text(c: &Cell) -> String {
+    /// The suite commits the columns come from (more than one: the page
+    /// says so).
+    pub fn commits(&self) -> Vec<String> {
+        let mut c: Vec<String> = self.columns.iter().map(|c| c.commit.clone()).collect();
+        c.sort();
+        c.dedup();
+        c
+    }
+
+    pub fn cell_text(c: &Cell) -> String {
         if c.total == 0 {
             return "-".into();
         }
         let mut s = format!("{}/{}", c.pass, c.total);
-        let extra: Vec<String> = [(c.fail, "fail"), (c.skip, "skip"), (c.xfail, "xfail")].iter().filter(|(n, _)| *n > 0).map(|(n, w)| format!("{n} {w}")).collect();
+        let extra: Vec<String> = [(c.fail, "fail"), (c.skip, "skip"), (c.xfail, "xfail"), (c.erratum, "erratum")].iter().filter(|(n, _)| *n > 0).map(|(n, w)| format!("{n} {w}")).collect();
         if !extra.is_empty() {
             s += &format!(" ({})", extra.join(", "));
         }
         s
     }
 
-    fn present_text(p: Option<bool>) -> &'static str {
+    /// The cell's class for colouring: fail, xfail (a known deviation),
+    /// erratum, skip-kernel (not supported), skip-env, pass, or none.
+    pub fn cell_class(c: &Cell) -> &'static str {
+        if c.total == 0 {
+            "none"
+        } else if c.fail > 0 {
+            "fail"
+        } else if c.xfail > 0 {
+            "xfail"
+        } else if c.erratum > 0 {
+            "erratum"
+        } else if c.pass == 0 && c.skip_env == c.skip {
+            "skip-env"
+        } else if c.pass == 0 {
+            "skip-kernel"
+        } else {
+            "pass"
+        }
+    }
+
+    pub fn present_text(p: Option<bool>) -> &'static str {
         match p {
             Some(true) => "yes",
             Some(false) => "no",
@@ -116,22 +237,27 @@ impl Matrix {
         }
     }
 
-    /// Whether the observed first version differs from the documented one.
-    fn mismatch(f: &FeatureRow) -> bool {
-        match (&f.observed, parse_version(f.since)) {
-            (Some(o), Some(s)) => parse_version(o).is_some_and(|o| o != s),
-            _ => false,
+    fn seen_text(f: &FeatureRow) -> String {
+        let seen = f.observed.clone().unwrap_or_else(|| "-".into());
+        match &f.seen {
+            Seen::Late(k) => format!("{seen} (late: {k} lacks it)"),
+            Seen::Backport(k) => format!("{seen} (backport: on {k})"),
+            Seen::NoVersion => "-".into(),
+            Seen::Agrees => seen,
         }
     }
 
     pub fn markdown(&self) -> String {
-        let heads: Vec<String> = self.kernels.iter().map(|k| major_minor(&k.0)).collect();
-        let mut s = String::from("# io_uring support matrix\n\nGenerated by `uring-conform matrix` from the run reports in `reports/runs/` (real runs, one per kernel).\n\n");
-        s += "## Kernels\n\n| kernel | release | machine | io_uring |\n| --- | --- | --- | --- |\n";
-        for (k, h) in self.kernels.iter().zip(&heads) {
-            s += &format!("| {h} | {} | {} | {} |\n", k.0, k.1, k.2);
+        let heads: Vec<&str> = self.columns.iter().map(|c| c.head.as_str()).collect();
+        let mut s = String::from("# io_uring support matrix\n\nGenerated by `uring-conform matrix` from the run reports in `reports/runs/` (real runs, one per kernel). The page with drill-down: `matrix.html`.\n\n");
+        s += "## Kernels\n\n| kernel | release | machine | io_uring | suite commit | date |\n| --- | --- | --- | --- | --- | --- |\n";
+        for c in &self.columns {
+            s += &format!("| {} | {} | {} | {} | {} | {} |\n", c.head, c.release, c.label, c.availability, c.commit, c.started.get(..10).unwrap_or(&c.started));
         }
-        s += "\n## Areas (pass/total; fail, skip, xfail)\n\n";
+        if self.commits().len() > 1 {
+            s += &format!("\nThe columns come from {} suite commits: {}.\n", self.commits().len(), self.commits().join(", "));
+        }
+        s += "\n## Areas (pass/total; fail, skip, xfail = known kernel deviation, erratum)\n\n";
         s += &format!("| area | {} |\n|{}\n", heads.join(" | "), " --- |".repeat(heads.len() + 1));
         for (area, cells) in &self.areas {
             let row: Vec<String> = cells.iter().map(Matrix::cell_text).collect();
@@ -140,83 +266,65 @@ impl Matrix {
         if !self.errata.is_empty() {
             s += "\n## Documentation errata (the kernel is right, the man page is stale)\n\nThe cases assert the kernel's intended behaviour; these are corrections to propose, not kernel failures.\n\n| trials | page | says | the kernel | proposed | kernels |\n| --- | --- | --- | --- | --- | --- |\n";
             for (e, cols) in &self.errata {
-                let ks: Vec<&str> = cols.iter().map(|&i| heads[i].as_str()).collect();
+                let ks: Vec<&str> = cols.iter().map(|&i| heads[i]).collect();
                 s += &format!("| `{}` | {} | {} | {} | {} | {} |\n", e.trials, e.page, e.says, e.kernel, e.correction, ks.join(", "));
             }
         }
-        s += "\n## Features (documented first version, first version seen here)\n\n";
+        s += "\n## Features (documented first version; first version seen here, marked late or backport where it disagrees)\n\n";
         s += &format!("| feature | documented | seen | {} |\n|{}\n", heads.join(" | "), " --- |".repeat(heads.len() + 3));
         for f in &self.features {
             let row: Vec<&str> = f.present.iter().map(|p| Matrix::present_text(*p)).collect();
-            let seen = f.observed.clone().unwrap_or_else(|| "-".into());
-            let mark = if Matrix::mismatch(f) { " (differs)" } else { "" };
-            s += &format!("| `{}` | {} | {}{mark} | {} |\n", f.id, if f.since.is_empty() { "-" } else { f.since }, seen, row.join(" | "));
+            s += &format!("| `{}` | {} | {} | {} |\n", f.id, if f.since.is_empty() { "-" } else { f.since }, Matrix::seen_text(f), row.join(" | "));
         }
         s
     }
 
+    /// Tidy CSV: one row per kernel x feature (measure `present`) and per
+    /// kernel x area x outcome (measure = the outcome, value = the count).
     pub fn csv(&self) -> String {
-        let heads: Vec<String> = self.kernels.iter().map(|k| k.0.clone()).collect();
-        let mut s = format!("kind,name,documented,seen,{}\n", heads.join(","));
-        for (area, cells) in &self.areas {
-            let row: Vec<String> = cells.iter().map(|c| format!("{}/{} fail={} skip={} xfail={}", c.pass, c.total, c.fail, c.skip, c.xfail)).collect();
-            s += &format!("area,{area},,,{}\n", row.join(","));
-        }
-        for f in &self.features {
-            let row: Vec<&str> = f.present.iter().map(|p| Matrix::present_text(*p)).collect();
-            s += &format!("feature,{},{},{},{}\n", f.id, f.since, f.observed.clone().unwrap_or_default(), row.join(","));
+        let q = |x: &str| if x.contains([',', '"', '\n']) { format!("\"{}\"", x.replace('"', "\"\"")) } else { x.to_string() };
+        let mut s = String::from("kernel,release,label,kind,name,measure,value\n");
+        for (i, c) in self.columns.iter().enumerate() {
+            let k = format!("{},{},{}", q(&c.head), q(&c.release), q(&c.label));
+            for f in &self.features {
+                let v = match f.present[i] {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "unknown",
+                };
+                s += &format!("{k},feature,{},present,{v}\n", f.id);
+            }
+            for (area, cells) in &self.areas {
+                let cell = &cells[i];
+                for (m, n) in [("pass", cell.pass), ("fail", cell.fail), ("skip", cell.skip), ("xfail", cell.xfail), ("erratum", cell.erratum), ("total", cell.total)] {
+                    s += &format!("{k},area,{},{m},{n}\n", q(area));
+                }
+            }
         }
         s
     }
 
     pub fn html(&self) -> String {
-        let esc = |x: &str| x.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-        let heads: String = self.kernels.iter().map(|k| format!("<th title=\"{} ({})\">{}</th>", esc(&k.0), esc(&k.1), major_minor(&k.0))).collect();
-        let mut s = String::from(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>io_uring support matrix</title><style>\
-body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}\
-th,td{border:1px solid #ccc;padding:2px 6px;text-align:center}td.n{text-align:left;font-family:monospace}\
-.yes{background:#c8f0c8}.no{background:#f0d0d0}.unk{background:#eee}.ok{background:#c8f0c8}.bad{background:#f5b0b0}.part{background:#f0f0b0}\
-.diff{font-weight:bold;color:#a00}</style></head><body>\n<h1>io_uring support matrix</h1>\n\
-<p>From real runs of uring-conform, one per kernel (<code>reports/runs/</code>). Areas: pass/total (fail, skip, xfail). \
-Features: present or absent as probed; <em>seen</em> is the oldest kernel here from which on every kernel has it.</p>\n",
-        );
-        s += &format!("<h2>Areas</h2><table><tr><th>area</th>{heads}</tr>\n");
-        for (area, cells) in &self.areas {
-            s += &format!("<tr><td class=\"n\">{}</td>", esc(area));
-            for c in cells {
-                let class = if c.total == 0 { "unk" } else if c.fail > 0 { "bad" } else if c.pass + c.xfail == c.total { "ok" } else { "part" };
-                s += &format!("<td class=\"{class}\">{}</td>", esc(&Matrix::cell_text(c)));
-            }
-            s += "</tr>\n";
-        }
-        s += "</table>\n";
-        if !self.errata.is_empty() {
-            s += "<h2>Documentation errata</h2><p>The kernel is right and the man page is stale: the cases assert the kernel; these are corrections to propose, not kernel failures.</p><table><tr><th>trials</th><th>page</th><th>says</th><th>the kernel</th><th>proposed</th><th>kernels</th></tr>\n";
-            for (e, cols) in &self.errata {
-                let ks: Vec<String> = cols.iter().map(|&i| major_minor(&self.kernels[i].0)).collect();
-                s += &format!("<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", esc(&e.trials), esc(&e.page), esc(&e.says), esc(&e.kernel), esc(&e.correction), esc(&ks.join(", ")));
-            }
-            s += "</table>\n";
-        }
-        s += &format!("<h2>Features</h2><table><tr><th>feature</th><th>documented</th><th>seen</th>{heads}</tr>\n");
-        for f in &self.features {
-            let seen = f.observed.clone().unwrap_or_else(|| "-".into());
-            let dclass = if Matrix::mismatch(f) { " class=\"diff\"" } else { "" };
-            s += &format!("<tr><td class=\"n\">{}</td><td>{}</td><td{dclass}>{}</td>", esc(f.id), if f.since.is_empty() { "-" } else { f.since }, esc(&seen));
-            for p in &f.present {
-                let (class, text) = match p {
-                    Some(true) => ("yes", "yes"),
-                    Some(false) => ("no", "no"),
-                    None => ("unk", "?"),
-                };
-                s += &format!("<td class=\"{class}\">{text}</td>");
-            }
-            s += "</tr>\n";
-        }
-        s += "</table></body></html>\n";
-        s
+        crate::page::render(self)
     }
+}
+
+/// Compares what the columns show with a feature's documented version.
+fn seen(class: &str, since: &str, columns: &[Column], present: &[Option<bool>]) -> Seen {
+    let Some(doc) = parse_version(since).filter(|_| class != "env" && class != "proposal") else { return Seen::NoVersion };
+    let ver = |c: &Column| parse_version(&c.release);
+    // Patched kernels are left out: their features are the series', not
+    // the release's.
+    let plain = |i: &usize| !is_patched_label(&columns[*i].label);
+    if let Some(i) = (0..columns.len()).filter(plain).find(|&i| ver(&columns[i]).is_some_and(|v| v < doc) && present[i] == Some(true)) {
+        return Seen::Backport(columns[i].head.clone());
+    }
+    if let Some(i) = (0..columns.len()).filter(plain).find(|&i| ver(&columns[i]).is_some_and(|v| v >= doc) && present[i].is_some()) {
+        if present[i] == Some(false) {
+            return Seen::Late(columns[i].head.clone());
+        }
+    }
+    Seen::Agrees
 }
 
 #[cfg(test)]
@@ -228,6 +336,11 @@ mod tests {
         Run {
             kernel: kernel.into(),
             label: "t".into(),
+            commit: "c0ffee".into(),
+            started: "2026-12-01T00:00:00Z".into(),
+            file: format!("{kernel}.json"),
+            expectations: "builtin".into(),
+            notes: BTreeMap::new(),
             availability: "ok".into(),
             availability_detail: String::new(),
             features: feats.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
@@ -247,9 +360,10 @@ mod tests {
             run("6.18.15", &[("op.nop", true), ("setup.cqe_mixed", true)], &[("a/x[default]", Outcome::Pass), ("a/y[default]", Outcome::Pass)]),
         ];
         let m = Matrix::build(&runs);
-        let order: Vec<&str> = m.kernels.iter().map(|k| k.0.as_str()).collect();
+        let order: Vec<&str> = m.columns.iter().map(|k| k.release.as_str()).collect();
         assert_eq!(order, ["5.10.0-46-amd64", "6.12.1", "6.18.15"]);
-        assert_eq!(m.areas["a"][0], Cell { pass: 0, fail: 1, skip: 0, xfail: 1, total: 2 });
+        assert_eq!(m.areas["a"][0], Cell { pass: 0, fail: 1, skip: 0, xfail: 1, total: 2, skip_env: 0, erratum: 0 });
+        assert_eq!(m.briefs["a"][0].len(), 2, "the non-passing trials behind the cell");
         assert_eq!(Matrix::cell_text(&m.areas["a"][1]), "1/2 (1 skip)");
         let mixed = m.features.iter().find(|f| f.id == "setup.cqe_mixed").unwrap();
         assert_eq!(mixed.observed.as_deref(), Some("6.18"));
@@ -257,7 +371,35 @@ mod tests {
         let nop = m.features.iter().find(|f| f.id == "op.nop").unwrap();
         assert_eq!(nop.observed.as_deref(), Some("5.10"));
         assert!(m.markdown().contains("| a | 0/2 (1 fail, 1 xfail) | 1/2 (1 skip) | 2/2 |"));
-        assert!(m.csv().starts_with("kind,name,documented,seen,5.10.0-46-amd64,6.12.1,6.18.15\n"));
-        assert!(m.html().contains("<td class=\"bad\">0/2 (1 fail, 1 xfail)</td>"));
+        assert!(m.csv().starts_with("kernel,release,label,kind,name,measure,value\n"));
+        assert!(m.csv().contains("\n5.10,5.10.0-46-amd64,t,area,a,fail,1\n"));
+        assert!(m.csv().contains("\n6.18,6.18.15,t,feature,setup.cqe_mixed,present,yes\n"));
+        let html = m.html();
+        assert!(html.contains("<meta name=\"viewport\"") && !html.contains("http://") && !html.contains("https://"), "self-contained, phone-readable");
+    }
+
+    #[test]
+    fn first_seen_flags_only_late_kernels_and_backports() {
+        // setup.cqe_mixed is documented for 6.18.
+        let runs = [run("6.12.1", &[("setup.cqe_mixed", true)], &[]), run("6.18.2", &[("setup.cqe_mixed", true)], &[])];
+        let m = Matrix::build(&runs);
+        let f = m.features.iter().find(|f| f.id == "setup.cqe_mixed").unwrap();
+        assert_eq!(f.seen, Seen::Backport("6.12".into()));
+        let runs = [run("6.18.2", &[("setup.cqe_mixed", false)], &[]), run("7.0.1", &[("setup.cqe_mixed", true)], &[])];
+        let f = Matrix::build(&runs).features.into_iter().find(|f| f.id == "setup.cqe_mixed").unwrap();
+        assert_eq!(f.seen, Seen::Late("6.18".into()));
+        // A feature documented in 5.1 and first seen on the oldest kernel
+        // here (5.10) agrees; env.* has no version.
+        let runs = [run("5.10.0", &[("op.nop", true), ("env.root", false)], &[])];
+        let m = Matrix::build(&runs);
+        assert_eq!(m.features.iter().find(|f| f.id == "op.nop").unwrap().seen, Seen::Agrees);
+        assert_eq!(m.features.iter().find(|f| f.id == "env.root").unwrap().seen, Seen::NoVersion);
+    }
+
+    #[test]
+    fn runs_of_one_kernel_line_are_told_apart() {
+        let runs = [run("6.18.15", &[], &[]), run("6.18.44", &[], &[])];
+        let heads: Vec<String> = Matrix::build(&runs).columns.into_iter().map(|c| c.head).collect();
+        assert_eq!(heads, ["6.18.15", "6.18.44"]);
     }
 }
