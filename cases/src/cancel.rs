@@ -735,7 +735,7 @@ case! {
             arm_everything(&mut r, rx.as_raw_fd(), &s, &l, &mut buf, &mut rbuf)?;
             let t0 = Instant::now();
             drop(r);
-            check!(t0.elapsed() < Duration::from_secs(2), "closing the ring took {:?}", t0.elapsed());
+            check_elapsed(t0, Duration::ZERO, "closing the ring with requests in flight")?;
             // Teardown finishes asynchronously; the registered write end
             // must be released within a bound.
             check!(hangs_up_within(rx.as_raw_fd(), Duration::from_secs(5)), "the pipe's registered write end was not released within 5 s of closing the ring");

@@ -185,6 +185,14 @@ fn perturbed<'a>(turn: &Turn, want: &'a [Want]) -> Cow<'a, [Want]> {
     Cow::Owned(w)
 }
 
+/// The ordered comparison: exactly `want`, in this order.
+fn ordered(want: &[Want], got: &[Cqe]) -> CaseResult {
+    if got.len() != want.len() || !want.iter().zip(got).all(|(w, g)| w.matches(g)) {
+        return Err(CaseError::Fail(format!("CQEs differ (ordered):{}", table(want, got))));
+    }
+    Ok(())
+}
+
 fn matches_unordered(want: &[Want], got: &[Cqe]) -> bool {
     if got.len() != want.len() {
         return false;
@@ -220,6 +228,18 @@ impl Ring {
             got.extend(self.settle()?);
         }
         Ok(got)
+    }
+
+    /// The expectation this comparison uses (perturbed in a mutation run)
+    /// and the CQEs collected for it. One CQE more is compared, never
+    /// waited for.
+    #[track_caller]
+    fn collect_for<'a>(&mut self, want: &'a [Want]) -> Result<(Cow<'a, [Want]>, Vec<Cqe>), CaseError> {
+        let turn = mutation::next();
+        let n = want.len();
+        let want = perturbed(&turn, want);
+        let got = self.collect(n.min(want.len()))?;
+        Ok((want, got))
     }
 
     /// Every CQE that arrives before the ring is quiet (see the module
@@ -309,14 +329,8 @@ impl Ring {
     /// the ring is quiet.
     #[track_caller]
     pub fn expect(&mut self, want: &[Want]) -> Result<Vec<Cqe>, CaseError> {
-        let turn = mutation::next();
-        let n = want.len();
-        let want = perturbed(&turn, want);
-        // One CQE more is compared, never waited for.
-        let got = self.collect(n.min(want.len()))?;
-        if got.len() != want.len() || !want.iter().zip(&got).all(|(w, g)| w.matches(g)) {
-            return Err(CaseError::Fail(format!("CQEs differ (ordered):{}", table(&want, &got))));
-        }
+        let (want, got) = self.collect_for(want)?;
+        ordered(&want, &got)?;
         Ok(got)
     }
 
@@ -324,11 +338,7 @@ impl Ring {
     /// ring is quiet.
     #[track_caller]
     pub fn expect_unordered(&mut self, want: &[Want]) -> Result<Vec<Cqe>, CaseError> {
-        let turn = mutation::next();
-        let n = want.len();
-        let want = perturbed(&turn, want);
-        // One CQE more is compared, never waited for.
-        let got = self.collect(n.min(want.len()))?;
+        let (want, got) = self.collect_for(want)?;
         if !matches_unordered(&want, &got) {
             // Order is undefined here: both lists are shown by user_data,
             // so one failure always reads the same.
@@ -370,9 +380,7 @@ impl Ring {
         let want = perturbed(&turn, want);
         let mut got = got.to_vec();
         got.extend(self.settle()?);
-        if got.len() != want.len() || !want.iter().zip(&got).all(|(w, g)| w.matches(g)) {
-            return Err(CaseError::Fail(format!("CQEs differ (ordered):{}", table(&want, &got))));
-        }
+        ordered(&want, &got)?;
         Ok(())
     }
 
@@ -424,10 +432,7 @@ impl Ring {
 pub fn check_cqes(got: &[Cqe], want: &[Want]) -> CaseResult {
     let turn = mutation::next();
     let want = perturbed(&turn, want);
-    if got.len() != want.len() || !want.iter().zip(got).all(|(w, g)| w.matches(g)) {
-        return Err(CaseError::Fail(format!("CQEs differ (ordered):{}", table(&want, got))));
-    }
-    Ok(())
+    ordered(&want, got)
 }
 
 /// Checks that CQEs for `order` appear in that relative order in `got`.

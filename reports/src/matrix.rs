@@ -241,6 +241,7 @@ impl Matrix {
         let seen = f.observed.clone().unwrap_or_else(|| "-".into());
         match &f.seen {
             Seen::Late(k) => format!("{seen} (late: {k} lacks it)"),
+            Seen::Backport(k) if *k == seen => format!("{seen} (backport)"),
             Seen::Backport(k) => format!("{seen} (backport: on {k})"),
             Seen::NoVersion => "-".into(),
             Seen::Agrees => seen,

@@ -79,6 +79,7 @@ fn data(m: &Matrix) -> Value {
         .map(|f| {
             let (seen, kind) = match &f.seen {
                 Seen::Late(k) => (format!("{} (late: {k} lacks it)", f.observed.clone().unwrap_or_else(|| "-".into())), "late"),
+                Seen::Backport(k) if f.observed.as_deref() == Some(k.as_str()) => (format!("{k} (backport)"), "backport"),
                 Seen::Backport(k) => (format!("{} (backport: on {k})", f.observed.clone().unwrap_or_else(|| "-".into())), "backport"),
                 Seen::NoVersion => ("-".to_string(), ""),
                 Seen::Agrees => (f.observed.clone().unwrap_or_else(|| "-".into()), ""),
@@ -158,6 +159,7 @@ tr[hidden]{display:none}
 <script type="application/json" id="data">@DATA@</script>
 <script>
 "use strict";
+const T0 = performance.now();
 const D = JSON.parse(document.getElementById("data").textContent);
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs, ...kids) => { const e = document.createElement(tag); for (const [k, v] of Object.entries(attrs || {})) { if (k === "text") e.textContent = v; else e.setAttribute(k, v); } for (const k of kids) e.append(k); return e; };
@@ -263,5 +265,6 @@ $("filter").oninput = apply;
 fromHash();
 window.addEventListener("hashchange", fromHash);
 document.body.dataset.ready = "1";
+document.body.dataset.renderMs = String(Math.round(performance.now() - T0));
 </script></body></html>
 "##;
