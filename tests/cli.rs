@@ -192,8 +192,9 @@ fn failed_run_report_and_matrix_render() {
     let csv = std::fs::read_to_string(dir.join("matrix.csv")).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(md.contains("9.9.9-test") && md.contains("| nop |"), "{md}");
-    assert!(html.starts_with("<!doctype html>") && html.contains("</table>"));
-    assert!(csv.lines().next().unwrap().starts_with("kind,name,documented,seen,"));
+    assert!(html.starts_with("<!doctype html>") && html.contains("</table>") && html.contains("9.9.9-test"));
+    assert_eq!(csv.lines().next().unwrap(), "kernel,release,label,kind,name,measure,value");
+    assert!(csv.contains(",9.9.9-test,vm,area,nop,pass,0\n"), "the failed run passes nothing in the tidy CSV");
 }
 
 /// Runs the binary under a seccomp filter that answers io_uring_setup with

@@ -32,6 +32,21 @@ pub struct Brief {
     pub id: String,
     pub outcome: String,
     pub message: String,
+    /// For an xfail: the known-failure entry it matched (kernel range,
+    /// reason, evidence), with `message` then the pinned failure alone.
+    pub entry: Option<(String, String, Vec<String>)>,
+}
+
+/// Splits an xfail's message into the entry it matched and the failure,
+/// where the entry is still in the built-in file.
+fn split_xfail(exps: &harness::expectations::Expectations, id: &str, release: &str, message: &str) -> (Option<(String, String, Vec<String>)>, String) {
+    for x in exps.find(id, release) {
+        let prefix = format!("known deviation on kernels {} ({}; evidence: {}): ", x.kernels, x.reason, x.evidence.join("; "));
+        if let Some(rest) = message.strip_prefix(&prefix) {
+            return (Some((x.kernels.clone(), x.reason.clone(), x.evidence.clone())), rest.to_string());
+        }
+    }
+    (None, message.to_string())
 }
 
 /// How what the matrix saw compares with a feature's documented version.
@@ -151,6 +166,7 @@ impl Matrix {
             .collect();
         let mut areas: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
         let mut briefs: BTreeMap<String, Vec<Vec<Brief>>> = BTreeMap::new();
+        let exps = harness::expectations::Expectations::builtin();
         for (i, r) in order.iter().enumerate() {
             for t in r.results.values() {
                 let row = areas.entry(t.area.clone()).or_insert_with(|| vec![Cell::default(); order.len()]);
@@ -172,7 +188,8 @@ impl Matrix {
                 if t.outcome != Outcome::Pass || erratum {
                     let outcome = if t.outcome == Outcome::Pass { "erratum".to_string() } else { t.outcome.word().to_string() };
                     let list = briefs.entry(t.area.clone()).or_insert_with(|| vec![Vec::new(); order.len()]);
-                    list[i].push(Brief { id: t.id.clone(), outcome, message: t.message.clone() });
+                    let (entry, message) = if t.outcome == Outcome::Xfail { split_xfail(&exps, &t.id, &r.kernel, &t.message) } else { (None, t.message.clone()) };
+                    list[i].push(Brief { id: t.id.clone(), outcome, message, entry });
                 }
             }
         }

@@ -65,7 +65,11 @@ fn data(m: &Matrix) -> Value {
                         .map(|b| &b[i])
                         .into_iter()
                         .flatten()
-                        .map(|t| if t.outcome == "skip" { json!([t.id, t.outcome, reason(&t.message)]) } else { json!([t.id, t.outcome, t.message]) })
+                        .map(|t| match (&t.outcome[..], &t.entry) {
+                            ("skip", _) => json!([t.id, t.outcome, reason(&t.message)]),
+                            (_, Some((kernels, why, evidence))) => json!([t.id, t.outcome, t.message, {"kernels": kernels, "reason": why, "evidence": evidence}]),
+                            _ => json!([t.id, t.outcome, t.message]),
+                        })
                         .collect();
                     json!({"text": Matrix::cell_text(c), "class": Matrix::cell_class(c), "trials": trials})
                 })
@@ -234,10 +238,12 @@ function open(kind, name, col) {
     d.append(el("h3", { text: `${name} on ${c.head}: ${cell.text}` }));
     if (cell.trials.length === 0) d.append(el("p", { text: "Every trial passed." }));
     const q = $("filter").value.trim().toLowerCase();
-    for (const [id, outcome, msg] of cell.trials) {
+    for (const [id, outcome, msg, entry] of cell.trials) {
       if (q && !id.toLowerCase().includes(q) && !name.includes(q)) continue;
-      const text = outcome === "skip" ? D.reasons[msg] : msg;
-      d.append(el("div", { class: "trial", "data-id": id }, el("b", { text: `${outcome.toUpperCase()} ${id}` }), el("pre", { text: outcome === "xfail" ? explainXfail(text) : outcome === "erratum" ? "passes, asserting the kernel against a stale man page (see Documentation errata)" : text })));
+      let text = outcome === "skip" ? D.reasons[msg] : msg;
+      if (outcome === "erratum") text = "passes, asserting the kernel against a stale man page (see Documentation errata)";
+      if (entry) text = `known kernel deviation on kernels ${entry.kernels}: ${entry.reason}\nevidence:\n  - ${entry.evidence.join("\n  - ")}\n\nthe failure, exactly the recorded one:\n${msg}`;
+      d.append(el("div", { class: "trial", "data-id": id }, el("b", { text: `${outcome.toUpperCase()} ${id}` }), el("pre", { text })));
     }
   } else {
     const feat = D.features.find(x => x.id === name), cell = feat.cells[col];
@@ -245,13 +251,6 @@ function open(kind, name, col) {
     d.append(el("p", { text: `Detected by: ${feat.reference}. Documented since: ${feat.since || "-"}. Seen: ${feat.seen}.` }));
     if (cell.note) d.append(el("p", {}, "Why absent: ", el("code", { text: cell.note })));
   }
-}
-
-// An xfail's message starts with its entry: "known deviation on kernels RANGE (REASON;
-// evidence: ...): FAILURE".
-function explainXfail(m) {
-  const k = m.indexOf("): ");
-  return k > 0 ? m.slice(0, k + 1) + "\n\nfailure (exactly the recorded one):\n" + m.slice(k + 3) : m;
 }
 
 function fromHash() {
