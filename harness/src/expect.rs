@@ -283,47 +283,15 @@ impl Ring {
     /// refused it (its CQE carried an error), None when it could not be
     /// submitted.
     fn barrier(&mut self, extra: &mut Vec<Cqe>) -> Result<Option<bool>, CaseError> {
-        self.push(&Sqe::nop().drain().user_data(BARRIER_UD));
-        match self.submit() {
-            Ok(1) => {}
-            Ok(_) | Err(_) => {
-                // Not taken (a disabled ring, a full SQ under SQPOLL): undo
-                // the push so the case's own SQEs stay as they were.
-                self.unpush();
+        match self.harness_nop(Sqe::nop().drain().user_data(BARRIER_UD), extra)? {
+            None => Ok(None),
+            Some(0) => {
+                self.leave_drain_mode(extra)?;
+                Ok(Some(true))
+            }
+            Some(_) => {
                 self.quiet.drain_refused = true;
-                return Ok(None);
-            }
-        }
-        self.wait_consumed(1)?;
-        let deadline = Instant::now() + scaled(PROMPT);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let got = self.wait_for(1, left).map_err(|e| CaseError::Fail(format!("waiting for the quiet barrier: io_uring_enter gave {e}")))?;
-            let mut barrier = None;
-            for c in got {
-                if c.user_data == BARRIER_UD && barrier.is_none() {
-                    barrier = Some(c.res);
-                } else {
-                    extra.push(c);
-                }
-            }
-            match barrier {
-                Some(0) => {
-                    self.leave_drain_mode(extra)?;
-                    return Ok(Some(true));
-                }
-                Some(_) => {
-                    self.quiet.drain_refused = true;
-                    return Ok(Some(false));
-                }
-                None if left.is_zero() => {
-                    let seen = if extra.is_empty() { String::new() } else { table(&[], extra) };
-                    return Err(CaseError::Fail(format!(
-                        "the ring did not become quiet: a drained NOP submitted after the expected CQEs did not complete within {:?}, so a request is still in flight (one the ring's own count missed: a completion that answers no SQE){seen}",
-                        scaled(PROMPT)
-                    )));
-                }
-                None => {}
+                Ok(Some(false))
             }
         }
     }
@@ -335,31 +303,47 @@ impl Ring {
     /// completion, a buffer commit), a plain NOP takes that slow path now;
     /// its CQE is the harness's, like the barrier's.
     fn leave_drain_mode(&mut self, extra: &mut Vec<Cqe>) -> CaseResult {
-        self.push(&Sqe::nop().user_data(RESET_UD));
+        self.harness_nop(Sqe::nop().user_data(RESET_UD), extra)?;
+        extra.extend(self.drain_ready().map_err(|e| CaseError::Fail(format!("flushing CQEs: io_uring_enter gave {e}")))?);
+        Ok(())
+    }
+
+    /// Submits one of the quiet check's own NOPs and waits (bounded by
+    /// [`PROMPT`]) for its CQE, putting every other CQE into `extra`.
+    /// Returns its res, or None when the ring did not take it (a disabled
+    /// ring, a full SQ under SQPOLL: the push is undone, so the case's own
+    /// SQEs stay as they were, and the ring uses grace waits from then on).
+    fn harness_nop(&mut self, sqe: Sqe, extra: &mut Vec<Cqe>) -> Result<Option<i32>, CaseError> {
+        let ud = sqe.raw.user_data;
+        self.push(&sqe);
         if !matches!(self.submit(), Ok(1)) {
             self.unpush();
             self.quiet.drain_refused = true;
-            return Ok(());
+            return Ok(None);
         }
         self.wait_consumed(1)?;
         let deadline = Instant::now() + scaled(PROMPT);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let got = self.wait_for(1, left).map_err(|e| CaseError::Fail(format!("waiting for the NOP after the quiet barrier: io_uring_enter gave {e}")))?;
-            let mut done = false;
+            let got = self.wait_for(1, left).map_err(|e| CaseError::Fail(format!("waiting for the quiet check's NOP: io_uring_enter gave {e}")))?;
+            let mut own = None;
             for c in got {
-                if c.user_data == RESET_UD && !done {
-                    done = true;
+                if c.user_data == ud && own.is_none() {
+                    own = Some(c.res);
                 } else {
                     extra.push(c);
                 }
             }
-            if done {
-                extra.extend(self.drain_ready().map_err(|e| CaseError::Fail(format!("flushing CQEs: io_uring_enter gave {e}")))?);
-                return Ok(());
+            if own.is_some() {
+                return Ok(own);
             }
             if left.is_zero() {
-                return Err(CaseError::Fail(format!("a NOP after the quiet barrier did not complete within {:?}", scaled(PROMPT))));
+                let seen = if extra.is_empty() { String::new() } else { table(&[], extra) };
+                let what = if ud == BARRIER_UD { "a drained NOP submitted after the expected CQEs" } else { "the NOP after the quiet barrier" };
+                return Err(CaseError::Fail(format!(
+                    "the ring did not become quiet: {what} did not complete within {:?}, so a request is still in flight (one the ring's own count missed: a completion that answers no SQE){seen}",
+                    scaled(PROMPT)
+                )));
             }
         }
     }
