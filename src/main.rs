@@ -274,7 +274,9 @@ fn cmd_run(a: &Args) -> i32 {
             _ => counts[1] += 1,
         }
         let mut err = std::io::stderr().lock();
-        if r.outcome.is_failure() != a.mutate && r.outcome != Outcome::Skip && (a.mutate || r.outcome.is_failure()) {
+        // In a mutation run the news is a trial that survived (pass).
+        let news = if a.mutate { r.outcome == Outcome::Pass } else { r.outcome.is_failure() };
+        if news {
             let first = r.message.lines().next().unwrap_or("");
             let _ = writeln!(err, "{}{} {}: {}", if tty { "\r\x1b[K" } else { "" }, r.outcome.word().to_uppercase(), r.id, first);
         }
@@ -319,13 +321,8 @@ fn cmd_run(a: &Args) -> i32 {
         eprintln!("uring-conform: strict: {} is {id}'s documented first version, but the probe lacks it", since);
     }
     if let Some(path) = &a.json {
-        let info = RunInfo { label: a.label.clone().unwrap_or_else(hostname), started, finished: SystemTime::now(), jobs };
-        let mut report = run_report(&probe, &results, &info);
-        report["errata"] = harness::report::errata_json(&exps, &results);
-        report["expectations"] = serde_json::json!(if a.no_expectations { "none" } else { "builtin" });
-        if a.mutate {
-            report["mode"] = serde_json::json!("mutate");
-        }
+        let info = RunInfo { label: a.label.clone().unwrap_or_else(hostname), started, finished: SystemTime::now(), jobs, exps: &exps, expectations_applied: !a.no_expectations, mutate: a.mutate };
+        let report = run_report(&probe, &results, &info);
         if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&report).expect("json") + "\n") {
             eprintln!("uring-conform: cannot write {path}: {e}");
             return 2;
@@ -414,7 +411,8 @@ fn cmd_failed_run(args: &[String]) -> i32 {
         .map(|t| harness::TrialResult { area: t.case.area().to_string(), variant: t.variant.name().to_string(), id: t.id, outcome: Outcome::Error, message: reason.clone(), missing: vec![], duration_ms: 0.0 })
         .collect();
     let now = SystemTime::now();
-    let info = RunInfo { label: get("--label"), started: now, finished: now, jobs: 0 };
+    let exps = Expectations::builtin();
+    let info = RunInfo { label: get("--label"), started: now, finished: now, jobs: 0, exps: &exps, expectations_applied: true, mutate: false };
     println!("{}", serde_json::to_string_pretty(&run_report(&probe, &results, &info)).expect("json"));
     0
 }

@@ -78,12 +78,12 @@ pub fn scaled(d: Duration) -> Duration {
 pub struct Quiet {
     /// The case asked for the grace wait ([`Ring::quiet_by_grace`]).
     pub grace_only: bool,
-    /// The kernel will not take a drained barrier on this ring.
-    pub drain_refused: bool,
-    /// The ring ran a request that posts several CQEs, or its CQ
-    /// overflowed: older kernels' drain accounting is wrong there, so a
-    /// barrier could wait for ever ([`crate::ring::posts_several_cqes`]).
-    pub drain_unreliable: bool,
+    /// No drained barrier on this ring any more: the kernel refuses drains
+    /// here (CQE_SKIP_SUCCESS used, refused at prep, not taken), or the
+    /// ring ran a request that posts several CQEs or its CQ overflowed,
+    /// where older kernels' drain accounting is wrong and a barrier could
+    /// wait for ever ([`crate::ring::posts_several_cqes`]).
+    pub no_drain: bool,
     /// Final CQEs taken (see [`Ring::maybe_in_flight`]).
     pub finals: u32,
 }
@@ -264,9 +264,9 @@ impl Ring {
     fn settle_for(&mut self, dropped: bool) -> Result<Vec<Cqe>, CaseError> {
         let mut extra = Vec::new();
         if self.cq_overflow() > 0 || self.sq_flags() & crate::sys::IORING_SQ_CQ_OVERFLOW != 0 {
-            self.quiet.drain_unreliable = true;
+            self.quiet.no_drain = true;
         }
-        let barrier_usable = !self.quiet.grace_only && !self.quiet.drain_refused && !self.quiet.drain_unreliable;
+        let barrier_usable = !self.quiet.grace_only && !self.quiet.no_drain;
         if barrier_usable && self.maybe_in_flight() <= 0 && self.sq_pending() == 0 && self.sq_space() > 0 {
             if let Some(done) = self.barrier(&mut extra)? {
                 if done {
@@ -290,7 +290,7 @@ impl Ring {
                 Ok(Some(true))
             }
             Some(_) => {
-                self.quiet.drain_refused = true;
+                self.quiet.no_drain = true;
                 Ok(Some(false))
             }
         }
@@ -318,7 +318,7 @@ impl Ring {
         self.push(&sqe);
         if !matches!(self.submit(), Ok(1)) {
             self.unpush();
-            self.quiet.drain_refused = true;
+            self.quiet.no_drain = true;
             return Ok(None);
         }
         self.wait_consumed(1)?;

@@ -49,6 +49,14 @@ pub struct Expectation {
     pub intermittent: bool,
 }
 
+impl Expectation {
+    /// What an xfail's message starts with before the failure itself (the
+    /// matrix splits it off again).
+    pub fn xfail_prefix(&self) -> String {
+        format!("known deviation on kernels {} ({}; evidence: {}): ", self.kernels, self.reason, self.evidence.join("; "))
+    }
+}
+
 /// A man page that says something the kernel deliberately does otherwise.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -157,7 +165,7 @@ impl Expectations {
             Outcome::Fail | Outcome::Timeout | Outcome::Crash => match entries.iter().find(|x| crate::glob::matches_star(x.failure.trim(), r.message.trim())) {
                 Some(x) => {
                     r.outcome = Outcome::Xfail;
-                    r.message = format!("known deviation on kernels {} ({}; evidence: {}): {}", x.kernels, x.reason, x.evidence.join("; "), r.message);
+                    r.message = format!("{}{}", x.xfail_prefix(), r.message);
                 }
                 None => {
                     r.message = format!("{}\n  (a deviation is recorded for this trial on {}, but this is a different failure: {})", r.message, release, entries.iter().map(|x| x.reason.as_str()).collect::<Vec<_>>().join("; "));

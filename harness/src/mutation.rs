@@ -52,28 +52,19 @@ impl Turn {
 /// Counts one comparison and says whether to perturb it.
 #[track_caller]
 pub fn next() -> Turn {
-    next_at(Location::caller())
-}
-
-/// [`next`] for callers that know their location (macros).
-pub fn next_at(at: &'static Location<'static>) -> Turn {
     let index = COUNT.fetch_add(1, Ordering::Relaxed);
-    Turn { index, perturb: target() == Some(index), at }
+    Turn { index, perturb: target() == Some(index), at: Location::caller() }
 }
 
-/// A boolean check through the mutation mode: returns `ok`, inverted when
-/// this is the perturbed comparison.
+/// A boolean check through the mutation mode: returns `ok`, or false when
+/// this is the perturbed comparison. A check that already fails unmutated
+/// (a recorded deviation's own check) stays failing: the kernel itself has
+/// shown that it can fail.
 #[track_caller]
 pub fn verdict(ok: bool) -> bool {
     let t = next();
     if t.perturb {
-        if !ok {
-            // This check already fails unmutated (a recorded deviation's
-            // own check): the kernel itself has shown that it can fail.
-            t.applied(ALREADY_FAILS);
-            return false;
-        }
-        t.applied("a holding check inverted to fail");
+        t.applied(if ok { "a holding check inverted to fail" } else { ALREADY_FAILS });
         return false;
     }
     ok

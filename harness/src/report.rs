@@ -49,16 +49,22 @@ pub fn virtualization() -> &'static str {
 }
 
 /// Everything a run report needs beside the results.
-pub struct RunInfo {
+pub struct RunInfo<'a> {
     pub label: String,
     pub started: SystemTime,
     pub finished: SystemTime,
     pub jobs: usize,
+    /// The recorded deviations and errata the run applied, and whether it
+    /// applied them (`run --no-expectations`: not).
+    pub exps: &'a crate::expectations::Expectations,
+    pub expectations_applied: bool,
+    /// A `run --mutate` report: outcomes mean noticed (fail) or survived.
+    pub mutate: bool,
 }
 
 /// The run report JSON.
 pub fn run_report(probe: &Probe, results: &[TrialResult], info: &RunInfo) -> Value {
-    json!({
+    let mut report = json!({
         "schema": SCHEMA,
         "suite": {
             "name": "uring-conform",
@@ -80,18 +86,26 @@ pub fn run_report(probe: &Probe, results: &[TrialResult], info: &RunInfo) -> Val
         "probe": probe.to_json(),
         "results": results,
         "summary": summary(results),
-    })
+        // In a mutation run a pass means a survivor, asserting nothing.
+        "errata": if info.mutate { json!([]) } else { errata_json(info.exps, results) },
+        "expectations": if info.expectations_applied { "builtin" } else { "none" },
+    });
+    if info.mutate {
+        report["mode"] = json!("mutate");
+    }
+    report
 }
 
 /// The documentation errata that trials of this run asserted (the kernel
-/// is right, the man page is stale), each with the trials that ran; for the
-/// run report's `errata` field. Kept apart from kernel deviations.
+/// is right, the man page is stale: a passing trial asserts it), each with
+/// those trials; for the run report's `errata` field. Kept apart from
+/// kernel deviations.
 pub fn errata_json(exps: &crate::expectations::Expectations, results: &[TrialResult]) -> Value {
     let list: Vec<Value> = exps
         .erratum
         .iter()
         .filter_map(|e| {
-            let trials: Vec<&str> = results.iter().filter(|r| r.outcome != Outcome::Skip && crate::glob::matches(&e.trials, &r.id)).map(|r| r.id.as_str()).collect();
+            let trials: Vec<&str> = results.iter().filter(|r| r.outcome == Outcome::Pass && crate::glob::matches(&e.trials, &r.id)).map(|r| r.id.as_str()).collect();
             if trials.is_empty() {
                 return None;
             }

@@ -761,13 +761,13 @@ impl Ring {
             // was wrong on older kernels (6.1 never starts a drained NOP
             // after a zero-copy send or a multishot poll): the quiet check
             // must not depend on it, so it uses its grace wait here.
-            self.quiet.drain_unreliable = true;
+            self.quiet.no_drain = true;
         }
         if sqe.raw.flags & IOSQE_CQE_SKIP_SUCCESS != 0 {
             // The kernel refuses IOSQE_IO_DRAIN on a ring that has used
             // CQE_SKIP_SUCCESS (io_init_req: ctx->drain_disabled), so the
             // quiet check cannot use a drained barrier here any more.
-            self.quiet.drain_refused = true;
+            self.quiet.no_drain = true;
         }
         true
     }

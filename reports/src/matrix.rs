@@ -41,8 +41,7 @@ pub struct Brief {
 /// where the entry is still in the built-in file.
 fn split_xfail(exps: &harness::expectations::Expectations, id: &str, release: &str, message: &str) -> (Option<(String, String, Vec<String>)>, String) {
     for x in exps.find(id, release) {
-        let prefix = format!("known deviation on kernels {} ({}; evidence: {}): ", x.kernels, x.reason, x.evidence.join("; "));
-        if let Some(rest) = message.strip_prefix(&prefix) {
+        if let Some(rest) = message.strip_prefix(&x.xfail_prefix()) {
             return (Some((x.kernels.clone(), x.reason.clone(), x.evidence.clone())), rest.to_string());
         }
     }
