@@ -1,27 +1,101 @@
 #!/usr/bin/env bash
-# Usage: ci/boot.sh VERSION BINARY [OUTDIR]
-# Boots kernel line VERSION under QEMU (TCG, single-threaded: ../shared/
-# VMLAB.md), runs the suite inside, and writes OUTDIR/<release>.json (the
-# run report). A kernel that hangs, panics or ends without the end marker
-# is retried once, then recorded as a report whose every trial has the
-# outcome `error` with the reason, so the matrix never has a silent gap.
+# Boots a kernel under QEMU (single-threaded TCG, see ci/README.md), runs
+# the suite inside and writes the run report.
+#
+#   ci/boot.sh VERSION BINARY [OUTDIR]
+#       a Debian kernel line from ci/kernels.txt (fetched and cached by
+#       ci/fetch-kernel.sh), or a patched kernel's name from
+#       ci/patched-kernels.txt (built and cached by ci/build-kernel.sh);
+#       the report is OUTDIR/<release>.json (default reports/runs).
+#   ci/boot.sh --kernel IMAGE [OPTIONS] [-- RUN-ARGS...]
+#       any kernel image: a bzImage, or an ELF vmlinux (booted through its
+#       PVH entry). Options:
+#         --modules DIR   modules matching IMAGE: a directory with
+#                         lib/modules/<release>/ (make modules_install
+#                         INSTALL_MOD_PATH=DIR) or with .ko files; null_blk
+#                         and what it depends on are loaded (a built-in
+#                         null_blk gets the same parameters on the command
+#                         line, so nothing is needed for it)
+#         --append ARGS   extra kernel command line
+#         --label L       the machine's name in the report (default
+#                         qemu-tcg-<release>)
+#         --out PATH      where the report goes: a FILE.json, or a
+#                         directory for <release>.json (default
+#                         reports/runs)
+#         --bin BINARY    a static uring-conform (default: ci/build.sh)
+#       RUN-ARGS go to `uring-conform run` inside the VM, e.g.
+#       -- groups/ --kmsg
+# The kernel's config needs what ci/guest-kernel.config lists (serial
+# console, initramfs, devtmpfs, tmpfs, the namespaces, KALLSYMS).
+# A kernel that hangs, panics or ends without the end marker is retried
+# once, then recorded as a report whose every trial is `error` with the
+# reason, so a matrix never has a silent gap. Exit 0 when the report came
+# back (whatever its verdicts), 1 otherwise.
 source "$(dirname "$0")/lib.sh"
-ver="${1:?version}"; bin="${2:?binary}"; outdir="${3:-$ROOT/reports/runs}"
+usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+image=""; mods=""; append=""; label=""; out="$ROOT/reports/runs"; bin=""; ver=""
+run_args=()
+if [ "${1:-}" = --kernel ] || [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--kernel) image="${2:?--kernel needs an image}"; shift 2 ;;
+		--modules) mods="${2:?--modules needs a directory}"; shift 2 ;;
+		--append) append="${2?--append needs arguments}"; shift 2 ;;
+		--label) label="${2:?--label needs a name}"; shift 2 ;;
+		--out) out="${2:?--out needs a path}"; shift 2 ;;
+		--bin) bin="${2:?--bin needs a binary}"; shift 2 ;;
+		--) shift; run_args=("$@"); break ;;
+		-h | --help) usage ;;
+		*) log "unknown option $1"; usage ;;
+		esac
+	done
+	[ -f "$image" ] || die "kernel image $image does not exist"
+	image="$(cd "$(dirname "$image")" && pwd)/$(basename "$image")"
+	release="$(kernel_release "$image")"
+	[ -n "$release" ] || die "$image is not a bzImage or a vmlinux with a Linux version string"
+	if [ -n "$mods" ]; then
+		[ -d "$mods" ] || die "modules directory $mods does not exist"
+		mdir="$CACHE/modules/$(printf '%s' "$image" | sha256sum | cut -c1-12)"
+		rm -rf "$mdir"; mkdir -p "$mdir"
+		collect_null_blk "$mods" "$mdir" || die "no null_blk module under $mods"
+		mods="$mdir"
+	fi
+	work="$CACHE/runs/custom-$(printf '%s' "$image $label" | sha256sum | cut -c1-12)"
+else
+	[ $# -ge 2 ] || usage
+	ver="$1"; bin="$2"; out="${3:-$ROOT/reports/runs}"
+	if [ -n "$(patched_field "$ver" 2)" ]; then
+		# A patched kernel: built (or found cached) by build-kernel.sh.
+		image="$(patched_image "$ver")"
+		release="$(cat "$(dirname "$image")/release")"
+		label="$(patched_field "$ver" 4)"
+		mods=""
+	else
+		image="$("$CI_DIR/fetch-kernel.sh" "$ver")"
+		release="$(cat "$(dirname "$image")/release")"
+		mods="$(dirname "$image")/modules"
+	fi
+	work="$CACHE/runs/$ver"
+fi
+[ -n "$label" ] || label="qemu-tcg-${ver:-$release}"
+[ -n "$bin" ] || bin="$("$CI_DIR/build.sh")"
+case "$out" in
+*.json) mkdir -p "$(dirname "$out")"; report="$out" ;;
+*) mkdir -p "$out"; report="$out/$release.json" ;;
+esac
 limit="${URING_CONFORM_VM_TIMEOUT:-1500}"
-vmlinuz="$("$CI_DIR/fetch-kernel.sh" "$ver")"
-release="$(cat "$(dirname "$vmlinuz")/release")"
-work="$CACHE/runs/$ver"
-rm -rf "$work"; mkdir -p "$work" "$outdir"
-"$CI_DIR/initramfs.sh" "$bin" "qemu-tcg-$ver" "$work/initrd.gz" "$(dirname "$vmlinuz")/modules"
+rm -rf "$work"; mkdir -p "$work"
+"$CI_DIR/initramfs.sh" "$bin" "$label" "$work/initrd.gz" "$mods" "${run_args[@]}"
 accel="tcg,thread=single"
 if [ "${URING_CONFORM_KVM:-0}" = 1 ]; then accel=kvm; fi
+cmdline="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 $(null_blk_cmdline) $append"
 for attempt in 1 2; do
-	log "kernel $ver ($release): boot $attempt"
+	log "kernel $release ($label): boot $attempt"
 	start=$(date +%s)
 	timeout --kill-after=10 "$limit" qemu-system-x86_64 \
 		-machine pc -accel "$accel" -m 2048 -smp 2 \
-		-kernel "$vmlinuz" -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4" \
+		-kernel "$image" -initrd "$work/initrd.gz" \
+		-append "$cmdline" \
 		-display none -monitor none -no-reboot \
 		-serial "file:$work/console.log" -serial "file:$work/results.txt" \
 		> "$work/qemu.log" 2>&1 || true
@@ -29,14 +103,14 @@ for attempt in 1 2; do
 	if grep -q "@@URING-CONFORM-DONE@@" "$work/console.log" 2>/dev/null &&
 		awk '/@@URING-CONFORM-REPORT-BEGIN@@/{f=1;next} /@@URING-CONFORM-REPORT-END@@/{f=0} f' "$work/results.txt" | tr -d '\r' > "$work/report.json" &&
 		[ -s "$work/report.json" ]; then
-		cp "$work/report.json" "$outdir/$release.json"
-		log "kernel $ver ($release): done in ${secs}s, $(grep -o '@@URING-CONFORM-DONE@@ rc=[0-9]*' "$work/console.log")"
+		cp "$work/report.json" "$report"
+		log "kernel $release ($label): done in ${secs}s, $(grep -o '@@URING-CONFORM-DONE@@ rc=[0-9]*' "$work/console.log"), report $report"
 		exit 0
 	fi
-	log "kernel $ver ($release): no end marker after ${secs}s (attempt $attempt); console tail:"
+	log "kernel $release ($label): no end marker after ${secs}s (attempt $attempt); console tail:"
 	tail -n 15 "$work/console.log" >&2 || true
 done
 reason="VM run failed twice: no end marker (hang, panic or boot failure) within ${limit}s; console tail: $(tail -n 5 "$work/console.log" 2>/dev/null | tr -d '\r' | tr '\n' ' ' | tr -d '"\\' | cut -c1-400)"
-"$bin" failed-run --label "qemu-tcg-$ver" --kernel "$release" --reason "$reason" > "$outdir/$release.json"
-log "kernel $ver ($release): recorded as failed"
+"$bin" failed-run --label "$label" --kernel "$release" --reason "$reason" > "$report"
+log "kernel $release ($label): recorded as failed in $report"
 exit 1

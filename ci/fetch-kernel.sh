@@ -29,22 +29,11 @@ img="$(find "$dir/root/boot" "$dir/root/usr/lib/modules" -maxdepth 2 \( -name 'v
 cp "$img" "$dir/vmlinuz"
 echo "$pkg" > "$dir/package"
 # null_blk and what it depends on (configfs), for the IOPOLL cases: the
-# VM's init loads them in the order of modules/order. Kept uncompressed,
-# since busybox insmod reads plain .ko files.
+# VM's init loads them in the order of modules/order.
 rm -rf "$dir/modules"
-mkdir -p "$dir/modules"
-modfile() { find "$dir/root" -type f \( -name "$1.ko" -o -name "$1.ko.*" \) -path '*/kernel/*' 2>/dev/null | head -1; }
-unpack() { # NAME: decompress NAME's module into modules/, dependencies first
-	local f; f="$(modfile "$1")"
-	[ -n "$f" ] || return 1
-	local deps; deps="$(case "$f" in *.xz) xz -dc "$f" ;; *.zst) zstd -qdc "$f" ;; *.gz) gzip -dc "$f" ;; *) cat "$f" ;; esac |
-		strings | sed -n 's/^depends=//p' | tr ',' ' ')"
-	local d; for d in $deps; do grep -qx "$d" "$dir/modules/order" 2>/dev/null || unpack "$d" || return 1; done
-	case "$f" in *.xz) xz -dc "$f" ;; *.zst) zstd -qdc "$f" ;; *.gz) gzip -dc "$f" ;; *) cat "$f" ;; esac > "$dir/modules/$1.ko"
-	echo "$1" >> "$dir/modules/order"
-}
+has_null_blk() { [ -n "$(find "$dir/root" -type f -name 'null_blk.ko*' 2>/dev/null | head -1)" ]; }
 # From 6.19 Debian splits the image: modules come in linux-modules-<release>.
-if [ -z "$(modfile null_blk)" ] && [ "${pkg#linux-binary-}" != "$pkg" ]; then
+if ! has_null_blk && [ "${pkg#linux-binary-}" != "$pkg" ]; then
 	mpkg="linux-modules-${pkg#linux-binary-}"
 	mkdir -p "$dir/mdeb"
 	if (cd "$dir/mdeb" && papt apt-get -q download "$mpkg" >&2); then
@@ -54,7 +43,7 @@ if [ -z "$(modfile null_blk)" ] && [ "${pkg#linux-binary-}" != "$pkg" ]; then
 	fi
 	rm -rf "$dir/mdeb"
 fi
-unpack null_blk || { log "kernel $ver: no null_blk module in $pkg"; rm -rf "$dir/modules"; }
+collect_null_blk "$dir/root" "$dir/modules" || { log "kernel $ver: no null_blk module in $pkg"; rm -rf "$dir/modules"; }
 touch "$dir/modules.done"
 case "$img" in
 */boot/vmlinuz-*) basename "$img" | sed 's/^vmlinuz-//' ;;

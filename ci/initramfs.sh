@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Usage: ci/initramfs.sh BINARY LABEL OUT [MODULES_DIR]
+# Usage: ci/initramfs.sh BINARY LABEL OUT [MODULES_DIR [RUN-ARGS...]]
 # Packs busybox (static), the suite BINARY and ci/init into a gzip'd newc
 # initramfs at OUT. LABEL names the machine in the report. MODULES_DIR, if
 # it exists, is packed as /modules (its `order` file lists what init loads).
+# RUN-ARGS are passed to `uring-conform run` in the VM (one per line in
+# /run-args).
 source "$(dirname "$0")/lib.sh"
 bin="${1:?binary}"; label="${2:?label}"; out="${3:?output}"; mods="${4:-}"
+shift $(( $# < 4 ? $# : 4 ))
 bb="$(command -v busybox)" || die "busybox not found (run ci/setup.sh)"
 case "$(ldd "$bb" 2>&1 || true)" in
 *"not a dynamic"* | *"statically linked"*) ;;
@@ -22,5 +25,7 @@ cp "$CI_DIR/init" "$stage/init"
 [ -n "$mods" ] && [ -f "$mods/order" ] && cp -r "$mods" "$stage/modules"
 chmod +x "$stage/init" "$stage/uring-conform"
 echo "$label" > "$stage/label"
+printf '%s\n' "$@" > "$stage/run-args"
+echo "$NULL_BLK_PARAMS" > "$stage/null_blk.params"
 echo "${URING_CONFORM_TIMEOUT_SCALE:-10}" > "$stage/timeout-scale"
 (cd "$stage" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) > "$out"

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
+# Usage: ci/setup.sh [--kernel-build]
 # Installs what the kernel matrix needs, if missing: QEMU (x86), a static
 # busybox for the initramfs, xz, zstd and strings (binutils) for kernel
-# modules. Needs root (apt-get install).
+# modules. With --kernel-build, also what building a kernel from source
+# needs (ci/build-kernel.sh). Needs root (apt-get install).
 source "$(dirname "$0")/lib.sh"
 need=()
+if [ "${1:-}" = --kernel-build ]; then
+	for p in gcc make flex bison bc cpio libelf-dev libssl-dev dwarves xz-utils zstd git patch; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p")
+	done
+fi
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
-if ! command -v busybox >/dev/null || ! ldd "$(command -v busybox)" 2>&1 | grep -qE "not a dynamic|statically linked"; then
+# ldd exits 1 on a static binary: read its words, not its status (pipefail).
+if ! command -v busybox >/dev/null || ! { ldd "$(command -v busybox)" 2>&1 || true; } | grep -qE "not a dynamic|statically linked"; then
 	need+=(busybox-static)
 fi
 # Kernel modules (null_blk) come compressed in newer packages.

@@ -264,3 +264,36 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "groups/lone-leader-at-end-of-submission",
+    summary: "a leader with no member before the submission ends is failed with -EINVAL, and its CQE is posted",
+    requires: [OpNop, ProposalSqeGroup],
+    variants: variants::DELIVERY,
+    refs: [
+        "IOSQE_SQE_GROUP V8 4/7 io_submit_state_end: 'fail group with single leader' -> req_fail_link_node(lead, -EINVAL), then queued",
+        "io_uring_enter(2): every consumed SQE posts a CQE unless IOSQE_CQE_SKIP_SUCCESS (mainline fails the unknown flag with -EINVAL the same way)",
+    ],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::nop().with(GROUP).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "groups/group-split-across-submissions",
+    summary: "a group is bounded by its submission: a leader whose member comes in the next io_uring_enter is a lone leader (-EINVAL), the member a plain request",
+    requires: [OpNop, ProposalSqeGroup],
+    variants: variants::DEFAULT,
+    refs: ["IOSQE_SQE_GROUP V8 4/7 io_submit_state_end: the group state ends with the submission; a leader alone is failed with -EINVAL"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        r.push_all(&[Sqe::nop().with(GROUP).user_data(1)])?;
+        check_eq!(r.submit()?, 1, "SQEs consumed by the first enter");
+        r.push_all(&[Sqe::nop().user_data(2)])?;
+        check_eq!(r.submit()?, 1, "SQEs consumed by the second enter");
+        r.expect_unordered(&[cqe(1, -libc::EINVAL), cqe(2, 0)])?;
+        Ok(())
+    },
+}

@@ -47,13 +47,20 @@ pub struct Expectation {
     /// a pass (not xpass).
     #[serde(default)]
     pub intermittent: bool,
+    /// A deviation of an unmerged series, not of mainline: the entry
+    /// applies only where the kernel release carries `-<series>` (the name
+    /// ci/build-kernel.sh --name gives a patched build, e.g.
+    /// "6.12.118-sqe-group-v8").
+    #[serde(default)]
+    pub series: Option<String>,
 }
 
 impl Expectation {
     /// What an xfail's message starts with before the failure itself (the
     /// matrix splits it off again).
     pub fn xfail_prefix(&self) -> String {
-        format!("known deviation on kernels {} ({}; evidence: {}): ", self.kernels, self.reason, self.evidence.join("; "))
+        let series = self.series.as_ref().map(|s| format!(" with the {s} series")).unwrap_or_default();
+        format!("known deviation on kernels {}{series} ({}; evidence: {}): ", self.kernels, self.reason, self.evidence.join("; "))
     }
 }
 
@@ -146,7 +153,11 @@ impl Expectations {
 
     /// The deviation entries that apply to `trial` on `release`.
     pub fn find<'a>(&'a self, trial: &'a str, release: &'a str) -> impl Iterator<Item = &'a Expectation> + 'a {
-        self.expect.iter().filter(move |x| crate::glob::matches(&x.trial, trial) && in_range(&x.kernels, release).unwrap_or(false))
+        self.expect.iter().filter(move |x| {
+            crate::glob::matches(&x.trial, trial)
+                && in_range(&x.kernels, release).unwrap_or(false)
+                && x.series.as_ref().map_or(true, |s| release.contains(&format!("-{s}")))
+        })
     }
 
     /// The errata whose trials include `trial`.

@@ -73,6 +73,9 @@ pub enum Proposal {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Env {
     Root,
+    /// The ublk control device (/dev/ublk-control: CONFIG_BLK_DEV_UBLK,
+    /// root), for the fused-command cases' ublk server fixture.
+    Ublk,
     Kmsg,
     MultiCpu,
     TimeNs,
@@ -341,6 +344,7 @@ vocabulary! {
     EnvNullBlkPoll = "env.nullblk_poll", Detect::Env(Env::NullBlkPoll), "", "a null_blk device with poll queues: as root, modprobe null_blk poll_queues=1 (the run loads and removes it)";
     EnvDisposable = "env.disposable", Detect::Env(Env::Disposable), "", "a throwaway machine that may crash: URING_CONFORM_DISPOSABLE=1, set by the kernel matrix VMs";
     EnvTimeNs = "env.timens", Detect::Env(Env::TimeNs), "", "unshare(CLONE_NEWTIME) works here (CONFIG_TIME_NS, CAP_SYS_ADMIN)";
+    EnvUblk = "env.ublk", Detect::Env(Env::Ublk), "", "/dev/ublk-control opens read-write (CONFIG_BLK_DEV_UBLK or modprobe ublk_drv, as root)";
 }
 
 #[cfg(test)]

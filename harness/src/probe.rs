@@ -12,6 +12,10 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+mod collisions;
+mod isolated;
+pub use isolated::{child_main as probe_child_main, PROBE_CHILD_ENV};
+
 /// Whether io_uring can be used at all, and if not, why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Availability {
@@ -121,8 +125,23 @@ impl Probe {
         p
     }
 
-    /// Probes the running kernel.
+    /// Probes the running kernel, each detection step in a child process
+    /// ([`isolated`]): a step that crashes or hangs on a deviating kernel
+    /// is recorded against its feature and the probe goes on. The binary
+    /// must call [`crate::runner::child_main`] first thing in `main`.
     pub fn run() -> Probe {
+        isolated::run()
+    }
+
+    /// [`Probe::run_in_process`] with every step, quietly.
+    pub fn run_here() -> Probe {
+        Probe::run_in_process(&[], &mut |_| {})
+    }
+
+    /// Probes the running kernel in this process (tests, and the probe's
+    /// own child). `skip` names features whose step is not run (left
+    /// absent); `step` is told before and after each step.
+    pub fn run_in_process(skip: &[String], step: &mut dyn FnMut(Step<'_>)) -> Probe {
         let kernel = KernelInfo::current();
         let base = match Ring::new(4) {
             Ok(r) => r,
@@ -136,9 +155,17 @@ impl Probe {
         let ops = probe_ops(&base);
         let mut base = base;
         for f in FEATURES {
+            if skip.iter().any(|s| s == f.id) {
+                continue;
+            }
+            step(Step::Start(f.id));
             let r: Result<(), String> = match f.detect {
                 Detect::Op(op) => {
-                    if ops.get(op as usize).copied().unwrap_or(false) { Ok(()) } else { Err("not in IORING_REGISTER_PROBE".into()) }
+                    if !ops.get(op as usize).copied().unwrap_or(false) {
+                        Err("not in IORING_REGISTER_PROBE".into())
+                    } else {
+                        collisions::opcode(op, &ops, &mut base)
+                    }
                 }
                 Detect::Feat(bit) => {
                     if base.params.features & bit != 0 { Ok(()) } else { Err("bit clear in params.features".into()) }
@@ -148,18 +175,29 @@ impl Probe {
                 Detect::Sqe(flag) => detect_sqe(&mut base, flag),
                 Detect::Register(op) => detect_register(op),
                 Detect::OpFlag(of) => detect_opflag(of),
-                Detect::Proposal(pr) => detect_proposal(pr),
+                Detect::Proposal(pr) => detect_proposal(pr, &ops, base.params.features),
                 Detect::Env(e) => if detect_env(e) { Ok(()) } else { Err("not in this environment".into()) },
             };
-            match r {
-                Ok(()) => p.present[f.feature as usize] = true,
-                Err(why) => {
-                    p.present[f.feature as usize] = false;
-                    p.notes.insert(f.id, why);
-                }
+            step(Step::Done(f.id, &r));
+            p.set(f.id, r);
+        }
+        collisions::resolve(&mut p);
+        p
+    }
+
+    /// Records one detection's result.
+    fn set(&mut self, id: &str, r: Result<(), String>) {
+        let Some(f) = FEATURES.iter().find(|f| f.id == id) else { return };
+        match r {
+            Ok(()) => {
+                self.present[f.feature as usize] = true;
+                self.notes.remove(f.id);
+            }
+            Err(why) => {
+                self.present[f.feature as usize] = false;
+                self.notes.insert(f.id, why);
             }
         }
-        p
     }
 
     /// The probe JSON of the contract (DESIGN.md).
@@ -242,6 +280,12 @@ impl Probe {
         }
         out
     }
+}
+
+/// What [`Probe::run_in_process`] reports as it goes.
+pub enum Step<'a> {
+    Start(&'static str),
+    Done(&'static str, &'a Result<(), String>),
 }
 
 /// Turns io_uring_setup's errno into an availability with the reason.
@@ -341,7 +385,7 @@ fn detect_setup(flag: u32, base_fd: i32) -> Result<(), String> {
         IORING_SETUP_ATTACH_WQ => b.params.wq_fd = base_fd as u32,
         _ => {}
     }
-    b.build().map(|_| ()).map_err(|e| format!("io_uring_setup: {e}"))
+    b.build().map(|_| ()).map_err(|e| collisions::setup_error(flag, e))
 }
 
 fn detect_enter(flag: u32) -> Result<(), String> {
@@ -376,7 +420,7 @@ fn detect_enter(flag: u32) -> Result<(), String> {
 }
 
 /// Submits `sqes` on `ring` and collects every CQE within a short bound.
-fn run_sqes(ring: &mut Ring, sqes: &[Sqe], want: u32) -> Result<Vec<crate::ring::Cqe>, String> {
+pub(crate) fn run_sqes(ring: &mut Ring, sqes: &[Sqe], want: u32) -> Result<Vec<crate::ring::Cqe>, String> {
     ring.push_all(sqes).map_err(|e| format!("push: {e}"))?;
     // An SQE the kernel rejects at submission stops the batch: wait only
     // for what it consumed.
@@ -419,7 +463,7 @@ fn detect_sqe(ring: &mut Ring, flag: u8) -> Result<(), String> {
     }
 }
 
-fn fmt_cqes(c: &[crate::ring::Cqe]) -> String {
+pub(crate) fn fmt_cqes(c: &[crate::ring::Cqe]) -> String {
     if c.is_empty() {
         return "no CQE".into();
     }
@@ -749,8 +793,10 @@ fn detect_timens() -> bool {
     }
 }
 
-/// Unmerged proposals, by behaviour only: bit numbers were reused upstream.
-fn detect_proposal(p: Proposal) -> Result<(), String> {
+/// Unmerged proposals. Their numbers were reused upstream, so SQE groups
+/// are told by behaviour (IOSQE bit 7, refused upstream) and fused
+/// commands by a declaration upstream cannot make (collisions.rs).
+fn detect_proposal(p: Proposal, ops: &[bool], features: u32) -> Result<(), String> {
     match p {
         Proposal::SqeGroup => {
             // The series: a group runs from the first SQE with the flag to
@@ -763,16 +809,7 @@ fn detect_proposal(p: Proposal) -> Result<(), String> {
                 other => Err(format!("NOP leader with bit 7 + NOP member gave {}", fmt_cqes(other))),
             }
         }
-        Proposal::FusedCmd => {
-            // The series adds fused commands for ublk only: a primary
-            // uring_cmd on a ublk char device lending its buffer to
-            // secondaries. Without a ublk device it cannot be exercised.
-            let ublk = std::fs::read_dir("/dev").map(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with("ublkc"))).unwrap_or(false);
-            if !ublk {
-                return Err("needs a ublk device (/dev/ublkc*) whose driver takes fused commands; none present".into());
-            }
-            Err("a ublk device is present, but no mainline ublk driver takes the series' fused commands".into())
-        }
+        Proposal::FusedCmd => collisions::fused_cmd_declared(ops, features),
     }
 }
 
@@ -780,6 +817,7 @@ fn detect_env(e: Env) -> bool {
     match e {
         // SAFETY: trivial syscall.
         Env::Root => unsafe { libc::geteuid() == 0 },
+        Env::Ublk => std::fs::OpenOptions::new().read(true).write(true).open("/dev/ublk-control").is_ok(),
         Env::Kmsg => std::fs::File::open("/dev/kmsg").is_ok(),
         Env::MultiCpu => allowed_cpus() >= 2,
         Env::TimeNs => detect_timens(),

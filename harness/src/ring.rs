@@ -463,11 +463,23 @@ impl std::fmt::Display for SqFull {
 pub struct RingBuilder {
     pub entries: u32,
     pub params: io_uring_params,
+    /// Setup bits passed to the kernel that the harness does not read as
+    /// upstream's (see [`RingBuilder::series_flags`]).
+    series: u32,
 }
 
 impl RingBuilder {
     pub fn new(entries: u32) -> RingBuilder {
-        RingBuilder { entries, params: io_uring_params::default() }
+        RingBuilder { entries, params: io_uring_params::default(), series: 0 }
+    }
+    /// Setup flags of an unmerged series whose numbers upstream gave to
+    /// something else (the fused-command series' IORING_SETUP_FUSED_REQ is
+    /// upstream's NO_MMAP bit): passed to the kernel, but the ring's layout
+    /// is built as if they were not set.
+    pub fn series_flags(mut self, f: u32) -> RingBuilder {
+        self.params.flags |= f;
+        self.series |= f;
+        self
     }
     pub fn flags(mut self, f: u32) -> RingBuilder {
         self.params.flags |= f;
@@ -483,7 +495,7 @@ impl RingBuilder {
         self
     }
     pub fn build(self) -> Result<Ring, Errno> {
-        Ring::setup(self.entries, self.params)
+        Ring::setup_layout(self.entries, self.params, self.params.flags & !self.series)
     }
 }
 
@@ -582,14 +594,21 @@ impl Ring {
     /// `io_uring_setup` with these params, then maps the rings. With
     /// IORING_SETUP_NO_MMAP the memory is allocated here and passed in
     /// `sq_off.user_addr` / `cq_off.user_addr`.
-    pub fn setup(entries: u32, mut p: io_uring_params) -> Result<Ring, Errno> {
+    pub fn setup(entries: u32, p: io_uring_params) -> Result<Ring, Errno> {
+        Ring::setup_layout(entries, p, p.flags)
+    }
+
+    /// [`Ring::setup`], with the ring's layout read from `layout` (the
+    /// setup flags as upstream defines them) rather than from every bit
+    /// passed to the kernel.
+    fn setup_layout(entries: u32, mut p: io_uring_params, layout: u32) -> Result<Ring, Errno> {
         let mut maps = Vec::new();
-        if p.flags & IORING_SETUP_NO_MMAP != 0 {
+        if layout & IORING_SETUP_NO_MMAP != 0 {
             // Generous sizes: the kernel checks that the region covers the
             // rings it computes for these entries.
-            let cq = if p.flags & IORING_SETUP_CQSIZE != 0 { p.cq_entries } else { entries.next_power_of_two() * 2 };
-            let cqe_size = if p.flags & IORING_SETUP_CQE32 != 0 { 32 } else { 16 };
-            let sqe_size = if p.flags & IORING_SETUP_SQE128 != 0 { 128 } else { 64 };
+            let cq = if layout & IORING_SETUP_CQSIZE != 0 { p.cq_entries } else { entries.next_power_of_two() * 2 };
+            let cqe_size = if layout & IORING_SETUP_CQE32 != 0 { 32 } else { 16 };
+            let sqe_size = if layout & IORING_SETUP_SQE128 != 0 { 128 } else { 64 };
             let ring_len = round_up(64 * 2 + cq as usize * cqe_size + entries.next_power_of_two() as usize * 4 + 256, PAGE);
             let sqes_len = round_up(entries.next_power_of_two() as usize * sqe_size, PAGE);
             let rings = Mapping::anon(ring_len.next_power_of_two())?;
@@ -600,8 +619,8 @@ impl Ring {
             maps.push(sqes);
         }
         let fd = io_uring_setup(entries, &mut p)?;
-        let (reg_index, real_fd) = if p.flags & IORING_SETUP_REGISTERED_FD_ONLY != 0 { (Some(fd as u32), -1) } else { (None, fd) };
-        match Ring::map(real_fd, reg_index, p, maps) {
+        let (reg_index, real_fd) = if layout & IORING_SETUP_REGISTERED_FD_ONLY != 0 { (Some(fd as u32), -1) } else { (None, fd) };
+        match Ring::map(real_fd, reg_index, p, layout, maps) {
             Ok(r) => Ok(r),
             Err(e) => {
                 if real_fd >= 0 {
@@ -613,20 +632,39 @@ impl Ring {
         }
     }
 
-    fn map(fd: i32, reg_index: Option<u32>, p: io_uring_params, mut maps: Vec<Mapping>) -> Result<Ring, Errno> {
-        let sqe_size = if p.flags & IORING_SETUP_SQE128 != 0 { 128 } else { 64 };
-        let cqe_size = if p.flags & IORING_SETUP_CQE32 != 0 { 32 } else { 16 };
-        let (sq_base, cq_base, sqes): (*mut u8, *mut u8, *mut u8) = if p.flags & IORING_SETUP_NO_MMAP != 0 {
-            let rings = p.cq_off.user_addr as *mut u8;
-            (rings, rings, p.sq_off.user_addr as *mut u8)
+    /// Maps (or, with NO_MMAP, adopts) the rings the kernel described in
+    /// `p`. Every offset and size comes from the kernel and is checked
+    /// against the region it points into before a pointer is formed, and
+    /// the ring's own entries/mask must agree with `p`: a kernel that
+    /// deviates (a patched kernel whose setup bit means something else)
+    /// gives an [`ELAYOUT`](crate::sys::ELAYOUT) error naming the field,
+    /// never a wild pointer.
+    fn map(fd: i32, reg_index: Option<u32>, p: io_uring_params, layout: u32, mut maps: Vec<Mapping>) -> Result<Ring, Errno> {
+        let sqe_size = if layout & IORING_SETUP_SQE128 != 0 { 128 } else { 64 };
+        let cqe_size = if layout & IORING_SETUP_CQE32 != 0 { 32 } else { 16 };
+        let no_array = layout & IORING_SETUP_NO_SQARRAY != 0;
+        let bad = |what: String| Err(crate::sys::layout_error(what));
+        if p.sq_entries == 0 || !p.sq_entries.is_power_of_two() || p.cq_entries == 0 || !p.cq_entries.is_power_of_two() {
+            return bad(format!("sq_entries {} / cq_entries {} (each must be a power of two)", p.sq_entries, p.cq_entries));
+        }
+        // The extent of each ring as the offsets describe it.
+        let sq_fields = [("head", p.sq_off.head), ("tail", p.sq_off.tail), ("ring_mask", p.sq_off.ring_mask), ("ring_entries", p.sq_off.ring_entries), ("flags", p.sq_off.flags), ("dropped", p.sq_off.dropped)];
+        let cq_fields = [("head", p.cq_off.head), ("tail", p.cq_off.tail), ("ring_mask", p.cq_off.ring_mask), ("ring_entries", p.cq_off.ring_entries), ("overflow", p.cq_off.overflow), ("flags", p.cq_off.flags)];
+        let sq_len = sq_fields.iter().map(|(_, o)| *o as usize + 4).max().unwrap_or(0).max(if no_array { 0 } else { p.sq_off.array as usize + p.sq_entries as usize * 4 });
+        let cq_len = cq_fields.iter().map(|(_, o)| *o as usize + 4).max().unwrap_or(0).max(p.cq_off.cqes as usize + p.cq_entries as usize * cqe_size);
+        let sqes_len = p.sq_entries as usize * sqe_size;
+        let (sq_base, cq_base, sqes): (*mut u8, *mut u8, *mut u8) = if layout & IORING_SETUP_NO_MMAP != 0 {
+            // Our own regions (maps[0] rings, maps[1] SQEs), not whatever
+            // the kernel left in user_addr.
+            let (rings, sqe_region) = (&maps[0], &maps[1]);
+            if sq_len > rings.len || cq_len > rings.len {
+                return bad(format!("with NO_MMAP the rings need {} bytes by sq_off/cq_off, the region given has {}", sq_len.max(cq_len), rings.len));
+            }
+            if sqes_len > sqe_region.len {
+                return bad(format!("with NO_MMAP the SQEs need {} bytes, the region given has {}", sqes_len, sqe_region.len));
+            }
+            (rings.ptr, rings.ptr, sqe_region.ptr)
         } else {
-            let no_array = p.flags & IORING_SETUP_NO_SQARRAY != 0;
-            let sq_len = if no_array {
-                p.sq_off.flags as usize + 4
-            } else {
-                p.sq_off.array as usize + p.sq_entries as usize * 4
-            };
-            let cq_len = p.cq_off.cqes as usize + p.cq_entries as usize * cqe_size;
             let sq_map = if p.features & IORING_FEAT_SINGLE_MMAP != 0 {
                 Mapping::mmap(fd, sq_len.max(cq_len), IORING_OFF_SQ_RING)?
             } else {
@@ -642,15 +680,35 @@ impl Ring {
                 b
             };
             maps.push(sq_map);
-            let sqe_map = Mapping::mmap(fd, p.sq_entries as usize * sqe_size, IORING_OFF_SQES)?;
+            let sqe_map = Mapping::mmap(fd, sqes_len, IORING_OFF_SQES)?;
             let sqes = sqe_map.ptr;
             maps.push(sqe_map);
             (sq_base, cq_base, sqes)
         };
-        // SAFETY: offsets come from the kernel and lie inside the mappings.
+        for (name, off) in sq_fields.iter().chain(cq_fields.iter()) {
+            if off % 4 != 0 {
+                return bad(format!("offset {name} = {off} is not 4-byte aligned"));
+            }
+        }
+        // SAFETY: every offset was bounded above by the region's length.
+        let word = |base: *mut u8, off: u32| unsafe { (*(base.add(off as usize) as *const AtomicU32)).load(Ordering::Acquire) };
+        let (sq_ring_entries, sq_ring_mask) = (word(sq_base, p.sq_off.ring_entries), word(sq_base, p.sq_off.ring_mask));
+        let (cq_ring_entries, cq_ring_mask) = (word(cq_base, p.cq_off.ring_entries), word(cq_base, p.cq_off.ring_mask));
+        if sq_ring_entries != p.sq_entries || sq_ring_mask != p.sq_entries - 1 {
+            return bad(format!(
+                "the SQ ring's ring_entries/ring_mask read {sq_ring_entries}/{sq_ring_mask}, params say sq_entries {}{}",
+                p.sq_entries,
+                if layout & IORING_SETUP_NO_MMAP != 0 { " (the kernel did not build its rings in the memory given with IORING_SETUP_NO_MMAP)" } else { "" }
+            ));
+        }
+        if cq_ring_entries != p.cq_entries || cq_ring_mask != p.cq_entries - 1 {
+            return bad(format!("the CQ ring's ring_entries/ring_mask read {cq_ring_entries}/{cq_ring_mask}, params say cq_entries {}", p.cq_entries));
+        }
+        // SAFETY: offsets come from the kernel and were checked above to lie
+        // inside the mappings.
         unsafe {
             let at = |base: *mut u8, off: u32| base.add(off as usize);
-            let sq_array = if p.flags & IORING_SETUP_NO_SQARRAY != 0 { None } else { Some(at(sq_base, p.sq_off.array) as *mut u32) };
+            let sq_array = if layout & IORING_SETUP_NO_SQARRAY != 0 { None } else { Some(at(sq_base, p.sq_off.array) as *mut u32) };
             let cq_flags = if p.cq_off.flags != 0 { Some(at(cq_base, p.cq_off.flags) as *const AtomicU32) } else { None };
             let sq_tail = at(sq_base, p.sq_off.tail) as *const AtomicU32;
             let ring = Ring {
@@ -662,8 +720,8 @@ impl Ring {
                 sq_flags: at(sq_base, p.sq_off.flags) as *const AtomicU32,
                 sq_dropped: at(sq_base, p.sq_off.dropped) as *const AtomicU32,
                 sq_array,
-                sq_mask: *(at(sq_base, p.sq_off.ring_mask) as *const u32),
-                sq_entries: *(at(sq_base, p.sq_off.ring_entries) as *const u32),
+                sq_mask: sq_ring_mask,
+                sq_entries: sq_ring_entries,
                 sqes,
                 sqe_size,
                 sq_local_tail: (*sq_tail).load(Ordering::Relaxed),
@@ -672,8 +730,8 @@ impl Ring {
                 cq_tail: at(cq_base, p.cq_off.tail) as *const AtomicU32,
                 cq_overflow: at(cq_base, p.cq_off.overflow) as *const AtomicU32,
                 cq_flags,
-                cq_mask: *(at(cq_base, p.cq_off.ring_mask) as *const u32),
-                cq_entries: *(at(cq_base, p.cq_off.ring_entries) as *const u32),
+                cq_mask: cq_ring_mask,
+                cq_entries: cq_ring_entries,
                 cqes: at(cq_base, p.cq_off.cqes),
                 cqe_size,
                 _maps: maps,

@@ -111,11 +111,14 @@ fn skip_reason(probe: &Probe, t: &Trial) -> Option<Skip> {
 
 // ------------------------------------------------------------ child side
 
-/// If this process was started to run one trial, runs it, prints the
+/// If this process was started to run one trial (or the probe), runs it, prints the
 /// result line and returns the exit code. Call first thing in `main`.
 pub fn child_main() -> Option<i32> {
+    if let Some(code) = crate::probe::probe_child_main() {
+        return Some(code);
+    }
     let id = std::env::var(CHILD_ENV).ok()?;
-    let probe = std::env::var(PROBE_ENV).ok().and_then(|s| serde_json::from_str(&s).ok()).and_then(|v| Probe::from_json(&v)).unwrap_or_else(Probe::run);
+    let probe = std::env::var(PROBE_ENV).ok().and_then(|s| serde_json::from_str(&s).ok()).and_then(|v| Probe::from_json(&v)).unwrap_or_else(Probe::run_here);
     let (outcome, message) = match find_trial(&id) {
         None => (Outcome::Error, format!("no trial named {id}")),
         Some((case, variant)) => run_in_process(case, variant, &probe),
@@ -270,10 +273,32 @@ impl Isolation {
         unsafe { libc::kill(-pid, libc::SIGKILL) };
         let status = match status {
             Some(s) => s,
-            None => child.wait().expect("wait after kill"),
+            None => match wait_bounded(&mut child, pid, UNKILLABLE_GRACE) {
+                Some(s) => s,
+                None => {
+                    // Stuck in the kernel (the exit path waits for requests
+                    // that never end): give up on it and go on. Its pipes
+                    // stay open, so its output is not waited for either.
+                    let stack = std::fs::read_to_string(format!("/proc/{pid}/stack")).ok().filter(|s| !s.trim().is_empty());
+                    let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+                    let tail = tail_of(&out.take_now(), 600);
+                    return (
+                        Outcome::Timeout,
+                        format!(
+                            "hang: no result within {} ms, and the process did not exit within {} ms of SIGKILL (stuck in the kernel, left behind){}{}{}",
+                            timeout.as_millis(),
+                            UNKILLABLE_GRACE.as_millis(),
+                            if wchan.is_empty() || wchan == "0" { String::new() } else { format!("; wchan {wchan}") },
+                            stack.map(|s| format!("; kernel stack: {}", s.lines().take(12).collect::<Vec<_>>().join(" | "))).unwrap_or_default(),
+                            if tail.is_empty() { String::new() } else { format!("; stdout: {tail}") },
+                        ),
+                        none(),
+                    );
+                }
+            },
         };
-        let stdout = out.join().unwrap_or_default();
-        let stderr = err.join().unwrap_or_default();
+        let stdout = out.join();
+        let stderr = err.join();
         let tail = tail_of(&stderr, 1500);
         if timed_out {
             return (Outcome::Timeout, format!("no result within {} ms; killed{}", timeout.as_millis(), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }), none());
@@ -288,14 +313,43 @@ impl Isolation {
     }
 }
 
-fn read_all<R: Read + Send + 'static>(r: Option<R>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut s = Vec::new();
+/// A pipe read to its end by a thread; what has arrived so far can be
+/// taken without waiting for the end (a process stuck in the kernel keeps
+/// its pipes open).
+struct Reader {
+    buf: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    done: std::thread::JoinHandle<()>,
+}
+
+impl Reader {
+    fn join(self) -> String {
+        let _ = self.done.join();
+        let b = self.buf.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&b).into_owned()
+    }
+    fn take_now(&self) -> String {
+        let b = self.buf.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&b).into_owned()
+    }
+}
+
+fn read_all<R: Read + Send + 'static>(r: Option<R>) -> Reader {
+    let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let b = buf.clone();
+    let done = std::thread::spawn(move || {
         if let Some(mut r) = r {
-            let _ = r.read_to_end(&mut s);
+            let mut chunk = [0u8; 8192];
+            while let Ok(n) = r.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut b) = b.lock() {
+                    b.extend_from_slice(&chunk[..n]);
+                }
+            }
         }
-        String::from_utf8_lossy(&s).into_owned()
-    })
+    });
+    Reader { buf, done }
 }
 
 fn tail_of(s: &str, n: usize) -> String {
@@ -312,6 +366,10 @@ fn tail_of(s: &str, n: usize) -> String {
 
 /// Waits for the child up to `timeout`: pidfd + poll where the kernel has
 /// pidfd_open (5.3), else short try_wait steps.
+/// How long a trial killed at its timeout may take to exit before the
+/// runner gives up on it (a process stuck in the kernel never does).
+const UNKILLABLE_GRACE: Duration = Duration::from_secs(5);
+
 fn wait_bounded(child: &mut std::process::Child, pid: i32, timeout: Duration) -> Option<std::process::ExitStatus> {
     let deadline = Instant::now() + timeout;
     // SAFETY: pidfd_open on our own child.

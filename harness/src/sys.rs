@@ -206,6 +206,9 @@ const INTERNAL_ERRNO_NAMES: &[(i32, &str)] = &[
 
 /// The errno's name (EINVAL), or E?N for a number Linux does not define.
 pub fn errno_name(e: i32) -> String {
+    if e == ELAYOUT {
+        return LAYOUT_ERROR.with(|l| format!("unusable ring layout from the kernel: {}", l.borrow()));
+    }
     if let Some(n) = usize::try_from(e).ok().and_then(|i| ERRNO_NAMES.get(i)).filter(|n| !n.is_empty()) {
         return n.to_string();
     }
@@ -213,6 +216,20 @@ pub fn errno_name(e: i32) -> String {
         return n.to_string();
     }
     format!("E?{e}")
+}
+
+/// Not a kernel errno: io_uring_setup succeeded, but the ring it describes
+/// (offsets, sizes, entries) cannot be used as documented. The detail,
+/// naming the field, is kept per thread and printed with the value, so
+/// every `setup: {e}` message says what was wrong.
+pub const ELAYOUT: i32 = 1 << 20;
+thread_local! {
+    static LAYOUT_ERROR: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+/// An [`ELAYOUT`] error with this detail.
+pub fn layout_error(detail: String) -> Errno {
+    LAYOUT_ERROR.with(|l| *l.borrow_mut() = detail);
+    Errno(ELAYOUT)
 }
 
 /// Renders a CQE `res`: a count as a number, a negative errno by name.

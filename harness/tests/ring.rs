@@ -51,7 +51,7 @@ fn registered_ring_fd_round_trip() {
 
 #[test]
 fn probe_json_round_trips() {
-    let p = Probe::run();
+    let p = Probe::run_here();
     let back = Probe::from_json(&p.to_json()).expect("parse");
     assert_eq!(back.to_json(), p.to_json());
 }
@@ -75,7 +75,7 @@ fn probe_buffer_parsing() {
 /// round trip must agree with it on this kernel. It never decides a verdict.
 #[test]
 fn probe_agrees_with_io_uring_crate() {
-    let p = Probe::run();
+    let p = Probe::run_here();
     assert!(p.available(), "io_uring unavailable: {}", p.availability_detail);
     let ring = io_uring::IoUring::new(4).expect("io-uring crate setup");
     let mut probe = io_uring::Probe::new();

@@ -1,0 +1,170 @@
+//! The probe in a child process, step by step, so that a kernel that
+//! deviates cannot take the harness down with it: a detection that
+//! crashes (a wild pointer from a kernel-written offset) or hangs (a CQE
+//! that never comes, a ring exit that never ends) is recorded against its
+//! feature, and the probe goes on in a fresh child without that step.
+//!
+//! Protocol: the child (this binary, with [`PROBE_CHILD_ENV`] naming the
+//! steps to skip) prints one line per event on stdout, each starting with
+//! [`MARK`]: `{"start": ID}`, `{"done": ID, "ok": B, "note": S}`, and
+//! finally `{"probe": PROBE-JSON}`.
+
+use super::{Availability, KernelInfo, Probe, Step};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Set in the probe's child: a comma-separated list of feature ids whose
+/// steps are skipped (they ran, or crashed, in an earlier child).
+pub const PROBE_CHILD_ENV: &str = "URING_CONFORM_PROBE_CHILD";
+const MARK: &str = "@@uring-conform-probe@@ ";
+/// How long one step may go without an answer. A step takes milliseconds
+/// natively and well under a second under TCG; this is a watchdog for a
+/// kernel that never answers, not a timed check.
+const STEP_WATCHDOG: Duration = Duration::from_secs(60);
+/// Self-check of the isolation (tests/cli.rs): `crash:ID` or `hang:ID`
+/// makes the child crash or hang at step ID, with the watchdog shortened
+/// to 1 s.
+pub const PROBE_SELFTEST_ENV: &str = "URING_CONFORM_PROBE_SELFTEST";
+
+fn watchdog() -> Duration {
+    if std::env::var_os(PROBE_SELFTEST_ENV).is_some() { Duration::from_secs(1) } else { STEP_WATCHDOG }
+}
+
+/// The child side: runs the probe here if this process is a probe child.
+pub fn child_main() -> Option<i32> {
+    let skip = std::env::var(PROBE_CHILD_ENV).ok()?;
+    let skip: Vec<String> = skip.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
+    let emit = |v: Value| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{MARK}{v}");
+        let _ = out.flush();
+    };
+    let selftest = std::env::var(PROBE_SELFTEST_ENV).unwrap_or_default();
+    let p = Probe::run_in_process(&skip, &mut |s| match s {
+        Step::Start(id) => {
+            emit(json!({"start": id}));
+            if selftest == format!("crash:{id}") {
+                std::process::abort();
+            }
+            if selftest == format!("hang:{id}") {
+                loop {
+                    std::thread::park();
+                }
+            }
+        }
+        Step::Done(id, r) => emit(json!({"done": id, "ok": r.is_ok(), "note": r.as_ref().err().cloned().unwrap_or_default()})),
+    });
+    emit(json!({"probe": p.to_json()}));
+    Some(0)
+}
+
+enum Ending {
+    Finished(Probe),
+    /// The child died or went silent; the step it was in, if any.
+    Lost { step: Option<String>, why: String },
+}
+
+/// The parent side.
+pub fn run() -> Probe {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => return Probe::unavailable(KernelInfo::current(), Availability::Error, format!("cannot find this program to run the probe in a child: {e}")),
+    };
+    // Step results from children that did not finish.
+    let mut earlier: Vec<(String, Result<(), String>)> = Vec::new();
+    loop {
+        let skip: Vec<&str> = earlier.iter().map(|(id, _)| id.as_str()).collect();
+        match one_child(&exe, &skip.join(","), &mut earlier) {
+            Ending::Finished(mut p) => {
+                for (id, r) in earlier {
+                    p.set(&id, r);
+                }
+                super::collisions::resolve(&mut p);
+                return p;
+            }
+            Ending::Lost { step: Some(id), why } => {
+                earlier.retain(|(d, _)| *d != id);
+                earlier.push((id, Err(format!("the probe step {why} (it ran in a child process; the probe went on without it)"))));
+            }
+            Ending::Lost { step: None, why } => {
+                return Probe::unavailable(KernelInfo::current(), Availability::Error, format!("the probe {why} before its first step"));
+            }
+        }
+    }
+}
+
+/// Runs one probe child; records each finished step in `done`.
+fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Result<(), String>)>) -> Ending {
+    let mut cmd = Command::new(exe);
+    cmd.env(PROBE_CHILD_ENV, if skip.is_empty() { "," } else { skip })
+        .env_remove(crate::runner::CHILD_ENV)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0);
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return Ending::Lost { step: None, why: format!("could not start ({e})") },
+    };
+    let pid = child.id() as i32;
+    let (tx, rx) = mpsc::channel::<String>();
+    let stdout = child.stdout.take();
+    std::thread::spawn(move || {
+        if let Some(o) = stdout {
+            for l in BufReader::new(o).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let mut current: Option<String> = None;
+    let kill = |child: &mut std::process::Child| {
+        // SAFETY: signalling our own child's process group.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+        // A child stuck in the kernel may never be reaped: wait briefly,
+        // then leave it (it holds nothing of ours).
+        for _ in 0..100 {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    loop {
+        match rx.recv_timeout(watchdog()) {
+            Ok(line) => {
+                let Some(v) = line.strip_prefix(MARK).and_then(|j| serde_json::from_str::<Value>(j).ok()) else { continue };
+                if let Some(id) = v.get("start").and_then(Value::as_str) {
+                    current = Some(id.to_string());
+                } else if let Some(id) = v.get("done").and_then(Value::as_str) {
+                    let ok = v.get("ok").and_then(Value::as_bool).unwrap_or(false);
+                    let note = v.get("note").and_then(Value::as_str).unwrap_or("").to_string();
+                    done.push((id.to_string(), if ok { Ok(()) } else { Err(note) }));
+                    current = None;
+                } else if let Some(p) = v.get("probe").and_then(Probe::from_json) {
+                    let _ = child.wait();
+                    return Ending::Finished(p);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                kill(&mut child);
+                return Ending::Lost { step: current, why: format!("hung: no answer within {} s; killed", watchdog().as_secs()) };
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let why = match child.wait() {
+                    Ok(s) => match s.signal() {
+                        Some(sig) => format!("crashed: killed by signal {sig} ({})", crate::runner::signal_name(sig)),
+                        None => format!("crashed: exited with {} without a result", s.code().unwrap_or(-1)),
+                    },
+                    Err(e) => format!("crashed: {e}"),
+                };
+                return Ending::Lost { step: current, why };
+            }
+        }
+    }
+}
