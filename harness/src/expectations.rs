@@ -235,6 +235,19 @@ mod tests {
     }
 
     #[test]
+    fn a_series_entry_applies_only_to_kernels_built_with_the_series() {
+        let e = Expectations::parse("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nseries = \"sqe-group-v8\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"no CQE\"\n").unwrap();
+        let r = TrialResult { id: "a/b[default]".into(), area: "a".into(), variant: "default".into(), outcome: Outcome::Fail, message: "no CQE".into(), missing: vec![], duration_ms: 0.0 };
+        let mut patched = r.clone();
+        e.apply(&mut patched, "6.12.118-sqe-group-v8");
+        assert_eq!(patched.outcome, Outcome::Xfail);
+        assert!(patched.message.contains("with the sqe-group-v8 series"), "{}", patched.message);
+        let mut mainline = r;
+        e.apply(&mut mainline, "6.12.118");
+        assert_eq!(mainline.outcome, Outcome::Fail);
+    }
+
+    #[test]
     fn a_different_failure_of_the_trial_stays_a_failure() {
         let e = Expectations::parse("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"got -512\"\n").unwrap();
         let mut r = TrialResult { id: "a/b[default]".into(), area: "a".into(), variant: "default".into(), outcome: Outcome::Fail, message: "got -512, and 3 more CQEs".into(), missing: vec![], duration_ms: 0.0 };

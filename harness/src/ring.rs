@@ -1186,3 +1186,34 @@ impl Drop for Ring {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kernel that takes setup bit 14 but does not build its rings in
+    /// the memory given (the fused-command series V6 has FUSED_REQ there)
+    /// leaves that memory zeroed: the ring is refused, naming the field,
+    /// instead of being used with a zero mask.
+    #[test]
+    fn rings_not_built_in_the_given_memory_are_refused() {
+        let mut p = io_uring_params { sq_entries: 4, cq_entries: 8, flags: IORING_SETUP_NO_MMAP, ..Default::default() };
+        p.sq_off = io_sqring_offsets { head: 0, tail: 4, ring_mask: 16, ring_entries: 24, flags: 36, dropped: 32, array: 256, ..Default::default() };
+        p.cq_off = io_cqring_offsets { head: 8, tail: 12, ring_mask: 20, ring_entries: 28, overflow: 44, cqes: 64, flags: 40, ..Default::default() };
+        let maps = vec![Mapping::anon(8192).unwrap(), Mapping::anon(4096).unwrap()];
+        let e = Ring::map(-1, None, p, p.flags, maps).err().expect("refused");
+        let msg = e.to_string();
+        assert!(msg.contains("ring_entries/ring_mask read 0/0") && msg.contains("IORING_SETUP_NO_MMAP"), "{msg}");
+    }
+
+    /// Offsets past the region given are refused before any pointer is
+    /// formed from them.
+    #[test]
+    fn offsets_outside_the_region_are_refused() {
+        let mut p = io_uring_params { sq_entries: 4, cq_entries: 8, flags: IORING_SETUP_NO_MMAP, ..Default::default() };
+        p.cq_off.cqes = 1 << 20;
+        let maps = vec![Mapping::anon(8192).unwrap(), Mapping::anon(4096).unwrap()];
+        let msg = Ring::map(-1, None, p, p.flags, maps).err().expect("refused").to_string();
+        assert!(msg.contains("the region given has 8192"), "{msg}");
+    }
+}

@@ -281,19 +281,19 @@ impl Isolation {
                     // stay open, so its output is not waited for either.
                     let stack = std::fs::read_to_string(format!("/proc/{pid}/stack")).ok().filter(|s| !s.trim().is_empty());
                     let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
-                    let tail = tail_of(&out.take_now(), 600);
-                    return (
-                        Outcome::Timeout,
-                        format!(
-                            "hang: no result within {} ms, and the process did not exit within {} ms of SIGKILL (stuck in the kernel, left behind){}{}{}",
-                            timeout.as_millis(),
-                            UNKILLABLE_GRACE.as_millis(),
-                            if wchan.is_empty() || wchan == "0" { String::new() } else { format!("; wchan {wchan}") },
-                            stack.map(|s| format!("; kernel stack: {}", s.lines().take(12).collect::<Vec<_>>().join(" | "))).unwrap_or_default(),
-                            if tail.is_empty() { String::new() } else { format!("; stdout: {tail}") },
-                        ),
-                        none(),
+                    let stuck = format!(
+                        "the trial process did not exit within {} ms of SIGKILL (stuck in the kernel, left behind){}{}",
+                        UNKILLABLE_GRACE.as_millis(),
+                        if wchan.is_empty() || wchan == "0" { String::new() } else { format!("; wchan {wchan}") },
+                        stack.map(|s| format!("; kernel stack: {}", s.lines().take(12).collect::<Vec<_>>().join(" | "))).unwrap_or_default(),
                     );
+                    // A verdict it gave before it hung stands, but a trial
+                    // whose process the kernel cannot end never passes.
+                    return match parse_result(&out.take_now()) {
+                        Some((Outcome::Pass, _, report)) => (Outcome::Fail, format!("the case passed, but then {stuck}"), report),
+                        Some((outcome, message, report)) => (outcome, format!("{message}; then {stuck}"), report),
+                        None => (Outcome::Timeout, format!("hang: no result within {} ms, and {stuck}", timeout.as_millis()), none()),
+                    };
                 }
             },
         };
