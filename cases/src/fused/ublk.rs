@@ -309,7 +309,7 @@ const FETCH_UD: u64 = 0xfe7c;
 /// COMMIT_AND_FETCH, until the device stops.
 fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String>>, hand_over: mpsc::Receiver<mpsc::Sender<Request>>) -> Result<(), String> {
     let fd = cdev.as_raw_fd();
-    let mut ring = match RingBuilder::new(8).flags(IORING_SETUP_FUSED_REQ).build() {
+    let mut ring = match RingBuilder::new(8).series_flags(IORING_SETUP_FUSED_REQ).build() {
         Ok(r) => r,
         Err(e) => {
             let _ = ready.send(Err(format!("queue ring with IORING_SETUP_FUSED_REQ: {e}")));
