@@ -27,5 +27,7 @@ chmod +x "$stage/init" "$stage/uring-conform"
 echo "$label" > "$stage/label"
 printf '%s\n' "$@" > "$stage/run-args"
 echo "$NULL_BLK_PARAMS" > "$stage/null_blk.params"
+# The run's bound in the VM: the VM's limit less time to boot and send.
+echo $(( ${URING_CONFORM_VM_TIMEOUT:-1500} - 120 )) > "$stage/run-limit"
 echo "${URING_CONFORM_TIMEOUT_SCALE:-10}" > "$stage/timeout-scale"
 (cd "$stage" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) > "$out"

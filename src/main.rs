@@ -25,7 +25,12 @@ USAGE:
     uring-conform features
 
 SELECTION:
-    FILTER...           trial ID globs (links/*, *[sqpoll]) or substrings
+    FILTER...           which trials: AREA/ (links/: that area only, not
+                        hardlinks/; ops/read/: one opcode), a glob over
+                        the whole ID ('links/*', '*[sqpoll]': quote it, or
+                        the shell expands it), or else a substring of the
+                        ID (short-read). A word that matches no trial is
+                        reported; several words select the union
     --area A            only this area (repeatable)
     --feature F         only trials that need feature F (repeatable)
     --variant V         only this ring variant (repeatable)
@@ -82,6 +87,11 @@ name what the kernel or the environment lacks. `uring-conform features`
 lists the vocabulary.
 ";
 
+/// "1 trial", "2 trials".
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
 fn usage(msg: &str) -> ! {
     eprintln!("uring-conform: {msg}\n\nRun 'uring-conform --help' for usage.");
     std::process::exit(2);
@@ -108,7 +118,13 @@ fn parse(args: &[String], command: &str) -> Args {
     let mut a = Args { words: vec![], json: None, json_flag: false, jobs: None, kmsg: false, quiet: false, label: None, timeout_scale: 1.0, junit: None, ktap: false, strict: false, mutate: false, no_expectations: false, sel: Selection::default() };
     let mut it = args.iter();
     while let Some(x) = it.next() {
-        let mut val = |name: &str| it.next().cloned().unwrap_or_else(|| usage(&format!("{name} needs a value")));
+        // A value that looks like an option is a forgotten value
+        // (`--json --ktap` would write a file named --ktap).
+        let mut val = |name: &str| match it.next() {
+            Some(v) if v.starts_with("--") => usage(&format!("{name} needs a value, got the option {v}")),
+            Some(v) => v.clone(),
+            None => usage(&format!("{name} needs a value")),
+        };
         match x.as_str() {
             "--json" if command == "run" => a.json = Some(val("--json")),
             "--json" => a.json_flag = true,
@@ -121,8 +137,15 @@ fn parse(args: &[String], command: &str) -> Args {
             "--no-expectations" if command == "run" => a.no_expectations = true,
             "--quiet" | "-q" => a.quiet = true,
             "--label" => a.label = Some(val("--label")),
-            "--timeout-scale" => a.timeout_scale = val("--timeout-scale").parse().ok().filter(|x: &f64| *x > 0.0).unwrap_or_else(|| usage("--timeout-scale takes a positive number")),
-            "--area" => a.sel.areas.push(val("--area")),
+            "--timeout-scale" => a.timeout_scale = val("--timeout-scale").parse().ok().filter(|x: &f64| x.is_finite() && *x > 0.0).unwrap_or_else(|| usage("--timeout-scale takes a positive finite number")),
+            "--area" => {
+                let area = val("--area");
+                let known = harness::runner::areas();
+                if !known.contains(&area.as_str()) {
+                    usage(&format!("unknown area {area:?} (one of {})", known.join(", ")));
+                }
+                a.sel.areas.push(area);
+            }
             "--feature" => {
                 let f = val("--feature");
                 a.sel.features.push(Feature::from_id(&f).unwrap_or_else(|| usage(&format!("unknown feature {f:?} (see 'uring-conform features')"))));
@@ -154,9 +177,41 @@ fn main() {
         print!("{HELP}");
         return;
     }
-    let code = match cmd.as_str() {
+    // A reader that goes away (`uring-conform list | head`) ends the
+    // command quietly: print! panics on EPIPE; the panic unwinds (undoing
+    // a prepared environment on the way) and is caught here, unprinted.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !is_broken_stdout(info.payload()) {
+            default_hook(info);
+        }
+    }));
+    let code = match std::panic::catch_unwind(|| dispatch(cmd, rest)) {
+        Ok(code) => code,
+        Err(p) if is_broken_stdout(&*p) => 0,
+        Err(p) => std::panic::resume_unwind(p),
+    };
+    std::process::exit(code);
+}
+
+/// The panic print! raises when stdout is a closed pipe.
+fn is_broken_stdout(p: &(dyn std::any::Any + Send)) -> bool {
+    let msg = p.downcast_ref::<String>().map(String::as_str).or_else(|| p.downcast_ref::<&str>().copied()).unwrap_or("");
+    msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe")
+}
+
+fn dispatch(cmd: &str, rest: &[String]) -> i32 {
+    if matches!(cmd, "probe" | "list" | "run") {
+        // Too few fds to start trial processes is the harness's problem,
+        // said once, not a verdict per trial.
+        if let Err(why) = harness::envlimits::ensure_nofile() {
+            eprintln!("uring-conform: {why}");
+            return 2;
+        }
+    }
+    match cmd {
         "--version" | "-V" => {
-            println!("uring-conform {} ({})", env!("CARGO_PKG_VERSION"), option_env!("URING_CONFORM_COMMIT").unwrap_or("unknown"));
+            println!("uring-conform {} ({})", env!("CARGO_PKG_VERSION"), harness::report::SUITE_COMMIT);
             0
         }
         "probe" => cmd_probe(&parse(rest, "probe")),
@@ -166,14 +221,16 @@ fn main() {
         "matrix" => cmd_matrix(rest),
         "failed-run" => cmd_failed_run(rest),
         "features" => {
+            if !rest.is_empty() {
+                usage("features takes no arguments");
+            }
             for f in FEATURES {
                 println!("{:<34} {:<6} {}", f.id, f.since, f.reference);
             }
             0
         }
         other => usage(&format!("unknown command {other:?}")),
-    };
-    std::process::exit(code);
+    }
 }
 
 fn cmd_probe(a: &Args) -> i32 {
@@ -195,9 +252,19 @@ fn cmd_probe(a: &Args) -> i32 {
     }
 }
 
-fn cmd_list(a: &Args) -> i32 {
+/// The selection from the options and filter words; each word that
+/// matches no trial is named (before any environment is prepared).
+fn selection(a: &Args) -> Selection {
     let mut sel = a.sel.clone();
     sel.filters = a.words.clone();
+    for f in sel.unmatched_filters() {
+        eprintln!("uring-conform: warning: {f:?} matches no trial (see 'uring-conform list'; quote globs)");
+    }
+    sel
+}
+
+fn cmd_list(a: &Args) -> i32 {
+    let sel = selection(a);
     let _env = harness::envsetup::prepare();
     let p = Probe::run();
     let trials = plan(&p, &sel);
@@ -225,13 +292,43 @@ fn cmd_list(a: &Args) -> i32 {
         println!("{}\n    {}\n    requires: {}\n    {}", t.id, t.case.summary, if req.is_empty() { "-".into() } else { req.join(", ") }, state);
     }
     let skipped = trials.iter().filter(|t| t.skip.is_some()).count();
-    println!("\n{} trials: {} run here, {} skip", trials.len(), trials.len() - skipped, skipped);
+    println!("\n{}: {} run here, {} skip", plural(trials.len(), "trial"), trials.len() - skipped, skipped);
     0
 }
 
+/// An output file a run will write: refused before the run if it cannot
+/// be (a directory, a missing or unwritable parent), so a long run never
+/// ends in "cannot write".
+fn check_output(opt: &str, path: &str) {
+    let p = std::path::Path::new(path);
+    if p.is_dir() {
+        usage(&format!("{opt} {path}: is a directory (give a file name)"));
+    }
+    let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    if !parent.is_dir() {
+        usage(&format!("{opt} {path}: {} is not a directory", parent.display()));
+    }
+    // Opening without truncating leaves an existing file as it is until
+    // the run writes it; a new one is removed again.
+    let existed = p.exists();
+    match std::fs::OpenOptions::new().append(true).create(true).open(p) {
+        Ok(_) => {
+            if !existed {
+                let _ = std::fs::remove_file(p);
+            }
+        }
+        Err(e) => usage(&format!("{opt} {path}: cannot be written: {e}")),
+    }
+}
+
 fn cmd_run(a: &Args) -> i32 {
-    let mut sel = a.sel.clone();
-    sel.filters = a.words.clone();
+    harness::interrupt::install();
+    for (opt, path) in [("--json", &a.json), ("--junit", &a.junit)] {
+        if let Some(p) = path {
+            check_output(opt, p);
+        }
+    }
+    let sel = selection(a);
     let started = SystemTime::now();
     let t0 = Instant::now();
     // Undone when the run returns (before exit).
@@ -262,14 +359,16 @@ fn cmd_run(a: &Args) -> i32 {
         eprintln!("uring-conform: --no-expectations: recorded kernel deviations are not applied (every failure is a failure)");
     }
     let tty = std::io::stderr().is_terminal() && !a.quiet;
-    let mut counts = [0usize; 3];
-    eprintln!("uring-conform: {} trials on {} ({} jobs)", trials.len(), probe.kernel.release, jobs);
+    let mut counts = [0usize; 4];
+    eprintln!("uring-conform: {} on {} ({})", plural(trials.len(), "trial"), probe.kernel.release, plural(jobs, "job"));
     if a.mutate {
         eprintln!("uring-conform: mutation mode: every running trial must fail once per comparison it makes");
     }
     let progress = |r: &harness::TrialResult, done: usize, total: usize| {
+        // The same words and buckets as the summary: xfail apart from pass.
         match r.outcome {
-            Outcome::Pass | Outcome::Xfail => counts[0] += 1,
+            Outcome::Pass => counts[0] += 1,
+            Outcome::Xfail => counts[3] += 1,
             Outcome::Skip => counts[2] += 1,
             _ => counts[1] += 1,
         }
@@ -283,7 +382,7 @@ fn cmd_run(a: &Args) -> i32 {
         if a.quiet {
             return;
         }
-        let line = format!("[{done}/{total}] pass {} fail {} skip {}", counts[0], counts[1], counts[2]);
+        let line = format!("[{done}/{total}] pass {} fail {} skip {} xfail {}", counts[0], counts[1], counts[2], counts[3]);
         if tty {
             let _ = write!(err, "\r\x1b[K{line} {}", r.id);
             if done == total {
@@ -299,6 +398,9 @@ fn cmd_run(a: &Args) -> i32 {
         run_all(&trials, &iso, jobs, &exps, &probe.kernel.release, progress)
     };
     let wall = t0.elapsed();
+    if let Some(sig) = harness::interrupt::received() {
+        eprintln!("\nuring-conform: interrupted by {} after {} of {} trials", harness::interrupt::name(sig), results.len(), trials.len());
+    }
     let errata = if a.mutate { String::new() } else { harness::report::errata_summary(&exps, &results) };
     if a.mutate {
         // Outcomes mean noticed (fail) or survived (pass) here: the usual
@@ -309,25 +411,38 @@ fn cmd_run(a: &Args) -> i32 {
     } else {
         print!("{errata}{}", human_summary(&results, wall));
     }
+    // Each output is written on its own: one that fails does not lose
+    // the others.
+    let mut write_failed = false;
     if let Some(path) = &a.junit {
-        if let Err(e) = std::fs::write(path, harness::formats::junit(&results, &probe.kernel.release)) {
-            eprintln!("uring-conform: cannot write {path}: {e}");
-            return 2;
+        match std::fs::write(path, harness::formats::junit(&results, &probe.kernel.release)) {
+            Ok(()) => eprintln!("uring-conform: JUnit XML written to {path}"),
+            Err(e) => {
+                eprintln!("uring-conform: cannot write {path}: {e}");
+                write_failed = true;
+            }
         }
-        eprintln!("uring-conform: JUnit XML written to {path}");
     }
     let strict = if a.strict { strict_violations(&probe) } else { vec![] };
     for (id, since) in &strict {
         eprintln!("uring-conform: strict: {} is {id}'s documented first version, but the probe lacks it", since);
     }
     if let Some(path) = &a.json {
-        let info = RunInfo { label: a.label.clone().unwrap_or_else(hostname), started, finished: SystemTime::now(), jobs, exps: &exps, expectations_applied: !a.no_expectations, mutate: a.mutate };
+        let info = RunInfo { label: a.label.clone().unwrap_or_else(hostname), started, finished: SystemTime::now(), jobs, exps: &exps, expectations_applied: !a.no_expectations, mutate: a.mutate, interrupted: harness::interrupt::received() };
         let report = run_report(&probe, &results, &info);
-        if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&report).expect("json") + "\n") {
-            eprintln!("uring-conform: cannot write {path}: {e}");
-            return 2;
+        match std::fs::write(path, serde_json::to_string_pretty(&report).expect("json") + "\n") {
+            Ok(()) => eprintln!("uring-conform: report written to {path}"),
+            Err(e) => {
+                eprintln!("uring-conform: cannot write {path}: {e}");
+                write_failed = true;
+            }
         }
-        eprintln!("uring-conform: report written to {path}");
+    }
+    if write_failed {
+        return 2;
+    }
+    if let Some(sig) = harness::interrupt::received() {
+        return 128 + sig;
     }
     if a.mutate {
         return mutation_verdict(&results);
@@ -383,8 +498,9 @@ fn cmd_diff(a: &Args) -> i32 {
         eprintln!("uring-conform: {e}");
         std::process::exit(2)
     });
-    print!("{}", reports::diff(&load(old), &load(new)).render());
-    0
+    let d = reports::diff(&load(old), &load(new));
+    print!("{}", d.render());
+    d.exit_code()
 }
 
 /// `--name value` pairs of a helper command.
@@ -412,7 +528,7 @@ fn cmd_failed_run(args: &[String]) -> i32 {
         .collect();
     let now = SystemTime::now();
     let exps = Expectations::builtin();
-    let info = RunInfo { label: get("--label"), started: now, finished: now, jobs: 0, exps: &exps, expectations_applied: true, mutate: false };
+    let info = RunInfo { label: get("--label"), started: now, finished: now, jobs: 0, exps: &exps, expectations_applied: true, mutate: false, interrupted: None };
     println!("{}", serde_json::to_string_pretty(&run_report(&probe, &results, &info)).expect("json"));
     0
 }

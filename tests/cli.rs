@@ -200,6 +200,11 @@ fn failed_run_report_and_matrix_render() {
 /// Runs the binary under a seccomp filter that answers io_uring_setup with
 /// `errno`, as container runtimes do.
 fn under_seccomp(errno: u32, args: &[&str]) -> Output {
+    under_seccomp_for(libc::SYS_io_uring_setup as u32, errno, args)
+}
+
+/// The same for any one system call.
+fn under_seccomp_for(nr: u32, errno: u32, args: &[&str]) -> Output {
     let mut cmd = bin();
     cmd.args(args);
     // SAFETY: only async-signal-safe calls between fork and exec.
@@ -207,7 +212,7 @@ fn under_seccomp(errno: u32, args: &[&str]) -> Output {
         cmd.pre_exec(move || {
             let filter = [
                 libc::sock_filter { code: (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16, jt: 0, jf: 0, k: 0 },
-                libc::sock_filter { code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16, jt: 0, jf: 1, k: libc::SYS_io_uring_setup as u32 },
+                libc::sock_filter { code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16, jt: 0, jf: 1, k: nr },
                 libc::sock_filter { code: (libc::BPF_RET | libc::BPF_K) as u16, jt: 0, jf: 0, k: libc::SECCOMP_RET_ERRNO | errno },
                 libc::sock_filter { code: (libc::BPF_RET | libc::BPF_K) as u16, jt: 0, jf: 0, k: libc::SECCOMP_RET_ALLOW },
             ];
@@ -294,4 +299,229 @@ fn a_probe_step_that_crashes_or_hangs_is_isolated() {
             }
         }
     }
+}
+
+/// The pids whose parent is `ppid` (from /proc/PID/stat).
+fn children_of(ppid: u32) -> Vec<u32> {
+    let mut out = vec![];
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // pid (comm) state ppid ...: comm may hold spaces, split after ')'.
+        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        if after.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok()) == Some(ppid) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// Polls `cond` every 10 ms for up to `secs` (a bound, not a sleep used as
+/// synchronisation: the condition decides).
+fn within(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    cond()
+}
+
+/// A runner killed with SIGKILL takes its child processes with it
+/// (PR_SET_PDEATHSIG): here the probe's child, held in a step by the
+/// self-check hook.
+#[test]
+fn children_die_with_a_killed_parent() {
+    let mut parent = bin().args(["probe"]).env("URING_CONFORM_PROBE_SELFTEST", "hang-long:op.nop").env("URING_CONFORM_ENV_SETUP", "off").stdout(std::process::Stdio::null()).spawn().unwrap();
+    let ppid = parent.id();
+    let mut kids = vec![];
+    assert!(within(20, || {
+        kids = children_of(ppid);
+        !kids.is_empty()
+    }), "the probe child never started");
+    parent.kill().unwrap();
+    parent.wait().unwrap();
+    let alive = |p: &u32| std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|s| !s.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z')));
+    assert!(within(10, || !kids.iter().any(alive)), "children {kids:?} outlived their killed parent");
+}
+
+/// Output problems are found before the run, one output failing does not
+/// lose the others, and option-like values are refused.
+#[test]
+fn outputs_and_values_are_checked_before_the_run() {
+    let dir = tmp("outputs");
+    std::fs::create_dir_all(&dir).unwrap();
+    for args in [vec!["run", "--json", "/proc/nope/x.json", "ops/nop/"], vec!["run", "--json", dir.to_str().unwrap(), "ops/nop/"], vec!["run", "--junit", "/nonexistent-dir/j.xml", "ops/nop/"], vec!["run", "--json", "--ktap"], vec!["run", "--timeout-scale", "inf"], vec!["features", "extra"], vec!["run", "--area", "no-such-area"]] {
+        let o = bin().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains(" trials on ") && !err.contains(" trial on "), "{args:?} ran trials before refusing: {err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `AREA/` selects that area only (links/ is not hardlinks/), and a word
+/// matching nothing is named.
+#[test]
+fn area_filters_and_unmatched_words() {
+    let o = bin().args(["list", "--json", "links/", "no-such-word-xyz"]).env("URING_CONFORM_ENV_SETUP", "off").output().unwrap();
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert!(!ids.is_empty() && ids.iter().all(|id| id.starts_with("links/")), "{ids:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("\"no-such-word-xyz\" matches no trial"));
+}
+
+/// A reader that goes away ends a listing quietly (no panic, exit 0).
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    for cmd in ["list", "features"] {
+        let mut c = bin().arg(cmd).env("URING_CONFORM_ENV_SETUP", "off").stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+        let mut first = [0u8; 1];
+        std::io::Read::read_exact(c.stdout.as_mut().unwrap(), &mut first).unwrap();
+        drop(c.stdout.take());
+        let o = c.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{cmd}: {err}");
+        assert_eq!(o.status.code(), Some(0), "{cmd}");
+    }
+}
+
+/// The binary names its commit; the probe starts with a summary; counts
+/// are worded right for one.
+#[test]
+fn version_probe_summary_and_wording() {
+    let v = bin().arg("--version").output().unwrap();
+    let v = String::from_utf8_lossy(&v.stdout);
+    assert!(!v.contains("unknown") && v.starts_with("uring-conform "), "{v}");
+    let p = bin().arg("probe").env("URING_CONFORM_ENV_SETUP", "off").output().unwrap();
+    let p = String::from_utf8_lossy(&p.stdout);
+    let summary = p.find("summary (present/total").expect("a summary");
+    assert!(summary < p.find("\nop (").expect("the op table"), "the summary comes first");
+    let r = bin().args(["run", "--jobs", "1", "ops/nop/completes[default]"]).env("URING_CONFORM_ENV_SETUP", "off").output().unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("(1 job)") && err.contains("1 trial on"), "{err}");
+}
+
+/// A trial killed at its timeout leaves nothing in $TMPDIR.
+#[test]
+fn killed_trials_leave_no_temp_dirs() {
+    let dir = tmp("killed");
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = bin().args(["run", "--quiet", "--timeout-scale", "0.0001", "ops/read/", "ops/write/"]).env("TMPDIR", &dir).env("URING_CONFORM_ENV_SETUP", "off").env_remove("URING_CONFORM_ODIRECT_DIR").output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("TIMEOUT"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).collect();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(left.is_empty(), "left {left:?}");
+}
+
+/// SIGINT during a run: the trials stop, the prepared environment (the
+/// loop-mounted ext4 as root) is undone, the partial report is written
+/// and marked, exit 130.
+#[test]
+fn an_interrupted_run_cleans_up_and_writes_a_partial_report() {
+    let dir = tmp("interrupt");
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("r.json");
+    let root = unsafe { libc::geteuid() } == 0;
+    let mut c = bin()
+        .args(["run", "--json", json.to_str().unwrap()])
+        .env("TMPDIR", &dir)
+        .env("URING_CONFORM_ENV_SETUP", if root { "loop" } else { "on" })
+        .env_remove("URING_CONFORM_ODIRECT_DIR")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the run to start (the line before the first trial).
+    let mut err = std::io::BufReader::new(c.stderr.take().unwrap());
+    let mut line = String::new();
+    while std::io::BufRead::read_line(&mut err, &mut line).unwrap() > 0 && !line.contains(" trials on ") {
+        line.clear();
+    }
+    unsafe { libc::kill(c.id() as i32, libc::SIGINT) };
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    let status = c.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(rest.contains("interrupted by SIGINT after"), "{rest}");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["interrupted"], "SIGINT");
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
+    assert!(!mounts.contains(dir.to_str().unwrap()), "a mount under the run's TMPDIR remains");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).filter(|n| n != "r.json").collect();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(left.is_empty(), "left {left:?}");
+}
+
+/// A filter that blocks only io_uring_register, or only io_uring_enter,
+/// is a blocked environment naming the call (exit 3), not a kernel
+/// without opcodes.
+#[test]
+fn seccomp_on_register_or_enter_is_reported_blocked() {
+    for (nr, name) in [(libc::SYS_io_uring_register, "io_uring_register"), (libc::SYS_io_uring_enter, "io_uring_enter")] {
+        let o = under_seccomp_for(nr as u32, libc::EPERM as u32, &["probe", "--json"]);
+        assert_eq!(o.status.code(), Some(3), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["availability"], "blocked", "{name}");
+        assert!(v["availability_detail"].as_str().unwrap().starts_with(name), "{name}: {}", v["availability_detail"]);
+    }
+}
+
+/// Runs the binary with these limits (soft = hard), as `user` if given.
+fn with_limits(limits: &[(libc::__rlimit_resource_t, u64)], user: Option<u32>, args: &[&str]) -> Output {
+    let mut cmd = bin();
+    cmd.args(args).env("URING_CONFORM_ENV_SETUP", "off");
+    let limits = limits.to_vec();
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            for (res, n) in &limits {
+                let rl = libc::rlimit { rlim_cur: *n, rlim_max: *n };
+                if libc::setrlimit(*res, &rl) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            if let Some(uid) = user {
+                if libc::setgid(uid) != 0 || libc::setuid(uid) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+    cmd.output().unwrap()
+}
+
+/// Limits are the environment's verdict, said once: too few fds is exit 2
+/// with one line; too little locked memory is io_uring unavailable (exit
+/// 3, the limit named) rather than features absent at random; root lifts
+/// a memlock limit of 0 for the trials that drop privileges.
+#[test]
+fn environment_limits_are_never_kernel_verdicts() {
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("not run: needs root (to run as nobody, and to show that root lifts the memlock limit)");
+        return;
+    }
+    let nobody = Some(65534);
+    let o = with_limits(&[(libc::RLIMIT_NOFILE, 16)], nobody, &["run", "--quiet", "ops/nop/"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "one clear line: {err}");
+    assert!(err.contains("RLIMIT_NOFILE is 16"), "{err}");
+    for kib in [8u64, 128] {
+        let o = with_limits(&[(libc::RLIMIT_MEMLOCK, kib << 10)], nobody, &["probe", "--json"]);
+        assert_eq!(o.status.code(), Some(3), "memlock {kib} KiB: {}", String::from_utf8_lossy(&o.stderr));
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["availability"], "no_memory");
+        assert!(v["availability_detail"].as_str().unwrap().contains(&format!("RLIMIT_MEMLOCK is {kib} KiB")), "{}", v["availability_detail"]);
+    }
+    // As root, a memlock limit of 0: a case that drops privileges skips
+    // naming the limit (root keeps CAP_IPC_LOCK; nobody would get ENOMEM).
+    let o = with_limits(&[(libc::RLIMIT_MEMLOCK, 0)], None, &["run", "--quiet", "sqpoll/unprivileged-setup"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("0 failed, 1 skipped"), "{out}");
 }

@@ -341,7 +341,7 @@ case! {
 case! {
     id: "sqpoll/unprivileged-setup",
     summary: "an unprivileged process (uid 65534, no capabilities) may set up SQPOLL where the kernel has SQPOLL_NONFIXED, else EPERM",
-    requires: [SetupSqpoll, EnvRoot],
+    requires: [SetupSqpoll, EnvRoot, EnvMemlock],
     variants: variants::DEFAULT,
     refs: ["io_uring_setup(2): before 5.11 SQPOLL needs CAP_SYS_ADMIN; 5.11 CAP_SYS_NICE; since 5.13 no privilege (5.11 is also when IORING_FEAT_SQPOLL_NONFIXED appeared)"],
     run: |cx| {

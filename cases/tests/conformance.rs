@@ -18,6 +18,10 @@ fn main() {
     }
     cases::link();
     let args = Arguments::from_args();
+    if let Err(why) = harness::envlimits::ensure_nofile() {
+        eprintln!("uring-conform: {why}");
+        std::process::exit(2);
+    }
     let env = harness::envsetup::prepare();
     let probe = Probe::run();
     if !probe.available() {
@@ -50,6 +54,10 @@ fn main() {
                 if let Some(s) = &t.skip {
                     return Ok(Completion::ignored_with(&s.reason));
                 }
+                // After Ctrl-C: the remaining trials do not start.
+                if let Some(sig) = harness::interrupt::received() {
+                    return Err(Failed::from(format!("not run: interrupted by {}", harness::interrupt::name(sig))));
+                }
                 let mut r = iso.run(&t);
                 exps.apply(&mut r, &release);
                 match r.outcome {
@@ -65,8 +73,15 @@ fn main() {
             .with_ignored_flag(skipped)
         })
         .collect();
+    // Ctrl-C, SIGTERM, SIGHUP: running trials are killed, the rest do not
+    // start, and what the run prepared is undone below before exiting.
+    harness::interrupt::install();
     let conclusion = libtest_mimic::run(&args, tests);
     // Unmount and unload what the run prepared, then exit with its verdict.
     drop(env);
+    if let Some(sig) = harness::interrupt::received() {
+        eprintln!("uring-conform: interrupted by {}", harness::interrupt::name(sig));
+        std::process::exit(128 + sig);
+    }
     conclusion.exit();
 }

@@ -40,10 +40,18 @@ fn matching(pattern: &str, text: &str, question: bool) -> bool {
     pi == p.len()
 }
 
-/// A filter word selects trials: a glob if it has `*` or `?`, otherwise a
-/// substring of the trial ID.
+/// A filter word selects trials: a glob over the whole ID if it has `*`
+/// or `?`; an area (or sub-area) if it ends in `/` (`links/` is links
+/// only, not hardlinks/; `ops/read/` is that opcode's cases); otherwise a
+/// substring of the ID.
 pub fn selects(filter: &str, id: &str) -> bool {
-    if filter.contains('*') || filter.contains('?') { matches(filter, id) } else { id.contains(filter) }
+    if filter.contains('*') || filter.contains('?') {
+        matches(filter, id)
+    } else if filter.ends_with('/') {
+        id.starts_with(filter)
+    } else {
+        id.contains(filter)
+    }
 }
 
 #[cfg(test)]
@@ -57,6 +65,10 @@ mod tests {
         assert!(matches("a?c", "abc"));
         assert!(!matches("a?c", "abbc"));
         assert!(selects("short-read", "links/short-read-breaks-chain[default]"));
+        assert!(selects("links/", "links/a[default]"));
+        assert!(!selects("links/", "hardlinks/a[default]"));
+        assert!(selects("ops/read/", "ops/read/success[default]"));
+        assert!(!selects("ops/read/", "ops/read_fixed/success[default]"));
         assert!(matches_star("got -E?512 *", "got -E?512 after\n 3 ms"));
         assert!(!matches_star("a?c", "abc"));
     }

@@ -4,10 +4,12 @@
 //! report ([`report`]).
 
 pub mod case;
+pub mod envlimits;
 pub mod envsetup;
 pub mod expect;
 pub mod expectations;
 pub mod features;
+pub mod interrupt;
 pub mod formats;
 pub mod glob;
 pub mod kmsg;

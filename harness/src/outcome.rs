@@ -1,4 +1,4 @@
-//! Trial outcomes and results (DESIGN.md, "Outcomes").
+//! Trial outcomes and results (the vocabulary: README "Reading the output"; in the report: docs/report-schema.md).
 
 use serde::{Deserialize, Serialize};
 

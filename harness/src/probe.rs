@@ -143,6 +143,11 @@ impl Probe {
     /// absent); `step` is told before and after each step.
     pub fn run_in_process(skip: &[String], step: &mut dyn FnMut(Step<'_>)) -> Probe {
         let kernel = KernelInfo::current();
+        // A memlock limit io_uring cannot work under is the environment's
+        // verdict, once, not ENOMEM features and trials.
+        if let Err(why) = crate::envlimits::ensure_memlock() {
+            return Probe::unavailable(kernel, Availability::NoMemory, why);
+        }
         let base = match Ring::new(4) {
             Ok(r) => r,
             Err(e) => {
@@ -150,10 +155,22 @@ impl Probe {
                 return Probe::unavailable(kernel, a, detail);
             }
         };
+        // io_uring_register and io_uring_enter blocked (a seccomp filter
+        // or LSM answering EPERM, EACCES or ENOSYS) are a blocked
+        // environment, not a kernel without opcodes or features.
+        let ops = match probe_ops(&base) {
+            Ok(ops) => ops,
+            Err(e) if blocked(e) => return Probe::unavailable(kernel, Availability::Blocked, format!("io_uring_register: {e}: a seccomp filter or LSM policy blocks the system call (io_uring_setup works)")),
+            Err(_) => vec![],
+        };
+        let mut base = base;
+        if let Err(e) = base.enter(0, 0, 0, std::ptr::null(), 0) {
+            if blocked(e) {
+                return Probe::unavailable(kernel, Availability::Blocked, format!("io_uring_enter: {e}: a seccomp filter or LSM policy blocks the system call (io_uring_setup works)"));
+            }
+        }
         let mut p = Probe::unavailable(kernel, Availability::Ok, String::new());
         p.params = Some(base.params);
-        let ops = probe_ops(&base);
-        let mut base = base;
         for f in FEATURES {
             if skip.iter().any(|s| s == f.id) {
                 continue;
@@ -200,7 +217,7 @@ impl Probe {
         }
     }
 
-    /// The probe JSON of the contract (DESIGN.md).
+    /// The probe JSON (docs/report-schema.md, "probe").
     pub fn to_json(&self) -> Value {
         let mut feats = Map::new();
         for f in FEATURES {
@@ -256,7 +273,9 @@ impl Probe {
         Some(p)
     }
 
-    /// A readable table for `uring-conform probe`.
+    /// A readable table for `uring-conform probe`: a short summary first
+    /// (kernel, availability, present/total per class, the absent
+    /// features named), then every feature with its note.
     pub fn to_table(&self) -> String {
         let mut out = String::new();
         out += &format!("kernel: {} {} ({})\n", self.kernel.release, self.kernel.machine, self.kernel.version);
@@ -265,6 +284,16 @@ impl Probe {
             out += &format!(" ({})", self.availability_detail);
         }
         out += "\n";
+        let mut classes: Vec<&str> = FEATURES.iter().map(|f| f.feature.class()).collect();
+        classes.dedup();
+        let width = FEATURES.iter().map(|f| f.id.len()).max().unwrap_or(0);
+        out += "\nsummary (present/total per class; absent ones named):\n";
+        for c in &classes {
+            let of: Vec<_> = FEATURES.iter().filter(|f| f.feature.class() == *c).collect();
+            let absent: Vec<&str> = of.iter().filter(|f| !self.has(f.feature)).map(|f| f.id).collect();
+            let shown = if absent.len() > 8 { format!("{} and {} more", absent[..8].join(", "), absent.len() - 8) } else { absent.join(", ") };
+            out += &format!("  {c:<9} {:>3}/{:<3} {}\n", of.len() - absent.len(), of.len(), if absent.is_empty() { String::new() } else { format!("absent: {shown}") });
+        }
         let mut class = "";
         for f in FEATURES {
             let c = f.feature.class();
@@ -276,7 +305,7 @@ impl Probe {
             let mark = if self.has(f.feature) { "yes" } else { "no " };
             let since = if f.since.is_empty() { String::new() } else { format!("since {}", f.since) };
             let note = self.notes.get(f.id).map(|n| format!("  [{n}]")).unwrap_or_default();
-            out += &format!("  {mark}  {:<32} {:<11}{}\n", f.id, since, note);
+            out += &format!("  {mark}  {:<width$} {:<11}{}\n", f.id, since, note);
         }
         out
     }
@@ -308,22 +337,25 @@ pub fn classify_setup_error(e: Errno) -> (Availability, String) {
             let mut rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
             // SAFETY: valid out-pointer.
             unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut rl) };
-            (Availability::NoMemory, format!("io_uring_setup: ENOMEM; RLIMIT_MEMLOCK is {} bytes (kernels before 5.12 charge ring memory to it: raise it with ulimit -l)", rl.rlim_cur))
+            (Availability::NoMemory, format!("io_uring_setup: ENOMEM; RLIMIT_MEMLOCK is {} bytes (io_uring charges ring memory to it on kernels before 5.12, and registered buffers on all: raise it with ulimit -l)", rl.rlim_cur))
         }
         _ => (Availability::Error, format!("io_uring_setup: {e}")),
     }
 }
 
+/// An errno that means the system call was refused by policy (seccomp,
+/// LSM), not answered by io_uring.
+fn blocked(e: Errno) -> bool {
+    matches!(e.0, libc::EPERM | libc::EACCES | libc::ENOSYS)
+}
+
 /// IORING_REGISTER_PROBE: which opcodes the kernel supports.
-fn probe_ops(ring: &Ring) -> Vec<bool> {
+fn probe_ops(ring: &Ring) -> Result<Vec<bool>, Errno> {
     const N: usize = 256;
     let mut buf = vec![0u8; std::mem::size_of::<io_uring_probe>() + N * std::mem::size_of::<io_uring_probe_op>()];
     // SAFETY: buf holds the header plus N ops.
-    let r = unsafe { ring.register_raw(IORING_REGISTER_PROBE, buf.as_mut_ptr() as *const _, N as u32) };
-    if r.is_err() {
-        return vec![];
-    }
-    parse_probe_buffer(&buf)
+    unsafe { ring.register_raw(IORING_REGISTER_PROBE, buf.as_mut_ptr() as *const _, N as u32) }?;
+    Ok(parse_probe_buffer(&buf))
 }
 
 /// Decodes a filled `struct io_uring_probe` buffer into per-opcode support.
@@ -817,6 +849,7 @@ fn detect_env(e: Env) -> bool {
     match e {
         // SAFETY: trivial syscall.
         Env::Root => unsafe { libc::geteuid() == 0 },
+        Env::Memlock => crate::envlimits::memlock_suffices_unprivileged(),
         Env::Ublk => std::fs::OpenOptions::new().read(true).write(true).open("/dev/ublk-control").is_ok(),
         Env::Kmsg => std::fs::File::open("/dev/kmsg").is_ok(),
         Env::MultiCpu => allowed_cpus() >= 2,

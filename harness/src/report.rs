@@ -8,6 +8,9 @@ use serde_json::{json, Map, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub const SCHEMA: &str = "uring-conform/run/1";
+/// The suite's git commit at build time ("-dirty" when tracked files
+/// differed from it; "unknown" outside a git checkout).
+pub const SUITE_COMMIT: &str = env!("URING_CONFORM_COMMIT");
 
 /// Counts per outcome word (every word present, zero included).
 pub fn summary(results: &[TrialResult]) -> Map<String, Value> {
@@ -60,6 +63,9 @@ pub struct RunInfo<'a> {
     pub expectations_applied: bool,
     /// A `run --mutate` report: outcomes mean noticed (fail) or survived.
     pub mutate: bool,
+    /// The signal that stopped the run early: the results are the trials
+    /// that finished before it.
+    pub interrupted: Option<i32>,
 }
 
 /// The run report JSON.
@@ -69,7 +75,7 @@ pub fn run_report(probe: &Probe, results: &[TrialResult], info: &RunInfo) -> Val
         "suite": {
             "name": "uring-conform",
             "version": env!("CARGO_PKG_VERSION"),
-            "commit": env!("URING_CONFORM_COMMIT"),
+            "commit": SUITE_COMMIT,
         },
         "kernel": probe.kernel.to_json(),
         "machine": {
@@ -92,6 +98,9 @@ pub fn run_report(probe: &Probe, results: &[TrialResult], info: &RunInfo) -> Val
     });
     if info.mutate {
         report["mode"] = json!("mutate");
+    }
+    if let Some(sig) = info.interrupted {
+        report["interrupted"] = json!(crate::interrupt::name(sig));
     }
     report
 }
@@ -185,11 +194,12 @@ pub fn human_summary(results: &[TrialResult], wall: Duration) -> String {
     let s = summary(results);
     let n = |k: &str| s[k].as_u64().unwrap_or(0);
     out += &format!(
-        "\nuring-conform: {} passed, {} failed, {} skipped ({} trials: {} timeout, {} crash, {} error, {} xfail, {} xpass) in {:.1}s\n",
+        "\nuring-conform: {} passed, {} failed, {} skipped ({} {}: {} timeout, {} crash, {} error, {} xfail, {} xpass) in {:.1}s\n",
         n("pass"),
         n("fail") + n("timeout") + n("crash") + n("error") + n("xpass"),
         n("skip"),
         results.len(),
+        if results.len() == 1 { "trial" } else { "trials" },
         n("timeout"),
         n("crash"),
         n("error"),

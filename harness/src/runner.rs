@@ -72,6 +72,23 @@ impl Selection {
     }
 }
 
+impl Selection {
+    /// Filter words that select no trial of the suite at all (a typo, or
+    /// a glob the shell expanded).
+    pub fn unmatched_filters(&self) -> Vec<String> {
+        let ids: Vec<String> = all_cases().iter().flat_map(|c| c.variants.iter().map(move |v| c.trial_id(*v))).collect();
+        self.filters.iter().filter(|f| !ids.iter().any(|id| crate::glob::selects(f, id))).cloned().collect()
+    }
+}
+
+/// The areas the suite has.
+pub fn areas() -> Vec<&'static str> {
+    let mut a: Vec<&'static str> = all_cases().iter().map(|c| c.area()).collect();
+    a.sort_unstable();
+    a.dedup();
+    a
+}
+
 /// Every trial the selection picks, with skips decided from the probe.
 pub fn plan(probe: &Probe, sel: &Selection) -> Vec<Trial> {
     let mut out = Vec::new();
@@ -254,6 +271,7 @@ impl Isolation {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
+        die_with_parent(&mut cmd);
         match self.mutate {
             Some(k) => cmd.env(crate::mutation::MUTATE_ENV, k.to_string()),
             None => cmd.env_remove(crate::mutation::MUTATE_ENV),
@@ -266,6 +284,13 @@ impl Isolation {
         let out = read_all(child.stdout.take());
         let err = read_all(child.stderr.take());
         let status = wait_bounded(&mut child, pid, timeout);
+        if status.is_none() && crate::interrupt::received().is_some() {
+            // SAFETY: signalling our own child's process group.
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
+            let _ = wait_bounded(&mut child, pid, UNKILLABLE_GRACE);
+            fixtures::remove_leftovers_of(pid as u32);
+            return (Outcome::Error, crate::interrupt::CUT_SHORT.to_string(), none());
+        }
         let timed_out = status.is_none();
         // Kill the whole group: the child on timeout, and anything it left
         // behind either way.
@@ -299,6 +324,8 @@ impl Isolation {
         };
         let stdout = out.join();
         let stderr = err.join();
+        // A trial killed at its timeout never dropped its temp dirs.
+        fixtures::remove_leftovers_of(pid as u32);
         let tail = tail_of(&stderr, 1500);
         if timed_out {
             return (Outcome::Timeout, format!("no result within {} ms; killed{}", timeout.as_millis(), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }), none());
@@ -366,6 +393,29 @@ fn tail_of(s: &str, n: usize) -> String {
 
 /// Waits for the child up to `timeout`: pidfd + poll where the kernel has
 /// pidfd_open (5.3), else short try_wait steps.
+/// Makes the child die with this process (PR_SET_PDEATHSIG, set between
+/// fork and exec): a runner killed with SIGKILL leaves no trial running.
+/// The death signal follows the forking *thread*; the runner's workers
+/// live until every trial they started has been reaped. Race-free: a
+/// parent that died before the prctl is noticed by getppid.
+pub fn die_with_parent(cmd: &mut Command) {
+    // SAFETY: getpid has no preconditions.
+    let parent = unsafe { libc::getpid() };
+    // SAFETY: the closure runs in the forked child before exec and calls
+    // only async-signal-safe functions (prctl, getppid, _exit).
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+}
+
 /// How long a trial killed at its timeout may take to exit before the
 /// runner gives up on it (a process stuck in the kernel never does).
 const UNKILLABLE_GRACE: Duration = Duration::from_secs(5);
@@ -382,7 +432,7 @@ fn wait_bounded(child: &mut std::process::Child, pid: i32, timeout: Duration) ->
             return Some(s);
         }
         let now = Instant::now();
-        if now >= deadline {
+        if now >= deadline || crate::interrupt::received().is_some() {
             if pfd >= 0 {
                 unsafe { libc::close(pfd) };
             }
@@ -420,6 +470,8 @@ pub fn signal_name(sig: i32) -> &'static str {
         libc::SIGFPE => "SIGFPE",
         libc::SIGTERM => "SIGTERM",
         libc::SIGPIPE => "SIGPIPE",
+        libc::SIGINT => "SIGINT",
+        libc::SIGHUP => "SIGHUP",
         _ => "signal",
     }
 }
@@ -447,6 +499,9 @@ fn run_with(trials: &[Trial], jobs: usize, run: impl Fn(&Trial) -> TrialResult +
     let (parallel, serial): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| !trials[i].case.serial);
     let mut done = 0;
     let mut finish = |i: usize, mut r: TrialResult, results: &mut Vec<Option<TrialResult>>| {
+        if r.message == crate::interrupt::CUT_SHORT {
+            return;
+        }
         apply(&mut r);
         done += 1;
         progress(&r, done, total);
@@ -459,6 +514,9 @@ fn run_with(trials: &[Trial], jobs: usize, run: impl Fn(&Trial) -> TrialResult +
             let tx = tx.clone();
             let (next, parallel, run) = (&next, &parallel, &run);
             s.spawn(move || loop {
+                if crate::interrupt::received().is_some() {
+                    break;
+                }
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&i) = parallel.get(k) else { break };
                 if tx.send((i, run(&trials[i]))).is_err() {
@@ -472,8 +530,12 @@ fn run_with(trials: &[Trial], jobs: usize, run: impl Fn(&Trial) -> TrialResult +
         }
     });
     for i in serial {
+        if crate::interrupt::received().is_some() {
+            break;
+        }
         let r = run(&trials[i]);
         finish(i, r, &mut results);
     }
-    results.into_iter().map(|r| r.expect("every trial ran")).collect()
+    // After an interrupt: the trials that finished (a partial run).
+    results.into_iter().flatten().filter(|r| r.message != crate::interrupt::CUT_SHORT).collect()
 }

@@ -68,49 +68,92 @@ pub fn load_run(path: &Path) -> Result<Run, String> {
     })
 }
 
+/// One trial whose outcome changed: old and new outcome, the new message
+/// (the failure, the skip reason).
+pub type Change = (String, Outcome, Outcome, String);
+
 /// Trials whose outcome class changed between two runs.
 #[derive(Default)]
 pub struct Diff {
     pub old: String,
     pub new: String,
-    pub newly_failing: Vec<(String, Outcome, Outcome)>,
-    pub newly_passing: Vec<(String, Outcome, Outcome)>,
-    pub newly_skipped: Vec<(String, Outcome, Outcome)>,
+    /// Suite commits of the two runs, when they differ (trials may have
+    /// changed, not only the kernel).
+    pub commits: Option<(String, String)>,
+    pub newly_failing: Vec<Change>,
+    /// A recorded deviation that no longer shows (xfail -> pass or xpass).
+    pub fixed_deviations: Vec<Change>,
+    /// A trial that now fails on a recorded deviation (pass -> xfail).
+    pub new_deviations: Vec<Change>,
+    pub newly_passing: Vec<Change>,
+    pub newly_skipped: Vec<Change>,
     pub added: Vec<String>,
     pub removed: Vec<String>,
 }
 
 pub fn diff(old: &Run, new: &Run) -> Diff {
     let mut d = Diff { old: old.kernel.clone(), new: new.kernel.clone(), ..Default::default() };
+    if old.commit != new.commit {
+        d.commits = Some((old.commit.clone(), new.commit.clone()));
+    }
+    let ok = |o: Outcome| matches!(o, Outcome::Pass | Outcome::Xfail);
     for (id, n) in &new.results {
         let Some(o) = old.results.get(id) else {
             d.added.push(id.clone());
             continue;
         };
-        let row = (id.clone(), o.outcome, n.outcome);
-        if n.outcome.is_failure() && !o.outcome.is_failure() {
+        let row = (id.clone(), o.outcome, n.outcome, n.message.clone());
+        // xfail -> xpass is a deviation fixed (the entry is stale), shown
+        // as such rather than as a new failure.
+        if o.outcome == Outcome::Xfail && matches!(n.outcome, Outcome::Pass | Outcome::Xpass) {
+            d.fixed_deviations.push(row);
+        } else if n.outcome.is_failure() && !o.outcome.is_failure() {
             d.newly_failing.push(row);
-        } else if matches!(n.outcome, Outcome::Pass | Outcome::Xfail) && o.outcome != n.outcome && !matches!(o.outcome, Outcome::Pass | Outcome::Xfail) {
+        } else if n.outcome == Outcome::Xfail && o.outcome != Outcome::Xfail {
+            d.new_deviations.push(row);
+        } else if ok(n.outcome) && !ok(o.outcome) {
             d.newly_passing.push(row);
         } else if n.outcome == Outcome::Skip && o.outcome != Outcome::Skip {
             d.newly_skipped.push(row);
         }
     }
     d.removed = old.results.keys().filter(|k| !new.results.contains_key(*k)).cloned().collect();
+    d.added.sort();
     d
 }
 
 impl Diff {
     pub fn render(&self) -> String {
         let mut s = format!("diff {} -> {}\n", self.old, self.new);
-        for (title, rows) in [("newly failing", &self.newly_failing), ("newly passing", &self.newly_passing), ("newly skipped", &self.newly_skipped)] {
+        if let Some((a, b)) = &self.commits {
+            s += &format!("warning: the runs come from different suite commits ({a} -> {b}): trials may differ as well as the kernel\n");
+        }
+        let sections = [
+            ("newly failing", &self.newly_failing),
+            ("recorded deviations fixed (xfail -> pass/xpass)", &self.fixed_deviations),
+            ("new recorded deviations (-> xfail)", &self.new_deviations),
+            ("newly passing", &self.newly_passing),
+            ("newly skipped", &self.newly_skipped),
+        ];
+        for (title, rows) in sections {
             s += &format!("\n{title} ({}):\n", rows.len());
-            for (id, o, n) in rows {
-                s += &format!("  {id}: {} -> {}\n", o.word(), n.word());
+            for (id, o, n, msg) in rows {
+                let first = msg.lines().next().unwrap_or("");
+                s += &format!("  {id}: {} -> {}{}\n", o.word(), n.word(), if first.is_empty() { String::new() } else { format!(": {first}") });
             }
         }
-        s += &format!("\nadded trials: {}, removed trials: {}\n", self.added.len(), self.removed.len());
+        for (title, ids) in [("added trials", &self.added), ("removed trials", &self.removed)] {
+            s += &format!("\n{title} ({}):\n", ids.len());
+            for id in ids {
+                s += &format!("  {id}\n");
+            }
+        }
         s
+    }
+
+    /// The exit status CI gates on: 1 when something newly fails.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(!self.newly_failing.is_empty())
     }
 }
 
@@ -143,5 +186,20 @@ mod tests {
         assert_eq!(d.newly_skipped.len(), 1);
         assert_eq!(d.added, vec!["a/new[default]"]);
         assert_eq!(d.removed, vec!["a/gone[default]"]);
+        assert_eq!(d.exit_code(), 1);
+        let text = d.render();
+        assert!(text.contains("removed trials (1):\n  a/gone[default]"), "{text}");
+    }
+
+    #[test]
+    fn diff_shows_fixed_and_new_deviations_and_exits_0_without_new_failures() {
+        let a = run("6.18", &[("a/x[default]", Outcome::Xfail), ("a/y[default]", Outcome::Pass)]);
+        let b = run("7.3", &[("a/x[default]", Outcome::Xpass), ("a/y[default]", Outcome::Xfail)]);
+        let d = diff(&a, &b);
+        assert_eq!(d.fixed_deviations.len(), 1);
+        assert_eq!(d.new_deviations.len(), 1);
+        // xpass is a failure outcome, but a fixed deviation, not a new failure.
+        assert!(d.newly_failing.is_empty());
+        assert_eq!(d.exit_code(), 0);
     }
 }

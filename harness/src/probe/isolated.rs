@@ -27,11 +27,15 @@ const MARK: &str = "@@uring-conform-probe@@ ";
 const STEP_WATCHDOG: Duration = Duration::from_secs(60);
 /// Self-check of the isolation (tests/cli.rs): `crash:ID` or `hang:ID`
 /// makes the child crash or hang at step ID, with the watchdog shortened
-/// to 1 s.
+/// to 1 s (`hang-long:ID`: 30 s, time for a test to kill the parent).
 pub const PROBE_SELFTEST_ENV: &str = "URING_CONFORM_PROBE_SELFTEST";
 
 fn watchdog() -> Duration {
-    if std::env::var_os(PROBE_SELFTEST_ENV).is_some() { Duration::from_secs(1) } else { STEP_WATCHDOG }
+    match std::env::var(PROBE_SELFTEST_ENV) {
+        Ok(v) if v.starts_with("hang-long:") => Duration::from_secs(30),
+        Ok(_) => Duration::from_secs(1),
+        Err(_) => STEP_WATCHDOG,
+    }
 }
 
 /// The child side: runs the probe here if this process is a probe child.
@@ -50,7 +54,7 @@ pub fn child_main() -> Option<i32> {
             if selftest == format!("crash:{id}") {
                 std::process::abort();
             }
-            if selftest == format!("hang:{id}") {
+            if selftest == format!("hang:{id}") || selftest == format!("hang-long:{id}") {
                 loop {
                     std::thread::park();
                 }
@@ -70,6 +74,11 @@ enum Ending {
 
 /// The parent side.
 pub fn run() -> Probe {
+    // Raised (or found too small) here, in the parent: the probe child
+    // and every trial process inherit it.
+    if let Err(why) = crate::envlimits::ensure_memlock() {
+        return Probe::unavailable(KernelInfo::current(), Availability::NoMemory, why);
+    }
     let exe = match std::env::current_exe() {
         Ok(e) => e,
         Err(e) => return Probe::unavailable(KernelInfo::current(), Availability::Error, format!("cannot find this program to run the probe in a child: {e}")),
@@ -106,6 +115,7 @@ fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Result<(
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .process_group(0);
+    crate::runner::die_with_parent(&mut cmd);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => return Ending::Lost { step: None, why: format!("could not start ({e})") },
