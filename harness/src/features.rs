@@ -347,7 +347,7 @@ vocabulary! {
     EnvNullBlkPoll = "env.nullblk_poll", Detect::Env(Env::NullBlkPoll), "", "a null_blk device with poll queues: as root, modprobe null_blk poll_queues=1 (the run loads and removes it)";
     EnvDisposable = "env.disposable", Detect::Env(Env::Disposable), "", "a throwaway machine that may crash: URING_CONFORM_DISPOSABLE=1, set by the kernel matrix VMs";
     EnvTimeNs = "env.timens", Detect::Env(Env::TimeNs), "", "unshare(CLONE_NEWTIME) works here (CONFIG_TIME_NS, CAP_SYS_ADMIN)";
-    EnvMemlock = "env.memlock", Detect::Env(Env::Memlock), "", "RLIMIT_MEMLOCK of at least 64 MiB or unlimited, for cases that drop privileges (io_uring charges registered buffers, on some kernels ring memory, to it without CAP_IPC_LOCK): ulimit -l unlimited";
+    EnvMemlock = "env.memlock", Detect::Env(Env::Memlock), "", "RLIMIT_MEMLOCK of at least 1 MiB or unlimited, for cases that drop privileges (io_uring charges registered buffers, on some kernels ring memory, to it without CAP_IPC_LOCK): ulimit -l unlimited";
     EnvUblk = "env.ublk", Detect::Env(Env::Ublk), "", "/dev/ublk-control opens read-write (CONFIG_BLK_DEV_UBLK or modprobe ublk_drv, as root)";
 }
 
