@@ -62,8 +62,14 @@ RUN OPTIONS:
                         when no running trial passed.
 
 EXIT STATUS (run):
-    0 no failures   1 failures   2 usage or harness error
-    3 io_uring unavailable (the report still says why)
+    0 no failures   1 failures   2 usage or harness error (also: too few
+    open files to start trials, RLIMIT_NOFILE named)
+    3 io_uring unavailable (sysctl, a seccomp filter on setup, register or
+      enter, RLIMIT_MEMLOCK too small: the report still says why)
+    128+N interrupted by signal N (SIGINT, SIGTERM, SIGHUP): trials
+      stopped, the environment undone, the partial report written and
+      marked interrupted
+    diff: 1 when a trial newly fails between the two reports, else 0
 
 MATRIX:
     Renders feature x kernel and area x kernel tables from run reports

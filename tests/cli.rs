@@ -525,3 +525,19 @@ fn environment_limits_are_never_kernel_verdicts() {
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(out.contains("0 failed, 1 skipped"), "{out}");
 }
+
+/// The progress line and the summary count the same way (xfail apart
+/// from pass), whatever this kernel's outcomes are.
+#[test]
+fn progress_and_summary_agree() {
+    let o = bin().args(["run", "timeouts/timens-", "cancel/futex"]).env("URING_CONFORM_ENV_SETUP", "off").output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    let out = String::from_utf8_lossy(&o.stdout);
+    let progress = err.lines().rev().find(|l| l.starts_with('[')).expect("a progress line");
+    let num = |s: &str, after: &str| s.split(after).nth(1).and_then(|r| r.split_whitespace().next()).and_then(|n| n.trim_matches(|c: char| !c.is_ascii_digit()).parse::<u32>().ok());
+    let summary = out.lines().find(|l| l.starts_with("uring-conform: ") && l.contains(" passed, ")).expect("a summary");
+    let passed: u32 = summary.trim_start_matches("uring-conform: ").split_whitespace().next().unwrap().parse().unwrap();
+    let xfail: u32 = summary.split(" error, ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().parse().unwrap();
+    assert_eq!(num(progress, "] pass"), Some(passed), "{progress} / {summary}");
+    assert_eq!(num(progress, "xfail"), Some(xfail), "{progress} / {summary}");
+}

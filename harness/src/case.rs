@@ -285,7 +285,15 @@ impl Ctx<'_> {
     /// step (registering the ring fd). The probe said the variant's
     /// features exist, so a setup error here fails the case.
     pub fn build(&self, b: RingBuilder) -> Result<Ring, CaseError> {
-        let mut ring = b.build().map_err(|e| CaseError::Fail(format!("io_uring_setup for variant {} (flags {:#x}): {e}", self.variant.name(), b.params.flags)))?;
+        let flags = b.params.flags;
+        let mut ring = b.build().map_err(|e| {
+            // ENOMEM under a locked-memory limit is the environment's
+            // (envlimits), not a kernel verdict.
+            if let Some(limit) = crate::envlimits::memlock_limit_applies(e) {
+                return CaseError::Error(format!("environment: io_uring_setup for variant {} (flags {flags:#x}): ENOMEM under {limit} (not a kernel verdict)", self.variant.name()));
+            }
+            CaseError::Fail(format!("io_uring_setup for variant {} (flags {flags:#x}): {e}", self.variant.name()))
+        })?;
         if self.variant == Variant::RegisteredRing {
             ring.register_ring_fd().map_err(|e| CaseError::Fail(format!("IORING_REGISTER_RING_FDS: {e}")))?;
         }

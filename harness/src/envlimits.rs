@@ -102,3 +102,13 @@ pub fn memlock_suffices_unprivileged() -> bool {
     let rl = get(libc::RLIMIT_MEMLOCK);
     rl.rlim_cur == libc::RLIM_INFINITY || rl.rlim_cur >= MIN_MEMLOCK
 }
+
+/// For ENOMEM from io_uring: the memlock limit it ran into ("RLIMIT_MEMLOCK
+/// 8 MiB without CAP_IPC_LOCK"), if one applies to this process.
+pub fn memlock_limit_applies(e: crate::sys::Errno) -> Option<String> {
+    if e.0 != libc::ENOMEM || cap_ipc_lock() {
+        return None;
+    }
+    let rl = get(libc::RLIMIT_MEMLOCK);
+    (rl.rlim_cur != libc::RLIM_INFINITY).then(|| format!("RLIMIT_MEMLOCK {} without CAP_IPC_LOCK", human(rl.rlim_cur)))
+}
