@@ -3,7 +3,7 @@
 
 use harness::expectations::Expectations;
 use harness::features::{Feature, FEATURES};
-use harness::report::{human_summary, run_report, RunInfo};
+use harness::report::{human_summary, plural, run_report, RunInfo, Tally};
 use harness::runner::{default_jobs, plan, run_all, Isolation, Selection};
 use harness::{Outcome, Probe, Variant};
 use std::io::{IsTerminal, Write};
@@ -92,11 +92,6 @@ Each trial runs in its own process; skips come only from the probe and
 name what the kernel or the environment lacks. `uring-conform features`
 lists the vocabulary.
 ";
-
-/// "1 trial", "2 trials".
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
-}
 
 fn usage(msg: &str) -> ! {
     eprintln!("uring-conform: {msg}\n\nRun 'uring-conform --help' for usage.");
@@ -365,19 +360,14 @@ fn cmd_run(a: &Args) -> i32 {
         eprintln!("uring-conform: --no-expectations: recorded kernel deviations are not applied (every failure is a failure)");
     }
     let tty = std::io::stderr().is_terminal() && !a.quiet;
-    let mut counts = [0usize; 4];
+    let mut counts = Tally::default();
     eprintln!("uring-conform: {} on {} ({})", plural(trials.len(), "trial"), probe.kernel.release, plural(jobs, "job"));
     if a.mutate {
         eprintln!("uring-conform: mutation mode: every running trial must fail once per comparison it makes");
     }
     let progress = |r: &harness::TrialResult, done: usize, total: usize| {
-        // The same words and buckets as the summary: xfail apart from pass.
-        match r.outcome {
-            Outcome::Pass => counts[0] += 1,
-            Outcome::Xfail => counts[3] += 1,
-            Outcome::Skip => counts[2] += 1,
-            _ => counts[1] += 1,
-        }
+        // The same buckets as the summary: xfail apart from pass.
+        counts.add(r.outcome);
         let mut err = std::io::stderr().lock();
         // In a mutation run the news is a trial that survived (pass).
         let news = if a.mutate { r.outcome == Outcome::Pass } else { r.outcome.is_failure() };
@@ -388,7 +378,7 @@ fn cmd_run(a: &Args) -> i32 {
         if a.quiet {
             return;
         }
-        let line = format!("[{done}/{total}] pass {} fail {} skip {} xfail {}", counts[0], counts[1], counts[2], counts[3]);
+        let line = format!("[{done}/{total}] pass {} fail {} skip {} xfail {}", counts.pass, counts.fail, counts.skip, counts.xfail);
         if tty {
             let _ = write!(err, "\r\x1b[K{line} {}", r.id);
             if done == total {

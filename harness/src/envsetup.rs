@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The O_DIRECT directory trials use.
-pub const ODIRECT_ENV: &str = "URING_CONFORM_ODIRECT_DIR";
+pub const ODIRECT_ENV: &str = fixtures::ODIRECT_DIR_ENV;
 /// The null_blk device (with poll queues) trials use.
 pub const NULLB_ENV: &str = "URING_CONFORM_NULLB";
 /// `loop` forces the loop-mounted ext4 path (to test it where $TMPDIR

@@ -139,15 +139,11 @@ impl Probe {
     }
 
     /// Probes the running kernel in this process (tests, and the probe's
-    /// own child). `skip` names features whose step is not run (left
+    /// own child; the process limits are [`Probe::run`]'s, in the parent
+    /// whose children inherit them). `skip` names features whose step is not run (left
     /// absent); `step` is told before and after each step.
     pub fn run_in_process(skip: &[String], step: &mut dyn FnMut(Step<'_>)) -> Probe {
         let kernel = KernelInfo::current();
-        // A memlock limit io_uring cannot work under is the environment's
-        // verdict, once, not ENOMEM features and trials.
-        if let Err(why) = crate::envlimits::ensure_memlock() {
-            return Probe::unavailable(kernel, Availability::NoMemory, why);
-        }
         let base = match Ring::new(4) {
             Ok(r) => r,
             Err(e) => {

@@ -8,6 +8,33 @@ use serde_json::{json, Map, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub const SCHEMA: &str = "uring-conform/run/1";
+/// Outcome counts in the buckets the summary and the progress line share:
+/// pass, fail (every failure outcome, xpass included), skip, and xfail
+/// (a known deviation: neither a pass nor a new failure).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tally {
+    pub pass: usize,
+    pub fail: usize,
+    pub skip: usize,
+    pub xfail: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, o: Outcome) {
+        match o {
+            Outcome::Pass => self.pass += 1,
+            Outcome::Skip => self.skip += 1,
+            Outcome::Xfail => self.xfail += 1,
+            _ => self.fail += 1,
+        }
+    }
+}
+
+/// "1 trial", "2 trials".
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
 /// The suite's git commit at build time ("-dirty" when tracked files
 /// differed from it; "unknown" outside a git checkout).
 pub const SUITE_COMMIT: &str = env!("URING_CONFORM_COMMIT");
@@ -177,29 +204,22 @@ pub fn human_summary(results: &[TrialResult], wall: Duration) -> String {
     }
     // Known deviations get their own column: an xfail is neither a pass
     // nor a new failure.
-    let mut areas: std::collections::BTreeMap<&str, [usize; 4]> = Default::default();
+    let mut areas: std::collections::BTreeMap<&str, Tally> = Default::default();
     for r in results {
-        let a = areas.entry(r.area.as_str()).or_default();
-        match r.outcome {
-            Outcome::Pass => a[0] += 1,
-            Outcome::Skip => a[2] += 1,
-            Outcome::Xfail => a[3] += 1,
-            _ => a[1] += 1,
-        }
+        areas.entry(r.area.as_str()).or_default().add(r.outcome);
     }
     out += "\nby area (pass / fail / skip / xfail):\n";
-    for (area, [p, f, s, x]) in areas {
-        out += &format!("  {area:<14} {p:>5} {f:>5} {s:>5} {x:>5}\n");
+    for (area, t) in areas {
+        out += &format!("  {area:<14} {:>5} {:>5} {:>5} {:>5}\n", t.pass, t.fail, t.skip, t.xfail);
     }
     let s = summary(results);
     let n = |k: &str| s[k].as_u64().unwrap_or(0);
     out += &format!(
-        "\nuring-conform: {} passed, {} failed, {} skipped ({} {}: {} timeout, {} crash, {} error, {} xfail, {} xpass) in {:.1}s\n",
+        "\nuring-conform: {} passed, {} failed, {} skipped ({}: {} timeout, {} crash, {} error, {} xfail, {} xpass) in {:.1}s\n",
         n("pass"),
         n("fail") + n("timeout") + n("crash") + n("error") + n("xpass"),
         n("skip"),
-        results.len(),
-        if results.len() == 1 { "trial" } else { "trials" },
+        plural(results.len(), "trial"),
         n("timeout"),
         n("crash"),
         n("error"),

@@ -70,9 +70,7 @@ impl Selection {
             && (self.features.is_empty() || self.features.iter().any(|f| t.requires().contains(f)))
             && (self.variants.is_empty() || self.variants.contains(&t.variant))
     }
-}
 
-impl Selection {
     /// Filter words that select no trial of the suite at all (a typo, or
     /// a glob the shell expanded).
     pub fn unmatched_filters(&self) -> Vec<String> {
@@ -284,13 +282,6 @@ impl Isolation {
         let out = read_all(child.stdout.take());
         let err = read_all(child.stderr.take());
         let status = wait_bounded(&mut child, pid, timeout);
-        if status.is_none() && crate::interrupt::received().is_some() {
-            // SAFETY: signalling our own child's process group.
-            unsafe { libc::kill(-pid, libc::SIGKILL) };
-            let _ = wait_bounded(&mut child, pid, UNKILLABLE_GRACE);
-            fixtures::remove_leftovers_of(pid as u32);
-            return (Outcome::Error, crate::interrupt::CUT_SHORT.to_string(), none());
-        }
         let timed_out = status.is_none();
         // Kill the whole group: the child on timeout, and anything it left
         // behind either way.
@@ -326,6 +317,11 @@ impl Isolation {
         let stderr = err.join();
         // A trial killed at its timeout never dropped its temp dirs.
         fixtures::remove_leftovers_of(pid as u32);
+        if timed_out && crate::interrupt::received().is_some() {
+            // Killed because the run was interrupted (wait_bounded stops
+            // waiting then): not a verdict.
+            return (Outcome::Error, crate::interrupt::CUT_SHORT.to_string(), none());
+        }
         let tail = tail_of(&stderr, 1500);
         if timed_out {
             return (Outcome::Timeout, format!("no result within {} ms; killed{}", timeout.as_millis(), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }), none());
@@ -350,12 +346,15 @@ struct Reader {
 
 impl Reader {
     fn join(self) -> String {
-        let _ = self.done.join();
-        let b = self.buf.lock().map(|b| b.clone()).unwrap_or_default();
-        String::from_utf8_lossy(&b).into_owned()
+        let Reader { buf, done } = self;
+        let _ = done.join();
+        Reader::text(&buf)
     }
     fn take_now(&self) -> String {
-        let b = self.buf.lock().map(|b| b.clone()).unwrap_or_default();
+        Reader::text(&self.buf)
+    }
+    fn text(buf: &std::sync::Mutex<Vec<u8>>) -> String {
+        let b = buf.lock().map(|b| b.clone()).unwrap_or_default();
         String::from_utf8_lossy(&b).into_owned()
     }
 }
@@ -391,8 +390,6 @@ fn tail_of(s: &str, n: usize) -> String {
     format!("...{}", &s[start..])
 }
 
-/// Waits for the child up to `timeout`: pidfd + poll where the kernel has
-/// pidfd_open (5.3), else short try_wait steps.
 /// Makes the child die with this process (PR_SET_PDEATHSIG, set between
 /// fork and exec): a runner killed with SIGKILL leaves no trial running.
 /// The death signal follows the forking *thread*; the runner's workers
@@ -418,9 +415,12 @@ pub fn die_with_parent(cmd: &mut Command) {
 
 /// How long a trial killed at its timeout may take to exit before the
 /// runner gives up on it (a process stuck in the kernel never does).
-const UNKILLABLE_GRACE: Duration = Duration::from_secs(5);
+pub(crate) const UNKILLABLE_GRACE: Duration = Duration::from_secs(5);
 
-fn wait_bounded(child: &mut std::process::Child, pid: i32, timeout: Duration) -> Option<std::process::ExitStatus> {
+/// Waits for the child up to `timeout`: pidfd + poll where the kernel has
+/// pidfd_open (5.3), else short try_wait steps. Stops waiting at once when
+/// the run is interrupted.
+pub(crate) fn wait_bounded(child: &mut std::process::Child, pid: i32, timeout: Duration) -> Option<std::process::ExitStatus> {
     let deadline = Instant::now() + timeout;
     // SAFETY: pidfd_open on our own child.
     let pfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;

@@ -136,14 +136,9 @@ fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Result<(
     let kill = |child: &mut std::process::Child| {
         // SAFETY: signalling our own child's process group.
         unsafe { libc::kill(-pid, libc::SIGKILL) };
-        // A child stuck in the kernel may never be reaped: wait briefly,
-        // then leave it (it holds nothing of ours).
-        for _ in 0..100 {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        // A child stuck in the kernel may never be reaped: wait as for a
+        // trial, then leave it (it holds nothing of ours).
+        let _ = crate::runner::wait_bounded(child, pid, crate::runner::UNKILLABLE_GRACE);
     };
     loop {
         match rx.recv_timeout(watchdog()) {
