@@ -17,6 +17,7 @@ pub mod multishot;
 pub mod ops;
 pub mod overflow;
 pub mod pbuf;
+pub mod probe;
 pub mod register;
 pub mod regress;
 pub mod setup;

@@ -143,6 +143,16 @@ impl std::fmt::Display for Feature {
     }
 }
 
+/// Whether the detection looks at behaviour, so that it can find the
+/// feature present but broken (harness/src/probe/detect.rs): setup and
+/// enter flags, SQE flags, per-op flags, the SQE group proposal. Opcodes,
+/// FEAT bits, register opcodes and the fused-command proposal are
+/// declarations (compared with behaviour by probe/crosscheck.rs); the
+/// environment is not the kernel's.
+pub fn judged_by_behaviour(d: Detect) -> bool {
+    matches!(d, Detect::Setup(_) | Detect::Enter(_) | Detect::Sqe(_) | Detect::OpFlag(_) | Detect::Proposal(Proposal::SqeGroup))
+}
+
 /// Parses "6.18", "5.10.0-31-amd64" or "7.0-rc1" into (major, minor).
 pub fn parse_version(s: &str) -> Option<(u32, u32)> {
     let mut it = s.split(|c: char| !c.is_ascii_digit());

@@ -112,11 +112,16 @@ fn skip_reason(probe: &Probe, t: &Trial) -> Option<Skip> {
         return None;
     }
     // The environment (privilege, devices, a disposable machine) is named
-    // with what provides it; everything else is the kernel's.
+    // with what provides it, and a feature the environment kept the probe
+    // from telling with the reason; only the rest is the kernel's.
     let (env, kernel): (Vec<crate::Feature>, Vec<crate::Feature>) = missing.iter().partition(|f| f.class() == "env");
+    let (unknown, kernel): (Vec<crate::Feature>, Vec<crate::Feature>) = kernel.iter().partition(|f| matches!(probe.finding(**f), crate::probe::Finding::Undetermined(_)));
     let mut parts = Vec::new();
     if !kernel.is_empty() {
         parts.push(format!("kernel lacks {}", kernel.iter().map(|f| f.id()).collect::<Vec<_>>().join(", ")));
+    }
+    if !unknown.is_empty() {
+        parts.push(format!("the probe could not tell whether the kernel has {}", unknown.iter().map(|f| format!("{f} ({})", probe.finding(*f).why())).collect::<Vec<_>>().join(", ")));
     }
     if !env.is_empty() {
         parts.push(format!("environment lacks {}", env.iter().map(|f| format!("{} ({})", f.id(), f.info().reference)).collect::<Vec<_>>().join(", ")));

@@ -15,7 +15,7 @@
 //! are not in the caller's memory, an opcode 49 listed without opcode 50
 //! (WAITID came with READ_MULTISHOT, both 6.7).
 
-use super::{fmt_cqes, run_sqes, Probe};
+use super::{fmt_cqes, run_sqes, Finding, Probe};
 use crate::features::Feature;
 use crate::ring::{Ring, Sqe};
 use crate::sys::*;
@@ -75,13 +75,13 @@ pub(super) fn resolve(p: &mut Probe) {
     if p.has(Feature::ProposalFusedCmd) && p.has(Feature::FeatRecvsendBundle) {
         p.set(
             Feature::FeatRecvsendBundle.id(),
-            Err("params.features bit 14 is set, but this kernel declares the fused-command series (opcode 49 last): the bit is its IORING_FEAT_FUSED_REQ, not IORING_FEAT_RECVSEND_BUNDLE (collision)".into()),
+            Finding::Absent("params.features bit 14 is set, but this kernel declares the fused-command series (opcode 49 last): the bit is its IORING_FEAT_FUSED_REQ, not IORING_FEAT_RECVSEND_BUNDLE (collision)".into()),
         );
     }
     if p.has(Feature::ProposalSqeGroup) && p.has(Feature::FeatRwAttr) {
         p.set(
             Feature::FeatRwAttr.id(),
-            Err("params.features bit 16 is set, but this kernel runs SQE groups (IOSQE bit 7, refused upstream): the bit is the SQE group series' IORING_FEAT_SQE_GROUP, not IORING_FEAT_RW_ATTR (collision)".into()),
+            Finding::Absent("params.features bit 16 is set, but this kernel runs SQE groups (IOSQE bit 7, refused upstream): the bit is the SQE group series' IORING_FEAT_SQE_GROUP, not IORING_FEAT_RW_ATTR (collision)".into()),
         );
     }
 }

@@ -6,10 +6,10 @@
 //!
 //! Protocol: the child (this binary, with [`PROBE_CHILD_ENV`] naming the
 //! steps to skip) prints one line per event on stdout, each starting with
-//! [`MARK`]: `{"start": ID}`, `{"done": ID, "ok": B, "note": S}`, and
+//! [`MARK`]: `{"start": ID}`, `{"done": ID, "finding": WORD, "note": S}`, and
 //! finally `{"probe": PROBE-JSON}`.
 
-use super::{Availability, KernelInfo, Probe, Step};
+use super::{Availability, Finding, KernelInfo, Probe, Step};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -60,7 +60,7 @@ pub fn child_main() -> Option<i32> {
                 }
             }
         }
-        Step::Done(id, r) => emit(json!({"done": id, "ok": r.is_ok(), "note": r.as_ref().err().cloned().unwrap_or_default()})),
+        Step::Done(id, found) => emit(json!({"done": id, "finding": found.word(), "note": found.why()})),
     });
     emit(json!({"probe": p.to_json()}));
     Some(0)
@@ -84,20 +84,22 @@ pub fn run() -> Probe {
         Err(e) => return Probe::unavailable(KernelInfo::current(), Availability::Error, format!("cannot find this program to run the probe in a child: {e}")),
     };
     // Step results from children that did not finish.
-    let mut earlier: Vec<(String, Result<(), String>)> = Vec::new();
+    let mut earlier: Vec<(String, Finding)> = Vec::new();
     loop {
         let skip: Vec<&str> = earlier.iter().map(|(id, _)| id.as_str()).collect();
         match one_child(&exe, &skip.join(","), &mut earlier) {
             Ending::Finished(mut p) => {
-                for (id, r) in earlier {
-                    p.set(&id, r);
+                for (id, found) in earlier {
+                    p.set(&id, found);
                 }
-                super::collisions::resolve(&mut p);
+                p.resolve();
                 return p;
             }
             Ending::Lost { step: Some(id), why } => {
                 earlier.retain(|(d, _)| *d != id);
-                earlier.push((id, Err(format!("the probe step {why} (it ran in a child process; the probe went on without it)"))));
+                // A kernel that does not know a feature refuses it at once;
+                // one that crashes or hangs the step took it: broken.
+                earlier.push((id, Finding::Broken(format!("the probe step {why} (it ran in a child process; the probe went on without it)"))));
             }
             Ending::Lost { step: None, why } => {
                 return Probe::unavailable(KernelInfo::current(), Availability::Error, format!("the probe {why} before its first step"));
@@ -107,7 +109,7 @@ pub fn run() -> Probe {
 }
 
 /// Runs one probe child; records each finished step in `done`.
-fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Result<(), String>)>) -> Ending {
+fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)>) -> Ending {
     let mut cmd = Command::new(exe);
     cmd.env(PROBE_CHILD_ENV, if skip.is_empty() { "," } else { skip })
         .env_remove(crate::runner::CHILD_ENV)
@@ -147,9 +149,9 @@ fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Result<(
                 if let Some(id) = v.get("start").and_then(Value::as_str) {
                     current = Some(id.to_string());
                 } else if let Some(id) = v.get("done").and_then(Value::as_str) {
-                    let ok = v.get("ok").and_then(Value::as_bool).unwrap_or(false);
+                    let word = v.get("finding").and_then(Value::as_str).unwrap_or("");
                     let note = v.get("note").and_then(Value::as_str).unwrap_or("").to_string();
-                    done.push((id.to_string(), if ok { Ok(()) } else { Err(note) }));
+                    done.push((id.to_string(), Finding::from_word(word, note)));
                     current = None;
                 } else if let Some(p) = v.get("probe").and_then(Probe::from_json) {
                     let _ = child.wait();

@@ -1,0 +1,632 @@
+//! The detections: one per [`Detect`] kind, each answering
+//! [`Finding`] for one feature.
+//!
+//! The rule (docs/design.md, "Presence and conformance"): presence comes
+//! from what the kernel declares or accepts, never from whether the
+//! behaviour is right.
+//! - The kernel refuses what it does not know, and that refusal is exact:
+//!   EINVAL from io_uring_setup, io_uring_enter and io_uring_register, a
+//!   CQE with -EINVAL for an unknown SQE flag or per-op flag (and
+//!   -EOPNOTSUPP for an unknown socket command). That refusal, and only
+//!   it, is **absent**.
+//! - Where old kernels ignore a field that later became a flag (NOP's
+//!   flags before 6.10, OPENAT's file_index before 5.15, cancel keys
+//!   before 6.6 on some kernels), a request that behaves exactly as it
+//!   would without the flag is absent too ("ignored"); the detection says
+//!   which answer that is.
+//! - The documented answer is **present**.
+//! - Any other answer (a wrong result, a missing flag, an extra or a
+//!   missing CQE, a step that crashes or hangs) is **broken**: the kernel
+//!   took the flag but does not do what it documents. Broken features
+//!   count as present for requirements, so their trials run and fail with
+//!   the real CQEs, and the probe trial `probe/<id>` fails with the
+//!   evidence.
+//! - An answer that comes from the environment (ENOMEM, EPERM, EACCES, a
+//!   fixture that cannot be made) is **undetermined**: trials that need the
+//!   feature skip naming the reason, which is never a kernel verdict.
+
+use super::{fmt_cqes, run_sqes, setup_prerequisites, Finding};
+use crate::features::{Env, OpFlag, Proposal};
+use crate::ring::{Cqe, Ring, RingBuilder, Sqe};
+use crate::sys::*;
+
+/// A detection's answer when it is not "present".
+pub(super) type Detected = Result<(), Finding>;
+
+fn absent(why: impl Into<String>) -> Finding {
+    Finding::Absent(why.into())
+}
+
+fn broken(why: impl Into<String>) -> Finding {
+    Finding::Broken(why.into())
+}
+
+/// An errno that is the environment's (a resource limit, a policy), not
+/// the kernel's answer about a feature.
+fn environmental(e: Errno) -> bool {
+    matches!(e.0, libc::ENOMEM | libc::EPERM | libc::EACCES | libc::EMFILE | libc::ENFILE)
+}
+
+/// A system call's refusal: EINVAL is "unknown" (absent); an environment
+/// errno leaves it undetermined; any other errno is broken.
+fn refused(what: &str, e: Errno) -> Finding {
+    if e.0 == libc::EINVAL {
+        absent(format!("{what}: EINVAL (unknown)"))
+    } else if environmental(e) {
+        Finding::Undetermined(format!("{what}: {e} (the environment's limit or policy, not the kernel's answer)"))
+    } else {
+        broken(format!("{what}: {e} (an unknown flag or opcode is refused with EINVAL; a known one must work)"))
+    }
+}
+
+/// A ring a detection needs: a setup the kernel refuses with EINVAL means
+/// the prerequisite is absent.
+fn ring(b: RingBuilder, what: &str) -> Result<Ring, Finding> {
+    b.build().map_err(|e| refused(&format!("io_uring_setup ({what})"), e))
+}
+
+fn plain_ring() -> Result<Ring, Finding> {
+    ring(RingBuilder::new(4), "a default ring of 4 entries")
+}
+
+/// A fixture (pipe, socket, file) that cannot be made: no verdict.
+fn fixture(what: &str, e: impl std::fmt::Display) -> Finding {
+    Finding::Undetermined(format!("fixture: {what}: {e}"))
+}
+
+/// Submits and collects; io_uring_enter failing for one SQE is not how a
+/// kernel refuses an unknown flag (it posts a CQE), so it is broken.
+fn sqes(ring: &mut Ring, sqes: &[Sqe], want: u32) -> Result<Vec<Cqe>, Finding> {
+    run_sqes(ring, sqes, want).map_err(broken)
+}
+
+/// Judges the CQEs of a detection request: `documented` says what the
+/// kernel must answer when it knows the flag, `ok` checks it; `unknown`
+/// recognises the refusal (or an ignoring kernel's answer, see the module
+/// doc); everything else is broken.
+fn judge(got: &[Cqe], what: &str, documented: &str, ok: impl Fn(&[Cqe]) -> bool, unknown: impl Fn(&[Cqe]) -> bool) -> Detected {
+    if ok(got) {
+        Ok(())
+    } else if unknown(got) {
+        Err(absent(format!("{what} gave {}", fmt_cqes(got))))
+    } else {
+        Err(broken(format!("{what} gave {}; documented: {documented}", fmt_cqes(got))))
+    }
+}
+
+/// The usual refusal: the request's own CQE (`user_data` 1) is -EINVAL.
+fn einval_first(got: &[Cqe]) -> bool {
+    got.iter().find(|c| c.user_data == 1).is_some_and(|c| c.res == -libc::EINVAL)
+}
+
+/// Exactly one CQE, for user_data 1, with this result and flags.
+fn one(got: &[Cqe], res: i32, flags: u32) -> bool {
+    matches!(got, [c] if c.user_data == 1 && c.res == res && c.flags == flags)
+}
+
+// ---------------------------------------------------------------- setup
+
+/// io_uring_setup with the flag (and its prerequisites) sets up a ring:
+/// present; EINVAL: absent (io_uring_setup checks every flag bit).
+pub(super) fn setup(flag: u32, base_fd: i32) -> Detected {
+    let mut b = RingBuilder::new(4).flags(flag | setup_prerequisites(flag));
+    match flag {
+        IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF => {
+            b.params.sq_thread_idle = 10;
+            b.params.sq_thread_cpu = super::first_allowed_cpu();
+        }
+        IORING_SETUP_CQSIZE => b.params.cq_entries = 16,
+        IORING_SETUP_CLAMP => b.entries = 1 << 20,
+        IORING_SETUP_ATTACH_WQ => b.params.wq_fd = base_fd as u32,
+        _ => {}
+    }
+    match b.build() {
+        Ok(_) => Ok(()),
+        // A collision is a number the series used for something else:
+        // the upstream flag is absent (collisions.rs).
+        Err(e) if e.0 == ELAYOUT => Err(absent(super::collisions::setup_error(flag, e))),
+        Err(e) => Err(refused("io_uring_setup", e)),
+    }
+}
+
+// ---------------------------------------------------------------- enter
+
+/// io_uring_enter with the flag, in a call whose documented answer is
+/// known; EINVAL: absent (io_uring_enter checks every flag bit).
+pub(super) fn enter(flag: u32) -> Detected {
+    let mut ring = plain_ring()?;
+    let (r, want): (Result<u32, Errno>, Result<u32, Errno>) = match flag {
+        IORING_ENTER_EXT_ARG => {
+            let arg = io_uring_getevents_arg::default();
+            (ring.enter(0, 0, IORING_ENTER_GETEVENTS | flag, &arg as *const _ as *const _, std::mem::size_of_val(&arg)), Ok(0))
+        }
+        IORING_ENTER_ABS_TIMER => {
+            // An absolute time of zero has passed: ETIME at once.
+            let ts = __kernel_timespec::default();
+            let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
+            (ring.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | flag, &arg as *const _ as *const _, std::mem::size_of_val(&arg)), Err(Errno(libc::ETIME)))
+        }
+        IORING_ENTER_EXT_ARG_REG => {
+            // Offset 0 into a wait region that was never registered: EFAULT
+            // where the flag is known (io_uring/io_uring.c io_get_ext_arg).
+            (ring.enter(0, 0, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | flag, std::ptr::null(), std::mem::size_of::<io_uring_reg_wait>()), Err(Errno(libc::EFAULT)))
+        }
+        IORING_ENTER_REGISTERED_RING => match ring.register_ring_fd() {
+            Ok(_) => (ring.enter(0, 0, IORING_ENTER_GETEVENTS, std::ptr::null(), 0), Ok(0)),
+            Err(e) => return Err(refused("IORING_REGISTER_RING_FDS (needed to use IORING_ENTER_REGISTERED_RING)", e)),
+        },
+        // GETEVENTS with nothing to wait for; SQ_WAKEUP and SQ_WAIT on a
+        // ring without SQPOLL; NO_IOWAIT: all return 0 at once.
+        _ => (ring.enter(0, 0, flag, std::ptr::null(), 0), Ok(0)),
+    };
+    match r {
+        r if r == want => Ok(()),
+        Err(e) if e.0 == libc::EINVAL => Err(absent("io_uring_enter: EINVAL (flag unknown)")),
+        Err(e) if environmental(e) => Err(refused("io_uring_enter", e)),
+        other => Err(broken(format!("io_uring_enter with flag {flag:#x} returned {}; documented: {}", show(&other), show(&want)))),
+    }
+}
+
+fn show(r: &Result<u32, Errno>) -> String {
+    match r {
+        Ok(n) => format!("{n}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------- SQE flags
+
+/// An SQE flag on a NOP (or the op it needs). io_init_req refuses an
+/// unknown IOSQE bit with -EINVAL on every kernel, so a request that
+/// takes the flag and does something else is broken, never "ignored".
+pub(super) fn sqe(ring: &mut Ring, flag: u8) -> Detected {
+    let what = format!("NOP with IOSQE flag {flag:#x}");
+    match flag {
+        IOSQE_BUFFER_SELECT => {
+            // A read selecting from a group that does not exist: -ENOBUFS
+            // where the flag is known.
+            let f = std::fs::File::open("/dev/zero").map_err(|e| fixture("open /dev/zero", e))?;
+            let mut s = Sqe::op(IORING_OP_READ).with(flag).user_data(1);
+            s.raw.fd = std::os::fd::AsRawFd::as_raw_fd(&f);
+            s.raw.len = 16;
+            s.raw.buf_index = 0xfffe;
+            let got = sqes(ring, &[s], 1)?;
+            judge(&got, "READ|BUFFER_SELECT from a group that does not exist", "one CQE, -ENOBUFS", |g| one(g, -libc::ENOBUFS, 0), einval_first)
+        }
+        IOSQE_CQE_SKIP_SUCCESS => {
+            let got = sqes(ring, &[Sqe::nop().with(flag).user_data(1), Sqe::nop().user_data(2)], 1)?;
+            judge_cqe_skip(&got)
+        }
+        IOSQE_IO_LINK | IOSQE_IO_HARDLINK => {
+            let got = sqes(ring, &[Sqe::nop().with(flag).user_data(1), Sqe::nop().user_data(2)], 2)?;
+            judge(&got, &format!("{what}, linked to a NOP"), "user_data 1 then 2, both res 0", |g| matches!(g, [a, b] if (a.user_data, a.res, a.flags, b.user_data, b.res, b.flags) == (1, 0, 0, 2, 0, 0)), einval_first)
+        }
+        _ => {
+            let got = sqes(ring, &[Sqe::nop().with(flag).user_data(1)], 1)?;
+            judge(&got, &what, "one CQE, res 0", |g| one(g, 0, 0), einval_first)
+        }
+    }
+}
+
+// ---------------------------------------------------------------- register
+
+/// An address no process has mapped: the kernel must answer EFAULT when it
+/// copies from it. (The lowest page is never mapped: vm.mmap_min_addr.)
+const BAD_PTR: *const libc::c_void = 8 as *const libc::c_void;
+
+/// Crafted register calls: for each opcode, arguments that a kernel knowing
+/// it answers with something other than EINVAL (mostly EFAULT from the bad
+/// pointer, ENXIO for "nothing registered", EBADFD for "ring not
+/// disabled"), while every kernel answers an unknown opcode with EINVAL
+/// (io_uring/register.c: `opcode >= IORING_REGISTER_LAST` and the switch's
+/// default). This is a declaration (accepted or refused), not behaviour:
+/// any answer but EINVAL is present.
+pub(super) fn register(op: u32) -> Detected {
+    let flags = match op {
+        // zcrx needs DEFER_TASKRUN and 32-byte CQEs before it reads its
+        // argument; resize needs DEFER_TASKRUN.
+        IORING_REGISTER_ZCRX_IFQ => IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQE32,
+        IORING_REGISTER_RESIZE_RINGS => IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER,
+        _ => 0,
+    };
+    // The helpers' own failures (a setup, a personality) are judged by
+    // their own detections; here they leave the opcode undetermined, so
+    // a register opcode is only ever present or absent.
+    let helper = |f: Finding| match f {
+        Finding::Broken(why) => Finding::Undetermined(format!("a call this detection needs failed: {why}")),
+        other => other,
+    };
+    let mut ring = ring(RingBuilder::new(4).flags(flags), "the ring the register call needs").map_err(helper)?;
+    let null = std::ptr::null();
+    // SAFETY: every pointer passed is either valid for the call or BAD_PTR,
+    // which the kernel must reject with EFAULT.
+    let r = unsafe {
+        match op {
+            IORING_REGISTER_PROBE => {
+                let mut buf = [0u8; 16 + 8 * 8];
+                ring.register_raw(op, buf.as_mut_ptr() as *const _, 8)
+            }
+            IORING_UNREGISTER_BUFFERS | IORING_UNREGISTER_FILES | IORING_UNREGISTER_EVENTFD | IORING_REGISTER_PERSONALITY | IORING_REGISTER_ENABLE_RINGS => {
+                ring.register_raw(op, null, 0)
+            }
+            IORING_UNREGISTER_PERSONALITY => {
+                let id = ring.register_raw(IORING_REGISTER_PERSONALITY, null, 0).map_err(|e| helper(refused("REGISTER_PERSONALITY (needed first)", e)))?;
+                ring.register_raw(op, null, id as u32)
+            }
+            IORING_REGISTER_RESTRICTIONS => ring.register_raw(op, BAD_PTR, 1),
+            IORING_REGISTER_FILES2 | IORING_REGISTER_FILES_UPDATE2 | IORING_REGISTER_BUFFERS2 | IORING_REGISTER_BUFFERS_UPDATE => ring.register_raw(op, BAD_PTR, 32),
+            IORING_REGISTER_IOWQ_AFF => ring.register_raw(op, BAD_PTR, 8),
+            IORING_UNREGISTER_IOWQ_AFF => {
+                // Needs the task's io-wq, which the first submission creates.
+                sqes(&mut ring, &[Sqe::nop()], 1).map_err(helper)?;
+                ring.register_raw(op, null, 0)
+            }
+            IORING_REGISTER_IOWQ_MAX_WORKERS => {
+                let mut counts = [0u32; 2];
+                ring.register_raw(op, counts.as_mut_ptr() as *const _, 2)
+            }
+            IORING_REGISTER_FILE_ALLOC_RANGE | IORING_REGISTER_CLOCK => ring.register_raw(op, BAD_PTR, 0),
+            // Blind registration: no ring, fd -1 (io_uring_register_blind).
+            IORING_REGISTER_SEND_MSG_RING => io_uring_register(-1, op, BAD_PTR, 1),
+            // io_query and io_zcrx_ctrl take nr_args 0 (io_uring/query.c,
+            // zcrx.c: any other count is -EINVAL, which would read as
+            // unknown; found by --strict on 6.19 in the kernel matrix).
+            IORING_REGISTER_QUERY | IORING_REGISTER_ZCRX_CTRL => ring.register_raw(op, BAD_PTR, 0),
+            _ => ring.register_raw(op, BAD_PTR, 1),
+        }
+    };
+    match r {
+        Err(Errno(libc::EINVAL)) => Err(absent("io_uring_register: EINVAL (unknown opcode)")),
+        Err(Errno(libc::EBADF)) if op == IORING_REGISTER_SEND_MSG_RING => Err(absent("io_uring_register(-1): EBADF (no blind registration)")),
+        _ => Ok(()),
+    }
+}
+
+// ---------------------------------------------------------------- per-op flags
+
+pub(super) fn opflag(of: OpFlag) -> Detected {
+    match of {
+        OpFlag::NopInjectResult => {
+            let mut ring = plain_ring()?;
+            let got = sqes(&mut ring, &[Sqe::nop_inject(0x1234).user_data(1)], 1)?;
+            // Before 6.10 NOP ignored its flags field: res 0 is "ignored".
+            judge(&got, "NOP with IORING_NOP_INJECT_RESULT 0x1234", "one CQE, res 0x1234", |g| one(g, 0x1234, 0), |g| einval_first(g) || one(g, 0, 0))
+        }
+        OpFlag::NopCqe32 => {
+            let mut ring = ring(RingBuilder::new(4).flags(IORING_SETUP_CQE_MIXED), "IORING_SETUP_CQE_MIXED, which IORING_NOP_CQE32 needs")?;
+            let mut s = Sqe::nop().user_data(1);
+            s.raw.op_flags = IORING_NOP_CQE32;
+            let got = sqes(&mut ring, &[s], 1)?;
+            // NOP checks its flags since 6.10, long before CQE_MIXED (6.18).
+            judge(&got, "NOP with IORING_NOP_CQE32 on a CQE_MIXED ring", "one CQE, res 0, IORING_CQE_F_32", |g| one(g, 0, IORING_CQE_F_32), einval_first)
+        }
+        OpFlag::Cancel(f) if f & (IORING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_USERDATA) != 0 => cancel_key(f),
+        OpFlag::Timeout(f) => {
+            let mut ring = plain_ring()?;
+            let zero = __kernel_timespec::default();
+            let one_ms = __kernel_timespec { tv_sec: 0, tv_nsec: 1_000_000 };
+            // A timeout already due (0 relative, or 0 absolute: the past);
+            // a multishot one with one repeat ends after one expiry
+            // (io_uring/timeout.c io_timeout_finish): one CQE, -ETIME, no
+            // IORING_CQE_F_MORE. ETIME_SUCCESS changes only the link
+            // handling, not the result.
+            let s = if f & IORING_TIMEOUT_MULTISHOT != 0 { Sqe::timeout(&one_ms, 1, f) } else { Sqe::timeout(&zero, 0, f) };
+            let got = sqes(&mut ring, &[s.user_data(1)], 1)?;
+            judge(&got, &format!("TIMEOUT with flags {f:#x}, due at once"), "one CQE, -ETIME", |g| one(g, -libc::ETIME, 0), einval_first)
+        }
+        OpFlag::TimeoutRemove(f) => {
+            let mut ring = plain_ring()?;
+            let zero = __kernel_timespec::default();
+            let got = sqes(&mut ring, &[Sqe::timeout_update(0xdead, &zero, f & !IORING_TIMEOUT_UPDATE).user_data(1)], 1)?;
+            judge(&got, &format!("TIMEOUT_REMOVE with flags {f:#x} for a timeout that does not exist"), "one CQE, -ENOENT", |g| one(g, -libc::ENOENT, 0), einval_first)
+        }
+        OpFlag::Cancel(f) => {
+            // Cancelling nothing (io_uring/cancel.c __io_async_cancel):
+            // ALL and ANY count what they cancelled (0); by fd, nothing is
+            // -ENOENT; FD_FIXED with no file table is -EBADF.
+            let mut ring = plain_ring()?;
+            let mut s = Sqe::cancel(0xdead, f);
+            s.raw.fd = if f & IORING_ASYNC_CANCEL_FD_FIXED != 0 { 0 } else { ring.fd() };
+            let want = if f & IORING_ASYNC_CANCEL_FD_FIXED != 0 {
+                -libc::EBADF
+            } else if f & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY) != 0 {
+                0
+            } else {
+                -libc::ENOENT
+            };
+            let got = sqes(&mut ring, &[s.user_data(1)], 1)?;
+            judge(&got, &format!("ASYNC_CANCEL with flags {f:#x} when nothing matches"), &format!("one CQE, res {want}"), |g| one(g, want, 0), einval_first)
+        }
+        OpFlag::PollAddMulti => poll_multi(),
+        OpFlag::OpenatDirect | OpFlag::FileIndexAlloc => direct_open(of),
+        OpFlag::AcceptMulti => accept_multi(),
+        OpFlag::RsrcSparse => {
+            let ring = plain_ring()?;
+            ring.register_files_tagged(&[], &[], 2).map_err(|e| refused("REGISTER_FILES2 with IORING_RSRC_REGISTER_SPARSE", e))
+        }
+        OpFlag::NopIopoll => {
+            let mut r = ring(RingBuilder::new(4).flags(IORING_SETUP_IOPOLL), "IORING_SETUP_IOPOLL")?;
+            let got = sqes(&mut r, &[Sqe::nop().user_data(1)], 1)?;
+            judge(&got, "NOP on an IOPOLL ring", "one CQE, res 0", |g| one(g, 0, 0), einval_first)
+        }
+        OpFlag::PbufRing(f) => {
+            // Registering a small ring with the flag: EINVAL where unknown.
+            let ring = plain_ring()?;
+            crate::pbuf::BufRing::register(&ring, 1, 4, f).map(|_| ()).map_err(|e| refused(&format!("REGISTER_PBUF_RING with flags {f:#x}"), e))
+        }
+        OpFlag::UringCmdSock(cmd) => sock_cmd(cmd),
+        OpFlag::MsgRingFlags(f) => {
+            // A message to another ring: -EINVAL where a flag is unknown
+            // (io_uring/msg_ring.c io_msg_ring_prep checks every bit).
+            let mut ring = plain_ring()?;
+            let target = plain_ring()?;
+            let got = sqes(&mut ring, &[Sqe::msg_ring_data(target.fd(), 0, 0x77).op_flags(f).user_data(1)], 1)?;
+            judge(&got, &format!("MSG_RING data with flags {f:#x}"), "one CQE, res 0", |g| one(g, 0, 0), einval_first)
+        }
+        OpFlag::MsgRingSendFd => {
+            // Passing empty slot 0 of a ring with no file table: -EBADF
+            // where the command is known, -EINVAL where it is not.
+            let mut ring = plain_ring()?;
+            let target = plain_ring()?;
+            let mut s = Sqe::msg_ring_data(target.fd(), 0, 0x77);
+            s.raw.addr = IORING_MSG_SEND_FD;
+            let got = sqes(&mut ring, &[s.file_index(1).user_data(1)], 1)?;
+            judge(&got, "MSG_RING IORING_MSG_SEND_FD of an empty slot", "one CQE, -EBADF", |g| one(g, -libc::EBADF, 0), einval_first)
+        }
+    }
+}
+
+/// A pipe, closed on drop.
+struct Pipe([i32; 2]);
+
+impl Pipe {
+    fn new() -> Result<Pipe, Finding> {
+        let mut fds = [0i32; 2];
+        // SAFETY: fds has room for two descriptors.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return Err(fixture("pipe2", std::io::Error::last_os_error()));
+        }
+        Ok(Pipe(fds))
+    }
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        // SAFETY: closing the pipe we opened.
+        unsafe {
+            libc::close(self.0[0]);
+            libc::close(self.0[1]);
+        }
+    }
+}
+
+/// A multishot poll on a pipe that is readable at once: its first CQE
+/// carries POLLIN and IORING_CQE_F_MORE (it stays armed). Before 5.13
+/// poll_add refuses a non-zero len (the flags field) with -EINVAL.
+fn poll_multi() -> Detected {
+    let pipe = Pipe::new()?;
+    // SAFETY: writing one byte from a valid buffer.
+    unsafe { libc::write(pipe.0[1], b"x".as_ptr() as *const _, 1) };
+    let mut ring = plain_ring()?;
+    let got = sqes(&mut ring, &[Sqe::poll_multi(pipe.0[0], libc::POLLIN as u32).user_data(1)], 1);
+    // The ring goes first (dropping it cancels the armed poll), then the pipe.
+    drop(ring);
+    judge_poll_multi(&got?)
+}
+
+fn judge_poll_multi(got: &[Cqe]) -> Detected {
+    judge(got, "POLL_ADD with IORING_POLL_ADD_MULTI on a readable pipe", "one CQE, POLLIN, IORING_CQE_F_MORE", |g| one(g, libc::POLLIN as i32, IORING_CQE_F_MORE), einval_first)
+}
+
+fn judge_cqe_skip(got: &[Cqe]) -> Detected {
+    judge(got, "NOP|CQE_SKIP_SUCCESS then NOP", "only the second NOP's CQE (user_data 2, res 0)", |g| matches!(g, [c] if c.user_data == 2 && c.res == 0 && c.flags == 0), einval_first)
+}
+
+/// Socket commands of URING_CMD (io_uring/cmd_net.c): on a fresh TCP
+/// socket, SIOCINQ answers 0 bytes queued and GETSOCKOPT(SO_TYPE) the
+/// option length 4; a kernel without socket commands, or without this
+/// one, answers -EOPNOTSUPP (-EINVAL without URING_CMD).
+fn sock_cmd(cmd: u32) -> Detected {
+    // SAFETY: plain syscall; the fd is owned (and closed) by `sock`.
+    let raw = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if raw < 0 {
+        return Err(fixture("socket", std::io::Error::last_os_error()));
+    }
+    // SAFETY: `raw` is a new descriptor nobody else owns.
+    let sock = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) };
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&sock);
+    let mut val = 0i32;
+    let mut ring = plain_ring()?;
+    let (level, name, want) = if cmd == SOCKET_URING_OP_GETSOCKOPT { (libc::SOL_SOCKET, libc::SO_TYPE, 4) } else { (0, 0, 0) };
+    let addr = (level as u32 as u64) | ((name as u32 as u64) << 32);
+    let s = Sqe::prep(IORING_OP_URING_CMD, fd, addr, 0, cmd as u64).file_index(4).addr3(&mut val as *mut i32 as u64).user_data(1);
+    let got = sqes(&mut ring, &[s], 1)?;
+    judge(&got, &format!("URING_CMD socket command {cmd}"), &format!("one CQE, res {want}"), |g| one(g, want, 0), |g| einval_first(g) || one(g, -libc::EOPNOTSUPP, 0))
+}
+
+/// Direct descriptors: an OPENAT of "/" naming slot 0 on a ring with no
+/// file table answers -ENXIO where file_index is understood (older kernels
+/// ignore the field and open a normal fd: "ignored"); IORING_FILE_INDEX_ALLOC
+/// on a one-slot sparse table answers slot 0 (kernels with direct opens
+/// but without ALLOC read it as slot 0xfffffffe: -EINVAL).
+fn direct_open(of: OpFlag) -> Detected {
+    let mut ring = plain_ring()?;
+    // No O_CLOEXEC: a direct open rejects it (io_openat_prep), and an
+    // old kernel's normal fd is closed below.
+    let open = Sqe::openat(libc::AT_FDCWD, c"/", libc::O_RDONLY | libc::O_DIRECTORY, 0).user_data(1);
+    let (sqe, want, what) = match of {
+        OpFlag::OpenatDirect => (open.direct(0), -libc::ENXIO, "OPENAT into slot 0 with no file table"),
+        _ => {
+            ring.register_files(&[-1]).map_err(|e| refused("REGISTER_FILES [-1] (needed first)", e))?;
+            (open.direct(IORING_FILE_INDEX_ALLOC), 0, "OPENAT with IORING_FILE_INDEX_ALLOC on one free slot")
+        }
+    };
+    let got = sqes(&mut ring, &[sqe], 1)?;
+    let normal_fd = |g: &[Cqe]| matches!(g, [c] if c.user_data == 1 && c.res > 0);
+    if normal_fd(&got) {
+        // SAFETY: the kernel opened a normal fd for us: close it.
+        unsafe { libc::close(got[0].res) };
+    }
+    judge(&got, what, &format!("one CQE, res {want}"), |g| one(g, want, 0), |g| einval_first(g) || normal_fd(g))
+}
+
+/// Multishot accept: a connection is already queued, so a kernel that knows
+/// the flag posts the new fd with IORING_CQE_F_MORE; one that does not
+/// answers -EINVAL (accept refuses a non-zero ioprio before 5.19).
+fn accept_multi() -> Detected {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| fixture("listen on loopback", e))?;
+    let addr = l.local_addr().map_err(|e| fixture("local_addr", e))?;
+    let _c = std::net::TcpStream::connect(addr).map_err(|e| fixture("connect on loopback", e))?;
+    let mut ring = plain_ring()?;
+    let mut s = Sqe::accept(std::os::fd::AsRawFd::as_raw_fd(&l), libc::SOCK_CLOEXEC as u32).user_data(1);
+    s.raw.ioprio = IORING_ACCEPT_MULTISHOT;
+    let got = sqes(&mut ring, &[s], 1)?;
+    for c in &got {
+        if c.res >= 0 {
+            // SAFETY: the accepted fd is ours to close.
+            unsafe { libc::close(c.res) };
+        }
+    }
+    judge(&got, "ACCEPT with IORING_ACCEPT_MULTISHOT, a connection queued", "one CQE, a new fd, IORING_CQE_F_MORE", |g| matches!(g, [c] if c.user_data == 1 && c.res >= 0 && c.flags == IORING_CQE_F_MORE), einval_first)
+}
+
+/// Cancel keys added in 6.6 are told by what they match: some kernels
+/// take unknown cancel flags without -EINVAL and match by user_data
+/// instead (seen on Debian's 6.1: "ignored").
+/// - OP|ALL for POLL_ADD with user_data 0 cancels a poll whose user_data
+///   is 7 only if OP is a key (count 1); ignoring OP it matches nothing (0).
+/// - OP|USERDATA for POLL_ADD with user_data 8 finds nothing (-ENOENT)
+///   only if USERDATA is a key too; ignoring USERDATA, by opcode alone, it
+///   cancels the poll (0). USERDATA came with OP (6.6), so it is judged
+///   only where OP is present.
+fn cancel_key(f: u32) -> Detected {
+    if f & IORING_ASYNC_CANCEL_USERDATA != 0 {
+        match cancel_key(IORING_ASYNC_CANCEL_OP) {
+            Ok(()) => {}
+            Err(Finding::Broken(why)) => return Err(broken(format!("IORING_ASYNC_CANCEL_USERDATA needs IORING_ASYNC_CANCEL_OP, which is broken: {why}"))),
+            Err(other) => return Err(other.map(|why| format!("IORING_ASYNC_CANCEL_USERDATA came with IORING_ASYNC_CANCEL_OP: {why}"))),
+        }
+    }
+    let pipe = Pipe::new()?;
+    let mut ring = plain_ring()?;
+    sqes(&mut ring, &[Sqe::poll_add(pipe.0[0], libc::POLLIN as u32).user_data(7)], 0)?;
+    let (sqe, want, ignored, what) = if f & IORING_ASYNC_CANCEL_OP != 0 {
+        (Sqe::cancel_op(IORING_OP_POLL_ADD, 0, IORING_ASYNC_CANCEL_ALL), 1, 0, "ASYNC_CANCEL OP|ALL for POLL_ADD (user_data 0), one poll armed (user_data 7)")
+    } else {
+        (Sqe::cancel_op(IORING_OP_POLL_ADD, 8, IORING_ASYNC_CANCEL_USERDATA), -libc::ENOENT, 0, "ASYNC_CANCEL OP|USERDATA for POLL_ADD with user_data 8, one poll armed (user_data 7)")
+    };
+    let got = sqes(&mut ring, &[sqe.user_data(1)], 1)?;
+    let res = |g: &[Cqe]| g.iter().find(|c| c.user_data == 1).map(|c| c.res);
+    let r = judge(&got, what, &format!("res {want}"), |g| res(g) == Some(want), |g| matches!(res(g), Some(r) if r == -libc::EINVAL || r == ignored));
+    // The ring goes first (it holds a poll on the pipe).
+    drop(ring);
+    r
+}
+
+// ---------------------------------------------------------------- proposals
+
+/// Unmerged proposals. Their numbers were reused upstream, so SQE groups
+/// are told by behaviour (IOSQE bit 7, refused upstream) and fused
+/// commands by a declaration upstream cannot make (collisions.rs).
+pub(super) fn proposal(p: Proposal, ops: &[bool], features: u32) -> Detected {
+    match p {
+        Proposal::SqeGroup => {
+            // The series: a group runs from the first SQE with the flag to
+            // the next SQE without it; members are issued with the leader
+            // and the leader's CQE is posted after all members'.
+            let mut ring = plain_ring()?;
+            let got = sqes(&mut ring, &[Sqe::nop().with(IOSQE_BIT7).user_data(1), Sqe::nop().user_data(2)], 2)?;
+            judge(&got, "NOP leader with bit 7 + NOP member", "the member's CQE (2, res 0), then the leader's (1, res 0)", |g| matches!(g, [m, l] if (m.user_data, m.res, l.user_data, l.res) == (2, 0, 1, 0)), einval_first)
+        }
+        Proposal::FusedCmd => super::collisions::fused_cmd_declared(ops, features).map_err(absent),
+    }
+}
+
+// ---------------------------------------------------------------- environment
+
+pub(super) fn env(e: Env) -> bool {
+    match e {
+        // SAFETY: trivial syscall.
+        Env::Root => unsafe { libc::geteuid() == 0 },
+        Env::Memlock => crate::envlimits::memlock_suffices_unprivileged(),
+        Env::Ublk => std::fs::OpenOptions::new().read(true).write(true).open("/dev/ublk-control").is_ok(),
+        Env::Kmsg => std::fs::File::open("/dev/kmsg").is_ok(),
+        Env::MultiCpu => super::allowed_cpus() >= 2,
+        Env::TimeNs => timens(),
+        Env::ODirect => std::env::var_os(crate::envsetup::ODIRECT_ENV).is_some_and(|d| crate::envsetup::takes_o_direct(std::path::Path::new(&d))),
+        Env::ODirectBdev => std::env::var_os(crate::envsetup::ODIRECT_ENV).is_some_and(|d| crate::envsetup::on_block_fs(std::path::Path::new(&d))),
+        Env::NullBlkPoll => std::env::var_os(crate::envsetup::NULLB_ENV).is_some_and(|d| std::path::Path::new(&d).exists()),
+        Env::Disposable => std::env::var("URING_CONFORM_DISPOSABLE").is_ok_and(|v| v == "1"),
+    }
+}
+
+/// Whether a new time namespace can be made here: a child process tries
+/// unshare(CLONE_NEWTIME) (needs CONFIG_TIME_NS and CAP_SYS_ADMIN), so the
+/// prober's own namespaces stay as they are.
+fn timens() -> bool {
+    if !std::path::Path::new("/proc/self/ns/time").exists() {
+        return false;
+    }
+    // SAFETY: the child only calls async-signal-safe unshare and _exit.
+    unsafe {
+        let pid = libc::fork();
+        if pid == 0 {
+            let ok = libc::unshare(libc::CLONE_NEWTIME) == 0;
+            libc::_exit(if ok { 0 } else { 1 });
+        }
+        if pid < 0 {
+            return false;
+        }
+        let mut status = 0;
+        libc::waitpid(pid, &mut status, 0) == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(user_data: u64, res: i32, flags: u32) -> Cqe {
+        Cqe { user_data, res, flags, big: None }
+    }
+
+    fn word(d: Detected) -> &'static str {
+        match d {
+            Ok(()) => "present",
+            Err(f) => f.word(),
+        }
+    }
+
+    /// The deviation that used to read as "absent": a multishot poll whose
+    /// first CQE lacks IORING_CQE_F_MORE is broken.
+    #[test]
+    fn a_multishot_poll_without_more_is_broken_not_absent() {
+        let pollin = libc::POLLIN as i32;
+        assert_eq!(word(judge_poll_multi(&[c(1, pollin, IORING_CQE_F_MORE)])), "present");
+        assert_eq!(word(judge_poll_multi(&[c(1, -libc::EINVAL, 0)])), "absent");
+        assert_eq!(word(judge_poll_multi(&[c(1, pollin, 0)])), "broken");
+        assert_eq!(word(judge_poll_multi(&[])), "broken");
+        assert_eq!(word(judge_poll_multi(&[c(1, pollin, IORING_CQE_F_MORE), c(1, pollin, IORING_CQE_F_MORE)])), "broken");
+    }
+
+    /// A CQE posted for a skipped success (or an extra one) is broken; an
+    /// unknown flag is refused with -EINVAL.
+    #[test]
+    fn cqe_skip_that_posts_is_broken_not_absent() {
+        assert_eq!(word(judge_cqe_skip(&[c(2, 0, 0)])), "present");
+        assert_eq!(word(judge_cqe_skip(&[c(1, -libc::EINVAL, 0)])), "absent");
+        assert_eq!(word(judge_cqe_skip(&[c(1, -libc::EINVAL, 0), c(2, 0, 0)])), "absent");
+        assert_eq!(word(judge_cqe_skip(&[c(1, 0, 0), c(2, 0, 0)])), "broken");
+    }
+
+    /// EINVAL is the only refusal that means "unknown"; an environment
+    /// errno leaves the feature undetermined; others are broken.
+    #[test]
+    fn only_einval_means_unknown() {
+        assert_eq!(refused("x", Errno(libc::EINVAL)).word(), "absent");
+        assert_eq!(refused("x", Errno(libc::ENOMEM)).word(), "undetermined");
+        assert_eq!(refused("x", Errno(libc::EPERM)).word(), "undetermined");
+        assert_eq!(refused("x", Errno(libc::EFAULT)).word(), "broken");
+        assert_eq!(refused("x", Errno(libc::EOPNOTSUPP)).word(), "broken");
+    }
+}
