@@ -22,7 +22,7 @@ USAGE:
                         [SELECTION]
     uring-conform diff  OLD.json NEW.json
     uring-conform matrix [--out DIR] RUN.json...
-    uring-conform features
+    uring-conform features [--rules]
 
 SELECTION:
     FILTER...           which trials: AREA/ (links/: that area only, not
@@ -90,7 +90,10 @@ ENVIRONMENT (probe, list, run):
 
 Each trial runs in its own process; skips come only from the probe and
 name what the kernel or the environment lacks. `uring-conform features`
-lists the vocabulary.
+lists the vocabulary; `--rules` prints how the probe detects each feature
+(docs/detection-rules.md). A feature the kernel takes but that does not
+behave as documented is broken, not absent: `probe` lists it first, its
+trials run, and the trial probe/<id> fails with the evidence.
 ";
 
 fn usage(msg: &str) -> ! {
@@ -222,8 +225,12 @@ fn dispatch(cmd: &str, rest: &[String]) -> i32 {
         "matrix" => cmd_matrix(rest),
         "failed-run" => cmd_failed_run(rest),
         "features" => {
+            if rest == ["--rules"] {
+                print!("{}", harness::probe::rules_markdown());
+                return 0;
+            }
             if !rest.is_empty() {
-                usage("features takes no arguments");
+                usage("features takes no arguments but --rules");
             }
             for f in FEATURES {
                 println!("{:<34} {:<6} {}", f.id, f.since, f.reference);

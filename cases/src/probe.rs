@@ -32,7 +32,7 @@ macro_rules! probe_cases {
             summary: "the probe's detection found the feature as documented (a kernel taking it and misbehaving fails here)",
             requires: [$feature],
             variants: variants::DEFAULT,
-            refs: ["docs/design.md: presence and conformance", "harness/src/probe/detect.rs (the rule and the documented answer of each detection)"],
+            refs: ["docs/detection-rules.md (presence and conformance)", "harness/src/probe/detect.rs (the rule and the documented answer of each detection)"],
             run: |cx| taken_as_documented(cx, Feature::$feature),
         })*
         /// The features that have a case here, in vocabulary order.

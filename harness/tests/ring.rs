@@ -162,3 +162,16 @@ fn an_armed_request_makes_the_quiet_check_a_grace_wait() {
     // SAFETY: closing our pipe.
     unsafe { libc::close(fds[0]); libc::close(fds[1]) };
 }
+
+/// docs/detection-rules.md is what `uring-conform features --rules`
+/// prints (URING_CONFORM_UPDATE_DOCS=1 rewrites it).
+#[test]
+fn detection_rules_doc_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/detection-rules.md");
+    let want = harness::probe::rules_markdown();
+    if std::env::var_os("URING_CONFORM_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(have == want, "docs/detection-rules.md is stale: run URING_CONFORM_UPDATE_DOCS=1 cargo test -p uring-conform-harness --test ring detection_rules");
+}

@@ -24,8 +24,12 @@ pub struct Run {
     /// io_uring availability word (`ok`, `error`, ...) and its detail.
     pub availability: String,
     pub availability_detail: String,
-    /// Feature ID -> present, from the probe.
+    /// Feature ID -> present, from the probe (true also for broken ones:
+    /// their trials ran).
     pub features: BTreeMap<String, bool>,
+    /// Feature ID -> evidence, for features the probe found taken but not
+    /// behaving as documented (absent in reports from before it could).
+    pub broken: BTreeMap<String, String>,
     pub results: BTreeMap<String, TrialResult>,
     /// Documentation errata the run's trials asserted (absent in reports
     /// written before errata existed).
@@ -52,6 +56,7 @@ pub fn load_run(path: &Path) -> Result<Run, String> {
         availability: word(&v["probe"]["availability"]),
         availability_detail: word(&v["probe"]["availability_detail"]),
         features,
+        broken: v["probe"]["broken"].as_object().map(|m| m.iter().map(|(k, x)| (k.clone(), x.as_str().unwrap_or("").to_string())).collect()).unwrap_or_default(),
         results: results.into_iter().map(|r| (r.id.clone(), r)).collect(),
         errata: v["errata"]
             .as_array()
@@ -172,6 +177,7 @@ mod tests {
             availability: "ok".into(),
             availability_detail: String::new(),
             features: BTreeMap::new(),
+            broken: BTreeMap::new(),
             results: rows.iter().map(|(id, o)| (id.to_string(), TrialResult { id: id.to_string(), area: "a".into(), variant: "default".into(), outcome: *o, message: String::new(), missing: vec![], duration_ms: 0.0 })).collect(),
             errata: vec![],
         }

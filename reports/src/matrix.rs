@@ -89,6 +89,8 @@ pub struct Column {
     pub head: String,
     /// The probe's note per absent feature.
     pub notes: BTreeMap<String, String>,
+    /// Features the probe found broken (present, not as documented).
+    pub broken: BTreeMap<String, String>,
 }
 
 pub struct Matrix {
@@ -134,6 +136,7 @@ impl Matrix {
                 expectations: r.expectations.clone(),
                 head: if is_patched_label(&r.label) { r.label.clone() } else { major_minor(&r.kernel) },
                 notes: r.notes.clone(),
+                broken: r.broken.clone(),
             })
             .collect();
         // Two runs of one kernel line are told apart by their release (and
@@ -290,7 +293,7 @@ impl Matrix {
         s += "\n## Features (documented first version; first version seen here, marked late or backport where it disagrees)\n\n";
         s += &format!("| feature | documented | seen | {} |\n|{}\n", heads.join(" | "), " --- |".repeat(heads.len() + 3));
         for f in &self.features {
-            let row: Vec<&str> = f.present.iter().map(|p| Matrix::present_text(*p)).collect();
+            let row: Vec<&str> = f.present.iter().enumerate().map(|(i, p)| if self.columns[i].broken.contains_key(f.id) { "BROKEN" } else { Matrix::present_text(*p) }).collect();
             s += &format!("| `{}` | {} | {} | {} |\n", f.id, if f.since.is_empty() { "-" } else { f.since }, Matrix::seen_text(f), row.join(" | "));
         }
         s
@@ -305,6 +308,7 @@ impl Matrix {
             let k = format!("{},{},{}", q(&c.head), q(&c.release), q(&c.label));
             for f in &self.features {
                 let v = match f.present[i] {
+                    Some(true) if c.broken.contains_key(f.id) => "broken",
                     Some(true) => "yes",
                     Some(false) => "no",
                     None => "unknown",

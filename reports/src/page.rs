@@ -94,6 +94,9 @@ fn data(m: &Matrix) -> Value {
                 .enumerate()
                 .map(|(i, p)| {
                     let note = m.columns[i].notes.get(f.id).cloned().unwrap_or_default();
+                    if let Some(why) = m.columns[i].broken.get(f.id) {
+                        return json!({"text": "BROKEN", "class": "fail", "note": format!("present but not as documented: {why}")});
+                    }
                     let class = match p {
                         Some(true) => "pass",
                         Some(false) if f.class == "env" => "skip-env",

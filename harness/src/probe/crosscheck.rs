@@ -69,3 +69,11 @@ pub(super) fn apply(p: &mut Probe) {
         }
     }
 }
+
+/// The rules in words (docs/detection-rules.md).
+pub(super) fn rules() -> Vec<String> {
+    let mut v: Vec<String> = TOGETHER.iter().map(|(a, b, why)| format!("`{a}` and `{b}` together: a kernel has both or neither ({why}); declared but refused makes `{b}` broken")).collect();
+    v.extend(IMPLIES.iter().map(|(a, b, why)| format!("`{a}` declared implies `{b}` ({why}); refused makes `{b}` broken")));
+    v.push("every per-op flag found present or broken needs its opcode listed in IORING_REGISTER_PROBE".into());
+    v
+}
