@@ -119,7 +119,22 @@ struct Args {
 }
 
 fn parse(args: &[String], command: &str) -> Args {
-    let mut a = Args { words: vec![], json: None, json_flag: false, jobs: None, kmsg: false, quiet: false, label: None, timeout_scale: 1.0, junit: None, ktap: false, strict: false, mutate: false, no_expectations: false, sel: Selection::default() };
+    let mut a = Args {
+        words: vec![],
+        json: None,
+        json_flag: false,
+        jobs: None,
+        kmsg: false,
+        quiet: false,
+        label: None,
+        timeout_scale: 1.0,
+        junit: None,
+        ktap: false,
+        strict: false,
+        mutate: false,
+        no_expectations: false,
+        sel: Selection::default(),
+    };
     let mut it = args.iter();
     while let Some(x) = it.next() {
         // A value that looks like an option is a forgotten value
@@ -141,7 +156,13 @@ fn parse(args: &[String], command: &str) -> Args {
             "--no-expectations" if command == "run" => a.no_expectations = true,
             "--quiet" | "-q" => a.quiet = true,
             "--label" => a.label = Some(val("--label")),
-            "--timeout-scale" => a.timeout_scale = val("--timeout-scale").parse().ok().filter(|x: &f64| x.is_finite() && *x > 0.0).unwrap_or_else(|| usage("--timeout-scale takes a positive finite number")),
+            "--timeout-scale" => {
+                a.timeout_scale = val("--timeout-scale")
+                    .parse()
+                    .ok()
+                    .filter(|x: &f64| x.is_finite() && *x > 0.0)
+                    .unwrap_or_else(|| usage("--timeout-scale takes a positive finite number"))
+            }
             "--area" => {
                 let area = val("--area");
                 let known = harness::runner::areas();
@@ -431,7 +452,16 @@ fn cmd_run(a: &Args) -> i32 {
         eprintln!("uring-conform: strict: {} is {id}'s documented first version, but the probe lacks it", since);
     }
     if let Some(path) = &a.json {
-        let info = RunInfo { label: a.label.clone().unwrap_or_else(hostname), started, finished: SystemTime::now(), jobs, exps: &exps, expectations_applied: !a.no_expectations, mutate: a.mutate, interrupted: harness::interrupt::received() };
+        let info = RunInfo {
+            label: a.label.clone().unwrap_or_else(hostname),
+            started,
+            finished: SystemTime::now(),
+            jobs,
+            exps: &exps,
+            expectations_applied: !a.no_expectations,
+            mutate: a.mutate,
+            interrupted: harness::interrupt::received(),
+        };
         let report = run_report(&probe, &results, &info);
         match std::fs::write(path, serde_json::to_string_pretty(&report).expect("json") + "\n") {
             Ok(()) => eprintln!("uring-conform: report written to {path}"),
@@ -473,8 +503,16 @@ fn mutation_verdict(results: &[harness::TrialResult]) -> i32 {
     for r in &other {
         println!("  {} {}: {}", r.outcome.word().to_uppercase(), r.id, r.message.lines().next().unwrap_or(""));
     }
-    let perturbations: usize = results.iter().filter(|r| r.outcome == Outcome::Fail).filter_map(|r| r.message.strip_prefix("noticed all ")?.split(' ').next()?.parse::<usize>().ok()).sum();
-    println!("uring-conform: mutation mode: {noticed} trials noticed every one of their {perturbations} perturbations, {} did not, {} could not be mutated", survived.len(), other.len());
+    let perturbations: usize = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Fail)
+        .filter_map(|r| r.message.strip_prefix("noticed all ")?.split(' ').next()?.parse::<usize>().ok())
+        .sum();
+    println!(
+        "uring-conform: mutation mode: {noticed} trials noticed every one of their {perturbations} perturbations, {} did not, {} could not be mutated",
+        survived.len(),
+        other.len()
+    );
     if survived.is_empty() && other.is_empty() {
         0
     } else {
@@ -497,10 +535,12 @@ fn strict_violations(probe: &Probe) -> Vec<(&'static str, &'static str)> {
 
 fn cmd_diff(a: &Args) -> i32 {
     let [old, new] = a.words.as_slice() else { usage("diff takes two run reports: OLD.json NEW.json") };
-    let load = |p: &str| reports::load_run(std::path::Path::new(p)).unwrap_or_else(|e| {
-        eprintln!("uring-conform: {e}");
-        std::process::exit(2)
-    });
+    let load = |p: &str| {
+        reports::load_run(std::path::Path::new(p)).unwrap_or_else(|e| {
+            eprintln!("uring-conform: {e}");
+            std::process::exit(2)
+        })
+    };
     let d = reports::diff(&load(old), &load(new));
     print!("{}", d.render());
     d.exit_code()
@@ -527,11 +567,20 @@ fn cmd_failed_run(args: &[String]) -> i32 {
     let reason = get("--reason");
     let results: Vec<harness::TrialResult> = plan(&probe, &Selection::default())
         .into_iter()
-        .map(|t| harness::TrialResult { area: t.case.area().to_string(), variant: t.variant.name().to_string(), id: t.id, outcome: Outcome::Error, message: reason.clone(), missing: vec![], duration_ms: 0.0 })
+        .map(|t| harness::TrialResult {
+            area: t.case.area().to_string(),
+            variant: t.variant.name().to_string(),
+            id: t.id,
+            outcome: Outcome::Error,
+            message: reason.clone(),
+            missing: vec![],
+            duration_ms: 0.0,
+        })
         .collect();
     let now = SystemTime::now();
     let exps = Expectations::builtin();
-    let info = RunInfo { label: get("--label"), started: now, finished: now, jobs: 0, exps: &exps, expectations_applied: true, mutate: false, interrupted: None };
+    let info =
+        RunInfo { label: get("--label"), started: now, finished: now, jobs: 0, exps: &exps, expectations_applied: true, mutate: false, interrupted: None };
     println!("{}", serde_json::to_string_pretty(&run_report(&probe, &results, &info)).expect("json"));
     0
 }

@@ -117,7 +117,14 @@ fn probe_json_has_contract_fields_and_all_opcodes() {
 
 #[test]
 fn usage_errors_exit_2_without_panicking() {
-    for args in [vec!["frobnicate"], vec!["run", "--jobs", "zero"], vec!["run", "--feature", "op.nonsense"], vec!["run", "no-such-trial-anywhere"], vec!["diff", "only-one.json"], vec!["run", "--variant", "huge"]] {
+    for args in [
+        vec!["frobnicate"],
+        vec!["run", "--jobs", "zero"],
+        vec!["run", "--feature", "op.nonsense"],
+        vec!["run", "no-such-trial-anywhere"],
+        vec!["diff", "only-one.json"],
+        vec!["run", "--variant", "huge"],
+    ] {
         let o = bin().args(&args).output().unwrap();
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&o.stderr);
@@ -336,16 +343,26 @@ fn within(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
 /// self-check hook.
 #[test]
 fn children_die_with_a_killed_parent() {
-    let mut parent = bin().args(["probe"]).env("URING_CONFORM_PROBE_SELFTEST", "hang-long:op.nop").env("URING_CONFORM_ENV_SETUP", "off").stdout(std::process::Stdio::null()).spawn().unwrap();
+    let mut parent = bin()
+        .args(["probe"])
+        .env("URING_CONFORM_PROBE_SELFTEST", "hang-long:op.nop")
+        .env("URING_CONFORM_ENV_SETUP", "off")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let ppid = parent.id();
     let mut kids = vec![];
-    assert!(within(20, || {
-        kids = children_of(ppid);
-        !kids.is_empty()
-    }), "the probe child never started");
+    assert!(
+        within(20, || {
+            kids = children_of(ppid);
+            !kids.is_empty()
+        }),
+        "the probe child never started"
+    );
     parent.kill().unwrap();
     parent.wait().unwrap();
-    let alive = |p: &u32| std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|s| !s.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z')));
+    let alive =
+        |p: &u32| std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|s| !s.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z')));
     assert!(within(10, || !kids.iter().any(alive)), "children {kids:?} outlived their killed parent");
 }
 
@@ -355,7 +372,15 @@ fn children_die_with_a_killed_parent() {
 fn outputs_and_values_are_checked_before_the_run() {
     let dir = tmp("outputs");
     std::fs::create_dir_all(&dir).unwrap();
-    for args in [vec!["run", "--json", "/proc/nope/x.json", "ops/nop/"], vec!["run", "--json", dir.to_str().unwrap(), "ops/nop/"], vec!["run", "--junit", "/nonexistent-dir/j.xml", "ops/nop/"], vec!["run", "--json", "--ktap"], vec!["run", "--timeout-scale", "inf"], vec!["features", "extra"], vec!["run", "--area", "no-such-area"]] {
+    for args in [
+        vec!["run", "--json", "/proc/nope/x.json", "ops/nop/"],
+        vec!["run", "--json", dir.to_str().unwrap(), "ops/nop/"],
+        vec!["run", "--junit", "/nonexistent-dir/j.xml", "ops/nop/"],
+        vec!["run", "--json", "--ktap"],
+        vec!["run", "--timeout-scale", "inf"],
+        vec!["features", "extra"],
+        vec!["run", "--area", "no-such-area"],
+    ] {
         let o = bin().args(&args).output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
@@ -379,7 +404,8 @@ fn area_filters_and_unmatched_words() {
 #[test]
 fn a_closed_stdout_ends_quietly() {
     for cmd in ["list", "features"] {
-        let mut c = bin().arg(cmd).env("URING_CONFORM_ENV_SETUP", "off").stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+        let mut c =
+            bin().arg(cmd).env("URING_CONFORM_ENV_SETUP", "off").stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
         let mut first = [0u8; 1];
         std::io::Read::read_exact(c.stdout.as_mut().unwrap(), &mut first).unwrap();
         drop(c.stdout.take());
@@ -411,7 +437,13 @@ fn version_probe_summary_and_wording() {
 fn killed_trials_leave_no_temp_dirs() {
     let dir = tmp("killed");
     std::fs::create_dir_all(&dir).unwrap();
-    let o = bin().args(["run", "--quiet", "--timeout-scale", "0.0001", "ops/read/", "ops/write/"]).env("TMPDIR", &dir).env("URING_CONFORM_ENV_SETUP", "off").env_remove("URING_CONFORM_ODIRECT_DIR").output().unwrap();
+    let o = bin()
+        .args(["run", "--quiet", "--timeout-scale", "0.0001", "ops/read/", "ops/write/"])
+        .env("TMPDIR", &dir)
+        .env("URING_CONFORM_ENV_SETUP", "off")
+        .env_remove("URING_CONFORM_ODIRECT_DIR")
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("TIMEOUT"), "{err}");
     let left: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).collect();
@@ -536,7 +568,9 @@ fn progress_and_summary_agree() {
     let err = String::from_utf8_lossy(&o.stderr);
     let out = String::from_utf8_lossy(&o.stdout);
     let progress = err.lines().rev().find(|l| l.starts_with('[')).expect("a progress line");
-    let num = |s: &str, after: &str| s.split(after).nth(1).and_then(|r| r.split_whitespace().next()).and_then(|n| n.trim_matches(|c: char| !c.is_ascii_digit()).parse::<u32>().ok());
+    let num = |s: &str, after: &str| {
+        s.split(after).nth(1).and_then(|r| r.split_whitespace().next()).and_then(|n| n.trim_matches(|c: char| !c.is_ascii_digit()).parse::<u32>().ok())
+    };
     let summary = out.lines().find(|l| l.starts_with("uring-conform: ") && l.contains(" passed, ")).expect("a summary");
     let passed: u32 = summary.trim_start_matches("uring-conform: ").split_whitespace().next().unwrap().parse().unwrap();
     let xfail: u32 = summary.split(" error, ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().parse().unwrap();

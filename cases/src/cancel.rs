@@ -628,7 +628,10 @@ impl BlockedOpen {
             fixtures::threads_named("iou-wrk-").map(|ts| ts.iter().any(|(tid, _)| in_fifo_open(*tid))).unwrap_or(false)
         });
         if !blocked {
-            return Err(CaseError::Error(format!("fixture: no io-wq worker was seen blocked in the FIFO open within {:?} (is /proc/<pid>/task/<tid>/wchan readable?)", harness::PROMPT)));
+            return Err(CaseError::Error(format!(
+                "fixture: no io-wq worker was seen blocked in the FIFO open within {:?} (is /proc/<pid>/task/<tid>/wchan readable?)",
+                harness::PROMPT
+            )));
         }
         Ok(())
     }

@@ -175,14 +175,62 @@ macro_rules! needs_prerequisite {
     };
 }
 
-needs_prerequisite!("setup/sq-aff-without-sqpoll-einval", "SQ_AFF without SQPOLL fails with EINVAL", [SetupSqAff], IORING_SETUP_SQ_AFF, "io_uring_setup(2): IORING_SETUP_SQ_AFF (only with SQPOLL)");
-needs_prerequisite!("setup/taskrun-flag-without-coop-einval", "TASKRUN_FLAG without COOP_TASKRUN or DEFER_TASKRUN fails with EINVAL", [SetupTaskrunFlag], IORING_SETUP_TASKRUN_FLAG, "io_uring_setup(2): IORING_SETUP_TASKRUN_FLAG");
-needs_prerequisite!("setup/defer-taskrun-without-single-issuer-einval", "DEFER_TASKRUN without SINGLE_ISSUER fails with EINVAL", [SetupDeferTaskrun], IORING_SETUP_DEFER_TASKRUN, "io_uring_setup(2): IORING_SETUP_DEFER_TASKRUN requires SINGLE_ISSUER");
-needs_prerequisite!("setup/registered-fd-only-without-no-mmap-einval", "REGISTERED_FD_ONLY without NO_MMAP fails with EINVAL", [SetupRegisteredFdOnly], IORING_SETUP_REGISTERED_FD_ONLY, "io_uring_setup(2): IORING_SETUP_REGISTERED_FD_ONLY (requires NO_MMAP)");
-needs_prerequisite!("setup/hybrid-iopoll-without-iopoll-einval", "HYBRID_IOPOLL without IOPOLL fails with EINVAL", [SetupHybridIopoll], IORING_SETUP_HYBRID_IOPOLL, "io_uring_setup(2): IORING_SETUP_HYBRID_IOPOLL");
-needs_prerequisite!("setup/defer-taskrun-with-sqpoll-einval", "DEFER_TASKRUN with SQPOLL fails with EINVAL", [SetupDeferTaskrun, SetupSqpoll], IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_SQPOLL, "io_uring_setup(2): IORING_SETUP_DEFER_TASKRUN (not with SQPOLL)");
-needs_prerequisite!("setup/coop-taskrun-with-sqpoll-einval", "COOP_TASKRUN with SQPOLL fails with EINVAL (IPI flags make no sense with a poller)", [SetupCoopTaskrun, SetupSqpoll], IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SQPOLL, "io_uring/io_uring.c io_uring_create: IPI related flags don't make sense with SQPOLL");
-needs_prerequisite!("setup/cqe-mixed-with-cqe32-einval", "CQE_MIXED together with CQE32 fails with EINVAL", [SetupCqeMixed, SetupCqe32], IORING_SETUP_CQE_MIXED | IORING_SETUP_CQE32, "io_uring_setup(2): IORING_SETUP_CQE_MIXED (exclusive with CQE32)");
+needs_prerequisite!(
+    "setup/sq-aff-without-sqpoll-einval",
+    "SQ_AFF without SQPOLL fails with EINVAL",
+    [SetupSqAff],
+    IORING_SETUP_SQ_AFF,
+    "io_uring_setup(2): IORING_SETUP_SQ_AFF (only with SQPOLL)"
+);
+needs_prerequisite!(
+    "setup/taskrun-flag-without-coop-einval",
+    "TASKRUN_FLAG without COOP_TASKRUN or DEFER_TASKRUN fails with EINVAL",
+    [SetupTaskrunFlag],
+    IORING_SETUP_TASKRUN_FLAG,
+    "io_uring_setup(2): IORING_SETUP_TASKRUN_FLAG"
+);
+needs_prerequisite!(
+    "setup/defer-taskrun-without-single-issuer-einval",
+    "DEFER_TASKRUN without SINGLE_ISSUER fails with EINVAL",
+    [SetupDeferTaskrun],
+    IORING_SETUP_DEFER_TASKRUN,
+    "io_uring_setup(2): IORING_SETUP_DEFER_TASKRUN requires SINGLE_ISSUER"
+);
+needs_prerequisite!(
+    "setup/registered-fd-only-without-no-mmap-einval",
+    "REGISTERED_FD_ONLY without NO_MMAP fails with EINVAL",
+    [SetupRegisteredFdOnly],
+    IORING_SETUP_REGISTERED_FD_ONLY,
+    "io_uring_setup(2): IORING_SETUP_REGISTERED_FD_ONLY (requires NO_MMAP)"
+);
+needs_prerequisite!(
+    "setup/hybrid-iopoll-without-iopoll-einval",
+    "HYBRID_IOPOLL without IOPOLL fails with EINVAL",
+    [SetupHybridIopoll],
+    IORING_SETUP_HYBRID_IOPOLL,
+    "io_uring_setup(2): IORING_SETUP_HYBRID_IOPOLL"
+);
+needs_prerequisite!(
+    "setup/defer-taskrun-with-sqpoll-einval",
+    "DEFER_TASKRUN with SQPOLL fails with EINVAL",
+    [SetupDeferTaskrun, SetupSqpoll],
+    IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_SQPOLL,
+    "io_uring_setup(2): IORING_SETUP_DEFER_TASKRUN (not with SQPOLL)"
+);
+needs_prerequisite!(
+    "setup/coop-taskrun-with-sqpoll-einval",
+    "COOP_TASKRUN with SQPOLL fails with EINVAL (IPI flags make no sense with a poller)",
+    [SetupCoopTaskrun, SetupSqpoll],
+    IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SQPOLL,
+    "io_uring/io_uring.c io_uring_create: IPI related flags don't make sense with SQPOLL"
+);
+needs_prerequisite!(
+    "setup/cqe-mixed-with-cqe32-einval",
+    "CQE_MIXED together with CQE32 fails with EINVAL",
+    [SetupCqeMixed, SetupCqe32],
+    IORING_SETUP_CQE_MIXED | IORING_SETUP_CQE32,
+    "io_uring_setup(2): IORING_SETUP_CQE_MIXED (exclusive with CQE32)"
+);
 
 /// Cases of the form "flag F with its prerequisites gives a working ring".
 macro_rules! accepted {
@@ -205,16 +253,64 @@ macro_rules! accepted {
     };
 }
 
-accepted!("setup/sqpoll-ring-works", "an SQPOLL ring accepts and completes a NOP", [SetupSqpoll], IORING_SETUP_SQPOLL, "io_uring_setup(2): IORING_SETUP_SQPOLL");
-accepted!("setup/submit-all-ring-works", "a SUBMIT_ALL ring completes a NOP", [SetupSubmitAll], IORING_SETUP_SUBMIT_ALL, "io_uring_setup(2): IORING_SETUP_SUBMIT_ALL");
-accepted!("setup/coop-taskrun-ring-works", "a COOP_TASKRUN ring completes a NOP", [SetupCoopTaskrun], IORING_SETUP_COOP_TASKRUN, "io_uring_setup(2): IORING_SETUP_COOP_TASKRUN");
-accepted!("setup/taskrun-flag-with-defer-works", "TASKRUN_FLAG is accepted with DEFER_TASKRUN", [SetupTaskrunFlag, SetupDeferTaskrun], IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER, "io_uring_setup(2): IORING_SETUP_TASKRUN_FLAG");
+accepted!(
+    "setup/sqpoll-ring-works",
+    "an SQPOLL ring accepts and completes a NOP",
+    [SetupSqpoll],
+    IORING_SETUP_SQPOLL,
+    "io_uring_setup(2): IORING_SETUP_SQPOLL"
+);
+accepted!(
+    "setup/submit-all-ring-works",
+    "a SUBMIT_ALL ring completes a NOP",
+    [SetupSubmitAll],
+    IORING_SETUP_SUBMIT_ALL,
+    "io_uring_setup(2): IORING_SETUP_SUBMIT_ALL"
+);
+accepted!(
+    "setup/coop-taskrun-ring-works",
+    "a COOP_TASKRUN ring completes a NOP",
+    [SetupCoopTaskrun],
+    IORING_SETUP_COOP_TASKRUN,
+    "io_uring_setup(2): IORING_SETUP_COOP_TASKRUN"
+);
+accepted!(
+    "setup/taskrun-flag-with-defer-works",
+    "TASKRUN_FLAG is accepted with DEFER_TASKRUN",
+    [SetupTaskrunFlag, SetupDeferTaskrun],
+    IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER,
+    "io_uring_setup(2): IORING_SETUP_TASKRUN_FLAG"
+);
 accepted!("setup/sqe128-ring-works", "an SQE128 ring completes a NOP", [SetupSqe128], IORING_SETUP_SQE128, "io_uring_setup(2): IORING_SETUP_SQE128");
 accepted!("setup/cqe32-ring-works", "a CQE32 ring completes a NOP", [SetupCqe32], IORING_SETUP_CQE32, "io_uring_setup(2): IORING_SETUP_CQE32");
-accepted!("setup/cqe-mixed-ring-works", "a CQE_MIXED ring completes a plain NOP with a 16-byte CQE", [SetupCqeMixed], IORING_SETUP_CQE_MIXED, "io_uring_setup(2): IORING_SETUP_CQE_MIXED");
-accepted!("setup/no-sqarray-ring-works", "a NO_SQARRAY ring completes a NOP", [SetupNoSqarray], IORING_SETUP_NO_SQARRAY, "io_uring_setup(2): IORING_SETUP_NO_SQARRAY");
-accepted!("setup/no-mmap-ring-works", "a NO_MMAP ring in user memory completes a NOP", [SetupNoMmap], IORING_SETUP_NO_MMAP, "io_uring_setup(2): IORING_SETUP_NO_MMAP");
-accepted!("setup/iopoll-ring-completes-nop", "an IOPOLL ring completes a NOP", [SetupIopoll, OpflagNopIopoll], IORING_SETUP_IOPOLL, "io_uring_setup(2): IORING_SETUP_IOPOLL");
+accepted!(
+    "setup/cqe-mixed-ring-works",
+    "a CQE_MIXED ring completes a plain NOP with a 16-byte CQE",
+    [SetupCqeMixed],
+    IORING_SETUP_CQE_MIXED,
+    "io_uring_setup(2): IORING_SETUP_CQE_MIXED"
+);
+accepted!(
+    "setup/no-sqarray-ring-works",
+    "a NO_SQARRAY ring completes a NOP",
+    [SetupNoSqarray],
+    IORING_SETUP_NO_SQARRAY,
+    "io_uring_setup(2): IORING_SETUP_NO_SQARRAY"
+);
+accepted!(
+    "setup/no-mmap-ring-works",
+    "a NO_MMAP ring in user memory completes a NOP",
+    [SetupNoMmap],
+    IORING_SETUP_NO_MMAP,
+    "io_uring_setup(2): IORING_SETUP_NO_MMAP"
+);
+accepted!(
+    "setup/iopoll-ring-completes-nop",
+    "an IOPOLL ring completes a NOP",
+    [SetupIopoll, OpflagNopIopoll],
+    IORING_SETUP_IOPOLL,
+    "io_uring_setup(2): IORING_SETUP_IOPOLL"
+);
 
 case! {
     id: "setup/registered-fd-only-returns-index",

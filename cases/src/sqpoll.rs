@@ -50,7 +50,6 @@ fn reap_without_enter(r: &mut Ring, n: u32) -> Result<Vec<harness::Cqe>, CaseErr
     Ok(got)
 }
 
-
 /// The process's SQPOLL threads.
 fn sq_threads() -> Result<Vec<(u32, String)>, CaseError> {
     threads_named("iou-sqp-").map_err(|e| CaseError::Error(format!("fixture: /proc/self/task: {e}")))
@@ -233,7 +232,11 @@ fn last_allowed_cpu() -> Result<u32, CaseError> {
         return Err(std::io::Error::last_os_error().into());
     }
     // SAFETY: CPU_ISSET reads the set.
-    (0..libc::CPU_SETSIZE as usize).rev().find(|&c| unsafe { libc::CPU_ISSET(c, &set) }).map(|c| c as u32).ok_or_else(|| CaseError::Error("fixture: empty affinity mask".into()))
+    (0..libc::CPU_SETSIZE as usize)
+        .rev()
+        .find(|&c| unsafe { libc::CPU_ISSET(c, &set) })
+        .map(|c| c as u32)
+        .ok_or_else(|| CaseError::Error("fixture: empty affinity mask".into()))
 }
 
 case! {

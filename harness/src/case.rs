@@ -290,7 +290,10 @@ impl Ctx<'_> {
             // ENOMEM under a locked-memory limit is the environment's
             // (envlimits), not a kernel verdict.
             if let Some(limit) = crate::envlimits::memlock_limit_applies(e) {
-                return CaseError::Error(format!("environment: io_uring_setup for variant {} (flags {flags:#x}): ENOMEM under {limit} (not a kernel verdict)", self.variant.name()));
+                return CaseError::Error(format!(
+                    "environment: io_uring_setup for variant {} (flags {flags:#x}): ENOMEM under {limit} (not a kernel verdict)",
+                    self.variant.name()
+                ));
             }
             CaseError::Fail(format!("io_uring_setup for variant {} (flags {flags:#x}): {e}", self.variant.name()))
         })?;

@@ -60,7 +60,13 @@ fn cap_ipc_lock() -> bool {
 }
 
 fn human(n: u64) -> String {
-    if n == libc::RLIM_INFINITY { "unlimited".into() } else if n >= 1 << 20 { format!("{} MiB", n >> 20) } else { format!("{} KiB", n >> 10) }
+    if n == libc::RLIM_INFINITY {
+        "unlimited".into()
+    } else if n >= 1 << 20 {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{} KiB", n >> 10)
+    }
 }
 
 /// The open-file limit, raised if it can be; an error line if the suite

@@ -99,7 +99,8 @@ pub fn in_range(range: &str, release: &str) -> Result<bool, String> {
         if part == "*" {
             continue;
         }
-        let (op, ver) = ["<=", ">=", "<", ">", "="].iter().find_map(|op| part.strip_prefix(op).map(|r| (*op, r.trim()))).ok_or_else(|| format!("bad bound {part:?}"))?;
+        let (op, ver) =
+            ["<=", ">=", "<", ">", "="].iter().find_map(|op| part.strip_prefix(op).map(|r| (*op, r.trim()))).ok_or_else(|| format!("bad bound {part:?}"))?;
         let b = parse_version(ver).ok_or_else(|| format!("bad version {ver:?}"))?;
         let ok = match op {
             "<=" => v <= b,
@@ -179,7 +180,12 @@ impl Expectations {
                     r.message = format!("{}{}", x.xfail_prefix(), r.message);
                 }
                 None => {
-                    r.message = format!("{}\n  (a deviation is recorded for this trial on {}, but this is a different failure: {})", r.message, release, entries.iter().map(|x| x.reason.as_str()).collect::<Vec<_>>().join("; "));
+                    r.message = format!(
+                        "{}\n  (a deviation is recorded for this trial on {}, but this is a different failure: {})",
+                        r.message,
+                        release,
+                        entries.iter().map(|x| x.reason.as_str()).collect::<Vec<_>>().join("; ")
+                    );
                 }
             },
             Outcome::Pass if entries.iter().any(|x| !x.intermittent) => {
@@ -207,8 +213,17 @@ mod tests {
 
     #[test]
     fn apply_turns_fail_into_xfail_and_pass_into_xpass() {
-        let e = Expectations::parse("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \">=6.1\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"m after * ms\"\n").unwrap();
-        let mut r = TrialResult { id: "a/b[default]".into(), area: "a".into(), variant: "default".into(), outcome: Outcome::Fail, message: "m after 3 ms".into(), missing: vec![], duration_ms: 0.0 };
+        let e = Expectations::parse("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \">=6.1\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"m after * ms\"\n")
+            .unwrap();
+        let mut r = TrialResult {
+            id: "a/b[default]".into(),
+            area: "a".into(),
+            variant: "default".into(),
+            outcome: Outcome::Fail,
+            message: "m after 3 ms".into(),
+            missing: vec![],
+            duration_ms: 0.0,
+        };
         e.apply(&mut r, "6.18.0");
         assert_eq!(r.outcome, Outcome::Xfail);
         r.outcome = Outcome::Pass;
@@ -221,8 +236,19 @@ mod tests {
 
     #[test]
     fn intermittent_entries_excuse_only_their_message_and_never_xpass() {
-        let e = Expectations::parse("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nintermittent = true\nfailure = \"got {res: -2, flags: 0}\"\n").unwrap();
-        let mut r = TrialResult { id: "a/b[default]".into(), area: "a".into(), variant: "default".into(), outcome: Outcome::Fail, message: "got {res: -2, flags: 0}".into(), missing: vec![], duration_ms: 0.0 };
+        let e = Expectations::parse(
+            "[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nintermittent = true\nfailure = \"got {res: -2, flags: 0}\"\n",
+        )
+        .unwrap();
+        let mut r = TrialResult {
+            id: "a/b[default]".into(),
+            area: "a".into(),
+            variant: "default".into(),
+            outcome: Outcome::Fail,
+            message: "got {res: -2, flags: 0}".into(),
+            missing: vec![],
+            duration_ms: 0.0,
+        };
         e.apply(&mut r, "7.1.0");
         assert_eq!(r.outcome, Outcome::Xfail);
         let mut other = TrialResult { outcome: Outcome::Fail, message: "got {res: -9, flags: 0}".into(), ..r.clone() };
@@ -231,13 +257,27 @@ mod tests {
         let mut pass = TrialResult { outcome: Outcome::Pass, message: String::new(), ..r };
         e.apply(&mut pass, "7.1.0");
         assert_eq!(pass.outcome, Outcome::Pass);
-        assert!(Expectations::parse("[[expect]]\ntrial = \"a\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nintermittent = true\n").is_err(), "no failure pinned");
+        assert!(
+            Expectations::parse("[[expect]]\ntrial = \"a\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nintermittent = true\n").is_err(),
+            "no failure pinned"
+        );
     }
 
     #[test]
     fn a_series_entry_applies_only_to_kernels_built_with_the_series() {
-        let e = Expectations::parse("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nseries = \"sqe-group-v8\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"no CQE\"\n").unwrap();
-        let r = TrialResult { id: "a/b[default]".into(), area: "a".into(), variant: "default".into(), outcome: Outcome::Fail, message: "no CQE".into(), missing: vec![], duration_ms: 0.0 };
+        let e = Expectations::parse(
+            "[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nseries = \"sqe-group-v8\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"no CQE\"\n",
+        )
+        .unwrap();
+        let r = TrialResult {
+            id: "a/b[default]".into(),
+            area: "a".into(),
+            variant: "default".into(),
+            outcome: Outcome::Fail,
+            message: "no CQE".into(),
+            missing: vec![],
+            duration_ms: 0.0,
+        };
         let mut patched = r.clone();
         e.apply(&mut patched, "6.12.118-sqe-group-v8");
         assert_eq!(patched.outcome, Outcome::Xfail);
@@ -250,7 +290,15 @@ mod tests {
     #[test]
     fn a_different_failure_of_the_trial_stays_a_failure() {
         let e = Expectations::parse("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"got -512\"\n").unwrap();
-        let mut r = TrialResult { id: "a/b[default]".into(), area: "a".into(), variant: "default".into(), outcome: Outcome::Fail, message: "got -512, and 3 more CQEs".into(), missing: vec![], duration_ms: 0.0 };
+        let mut r = TrialResult {
+            id: "a/b[default]".into(),
+            area: "a".into(),
+            variant: "default".into(),
+            outcome: Outcome::Fail,
+            message: "got -512, and 3 more CQEs".into(),
+            missing: vec![],
+            duration_ms: 0.0,
+        };
         e.apply(&mut r, "6.18.0");
         assert_eq!(r.outcome, Outcome::Fail);
         assert!(r.message.contains("different failure"));
@@ -262,7 +310,10 @@ mod tests {
         assert!(Expectations::parse(&format!("{base}failure = \"x\"\nmesage = \"y\"\n")).is_err(), "misspelt key");
         assert!(Expectations::parse(&format!("{base}failure = \"*\"\n")).is_err(), "a lone star");
         assert!(Expectations::parse(base).is_err(), "no failure");
-        assert!(Expectations::parse("[[erratum]]\ntrials = \"a\"\npage = \"p\"\nsays = \"s\"\nkernel = \"k\"\nevidence = [\"e\"]\ncorrection = \"c\"\nextra = 1\n").is_err());
+        assert!(Expectations::parse(
+            "[[erratum]]\ntrials = \"a\"\npage = \"p\"\nsays = \"s\"\nkernel = \"k\"\nevidence = [\"e\"]\ncorrection = \"c\"\nextra = 1\n"
+        )
+        .is_err());
     }
 
     #[test]

@@ -111,7 +111,15 @@ mod tests {
     use super::*;
 
     fn results() -> Vec<TrialResult> {
-        let t = |id: &str, o: Outcome, m: &str| TrialResult { id: id.into(), area: id.split('/').next().unwrap().into(), variant: "default".into(), outcome: o, message: m.into(), missing: vec![], duration_ms: 1.5 };
+        let t = |id: &str, o: Outcome, m: &str| TrialResult {
+            id: id.into(),
+            area: id.split('/').next().unwrap().into(),
+            variant: "default".into(),
+            outcome: o,
+            message: m.into(),
+            missing: vec![],
+            duration_ms: 1.5,
+        };
         vec![
             t("links/a[default]", Outcome::Pass, ""),
             t("links/b[sqpoll]", Outcome::Fail, "CQEs differ (ordered):\n  expected: <x> & \"y\"\n  got: #z"),
@@ -142,7 +150,13 @@ mod tests {
                 plan = Some(n.parse::<usize>().unwrap());
                 continue;
             }
-            let (ok, rest) = if let Some(r) = l.strip_prefix("ok ") { (true, r) } else if let Some(r) = l.strip_prefix("not ok ") { (false, r) } else { panic!("not a KTAP line: {l:?}") };
+            let (ok, rest) = if let Some(r) = l.strip_prefix("ok ") {
+                (true, r)
+            } else if let Some(r) = l.strip_prefix("not ok ") {
+                (false, r)
+            } else {
+                panic!("not a KTAP line: {l:?}")
+            };
             let (num, rest) = rest.split_once(' ').unwrap();
             assert_eq!(num.parse::<usize>().unwrap(), next, "result numbers run 1..N in order");
             next += 1;

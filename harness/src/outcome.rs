@@ -16,7 +16,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 8] = [Outcome::Pass, Outcome::Fail, Outcome::Skip, Outcome::Timeout, Outcome::Crash, Outcome::Error, Outcome::Xfail, Outcome::Xpass];
+    pub const ALL: [Outcome; 8] =
+        [Outcome::Pass, Outcome::Fail, Outcome::Skip, Outcome::Timeout, Outcome::Crash, Outcome::Error, Outcome::Xfail, Outcome::Xpass];
     pub fn word(self) -> &'static str {
         match self {
             Outcome::Pass => "pass",

@@ -29,7 +29,9 @@ impl BufRing {
         let user = flags & IOU_PBUF_RING_MMAP == 0;
         let mem = if user {
             // SAFETY: a fresh private anonymous mapping.
-            let p = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE, -1, 0) };
+            let p = unsafe {
+                libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE, -1, 0)
+            };
             if p == libc::MAP_FAILED {
                 return Err(Errno::last());
             }
@@ -51,7 +53,9 @@ impl BufRing {
         } else {
             let off = IORING_OFF_PBUF_RING | ((bgid as u64) << IORING_OFF_PBUF_SHIFT);
             // SAFETY: mapping the kernel's ring for this group.
-            let p = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED | libc::MAP_POPULATE, ring.fd(), off as libc::off_t) };
+            let p = unsafe {
+                libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED | libc::MAP_POPULATE, ring.fd(), off as libc::off_t)
+            };
             if p == libc::MAP_FAILED {
                 return Err(Errno::last());
             }

@@ -175,10 +175,13 @@ impl Probe {
     }
     /// The features found present but broken, with the evidence.
     pub fn broken(&self) -> Vec<(Feature, &str)> {
-        FEATURES.iter().filter_map(|f| match &self.findings[f.feature as usize] {
-            Finding::Broken(why) => Some((f.feature, why.as_str())),
-            _ => None,
-        }).collect()
+        FEATURES
+            .iter()
+            .filter_map(|f| match &self.findings[f.feature as usize] {
+                Finding::Broken(why) => Some((f.feature, why.as_str())),
+                _ => None,
+            })
+            .collect()
     }
     pub fn available(&self) -> bool {
         self.availability == Availability::Ok
@@ -187,7 +190,14 @@ impl Probe {
     /// A probe where every feature is absent for one stated reason.
     fn unavailable(kernel: KernelInfo, a: Availability, detail: String) -> Probe {
         let why = if detail.is_empty() { "not probed".to_string() } else { format!("io_uring {}: {detail}", a.word()) };
-        let mut p = Probe { kernel, availability: a, availability_detail: detail, findings: vec![Finding::Absent(why); FEATURES.len()], contradictions: vec![], params: None };
+        let mut p = Probe {
+            kernel,
+            availability: a,
+            availability_detail: detail,
+            findings: vec![Finding::Absent(why); FEATURES.len()],
+            contradictions: vec![],
+            params: None,
+        };
         for f in FEATURES {
             if let Detect::Env(e) = f.detect {
                 p.findings[f.feature as usize] = if detect::env(e) { Finding::Present } else { Finding::Absent("not in this environment".into()) };
@@ -241,13 +251,23 @@ impl Probe {
         // environment, not a kernel without opcodes or features.
         let ops = match probe_ops(&base) {
             Ok(ops) => ops,
-            Err(e) if blocked(e) => return Probe::unavailable(kernel, Availability::Blocked, format!("io_uring_register: {e}: a seccomp filter or LSM policy blocks the system call (io_uring_setup works)")),
+            Err(e) if blocked(e) => {
+                return Probe::unavailable(
+                    kernel,
+                    Availability::Blocked,
+                    format!("io_uring_register: {e}: a seccomp filter or LSM policy blocks the system call (io_uring_setup works)"),
+                )
+            }
             Err(_) => vec![],
         };
         let mut base = base;
         if let Err(e) = base.enter(0, 0, 0, std::ptr::null(), 0) {
             if blocked(e) {
-                return Probe::unavailable(kernel, Availability::Blocked, format!("io_uring_enter: {e}: a seccomp filter or LSM policy blocks the system call (io_uring_setup works)"));
+                return Probe::unavailable(
+                    kernel,
+                    Availability::Blocked,
+                    format!("io_uring_enter: {e}: a seccomp filter or LSM policy blocks the system call (io_uring_setup works)"),
+                );
             }
         }
         let mut p = Probe::unavailable(kernel, Availability::Ok, String::new());
@@ -266,7 +286,11 @@ impl Probe {
                     }
                 }
                 Detect::Feat(bit) => {
-                    if base.params.features & bit != 0 { Ok(()) } else { Err(Finding::Absent("bit clear in params.features".into())) }
+                    if base.params.features & bit != 0 {
+                        Ok(())
+                    } else {
+                        Err(Finding::Absent("bit clear in params.features".into()))
+                    }
                 }
                 Detect::Setup(flag) => detect::setup(flag, base.fd()),
                 Detect::Enter(flag) => detect::enter(flag),
@@ -274,7 +298,13 @@ impl Probe {
                 Detect::Register(op) => detect::register(op),
                 Detect::OpFlag(of) => detect::opflag(of),
                 Detect::Proposal(pr) => detect::proposal(pr, &ops, base.params.features),
-                Detect::Env(e) => if detect::env(e) { Ok(()) } else { Err(Finding::Absent("not in this environment".into())) },
+                Detect::Env(e) => {
+                    if detect::env(e) {
+                        Ok(())
+                    } else {
+                        Err(Finding::Absent("not in this environment".into()))
+                    }
+                }
             };
             let found = r.err().unwrap_or(Finding::Present);
             step(Step::Done(f.id, &found));
@@ -359,15 +389,40 @@ impl Probe {
                 (false, _, None) => Finding::Absent(text("notes", f.id).unwrap_or_default()),
             };
         }
-        p.contradictions = v.get("contradictions").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default();
+        p.contradictions =
+            v.get("contradictions").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default();
         if let Some(pp) = v.get("params").filter(|x| !x.is_null()) {
             let g = |o: &Value, key: &str| o.get(key).and_then(Value::as_u64).unwrap_or(0) as u32;
-            let mut params = io_uring_params { sq_entries: g(pp, "sq_entries"), cq_entries: g(pp, "cq_entries"), features: g(pp, "features"), flags: g(pp, "flags"), ..Default::default() };
+            let mut params = io_uring_params {
+                sq_entries: g(pp, "sq_entries"),
+                cq_entries: g(pp, "cq_entries"),
+                features: g(pp, "features"),
+                flags: g(pp, "flags"),
+                ..Default::default()
+            };
             if let Some(o) = pp.get("sq_off") {
-                params.sq_off = io_sqring_offsets { head: g(o, "head"), tail: g(o, "tail"), ring_mask: g(o, "ring_mask"), ring_entries: g(o, "ring_entries"), flags: g(o, "flags"), dropped: g(o, "dropped"), array: g(o, "array"), ..Default::default() };
+                params.sq_off = io_sqring_offsets {
+                    head: g(o, "head"),
+                    tail: g(o, "tail"),
+                    ring_mask: g(o, "ring_mask"),
+                    ring_entries: g(o, "ring_entries"),
+                    flags: g(o, "flags"),
+                    dropped: g(o, "dropped"),
+                    array: g(o, "array"),
+                    ..Default::default()
+                };
             }
             if let Some(o) = pp.get("cq_off") {
-                params.cq_off = io_cqring_offsets { head: g(o, "head"), tail: g(o, "tail"), ring_mask: g(o, "ring_mask"), ring_entries: g(o, "ring_entries"), overflow: g(o, "overflow"), cqes: g(o, "cqes"), flags: g(o, "flags"), ..Default::default() };
+                params.cq_off = io_cqring_offsets {
+                    head: g(o, "head"),
+                    tail: g(o, "tail"),
+                    ring_mask: g(o, "ring_mask"),
+                    ring_entries: g(o, "ring_entries"),
+                    overflow: g(o, "overflow"),
+                    cqes: g(o, "cqes"),
+                    flags: g(o, "flags"),
+                    ..Default::default()
+                };
             }
             p.params = Some(params);
         }
@@ -404,7 +459,12 @@ impl Probe {
             let of: Vec<_> = FEATURES.iter().filter(|f| f.feature.class() == *c).collect();
             let absent: Vec<&str> = of.iter().filter(|f| !self.has(f.feature)).map(|f| f.id).collect();
             let shown = if absent.len() > 8 { format!("{} and {} more", absent[..8].join(", "), absent.len() - 8) } else { absent.join(", ") };
-            out += &format!("  {c:<9} {:>3}/{:<3} {}\n", of.len() - absent.len(), of.len(), if absent.is_empty() { String::new() } else { format!("absent: {shown}") });
+            out += &format!(
+                "  {c:<9} {:>3}/{:<3} {}\n",
+                of.len() - absent.len(),
+                of.len(),
+                if absent.is_empty() { String::new() } else { format!("absent: {shown}") }
+            );
         }
         let mut class = "";
         for f in FEATURES {
@@ -464,10 +524,22 @@ pub fn classify_setup_error(e: Errno) -> (Availability, String) {
     match e.0 {
         libc::EPERM if sysctl.unwrap_or(0) > 0 => (
             Availability::Disabled,
-            format!("io_uring_setup: EPERM; sysctl kernel.io_uring_disabled = {} ({})", sysctl.unwrap_or(0), if sysctl == Some(2) { "disabled for everyone" } else { "only members of kernel.io_uring_group may create rings" }),
+            format!(
+                "io_uring_setup: EPERM; sysctl kernel.io_uring_disabled = {} ({})",
+                sysctl.unwrap_or(0),
+                if sysctl == Some(2) { "disabled for everyone" } else { "only members of kernel.io_uring_group may create rings" }
+            ),
         ),
-        libc::EPERM => (Availability::Blocked, format!("io_uring_setup: EPERM with kernel.io_uring_disabled = {}; a seccomp filter or LSM policy refuses it (Seccomp: {seccomp})", sysctl.unwrap_or(0))),
-        libc::ENOSYS if filtered => (Availability::Blocked, "io_uring_setup: ENOSYS under a seccomp filter (Seccomp: 2): the filter blocks the system call".into()),
+        libc::EPERM => (
+            Availability::Blocked,
+            format!(
+                "io_uring_setup: EPERM with kernel.io_uring_disabled = {}; a seccomp filter or LSM policy refuses it (Seccomp: {seccomp})",
+                sysctl.unwrap_or(0)
+            ),
+        ),
+        libc::ENOSYS if filtered => {
+            (Availability::Blocked, "io_uring_setup: ENOSYS under a seccomp filter (Seccomp: 2): the filter blocks the system call".into())
+        }
         libc::ENOSYS => (Availability::NotBuilt, "io_uring_setup: ENOSYS without a seccomp filter: kernel built without CONFIG_IO_URING".into()),
         libc::ENOMEM => {
             let mut rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
@@ -558,4 +630,3 @@ pub(crate) fn fmt_cqes(c: &[crate::ring::Cqe]) -> String {
     }
     c.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
 }
-

@@ -32,7 +32,11 @@ impl Tally {
 
 /// "1 trial", "2 trials".
 pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// The suite's git commit at build time ("-dirty" when tracked files
@@ -68,7 +72,9 @@ pub fn rfc3339(t: SystemTime) -> String {
 /// Where the run happened: a hypervisor flag in /proc/cpuinfo means a VM;
 /// /.dockerenv or a container env var means a container.
 pub fn virtualization() -> &'static str {
-    let vm = std::fs::read_to_string("/proc/cpuinfo").map(|s| s.lines().any(|l| l.starts_with("flags") && l.split_whitespace().any(|w| w == "hypervisor"))).unwrap_or(false);
+    let vm = std::fs::read_to_string("/proc/cpuinfo")
+        .map(|s| s.lines().any(|l| l.starts_with("flags") && l.split_whitespace().any(|w| w == "hypervisor")))
+        .unwrap_or(false);
     let container = std::path::Path::new("/.dockerenv").exists() || std::env::var_os("container").is_some();
     match (vm, container) {
         (true, true) => "vm+container",
@@ -141,7 +147,8 @@ pub fn errata_json(exps: &crate::expectations::Expectations, results: &[TrialRes
         .erratum
         .iter()
         .filter_map(|e| {
-            let trials: Vec<&str> = results.iter().filter(|r| r.outcome == Outcome::Pass && crate::glob::matches(&e.trials, &r.id)).map(|r| r.id.as_str()).collect();
+            let trials: Vec<&str> =
+                results.iter().filter(|r| r.outcome == Outcome::Pass && crate::glob::matches(&e.trials, &r.id)).map(|r| r.id.as_str()).collect();
             if trials.is_empty() {
                 return None;
             }
@@ -161,12 +168,20 @@ pub fn errata_summary(exps: &crate::expectations::Expectations, results: &[Trial
     if list.is_empty() {
         return String::new();
     }
-    let mut out = String::from("
+    let mut out = String::from(
+        "
 documentation errata (the kernel is right and the man page stale; the cases assert the kernel):
-");
+",
+    );
     for e in &list {
         let n = e["ran"].as_array().map_or(0, |a| a.len());
-        out += &format!("  {}: says \"{}\"; the kernel: {} ({n} trials). Proposed: {}\n", e["page"].as_str().unwrap_or(""), e["says"].as_str().unwrap_or(""), e["kernel"].as_str().unwrap_or(""), e["correction"].as_str().unwrap_or(""));
+        out += &format!(
+            "  {}: says \"{}\"; the kernel: {} ({n} trials). Proposed: {}\n",
+            e["page"].as_str().unwrap_or(""),
+            e["says"].as_str().unwrap_or(""),
+            e["kernel"].as_str().unwrap_or(""),
+            e["correction"].as_str().unwrap_or("")
+        );
     }
     out
 }

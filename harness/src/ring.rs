@@ -508,31 +508,25 @@ impl Mapping {
     fn mmap(fd: i32, len: usize, offset: u64) -> Result<Mapping, Errno> {
         // SAFETY: a fresh shared mapping; the kernel validates fd and offset.
         let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_POPULATE,
-                fd,
-                offset as libc::off_t,
-            )
+            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED | libc::MAP_POPULATE, fd, offset as libc::off_t)
         };
-        if p == libc::MAP_FAILED { Err(Errno::last()) } else { Ok(Mapping { ptr: p as *mut u8, len }) }
+        if p == libc::MAP_FAILED {
+            Err(Errno::last())
+        } else {
+            Ok(Mapping { ptr: p as *mut u8, len })
+        }
     }
     /// Anonymous memory for IORING_SETUP_NO_MMAP (page aligned, zeroed).
     fn anon(len: usize) -> Result<Mapping, Errno> {
         // SAFETY: private anonymous mapping.
         let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
-                -1,
-                0,
-            )
+            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE, -1, 0)
         };
-        if p == libc::MAP_FAILED { Err(Errno::last()) } else { Ok(Mapping { ptr: p as *mut u8, len }) }
+        if p == libc::MAP_FAILED {
+            Err(Errno::last())
+        } else {
+            Ok(Mapping { ptr: p as *mut u8, len })
+        }
     }
 }
 
@@ -648,9 +642,27 @@ impl Ring {
             return bad(format!("sq_entries {} / cq_entries {} (each must be a power of two)", p.sq_entries, p.cq_entries));
         }
         // The extent of each ring as the offsets describe it.
-        let sq_fields = [("head", p.sq_off.head), ("tail", p.sq_off.tail), ("ring_mask", p.sq_off.ring_mask), ("ring_entries", p.sq_off.ring_entries), ("flags", p.sq_off.flags), ("dropped", p.sq_off.dropped)];
-        let cq_fields = [("head", p.cq_off.head), ("tail", p.cq_off.tail), ("ring_mask", p.cq_off.ring_mask), ("ring_entries", p.cq_off.ring_entries), ("overflow", p.cq_off.overflow), ("flags", p.cq_off.flags)];
-        let sq_len = sq_fields.iter().map(|(_, o)| *o as usize + 4).max().unwrap_or(0).max(if no_array { 0 } else { p.sq_off.array as usize + p.sq_entries as usize * 4 });
+        let sq_fields = [
+            ("head", p.sq_off.head),
+            ("tail", p.sq_off.tail),
+            ("ring_mask", p.sq_off.ring_mask),
+            ("ring_entries", p.sq_off.ring_entries),
+            ("flags", p.sq_off.flags),
+            ("dropped", p.sq_off.dropped),
+        ];
+        let cq_fields = [
+            ("head", p.cq_off.head),
+            ("tail", p.cq_off.tail),
+            ("ring_mask", p.cq_off.ring_mask),
+            ("ring_entries", p.cq_off.ring_entries),
+            ("overflow", p.cq_off.overflow),
+            ("flags", p.cq_off.flags),
+        ];
+        let sq_len = sq_fields.iter().map(|(_, o)| *o as usize + 4).max().unwrap_or(0).max(if no_array {
+            0
+        } else {
+            p.sq_off.array as usize + p.sq_entries as usize * 4
+        });
         let cq_len = cq_fields.iter().map(|(_, o)| *o as usize + 4).max().unwrap_or(0).max(p.cq_off.cqes as usize + p.cq_entries as usize * cqe_size);
         let sqes_len = p.sq_entries as usize * sqe_size;
         let (sq_base, cq_base, sqes): (*mut u8, *mut u8, *mut u8) = if layout & IORING_SETUP_NO_MMAP != 0 {
@@ -973,11 +985,7 @@ impl Ring {
             let p = self.cqes.add(idx * self.cqe_size);
             let c = std::ptr::read_volatile(p as *const io_uring_cqe);
             let mixed_big = self.params.flags & IORING_SETUP_CQE_MIXED != 0 && c.flags & IORING_CQE_F_32 != 0;
-            let big = if self.cqe_size == 32 || mixed_big {
-                Some(std::ptr::read_volatile(p.add(16) as *const [u64; 2]))
-            } else {
-                None
-            };
+            let big = if self.cqe_size == 32 || mixed_big { Some(std::ptr::read_volatile(p.add(16) as *const [u64; 2])) } else { None };
             (Cqe { user_data: c.user_data, res: c.res, flags: c.flags, big }, if mixed_big { 2 } else { 1 })
         };
         // SAFETY: pointer into the live mapping.
@@ -1106,7 +1114,12 @@ impl Ring {
         let reg = if sparse_nr > 0 {
             io_uring_rsrc_register { nr: sparse_nr, flags: IORING_RSRC_REGISTER_SPARSE, ..Default::default() }
         } else {
-            io_uring_rsrc_register { nr: fds.len() as u32, data: fds.as_ptr() as u64, tags: if tags.is_empty() { 0 } else { tags.as_ptr() as u64 }, ..Default::default() }
+            io_uring_rsrc_register {
+                nr: fds.len() as u32,
+                data: fds.as_ptr() as u64,
+                tags: if tags.is_empty() { 0 } else { tags.as_ptr() as u64 },
+                ..Default::default()
+            }
         };
         // SAFETY: reg points at arrays of reg.nr entries (or none, sparse).
         unsafe { self.register_raw(IORING_REGISTER_FILES2, &reg as *const _ as *const _, std::mem::size_of::<io_uring_rsrc_register>() as u32).map(|_| ()) }
@@ -1115,7 +1128,13 @@ impl Ring {
     /// IORING_REGISTER_FILES_UPDATE2 from `offset`; returns how many slots
     /// were updated.
     pub fn update_files(&self, offset: u32, fds: &[i32], tags: &[u64]) -> Result<i32, Errno> {
-        let up = io_uring_rsrc_update2 { offset, data: fds.as_ptr() as u64, tags: if tags.is_empty() { 0 } else { tags.as_ptr() as u64 }, nr: fds.len() as u32, ..Default::default() };
+        let up = io_uring_rsrc_update2 {
+            offset,
+            data: fds.as_ptr() as u64,
+            tags: if tags.is_empty() { 0 } else { tags.as_ptr() as u64 },
+            nr: fds.len() as u32,
+            ..Default::default()
+        };
         // SAFETY: up points at arrays of up.nr entries.
         unsafe { self.register_raw(IORING_REGISTER_FILES_UPDATE2, &up as *const _ as *const _, std::mem::size_of::<io_uring_rsrc_update2>() as u32) }
     }
@@ -1138,7 +1157,12 @@ impl Ring {
         let reg = if sparse_nr > 0 {
             io_uring_rsrc_register { nr: sparse_nr, flags: IORING_RSRC_REGISTER_SPARSE, ..Default::default() }
         } else {
-            io_uring_rsrc_register { nr: iovs.len() as u32, data: iovs.as_ptr() as u64, tags: if tags.is_empty() { 0 } else { tags.as_ptr() as u64 }, ..Default::default() }
+            io_uring_rsrc_register {
+                nr: iovs.len() as u32,
+                data: iovs.as_ptr() as u64,
+                tags: if tags.is_empty() { 0 } else { tags.as_ptr() as u64 },
+                ..Default::default()
+            }
         };
         // SAFETY: reg points at arrays of reg.nr entries (or none, sparse).
         unsafe { self.register_raw(IORING_REGISTER_BUFFERS2, &reg as *const _ as *const _, std::mem::size_of::<io_uring_rsrc_register>() as u32).map(|_| ()) }
@@ -1147,7 +1171,13 @@ impl Ring {
     /// IORING_REGISTER_BUFFERS_UPDATE from `offset`; returns how many
     /// slots were updated.
     pub fn update_buffers(&self, offset: u32, iovs: &[libc::iovec], tags: &[u64]) -> Result<i32, Errno> {
-        let up = io_uring_rsrc_update2 { offset, data: iovs.as_ptr() as u64, tags: if tags.is_empty() { 0 } else { tags.as_ptr() as u64 }, nr: iovs.len() as u32, ..Default::default() };
+        let up = io_uring_rsrc_update2 {
+            offset,
+            data: iovs.as_ptr() as u64,
+            tags: if tags.is_empty() { 0 } else { tags.as_ptr() as u64 },
+            nr: iovs.len() as u32,
+            ..Default::default()
+        };
         // SAFETY: up points at arrays of up.nr entries.
         unsafe { self.register_raw(IORING_REGISTER_BUFFERS_UPDATE, &up as *const _ as *const _, std::mem::size_of::<io_uring_rsrc_update2>() as u32) }
     }

@@ -115,13 +115,17 @@ fn skip_reason(probe: &Probe, t: &Trial) -> Option<Skip> {
     // with what provides it, and a feature the environment kept the probe
     // from telling with the reason; only the rest is the kernel's.
     let (env, kernel): (Vec<crate::Feature>, Vec<crate::Feature>) = missing.iter().partition(|f| f.class() == "env");
-    let (unknown, kernel): (Vec<crate::Feature>, Vec<crate::Feature>) = kernel.iter().partition(|f| matches!(probe.finding(**f), crate::probe::Finding::Undetermined(_)));
+    let (unknown, kernel): (Vec<crate::Feature>, Vec<crate::Feature>) =
+        kernel.iter().partition(|f| matches!(probe.finding(**f), crate::probe::Finding::Undetermined(_)));
     let mut parts = Vec::new();
     if !kernel.is_empty() {
         parts.push(format!("kernel lacks {}", kernel.iter().map(|f| f.id()).collect::<Vec<_>>().join(", ")));
     }
     if !unknown.is_empty() {
-        parts.push(format!("the probe could not tell whether the kernel has {}", unknown.iter().map(|f| format!("{f} ({})", probe.finding(*f).why())).collect::<Vec<_>>().join(", ")));
+        parts.push(format!(
+            "the probe could not tell whether the kernel has {}",
+            unknown.iter().map(|f| format!("{f} ({})", probe.finding(*f).why())).collect::<Vec<_>>().join(", ")
+        ));
     }
     if !env.is_empty() {
         parts.push(format!("environment lacks {}", env.iter().map(|f| format!("{} ({})", f.id(), f.info().reference)).collect::<Vec<_>>().join(", ")));
@@ -178,7 +182,8 @@ pub fn run_in_process(case: &Case, variant: Variant, probe: &Probe) -> (Outcome,
         Ok(Err(CaseError::Fail(m))) => (Outcome::Fail, m),
         Ok(Err(CaseError::Error(m))) => (Outcome::Error, m),
         Err(p) => {
-            let msg = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "non-string panic".into());
+            let msg =
+                p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "non-string panic".into());
             (Outcome::Error, format!("the case panicked (a harness bug): {msg}"))
         }
     }
@@ -329,10 +334,18 @@ impl Isolation {
         }
         let tail = tail_of(&stderr, 1500);
         if timed_out {
-            return (Outcome::Timeout, format!("no result within {} ms; killed{}", timeout.as_millis(), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }), none());
+            return (
+                Outcome::Timeout,
+                format!("no result within {} ms; killed{}", timeout.as_millis(), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }),
+                none(),
+            );
         }
         if let Some(sig) = status.signal() {
-            return (Outcome::Crash, format!("killed by signal {sig} ({}){}", signal_name(sig), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }), none());
+            return (
+                Outcome::Crash,
+                format!("killed by signal {sig} ({}){}", signal_name(sig), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }),
+                none(),
+            );
         }
         match parse_result(&stdout) {
             Some(r) => r,
@@ -489,16 +502,36 @@ pub fn default_jobs() -> usize {
 /// Runs trials on `jobs` workers (serial ones alone at the end), applies
 /// expectations, and reports each result to `progress` as it arrives.
 /// Results come back in plan order.
-pub fn run_all(trials: &[Trial], iso: &Isolation, jobs: usize, exps: &Expectations, release: &str, progress: impl FnMut(&TrialResult, usize, usize)) -> Vec<TrialResult> {
+pub fn run_all(
+    trials: &[Trial],
+    iso: &Isolation,
+    jobs: usize,
+    exps: &Expectations,
+    release: &str,
+    progress: impl FnMut(&TrialResult, usize, usize),
+) -> Vec<TrialResult> {
     run_with(trials, jobs, |t| iso.run(t), |r| exps.apply(r, release), progress)
 }
 
 /// [`run_all`] under the mutation mode ([`crate::mutation::run_mutated`]).
-pub fn run_all_mutated(trials: &[Trial], iso: &Isolation, jobs: usize, exps: &Expectations, release: &str, progress: impl FnMut(&TrialResult, usize, usize)) -> Vec<TrialResult> {
+pub fn run_all_mutated(
+    trials: &[Trial],
+    iso: &Isolation,
+    jobs: usize,
+    exps: &Expectations,
+    release: &str,
+    progress: impl FnMut(&TrialResult, usize, usize),
+) -> Vec<TrialResult> {
     run_with(trials, jobs, |t| crate::mutation::run_mutated(t, iso, exps, release), |_| {}, progress)
 }
 
-fn run_with(trials: &[Trial], jobs: usize, run: impl Fn(&Trial) -> TrialResult + Sync, apply: impl Fn(&mut TrialResult), mut progress: impl FnMut(&TrialResult, usize, usize)) -> Vec<TrialResult> {
+fn run_with(
+    trials: &[Trial],
+    jobs: usize,
+    run: impl Fn(&Trial) -> TrialResult + Sync,
+    apply: impl Fn(&mut TrialResult),
+    mut progress: impl FnMut(&TrialResult, usize, usize),
+) -> Vec<TrialResult> {
     let total = trials.len();
     let mut results: Vec<Option<TrialResult>> = vec![None; total];
     let (parallel, serial): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| !trials[i].case.serial);

@@ -869,7 +869,11 @@ const _: () = {
 pub fn io_uring_setup(entries: u32, p: &mut io_uring_params) -> Result<i32, Errno> {
     // SAFETY: p points to a valid params struct for the call's duration.
     let r = unsafe { libc::syscall(libc::SYS_io_uring_setup, entries as libc::c_long, p as *mut _) };
-    if r < 0 { Err(Errno::last()) } else { Ok(r as i32) }
+    if r < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(r as i32)
+    }
 }
 
 /// `io_uring_enter(2)` with an explicit argument size (`argsz` is the
@@ -877,14 +881,7 @@ pub fn io_uring_setup(entries: u32, p: &mut io_uring_params) -> Result<i32, Errn
 ///
 /// # Safety
 /// `arg` must be valid for what `flags` tells the kernel it is.
-pub unsafe fn io_uring_enter(
-    fd: i32,
-    to_submit: u32,
-    min_complete: u32,
-    flags: u32,
-    arg: *const libc::c_void,
-    argsz: usize,
-) -> Result<u32, Errno> {
+pub unsafe fn io_uring_enter(fd: i32, to_submit: u32, min_complete: u32, flags: u32, arg: *const libc::c_void, argsz: usize) -> Result<u32, Errno> {
     let r = libc::syscall(
         libc::SYS_io_uring_enter,
         fd as libc::c_long,
@@ -894,7 +891,11 @@ pub unsafe fn io_uring_enter(
         arg,
         argsz as libc::c_long,
     );
-    if r < 0 { Err(Errno::last()) } else { Ok(r as u32) }
+    if r < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(r as u32)
+    }
 }
 
 /// `io_uring_register(2)`.
@@ -903,14 +904,12 @@ pub unsafe fn io_uring_enter(
 /// `arg` must be valid for `opcode` and `nr_args` (or deliberately invalid,
 /// which the kernel must answer with EFAULT).
 pub unsafe fn io_uring_register(fd: i32, opcode: u32, arg: *const libc::c_void, nr_args: u32) -> Result<i32, Errno> {
-    let r = libc::syscall(
-        libc::SYS_io_uring_register,
-        fd as libc::c_long,
-        opcode as libc::c_long,
-        arg,
-        nr_args as libc::c_long,
-    );
-    if r < 0 { Err(Errno::last()) } else { Ok(r as i32) }
+    let r = libc::syscall(libc::SYS_io_uring_register, fd as libc::c_long, opcode as libc::c_long, arg, nr_args as libc::c_long);
+    if r < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(r as i32)
+    }
 }
 
 #[cfg(test)]

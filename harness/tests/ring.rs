@@ -160,7 +160,10 @@ fn an_armed_request_makes_the_quiet_check_a_grace_wait() {
     r.expect(&[harness::cqe(1, libc::POLLIN as i32)]).unwrap();
     assert_eq!(r.maybe_in_flight(), 0);
     // SAFETY: closing our pipe.
-    unsafe { libc::close(fds[0]); libc::close(fds[1]) };
+    unsafe {
+        libc::close(fds[0]);
+        libc::close(fds[1])
+    };
 }
 
 /// docs/detection-rules.md is what `uring-conform features --rules`

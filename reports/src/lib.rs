@@ -56,7 +56,10 @@ pub fn load_run(path: &Path) -> Result<Run, String> {
         availability: word(&v["probe"]["availability"]),
         availability_detail: word(&v["probe"]["availability_detail"]),
         features,
-        broken: v["probe"]["broken"].as_object().map(|m| m.iter().map(|(k, x)| (k.clone(), x.as_str().unwrap_or("").to_string())).collect()).unwrap_or_default(),
+        broken: v["probe"]["broken"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, x)| (k.clone(), x.as_str().unwrap_or("").to_string())).collect())
+            .unwrap_or_default(),
         results: results.into_iter().map(|r| (r.id.clone(), r)).collect(),
         errata: v["errata"]
             .as_array()
@@ -178,14 +181,36 @@ mod tests {
             availability_detail: String::new(),
             features: BTreeMap::new(),
             broken: BTreeMap::new(),
-            results: rows.iter().map(|(id, o)| (id.to_string(), TrialResult { id: id.to_string(), area: "a".into(), variant: "default".into(), outcome: *o, message: String::new(), missing: vec![], duration_ms: 0.0 })).collect(),
+            results: rows
+                .iter()
+                .map(|(id, o)| {
+                    (
+                        id.to_string(),
+                        TrialResult {
+                            id: id.to_string(),
+                            area: "a".into(),
+                            variant: "default".into(),
+                            outcome: *o,
+                            message: String::new(),
+                            missing: vec![],
+                            duration_ms: 0.0,
+                        },
+                    )
+                })
+                .collect(),
             errata: vec![],
         }
     }
     #[test]
     fn diff_classifies_changes() {
-        let a = run("6.1", &[("a/x[default]", Outcome::Pass), ("a/y[default]", Outcome::Fail), ("a/z[default]", Outcome::Pass), ("a/gone[default]", Outcome::Pass)]);
-        let b = run("6.18", &[("a/x[default]", Outcome::Fail), ("a/y[default]", Outcome::Pass), ("a/z[default]", Outcome::Skip), ("a/new[default]", Outcome::Pass)]);
+        let a = run(
+            "6.1",
+            &[("a/x[default]", Outcome::Pass), ("a/y[default]", Outcome::Fail), ("a/z[default]", Outcome::Pass), ("a/gone[default]", Outcome::Pass)],
+        );
+        let b = run(
+            "6.18",
+            &[("a/x[default]", Outcome::Fail), ("a/y[default]", Outcome::Pass), ("a/z[default]", Outcome::Skip), ("a/new[default]", Outcome::Pass)],
+        );
         let d = diff(&a, &b);
         assert_eq!(d.newly_failing.len(), 1);
         assert_eq!(d.newly_passing.len(), 1);

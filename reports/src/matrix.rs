@@ -190,7 +190,8 @@ impl Matrix {
                 if t.outcome != Outcome::Pass || erratum {
                     let outcome = if t.outcome == Outcome::Pass { "erratum".to_string() } else { t.outcome.word().to_string() };
                     let list = briefs.entry(t.area.clone()).or_insert_with(|| vec![Vec::new(); order.len()]);
-                    let (entry, message) = if t.outcome == Outcome::Xfail { split_xfail(&exps, &t.id, &r.kernel, &t.message) } else { (None, t.message.clone()) };
+                    let (entry, message) =
+                        if t.outcome == Outcome::Xfail { split_xfail(&exps, &t.id, &r.kernel, &t.message) } else { (None, t.message.clone()) };
                     list[i].push(Brief { id: t.id.clone(), outcome, message, entry });
                 }
             }
@@ -221,7 +222,11 @@ impl Matrix {
             return "-".into();
         }
         let mut s = format!("{}/{}", c.pass, c.total);
-        let extra: Vec<String> = [(c.fail, "fail"), (c.skip, "skip"), (c.xfail, "xfail"), (c.erratum, "erratum")].iter().filter(|(n, _)| *n > 0).map(|(n, w)| format!("{n} {w}")).collect();
+        let extra: Vec<String> = [(c.fail, "fail"), (c.skip, "skip"), (c.xfail, "xfail"), (c.erratum, "erratum")]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, w)| format!("{n} {w}"))
+            .collect();
         if !extra.is_empty() {
             s += &format!(" ({})", extra.join(", "));
         }
@@ -293,7 +298,12 @@ impl Matrix {
         s += "\n## Features (documented first version; first version seen here, marked late or backport where it disagrees)\n\n";
         s += &format!("| feature | documented | seen | {} |\n|{}\n", heads.join(" | "), " --- |".repeat(heads.len() + 3));
         for f in &self.features {
-            let row: Vec<&str> = f.present.iter().enumerate().map(|(i, p)| if self.columns[i].broken.contains_key(f.id) { "BROKEN" } else { Matrix::present_text(*p) }).collect();
+            let row: Vec<&str> = f
+                .present
+                .iter()
+                .enumerate()
+                .map(|(i, p)| if self.columns[i].broken.contains_key(f.id) { "BROKEN" } else { Matrix::present_text(*p) })
+                .collect();
             s += &format!("| `{}` | {} | {} | {} |\n", f.id, if f.since.is_empty() { "-" } else { f.since }, Matrix::seen_text(f), row.join(" | "));
         }
         s
@@ -317,7 +327,9 @@ impl Matrix {
             }
             for (area, cells) in &self.areas {
                 let cell = &cells[i];
-                for (m, n) in [("pass", cell.pass), ("fail", cell.fail), ("skip", cell.skip), ("xfail", cell.xfail), ("erratum", cell.erratum), ("total", cell.total)] {
+                for (m, n) in
+                    [("pass", cell.pass), ("fail", cell.fail), ("skip", cell.skip), ("xfail", cell.xfail), ("erratum", cell.erratum), ("total", cell.total)]
+                {
                     s += &format!("{k},area,{},{m},{n}\n", q(area));
                 }
             }
@@ -368,7 +380,20 @@ mod tests {
             broken: BTreeMap::new(),
             results: trials
                 .iter()
-                .map(|(id, o)| (id.to_string(), TrialResult { id: id.to_string(), area: id.split('/').next().unwrap().into(), variant: "default".into(), outcome: *o, message: String::new(), missing: vec![], duration_ms: 0.0 }))
+                .map(|(id, o)| {
+                    (
+                        id.to_string(),
+                        TrialResult {
+                            id: id.to_string(),
+                            area: id.split('/').next().unwrap().into(),
+                            variant: "default".into(),
+                            outcome: *o,
+                            message: String::new(),
+                            missing: vec![],
+                            duration_ms: 0.0,
+                        },
+                    )
+                })
                 .collect(),
             errata: vec![],
         }

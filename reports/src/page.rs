@@ -67,7 +67,9 @@ fn data(m: &Matrix) -> Value {
                         .flatten()
                         .map(|t| match (&t.outcome[..], &t.entry) {
                             ("skip", _) => json!([t.id, t.outcome, reason(&t.message)]),
-                            (_, Some((kernels, why, evidence))) => json!([t.id, t.outcome, t.message, {"kernels": kernels, "reason": why, "evidence": evidence}]),
+                            (_, Some((kernels, why, evidence))) => {
+                                json!([t.id, t.outcome, t.message, {"kernels": kernels, "reason": why, "evidence": evidence}])
+                            }
                             _ => json!([t.id, t.outcome, t.message]),
                         })
                         .collect();

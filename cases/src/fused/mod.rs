@@ -55,7 +55,9 @@ fn read_in_flight() -> Result<ReadInFlight, CaseError> {
         let n = std::os::unix::fs::FileExt::read_at(&f, buf.as_mut_slice(), BLOCK as u64)?;
         Ok(buf.as_slice()[..n].to_vec())
     });
-    let req = requests.recv_timeout(harness::expect::scaled(harness::PROMPT) * 20).map_err(|_| CaseError::Error("fixture: the O_DIRECT read of the ublk device never reached the server".into()))?;
+    let req = requests
+        .recv_timeout(harness::expect::scaled(harness::PROMPT) * 20)
+        .map_err(|_| CaseError::Error("fixture: the O_DIRECT read of the ublk device never reached the server".into()))?;
     Ok(ReadInFlight { dev, req, reader })
 }
 

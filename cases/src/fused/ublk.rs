@@ -193,7 +193,8 @@ impl Ublk {
         let ctrl_file = OpenOptions::new().read(true).write(true).open("/dev/ublk-control").map_err(|e| fixture("open /dev/ublk-control", e))?;
         let mut ctrl = RingBuilder::new(4).flags(IORING_SETUP_SQE128).build().map_err(|e| fixture("control ring", e))?;
         let cfd = ctrl_file.as_raw_fd();
-        let mut info = CtrlDevInfo { nr_hw_queues: 1, queue_depth: 1, max_io_buf_bytes: MAX_IO, dev_id: u32::MAX, flags: UBLK_F_SUPPORT_ZERO_COPY, ..Default::default() };
+        let mut info =
+            CtrlDevInfo { nr_hw_queues: 1, queue_depth: 1, max_io_buf_bytes: MAX_IO, dev_id: u32::MAX, flags: UBLK_F_SUPPORT_ZERO_COPY, ..Default::default() };
         let res = ctrl_cmd(&mut ctrl, cfd, UBLK_CMD_ADD_DEV, u32::MAX, &mut info as *mut _ as u64, std::mem::size_of::<CtrlDevInfo>() as u16, 0)?;
         if res != 0 {
             return Err(fixture("ADD_DEV with UBLK_F_SUPPORT_ZERO_COPY", res_name(res)));
@@ -361,7 +362,8 @@ fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String
             }
             (None, UBLK_IO_OP_READ | UBLK_IO_OP_WRITE) => {
                 let sec_op = if op == UBLK_IO_OP_READ { IORING_OP_READ } else { IORING_OP_WRITE };
-                ring.push_all(&[fused_primary(fd, 0).user_data(1), fused_secondary(sec_op, backing.as_raw_fd(), 0, bytes, offset).user_data(2)]).map_err(|e| format!("{e:?}"))?;
+                ring.push_all(&[fused_primary(fd, 0).user_data(1), fused_secondary(sec_op, backing.as_raw_fd(), 0, bytes, offset).user_data(2)])
+                    .map_err(|e| format!("{e:?}"))?;
                 ring.submit().map_err(|e| e.to_string())?;
                 let got = ring.wait_for(2, STEP).map_err(|e| e.to_string())?;
                 match got.iter().find(|c| c.user_data == 2) {

@@ -48,10 +48,8 @@ pub const ELSEWHERE: &[(harness::Feature, &str, &str)] = {
 /// Opcodes whose success needs hardware no test machine is assumed to
 /// have: (opcode, what it needs). They still have their error cases; the
 /// note says what a success case would need.
-pub const NEEDS_HARDWARE: &[(harness::Feature, &str)] = &[(
-    harness::Feature::OpRecvZc,
-    "a NIC with header split, flow steering and the netdev queue API (io_uring zcrx); loopback and virtio-net have none",
-)];
+pub const NEEDS_HARDWARE: &[(harness::Feature, &str)] =
+    &[(harness::Feature::OpRecvZc, "a NIC with header split, flow steering and the netdev queue API (io_uring zcrx); loopback and virtio-net have none")];
 
 /// `path` as a C string for SQE path arguments.
 pub(crate) fn cpath(path: &Path) -> Result<CString, CaseError> {

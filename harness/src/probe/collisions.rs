@@ -67,7 +67,11 @@ pub(super) fn fused_cmd_declared(ops: &[bool], features: u32) -> Result<(), Stri
     if features & FEAT_FUSED_REQ == 0 {
         return Err("params.features bit 14 (the series' IORING_FEAT_FUSED_REQ) is clear".into());
     }
-    crate::ring::RingBuilder::new(4).series_flags(SETUP_FUSED_REQ).build().map(|_| ()).map_err(|e| format!("io_uring_setup with setup bit 14 (the series' IORING_SETUP_FUSED_REQ): {e}"))
+    crate::ring::RingBuilder::new(4)
+        .series_flags(SETUP_FUSED_REQ)
+        .build()
+        .map(|_| ())
+        .map_err(|e| format!("io_uring_setup with setup bit 14 (the series' IORING_SETUP_FUSED_REQ): {e}"))
 }
 
 /// Rules over results of several steps.

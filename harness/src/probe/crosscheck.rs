@@ -18,9 +18,11 @@ const TOGETHER: &[(Feature, Feature, &str)] = &[
 
 /// Declarations that imply a later-detected feature: where the first is
 /// declared, the second must be there.
-const IMPLIES: &[(Feature, Feature, &str)] = &[
-    (Feature::FeatRegRegRing, Feature::EnterRegisteredRing, "IORING_FEAT_REG_REG_RING (6.3) declares that registered ring fds work with io_uring_register, which came after IORING_ENTER_REGISTERED_RING (5.18)"),
-];
+const IMPLIES: &[(Feature, Feature, &str)] = &[(
+    Feature::FeatRegRegRing,
+    Feature::EnterRegisteredRing,
+    "IORING_FEAT_REG_REG_RING (6.3) declares that registered ring fds work with io_uring_register, which came after IORING_ENTER_REGISTERED_RING (5.18)",
+)];
 
 /// The opcode a per-op flag detection submits: a kernel that runs the
 /// flag must list the opcode in IORING_REGISTER_PROBE.
@@ -72,7 +74,10 @@ pub(super) fn apply(p: &mut Probe) {
 
 /// The rules in words (docs/detection-rules.md).
 pub(super) fn rules() -> Vec<String> {
-    let mut v: Vec<String> = TOGETHER.iter().map(|(a, b, why)| format!("`{a}` and `{b}` together: a kernel has both or neither ({why}); declared but refused makes `{b}` broken")).collect();
+    let mut v: Vec<String> = TOGETHER
+        .iter()
+        .map(|(a, b, why)| format!("`{a}` and `{b}` together: a kernel has both or neither ({why}); declared but refused makes `{b}` broken"))
+        .collect();
     v.extend(IMPLIES.iter().map(|(a, b, why)| format!("`{a}` declared implies `{b}` ({why}); refused makes `{b}` broken")));
     v.push("every per-op flag found present or broken needs its opcode listed in IORING_REGISTER_PROBE".into());
     v

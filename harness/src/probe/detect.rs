@@ -144,12 +144,18 @@ pub(super) fn enter(flag: u32) -> Detected {
             // An absolute time of zero has passed: ETIME at once.
             let ts = __kernel_timespec::default();
             let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
-            (ring.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | flag, &arg as *const _ as *const _, std::mem::size_of_val(&arg)), Err(Errno(libc::ETIME)))
+            (
+                ring.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | flag, &arg as *const _ as *const _, std::mem::size_of_val(&arg)),
+                Err(Errno(libc::ETIME)),
+            )
         }
         IORING_ENTER_EXT_ARG_REG => {
             // Offset 0 into a wait region that was never registered: EFAULT
             // where the flag is known (io_uring/io_uring.c io_get_ext_arg).
-            (ring.enter(0, 0, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | flag, std::ptr::null(), std::mem::size_of::<io_uring_reg_wait>()), Err(Errno(libc::EFAULT)))
+            (
+                ring.enter(0, 0, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | flag, std::ptr::null(), std::mem::size_of::<io_uring_reg_wait>()),
+                Err(Errno(libc::EFAULT)),
+            )
         }
         IORING_ENTER_REGISTERED_RING => match ring.register_ring_fd() {
             Ok(_) => (ring.enter(0, 0, IORING_ENTER_GETEVENTS, std::ptr::null(), 0), Ok(0)),
@@ -199,7 +205,13 @@ pub(super) fn sqe(ring: &mut Ring, flag: u8) -> Detected {
         }
         IOSQE_IO_LINK | IOSQE_IO_HARDLINK => {
             let got = sqes(ring, &[Sqe::nop().with(flag).user_data(1), Sqe::nop().user_data(2)], 2)?;
-            judge(&got, &format!("{what}, linked to a NOP"), "user_data 1 then 2, both res 0", |g| matches!(g, [a, b] if (a.user_data, a.res, a.flags, b.user_data, b.res, b.flags) == (1, 0, 0, 2, 0, 0)), einval_first)
+            judge(
+                &got,
+                &format!("{what}, linked to a NOP"),
+                "user_data 1 then 2, both res 0",
+                |g| matches!(g, [a, b] if (a.user_data, a.res, a.flags, b.user_data, b.res, b.flags) == (1, 0, 0, 2, 0, 0)),
+                einval_first,
+            )
         }
         _ => {
             let got = sqes(ring, &[Sqe::nop().with(flag).user_data(1)], 1)?;
@@ -254,7 +266,9 @@ pub(super) fn register(op: u32) -> Detected {
                 ring.register_raw(op, null, id as u32)
             }
             IORING_REGISTER_RESTRICTIONS => ring.register_raw(op, BAD_PTR, 1),
-            IORING_REGISTER_FILES2 | IORING_REGISTER_FILES_UPDATE2 | IORING_REGISTER_BUFFERS2 | IORING_REGISTER_BUFFERS_UPDATE => ring.register_raw(op, BAD_PTR, 32),
+            IORING_REGISTER_FILES2 | IORING_REGISTER_FILES_UPDATE2 | IORING_REGISTER_BUFFERS2 | IORING_REGISTER_BUFFERS_UPDATE => {
+                ring.register_raw(op, BAD_PTR, 32)
+            }
             IORING_REGISTER_IOWQ_AFF => ring.register_raw(op, BAD_PTR, 8),
             IORING_UNREGISTER_IOWQ_AFF => {
                 // Needs the task's io-wq, which the first submission creates.
@@ -318,7 +332,13 @@ pub(super) fn opflag(of: OpFlag) -> Detected {
             let mut ring = plain_ring()?;
             let zero = __kernel_timespec::default();
             let got = sqes(&mut ring, &[Sqe::timeout_update(0xdead, &zero, f & !IORING_TIMEOUT_UPDATE).user_data(1)], 1)?;
-            judge(&got, &format!("TIMEOUT_REMOVE with flags {f:#x} for a timeout that does not exist"), "one CQE, -ENOENT", |g| one(g, -libc::ENOENT, 0), einval_first)
+            judge(
+                &got,
+                &format!("TIMEOUT_REMOVE with flags {f:#x} for a timeout that does not exist"),
+                "one CQE, -ENOENT",
+                |g| one(g, -libc::ENOENT, 0),
+                einval_first,
+            )
         }
         OpFlag::Cancel(f) => {
             // Cancelling nothing (io_uring/cancel.c __io_async_cancel):
@@ -415,11 +435,23 @@ fn poll_multi() -> Detected {
 }
 
 fn judge_poll_multi(got: &[Cqe]) -> Detected {
-    judge(got, "POLL_ADD with IORING_POLL_ADD_MULTI on a readable pipe", "one CQE, POLLIN, IORING_CQE_F_MORE", |g| one(g, libc::POLLIN as i32, IORING_CQE_F_MORE), einval_first)
+    judge(
+        got,
+        "POLL_ADD with IORING_POLL_ADD_MULTI on a readable pipe",
+        "one CQE, POLLIN, IORING_CQE_F_MORE",
+        |g| one(g, libc::POLLIN as i32, IORING_CQE_F_MORE),
+        einval_first,
+    )
 }
 
 fn judge_cqe_skip(got: &[Cqe]) -> Detected {
-    judge(got, "NOP|CQE_SKIP_SUCCESS then NOP", "only the second NOP's CQE (user_data 2, res 0)", |g| matches!(g, [c] if c.user_data == 2 && c.res == 0 && c.flags == 0), einval_first)
+    judge(
+        got,
+        "NOP|CQE_SKIP_SUCCESS then NOP",
+        "only the second NOP's CQE (user_data 2, res 0)",
+        |g| matches!(g, [c] if c.user_data == 2 && c.res == 0 && c.flags == 0),
+        einval_first,
+    )
 }
 
 /// Socket commands of URING_CMD (io_uring/cmd_net.c): on a fresh TCP
@@ -441,7 +473,13 @@ fn sock_cmd(cmd: u32) -> Detected {
     let addr = (level as u32 as u64) | ((name as u32 as u64) << 32);
     let s = Sqe::prep(IORING_OP_URING_CMD, fd, addr, 0, cmd as u64).file_index(4).addr3(&mut val as *mut i32 as u64).user_data(1);
     let got = sqes(&mut ring, &[s], 1)?;
-    judge(&got, &format!("URING_CMD socket command {cmd}"), &format!("one CQE, res {want}"), |g| one(g, want, 0), |g| einval_first(g) || one(g, -libc::EOPNOTSUPP, 0))
+    judge(
+        &got,
+        &format!("URING_CMD socket command {cmd}"),
+        &format!("one CQE, res {want}"),
+        |g| one(g, want, 0),
+        |g| einval_first(g) || one(g, -libc::EOPNOTSUPP, 0),
+    )
 }
 
 /// Direct descriptors: an OPENAT of "/" naming slot 0 on a ring with no
@@ -487,7 +525,13 @@ fn accept_multi() -> Detected {
             unsafe { libc::close(c.res) };
         }
     }
-    judge(&got, "ACCEPT with IORING_ACCEPT_MULTISHOT, a connection queued", "one CQE, a new fd, IORING_CQE_F_MORE", |g| matches!(g, [c] if c.user_data == 1 && c.res >= 0 && c.flags == IORING_CQE_F_MORE), einval_first)
+    judge(
+        &got,
+        "ACCEPT with IORING_ACCEPT_MULTISHOT, a connection queued",
+        "one CQE, a new fd, IORING_CQE_F_MORE",
+        |g| matches!(g, [c] if c.user_data == 1 && c.res >= 0 && c.flags == IORING_CQE_F_MORE),
+        einval_first,
+    )
 }
 
 /// Cancel keys added in 6.6 are told by what they match: some kernels
@@ -513,7 +557,12 @@ fn cancel_key(f: u32) -> Detected {
     let (sqe, want, ignored, what) = if f & IORING_ASYNC_CANCEL_OP != 0 {
         (Sqe::cancel_op(IORING_OP_POLL_ADD, 0, IORING_ASYNC_CANCEL_ALL), 1, 0, "ASYNC_CANCEL OP|ALL for POLL_ADD (user_data 0), one poll armed (user_data 7)")
     } else {
-        (Sqe::cancel_op(IORING_OP_POLL_ADD, 8, IORING_ASYNC_CANCEL_USERDATA), -libc::ENOENT, 0, "ASYNC_CANCEL OP|USERDATA for POLL_ADD with user_data 8, one poll armed (user_data 7)")
+        (
+            Sqe::cancel_op(IORING_OP_POLL_ADD, 8, IORING_ASYNC_CANCEL_USERDATA),
+            -libc::ENOENT,
+            0,
+            "ASYNC_CANCEL OP|USERDATA for POLL_ADD with user_data 8, one poll armed (user_data 7)",
+        )
     };
     let got = sqes(&mut ring, &[sqe.user_data(1)], 1)?;
     let res = |g: &[Cqe]| g.iter().find(|c| c.user_data == 1).map(|c| c.res);
@@ -536,7 +585,13 @@ pub(super) fn proposal(p: Proposal, ops: &[bool], features: u32) -> Detected {
             // and the leader's CQE is posted after all members'.
             let mut ring = plain_ring()?;
             let got = sqes(&mut ring, &[Sqe::nop().with(IOSQE_BIT7).user_data(1), Sqe::nop().user_data(2)], 2)?;
-            judge(&got, "NOP leader with bit 7 + NOP member", "the member's CQE (2, res 0), then the leader's (1, res 0)", |g| matches!(g, [m, l] if (m.user_data, m.res, l.user_data, l.res) == (2, 0, 1, 0)), einval_first)
+            judge(
+                &got,
+                "NOP leader with bit 7 + NOP member",
+                "the member's CQE (2, res 0), then the leader's (1, res 0)",
+                |g| matches!(g, [m, l] if (m.user_data, m.res, l.user_data, l.res) == (2, 0, 1, 0)),
+                einval_first,
+            )
         }
         Proposal::FusedCmd => super::collisions::fused_cmd_declared(ops, features).map_err(absent),
     }

@@ -69,7 +69,10 @@ pub fn child_main() -> Option<i32> {
 enum Ending {
     Finished(Probe),
     /// The child died or went silent; the step it was in, if any.
-    Lost { step: Option<String>, why: String },
+    Lost {
+        step: Option<String>,
+        why: String,
+    },
 }
 
 /// The parent side.
