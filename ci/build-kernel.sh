@@ -24,6 +24,7 @@
 # tree (git) and one build directory; the series are applied as commits on
 # top of the pristine source, so switching series rebuilds only the files
 # they touch (an incremental build takes seconds to a minute, not minutes).
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 name=""
@@ -43,7 +44,7 @@ fragment="$CI_DIR/guest-kernel.config"
 # One name per source: the Debian version, or the tree's path hashed.
 if [ -d "$src" ]; then
 	src="$(cd "$src" && pwd)"
-	[ -f "$src/Makefile" ] && [ -d "$src/io_uring" ] || die "$src is not a kernel tree with io_uring/"
+	if ! { [ -f "$src/Makefile" ] && [ -d "$src/io_uring" ]; }; then die "$src is not a kernel tree with io_uring/"; fi
 	srcid="tree-$(printf '%s' "$src" | sha256sum | cut -c1-12)"
 	# The tree's content identifies it: its git HEAD and status if it is a
 	# git tree, else the listing with mtimes.
@@ -79,7 +80,7 @@ if [ ! -d "$tree/.git" ]; then
 		log "copying $src"
 		(cd "$src" && tar --exclude=.git -cf - .) | tar -C "$tree" -xf -
 	else
-		[ -d "$CACHE/apt/lists" ] && ls "$CACHE/apt/lists" | grep -q Packages || "$CI_DIR/apt-update.sh"
+		compgen -G "$CACHE/apt/lists/*Packages*" >/dev/null || "$CI_DIR/apt-update.sh"
 		dl="$(mktemp -d)"
 		trap 'rm -rf "$dl"' EXIT
 		log "downloading linux-source-$line=$src"
@@ -139,8 +140,8 @@ done)"
 log "building bzImage with $(nproc) jobs"
 # LOCALVERSION set (empty) in the environment: without it setlocalversion
 # appends "+" for a git tree that is not at a release tag.
-LOCALVERSION= make -s -C "$tree" O="$out" -j"$(nproc)" bzImage >&2 || die "kernel build failed ($srcid)"
-release="$(LOCALVERSION= make -s -C "$tree" O="$out" kernelrelease)"
+LOCALVERSION='' make -s -C "$tree" O="$out" -j"$(nproc)" bzImage >&2 || die "kernel build failed ($srcid)"
+release="$(LOCALVERSION='' make -s -C "$tree" O="$out" kernelrelease)"
 mkdir -p "$img.tmp"
 cp "$out/arch/x86/boot/bzImage" "$img.tmp/bzImage"
 echo "$release" > "$img.tmp/release"

@@ -4,6 +4,7 @@
 # kernels.txt) through the private apt configuration, unpacks it with
 # dpkg -x, and prints the path of its vmlinuz. Cached under
 # $CACHE/kernels/VERSION.
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ver="${1:?usage: fetch-kernel.sh VERSION}"
 re="$(kernels | awk -v v="$ver" '$1 == v { print $2 }')"
@@ -15,7 +16,7 @@ if [ -f "$dir/vmlinuz" ] && [ -f "$dir/modules.done" ]; then
 	echo "$dir/vmlinuz"
 	exit 0
 fi
-[ -d "$CACHE/apt/lists" ] && ls "$CACHE/apt/lists" | grep -q Packages || "$CI_DIR/apt-update.sh"
+compgen -G "$CACHE/apt/lists/*Packages*" >/dev/null || "$CI_DIR/apt-update.sh"
 pkg="$(papt apt-cache pkgnames 2>/dev/null | grep -E "$re" | sort -V | tail -1)"
 [ -n "$pkg" ] || die "no package matches $re (run ci/apt-update.sh?)"
 log "kernel $ver: $pkg"

@@ -5,6 +5,7 @@
 # it exists, is packed as /modules (its `order` file lists what init loads).
 # RUN-ARGS are passed to `uring-conform run` in the VM (one per line in
 # /run-args).
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bin="${1:?binary}"; label="${2:?label}"; out="${3:?output}"; mods="${4:-}"
 shift $(( $# < 4 ? $# : 4 ))

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the ci/ scripts (sourced, not run).
 set -euo pipefail
 

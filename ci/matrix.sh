@@ -9,6 +9,7 @@
 # cached), builds the static suite, boots each kernel under QEMU (as many
 # at once as there are CPUs, URING_CONFORM_VM_JOBS to change), writes
 # reports/runs/<release>.json for each, and renders reports/matrix.{md,html,csv}.
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 start=$(date +%s)
 "$CI_DIR/setup.sh"

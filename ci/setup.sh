@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
-# Usage: ci/setup.sh [--kernel-build]
+# Usage: ci/setup.sh [--kernel-build | --lint]
 # Installs what the kernel matrix needs, if missing: QEMU (x86), a static
 # busybox for the initramfs, xz, zstd and strings (binutils) for kernel
 # modules. With --kernel-build, also what building a kernel from source
-# needs (ci/build-kernel.sh). Needs root (apt-get install).
+# needs (ci/build-kernel.sh). With --lint, only shellcheck (.ci/run checks
+# ci/ with it). Needs root (apt-get install).
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 need=()
+install() {
+	[ $# -gt 0 ] || return 0
+	log "installing $*"
+	[ "$(id -u)" = 0 ] || die "installing $* needs root"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >&2 ||
+		{ apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >&2; }
+}
+if [ "${1:-}" = --lint ]; then
+	command -v shellcheck >/dev/null || install shellcheck
+	exit 0
+fi
 if [ "${1:-}" = --kernel-build ]; then
 	for p in gcc make flex bison bc cpio libelf-dev libssl-dev dwarves xz-utils zstd git patch; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p")
@@ -20,11 +33,6 @@ fi
 command -v xz >/dev/null || need+=(xz-utils)
 command -v zstd >/dev/null || need+=(zstd)
 command -v strings >/dev/null || need+=(binutils)
-if [ ${#need[@]} -gt 0 ]; then
-	log "installing ${need[*]}"
-	[ "$(id -u)" = 0 ] || die "installing ${need[*]} needs root"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >&2 ||
-		{ apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >&2; }
-fi
+install "${need[@]}"
 rustup target list --installed 2>/dev/null | grep -q x86_64-unknown-linux-gnu || true
 log "ready: $(qemu-system-x86_64 --version | head -1)"

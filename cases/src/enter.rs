@@ -140,7 +140,8 @@ case! {
         let ts = __kernel_timespec::from_duration(Duration::from_millis(20));
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
         let t0 = Instant::now();
-        let res = r.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg as *const _ as *const _, std::mem::size_of_val(&arg));
+        // SAFETY: arg lives through the call.
+        let res = unsafe { r.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg as *const _ as *const _, std::mem::size_of_val(&arg)) };
         check_errno!(res, libc::ETIME, "enter with a 20 ms timeout");
         check_elapsed(t0, Duration::from_millis(20), "enter with a 20 ms timeout")?;
         Ok(())
@@ -157,7 +158,8 @@ case! {
         let r = cx.ring()?;
         let arg = io_uring_getevents_arg::default();
         for sz in [8usize, 23, 25] {
-            check_errno!(r.enter(0, 0, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg as *const _ as *const _, sz), libc::EINVAL, "argsz {sz}");
+            // SAFETY: arg lives through the call; a wrong argsz is refused before it is read.
+            check_errno!(unsafe { r.enter(0, 0, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg as *const _ as *const _, sz) }, libc::EINVAL, "argsz {sz}");
         }
         Ok(())
     },
@@ -172,7 +174,7 @@ case! {
     run: |cx| {
         let r = cx.ring()?;
         for bit in [1u32 << 31, 1 << 20] {
-            check_errno!(r.enter(0, 0, bit, std::ptr::null(), 0), libc::EINVAL, "flag {bit:#x}");
+            check_errno!(r.enter_flags(0, 0, bit), libc::EINVAL, "flag {bit:#x}");
         }
         Ok(())
     },
@@ -207,7 +209,7 @@ case! {
         let mut r = cx.ring()?;
         r.push_all(&[Sqe::nop().user_data(1), Sqe::nop().user_data(2)])?;
         r.publish();
-        check_eq!(r.enter(8, 0, 0, std::ptr::null(), 0)?, 2, "SQEs consumed by enter(to_submit 8) with 2 published");
+        check_eq!(r.enter_flags(8, 0, 0)?, 2, "SQEs consumed by enter(to_submit 8) with 2 published");
         r.expect_unordered(&[cqe(1, 0), cqe(2, 0)])?;
         Ok(())
     },

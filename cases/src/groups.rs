@@ -15,6 +15,7 @@
 //!   (__io_complete_group_req: req_set_fail(lead), no res change);
 //! - a failed leader fails its members with -ECANCELED
 //!   (io_queue_group_members).
+//!
 //! An earlier draft of this module assumed the leader's CQE became
 //! -ECANCELED on a member failure; V8's code says otherwise.
 //!

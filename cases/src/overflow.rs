@@ -39,7 +39,7 @@ fn nop_cqes(from: u64, to: u64) -> Vec<Want> {
 /// Flushes deferred work without reaping (a GETEVENTS enter that asks for
 /// nothing), so completions the kernel has reach the CQ or its backlog.
 fn settle(r: &Ring) -> CaseResult {
-    match r.enter(0, 0, IORING_ENTER_GETEVENTS, std::ptr::null(), 0) {
+    match r.enter_flags(0, 0, IORING_ENTER_GETEVENTS) {
         Ok(_) => Ok(()),
         Err(e) => Err(CaseError::Fail(format!("GETEVENTS enter with a full CQ: {e}"))),
     }
@@ -180,7 +180,7 @@ case! {
     refs: ["io_uring/nop.c: IORING_NOP_CQE32 posts sqe->off and sqe->addr as big_cqe[0..2]", "io_uring/io_uring.c io_alloc_ocqe: copies the big CQE into the backlog"],
     run: |cx| {
         let mut r = small_ring(cx)?;
-        let sqes: Vec<Sqe> = (1..13u64).map(|u| nop32(u)).collect();
+        let sqes: Vec<Sqe> = (1..13u64).map(nop32).collect();
         for chunk in sqes.chunks(4) {
             r.submit_all(chunk)?;
         }

@@ -24,6 +24,12 @@ fn register<T>(r: &Ring, op: u32, arg: *const T, nr: u32) -> Result<i32, Errno> 
     unsafe { r.register_raw(op, arg as *const libc::c_void, nr) }
 }
 
+/// [`register`] for opcodes that write into their argument (RESIZE_RINGS
+/// fills in the new offsets, NAPI returns the old settings).
+fn register_out<T>(r: &Ring, op: u32, arg: &mut T, nr: u32) -> Result<i32, Errno> {
+    register(r, op, arg as *mut T as *const T, nr)
+}
+
 // ------------------------------------------------------------ probe
 
 /// IORING_REGISTER_PROBE into a zeroed buffer for 256 ops: (header
@@ -514,10 +520,10 @@ case! {
         let mut r = cx.build(cx.builder(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER))?;
         r.submit_all(&[Sqe::nop().user_data(0x42)])?;
         // Run the deferred completion without reaping it.
-        r.enter(0, 1, IORING_ENTER_GETEVENTS, std::ptr::null(), 0)?;
+        r.enter_flags(0, 1, IORING_ENTER_GETEVENTS)?;
         check_eq!(r.cq_ready(), 1, "CQEs pending before the resize");
         let mut p = io_uring_params { sq_entries: 16, cq_entries: 64, flags: IORING_SETUP_CQSIZE, ..Default::default() };
-        check_eq!(register(&r, IORING_REGISTER_RESIZE_RINGS, &mut p, 1)?, 0, "RESIZE_RINGS");
+        check_eq!(register_out(&r, IORING_REGISTER_RESIZE_RINGS, &mut p, 1)?, 0, "RESIZE_RINGS");
         check_eq!((p.sq_entries, p.cq_entries), (16, 64), "entries in the returned params");
         let v = RingView::map(r.fd(), &p)?;
         check_eq!(v.u32_at(p.sq_off.ring_entries), 16, "sq ring_entries in the new rings");
@@ -539,7 +545,7 @@ case! {
     run: |cx| {
         let r = cx.ring()?;
         let mut p = io_uring_params { sq_entries: 64, cq_entries: 128, flags: IORING_SETUP_CQSIZE, ..Default::default() };
-        check_errno!(register(&r, IORING_REGISTER_RESIZE_RINGS, &mut p, 1), libc::EINVAL, "RESIZE_RINGS");
+        check_errno!(register_out(&r, IORING_REGISTER_RESIZE_RINGS, &mut p, 1), libc::EINVAL, "RESIZE_RINGS");
         Ok(())
     },
 }
@@ -555,9 +561,9 @@ case! {
     run: |cx| {
         let r = cx.ring()?;
         let mut n = io_uring_napi { busy_poll_to: 100, prefer_busy_poll: 1, ..Default::default() };
-        check_eq!(register(&r, IORING_REGISTER_NAPI, &mut n, 1)?, 0, "REGISTER_NAPI");
+        check_eq!(register_out(&r, IORING_REGISTER_NAPI, &mut n, 1)?, 0, "REGISTER_NAPI");
         let mut out = io_uring_napi::default();
-        check_eq!(register(&r, IORING_UNREGISTER_NAPI, &mut out, 1)?, 0, "UNREGISTER_NAPI");
+        check_eq!(register_out(&r, IORING_UNREGISTER_NAPI, &mut out, 1)?, 0, "UNREGISTER_NAPI");
         check_eq!((out.busy_poll_to, out.prefer_busy_poll), (100, 1), "settings returned by UNREGISTER_NAPI");
         Ok(())
     },
@@ -573,7 +579,7 @@ case! {
         let r = cx.ring()?;
         // The last u32 (resv in every layout since 6.9; op_param sits before it from 6.13).
         let mut n = io_uring_napi { busy_poll_to: 100, resv: 1 << 32, ..Default::default() };
-        check_errno!(register(&r, IORING_REGISTER_NAPI, &mut n, 1), libc::EINVAL, "REGISTER_NAPI");
+        check_errno!(register_out(&r, IORING_REGISTER_NAPI, &mut n, 1), libc::EINVAL, "REGISTER_NAPI");
         Ok(())
     },
 }
@@ -640,7 +646,8 @@ case! {
         // SAFETY: slot 1 is inside the page.
         unsafe { std::ptr::write(page.ptr.add(64) as *mut io_uring_reg_wait, w) };
         let t0 = Instant::now();
-        let res = r.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG, 64 as *const libc::c_void, std::mem::size_of::<io_uring_reg_wait>());
+        // SAFETY: an offset into the registered wait region, not a pointer: the kernel bounds-checks it.
+        let res = unsafe { r.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG, 64 as *const libc::c_void, std::mem::size_of::<io_uring_reg_wait>()) };
         check_errno!(res, libc::ETIME, "wait with the region's 10 ms timeout");
         check_elapsed(t0, Duration::from_millis(10), "the wait")?;
         Ok(())
@@ -672,7 +679,8 @@ case! {
         let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
         register_wait_region(&r, &page)?;
         r.enable()?;
-        let res = r.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG, 8192 as *const libc::c_void, std::mem::size_of::<io_uring_reg_wait>());
+        // SAFETY: an offset into the registered wait region, not a pointer: the kernel bounds-checks it.
+        let res = unsafe { r.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG, 8192 as *const libc::c_void, std::mem::size_of::<io_uring_reg_wait>()) };
         check_errno!(res, libc::EFAULT, "wait with offset 8192");
         Ok(())
     },

@@ -111,7 +111,7 @@ case! {
         check!(wait_until(harness::PROMPT, || r.sq_flags() & IORING_SQ_NEED_WAKEUP != 0), "IORING_SQ_NEED_WAKEUP not set {:?} after the last submission (idle 10 ms)", harness::PROMPT);
         r.push_all(&[Sqe::nop().user_data(2)])?;
         r.publish();
-        check_eq!(r.enter(1, 0, IORING_ENTER_SQ_WAKEUP, std::ptr::null(), 0)?, 1, "enter(to_submit 1, SQ_WAKEUP) result");
+        check_eq!(r.enter_flags(1, 0, IORING_ENTER_SQ_WAKEUP)?, 1, "enter(to_submit 1, SQ_WAKEUP) result");
         check_cqes(&reap_without_enter(&mut r, 1)?, &[cqe(2, 0)])
     },
 }
@@ -126,10 +126,10 @@ case! {
         let mut r = awake_sqpoll_ring(cx, 8)?;
         r.push_all(&[Sqe::nop().user_data(1), Sqe::nop().user_data(2), Sqe::nop().user_data(3)])?;
         r.publish();
-        check_eq!(r.enter(3, 0, 0, std::ptr::null(), 0)?, 3, "enter(to_submit 3) result");
+        check_eq!(r.enter_flags(3, 0, 0)?, 3, "enter(to_submit 3) result");
         check_cqes(&reap_without_enter(&mut r, 3)?, &[cqe(1, 0), cqe(2, 0), cqe(3, 0)])?;
         // Nothing left to submit: still to_submit.
-        check_eq!(r.enter(5, 0, 0, std::ptr::null(), 0)?, 5, "enter(to_submit 5) with an empty SQ");
+        check_eq!(r.enter_flags(5, 0, 0)?, 5, "enter(to_submit 5) with an empty SQ");
         Ok(())
     },
 }
@@ -145,7 +145,7 @@ case! {
         r.push_all(&(1..5u64).map(|u| Sqe::nop().user_data(u)).collect::<Vec<_>>())?;
         r.publish();
         let wake = if r.sq_flags() & IORING_SQ_NEED_WAKEUP != 0 { IORING_ENTER_SQ_WAKEUP } else { 0 };
-        r.enter(0, 0, IORING_ENTER_SQ_WAIT | wake, std::ptr::null(), 0)?;
+        r.enter_flags(0, 0, IORING_ENTER_SQ_WAIT | wake)?;
         check!(r.sq_space() > 0, "SQ_WAIT returned with the SQ still full");
         check_cqes(&reap_without_enter(&mut r, 4)?, &[cqe(1, 0), cqe(2, 0), cqe(3, 0), cqe(4, 0)])
     },

@@ -608,7 +608,8 @@ case! {
         let r = cx.ring()?;
         let ts = ms(10);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
-        let res = r.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg as *const _ as *const libc::c_void, 16);
+        // SAFETY: arg lives through the call.
+        let res = unsafe { r.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg as *const _ as *const libc::c_void, 16) };
         check_errno!(res, libc::EINVAL, "EXT_ARG with argsz 16");
         Ok(())
     },

@@ -157,7 +157,7 @@ impl Expectations {
         self.expect.iter().filter(move |x| {
             crate::glob::matches(&x.trial, trial)
                 && in_range(&x.kernels, release).unwrap_or(false)
-                && x.series.as_ref().map_or(true, |s| release.contains(&format!("-{s}")))
+                && x.series.as_ref().is_none_or(|s| release.contains(&format!("-{s}")))
         })
     }
 

@@ -112,18 +112,6 @@ pub fn list_change(index: usize, len: usize) -> ListChange {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn every_kind_is_reached_and_empty_lists_grow() {
-        let kinds: Vec<ListChange> = (0..5).map(|i| list_change(i, 2)).collect();
-        assert!(kinds.contains(&ListChange::Fewer) && kinds.contains(&ListChange::More));
-        assert_eq!(list_change(7, 0), ListChange::More);
-        assert_eq!(list_change(5, 3), ListChange::Field(1, FieldChange::Res));
-    }
-}
-
 // ------------------------------------------------------------ the run
 
 use crate::expectations::Expectations;
@@ -175,4 +163,16 @@ pub fn run_mutated(t: &Trial, iso: &Isolation, exps: &Expectations, release: &st
         base.message = format!("{} of {n} perturbations not noticed: {}", missed.len(), missed.join("; "));
     }
     base
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn every_kind_is_reached_and_empty_lists_grow() {
+        let kinds: Vec<ListChange> = (0..5).map(|i| list_change(i, 2)).collect();
+        assert!(kinds.contains(&ListChange::Fewer) && kinds.contains(&ListChange::More));
+        assert_eq!(list_change(7, 0), ListChange::More);
+        assert_eq!(list_change(5, 3), ListChange::Field(1, FieldChange::Res));
+    }
 }

@@ -261,7 +261,7 @@ impl Probe {
             Err(_) => vec![],
         };
         let mut base = base;
-        if let Err(e) = base.enter(0, 0, 0, std::ptr::null(), 0) {
+        if let Err(e) = base.enter_flags(0, 0, 0) {
             if blocked(e) {
                 return Probe::unavailable(
                     kernel,

@@ -875,13 +875,27 @@ impl Ring {
 
     /// Raw `io_uring_enter` on this ring, adding REGISTERED_RING when the
     /// ring is used through its registered index.
-    pub fn enter(&self, to_submit: u32, min_complete: u32, flags: u32, arg: *const libc::c_void, argsz: usize) -> Result<u32, Errno> {
+    ///
+    /// # Safety
+    /// `arg` is null, or points to `argsz` bytes that the kernel may read
+    /// (and, for the flags given, write) as the argument `flags` describe
+    /// (a sigset, an `io_uring_getevents_arg`, a registered wait region
+    /// offset), and that stay valid for the call; or it is an address the
+    /// caller wants the kernel to reject (EFAULT), which nothing in user
+    /// space dereferences.
+    pub unsafe fn enter(&self, to_submit: u32, min_complete: u32, flags: u32, arg: *const libc::c_void, argsz: usize) -> Result<u32, Errno> {
         let (fd, extra) = match self.reg_index {
             Some(i) => (i as i32, IORING_ENTER_REGISTERED_RING),
             None => (self.fd, 0),
         };
-        // SAFETY: the caller passes an arg valid for the flags.
+        // SAFETY: the caller's contract above.
         unsafe { io_uring_enter(fd, to_submit, min_complete, flags | extra, arg, argsz) }
+    }
+
+    /// `io_uring_enter` without an argument (flags that take none).
+    pub fn enter_flags(&self, to_submit: u32, min_complete: u32, flags: u32) -> Result<u32, Errno> {
+        // SAFETY: a null argument of size 0.
+        unsafe { self.enter(to_submit, min_complete, flags, std::ptr::null(), 0) }
     }
 
     fn is_sqpoll(&self) -> bool {
@@ -911,7 +925,7 @@ impl Ring {
                 return Ok(new);
             }
             // Under SQPOLL enter returns to_submit without submitting.
-            return self.enter(new, want, flags, std::ptr::null(), 0);
+            return self.enter_flags(new, want, flags);
         }
         // Everything not yet consumed, including SQEs an earlier enter left
         // in the SQ after a submission error.
@@ -921,7 +935,7 @@ impl Ring {
         if self.params.flags & IORING_SETUP_DEFER_TASKRUN != 0 {
             flags |= IORING_ENTER_GETEVENTS;
         }
-        self.enter(n, want, flags, std::ptr::null(), 0)
+        self.enter_flags(n, want, flags)
     }
 
     // ------------------------------------------------------------ CQ
@@ -1027,7 +1041,7 @@ impl Ring {
     /// with min_complete 0), without waiting.
     pub fn drain_ready(&mut self) -> Result<Vec<Cqe>, Errno> {
         let flags = IORING_ENTER_GETEVENTS | if self.is_sqpoll() && self.sq_flags() & IORING_SQ_NEED_WAKEUP != 0 { IORING_ENTER_SQ_WAKEUP } else { 0 };
-        match self.enter(0, 0, flags, std::ptr::null(), 0) {
+        match self.enter_flags(0, 0, flags) {
             Ok(_) | Err(Errno(libc::EINTR)) | Err(Errno(libc::EBUSY)) | Err(Errno(libc::EAGAIN)) => {}
             Err(e) => return Err(e),
         }
@@ -1045,13 +1059,16 @@ impl Ring {
         if self.params.features & IORING_FEAT_EXT_ARG != 0 {
             let ts = __kernel_timespec::from_duration(left);
             let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
-            self.enter(
-                0,
-                min,
-                IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | sqpoll_wake,
-                &arg as *const _ as *const libc::c_void,
-                std::mem::size_of::<io_uring_getevents_arg>(),
-            )?;
+            // SAFETY: arg and the timespec it points to live through the call.
+            unsafe {
+                self.enter(
+                    0,
+                    min,
+                    IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | sqpoll_wake,
+                    &arg as *const _ as *const libc::c_void,
+                    std::mem::size_of::<io_uring_getevents_arg>(),
+                )
+            }?;
             return Ok(());
         }
         // Kernels before 5.11: poll the ring fd, then reap.
@@ -1059,7 +1076,7 @@ impl Ring {
         let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
         // SAFETY: one valid pollfd.
         unsafe { libc::poll(&mut pfd, 1, ms) };
-        self.enter(0, 0, IORING_ENTER_GETEVENTS | sqpoll_wake, std::ptr::null(), 0)?;
+        self.enter_flags(0, 0, IORING_ENTER_GETEVENTS | sqpoll_wake)?;
         Ok(())
     }
 
@@ -1092,14 +1109,19 @@ impl Ring {
     /// A GETEVENTS|EXT_ARG enter waiting for `min_complete` CQEs under
     /// `arg` (its timeout and min-wait); `extra` adds enter flags such as
     /// IORING_ENTER_ABS_TIMER. Returns what io_uring_enter returned.
+    /// The pointers inside `arg` (its timespec) must be valid or null.
     pub fn enter_wait(&self, min_complete: u32, extra: u32, arg: &io_uring_getevents_arg) -> Result<u32, Errno> {
-        self.enter(
-            0,
-            min_complete,
-            IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | extra,
-            arg as *const _ as *const libc::c_void,
-            std::mem::size_of::<io_uring_getevents_arg>(),
-        )
+        // SAFETY: arg is a live reference of the size given; the kernel
+        // checks the addresses inside it (EFAULT).
+        unsafe {
+            self.enter(
+                0,
+                min_complete,
+                IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | extra,
+                arg as *const _ as *const libc::c_void,
+                std::mem::size_of::<io_uring_getevents_arg>(),
+            )
+        }
     }
 
     /// IORING_REGISTER_FILES with `fds` (-1 leaves a slot sparse).

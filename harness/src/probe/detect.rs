@@ -138,14 +138,16 @@ pub(super) fn enter(flag: u32) -> Detected {
     let (r, want): (Result<u32, Errno>, Result<u32, Errno>) = match flag {
         IORING_ENTER_EXT_ARG => {
             let arg = io_uring_getevents_arg::default();
-            (ring.enter(0, 0, IORING_ENTER_GETEVENTS | flag, &arg as *const _ as *const _, std::mem::size_of_val(&arg)), Ok(0))
+            // SAFETY: arg lives through the call.
+            (unsafe { ring.enter(0, 0, IORING_ENTER_GETEVENTS | flag, &arg as *const _ as *const _, std::mem::size_of_val(&arg)) }, Ok(0))
         }
         IORING_ENTER_ABS_TIMER => {
             // An absolute time of zero has passed: ETIME at once.
             let ts = __kernel_timespec::default();
             let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
             (
-                ring.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | flag, &arg as *const _ as *const _, std::mem::size_of_val(&arg)),
+                // SAFETY: arg and its timespec live through the call.
+                unsafe { ring.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | flag, &arg as *const _ as *const _, std::mem::size_of_val(&arg)) },
                 Err(Errno(libc::ETIME)),
             )
         }
@@ -153,17 +155,18 @@ pub(super) fn enter(flag: u32) -> Detected {
             // Offset 0 into a wait region that was never registered: EFAULT
             // where the flag is known (io_uring/io_uring.c io_get_ext_arg).
             (
-                ring.enter(0, 0, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | flag, std::ptr::null(), std::mem::size_of::<io_uring_reg_wait>()),
+                // SAFETY: offset 0 of an unregistered region: the kernel rejects it.
+                unsafe { ring.enter(0, 0, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | flag, std::ptr::null(), std::mem::size_of::<io_uring_reg_wait>()) },
                 Err(Errno(libc::EFAULT)),
             )
         }
         IORING_ENTER_REGISTERED_RING => match ring.register_ring_fd() {
-            Ok(_) => (ring.enter(0, 0, IORING_ENTER_GETEVENTS, std::ptr::null(), 0), Ok(0)),
+            Ok(_) => (ring.enter_flags(0, 0, IORING_ENTER_GETEVENTS), Ok(0)),
             Err(e) => return Err(refused("IORING_REGISTER_RING_FDS (needed to use IORING_ENTER_REGISTERED_RING)", e)),
         },
         // GETEVENTS with nothing to wait for; SQ_WAKEUP and SQ_WAIT on a
         // ring without SQPOLL; NO_IOWAIT: all return 0 at once.
-        _ => (ring.enter(0, 0, flag, std::ptr::null(), 0), Ok(0)),
+        _ => (ring.enter_flags(0, 0, flag), Ok(0)),
     };
     match r {
         r if r == want => Ok(()),

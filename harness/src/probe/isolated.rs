@@ -67,7 +67,7 @@ pub fn child_main() -> Option<i32> {
 }
 
 enum Ending {
-    Finished(Probe),
+    Finished(Box<Probe>),
     /// The child died or went silent; the step it was in, if any.
     Lost {
         step: Option<String>,
@@ -91,7 +91,8 @@ pub fn run() -> Probe {
     loop {
         let skip: Vec<&str> = earlier.iter().map(|(id, _)| id.as_str()).collect();
         match one_child(&exe, &skip.join(","), &mut earlier) {
-            Ending::Finished(mut p) => {
+            Ending::Finished(p) => {
+                let mut p = *p;
                 for (id, found) in earlier {
                     p.set(&id, found);
                 }
@@ -158,7 +159,7 @@ fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)
                     current = None;
                 } else if let Some(p) = v.get("probe").and_then(Probe::from_json) {
                     let _ = child.wait();
-                    return Ending::Finished(p);
+                    return Ending::Finished(Box::new(p));
                 }
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
