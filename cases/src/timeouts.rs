@@ -542,12 +542,16 @@ case! {
         // Between an expiry and its re-arm the timeout is off the list and
         // a removal finds nothing (-ENOENT). The period is long enough that
         // the removal, sent right after an expiry was reaped (so after its
-        // re-arm), lands inside an armed interval.
-        let ts = ms(100);
+        // re-arm), lands inside an armed interval, and that no third expiry
+        // comes while the second is checked: scaled with the run's timeouts
+        // (a loaded VM under TCG saw a third expiry, and a removal racing
+        // it, with a fixed 100 ms).
+        let period = harness::scaled(Duration::from_millis(100));
+        let ts = __kernel_timespec::from_duration(period);
         let more = cqe(1, -libc::ETIME).flags(IORING_CQE_F_MORE);
         r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_MULTISHOT).user_data(1)], &[more, more])?;
         r.run_expect_unordered(&[Sqe::timeout_remove(1).user_data(2)], &[cqe(2, 0), cqe(1, -libc::ECANCELED)])?;
-        r.expect_none_within(Duration::from_millis(150))
+        r.expect_none_within(period + period / 2)
     },
 }
 

@@ -399,6 +399,20 @@ mod tests {
         }
     }
 
+    /// A feature the probe found broken reads BROKEN in every rendering,
+    /// never "yes".
+    #[test]
+    fn broken_features_show_as_broken() {
+        let mut r = run("6.12.118-mutant-x", &[("opflag.poll_add.multi", true), ("op.nop", true)], &[]);
+        r.broken.insert("opflag.poll_add.multi".into(), "POLL_ADD ... gave {user_data: 1, res: 1, flags: 0x0}".into());
+        let m = Matrix::build(&[r]);
+        assert!(m.markdown().contains("| `opflag.poll_add.multi` | 5.13 | "), "{}", m.markdown());
+        assert!(m.markdown().lines().any(|l| l.starts_with("| `opflag.poll_add.multi`") && l.ends_with("| BROKEN |")));
+        assert!(m.markdown().lines().any(|l| l.starts_with("| `op.nop`") && l.ends_with("| yes |")));
+        assert!(m.csv().contains(",feature,opflag.poll_add.multi,present,broken\n"));
+        assert!(m.html().contains("present but not as documented"));
+    }
+
     #[test]
     fn kernels_sort_by_version_and_cells_count() {
         let runs = [
