@@ -31,6 +31,7 @@
 # once, then recorded as a report whose every trial is `error` with the
 # reason, so a matrix never has a silent gap. Exit 0 when the report came
 # back (whatever its verdicts), 1 otherwise.
+set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 image=""; mods=""; append=""; label=""; out="$ROOT/reports/runs"; bin=""; ver=""
@@ -110,7 +111,7 @@ for attempt in 1 2; do
 	log "kernel $release ($label): no end marker after ${secs}s (attempt $attempt); console tail:"
 	tail -n 15 "$work/console.log" >&2 || true
 done
-reason="VM run failed twice: no end marker (hang, panic or boot failure) within ${limit}s; console tail: $(tail -n 5 "$work/console.log" 2>/dev/null | tr -d '\r' | tr '\n' ' ' | tr -d '"\\' | cut -c1-400)"
+reason="VM run failed twice: no end marker (hang, panic or boot failure) within ${limit}s; console tail: $(tail -n 5 "$work/console.log" 2>/dev/null | tr -d '\r' | tr '\n' ' ' | tr -d "\"\\\\" | cut -c1-400)"
 "$bin" failed-run --label "$label" --kernel "$release" --reason "$reason" > "$report"
 log "kernel $release ($label): recorded as failed in $report"
 exit 1

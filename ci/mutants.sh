@@ -95,9 +95,9 @@ for n in "${names[@]}"; do
 	else
 		verdict="MISSED"; ok=0
 	fi
-	shown="${direct[@]:0:3}"
+	shown="${direct[*]:0:3}"
 	[ ${#direct[@]} -gt 3 ] && shown+=" (+$(( ${#direct[@]} - 3 )) more)"
-	[ ${#direct[@]} -eq 0 ] && shown="${fails[@]:0:3}"
+	[ ${#direct[@]} -eq 0 ] && shown="${fails[*]:0:3}"
 	printf '%-34s %-18s %3d failing: %s\n' "$n" "$verdict" "${#fails[@]}" "$shown"
 done
 log "self-check done in $(( $(date +%s) - start ))s; reports in $out"

@@ -117,6 +117,29 @@ case! {
 }
 
 case! {
+    id: "sqpoll/no-need-wakeup-before-idle",
+    summary: "the poller keeps running for sq_thread_idle after its last work: IORING_SQ_NEED_WAKEUP stays clear for the first 500 ms of a 10 s idle",
+    requires: [SetupSqpoll, OpNop],
+    variants: &[Variant::Default, Variant::RegisteredRing],
+    refs: [
+        "io_uring_setup(2): sq_thread_idle: 'the kernel thread will spin ... for sq_thread_idle milliseconds' before it sets IORING_SQ_NEED_WAKEUP and sleeps",
+        "io_uring/sqpoll.c io_sq_thread: timeout = jiffies + sq_thread_idle after each round with work",
+    ],
+    run: |cx| {
+        // The window is far inside the idle time (500 ms of 10 s, not
+        // scaled): a correct poller set the flag no earlier than 10 s after
+        // its last work, which came before the CQE was seen here.
+        let mut r = awake_sqpoll_ring(cx, 8)?;
+        let early = wait_until(Duration::from_millis(500), || r.sq_flags() & IORING_SQ_NEED_WAKEUP != 0);
+        check!(!early, "IORING_SQ_NEED_WAKEUP set within 500 ms of the poller's last work (sq_thread_idle {AWAKE_MS} ms)");
+        // And the poller is still running: a new SQE is done without enter.
+        r.push_all(&[Sqe::nop().user_data(1)])?;
+        r.publish();
+        check_cqes(&reap_without_enter(&mut r, 1)?, &[cqe(1, 0)])
+    },
+}
+
+case! {
     id: "sqpoll/enter-returns-to-submit",
     summary: "io_uring_enter on an SQPOLL ring returns to_submit, whatever the thread has consumed",
     requires: [SetupSqpoll, OpNop],
