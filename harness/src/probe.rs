@@ -189,7 +189,9 @@ impl Probe {
 
     /// A probe where every feature is absent for one stated reason.
     fn unavailable(kernel: KernelInfo, a: Availability, detail: String) -> Probe {
-        let why = if detail.is_empty() { "not probed".to_string() } else { format!("io_uring {}: {detail}", a.word()) };
+        // Unavailable: absent without a note per feature (the availability
+        // says why, once).
+        let why = if a == Availability::Ok { "not probed".to_string() } else { String::new() };
         let mut p = Probe {
             kernel,
             availability: a,
@@ -211,7 +213,7 @@ impl Probe {
     pub fn failed(release: &str, why: &str) -> Probe {
         let kernel = KernelInfo { release: release.to_string(), version: String::new(), machine: std::env::consts::ARCH.to_string() };
         let mut p = Probe::unavailable(kernel, Availability::Error, why.to_string());
-        p.findings = vec![Finding::Absent(format!("the run failed: {why}")); FEATURES.len()];
+        p.findings = vec![Finding::Absent(String::new()); FEATURES.len()];
         p
     }
 
