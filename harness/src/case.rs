@@ -19,6 +19,17 @@ pub enum CaseError {
 
 pub type CaseResult = Result<(), CaseError>;
 
+impl std::fmt::Display for CaseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CaseError::Fail(m) => write!(f, "fail: {m}"),
+            CaseError::Error(m) => write!(f, "error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for CaseError {}
+
 impl CaseError {
     pub fn message(&self) -> &str {
         match self {
