@@ -215,15 +215,7 @@ mod tests {
     fn apply_turns_fail_into_xfail_and_pass_into_xpass() {
         let e = Expectations::parse("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \">=6.1\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"m after * ms\"\n")
             .unwrap();
-        let mut r = TrialResult {
-            id: "a/b[default]".into(),
-            area: "a".into(),
-            variant: "default".into(),
-            outcome: Outcome::Fail,
-            message: "m after 3 ms".into(),
-            missing: vec![],
-            duration_ms: 0.0,
-        };
+        let mut r = TrialResult::of("a/b[default]", Outcome::Fail, "m after 3 ms");
         e.apply(&mut r, "6.18.0");
         assert_eq!(r.outcome, Outcome::Xfail);
         r.outcome = Outcome::Pass;
@@ -240,15 +232,7 @@ mod tests {
             "[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nintermittent = true\nfailure = \"got {res: -2, flags: 0}\"\n",
         )
         .unwrap();
-        let mut r = TrialResult {
-            id: "a/b[default]".into(),
-            area: "a".into(),
-            variant: "default".into(),
-            outcome: Outcome::Fail,
-            message: "got {res: -2, flags: 0}".into(),
-            missing: vec![],
-            duration_ms: 0.0,
-        };
+        let mut r = TrialResult::of("a/b[default]", Outcome::Fail, "got {res: -2, flags: 0}");
         e.apply(&mut r, "7.1.0");
         assert_eq!(r.outcome, Outcome::Xfail);
         let mut other = TrialResult { outcome: Outcome::Fail, message: "got {res: -9, flags: 0}".into(), ..r.clone() };
@@ -269,15 +253,7 @@ mod tests {
             "[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nseries = \"sqe-group-v8\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"no CQE\"\n",
         )
         .unwrap();
-        let r = TrialResult {
-            id: "a/b[default]".into(),
-            area: "a".into(),
-            variant: "default".into(),
-            outcome: Outcome::Fail,
-            message: "no CQE".into(),
-            missing: vec![],
-            duration_ms: 0.0,
-        };
+        let r = TrialResult::of("a/b[default]", Outcome::Fail, "no CQE");
         let mut patched = r.clone();
         e.apply(&mut patched, "6.12.118-sqe-group-v8");
         assert_eq!(patched.outcome, Outcome::Xfail);
@@ -290,15 +266,7 @@ mod tests {
     #[test]
     fn a_different_failure_of_the_trial_stays_a_failure() {
         let e = Expectations::parse("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"got -512\"\n").unwrap();
-        let mut r = TrialResult {
-            id: "a/b[default]".into(),
-            area: "a".into(),
-            variant: "default".into(),
-            outcome: Outcome::Fail,
-            message: "got -512, and 3 more CQEs".into(),
-            missing: vec![],
-            duration_ms: 0.0,
-        };
+        let mut r = TrialResult::of("a/b[default]", Outcome::Fail, "got -512, and 3 more CQEs");
         e.apply(&mut r, "6.18.0");
         assert_eq!(r.outcome, Outcome::Fail);
         assert!(r.message.contains("different failure"));

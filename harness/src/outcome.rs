@@ -48,3 +48,21 @@ pub struct TrialResult {
     pub missing: Vec<String>,
     pub duration_ms: f64,
 }
+
+impl TrialResult {
+    /// A result for trial `id` (`area/name[variant]`), area and variant
+    /// taken from the ID, nothing missing, no duration (tests and
+    /// synthesised reports).
+    pub fn of(id: &str, outcome: Outcome, message: &str) -> TrialResult {
+        let variant = id.rsplit_once('[').map(|(_, v)| v.trim_end_matches(']')).unwrap_or("default");
+        TrialResult {
+            id: id.into(),
+            area: id.split('/').next().unwrap_or(id).into(),
+            variant: variant.into(),
+            outcome,
+            message: message.into(),
+            missing: vec![],
+            duration_ms: 0.0,
+        }
+    }
+}

@@ -181,23 +181,7 @@ mod tests {
             availability_detail: String::new(),
             features: BTreeMap::new(),
             broken: BTreeMap::new(),
-            results: rows
-                .iter()
-                .map(|(id, o)| {
-                    (
-                        id.to_string(),
-                        TrialResult {
-                            id: id.to_string(),
-                            area: "a".into(),
-                            variant: "default".into(),
-                            outcome: *o,
-                            message: String::new(),
-                            missing: vec![],
-                            duration_ms: 0.0,
-                        },
-                    )
-                })
-                .collect(),
+            results: rows.iter().map(|(id, o)| (id.to_string(), TrialResult::of(id, *o, ""))).collect(),
             errata: vec![],
         }
     }

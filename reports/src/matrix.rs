@@ -378,23 +378,7 @@ mod tests {
             availability_detail: String::new(),
             features: feats.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             broken: BTreeMap::new(),
-            results: trials
-                .iter()
-                .map(|(id, o)| {
-                    (
-                        id.to_string(),
-                        TrialResult {
-                            id: id.to_string(),
-                            area: id.split('/').next().unwrap().into(),
-                            variant: "default".into(),
-                            outcome: *o,
-                            message: String::new(),
-                            missing: vec![],
-                            duration_ms: 0.0,
-                        },
-                    )
-                })
-                .collect(),
+            results: trials.iter().map(|(id, o)| (id.to_string(), TrialResult::of(id, *o, ""))).collect(),
             errata: vec![],
         }
     }
