@@ -26,7 +26,7 @@
 //!   feature skip naming the reason, which is never a kernel verdict.
 
 use super::{fmt_cqes, run_sqes, setup_prerequisites, Finding};
-use crate::features::{Env, OpFlag, Proposal};
+use crate::features::{OpFlag, Proposal};
 use crate::ring::{Cqe, Ring, RingBuilder, Sqe};
 use crate::sys::*;
 
@@ -597,109 +597,6 @@ pub(super) fn proposal(p: Proposal, ops: &[bool], features: u32) -> Detected {
             )
         }
         Proposal::FusedCmd => super::collisions::fused_cmd_declared(ops, features).map_err(absent),
-    }
-}
-
-// ---------------------------------------------------------------- environment
-
-pub(super) fn env(e: Env) -> bool {
-    match e {
-        // SAFETY: trivial syscall.
-        Env::Root => unsafe { libc::geteuid() == 0 },
-        Env::Memlock => crate::envlimits::memlock_suffices_unprivileged(),
-        Env::Ublk => std::fs::OpenOptions::new().read(true).write(true).open("/dev/ublk-control").is_ok(),
-        Env::Kmsg => std::fs::File::open("/dev/kmsg").is_ok(),
-        Env::MultiCpu => super::allowed_cpus() >= 2,
-        Env::TimeNs => timens(),
-        Env::ODirect => std::env::var_os(crate::envsetup::ODIRECT_ENV).is_some_and(|d| crate::envsetup::takes_o_direct(std::path::Path::new(&d))),
-        Env::ODirectBdev => std::env::var_os(crate::envsetup::ODIRECT_ENV).is_some_and(|d| crate::envsetup::on_block_fs(std::path::Path::new(&d))),
-        Env::NullBlkPoll => std::env::var_os(crate::envsetup::NULLB_ENV).is_some_and(|d| std::path::Path::new(&d).exists()),
-        Env::Disposable => std::env::var("URING_CONFORM_DISPOSABLE").is_ok_and(|v| v == "1"),
-    }
-}
-
-/// Whether a new time namespace can be made here: a child process tries
-/// unshare(CLONE_NEWTIME) (needs CONFIG_TIME_NS and CAP_SYS_ADMIN), so the
-/// prober's own namespaces stay as they are.
-fn timens() -> bool {
-    if !std::path::Path::new("/proc/self/ns/time").exists() {
-        return false;
-    }
-    // SAFETY: the child only calls async-signal-safe unshare and _exit.
-    unsafe {
-        let pid = libc::fork();
-        if pid == 0 {
-            let ok = libc::unshare(libc::CLONE_NEWTIME) == 0;
-            libc::_exit(if ok { 0 } else { 1 });
-        }
-        if pid < 0 {
-            return false;
-        }
-        let mut status = 0;
-        libc::waitpid(pid, &mut status, 0) == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
-    }
-}
-
-// ---------------------------------------------------------------- the rules, in words
-
-/// One line per detection: what makes the feature present, absent and
-/// broken (`uring-conform features`, docs/detection-rules.md). Kept next
-/// to the detections it describes.
-pub fn rule(d: crate::features::Detect) -> String {
-    use crate::features::Detect;
-    const BROKEN: &str = "any other answer: broken";
-    let cqe = |documented: &str, unknown: &str| format!("present: {documented}; absent: {unknown}; {BROKEN}");
-    match d {
-        Detect::Op(op) if op == IORING_OP_READ_MULTISHOT => "declared: listed in IORING_REGISTER_PROBE; listed without opcode 50 (WAITID) and not answering -EBADFD on a regular file: absent (collision with the fused-command series)".into(),
-        Detect::Op(_) => "declared: listed in IORING_REGISTER_PROBE with IO_URING_OP_SUPPORTED".into(),
-        Detect::Feat(_) => "declared: the bit in io_uring_params.features (bits 14 and 16: collisions with the series)".into(),
-        Detect::Setup(_) => format!("present: io_uring_setup with the flag (and its prerequisites) builds a usable ring; absent: EINVAL; undetermined: ENOMEM, EPERM, EACCES; {BROKEN}"),
-        Detect::Enter(flag) => {
-            let want = match flag {
-                IORING_ENTER_ABS_TIMER => "ETIME for a wait until absolute time 0",
-                IORING_ENTER_EXT_ARG_REG => "EFAULT for offset 0 into an unregistered wait region",
-                IORING_ENTER_REGISTERED_RING => "0 from an enter through the registered index",
-                _ => "0 at once with nothing to wait for",
-            };
-            format!("present: io_uring_enter answers {want}; absent: EINVAL; {BROKEN}")
-        }
-        Detect::Sqe(flag) => {
-            let want = match flag {
-                IOSQE_BUFFER_SELECT => "a READ selecting from a missing group gives one CQE -ENOBUFS",
-                IOSQE_CQE_SKIP_SUCCESS => "NOP|CQE_SKIP_SUCCESS then NOP give only the second CQE",
-                IOSQE_IO_LINK | IOSQE_IO_HARDLINK => "NOP|flag then NOP give CQEs 1 then 2, res 0",
-                _ => "NOP|flag gives one CQE, res 0",
-            };
-            cqe(want, "the CQE is -EINVAL (io_init_req refuses unknown IOSQE bits on every kernel, so 'ignored' cannot happen)")
-        }
-        Detect::Register(_) => "accepted: a crafted io_uring_register call answers anything but EINVAL (a declaration: never broken)".into(),
-        Detect::OpFlag(of) => {
-            let (want, unknown) = match of {
-                OpFlag::NopInjectResult => ("NOP gives res 0x1234", "-EINVAL, or res 0 (ignored: NOP read no flags before 6.10)"),
-                OpFlag::NopCqe32 => ("NOP on a CQE_MIXED ring gives res 0 with IORING_CQE_F_32", "CQE_MIXED refused, or -EINVAL"),
-                OpFlag::Timeout(_) => ("a TIMEOUT due at once gives one CQE -ETIME, no IORING_CQE_F_MORE", "-EINVAL"),
-                OpFlag::TimeoutRemove(_) => ("an update of a missing timeout gives -ENOENT", "-EINVAL"),
-                OpFlag::Cancel(f) if f & IORING_ASYNC_CANCEL_OP != 0 => ("OP|ALL for POLL_ADD cancels the one armed poll: res 1", "-EINVAL, or 0 (ignored: matched by user_data 0)"),
-                OpFlag::Cancel(f) if f & IORING_ASYNC_CANCEL_USERDATA != 0 => ("OP|USERDATA with another user_data finds nothing: -ENOENT (judged only where OP is present)", "-EINVAL, or 0 (ignored: cancelled by opcode alone)"),
-                OpFlag::Cancel(f) if f & IORING_ASYNC_CANCEL_FD_FIXED != 0 => ("cancel by fixed fd 0 with no file table: -EBADF", "-EINVAL"),
-                OpFlag::Cancel(f) if f & IORING_ASYNC_CANCEL_FD != 0 => ("cancel by fd when nothing matches: -ENOENT", "-EINVAL"),
-                OpFlag::Cancel(_) => ("cancel ALL/ANY when nothing matches: res 0 (the count)", "-EINVAL"),
-                OpFlag::PollAddMulti => ("a multishot poll on a readable pipe gives POLLIN with IORING_CQE_F_MORE", "-EINVAL"),
-                OpFlag::OpenatDirect => ("OPENAT into slot 0 with no file table gives -ENXIO", "-EINVAL, or a normal fd (ignored: file_index unread before 5.15)"),
-                OpFlag::FileIndexAlloc => ("OPENAT with IORING_FILE_INDEX_ALLOC on one free slot gives slot 0", "-EINVAL (read as slot 0xfffffffe), or a normal fd (ignored)"),
-                OpFlag::PbufRing(_) => ("REGISTER_PBUF_RING with the flag succeeds", "EINVAL"),
-                OpFlag::AcceptMulti => ("ACCEPT with a connection queued gives an fd with IORING_CQE_F_MORE", "-EINVAL"),
-                OpFlag::RsrcSparse => ("REGISTER_FILES2 of a sparse table succeeds", "EINVAL"),
-                OpFlag::NopIopoll => ("NOP on an IOPOLL ring gives res 0", "-EINVAL"),
-                OpFlag::UringCmdSock(_) => ("the socket command answers 0 (SIOCINQ) or 4 (GETSOCKOPT SO_TYPE)", "-EOPNOTSUPP or -EINVAL"),
-                OpFlag::MsgRingFlags(_) => ("MSG_RING data with the flag gives res 0", "-EINVAL"),
-                OpFlag::MsgRingSendFd => ("MSG_RING SEND_FD of an empty slot gives -EBADF", "-EINVAL"),
-            };
-            format!("present: {want}; absent: {unknown}; ENOMEM, EPERM, EACCES or a fixture failing: undetermined; {BROKEN}")
-        }
-        Detect::Proposal(Proposal::SqeGroup) => cqe("a NOP leader with IOSQE bit 7 and a NOP member give the member's CQE, then the leader's", "the leader's CQE is -EINVAL (bit 7 is refused upstream)"),
-        Detect::Proposal(Proposal::FusedCmd) => "declared: opcode 49 listed last (no 50), params.features bit 14, setup bit 14 accepted".into(),
-        Detect::Env(_) => "the environment (never a kernel verdict)".into(),
     }
 }
 

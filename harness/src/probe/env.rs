@@ -1,0 +1,42 @@
+//! The environment's features (env.*): privilege, devices, limits. Never
+//! a kernel verdict.
+
+use crate::features::Env;
+
+pub(super) fn detect(e: Env) -> bool {
+    match e {
+        // SAFETY: trivial syscall.
+        Env::Root => unsafe { libc::geteuid() == 0 },
+        Env::Memlock => crate::envlimits::memlock_suffices_unprivileged(),
+        Env::Ublk => std::fs::OpenOptions::new().read(true).write(true).open("/dev/ublk-control").is_ok(),
+        Env::Kmsg => std::fs::File::open("/dev/kmsg").is_ok(),
+        Env::MultiCpu => super::allowed_cpus() >= 2,
+        Env::TimeNs => timens(),
+        Env::ODirect => std::env::var_os(crate::envsetup::ODIRECT_ENV).is_some_and(|d| crate::envsetup::takes_o_direct(std::path::Path::new(&d))),
+        Env::ODirectBdev => std::env::var_os(crate::envsetup::ODIRECT_ENV).is_some_and(|d| crate::envsetup::on_block_fs(std::path::Path::new(&d))),
+        Env::NullBlkPoll => std::env::var_os(crate::envsetup::NULLB_ENV).is_some_and(|d| std::path::Path::new(&d).exists()),
+        Env::Disposable => std::env::var("URING_CONFORM_DISPOSABLE").is_ok_and(|v| v == "1"),
+    }
+}
+
+/// Whether a new time namespace can be made here: a child process tries
+/// unshare(CLONE_NEWTIME) (needs CONFIG_TIME_NS and CAP_SYS_ADMIN), so the
+/// prober's own namespaces stay as they are.
+fn timens() -> bool {
+    if !std::path::Path::new("/proc/self/ns/time").exists() {
+        return false;
+    }
+    // SAFETY: the child only calls async-signal-safe unshare and _exit.
+    unsafe {
+        let pid = libc::fork();
+        if pid == 0 {
+            let ok = libc::unshare(libc::CLONE_NEWTIME) == 0;
+            libc::_exit(if ok { 0 } else { 1 });
+        }
+        if pid < 0 {
+            return false;
+        }
+        let mut status = 0;
+        libc::waitpid(pid, &mut status, 0) == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
+    }
+}
