@@ -47,10 +47,9 @@ fn op_feature(op: u8) -> Option<Feature> {
 
 /// Applies every rule; records each contradiction once.
 pub(super) fn apply(p: &mut Probe) {
-    let present = |p: &Probe, f: Feature| matches!(p.finding(f), Finding::Present | Finding::Broken(_));
-    for &(declared, behaved, why) in TOGETHER.iter().chain(IMPLIES) {
-        let two_way = TOGETHER.iter().any(|t| t.0 == declared && t.1 == behaved);
-        match (present(p, declared), p.finding(behaved).clone()) {
+    let pairs = TOGETHER.iter().map(|p| (p, true)).chain(IMPLIES.iter().map(|p| (p, false)));
+    for (&(declared, behaved, why), two_way) in pairs {
+        match (p.has(declared), p.finding(behaved).clone()) {
             (true, Finding::Absent(answer)) => {
                 p.contradictions.push(format!("{declared} is declared, but {behaved} is refused: {answer} ({why})"));
                 p.set(behaved.id(), Finding::Broken(format!("declared by {declared}, but refused: {answer} ({why})")));
@@ -63,9 +62,9 @@ pub(super) fn apply(p: &mut Probe) {
     }
     for f in FEATURES {
         let Detect::OpFlag(of) = f.detect else { continue };
-        let (Some(op), true) = (base_op(of), present(p, f.feature)) else { continue };
+        let (Some(op), true) = (base_op(of), p.has(f.feature)) else { continue };
         if let Some(opf) = op_feature(op) {
-            if !present(p, opf) {
+            if !p.has(opf) {
                 p.contradictions.push(format!("{} works, but IORING_REGISTER_PROBE does not list {opf}", f.id));
             }
         }

@@ -399,39 +399,14 @@ pub(super) fn opflag(of: OpFlag) -> Detected {
     }
 }
 
-/// A pipe, closed on drop.
-struct Pipe([i32; 2]);
-
-impl Pipe {
-    fn new() -> Result<Pipe, Finding> {
-        let mut fds = [0i32; 2];
-        // SAFETY: fds has room for two descriptors.
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-            return Err(fixture("pipe2", std::io::Error::last_os_error()));
-        }
-        Ok(Pipe(fds))
-    }
-}
-
-impl Drop for Pipe {
-    fn drop(&mut self) {
-        // SAFETY: closing the pipe we opened.
-        unsafe {
-            libc::close(self.0[0]);
-            libc::close(self.0[1]);
-        }
-    }
-}
-
 /// A multishot poll on a pipe that is readable at once: its first CQE
 /// carries POLLIN and IORING_CQE_F_MORE (it stays armed). Before 5.13
 /// poll_add refuses a non-zero len (the flags field) with -EINVAL.
 fn poll_multi() -> Detected {
-    let pipe = Pipe::new()?;
-    // SAFETY: writing one byte from a valid buffer.
-    unsafe { libc::write(pipe.0[1], b"x".as_ptr() as *const _, 1) };
+    let pipe = fixtures::Pipe::new().map_err(|e| fixture("pipe2", e))?;
+    pipe.put(b"x").map_err(|e| fixture("write to the pipe", e))?;
     let mut ring = plain_ring()?;
-    let got = sqes(&mut ring, &[Sqe::poll_multi(pipe.0[0], libc::POLLIN as u32).user_data(1)], 1);
+    let got = sqes(&mut ring, &[Sqe::poll_multi(pipe.rx(), libc::POLLIN as u32).user_data(1)], 1);
     // The ring goes first (dropping it cancels the armed poll), then the pipe.
     drop(ring);
     judge_poll_multi(&got?)
@@ -554,9 +529,9 @@ fn cancel_key(f: u32) -> Detected {
             Err(other) => return Err(other.map(|why| format!("IORING_ASYNC_CANCEL_USERDATA came with IORING_ASYNC_CANCEL_OP: {why}"))),
         }
     }
-    let pipe = Pipe::new()?;
+    let pipe = fixtures::Pipe::new().map_err(|e| fixture("pipe2", e))?;
     let mut ring = plain_ring()?;
-    sqes(&mut ring, &[Sqe::poll_add(pipe.0[0], libc::POLLIN as u32).user_data(7)], 0)?;
+    sqes(&mut ring, &[Sqe::poll_add(pipe.rx(), libc::POLLIN as u32).user_data(7)], 0)?;
     let (sqe, want, ignored, what) = if f & IORING_ASYNC_CANCEL_OP != 0 {
         (Sqe::cancel_op(IORING_OP_POLL_ADD, 0, IORING_ASYNC_CANCEL_ALL), 1, 0, "ASYNC_CANCEL OP|ALL for POLL_ADD (user_data 0), one poll armed (user_data 7)")
     } else {
