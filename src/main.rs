@@ -269,7 +269,7 @@ fn cmd_probe(a: &Args) -> i32 {
     let _env = harness::envsetup::prepare();
     let p = Probe::run();
     if a.json_flag {
-        println!("{}", serde_json::to_string_pretty(&p.to_json()).expect("json"));
+        println!("{}", serde_json::to_string_pretty(&p.to_report()).expect("json"));
     } else {
         print!("{}", p.to_table());
     }

@@ -3,6 +3,8 @@
 //! unavailable-io_uring paths (a seccomp filter in a child process; the
 //! sysctl only on explicit request).
 
+use harness::report::{RunReport, Summary};
+use harness::Outcome;
 use serde_json::Value;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Output};
@@ -15,71 +17,42 @@ fn tmp(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("uring-conform-cli-{}-{name}", std::process::id()))
 }
 
-/// A minimal JSON Schema checker for the subset docs/run-report.schema.json
-/// uses: type, required, properties, enum, items, additionalProperties, $ref.
-fn validate(schema: &Value, root: &Value, v: &Value, path: &str) -> Vec<String> {
-    let mut errs = vec![];
-    let schema = match schema.get("$ref").and_then(Value::as_str) {
-        Some(r) => root.pointer(r.trim_start_matches('#')).expect("ref"),
-        None => schema,
-    };
-    if let Some(t) = schema.get("type") {
-        let types: Vec<&str> = match t {
-            Value::String(s) => vec![s.as_str()],
-            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
-            _ => vec![],
-        };
-        let ok = types.iter().any(|t| match *t {
-            "object" => v.is_object(),
-            "array" => v.is_array(),
-            "string" => v.is_string(),
-            "integer" => v.is_i64() || v.is_u64(),
-            "number" => v.is_number(),
-            "boolean" => v.is_boolean(),
-            "null" => v.is_null(),
-            _ => false,
-        });
-        if !ok {
-            errs.push(format!("{path}: expected {types:?}, got {v}"));
-            return errs;
-        }
-    }
-    if let Some(e) = schema.get("enum").and_then(Value::as_array) {
-        if !e.contains(v) {
-            errs.push(format!("{path}: {v} not in {e:?}"));
-        }
-    }
-    if let Some(req) = schema.get("required").and_then(Value::as_array) {
-        for k in req.iter().filter_map(Value::as_str) {
-            if v.get(k).is_none() {
-                errs.push(format!("{path}: missing {k}"));
-            }
-        }
-    }
-    if let (Some(props), Some(obj)) = (schema.get("properties").and_then(Value::as_object), v.as_object()) {
-        for (k, s) in props {
-            if let Some(x) = obj.get(k) {
-                errs.extend(validate(s, root, x, &format!("{path}.{k}")));
-            }
-        }
-    }
-    if let (Some(ap), Some(obj)) = (schema.get("additionalProperties"), v.as_object()) {
-        for (k, x) in obj {
-            if schema.get("properties").and_then(|p| p.get(k)).is_none() {
-                errs.extend(validate(ap, root, x, &format!("{path}.{k}")));
-            }
-        }
-    }
-    if let (Some(items), Some(arr)) = (schema.get("items"), v.as_array()) {
-        for (i, x) in arr.iter().enumerate() {
-            errs.extend(validate(items, root, x, &format!("{path}[{i}]")));
-        }
-    }
-    errs
+/// A report parsed as the typed model (unknown fields refused), and
+/// written back unchanged: the report is exactly what the model (and the
+/// schema generated from it) says, nothing missing, nothing extra.
+fn typed(v: &Value) -> RunReport {
+    let r: RunReport = serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("not a RunReport: {e}"));
+    assert_eq!(&serde_json::to_value(&r).unwrap(), v, "the report does not round-trip through the model");
+    r
 }
 
-fn schema() -> Value {
-    serde_json::from_str(include_str!("../docs/run-report.schema.json")).unwrap()
+/// docs/run-report.schema.json is the schema generated from the model
+/// (URING_CONFORM_UPDATE_DOCS=1 rewrites it).
+#[test]
+fn committed_schema_is_the_generated_one() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/run-report.schema.json");
+    let want = harness::report::model::json_schema();
+    if std::env::var_os("URING_CONFORM_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(have == want, "docs/run-report.schema.json is stale: run URING_CONFORM_UPDATE_DOCS=1 cargo test --test cli committed_schema");
+}
+
+/// Every committed report still loads as the current model.
+#[test]
+fn committed_reports_load() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/runs");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_some_and(|x| x == "json") {
+            let r = reports::load_run(&path).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!r.results.is_empty(), "{}", path.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 11, "only {n} committed reports");
 }
 
 #[test]
@@ -89,17 +62,13 @@ fn real_report_matches_schema() {
     assert_eq!(st.code(), Some(0));
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     std::fs::remove_file(&out).unwrap();
-    let s = schema();
-    let errs = validate(&s, &s, &v, "$");
-    assert!(errs.is_empty(), "{errs:#?}");
-    let results = v["results"].as_array().unwrap();
-    assert!(results.iter().any(|r| r["outcome"] == "pass"));
+    let r = typed(&v);
+    assert!(r.results.iter().any(|t| t.outcome == Outcome::Pass));
     // Skips carry the missing features by ID.
-    for r in results.iter().filter(|r| r["outcome"] == "skip") {
-        assert!(!r["missing"].as_array().unwrap().is_empty(), "{r}");
+    for t in r.results.iter().filter(|t| t.outcome == Outcome::Skip) {
+        assert!(!t.missing.is_empty(), "{t:?}");
     }
-    let sum: u64 = v["summary"].as_object().unwrap().values().map(|x| x.as_u64().unwrap()).sum();
-    assert_eq!(sum as usize, results.len());
+    assert_eq!(r.summary, Summary::of(&r.results));
 }
 
 #[test]
@@ -185,9 +154,7 @@ fn failed_run_report_and_matrix_render() {
     let failed: Value = serde_json::from_slice(&o.stdout).unwrap();
     let errs: Vec<&str> = failed["results"].as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap()).collect();
     assert!(!errs.is_empty() && errs.iter().all(|o| *o == "error"), "every trial of a failed VM run is an error");
-    let s = schema();
-    let bad = validate(&s, &s, &failed, "$");
-    assert!(bad.is_empty(), "failed-run report against the schema: {bad:#?}");
+    typed(&failed);
     let a = dir.join("a.json");
     std::fs::write(&a, &o.stdout).unwrap();
     let b = dir.join("b.json");

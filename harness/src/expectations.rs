@@ -65,7 +65,7 @@ impl Expectation {
 }
 
 /// A man page that says something the kernel deliberately does otherwise.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Erratum {
     /// Glob over the trials that assert the kernel's intended behaviour.

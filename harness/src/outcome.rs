@@ -1,8 +1,9 @@
 //! Trial outcomes and results (the vocabulary: README "Reading the output"; in the report: docs/report-schema.md).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Pass,
@@ -38,14 +39,19 @@ impl Outcome {
 }
 
 /// One trial's result, as the run report stores it.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TrialResult {
+    /// `area/name[variant]`.
     pub id: String,
     pub area: String,
     pub variant: String,
     pub outcome: Outcome,
+    /// Expected vs got for a failure, the reason for a skip.
     pub message: String,
+    /// The feature IDs a skip lacks.
     pub missing: Vec<String>,
+    /// The trial's process, start to exit.
     pub duration_ms: f64,
 }
 

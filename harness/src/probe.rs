@@ -9,9 +9,9 @@
 //! what the kernel declares with what it did.
 
 use crate::features::{Detect, Feature, FEATURES};
+use crate::report::model::{FindingWord, ProbeReport, RingParams};
 use crate::ring::{Ring, Sqe};
 use crate::sys::*;
-use serde_json::{json, Map, Value};
 use std::time::Duration;
 
 mod collisions;
@@ -23,52 +23,7 @@ mod rules;
 pub use isolated::{child_main as probe_child_main, PROBE_CHILD_ENV};
 pub use rules::{rule as detection_rule, rules_markdown};
 
-/// Whether io_uring can be used at all, and if not, why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Availability {
-    Ok,
-    /// sysctl kernel.io_uring_disabled (1: only io_uring_group, 2: nobody).
-    Disabled,
-    /// A seccomp filter (or LSM) answered io_uring_setup with ENOSYS/EPERM.
-    Blocked,
-    /// ENOMEM from io_uring_setup: RLIMIT_MEMLOCK too small (kernels
-    /// before 5.12 charge ring memory to it).
-    NoMemory,
-    /// ENOSYS without a seccomp filter: kernel built without io_uring.
-    NotBuilt,
-    /// Any other errno.
-    Error,
-}
-
-impl Availability {
-    pub fn word(&self) -> &'static str {
-        match self {
-            Availability::Ok => "ok",
-            Availability::Disabled => "disabled",
-            Availability::Blocked => "blocked",
-            Availability::NoMemory => "no_memory",
-            Availability::NotBuilt => "not_built",
-            Availability::Error => "error",
-        }
-    }
-    pub fn from_word(w: &str) -> Availability {
-        match w {
-            "ok" => Availability::Ok,
-            "disabled" => Availability::Disabled,
-            "blocked" => Availability::Blocked,
-            "no_memory" => Availability::NoMemory,
-            "not_built" => Availability::NotBuilt,
-            _ => Availability::Error,
-        }
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct KernelInfo {
-    pub release: String,
-    pub version: String,
-    pub machine: String,
-}
+pub use crate::report::model::{Availability, KernelInfo};
 
 impl KernelInfo {
     pub fn current() -> KernelInfo {
@@ -80,9 +35,6 @@ impl KernelInfo {
             unsafe { std::ffi::CStr::from_ptr(f.as_ptr()) }.to_string_lossy().into_owned()
         };
         KernelInfo { release: s(&u.release), version: s(&u.version), machine: s(&u.machine) }
-    }
-    pub fn to_json(&self) -> Value {
-        json!({"release": self.release, "version": self.version, "machine": self.machine})
     }
 }
 
@@ -115,12 +67,21 @@ impl Finding {
             Finding::Undetermined(_) => "undetermined",
         }
     }
-    pub fn from_word(word: &str, why: String) -> Finding {
-        match word {
-            "present" => Finding::Present,
-            "broken" => Finding::Broken(why),
-            "undetermined" => Finding::Undetermined(why),
-            _ => Finding::Absent(why),
+    /// The kind, as the probe child's protocol sends it.
+    pub fn kind(&self) -> FindingWord {
+        match self {
+            Finding::Present => FindingWord::Present,
+            Finding::Absent(_) => FindingWord::Absent,
+            Finding::Broken(_) => FindingWord::Broken,
+            Finding::Undetermined(_) => FindingWord::Undetermined,
+        }
+    }
+    pub fn from_kind(kind: FindingWord, why: String) -> Finding {
+        match kind {
+            FindingWord::Present => Finding::Present,
+            FindingWord::Broken => Finding::Broken(why),
+            FindingWord::Undetermined => Finding::Undetermined(why),
+            FindingWord::Absent => Finding::Absent(why),
         }
     }
     /// What the kernel answered ("" when present).
@@ -331,106 +292,56 @@ impl Probe {
         }
     }
 
-    /// The probe JSON (docs/run-report.schema.json, "probe"). `features`
-    /// says whether trials needing each feature run (present or broken);
+    /// The probe's part of the report (`ProbeReport`). `features` says
+    /// whether trials needing each feature run (present or broken);
     /// `broken` and `undetermined` name the features so found, with the
     /// evidence; `notes` gives what the kernel answered for every feature
     /// not present.
-    pub fn to_json(&self) -> Value {
-        let mut feats = Map::new();
-        let mut notes = Map::new();
-        let mut broken = Map::new();
-        let mut undetermined = Map::new();
+    pub fn to_report(&self) -> ProbeReport {
+        let mut r = ProbeReport {
+            kernel: self.kernel.clone(),
+            availability: self.availability,
+            availability_detail: self.availability_detail.clone(),
+            features: Default::default(),
+            broken: Default::default(),
+            undetermined: Default::default(),
+            contradictions: self.contradictions.clone(),
+            params: self.params.as_ref().map(RingParams::from),
+            notes: Default::default(),
+        };
         for f in FEATURES {
             let found = &self.findings[f.feature as usize];
-            feats.insert(f.id.to_string(), Value::Bool(found.runs()));
+            r.features.insert(f.id.to_string(), found.runs());
             if !found.why().is_empty() {
-                notes.insert(f.id.to_string(), Value::String(found.why().to_string()));
+                r.notes.insert(f.id.to_string(), found.why().to_string());
             }
             match found {
-                Finding::Broken(w) => _ = broken.insert(f.id.to_string(), Value::String(w.clone())),
-                Finding::Undetermined(w) => _ = undetermined.insert(f.id.to_string(), Value::String(w.clone())),
+                Finding::Broken(w) => _ = r.broken.insert(f.id.to_string(), w.clone()),
+                Finding::Undetermined(w) => _ = r.undetermined.insert(f.id.to_string(), w.clone()),
                 _ => {}
             }
         }
-        let params = self.params.map(|p| {
-            json!({
-                "sq_entries": p.sq_entries, "cq_entries": p.cq_entries,
-                "features": p.features, "flags": p.flags,
-                "sq_off": {"head": p.sq_off.head, "tail": p.sq_off.tail, "ring_mask": p.sq_off.ring_mask, "ring_entries": p.sq_off.ring_entries, "flags": p.sq_off.flags, "dropped": p.sq_off.dropped, "array": p.sq_off.array},
-                "cq_off": {"head": p.cq_off.head, "tail": p.cq_off.tail, "ring_mask": p.cq_off.ring_mask, "ring_entries": p.cq_off.ring_entries, "overflow": p.cq_off.overflow, "cqes": p.cq_off.cqes, "flags": p.cq_off.flags},
-            })
-        });
-        json!({
-            "kernel": self.kernel.to_json(),
-            "availability": self.availability.word(),
-            "availability_detail": self.availability_detail,
-            "features": feats,
-            "broken": broken,
-            "undetermined": undetermined,
-            "contradictions": self.contradictions,
-            "params": params.unwrap_or(Value::Null),
-            "notes": notes,
-        })
+        r
     }
 
-    /// Reads back [`Probe::to_json`] (the child process gets the parent's
+    /// Reads back [`Probe::to_report`] (the trial child gets the parent's
     /// probe this way instead of probing again). Reports from before
-    /// `broken` existed read as present/absent.
-    pub fn from_json(v: &Value) -> Option<Probe> {
-        let k = v.get("kernel")?;
-        let s = |o: &Value, key: &str| o.get(key).and_then(Value::as_str).unwrap_or("").to_string();
-        let kernel = KernelInfo { release: s(k, "release"), version: s(k, "version"), machine: s(k, "machine") };
-        let mut p = Probe::unavailable(kernel, Availability::from_word(v.get("availability")?.as_str()?), s(v, "availability_detail"));
-        let feats = v.get("features")?.as_object()?;
-        let text = |map: &str, id: &str| v.get(map).and_then(|m| m.get(id)).and_then(Value::as_str).map(str::to_string);
+    /// `broken` existed read as present/absent; a feature the report does
+    /// not name is absent.
+    pub fn from_report(r: &ProbeReport) -> Probe {
+        let mut p = Probe::unavailable(r.kernel.clone(), r.availability, r.availability_detail.clone());
         for f in FEATURES {
-            let runs = feats.get(f.id).and_then(Value::as_bool).unwrap_or(false);
-            p.findings[f.feature as usize] = match (runs, text("broken", f.id), text("undetermined", f.id)) {
-                (true, Some(why), _) => Finding::Broken(why),
+            let runs = r.features.get(f.id).copied().unwrap_or(false);
+            p.findings[f.feature as usize] = match (runs, r.broken.get(f.id), r.undetermined.get(f.id)) {
+                (true, Some(why), _) => Finding::Broken(why.clone()),
                 (true, None, _) => Finding::Present,
-                (false, _, Some(why)) => Finding::Undetermined(why),
-                (false, _, None) => Finding::Absent(text("notes", f.id).unwrap_or_default()),
+                (false, _, Some(why)) => Finding::Undetermined(why.clone()),
+                (false, _, None) => Finding::Absent(r.notes.get(f.id).cloned().unwrap_or_default()),
             };
         }
-        p.contradictions =
-            v.get("contradictions").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default();
-        if let Some(pp) = v.get("params").filter(|x| !x.is_null()) {
-            let g = |o: &Value, key: &str| o.get(key).and_then(Value::as_u64).unwrap_or(0) as u32;
-            let mut params = io_uring_params {
-                sq_entries: g(pp, "sq_entries"),
-                cq_entries: g(pp, "cq_entries"),
-                features: g(pp, "features"),
-                flags: g(pp, "flags"),
-                ..Default::default()
-            };
-            if let Some(o) = pp.get("sq_off") {
-                params.sq_off = io_sqring_offsets {
-                    head: g(o, "head"),
-                    tail: g(o, "tail"),
-                    ring_mask: g(o, "ring_mask"),
-                    ring_entries: g(o, "ring_entries"),
-                    flags: g(o, "flags"),
-                    dropped: g(o, "dropped"),
-                    array: g(o, "array"),
-                    ..Default::default()
-                };
-            }
-            if let Some(o) = pp.get("cq_off") {
-                params.cq_off = io_cqring_offsets {
-                    head: g(o, "head"),
-                    tail: g(o, "tail"),
-                    ring_mask: g(o, "ring_mask"),
-                    ring_entries: g(o, "ring_entries"),
-                    overflow: g(o, "overflow"),
-                    cqes: g(o, "cqes"),
-                    flags: g(o, "flags"),
-                    ..Default::default()
-                };
-            }
-            p.params = Some(params);
-        }
-        Some(p)
+        p.contradictions = r.contradictions.clone();
+        p.params = r.params.as_ref().map(io_uring_params::from);
+        p
     }
 
     /// A readable table for `uring-conform probe`: a short summary first

@@ -10,6 +10,7 @@ use crate::features::Feature;
 use crate::kmsg::KmsgWindow;
 use crate::outcome::{Outcome, TrialResult};
 use crate::probe::Probe;
+use crate::report::model::TrialLine;
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
@@ -142,13 +143,13 @@ pub fn child_main() -> Option<i32> {
         return Some(code);
     }
     let id = std::env::var(CHILD_ENV).ok()?;
-    let probe = std::env::var(PROBE_ENV).ok().and_then(|s| serde_json::from_str(&s).ok()).and_then(|v| Probe::from_json(&v)).unwrap_or_else(Probe::run_here);
+    let probe = std::env::var(PROBE_ENV).ok().and_then(|s| serde_json::from_str(&s).ok()).map(|r| Probe::from_report(&r)).unwrap_or_else(Probe::run_here);
     let (outcome, message) = match find_trial(&id) {
         None => (Outcome::Error, format!("no trial named {id}")),
         Some((case, variant)) => run_in_process(case, variant, &probe),
     };
     let (comparisons, mutated) = crate::mutation::report();
-    let line = serde_json::json!({"outcome": outcome, "message": clip(&message), "comparisons": comparisons, "mutated": mutated});
+    let line = serde_json::to_string(&TrialLine { outcome, message: clip(&message), comparisons, mutated }).expect("a result line serialises");
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "\n{RESULT_MARK}{line}");
     let _ = out.flush();
@@ -220,7 +221,7 @@ impl Isolation {
         Isolation {
             exe: std::env::current_exe().expect("current_exe"),
             args: vec![],
-            probe_json: probe.to_json().to_string(),
+            probe_json: serde_json::to_string(&probe.to_report()).expect("a probe serialises"),
             kmsg: false,
             timeout_scale: 1.0,
             mutate: None,
@@ -469,13 +470,8 @@ pub(crate) fn wait_bounded(child: &mut std::process::Child, pid: i32, timeout: D
 
 fn parse_result(stdout: &str) -> Option<(Outcome, String, ChildReport)> {
     let line = stdout.lines().rev().find_map(|l| l.strip_prefix(RESULT_MARK))?;
-    let v: serde_json::Value = serde_json::from_str(line).ok()?;
-    let outcome: Outcome = serde_json::from_value(v.get("outcome")?.clone()).ok()?;
-    let report = ChildReport {
-        comparisons: v.get("comparisons").and_then(|c| c.as_u64()).unwrap_or(0) as usize,
-        mutated: v.get("mutated").and_then(|m| m.as_str()).map(str::to_string),
-    };
-    Some((outcome, v.get("message")?.as_str()?.to_string(), report))
+    let v: TrialLine = serde_json::from_str(line).ok()?;
+    Some((v.outcome, v.message, ChildReport { comparisons: v.comparisons, mutated: v.mutated }))
 }
 
 pub fn signal_name(sig: i32) -> &'static str {

@@ -36,7 +36,7 @@ fn signal_is_a_crash() {
 
 #[test]
 fn result_line_is_parsed() {
-    let (o, m, d) = sh(r#"echo noise; echo '@@uring-conform-result@@{"outcome":"fail","message":"expected 1, got 2"}'"#);
+    let (o, m, d) = sh(r#"echo noise; echo '@@uring-conform-result@@{"outcome":"fail","message":"expected 1, got 2","comparisons":1,"mutated":null}'"#);
     assert_eq!(o, Outcome::Fail);
     assert_eq!(m, "expected 1, got 2");
     assert!(d > 0.0);

@@ -4,6 +4,7 @@
 pub mod matrix;
 pub mod page;
 
+use harness::report::model::{ExpectationsMode, RunReport, SCHEMA};
 use harness::{Outcome, TrialResult};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -36,44 +37,42 @@ pub struct Run {
     pub errata: Vec<harness::expectations::Erratum>,
 }
 
+/// Reads a run report: anything but a `uring-conform/run/1` report is
+/// refused with the reason (the file, what is wrong in it).
 pub fn load_run(path: &Path) -> Result<Run, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
-    if v.get("schema").and_then(|s| s.as_str()) != Some(harness::report::SCHEMA) {
-        return Err(format!("{} is not a {} report", path.display(), harness::report::SCHEMA));
+    // The schema first, so another tool's JSON gets a plain answer.
+    if v.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
+        return Err(format!("{} is not a {SCHEMA} report", path.display()));
     }
-    let results: Vec<TrialResult> = serde_json::from_value(v["results"].clone()).map_err(|e| format!("{}: bad results: {e}", path.display()))?;
-    let features = v["probe"]["features"].as_object().map(|m| m.iter().map(|(k, x)| (k.clone(), x.as_bool().unwrap_or(false))).collect()).unwrap_or_default();
-    let word = |x: &serde_json::Value| x.as_str().unwrap_or("").to_string();
-    Ok(Run {
-        kernel: v["kernel"]["release"].as_str().unwrap_or("?").to_string(),
-        label: word(&v["machine"]["label"]),
-        commit: word(&v["suite"]["commit"]),
-        started: word(&v["started"]),
-        file: path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
-        expectations: v["expectations"].as_str().unwrap_or("builtin").to_string(),
-        notes: v["probe"]["notes"].as_object().map(|m| m.iter().map(|(k, x)| (k.clone(), x.as_str().unwrap_or("").to_string())).collect()).unwrap_or_default(),
-        availability: word(&v["probe"]["availability"]),
-        availability_detail: word(&v["probe"]["availability_detail"]),
-        features,
-        broken: v["probe"]["broken"]
-            .as_object()
-            .map(|m| m.iter().map(|(k, x)| (k.clone(), x.as_str().unwrap_or("").to_string())).collect())
-            .unwrap_or_default(),
-        results: results.into_iter().map(|r| (r.id.clone(), r)).collect(),
-        errata: v["errata"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|e| {
-                        let mut e = e.clone();
-                        e.as_object_mut()?.remove("ran");
-                        serde_json::from_value(e).ok()
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    })
+    let report: RunReport = serde_json::from_value(v).map_err(|e| format!("{}: not a valid {SCHEMA} report: {e}", path.display()))?;
+    Ok(Run::from_report(report, path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()))
+}
+
+impl Run {
+    /// The matrix's and diff's view of a report.
+    pub fn from_report(r: RunReport, file: String) -> Run {
+        Run {
+            kernel: r.kernel.release,
+            label: r.machine.label,
+            commit: r.suite.commit,
+            started: r.started,
+            file,
+            expectations: match r.expectations {
+                ExpectationsMode::Builtin => "builtin",
+                ExpectationsMode::None => "none",
+            }
+            .into(),
+            notes: r.probe.notes,
+            availability: r.probe.availability.word().into(),
+            availability_detail: r.probe.availability_detail,
+            features: r.probe.features,
+            broken: r.probe.broken,
+            results: r.results.into_iter().map(|t| (t.id.clone(), t)).collect(),
+            errata: r.errata.into_iter().map(|e| e.erratum).collect(),
+        }
+    }
 }
 
 /// One trial whose outcome changed: old and new outcome, the new message

@@ -10,7 +10,7 @@
 //! finally `{"probe": PROBE-JSON}`.
 
 use super::{Availability, Finding, KernelInfo, Probe, Step};
-use serde_json::{json, Value};
+use crate::report::model::ProbeLine;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
@@ -42,7 +42,8 @@ fn watchdog() -> Duration {
 pub fn child_main() -> Option<i32> {
     let skip = std::env::var(PROBE_CHILD_ENV).ok()?;
     let skip: Vec<String> = skip.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
-    let emit = |v: Value| {
+    let emit = |line: ProbeLine| {
+        let v = serde_json::to_string(&line).expect("a probe line serialises");
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{MARK}{v}");
         let _ = out.flush();
@@ -50,7 +51,7 @@ pub fn child_main() -> Option<i32> {
     let selftest = std::env::var(PROBE_SELFTEST_ENV).unwrap_or_default();
     let p = Probe::run_in_process(&skip, &mut |s| match s {
         Step::Start(id) => {
-            emit(json!({"start": id}));
+            emit(ProbeLine::Start(id.to_string()));
             if selftest == format!("crash:{id}") {
                 std::process::abort();
             }
@@ -60,9 +61,9 @@ pub fn child_main() -> Option<i32> {
                 }
             }
         }
-        Step::Done(id, found) => emit(json!({"done": id, "finding": found.word(), "note": found.why()})),
+        Step::Done(id, found) => emit(ProbeLine::Done { id: id.to_string(), finding: found.kind(), note: found.why().to_string() }),
     });
-    emit(json!({"probe": p.to_json()}));
+    emit(ProbeLine::Probe(Box::new(p.to_report())));
     Some(0)
 }
 
@@ -149,17 +150,17 @@ fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)
     loop {
         match rx.recv_timeout(watchdog()) {
             Ok(line) => {
-                let Some(v) = line.strip_prefix(MARK).and_then(|j| serde_json::from_str::<Value>(j).ok()) else { continue };
-                if let Some(id) = v.get("start").and_then(Value::as_str) {
-                    current = Some(id.to_string());
-                } else if let Some(id) = v.get("done").and_then(Value::as_str) {
-                    let word = v.get("finding").and_then(Value::as_str).unwrap_or("");
-                    let note = v.get("note").and_then(Value::as_str).unwrap_or("").to_string();
-                    done.push((id.to_string(), Finding::from_word(word, note)));
-                    current = None;
-                } else if let Some(p) = v.get("probe").and_then(Probe::from_json) {
-                    let _ = child.wait();
-                    return Ending::Finished(Box::new(p));
+                let Some(v) = line.strip_prefix(MARK).and_then(|j| serde_json::from_str::<ProbeLine>(j).ok()) else { continue };
+                match v {
+                    ProbeLine::Start(id) => current = Some(id),
+                    ProbeLine::Done { id, finding, note } => {
+                        done.push((id, Finding::from_kind(finding, note)));
+                        current = None;
+                    }
+                    ProbeLine::Probe(p) => {
+                        let _ = child.wait();
+                        return Ending::Finished(Box::new(Probe::from_report(&p)));
+                    }
                 }
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {

@@ -1,13 +1,14 @@
-//! The run report (schema `uring-conform/run/1`, documented in
-//! docs/report-schema.md and docs/run-report.schema.json) and the human
-//! summary.
+//! The run report (its types: [`model`]; documented in
+//! docs/report-schema.md, schema docs/run-report.schema.json generated
+//! from the types) and the human summary.
+
+pub mod model;
 
 use crate::outcome::{Outcome, TrialResult};
 use crate::probe::Probe;
-use serde_json::{json, Map, Value};
+pub use model::{ErratumRan, RunReport, Summary, SCHEMA};
+use model::{ExpectationsMode, Machine, Mode, Suite, Virtualization};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-pub const SCHEMA: &str = "uring-conform/run/1";
 /// Outcome counts in the buckets the summary and the progress line share:
 /// pass, fail (every failure outcome, xpass included), skip, and xfail
 /// (a known deviation: neither a pass nor a new failure).
@@ -43,15 +44,6 @@ pub fn plural(n: usize, word: &str) -> String {
 /// differed from it; "unknown" outside a git checkout).
 pub const SUITE_COMMIT: &str = env!("URING_CONFORM_COMMIT");
 
-/// Counts per outcome word (every word present, zero included).
-pub fn summary(results: &[TrialResult]) -> Map<String, Value> {
-    let mut m = Map::new();
-    for o in Outcome::ALL {
-        m.insert(o.word().into(), json!(results.iter().filter(|r| r.outcome == o).count()));
-    }
-    m
-}
-
 /// RFC 3339 UTC timestamp.
 pub fn rfc3339(t: SystemTime) -> String {
     let secs = t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
@@ -71,16 +63,16 @@ pub fn rfc3339(t: SystemTime) -> String {
 
 /// Where the run happened: a hypervisor flag in /proc/cpuinfo means a VM;
 /// /.dockerenv or a container env var means a container.
-pub fn virtualization() -> &'static str {
+pub fn virtualization() -> Virtualization {
     let vm = std::fs::read_to_string("/proc/cpuinfo")
         .map(|s| s.lines().any(|l| l.starts_with("flags") && l.split_whitespace().any(|w| w == "hypervisor")))
         .unwrap_or(false);
     let container = std::path::Path::new("/.dockerenv").exists() || std::env::var_os("container").is_some();
     match (vm, container) {
-        (true, true) => "vm+container",
-        (true, false) => "vm",
-        (false, true) => "container",
-        (false, false) => "none",
+        (true, true) => Virtualization::VmContainer,
+        (true, false) => Virtualization::Vm,
+        (false, true) => Virtualization::Container,
+        (false, false) => Virtualization::None,
     }
 }
 
@@ -101,70 +93,51 @@ pub struct RunInfo<'a> {
     pub interrupted: Option<i32>,
 }
 
-/// The run report JSON.
-pub fn run_report(probe: &Probe, results: &[TrialResult], info: &RunInfo) -> Value {
-    let mut report = json!({
-        "schema": SCHEMA,
-        "suite": {
-            "name": "uring-conform",
-            "version": env!("CARGO_PKG_VERSION"),
-            "commit": SUITE_COMMIT,
+/// The run report.
+pub fn run_report(probe: &Probe, results: &[TrialResult], info: &RunInfo) -> RunReport {
+    RunReport {
+        schema: SCHEMA.into(),
+        suite: Suite { name: "uring-conform".into(), version: env!("CARGO_PKG_VERSION").into(), commit: SUITE_COMMIT.into() },
+        kernel: probe.kernel.clone(),
+        machine: Machine {
+            label: info.label.clone(),
+            arch: std::env::consts::ARCH.into(),
+            cpus: crate::probe::allowed_cpus(),
+            virtualization: virtualization(),
         },
-        "kernel": probe.kernel.to_json(),
-        "machine": {
-            "label": info.label,
-            "arch": std::env::consts::ARCH,
-            "cpus": crate::probe::allowed_cpus(),
-            "virtualization": virtualization(),
-        },
-        // SAFETY: trivial syscall.
-        "uid": unsafe { libc::geteuid() },
-        "jobs": info.jobs,
-        "started": rfc3339(info.started),
-        "finished": rfc3339(info.finished),
-        "probe": probe.to_json(),
-        "results": results,
-        "summary": summary(results),
+        uid: rustix::process::geteuid().as_raw(),
+        jobs: info.jobs,
+        started: rfc3339(info.started),
+        finished: rfc3339(info.finished),
+        probe: probe.to_report(),
+        results: results.to_vec(),
+        summary: Summary::of(results),
         // In a mutation run a pass means a survivor, asserting nothing.
-        "errata": if info.mutate { json!([]) } else { errata_json(info.exps, results) },
-        "expectations": if info.expectations_applied { "builtin" } else { "none" },
-    });
-    if info.mutate {
-        report["mode"] = json!("mutate");
+        errata: if info.mutate { vec![] } else { errata_ran(info.exps, results) },
+        expectations: if info.expectations_applied { ExpectationsMode::Builtin } else { ExpectationsMode::None },
+        mode: info.mutate.then_some(Mode::Mutate),
+        interrupted: info.interrupted.map(|sig| crate::interrupt::name(sig).to_string()),
     }
-    if let Some(sig) = info.interrupted {
-        report["interrupted"] = json!(crate::interrupt::name(sig));
-    }
-    report
 }
 
 /// The documentation errata that trials of this run asserted (the kernel
 /// is right, the man page is stale: a passing trial asserts it), each with
-/// those trials; for the run report's `errata` field. Kept apart from
-/// kernel deviations.
-pub fn errata_json(exps: &crate::expectations::Expectations, results: &[TrialResult]) -> Value {
-    let list: Vec<Value> = exps
-        .erratum
+/// those trials. Kept apart from kernel deviations.
+pub fn errata_ran(exps: &crate::expectations::Expectations, results: &[TrialResult]) -> Vec<ErratumRan> {
+    exps.erratum
         .iter()
         .filter_map(|e| {
-            let trials: Vec<&str> =
-                results.iter().filter(|r| r.outcome == Outcome::Pass && crate::glob::matches(&e.trials, &r.id)).map(|r| r.id.as_str()).collect();
-            if trials.is_empty() {
-                return None;
-            }
-            let mut v = serde_json::to_value(e).expect("erratum serialises");
-            v["ran"] = json!(trials);
-            Some(v)
+            let ran: Vec<String> =
+                results.iter().filter(|r| r.outcome == Outcome::Pass && crate::glob::matches(&e.trials, &r.id)).map(|r| r.id.clone()).collect();
+            (!ran.is_empty()).then(|| ErratumRan { erratum: e.clone(), ran })
         })
-        .collect();
-    Value::Array(list)
+        .collect()
 }
 
 /// The errata section of the human summary (empty when no trial of an
 /// erratum ran).
 pub fn errata_summary(exps: &crate::expectations::Expectations, results: &[TrialResult]) -> String {
-    let v = errata_json(exps, results);
-    let list = v.as_array().cloned().unwrap_or_default();
+    let list = errata_ran(exps, results);
     if list.is_empty() {
         return String::new();
     }
@@ -173,15 +146,8 @@ pub fn errata_summary(exps: &crate::expectations::Expectations, results: &[Trial
 documentation errata (the kernel is right and the man page stale; the cases assert the kernel):
 ",
     );
-    for e in &list {
-        let n = e["ran"].as_array().map_or(0, |a| a.len());
-        out += &format!(
-            "  {}: says \"{}\"; the kernel: {} ({n} trials). Proposed: {}\n",
-            e["page"].as_str().unwrap_or(""),
-            e["says"].as_str().unwrap_or(""),
-            e["kernel"].as_str().unwrap_or(""),
-            e["correction"].as_str().unwrap_or("")
-        );
+    for ErratumRan { erratum: e, ran } in &list {
+        out += &format!("  {}: says \"{}\"; the kernel: {} ({} trials). Proposed: {}\n", e.page, e.says, e.kernel, ran.len(), e.correction);
     }
     out
 }
@@ -227,19 +193,18 @@ pub fn human_summary(results: &[TrialResult], wall: Duration) -> String {
     for (area, t) in areas {
         out += &format!("  {area:<14} {:>5} {:>5} {:>5} {:>5}\n", t.pass, t.fail, t.skip, t.xfail);
     }
-    let s = summary(results);
-    let n = |k: &str| s[k].as_u64().unwrap_or(0);
+    let s = Summary::of(results);
     out += &format!(
         "\nuring-conform: {} passed, {} failed, {} skipped ({}: {} timeout, {} crash, {} error, {} xfail, {} xpass) in {:.1}s\n",
-        n("pass"),
-        n("fail") + n("timeout") + n("crash") + n("error") + n("xpass"),
-        n("skip"),
+        s.pass,
+        s.failed(),
+        s.skip,
         plural(results.len(), "trial"),
-        n("timeout"),
-        n("crash"),
-        n("error"),
-        n("xfail"),
-        n("xpass"),
+        s.timeout,
+        s.crash,
+        s.error,
+        s.xfail,
+        s.xpass,
         wall.as_secs_f64()
     );
     out
