@@ -392,8 +392,7 @@ case! {
         mem.mem[..5].copy_from_slice(b"hello");
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
-        let mut s = Sqe::send_zc(std::os::fd::AsRawFd::as_raw_fd(&client), &mem.mem[..5], 0).user_data(1).buf_index(0);
-        s.raw.ioprio = IORING_RECVSEND_FIXED_BUF;
+        let s = Sqe::send_zc(std::os::fd::AsRawFd::as_raw_fd(&client), &mem.mem[..5], 0).user_data(1).fixed_buf(0);
         r.run_expect(&[s], &[cqe(1, 5).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
         let mut got = [0u8; 5];
         std::io::Read::read_exact(&mut server, &mut got)?;

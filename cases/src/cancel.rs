@@ -387,8 +387,7 @@ case! {
         let (a, b) = (Pipe::new()?, Pipe::new()?);
         let mut r = cx.ring()?;
         r.submit_all(&[poll_in(&a, 1), poll_in(&a, 2), poll_in(&b, 1)])?;
-        let mut c = Sqe::cancel_fd(a.rx(), IORING_ASYNC_CANCEL_USERDATA | IORING_ASYNC_CANCEL_ALL).user_data(4);
-        c.raw.addr = 1;
+        let c = CancelKey::fd(a.rx()).and_user_data(1).all().sqe().user_data(4);
         r.run_expect_unordered(&[c], &[cqe(1, ECANCELED), cqe(4, 1)])?;
         // a's user_data 2 and b's user_data 1 are still armed.
         a.put(b"x")?;
@@ -473,6 +472,7 @@ case! {
     refs: ["io_uring/cancel.c io_async_cancel_prep: sqe->off is -EINVAL"],
     run: |cx| {
         let mut s = Sqe::cancel(1, 0);
+        // Deliberately malformed: a cancel with `off` set, which it reserves.
         s.raw.off = 1;
         cancel_einval(cx, s)
     },
@@ -612,11 +612,7 @@ impl BlockedOpen {
     }
 
     fn sqe(&self, ud: u64) -> Sqe {
-        let mut s = Sqe::op(IORING_OP_OPENAT).user_data(ud).async_();
-        s.raw.fd = libc::AT_FDCWD;
-        s.raw.addr = self.path.as_ptr() as u64;
-        s.raw.op_flags = (libc::O_RDONLY | libc::O_CLOEXEC) as u32;
-        s
+        Sqe::openat(libc::AT_FDCWD, &self.path, libc::O_RDONLY | libc::O_CLOEXEC, 0).user_data(ud).async_()
     }
 
     /// Submits the open and waits until a worker sleeps in the FIFO's
@@ -805,10 +801,7 @@ case! {
             // open(O_RDONLY) of a FIFO blocks until a writer comes;
             // IOSQE_ASYNC makes it run, and block, in an io-wq worker (inline
             // it would be tried non-blocking, and succeed).
-            let mut s = Sqe::op(IORING_OP_OPENAT).user_data(1).async_();
-            s.raw.fd = libc::AT_FDCWD;
-            s.raw.addr = fifo.as_ptr() as u64;
-            s.raw.op_flags = (libc::O_RDONLY | libc::O_CLOEXEC) as u32;
+            let s = Sqe::openat(libc::AT_FDCWD, &fifo, libc::O_RDONLY | libc::O_CLOEXEC, 0).user_data(1).async_();
             if r.submit_all(&[s]).is_err() {
                 return 3;
             }

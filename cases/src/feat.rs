@@ -354,6 +354,7 @@ case! {
         let f = TempFile::with_content(b"attr")?;
         let mut buf = [0u8; 4];
         let mut s = Sqe::read(f.fd(), &mut buf, 0).user_data(1);
+        // Deliberately malformed: an attribute type (attr_type_mask, in pad2) beyond PI.
         s.raw.pad2 = 1 << 5;
         let mut r = cx.ring()?;
         if cx.has(Feature::FeatRwAttr) {

@@ -531,7 +531,7 @@ case! {
         let a = TempFile::empty()?;
         let mut r = cx.ring()?;
         r.register_files(&[a.fd()])?;
-        let s = Sqe::fixed_fd_install(0, 0).flags(0).user_data(1);
+        let s = Sqe::fixed_fd_install(0, 0).without(IOSQE_FIXED_FILE).user_data(1);
         r.run_expect(&[s], &[cqe(1, -libc::EBADF)])?;
         Ok(())
     },

@@ -27,6 +27,7 @@ pub mod timeouts;
 /// What every case module uses.
 pub(crate) mod prelude {
     pub use fixtures::{closed_fd, pattern, Pipe, TempFile};
+    pub use harness::sqe::CancelKey;
     pub use harness::sys::*;
     pub use harness::{case, check, check_eq, check_errno};
     pub use harness::{check_elapsed, check_order, cqe, variants, CaseResult, Ring, RingBuilder, Sqe, Variant, Want};

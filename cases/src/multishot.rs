@@ -235,8 +235,8 @@ case! {
         let s = SocketPair::stream()?;
         let mut r = cx.ring()?;
         let mut buf = [0u8; 8];
-        let mut sqe = Sqe::recv(s.a(), &mut buf, 0).user_data(1);
-        sqe.raw.ioprio = IORING_RECV_MULTISHOT;
+        // Multishot without provided buffers, which it needs.
+        let sqe = Sqe::recv(s.a(), &mut buf, 0).recv_multishot().user_data(1);
         r.run_expect(&[sqe], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
@@ -310,8 +310,7 @@ case! {
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
-        let mut s = Sqe::read_multi(p.rx(), 1).user_data(1);
-        s.raw.flags = 0;
+        let s = Sqe::read_multi(p.rx(), 1).without(IOSQE_BUFFER_SELECT).user_data(1);
         r.run_expect(&[s], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },

@@ -180,7 +180,7 @@ case! {
     refs: ["io_uring/nop.c: IORING_NOP_CQE32 posts sqe->off and sqe->addr as big_cqe[0..2]", "io_uring/io_uring.c io_alloc_ocqe: copies the big CQE into the backlog"],
     run: |cx| {
         let mut r = small_ring(cx)?;
-        let sqes: Vec<Sqe> = (1..13u64).map(nop32).collect();
+        let sqes: Vec<Sqe> = (1..13u64).map(|u| Sqe::nop_cqe32(u * 10, u * 100).user_data(u)).collect();
         for chunk in sqes.chunks(4) {
             r.submit_all(chunk)?;
         }
@@ -188,15 +188,6 @@ case! {
         r.expect(&want)?;
         Ok(())
     },
-}
-
-/// A NOP whose CQE carries big words [ud*10, ud*100] (IORING_NOP_CQE32).
-fn nop32(ud: u64) -> Sqe {
-    let mut s = Sqe::nop().user_data(ud);
-    s.raw.op_flags = IORING_NOP_CQE32;
-    s.raw.off = ud * 10;
-    s.raw.addr = ud * 100;
-    s
 }
 
 case! {
@@ -207,7 +198,7 @@ case! {
     refs: ["io_uring_setup(2): IORING_SETUP_CQE_MIXED (IORING_CQE_F_32 marks a 32-byte CQE)", "io_uring/nop.c: IORING_NOP_CQE32"],
     run: |cx| {
         let mut r = cx.build(cx.builder(4).flags(IORING_SETUP_CQE_MIXED))?;
-        let sqes: Vec<Sqe> = (1..13u64).map(|u| if u % 2 == 0 { nop32(u) } else { Sqe::nop().user_data(u) }).collect();
+        let sqes: Vec<Sqe> = (1..13u64).map(|u| if u % 2 == 0 { Sqe::nop_cqe32(u * 10, u * 100).user_data(u) } else { Sqe::nop().user_data(u) }).collect();
         for chunk in sqes.chunks(4) {
             r.submit_all(chunk)?;
         }
@@ -233,7 +224,7 @@ case! {
         // Seven 16-byte CQEs, reaped: the tail sits on the last slot.
         nops(&mut r, 1, 8)?;
         r.expect(&nop_cqes(1, 8))?;
-        r.run_expect(&[nop32(8), Sqe::nop().user_data(9)], &[cqe(8, 0).flags(IORING_CQE_F_32).big([80, 800]), cqe(9, 0)])?;
+        r.run_expect(&[Sqe::nop_cqe32(80, 800).user_data(8), Sqe::nop().user_data(9)], &[cqe(8, 0).flags(IORING_CQE_F_32).big([80, 800]), cqe(9, 0)])?;
         Ok(())
     },
 }

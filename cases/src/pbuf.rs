@@ -383,8 +383,7 @@ case! {
             if got == 20 {
                 break;
             }
-            let mut sqe = Sqe::recv_select(s.a(), 0, 1).user_data(ud);
-            sqe.raw.ioprio = IORING_RECVSEND_BUNDLE;
+            let sqe = Sqe::recv_select(s.a(), 0, 1).bundle().user_data(ud);
             r.submit_all(&[sqe])?;
             let c = r.wait_for(1, harness::PROMPT)?;
             check!(c.len() == 1 && c[0].user_data == ud && c[0].res > 0, "bundle recv {ud}: {c:?}");
@@ -420,9 +419,7 @@ case! {
         b.mem.copy_from_slice(&pattern(24, 8));
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &mut b, 3, 1, 4, 0)?;
-        let mut sqe = Sqe::op(IORING_OP_SEND).buffer_select(1).user_data(1);
-        sqe.raw.fd = s.a();
-        sqe.raw.ioprio = IORING_RECVSEND_BUNDLE;
+        let sqe = Sqe::send_select(s.a(), 1).bundle().user_data(1);
         r.run_expect(&[sqe], &[cqe(1, 24).flags(buf_flags(0))])?;
         let mut got = [0u8; 24];
         // SAFETY: reading into a local buffer.

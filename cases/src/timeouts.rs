@@ -217,6 +217,7 @@ case! {
     run: |cx| {
         let ts = ms(10);
         let mut s = Sqe::timeout(&ts, 0, 0);
+        // Deliberately malformed: a TIMEOUT with two timespecs.
         s.raw.len = 2;
         expect_timeout_einval(cx, s)
     },
@@ -243,6 +244,7 @@ case! {
     run: |cx| {
         let mut r = cx.ring()?;
         let mut s = Sqe::op(IORING_OP_TIMEOUT).user_data(1);
+        // Deliberately malformed: a timespec at an unmapped address.
         s.raw.addr = 8;
         s.raw.len = 1;
         r.run_expect(&[s], &[cqe(1, -libc::EFAULT)])?;
@@ -314,6 +316,7 @@ case! {
     refs: ["io_uring/timeout.c io_timeout_remove_prep: removal doesn't support flags"],
     run: |cx| {
         let mut s = Sqe::timeout_remove(1);
+        // Deliberately malformed: a removal with a flag only updates take.
         s.raw.op_flags = IORING_TIMEOUT_ABS;
         expect_timeout_einval(cx, s)
     },
@@ -460,6 +463,7 @@ case! {
         let mut r = cx.ring()?;
         let ts = ms(10);
         let mut lt = Sqe::link_timeout(&ts, 0).user_data(2);
+        // Deliberately malformed: a linked timeout with a completion count.
         lt.raw.off = 1;
         r.run_expect_unordered(&[Sqe::nop().user_data(1).link(), lt], &[cqe(1, -libc::ECANCELED), cqe(2, -libc::EINVAL)])?;
         Ok(())

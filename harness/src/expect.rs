@@ -22,7 +22,8 @@
 
 use crate::case::{CaseError, CaseResult};
 use crate::mutation::{self, FieldChange, ListChange, Turn};
-use crate::ring::{Cqe, Ring, Sqe};
+use crate::ring::{Cqe, Ring};
+use crate::sqe::Sqe;
 use crate::sys::res_name;
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
@@ -82,7 +83,7 @@ pub struct Quiet {
     /// here (CQE_SKIP_SUCCESS used, refused at prep, not taken), or the
     /// ring ran a request that posts several CQEs or its CQ overflowed,
     /// where older kernels' drain accounting is wrong and a barrier could
-    /// wait for ever ([`crate::ring::posts_several_cqes`]).
+    /// wait for ever ([`crate::sqe::posts_several_cqes`]).
     pub no_drain: bool,
     /// Final CQEs taken (see [`Ring::maybe_in_flight`]).
     pub finals: u32,

@@ -1,4 +1,5 @@
-//! uring-conform's harness: the io_uring ABI ([`sys`]), a ring ([`ring`]),
+//! uring-conform's harness: the io_uring ABI ([`sys`]), SQE encodings
+//! ([`sqe`]), a ring ([`ring`]),
 //! the probe and feature vocabulary ([`probe`], [`features`]), the case
 //! model ([`case`], [`expect`]), the isolated runner ([`runner`]) and the
 //! report ([`report`]).
@@ -20,6 +21,7 @@ pub mod probe;
 pub mod report;
 pub mod ring;
 pub mod runner;
+pub mod sqe;
 pub mod sys;
 
 pub use case::{variants, Case, CaseError, CaseResult, Ctx, Variant};
@@ -29,4 +31,5 @@ pub use inventory;
 pub use outcome::{Outcome, TrialResult};
 pub use pbuf::BufRing;
 pub use probe::Probe;
-pub use ring::{Cqe, Ring, RingBuilder, Sqe};
+pub use ring::{Cqe, Ring, RingBuilder};
+pub use sqe::Sqe;

@@ -10,7 +10,8 @@
 
 use crate::features::{Detect, Feature, FEATURES};
 use crate::report::model::{FindingWord, ProbeReport, RingParams};
-use crate::ring::{Ring, Sqe};
+use crate::ring::Ring;
+use crate::sqe::Sqe;
 use crate::sys::*;
 use std::time::Duration;
 

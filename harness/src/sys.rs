@@ -930,3 +930,43 @@ mod errno_tests {
         }
     }
 }
+
+/// `struct open_how` (openat2(2), include/uapi/linux/openat2.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct open_how {
+    pub flags: u64,
+    pub mode: u64,
+    pub resolve: u64,
+}
+pub const RESOLVE_BENEATH: u64 = 0x08;
+
+/// `struct futex_waitv` (include/uapi/linux/futex.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct futex_waitv {
+    pub val: u64,
+    pub uaddr: u64,
+    pub flags: u32,
+    pub __reserved: u32,
+}
+
+pub mod fused_v6 {
+    //! The series' numbers (V6 03/17 and the ublk patches), kept apart
+    //! from the upstream uapi mirror: several were reused upstream.
+    pub const IORING_OP_FUSED_CMD: u8 = 49;
+    pub const IORING_SETUP_FUSED_REQ: u32 = 1 << 14;
+    pub const IORING_FUSED_CMD_BUF: u32 = 1 << 1;
+    pub const UBLK_IO_FETCH_REQ: u32 = 0x20;
+    pub const UBLK_IO_COMMIT_AND_FETCH_REQ: u32 = 0x21;
+    pub const UBLK_IO_FUSED_SUBMIT_IO: u32 = 0x23;
+    pub const UBLK_CMD_ADD_DEV: u32 = 0x04;
+    pub const UBLK_CMD_DEL_DEV: u32 = 0x05;
+    pub const UBLK_CMD_START_DEV: u32 = 0x06;
+    pub const UBLK_CMD_STOP_DEV: u32 = 0x07;
+    pub const UBLK_CMD_SET_PARAMS: u32 = 0x08;
+    pub const UBLK_F_SUPPORT_ZERO_COPY: u64 = 1 << 0;
+    pub const UBLK_IO_OP_READ: u32 = 0;
+    pub const UBLK_IO_OP_WRITE: u32 = 1;
+    pub const UBLK_PARAM_TYPE_BASIC: u32 = 1 << 0;
+}

@@ -27,7 +27,7 @@ mod ublk;
 use crate::prelude::*;
 use harness::{CaseError, Ctx};
 use ublk::abi::IORING_SETUP_FUSED_REQ;
-use ublk::{fused_primary, fused_secondary, Request, Ublk};
+use ublk::{Request, Ublk};
 
 /// A ring of the variant with IORING_SETUP_FUSED_REQ.
 fn fused_ring(cx: &Ctx) -> Result<Ring, CaseError> {
@@ -77,7 +77,7 @@ impl ReadInFlight {
 /// a secondary; on its own (not taken by a primary) its `addr` 0 is no
 /// user buffer and it fails with -EFAULT.
 fn read_secondary(f: &ReadInFlight) -> Sqe {
-    fused_secondary(IORING_OP_READ, std::os::fd::AsRawFd::as_raw_fd(&f.dev.backing), 0, f.req.bytes, f.req.offset)
+    Sqe::fused_secondary(IORING_OP_READ, std::os::fd::AsRawFd::as_raw_fd(&f.dev.backing), 0, f.req.bytes, f.req.offset)
 }
 
 /// Submits a primary/secondary pair and returns io_uring_enter's count.
@@ -112,7 +112,7 @@ case! {
     requires: [OpRead, ProposalFusedCmd, EnvUblk],
     variants: variants::DEFAULT,
     refs: ["IORING_OP_FUSED_CMD V6 03/17 io_fused_cmd_prep: !(ctx->flags & IORING_SETUP_FUSED_REQ) -> -EINVAL, before the secondary SQE is taken"],
-    run: |cx| expect_refused_before_secondary(cx, false, |f| fused_primary(f.dev.cdev_fd(), f.req.tag)),
+    run: |cx| expect_refused_before_secondary(cx, false, |f| Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1)),
 }
 
 case! {
@@ -123,11 +123,7 @@ case! {
     refs: ["IORING_OP_FUSED_CMD V6 03/17 io_fused_cmd_prep: sqe->nr_secondary != 1 -> -EINVAL"],
     run: |cx| {
         for nr in [0u16, 2] {
-            expect_refused_before_secondary(cx, true, |f| {
-                let mut p = fused_primary(f.dev.cdev_fd(), f.req.tag);
-                p.raw.buf_index = nr;
-                p
-            })?;
+            expect_refused_before_secondary(cx, true, |f| Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, nr))?;
         }
         Ok(())
     },
@@ -141,7 +137,8 @@ case! {
     refs: ["IORING_OP_FUSED_CMD V6 04/17 io_fused_cmd_prep: flags without IORING_FUSED_CMD_BUF -> -EINVAL ('so far, only support plugin of providing buffer')"],
     run: |cx| {
         expect_refused_before_secondary(cx, true, |f| {
-            let mut p = fused_primary(f.dev.cdev_fd(), f.req.tag);
+            let mut p = Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1);
+            // Deliberately malformed: the primary without its only flag.
             p.raw.op_flags = 0;
             p
         })
@@ -154,7 +151,7 @@ case! {
 fn expect_refused_with_secondary(cx: &Ctx, secondary: impl Fn(&ReadInFlight) -> Sqe) -> CaseResult {
     let f = read_in_flight()?;
     let mut r = fused_ring(cx)?;
-    let n = submit_pair(&mut r, fused_primary(f.dev.cdev_fd(), f.req.tag), secondary(&f))?;
+    let n = submit_pair(&mut r, Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1), secondary(&f))?;
     r.expect(&[cqe(1, -libc::EINVAL)])?;
     check_eq!(r.sq_pending(), 0, "SQEs left in the SQ (the primary took its secondary)");
     check!(f.finish(-libc::EIO)?.is_err(), "the block read, failed by the server, fails");
@@ -168,7 +165,7 @@ case! {
     requires: [OpRead, ProposalFusedCmd, EnvUblk],
     variants: variants::DEFAULT,
     refs: ["IORING_OP_FUSED_CMD V6 03/17 io_fused_secondary_valid: op == IORING_OP_FUSED_CMD -> false -> -EINVAL, after io_get_secondary_sqe took the SQE"],
-    run: |cx| expect_refused_with_secondary(cx, |f| fused_primary(f.dev.cdev_fd(), f.req.tag)),
+    run: |cx| expect_refused_with_secondary(cx, |f| Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1)),
 }
 
 case! {
@@ -193,7 +190,7 @@ case! {
         let f = read_in_flight()?;
         check!(!f.req.write && f.req.bytes as usize == BLOCK && f.req.offset == BLOCK as u64, "the block request is the 4096-byte read at 4096");
         let mut r = fused_ring(cx)?;
-        let n = submit_pair(&mut r, fused_primary(f.dev.cdev_fd(), f.req.tag), read_secondary(&f))?;
+        let n = submit_pair(&mut r, Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1), read_secondary(&f))?;
         r.expect(&[cqe(2, BLOCK as i32), cqe(1, 0)])?;
         check_eq!(n, 2, "SQEs consumed (primary and secondary)");
         let data = f.finish(BLOCK as i32)?.map_err(|e| CaseError::Fail(format!("the O_DIRECT read of the ublk device failed: {e}")))?;

@@ -27,7 +27,8 @@
 //! itself; after it, each request is handed to the case, which moves the
 //! data with the fused pair under test and calls [`Request::complete`].
 
-use harness::ring::{Ring, RingBuilder, Sqe};
+use harness::ring::{Ring, RingBuilder};
+use harness::sqe::Sqe;
 use harness::sys::*;
 use harness::CaseError;
 use std::fs::{File, OpenOptions};
@@ -35,26 +36,8 @@ use std::os::fd::AsRawFd;
 use std::sync::mpsc;
 use std::time::Duration;
 
-pub mod abi {
-    //! The series' numbers (V6 03/17 and the ublk patches), kept apart
-    //! from the upstream uapi mirror: several were reused upstream.
-    pub const IORING_OP_FUSED_CMD: u8 = 49;
-    pub const IORING_SETUP_FUSED_REQ: u32 = 1 << 14;
-    pub const IORING_FUSED_CMD_BUF: u32 = 1 << 1;
-    pub const UBLK_IO_FETCH_REQ: u32 = 0x20;
-    pub const UBLK_IO_COMMIT_AND_FETCH_REQ: u32 = 0x21;
-    pub const UBLK_IO_FUSED_SUBMIT_IO: u32 = 0x23;
-    pub const UBLK_CMD_ADD_DEV: u32 = 0x04;
-    pub const UBLK_CMD_DEL_DEV: u32 = 0x05;
-    pub const UBLK_CMD_START_DEV: u32 = 0x06;
-    pub const UBLK_CMD_STOP_DEV: u32 = 0x07;
-    pub const UBLK_CMD_SET_PARAMS: u32 = 0x08;
-    pub const UBLK_F_SUPPORT_ZERO_COPY: u64 = 1 << 0;
-    pub const UBLK_IO_OP_READ: u32 = 0;
-    pub const UBLK_IO_OP_WRITE: u32 = 1;
-    pub const UBLK_PARAM_TYPE_BASIC: u32 = 1 << 0;
-}
 use abi::*;
+pub use harness::sys::fused_v6 as abi;
 
 /// The device's size and block size.
 pub const DEV_BYTES: usize = 1 << 20;
@@ -105,39 +88,6 @@ struct IoDesc {
     addr: u64,
 }
 
-/// A uring_cmd SQE carrying `struct ublksrv_io_cmd` {q_id, tag, result,
-/// addr} in its command area (bytes 48..64).
-fn io_cmd(opcode: u8, fd: i32, cmd_op: u32, tag: u16, result: i32) -> Sqe {
-    let mut s = Sqe::op(opcode);
-    s.raw.fd = fd;
-    s.raw.off = cmd_op as u64;
-    s.raw.addr3 = (tag as u64) << 16 | (result as u32 as u64) << 32;
-    s.raw.pad2 = 0;
-    s
-}
-
-/// The primary of a fused pair: UBLK_IO_FUSED_SUBMIT_IO for `tag` on the
-/// char device, lending the request's buffer (IORING_FUSED_CMD_BUF) to the
-/// one secondary SQE that follows it (nr_secondary, in the buf_index slot).
-pub fn fused_primary(cdev: i32, tag: u16) -> Sqe {
-    let mut s = io_cmd(IORING_OP_FUSED_CMD, cdev, UBLK_IO_FUSED_SUBMIT_IO, tag, 0);
-    s.raw.op_flags = IORING_FUSED_CMD_BUF;
-    s.raw.buf_index = 1;
-    s
-}
-
-/// A secondary moving `len` bytes between `fd` at `off` and the lent
-/// buffer at `buf_off`: READ fills the buffer (a ublk READ request), WRITE
-/// drains it (a ublk WRITE request).
-pub fn fused_secondary(opcode: u8, fd: i32, buf_off: u64, len: u32, off: u64) -> Sqe {
-    let mut s = Sqe::op(opcode);
-    s.raw.fd = fd;
-    s.raw.addr = buf_off;
-    s.raw.len = len;
-    s.raw.off = off;
-    s
-}
-
 /// One request the driver queued, handed to the case.
 pub struct Request {
     pub tag: u16,
@@ -172,14 +122,7 @@ fn fixture(what: &str, e: impl std::fmt::Display) -> CaseError {
 
 /// One control command on the SQE128 control ring; returns its res.
 fn ctrl_cmd(ring: &mut Ring, fd: i32, cmd_op: u32, dev_id: u32, addr: u64, len: u16, data0: u64) -> Result<i32, CaseError> {
-    let mut s = Sqe::op(IORING_OP_URING_CMD);
-    s.raw.fd = fd;
-    s.raw.off = cmd_op as u64;
-    // struct ublksrv_ctrl_cmd: dev_id u32, queue_id u16, len u16 | addr |
-    // data[0] | dev_path_len, pad, reserved.
-    s.raw.addr3 = dev_id as u64 | (u16::MAX as u64) << 32 | (len as u64) << 48;
-    s.raw.pad2 = addr;
-    s.ext[..8].copy_from_slice(&data0.to_ne_bytes());
+    let s = Sqe::ublk_ctrl_cmd(fd, cmd_op, dev_id, addr, len, data0);
     ring.push_all(&[s.user_data(cmd_op as u64)]).map_err(|e| fixture("control SQ", format!("{e:?}")))?;
     ring.submit().map_err(|e| fixture("control submit", e))?;
     let got = ring.wait_for(1, STEP).map_err(|e| fixture("control wait", e))?;
@@ -330,7 +273,7 @@ fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String
         ring.push_all(&[s.user_data(FETCH_UD)]).map_err(|e| format!("{e:?}"))?;
         ring.submit().map_err(|e| e.to_string()).map(|_| ())
     };
-    step(&mut ring, io_cmd(IORING_OP_URING_CMD, fd, UBLK_IO_FETCH_REQ, 0, -1))?;
+    step(&mut ring, Sqe::ublk_io_cmd(IORING_OP_URING_CMD, fd, UBLK_IO_FETCH_REQ, 0, -1))?;
     let _ = ready.send(Ok(()));
     let mut case: Option<mpsc::Sender<Request>> = None;
     loop {
@@ -362,7 +305,7 @@ fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String
             }
             (None, UBLK_IO_OP_READ | UBLK_IO_OP_WRITE) => {
                 let sec_op = if op == UBLK_IO_OP_READ { IORING_OP_READ } else { IORING_OP_WRITE };
-                ring.push_all(&[fused_primary(fd, 0).user_data(1), fused_secondary(sec_op, backing.as_raw_fd(), 0, bytes, offset).user_data(2)])
+                ring.push_all(&[Sqe::fused_primary(fd, 0, 1).user_data(1), Sqe::fused_secondary(sec_op, backing.as_raw_fd(), 0, bytes, offset).user_data(2)])
                     .map_err(|e| format!("{e:?}"))?;
                 ring.submit().map_err(|e| e.to_string())?;
                 let got = ring.wait_for(2, STEP).map_err(|e| e.to_string())?;
@@ -373,7 +316,7 @@ fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String
             }
             _ => 0, // flush and the like: nothing to move
         };
-        step(&mut ring, io_cmd(IORING_OP_URING_CMD, fd, UBLK_IO_COMMIT_AND_FETCH_REQ, 0, result))?;
+        step(&mut ring, Sqe::ublk_io_cmd(IORING_OP_URING_CMD, fd, UBLK_IO_COMMIT_AND_FETCH_REQ, 0, result))?;
     }
 }
 

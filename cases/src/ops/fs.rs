@@ -10,20 +10,6 @@ use fixtures::TempDir;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::MetadataExt;
 
-/// `struct open_how` (openat2(2)).
-#[repr(C)]
-#[derive(Default)]
-struct OpenHow {
-    flags: u64,
-    mode: u64,
-    resolve: u64,
-}
-const RESOLVE_BENEATH: u64 = 0x08;
-
-fn openat2(dirfd: i32, path: &std::ffi::CStr, how: &OpenHow) -> Sqe {
-    Sqe::prep(IORING_OP_OPENAT2, dirfd, path.as_ptr() as u64, std::mem::size_of::<OpenHow>() as u32, how as *const _ as u64)
-}
-
 /// A directory for path ops, and an O_PATH-free fd on it for *at calls.
 fn dir_fd(d: &TempDir) -> Result<std::os::fd::OwnedFd, harness::CaseError> {
     Ok(fixtures::open(d.path(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC)?)
@@ -97,10 +83,10 @@ case! {
     run: |cx| {
         let f = TempFile::with_content(&pattern(64, 6))?;
         let p = cpath(&f.path())?;
-        let how = OpenHow { flags: (libc::O_RDONLY | libc::O_CLOEXEC) as u64, ..Default::default() };
+        let how = open_how { flags: (libc::O_RDONLY | libc::O_CLOEXEC) as u64, ..Default::default() };
         let mut r = cx.ring()?;
         let next = fixtures::closed_fd();
-        r.submit_all(&[openat2(libc::AT_FDCWD, &p, &how).user_data(1)])?;
+        r.submit_all(&[Sqe::openat2(libc::AT_FDCWD, &p, &how).user_data(1)])?;
         let fd = expect_fd(&mut r, 1, next)?;
         check_eq!(read_all(fd.as_raw_fd())?, pattern(64, 6), "content read through the new fd");
         Ok(())
@@ -117,9 +103,9 @@ case! {
         let d = TempDir::new()?;
         let dfd = dir_fd(&d)?;
         let p = c"../escape";
-        let how = OpenHow { flags: (libc::O_RDONLY | libc::O_CLOEXEC) as u64, resolve: RESOLVE_BENEATH, ..Default::default() };
+        let how = open_how { flags: (libc::O_RDONLY | libc::O_CLOEXEC) as u64, resolve: RESOLVE_BENEATH, ..Default::default() };
         let mut r = cx.ring()?;
-        r.run_expect(&[openat2(dfd.as_raw_fd(), p, &how).user_data(1)], &[cqe(1, -libc::EXDEV)])?;
+        r.run_expect(&[Sqe::openat2(dfd.as_raw_fd(), p, &how).user_data(1)], &[cqe(1, -libc::EXDEV)])?;
         Ok(())
     },
 }
@@ -133,9 +119,9 @@ case! {
     run: |cx| {
         let f = TempFile::empty()?;
         let p = cpath(&f.path())?;
-        let how = OpenHow { flags: (libc::O_RDONLY | libc::O_CLOEXEC) as u64, resolve: 1 << 40, ..Default::default() };
+        let how = open_how { flags: (libc::O_RDONLY | libc::O_CLOEXEC) as u64, resolve: 1 << 40, ..Default::default() };
         let mut r = cx.ring()?;
-        r.run_expect(&[openat2(libc::AT_FDCWD, &p, &how).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::openat2(libc::AT_FDCWD, &p, &how).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -149,8 +135,9 @@ case! {
     run: |cx| {
         let f = TempFile::empty()?;
         let p = cpath(&f.path())?;
-        let how = OpenHow::default();
-        let mut s = openat2(libc::AT_FDCWD, &p, &how);
+        let how = open_how::default();
+        let mut s = Sqe::openat2(libc::AT_FDCWD, &p, &how);
+        // Deliberately malformed: a `struct open_how` size that is not the kernel's.
         s.raw.len = 16;
         let mut r = cx.ring()?;
         r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
@@ -172,7 +159,7 @@ case! {
         let fd = unsafe { libc::dup(f.fd()) };
         check!(fd >= 0, "dup failed");
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_CLOSE, fd, 0, 0, 0).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::close(fd).user_data(1)], &[cqe(1, 0)])?;
         check!(!fd_is_open(fd), "fd {fd} is still open after CLOSE completed");
         Ok(())
     },
@@ -186,7 +173,7 @@ case! {
     refs: ["close(2) ERRORS: EBADF"],
     run: |cx| {
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_CLOSE, closed_fd(), 0, 0, 0).user_data(1)], &[cqe(1, -libc::EBADF)])?;
+        r.run_expect(&[Sqe::close(closed_fd()).user_data(1)], &[cqe(1, -libc::EBADF)])?;
         Ok(())
     },
 }
@@ -200,17 +187,13 @@ case! {
     run: |cx| {
         let other = Ring::new(4)?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_CLOSE, other.fd(), 0, 0, 0).user_data(1)], &[cqe(1, -libc::EBADF)])?;
+        r.run_expect(&[Sqe::close(other.fd()).user_data(1)], &[cqe(1, -libc::EBADF)])?;
         check!(fd_is_open(other.fd()), "the ring fd was closed");
         Ok(())
     },
 }
 
 // ------------------------------------------------------------ statx
-
-fn statx(dirfd: i32, path: &std::ffi::CStr, flags: u32, mask: u32, buf: &mut libc::statx) -> Sqe {
-    Sqe::prep(IORING_OP_STATX, dirfd, path.as_ptr() as u64, mask, buf as *mut _ as u64).op_flags(flags)
-}
 
 case! {
     id: "ops/statx/size-and-mode",
@@ -224,7 +207,7 @@ case! {
         // SAFETY: statx is plain old data.
         let mut st: libc::statx = unsafe { std::mem::zeroed() };
         let mut r = cx.ring()?;
-        r.run_expect(&[statx(libc::AT_FDCWD, &p, 0, libc::STATX_SIZE | libc::STATX_TYPE, &mut st).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::statx(libc::AT_FDCWD, &p, 0, libc::STATX_SIZE | libc::STATX_TYPE, &mut st).user_data(1)], &[cqe(1, 0)])?;
         check!(st.stx_mask & libc::STATX_SIZE != 0, "stx_mask {:#x} lacks STATX_SIZE", st.stx_mask);
         check_eq!(st.stx_size, 1234, "stx_size");
         check_eq!(st.stx_mode as u32 & libc::S_IFMT, libc::S_IFREG, "file type");
@@ -243,7 +226,7 @@ case! {
         // SAFETY: statx is plain old data.
         let mut st: libc::statx = unsafe { std::mem::zeroed() };
         let mut r = cx.ring()?;
-        r.run_expect(&[statx(f.fd(), c"", libc::AT_EMPTY_PATH as u32, libc::STATX_SIZE, &mut st).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::statx(f.fd(), c"", libc::AT_EMPTY_PATH as u32, libc::STATX_SIZE, &mut st).user_data(1)], &[cqe(1, 0)])?;
         check_eq!(st.stx_size, 77, "stx_size");
         Ok(())
     },
@@ -261,7 +244,7 @@ case! {
         // SAFETY: statx is plain old data.
         let mut st: libc::statx = unsafe { std::mem::zeroed() };
         let mut r = cx.ring()?;
-        r.run_expect(&[statx(libc::AT_FDCWD, &p, 0, libc::STATX_SIZE, &mut st).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
+        r.run_expect(&[Sqe::statx(libc::AT_FDCWD, &p, 0, libc::STATX_SIZE, &mut st).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
         Ok(())
     },
 }
@@ -278,16 +261,12 @@ case! {
         // SAFETY: statx is plain old data.
         let mut st: libc::statx = unsafe { std::mem::zeroed() };
         let mut r = cx.ring()?;
-        r.run_expect(&[statx(libc::AT_FDCWD, &p, 0, 0x8000_0000, &mut st).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::statx(libc::AT_FDCWD, &p, 0, 0x8000_0000, &mut st).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
 
 // ------------------------------------------------------------ renameat
-
-fn renameat(old: &std::ffi::CStr, new: &std::ffi::CStr, flags: u32) -> Sqe {
-    Sqe::prep(IORING_OP_RENAMEAT, libc::AT_FDCWD, old.as_ptr() as u64, libc::AT_FDCWD as u32, new.as_ptr() as u64).op_flags(flags)
-}
 
 case! {
     id: "ops/renameat/renames",
@@ -300,7 +279,7 @@ case! {
         std::fs::write(d.join("a"), b"moved")?;
         let (a, b) = (cpath(&d.join("a"))?, cpath(&d.join("b"))?);
         let mut r = cx.ring()?;
-        r.run_expect(&[renameat(&a, &b, 0).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::renameat(&a, &b, 0).user_data(1)], &[cqe(1, 0)])?;
         check!(!d.join("a").exists(), "the old name still exists");
         check_eq!(std::fs::read(d.join("b"))?, b"moved".to_vec(), "content under the new name");
         Ok(())
@@ -319,7 +298,7 @@ case! {
         std::fs::write(d.join("b"), b"b")?;
         let (a, b) = (cpath(&d.join("a"))?, cpath(&d.join("b"))?);
         let mut r = cx.ring()?;
-        r.run_expect(&[renameat(&a, &b, libc::RENAME_NOREPLACE).user_data(1)], &[cqe(1, -libc::EEXIST)])?;
+        r.run_expect(&[Sqe::renameat(&a, &b, libc::RENAME_NOREPLACE).user_data(1)], &[cqe(1, -libc::EEXIST)])?;
         check_eq!(std::fs::read(d.join("b"))?, b"b".to_vec(), "the target is untouched");
         Ok(())
     },
@@ -335,16 +314,12 @@ case! {
         let d = TempDir::new()?;
         let (a, b) = (cpath(&d.join("a"))?, cpath(&d.join("b"))?);
         let mut r = cx.ring()?;
-        r.run_expect(&[renameat(&a, &b, 0).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
+        r.run_expect(&[Sqe::renameat(&a, &b, 0).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
         Ok(())
     },
 }
 
 // ------------------------------------------------------------ unlinkat
-
-fn unlinkat(path: &std::ffi::CStr, flags: u32) -> Sqe {
-    Sqe::prep(IORING_OP_UNLINKAT, libc::AT_FDCWD, path.as_ptr() as u64, 0, 0).op_flags(flags)
-}
 
 case! {
     id: "ops/unlinkat/removes-file",
@@ -357,7 +332,7 @@ case! {
         std::fs::write(d.join("f"), b"x")?;
         let p = cpath(&d.join("f"))?;
         let mut r = cx.ring()?;
-        r.run_expect(&[unlinkat(&p, 0).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::unlinkat(&p, 0).user_data(1)], &[cqe(1, 0)])?;
         check!(!d.join("f").exists(), "the file still exists");
         Ok(())
     },
@@ -374,7 +349,7 @@ case! {
         std::fs::create_dir(d.join("sub"))?;
         let p = cpath(&d.join("sub"))?;
         let mut r = cx.ring()?;
-        r.run_expect(&[unlinkat(&p, libc::AT_REMOVEDIR as u32).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::unlinkat(&p, libc::AT_REMOVEDIR as u32).user_data(1)], &[cqe(1, 0)])?;
         check!(!d.join("sub").exists(), "the directory still exists");
         Ok(())
     },
@@ -390,7 +365,7 @@ case! {
         let d = TempDir::new()?;
         let p = cpath(&d.join("missing"))?;
         let mut r = cx.ring()?;
-        r.run_expect(&[unlinkat(&p, 0).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
+        r.run_expect(&[Sqe::unlinkat(&p, 0).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
         Ok(())
     },
 }
@@ -406,7 +381,7 @@ case! {
         std::fs::create_dir(d.join("sub"))?;
         let p = cpath(&d.join("sub"))?;
         let mut r = cx.ring()?;
-        r.run_expect(&[unlinkat(&p, 0).user_data(1)], &[cqe(1, -libc::EISDIR)])?;
+        r.run_expect(&[Sqe::unlinkat(&p, 0).user_data(1)], &[cqe(1, -libc::EISDIR)])?;
         check!(d.join("sub").is_dir(), "the directory was removed");
         Ok(())
     },
@@ -424,7 +399,7 @@ case! {
         let d = TempDir::new()?;
         let p = cpath(&d.join("sub"))?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_MKDIRAT, libc::AT_FDCWD, p.as_ptr() as u64, 0o700, 0).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::mkdirat(&p, 0o700).user_data(1)], &[cqe(1, 0)])?;
         let m = std::fs::metadata(d.join("sub"))?;
         check!(m.is_dir(), "not a directory");
         check_eq!(m.mode() & 0o777, 0o700, "mode");
@@ -442,16 +417,12 @@ case! {
         let d = TempDir::new()?;
         let p = cpath(d.path())?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_MKDIRAT, libc::AT_FDCWD, p.as_ptr() as u64, 0o700, 0).user_data(1)], &[cqe(1, -libc::EEXIST)])?;
+        r.run_expect(&[Sqe::mkdirat(&p, 0o700).user_data(1)], &[cqe(1, -libc::EEXIST)])?;
         Ok(())
     },
 }
 
 // ------------------------------------------------------------ symlinkat
-
-fn symlinkat(target: &std::ffi::CStr, link: &std::ffi::CStr) -> Sqe {
-    Sqe::prep(IORING_OP_SYMLINKAT, libc::AT_FDCWD, target.as_ptr() as u64, 0, link.as_ptr() as u64)
-}
 
 case! {
     id: "ops/symlinkat/creates-link",
@@ -463,7 +434,7 @@ case! {
         let d = TempDir::new()?;
         let l = cpath(&d.join("l"))?;
         let mut r = cx.ring()?;
-        r.run_expect(&[symlinkat(c"some/target", &l).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::symlinkat(c"some/target", &l).user_data(1)], &[cqe(1, 0)])?;
         check_eq!(std::fs::read_link(d.join("l"))?, std::path::PathBuf::from("some/target"), "link target");
         Ok(())
     },
@@ -480,16 +451,12 @@ case! {
         std::fs::write(d.join("l"), b"")?;
         let l = cpath(&d.join("l"))?;
         let mut r = cx.ring()?;
-        r.run_expect(&[symlinkat(c"t", &l).user_data(1)], &[cqe(1, -libc::EEXIST)])?;
+        r.run_expect(&[Sqe::symlinkat(c"t", &l).user_data(1)], &[cqe(1, -libc::EEXIST)])?;
         Ok(())
     },
 }
 
 // ------------------------------------------------------------ linkat
-
-fn linkat(old: &std::ffi::CStr, new: &std::ffi::CStr, flags: u32) -> Sqe {
-    Sqe::prep(IORING_OP_LINKAT, libc::AT_FDCWD, old.as_ptr() as u64, libc::AT_FDCWD as u32, new.as_ptr() as u64).op_flags(flags)
-}
 
 case! {
     id: "ops/linkat/creates-hard-link",
@@ -502,7 +469,7 @@ case! {
         std::fs::write(d.join("a"), b"x")?;
         let (a, b) = (cpath(&d.join("a"))?, cpath(&d.join("b"))?);
         let mut r = cx.ring()?;
-        r.run_expect(&[linkat(&a, &b, 0).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::linkat(&a, &b, 0).user_data(1)], &[cqe(1, 0)])?;
         let (ma, mb) = (std::fs::metadata(d.join("a"))?, std::fs::metadata(d.join("b"))?);
         check_eq!(ma.ino(), mb.ino(), "inode of both names");
         check_eq!(ma.nlink(), 2, "st_nlink");
@@ -520,7 +487,7 @@ case! {
         let d = TempDir::new()?;
         let (a, b) = (cpath(&d.join("a"))?, cpath(&d.join("b"))?);
         let mut r = cx.ring()?;
-        r.run_expect(&[linkat(&a, &b, 0).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
+        r.run_expect(&[Sqe::linkat(&a, &b, 0).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
         Ok(())
     },
 }
@@ -533,19 +500,6 @@ case! {
 
 const XNAME: &std::ffi::CStr = c"trusted.uring_conform";
 
-fn fsetxattr(fd: i32, value: &[u8], flags: u32) -> Sqe {
-    Sqe::prep(IORING_OP_FSETXATTR, fd, XNAME.as_ptr() as u64, value.len() as u32, value.as_ptr() as u64).op_flags(flags)
-}
-fn fgetxattr(fd: i32, buf: &mut [u8]) -> Sqe {
-    Sqe::prep(IORING_OP_FGETXATTR, fd, XNAME.as_ptr() as u64, buf.len() as u32, buf.as_mut_ptr() as u64)
-}
-fn setxattr(path: &std::ffi::CStr, value: &[u8], flags: u32) -> Sqe {
-    Sqe::prep(IORING_OP_SETXATTR, 0, XNAME.as_ptr() as u64, value.len() as u32, value.as_ptr() as u64).op_flags(flags).addr3(path.as_ptr() as u64)
-}
-fn getxattr(path: &std::ffi::CStr, buf: &mut [u8]) -> Sqe {
-    Sqe::prep(IORING_OP_GETXATTR, 0, XNAME.as_ptr() as u64, buf.len() as u32, buf.as_mut_ptr() as u64).addr3(path.as_ptr() as u64)
-}
-
 case! {
     id: "ops/fsetxattr/set-then-read",
     summary: "FSETXATTR sets the value (res 0); FGETXATTR reads it back (res = its length)",
@@ -556,8 +510,8 @@ case! {
         let f = TempFile::empty()?;
         let mut buf = [0u8; 32];
         let mut r = cx.ring()?;
-        r.run_expect(&[fsetxattr(f.fd(), b"value-1", 0).user_data(1)], &[cqe(1, 0)])?;
-        r.run_expect(&[fgetxattr(f.fd(), &mut buf).user_data(2)], &[cqe(2, 7)])?;
+        r.run_expect(&[Sqe::fsetxattr(f.fd(), XNAME, b"value-1", 0).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &mut buf).user_data(2)], &[cqe(2, 7)])?;
         check_eq!(&buf[..7], b"value-1", "value read back");
         Ok(())
     },
@@ -572,8 +526,8 @@ case! {
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
-        r.run_expect(&[fsetxattr(f.fd(), b"a", 0).user_data(1)], &[cqe(1, 0)])?;
-        r.run_expect(&[fsetxattr(f.fd(), b"b", libc::XATTR_CREATE as u32).user_data(2)], &[cqe(2, -libc::EEXIST)])?;
+        r.run_expect(&[Sqe::fsetxattr(f.fd(), XNAME, b"a", 0).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::fsetxattr(f.fd(), XNAME, b"b", libc::XATTR_CREATE as u32).user_data(2)], &[cqe(2, -libc::EEXIST)])?;
         Ok(())
     },
 }
@@ -591,7 +545,7 @@ case! {
         check!(rc == 0, "fixture fsetxattr(2): {}", std::io::Error::last_os_error());
         let mut buf = [0u8; 8];
         let mut r = cx.ring()?;
-        r.run_expect(&[fgetxattr(f.fd(), &mut buf).user_data(1)], &[cqe(1, 3)])?;
+        r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &mut buf).user_data(1)], &[cqe(1, 3)])?;
         check_eq!(&buf[..3], b"abc", "value");
         Ok(())
     },
@@ -607,7 +561,7 @@ case! {
         let f = TempFile::empty()?;
         let mut buf = [0u8; 8];
         let mut r = cx.ring()?;
-        r.run_expect(&[fgetxattr(f.fd(), &mut buf).user_data(1)], &[cqe(1, -libc::ENODATA)])?;
+        r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &mut buf).user_data(1)], &[cqe(1, -libc::ENODATA)])?;
         Ok(())
     },
 }
@@ -623,8 +577,8 @@ case! {
         let p = cpath(&f.path())?;
         let mut buf = [0u8; 16];
         let mut r = cx.ring()?;
-        r.run_expect(&[setxattr(&p, b"by-path", 0).user_data(1)], &[cqe(1, 0)])?;
-        r.run_expect(&[getxattr(&p, &mut buf).user_data(2)], &[cqe(2, 7)])?;
+        r.run_expect(&[Sqe::setxattr(&p, XNAME, b"by-path", 0).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::getxattr(&p, XNAME, &mut buf).user_data(2)], &[cqe(2, 7)])?;
         check_eq!(&buf[..7], b"by-path", "value");
         Ok(())
     },
@@ -640,7 +594,7 @@ case! {
         let f = TempFile::empty()?;
         let p = cpath(&f.path())?;
         let mut r = cx.ring()?;
-        r.run_expect(&[setxattr(&p, b"x", libc::XATTR_REPLACE as u32).user_data(1)], &[cqe(1, -libc::ENODATA)])?;
+        r.run_expect(&[Sqe::setxattr(&p, XNAME, b"x", libc::XATTR_REPLACE as u32).user_data(1)], &[cqe(1, -libc::ENODATA)])?;
         Ok(())
     },
 }
@@ -659,7 +613,7 @@ case! {
         check!(rc == 0, "fixture setxattr(2): {}", std::io::Error::last_os_error());
         let mut buf = [0u8; 8];
         let mut r = cx.ring()?;
-        r.run_expect(&[getxattr(&p, &mut buf).user_data(1)], &[cqe(1, 4)])?;
+        r.run_expect(&[Sqe::getxattr(&p, XNAME, &mut buf).user_data(1)], &[cqe(1, 4)])?;
         check_eq!(&buf[..4], b"wxyz", "value");
         Ok(())
     },
@@ -679,7 +633,7 @@ case! {
         let p = cpath(&f.path())?;
         let mut buf = [0u8; 2];
         let mut r = cx.ring()?;
-        r.run_expect(&[getxattr(&p, &mut buf).user_data(1)], &[cqe(1, -libc::ERANGE)])?;
+        r.run_expect(&[Sqe::getxattr(&p, XNAME, &mut buf).user_data(1)], &[cqe(1, -libc::ERANGE)])?;
         Ok(())
     },
 }
@@ -695,7 +649,7 @@ case! {
         let p = cpath(&d.join("missing"))?;
         let mut buf = [0u8; 8];
         let mut r = cx.ring()?;
-        r.run_expect(&[getxattr(&p, &mut buf).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
+        r.run_expect(&[Sqe::getxattr(&p, XNAME, &mut buf).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
         Ok(())
     },
 }
@@ -711,9 +665,9 @@ case! {
     run: |cx| {
         let f = TempFile::with_content(&pattern(100, 2))?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_FTRUNCATE, f.fd(), 0, 0, 10).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::ftruncate(f.fd(), 10).user_data(1)], &[cqe(1, 0)])?;
         check_eq!(f.content()?, pattern(100, 2)[..10].to_vec(), "content after shrinking");
-        r.run_expect(&[Sqe::prep(IORING_OP_FTRUNCATE, f.fd(), 0, 0, 20).user_data(2)], &[cqe(2, 0)])?;
+        r.run_expect(&[Sqe::ftruncate(f.fd(), 20).user_data(2)], &[cqe(2, 0)])?;
         check_eq!(f.content()?, [&pattern(100, 2)[..10], &[0u8; 10][..]].concat(), "content after extending");
         Ok(())
     },
@@ -728,7 +682,7 @@ case! {
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_FTRUNCATE, f.fd(), 0, 0, (-1i64) as u64).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::ftruncate(f.fd(), (-1i64) as u64).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         check_eq!(f.content()?, b"abc".to_vec(), "content");
         Ok(())
     },
@@ -744,7 +698,7 @@ case! {
         let f = TempFile::with_content(b"abc")?;
         let ro = fixtures::open(&f.path(), libc::O_RDONLY | libc::O_CLOEXEC)?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_FTRUNCATE, ro.as_raw_fd(), 0, 0, 1).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::ftruncate(ro.as_raw_fd(), 1).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }

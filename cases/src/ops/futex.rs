@@ -6,21 +6,8 @@ use crate::prelude::*;
 use fixtures::Child;
 use std::sync::atomic::AtomicU32;
 
-/// `struct futex_waitv` (linux/futex.h).
-#[repr(C)]
-struct FutexWaitv {
-    val: u64,
-    uaddr: u64,
-    flags: u32,
-    reserved: u32,
-}
-
-fn waitv_entry(word: &AtomicU32, val: u32) -> FutexWaitv {
-    FutexWaitv { val: val as u64, uaddr: word as *const _ as u64, flags: FUTEX2_SIZE_U32 | FUTEX2_PRIVATE, reserved: 0 }
-}
-
-fn futex_waitv(v: &[FutexWaitv]) -> Sqe {
-    Sqe::prep(IORING_OP_FUTEX_WAITV, 0, v.as_ptr() as u64, v.len() as u32, 0)
+fn waitv_entry(word: &AtomicU32, val: u32) -> futex_waitv {
+    futex_waitv { val: val as u64, uaddr: word as *const _ as u64, flags: FUTEX2_SIZE_U32 | FUTEX2_PRIVATE, __reserved: 0 }
 }
 
 case! {
@@ -76,6 +63,7 @@ case! {
     run: |cx| {
         let word = AtomicU32::new(0);
         let mut s = Sqe::futex_wake(&word, 1);
+        // Deliberately malformed: a 64-bit futex size, which io_uring refuses.
         s.raw.fd = 0x03 | FUTEX2_PRIVATE as i32;
         let mut r = cx.ring()?;
         r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
@@ -93,7 +81,7 @@ case! {
         let (a, b) = (AtomicU32::new(0), AtomicU32::new(0));
         let v = [waitv_entry(&a, 0), waitv_entry(&b, 0)];
         let mut r = cx.ring()?;
-        r.submit_all(&[futex_waitv(&v).user_data(1)])?;
+        r.submit_all(&[Sqe::futex_waitv(&v).user_data(1)])?;
         r.expect_none()?;
         r.run_expect_unordered(&[Sqe::futex_wake(&b, 1).user_data(2)], &[cqe(1, 1), cqe(2, 1)])?;
         Ok(())
@@ -108,7 +96,7 @@ case! {
     refs: ["futex_waitv(2) ERRORS: EINVAL (nr_futexes is 0 or above FUTEX_WAITV_MAX)"],
     run: |cx| {
         let mut r = cx.ring()?;
-        r.run_expect(&[futex_waitv(&[]).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::futex_waitv(&[]).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -123,7 +111,7 @@ case! {
         let (a, b) = (AtomicU32::new(0), AtomicU32::new(3));
         let v = [waitv_entry(&a, 0), waitv_entry(&b, 0)];
         let mut r = cx.ring()?;
-        r.run_expect(&[futex_waitv(&v).user_data(1)], &[cqe(1, -libc::EAGAIN)])?;
+        r.run_expect(&[Sqe::futex_waitv(&v).user_data(1)], &[cqe(1, -libc::EAGAIN)])?;
         Ok(())
     },
 }

@@ -2,7 +2,6 @@
 //! SQE128 ring (or a mixed one): io_uring/io_uring.c io_init_req refuses
 //! an is_128 op on a 64-byte SQ that is not IORING_SETUP_SQE_MIXED.
 
-use super::net::sock_cmd;
 use crate::prelude::*;
 use std::os::fd::AsRawFd;
 
@@ -81,7 +80,7 @@ case! {
         let l = std::net::TcpListener::bind("127.0.0.1:0")?;
         let c = std::net::TcpStream::connect(l.local_addr()?)?;
         let mut r = cx.build(cx.builder(8).flags(IORING_SETUP_SQE128))?;
-        r.run_expect(&[sock_cmd(IORING_OP_URING_CMD128, c.as_raw_fd(), SOCKET_URING_OP_SIOCINQ, 0, 0, std::ptr::null_mut()).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD128, c.as_raw_fd(), SOCKET_URING_OP_SIOCINQ, 0, 0, std::ptr::null_mut()).user_data(1)], &[cqe(1, 0)])?;
         Ok(())
     },
 }
@@ -95,7 +94,8 @@ case! {
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_URING_CMD128, f.fd(), 0, 0, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        // Deliberately malformed: a 128-byte command on a ring of 64-byte SQEs.
+        r.run_expect(&[Sqe::uring_cmd(IORING_OP_URING_CMD128, f.fd(), 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }

@@ -7,14 +7,6 @@
 
 use crate::prelude::*;
 
-/// MSG_RING IORING_MSG_SEND_FD: registered slot `src` of this ring into
-/// slot `dst` of ring `fd`, posting `user_data` there.
-fn send_fd(fd: i32, src: u32, dst: u32, user_data: u64) -> Sqe {
-    let mut s = Sqe::msg_ring_data(fd, 0, user_data).addr3(src as u64).file_index(dst + 1);
-    s.raw.addr = IORING_MSG_SEND_FD;
-    s
-}
-
 case! {
     id: "ops/msg_ring/data-to-other-ring",
     summary: "MSG_RING posts a CQE with the given res and user_data on the target ring; the sender's CQE has res 0",
@@ -73,7 +65,7 @@ case! {
         target.register_files(&[-1, -1])?;
         let mut r = cx.ring()?;
         r.register_files(&[f.fd()])?;
-        r.run_expect(&[send_fd(target.fd(), 0, 1, 0x99).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::msg_ring_send_fd(target.fd(), 0, 1, 0x99).user_data(1)], &[cqe(1, 0)])?;
         target.expect(&[cqe(0x99, 0)])?;
         let mut buf = [0u8; 16];
         target.run_expect(&[Sqe::read(1, &mut buf, 0).fixed_file().user_data(2)], &[cqe(2, 16)])?;
@@ -105,6 +97,7 @@ case! {
     run: |cx| {
         let mut target = Ring::new(4)?;
         let mut s = Sqe::msg_ring_data(target.fd(), 0, 1);
+        // Deliberately malformed: a MSG_RING command no kernel defines.
         s.raw.addr = 7;
         let mut r = cx.ring()?;
         r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
@@ -124,7 +117,7 @@ case! {
         target.register_files(&[-1])?;
         let mut r = cx.ring()?;
         r.register_files(&[-1])?;
-        r.run_expect(&[send_fd(target.fd(), 0, 0, 0x99).user_data(1)], &[cqe(1, -libc::EBADF)])?;
+        r.run_expect(&[Sqe::msg_ring_send_fd(target.fd(), 0, 0, 0x99).user_data(1)], &[cqe(1, -libc::EBADF)])?;
         target.expect_none()?;
         Ok(())
     },

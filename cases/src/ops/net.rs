@@ -102,10 +102,6 @@ case! {
 
 // ------------------------------------------------------------ bind / listen
 
-fn bind(fd: i32, sa: &libc::sockaddr_in) -> Sqe {
-    Sqe::prep(IORING_OP_BIND, fd, sa as *const _ as u64, 0, SIN_LEN as u64)
-}
-
 case! {
     id: "ops/bind/binds-address",
     summary: "BIND to 127.0.0.1 port 0 completes with 0 and the socket gets a port",
@@ -116,7 +112,7 @@ case! {
         let s = socket(libc::SOCK_STREAM)?;
         let sa = sockaddr_v4(0);
         let mut r = cx.ring()?;
-        r.run_expect(&[bind(s.as_raw_fd(), &sa).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::bind(s.as_raw_fd(), &sa).user_data(1)], &[cqe(1, 0)])?;
         check!(local_port(s.as_raw_fd()) != 0, "no port assigned after BIND");
         Ok(())
     },
@@ -132,14 +128,10 @@ case! {
         let s = socket(libc::SOCK_STREAM)?;
         let sa = sockaddr_v4(0);
         let mut r = cx.ring()?;
-        r.run_expect(&[bind(s.as_raw_fd(), &sa).user_data(1)], &[cqe(1, 0)])?;
-        r.run_expect(&[bind(s.as_raw_fd(), &sa).user_data(2)], &[cqe(2, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::bind(s.as_raw_fd(), &sa).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::bind(s.as_raw_fd(), &sa).user_data(2)], &[cqe(2, -libc::EINVAL)])?;
         Ok(())
     },
-}
-
-fn listen(fd: i32, backlog: u32) -> Sqe {
-    Sqe::prep(IORING_OP_LISTEN, fd, 0, backlog, 0)
 }
 
 case! {
@@ -152,7 +144,7 @@ case! {
         let s = socket(libc::SOCK_STREAM)?;
         let sa = sockaddr_v4(0);
         let mut r = cx.ring()?;
-        r.run_expect(&[bind(s.as_raw_fd(), &sa).link().user_data(1), listen(s.as_raw_fd(), 8).user_data(2)], &[cqe(1, 0), cqe(2, 0)])?;
+        r.run_expect(&[Sqe::bind(s.as_raw_fd(), &sa).link().user_data(1), Sqe::listen(s.as_raw_fd(), 8).user_data(2)], &[cqe(1, 0), cqe(2, 0)])?;
         let port = local_port(s.as_raw_fd());
         check!(TcpStream::connect(("127.0.0.1", port)).is_ok(), "connect(2) to the listening socket failed");
         Ok(())
@@ -168,16 +160,12 @@ case! {
     run: |cx| {
         let s = socket(libc::SOCK_DGRAM)?;
         let mut r = cx.ring()?;
-        r.run_expect(&[listen(s.as_raw_fd(), 8).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
+        r.run_expect(&[Sqe::listen(s.as_raw_fd(), 8).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
         Ok(())
     },
 }
 
 // ------------------------------------------------------------ connect / accept
-
-fn connect(fd: i32, sa: &libc::sockaddr_in) -> Sqe {
-    Sqe::prep(IORING_OP_CONNECT, fd, sa as *const _ as u64, 0, SIN_LEN as u64)
-}
 
 case! {
     id: "ops/connect/connects",
@@ -190,7 +178,7 @@ case! {
         let s = socket(libc::SOCK_STREAM)?;
         let sa = sockaddr_v4(l.listener.local_addr()?.port());
         let mut r = cx.ring()?;
-        r.run_expect(&[connect(s.as_raw_fd(), &sa).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::connect(s.as_raw_fd(), &sa).user_data(1)], &[cqe(1, 0)])?;
         let (_peer, addr) = l.listener.accept()?;
         check_eq!(addr.port(), local_port(s.as_raw_fd()), "peer port seen by the listener");
         Ok(())
@@ -213,7 +201,7 @@ case! {
         let sa = sockaddr_v4(local_port(hold.as_raw_fd()));
         let s = socket(libc::SOCK_STREAM)?;
         let mut r = cx.ring()?;
-        r.run_expect(&[connect(s.as_raw_fd(), &sa).user_data(1)], &[cqe(1, -libc::ECONNREFUSED)])?;
+        r.run_expect(&[Sqe::connect(s.as_raw_fd(), &sa).user_data(1)], &[cqe(1, -libc::ECONNREFUSED)])?;
         Ok(())
     },
 }
@@ -229,9 +217,7 @@ case! {
         let client = l.connect()?;
         let mut peer = sockaddr_v4(0);
         let mut plen = SIN_LEN;
-        let mut s = Sqe::accept(l.fd(), libc::SOCK_CLOEXEC as u32);
-        s.raw.addr = &mut peer as *mut _ as u64;
-        s.raw.off = &mut plen as *mut _ as u64;
+        let s = Sqe::accept(l.fd(), libc::SOCK_CLOEXEC as u32).accept_addr(&mut peer, &mut plen);
         let mut r = cx.ring()?;
         let next = fixtures::closed_fd();
         r.submit_all(&[s.user_data(1)])?;
@@ -335,10 +321,6 @@ fn msghdr(iov: &mut [libc::iovec]) -> libc::msghdr {
     m
 }
 
-fn sendmsg(op: u8, fd: i32, m: &libc::msghdr) -> Sqe {
-    Sqe::prep(op, fd, m as *const _ as u64, 1, 0)
-}
-
 case! {
     id: "ops/sendmsg/gathers-datagram",
     summary: "SENDMSG sends its iovecs as one datagram and returns the total",
@@ -351,7 +333,7 @@ case! {
         let mut v = [iov(&mut a), iov(&mut b)];
         let m = msghdr(&mut v);
         let mut r = cx.ring()?;
-        r.run_expect(&[sendmsg(IORING_OP_SENDMSG, sp.a(), &m).user_data(1)], &[cqe(1, 8)])?;
+        r.run_expect(&[Sqe::sendmsg_op(IORING_OP_SENDMSG, sp.a(), &m).user_data(1)], &[cqe(1, 8)])?;
         check_eq!(read_some(sp.b(), 64)?, b"datagram".to_vec(), "the datagram");
         Ok(())
     },
@@ -369,7 +351,7 @@ case! {
         let mut v = [iov(&mut a)];
         let m = msghdr(&mut v);
         let mut r = cx.ring()?;
-        r.run_expect(&[sendmsg(IORING_OP_SENDMSG, f.fd(), &m).user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
+        r.run_expect(&[Sqe::sendmsg_op(IORING_OP_SENDMSG, f.fd(), &m).user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
         Ok(())
     },
 }
@@ -387,7 +369,7 @@ case! {
         let mut v = [iov(&mut a), iov(&mut b)];
         let mut m = msghdr(&mut v);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_RECVMSG, sp.a(), &mut m as *mut _ as u64, 1, 0).user_data(1)], &[cqe(1, 9)])?;
+        r.run_expect(&[Sqe::recvmsg(sp.a(), &mut m).user_data(1)], &[cqe(1, 9)])?;
         check_eq!([&a[..], &b[..5]].concat(), b"scattered".to_vec(), "bytes in the iovecs");
         check_eq!(m.msg_flags, 0, "msg_flags");
         Ok(())
@@ -407,7 +389,7 @@ case! {
         let mut v = [iov(&mut a)];
         let mut m = msghdr(&mut v);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_RECVMSG, sp.a(), &mut m as *mut _ as u64, 1, 0).user_data(1)], &[cqe(1, 4)])?;
+        r.run_expect(&[Sqe::recvmsg(sp.a(), &mut m).user_data(1)], &[cqe(1, 4)])?;
         check_eq!(&a, b"0123", "bytes");
         check!(m.msg_flags & libc::MSG_TRUNC != 0, "msg_flags {:#x} lacks MSG_TRUNC", m.msg_flags);
         Ok(())
@@ -426,7 +408,7 @@ case! {
         let mut v = [iov(&mut a)];
         let mut m = msghdr(&mut v);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_RECVMSG, f.fd(), &mut m as *mut _ as u64, 1, 0).user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
+        r.run_expect(&[Sqe::recvmsg(f.fd(), &mut m).user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
         Ok(())
     },
 }
@@ -442,7 +424,7 @@ case! {
     run: |cx| {
         let sp = SocketPair::stream()?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_SHUTDOWN, sp.a(), 0, libc::SHUT_WR as u32, 0).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::shutdown(sp.a(), libc::SHUT_WR).user_data(1)], &[cqe(1, 0)])?;
         let mut b = [0u8; 1];
         // SAFETY: reading into a local buffer.
         check_eq!(unsafe { libc::recv(sp.b(), b.as_mut_ptr() as *mut _, 1, libc::MSG_DONTWAIT) }, 0, "recv(2) at the peer (0 = end of file)");
@@ -459,7 +441,7 @@ case! {
     run: |cx| {
         let sp = SocketPair::stream()?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_SHUTDOWN, sp.a(), 0, 7, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::shutdown(sp.a(), 7).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -473,7 +455,7 @@ case! {
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_SHUTDOWN, f.fd(), 0, libc::SHUT_WR as u32, 0).user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
+        r.run_expect(&[Sqe::shutdown(f.fd(), libc::SHUT_WR).user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
         Ok(())
     },
 }
@@ -559,7 +541,7 @@ case! {
         let mut v = [iov(&mut a), iov(&mut b)];
         let m = msghdr(&mut v);
         let mut r = cx.ring()?;
-        r.run_expect(&[sendmsg(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m).user_data(1)], &[cqe(1, 500).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
+        r.run_expect(&[Sqe::sendmsg_op(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m).user_data(1)], &[cqe(1, 500).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
         let mut got = Vec::new();
         while got.len() < 500 {
             let mut buf = [0u8; 500];
@@ -584,19 +566,12 @@ case! {
         let mut v = [iov(&mut a)];
         let m = msghdr(&mut v);
         let mut r = cx.ring()?;
-        r.run_expect(&[sendmsg(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m).skip_success().user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::sendmsg_op(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m).skip_success().user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
 
 // ------------------------------------------------------------ uring_cmd on sockets
-
-/// URING_CMD `cmd_op` on a socket (io_uring/cmd_net.c): level and optname
-/// share `addr`, optlen is in `file_index`, optval in `addr3`.
-pub(crate) fn sock_cmd(opcode: u8, fd: i32, cmd_op: u32, level: i32, optname: i32, optval: *mut i32) -> Sqe {
-    let addr = (level as u32 as u64) | ((optname as u32 as u64) << 32);
-    Sqe::prep(opcode, fd, addr, 0, cmd_op as u64).file_index(4).addr3(optval as u64)
-}
 
 case! {
     id: "ops/uring_cmd/sock-siocinq",
@@ -613,7 +588,7 @@ case! {
         // SAFETY: one valid pollfd.
         unsafe { libc::poll(&mut pfd, 1, 1000) };
         let mut r = cx.ring()?;
-        r.run_expect(&[sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_SIOCINQ, 0, 0, std::ptr::null_mut()).user_data(1)], &[cqe(1, 5)])?;
+        r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_SIOCINQ, 0, 0, std::ptr::null_mut()).user_data(1)], &[cqe(1, 5)])?;
         Ok(())
     },
 }
@@ -628,7 +603,7 @@ case! {
         let s = socket(libc::SOCK_DGRAM)?;
         let mut v = 0i32;
         let mut r = cx.ring()?;
-        r.run_expect(&[sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_GETSOCKOPT, libc::SOL_SOCKET, libc::SO_TYPE, &mut v).user_data(1)], &[cqe(1, 4)])?;
+        r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_GETSOCKOPT, libc::SOL_SOCKET, libc::SO_TYPE, &mut v).user_data(1)], &[cqe(1, 4)])?;
         check_eq!(v, libc::SOCK_DGRAM, "SO_TYPE read through the ring");
         Ok(())
     },
@@ -644,7 +619,7 @@ case! {
         let s = socket(libc::SOCK_STREAM)?;
         let mut v = 1i32;
         let mut r = cx.ring()?;
-        r.run_expect(&[sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_SETSOCKOPT, libc::SOL_SOCKET, libc::SO_REUSEADDR, &mut v).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_SETSOCKOPT, libc::SOL_SOCKET, libc::SO_REUSEADDR, &mut v).user_data(1)], &[cqe(1, 0)])?;
         check_eq!(getsockopt_int(s.as_raw_fd(), libc::SOL_SOCKET, libc::SO_REUSEADDR), 1, "SO_REUSEADDR");
         Ok(())
     },
@@ -659,7 +634,7 @@ case! {
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::prep(IORING_OP_URING_CMD, f.fd(), 0, 0, 0).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
+        r.run_expect(&[Sqe::uring_cmd(IORING_OP_URING_CMD, f.fd(), 0).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
         Ok(())
     },
 }
@@ -674,7 +649,7 @@ case! {
         let s = socket(libc::SOCK_STREAM)?;
         let mut v = 0i32;
         let mut r = cx.ring()?;
-        r.run_expect(&[sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_GETSOCKOPT, libc::IPPROTO_TCP, libc::TCP_NODELAY, &mut v).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
+        r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_GETSOCKOPT, libc::IPPROTO_TCP, libc::TCP_NODELAY, &mut v).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
         Ok(())
     },
 }
@@ -690,6 +665,7 @@ case! {
     run: |cx| {
         let (_c, s) = tcp_pair()?;
         let mut r = cx.ring()?;
+        // Deliberately malformed: RECV_ZC naming zcrx ifq 0, which this ring never registered.
         r.run_expect(&[Sqe::prep(IORING_OP_RECV_ZC, s.as_raw_fd(), 0, 0, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },

@@ -6,18 +6,6 @@ use super::read_all;
 use crate::prelude::*;
 use std::os::fd::{FromRawFd, OwnedFd};
 
-/// SPLICE from `fd_in` at `off_in` to `fd_out` at `off_out` (-1: no
-/// offset, for pipes).
-fn splice(fd_in: i32, off_in: i64, fd_out: i32, off_out: i64, len: u32, flags: u32) -> Sqe {
-    let mut s = Sqe::prep(IORING_OP_SPLICE, fd_out, off_in as u64, len, off_out as u64).op_flags(flags);
-    s.raw.file_index = fd_in as u32;
-    s
-}
-
-fn tee(fd_in: i32, fd_out: i32, len: u32) -> Sqe {
-    Sqe::prep(IORING_OP_TEE, fd_out, 0, len, 0).file_index(fd_in as u32)
-}
-
 /// Reads what is in a pipe now (its write end stays open: non-blocking).
 fn pipe_content(p: &Pipe) -> Result<Vec<u8>, harness::CaseError> {
     // SAFETY: F_SETFL on our own descriptor.
@@ -44,7 +32,7 @@ case! {
         let f = TempFile::with_content(&pattern(64, 5))?;
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
-        r.run_expect(&[splice(f.fd(), 16, p.tx(), -1, 32, 0).user_data(1)], &[cqe(1, 32)])?;
+        r.run_expect(&[Sqe::splice(f.fd(), 16, p.tx(), -1, 32, 0).user_data(1)], &[cqe(1, 32)])?;
         check_eq!(pipe_content(&p)?, pattern(64, 5)[16..48].to_vec(), "bytes in the pipe");
         Ok(())
     },
@@ -61,7 +49,7 @@ case! {
         let p = Pipe::new()?;
         p.put(b"spliced")?;
         let mut r = cx.ring()?;
-        r.run_expect(&[splice(p.rx(), -1, f.fd(), 2, 7, 0).user_data(1)], &[cqe(1, 7)])?;
+        r.run_expect(&[Sqe::splice(p.rx(), -1, f.fd(), 2, 7, 0).user_data(1)], &[cqe(1, 7)])?;
         check_eq!(read_all(f.fd())?, b"\0\0spliced".to_vec(), "file content");
         Ok(())
     },
@@ -76,7 +64,7 @@ case! {
     run: |cx| {
         let (a, b) = (TempFile::with_content(b"abc")?, TempFile::empty()?);
         let mut r = cx.ring()?;
-        r.run_expect(&[splice(a.fd(), 0, b.fd(), 0, 3, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::splice(a.fd(), 0, b.fd(), 0, 3, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -91,7 +79,7 @@ case! {
         let f = TempFile::with_content(b"abc")?;
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
-        r.run_expect(&[splice(f.fd(), 0, p.tx(), -1, 3, 0x100).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::splice(f.fd(), 0, p.tx(), -1, 3, 0x100).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -106,7 +94,7 @@ case! {
         let (a, b) = (Pipe::new()?, Pipe::new()?);
         a.put(b"teed!")?;
         let mut r = cx.ring()?;
-        r.run_expect(&[tee(a.rx(), b.tx(), 5).user_data(1)], &[cqe(1, 5)])?;
+        r.run_expect(&[Sqe::tee(a.rx(), b.tx(), 5).user_data(1)], &[cqe(1, 5)])?;
         check_eq!(pipe_content(&b)?, b"teed!".to_vec(), "bytes in the second pipe");
         check_eq!(pipe_content(&a)?, b"teed!".to_vec(), "bytes still in the first pipe");
         Ok(())
@@ -123,7 +111,7 @@ case! {
         let a = Pipe::new()?;
         a.put(b"x")?;
         let mut r = cx.ring()?;
-        r.run_expect(&[tee(a.rx(), a.tx(), 1).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::tee(a.rx(), a.tx(), 1).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -138,14 +126,9 @@ case! {
         let f = TempFile::with_content(b"abc")?;
         let b = Pipe::new()?;
         let mut r = cx.ring()?;
-        r.run_expect(&[tee(f.fd(), b.tx(), 3).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::tee(f.fd(), b.tx(), 3).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
-}
-
-/// PIPE into `fds` (pipe2 flags).
-fn pipe_op(fds: &mut [i32; 2], flags: u32) -> Sqe {
-    Sqe::prep(IORING_OP_PIPE, 0, fds.as_mut_ptr() as u64, 0, 0).op_flags(flags)
 }
 
 case! {
@@ -157,7 +140,7 @@ case! {
     run: |cx| {
         let mut fds = [-1i32; 2];
         let mut r = cx.ring()?;
-        r.run_expect(&[pipe_op(&mut fds, libc::O_CLOEXEC as u32).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::pipe(&mut fds, libc::O_CLOEXEC as u32).user_data(1)], &[cqe(1, 0)])?;
         check!(fds[0] >= 0 && fds[1] >= 0 && fds[0] != fds[1], "fds {fds:?}");
         // SAFETY: the kernel installed both for us.
         let (rx, tx) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
@@ -179,7 +162,7 @@ case! {
     run: |cx| {
         let mut fds = [-1i32; 2];
         let mut r = cx.ring()?;
-        r.run_expect(&[pipe_op(&mut fds, libc::O_APPEND as u32).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::pipe(&mut fds, libc::O_APPEND as u32).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         check_eq!(fds, [-1, -1], "fds");
         Ok(())
     },

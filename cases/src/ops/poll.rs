@@ -47,6 +47,7 @@ case! {
     run: |cx| {
         let p = Pipe::new()?;
         let mut s = Sqe::poll_add(p.rx(), libc::POLLIN as u32);
+        // Deliberately malformed: a POLL_ADD flag bit no kernel defines.
         s.raw.len = 1 << 6;
         let mut r = cx.ring()?;
         r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
@@ -65,11 +66,6 @@ fn epoll() -> Result<OwnedFd, harness::CaseError> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// EPOLL_CTL: op in `len`, target fd in `off`, event at `addr`.
-fn epoll_ctl(epfd: i32, op: i32, fd: i32, ev: &libc::epoll_event) -> Sqe {
-    Sqe::prep(IORING_OP_EPOLL_CTL, epfd, ev as *const _ as u64, op as u32, fd as u64)
-}
-
 fn event(data: u64) -> libc::epoll_event {
     libc::epoll_event { events: libc::EPOLLIN as u32, u64: data }
 }
@@ -85,7 +81,7 @@ case! {
         let efd = EventFd::new(1)?;
         let ev = event(0x5555);
         let mut r = cx.ring()?;
-        r.run_expect(&[epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_ADD, efd.raw(), &ev).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_ADD, efd.raw(), &ev).user_data(1)], &[cqe(1, 0)])?;
         let mut out = [event(0); 4];
         // SAFETY: out has room for 4 events.
         let n = unsafe { libc::epoll_wait(ep.as_raw_fd(), out.as_mut_ptr(), 4, 0) };
@@ -107,8 +103,8 @@ case! {
         let efd = EventFd::new(0)?;
         let ev = event(1);
         let mut r = cx.ring()?;
-        r.run_expect(&[epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_ADD, efd.raw(), &ev).user_data(1)], &[cqe(1, 0)])?;
-        r.run_expect(&[epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_ADD, efd.raw(), &ev).user_data(2)], &[cqe(2, -libc::EEXIST)])?;
+        r.run_expect(&[Sqe::epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_ADD, efd.raw(), &ev).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_ADD, efd.raw(), &ev).user_data(2)], &[cqe(2, -libc::EEXIST)])?;
         Ok(())
     },
 }
@@ -124,13 +120,9 @@ case! {
         let efd = EventFd::new(0)?;
         let ev = event(1);
         let mut r = cx.ring()?;
-        r.run_expect(&[epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_DEL, efd.raw(), &ev).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
+        r.run_expect(&[Sqe::epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_DEL, efd.raw(), &ev).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
         Ok(())
     },
-}
-
-fn epoll_wait(epfd: i32, out: &mut [libc::epoll_event]) -> Sqe {
-    Sqe::prep(IORING_OP_EPOLL_WAIT, epfd, out.as_mut_ptr() as u64, out.len() as u32, 0)
 }
 
 case! {
@@ -149,7 +141,7 @@ case! {
         }
         let mut out = [event(0); 4];
         let mut r = cx.ring()?;
-        r.run_expect(&[epoll_wait(ep.as_raw_fd(), &mut out).user_data(1)], &[cqe(1, 1)])?;
+        r.run_expect(&[Sqe::epoll_wait(ep.as_raw_fd(), &mut out).user_data(1)], &[cqe(1, 1)])?;
         let data = out[0].u64;
         check_eq!(data, 11, "data of the ready fd");
         Ok(())
@@ -170,7 +162,7 @@ case! {
         check!(unsafe { libc::epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_ADD, e.raw(), &mut ev) } == 0, "fixture epoll_ctl(2)");
         let mut out = [event(0); 2];
         let mut r = cx.ring()?;
-        r.submit_all(&[epoll_wait(ep.as_raw_fd(), &mut out).user_data(1)])?;
+        r.submit_all(&[Sqe::epoll_wait(ep.as_raw_fd(), &mut out).user_data(1)])?;
         r.expect_none()?;
         // SAFETY: writing a u64 to our eventfd.
         unsafe { libc::eventfd_write(e.raw(), 1) };
@@ -191,7 +183,7 @@ case! {
         let e = EventFd::new(1)?;
         let mut out = [event(0); 2];
         let mut r = cx.ring()?;
-        r.run_expect(&[epoll_wait(e.raw(), &mut out).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::epoll_wait(e.raw(), &mut out).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }

@@ -334,10 +334,6 @@ case! {
 
 // ------------------------------------------------------------ sync_file_range
 
-fn sync_file_range(fd: i32, off: u64, len: u32, flags: u32) -> Sqe {
-    Sqe::prep(IORING_OP_SYNC_FILE_RANGE, fd, 0, len, off).op_flags(flags)
-}
-
 case! {
     id: "ops/sync_file_range/completes",
     summary: "SYNC_FILE_RANGE of written data with WAIT_BEFORE|WRITE|WAIT_AFTER completes with 0",
@@ -348,7 +344,7 @@ case! {
         let f = TempFile::with_content(&pattern(8192, 1))?;
         let all = libc::SYNC_FILE_RANGE_WAIT_BEFORE | libc::SYNC_FILE_RANGE_WRITE | libc::SYNC_FILE_RANGE_WAIT_AFTER;
         let mut r = cx.ring()?;
-        r.run_expect(&[sync_file_range(f.fd(), 0, 8192, all).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::sync_file_range(f.fd(), 0, 8192, all).user_data(1)], &[cqe(1, 0)])?;
         Ok(())
     },
 }
@@ -362,17 +358,12 @@ case! {
     run: |cx| {
         let f = TempFile::with_content(b"x")?;
         let mut r = cx.ring()?;
-        r.run_expect(&[sync_file_range(f.fd(), 0, 1, 0x10).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::sync_file_range(f.fd(), 0, 1, 0x10).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
 
 // ------------------------------------------------------------ fallocate
-
-/// FALLOCATE: mode in `len`, offset in `off`, length in `addr`.
-fn fallocate(fd: i32, mode: i32, off: u64, len: u64) -> Sqe {
-    Sqe::prep(IORING_OP_FALLOCATE, fd, len, mode as u32, off)
-}
 
 case! {
     id: "ops/fallocate/extends",
@@ -383,7 +374,7 @@ case! {
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
-        r.run_expect(&[fallocate(f.fd(), 0, 4096, 4096).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::fallocate(f.fd(), 0, 4096, 4096).user_data(1)], &[cqe(1, 0)])?;
         check_eq!(f.file.metadata()?.len(), 8192, "file size");
         Ok(())
     },
@@ -398,7 +389,7 @@ case! {
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
         let mut r = cx.ring()?;
-        r.run_expect(&[fallocate(f.fd(), libc::FALLOC_FL_KEEP_SIZE, 0, 65536).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::fallocate(f.fd(), libc::FALLOC_FL_KEEP_SIZE, 0, 65536).user_data(1)], &[cqe(1, 0)])?;
         let m = f.file.metadata()?;
         check_eq!(m.len(), 3, "file size");
         check!(std::os::unix::fs::MetadataExt::blocks(&m) * 512 >= 65536, "only {} blocks allocated", std::os::unix::fs::MetadataExt::blocks(&m));
@@ -415,7 +406,7 @@ case! {
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
-        r.run_expect(&[fallocate(f.fd(), 0, 0, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::fallocate(f.fd(), 0, 0, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -429,16 +420,12 @@ case! {
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
-        r.run_expect(&[fallocate(p.tx(), 0, 0, 4096).user_data(1)], &[cqe(1, -libc::ESPIPE)])?;
+        r.run_expect(&[Sqe::fallocate(p.tx(), 0, 0, 4096).user_data(1)], &[cqe(1, -libc::ESPIPE)])?;
         Ok(())
     },
 }
 
 // ------------------------------------------------------------ fadvise / madvise
-
-fn fadvise(fd: i32, off: u64, len: u32, advice: i32) -> Sqe {
-    Sqe::prep(IORING_OP_FADVISE, fd, 0, len, off).op_flags(advice as u32)
-}
 
 case! {
     id: "ops/fadvise/willneed",
@@ -449,7 +436,7 @@ case! {
     run: |cx| {
         let f = TempFile::with_content(&pattern(8192, 1))?;
         let mut r = cx.ring()?;
-        r.run_expect(&[fadvise(f.fd(), 0, 8192, libc::POSIX_FADV_WILLNEED).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::fadvise(f.fd(), 0, 8192, libc::POSIX_FADV_WILLNEED).user_data(1)], &[cqe(1, 0)])?;
         check_eq!(read_all(f.fd())?, pattern(8192, 1), "content unchanged");
         Ok(())
     },
@@ -464,7 +451,7 @@ case! {
     run: |cx| {
         let f = TempFile::with_content(b"x")?;
         let mut r = cx.ring()?;
-        r.run_expect(&[fadvise(f.fd(), 0, 1, 99).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::fadvise(f.fd(), 0, 1, 99).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -478,13 +465,9 @@ case! {
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
-        r.run_expect(&[fadvise(p.rx(), 0, 1, libc::POSIX_FADV_NORMAL).user_data(1)], &[cqe(1, -libc::ESPIPE)])?;
+        r.run_expect(&[Sqe::fadvise(p.rx(), 0, 1, libc::POSIX_FADV_NORMAL).user_data(1)], &[cqe(1, -libc::ESPIPE)])?;
         Ok(())
     },
-}
-
-fn madvise(addr: *mut u8, len: u32, advice: i32) -> Sqe {
-    Sqe::prep(IORING_OP_MADVISE, -1, addr as u64, len, 0).op_flags(advice as u32)
 }
 
 case! {
@@ -497,7 +480,7 @@ case! {
         let mut m = AnonPages::new(2)?;
         m.bytes().fill(0xaa);
         let mut r = cx.ring()?;
-        r.run_expect(&[madvise(m.ptr, 8192, libc::MADV_DONTNEED).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::madvise(m.ptr, 8192, libc::MADV_DONTNEED).user_data(1)], &[cqe(1, 0)])?;
         check!(m.bytes().iter().all(|&b| b == 0), "memory not zero after MADV_DONTNEED");
         Ok(())
     },
@@ -513,7 +496,7 @@ case! {
         let m = AnonPages::new(2)?;
         let mut r = cx.ring()?;
         // SAFETY: an address inside the mapping, off the page boundary.
-        r.run_expect(&[madvise(unsafe { m.ptr.add(1) }, 4096, libc::MADV_NORMAL).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::madvise(unsafe { m.ptr.add(1) }, 4096, libc::MADV_NORMAL).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -527,7 +510,7 @@ case! {
     run: |cx| {
         let m = AnonPages::new(1)?;
         let mut r = cx.ring()?;
-        r.run_expect(&[madvise(m.ptr, 4096, 999).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::madvise(m.ptr, 4096, 999).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }

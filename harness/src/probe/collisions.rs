@@ -17,7 +17,8 @@
 
 use super::{fmt_cqes, run_sqes, Finding, Probe};
 use crate::features::Feature;
-use crate::ring::{Ring, Sqe};
+use crate::ring::Ring;
+use crate::sqe::Sqe;
 use crate::sys::*;
 
 /// Setup bit 14 accepted, but the ring was not built in the memory given
@@ -41,9 +42,7 @@ pub(super) fn opcode(op: u8, ops: &[bool], ring: &mut Ring) -> Result<(), String
     // with -EBADFD before touching the buffer group (io_uring/rw.c
     // io_read_mshot, "Multishot MUST be used on a pollable file").
     let f = std::fs::File::open("/proc/self/exe").map_err(|e| format!("open a regular file: {e}"))?;
-    let mut s = Sqe::op(IORING_OP_READ_MULTISHOT).with(IOSQE_BUFFER_SELECT).user_data(1);
-    s.raw.fd = std::os::fd::AsRawFd::as_raw_fd(&f);
-    s.raw.buf_index = 0xfffd;
+    let s = Sqe::read_multi(std::os::fd::AsRawFd::as_raw_fd(&f), 0xfffd).user_data(1);
     let got = run_sqes(ring, &[s], 1)?;
     match got.as_slice() {
         [c] if c.res == -libc::EBADFD => Ok(()),

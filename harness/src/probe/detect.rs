@@ -27,7 +27,8 @@
 
 use super::{fmt_cqes, run_sqes, setup_prerequisites, Finding};
 use crate::features::{OpFlag, Proposal};
-use crate::ring::{Cqe, Ring, RingBuilder, Sqe};
+use crate::ring::{Cqe, Ring, RingBuilder};
+use crate::sqe::{CancelKey, Sqe};
 use crate::sys::*;
 
 /// A detection's answer when it is not "present".
@@ -195,10 +196,7 @@ pub(super) fn sqe(ring: &mut Ring, flag: u8) -> Detected {
             // A read selecting from a group that does not exist: -ENOBUFS
             // where the flag is known.
             let f = std::fs::File::open("/dev/zero").map_err(|e| fixture("open /dev/zero", e))?;
-            let mut s = Sqe::op(IORING_OP_READ).with(flag).user_data(1);
-            s.raw.fd = std::os::fd::AsRawFd::as_raw_fd(&f);
-            s.raw.len = 16;
-            s.raw.buf_index = 0xfffe;
+            let s = Sqe::read_select(std::os::fd::AsRawFd::as_raw_fd(&f), 16, 0, 0xfffe).user_data(1);
             let got = sqes(ring, &[s], 1)?;
             judge(&got, "READ|BUFFER_SELECT from a group that does not exist", "one CQE, -ENOBUFS", |g| one(g, -libc::ENOBUFS, 0), einval_first)
         }
@@ -311,8 +309,7 @@ pub(super) fn opflag(of: OpFlag) -> Detected {
         }
         OpFlag::NopCqe32 => {
             let mut ring = ring(RingBuilder::new(4).flags(IORING_SETUP_CQE_MIXED), "IORING_SETUP_CQE_MIXED, which IORING_NOP_CQE32 needs")?;
-            let mut s = Sqe::nop().user_data(1);
-            s.raw.op_flags = IORING_NOP_CQE32;
+            let s = Sqe::nop_cqe32(0, 0).user_data(1);
             let got = sqes(&mut ring, &[s], 1)?;
             // NOP checks its flags since 6.10, long before CQE_MIXED (6.18).
             judge(&got, "NOP with IORING_NOP_CQE32 on a CQE_MIXED ring", "one CQE, res 0, IORING_CQE_F_32", |g| one(g, 0, IORING_CQE_F_32), einval_first)
@@ -348,8 +345,8 @@ pub(super) fn opflag(of: OpFlag) -> Detected {
             // ALL and ANY count what they cancelled (0); by fd, nothing is
             // -ENOENT; FD_FIXED with no file table is -EBADF.
             let mut ring = plain_ring()?;
-            let mut s = Sqe::cancel(0xdead, f);
-            s.raw.fd = if f & IORING_ASYNC_CANCEL_FD_FIXED != 0 { 0 } else { ring.fd() };
+            let fd = if f & IORING_ASYNC_CANCEL_FD_FIXED != 0 { 0 } else { ring.fd() };
+            let s = CancelKey { flags: f, user_data: 0xdead, fd, opcode: 0 }.sqe();
             let want = if f & IORING_ASYNC_CANCEL_FD_FIXED != 0 {
                 -libc::EBADF
             } else if f & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY) != 0 {
@@ -391,9 +388,8 @@ pub(super) fn opflag(of: OpFlag) -> Detected {
             // where the command is known, -EINVAL where it is not.
             let mut ring = plain_ring()?;
             let target = plain_ring()?;
-            let mut s = Sqe::msg_ring_data(target.fd(), 0, 0x77);
-            s.raw.addr = IORING_MSG_SEND_FD;
-            let got = sqes(&mut ring, &[s.file_index(1).user_data(1)], 1)?;
+            let s = Sqe::msg_ring_send_fd(target.fd(), 0, 0, 0x77);
+            let got = sqes(&mut ring, &[s.user_data(1)], 1)?;
             judge(&got, "MSG_RING IORING_MSG_SEND_FD of an empty slot", "one CQE, -EBADF", |g| one(g, -libc::EBADF, 0), einval_first)
         }
     }
@@ -448,8 +444,7 @@ fn sock_cmd(cmd: u32) -> Detected {
     let mut val = 0i32;
     let mut ring = plain_ring()?;
     let (level, name, want) = if cmd == SOCKET_URING_OP_GETSOCKOPT { (libc::SOL_SOCKET, libc::SO_TYPE, 4) } else { (0, 0, 0) };
-    let addr = (level as u32 as u64) | ((name as u32 as u64) << 32);
-    let s = Sqe::prep(IORING_OP_URING_CMD, fd, addr, 0, cmd as u64).file_index(4).addr3(&mut val as *mut i32 as u64).user_data(1);
+    let s = Sqe::sock_cmd(IORING_OP_URING_CMD, fd, cmd, level, name, &mut val).user_data(1);
     let got = sqes(&mut ring, &[s], 1)?;
     judge(
         &got,
@@ -494,8 +489,7 @@ fn accept_multi() -> Detected {
     let addr = l.local_addr().map_err(|e| fixture("local_addr", e))?;
     let _c = std::net::TcpStream::connect(addr).map_err(|e| fixture("connect on loopback", e))?;
     let mut ring = plain_ring()?;
-    let mut s = Sqe::accept(std::os::fd::AsRawFd::as_raw_fd(&l), libc::SOCK_CLOEXEC as u32).user_data(1);
-    s.raw.ioprio = IORING_ACCEPT_MULTISHOT;
+    let s = Sqe::accept_multi(std::os::fd::AsRawFd::as_raw_fd(&l), libc::SOCK_CLOEXEC as u32).user_data(1);
     let got = sqes(&mut ring, &[s], 1)?;
     for c in &got {
         if c.res >= 0 {
