@@ -426,7 +426,7 @@ fn an_interrupted_run_cleans_up_and_writes_a_partial_report() {
     let dir = tmp("interrupt");
     std::fs::create_dir_all(&dir).unwrap();
     let json = dir.join("r.json");
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = rustix::process::geteuid().is_root();
     let mut c = bin()
         .args(["run", "--json", json.to_str().unwrap()])
         .env("TMPDIR", &dir)
@@ -442,7 +442,7 @@ fn an_interrupted_run_cleans_up_and_writes_a_partial_report() {
     while std::io::BufRead::read_line(&mut err, &mut line).unwrap() > 0 && !line.contains(" trials on ") {
         line.clear();
     }
-    unsafe { libc::kill(c.id() as i32, libc::SIGINT) };
+    rustix::process::kill_process(rustix::process::Pid::from_child(&c), rustix::process::Signal::INT).unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
     let status = c.wait().unwrap();
@@ -502,7 +502,7 @@ fn with_limits(limits: &[(libc::__rlimit_resource_t, u64)], user: Option<u32>, a
 /// a memlock limit of 0 for the trials that drop privileges.
 #[test]
 fn environment_limits_are_never_kernel_verdicts() {
-    if unsafe { libc::geteuid() } != 0 {
+    if !rustix::process::geteuid().is_root() {
         eprintln!("not run: needs root (to run as nobody, and to show that root lifts the memlock limit)");
         return;
     }

@@ -693,11 +693,8 @@ case! {
 
 /// Waits up to 5 s for `fd` to report POLLHUP: the last writer of its pipe
 /// is gone.
-fn hangs_up_within(fd: i32, limit: Duration) -> bool {
-    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
-    // SAFETY: one valid pollfd.
-    let n = unsafe { libc::poll(&mut pfd, 1, limit.as_millis() as i32) };
-    n == 1 && pfd.revents & libc::POLLHUP != 0
+fn hangs_up_within(fd: impl std::os::fd::AsFd, limit: Duration) -> bool {
+    fixtures::poll_in(fd, limit).is_ok_and(|ev| ev.contains(rustix::event::PollFlags::HUP))
 }
 
 /// Arms one of each pending kind on `r`: a poll and a read on `rx`, a
@@ -737,7 +734,7 @@ case! {
             check_elapsed(t0, Duration::ZERO, "closing the ring with requests in flight")?;
             // Teardown finishes asynchronously; the registered write end
             // must be released within a bound.
-            check!(hangs_up_within(rx.as_raw_fd(), Duration::from_secs(5)), "the pipe's registered write end was not released within 5 s of closing the ring");
+            check!(hangs_up_within(&rx, Duration::from_secs(5)), "the pipe's registered write end was not released within 5 s of closing the ring");
         }
         check_eq!(fixtures::open_fds()?, before, "open fds after closing the ring and its fixtures");
         Ok(())
@@ -778,7 +775,7 @@ case! {
             return Err(CaseError::Fail("the child did not exit within 5 s with requests in flight".into()));
         };
         check!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child wait status {status:#x} (exit codes 2-5: its setup failed)");
-        check!(hangs_up_within(rx.as_raw_fd(), Duration::from_secs(5)), "the exited child's ring did not release its registered pipe end within 5 s");
+        check!(hangs_up_within(&rx, Duration::from_secs(5)), "the exited child's ring did not release its registered pipe end within 5 s");
         Ok(())
     },
 }

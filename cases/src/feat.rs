@@ -20,8 +20,8 @@ case! {
     run: |cx| {
         let r = cx.ring()?;
         let p = r.params;
-        let v = crate::register::RingView::map(r.fd(), &p)?;
-        let (sq, cq) = (v.u32_at(p.sq_off.ring_entries), v.u32_at(p.cq_off.ring_entries));
+        let v = crate::register::ring_view(r.fd(), &p)?;
+        let (sq, cq) = (v.read_u32(p.sq_off.ring_entries as usize), v.read_u32(p.cq_off.ring_entries as usize));
         check_eq!((sq, cq), (p.sq_entries, p.cq_entries), "ring_entries read through the one mapping");
         Ok(())
     },
@@ -289,7 +289,7 @@ case! {
         let idx = r.register_ring_fd()?;
         let mut buf = vec![0u8; 16 + 8 * 8];
         // SAFETY: a probe buffer for 8 ops.
-        let res = unsafe { io_uring_register(idx as i32, IORING_REGISTER_PROBE | IORING_REGISTER_USE_REGISTERED_RING, buf.as_mut_ptr() as *const _, 8) };
+        let res = unsafe { io_uring_register(idx as i32, IORING_REGISTER_PROBE | IORING_REGISTER_USE_REGISTERED_RING, buf.as_mut_ptr() as *mut _, 8) };
         if cx.has(Feature::FeatRegRegRing) {
             check!(res.is_ok(), "REGISTER_PROBE through index {idx}: {res:?}");
             check!(buf[1] > 0, "the probe through the index wrote no ops");

@@ -317,7 +317,7 @@ case! {
         r.submit_all(&[Sqe::poll_add(0, POLLIN as u32).fixed_file().user_data(1)])?;
         let fd = r.fd();
         // SAFETY: UNREGISTER_FILES takes no argument; the fd outlives the thread (joined below).
-        let h = std::thread::spawn(move || unsafe { io_uring_register(fd, IORING_UNREGISTER_FILES, std::ptr::null(), 0) });
+        let h = std::thread::spawn(move || unsafe { io_uring_register(fd, IORING_UNREGISTER_FILES, std::ptr::null_mut(), 0) });
         // Give a non-waiting kernel the time to return first; a waiting one
         // returns once the poll below completes. Both are fine.
         fixtures::wait_until(Duration::from_millis(100), || h.is_finished());

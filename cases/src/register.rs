@@ -13,21 +13,32 @@
 //! napi.c, memmap.c.
 
 use crate::prelude::*;
-use fixtures::{AnonPages, EventFd, TempDir};
+use fixtures::{EventFd, Mapping, TempDir};
 use harness::CaseError;
 use std::os::fd::AsRawFd;
 
-/// A raw register call on `r`.
-fn register<T>(r: &Ring, op: u32, arg: *const T, nr: u32) -> Result<i32, Errno> {
-    // SAFETY: each caller passes an argument valid for `op` (or a
-    // deliberately bad one, to check the error).
-    unsafe { r.register_raw(op, arg as *const libc::c_void, nr) }
+/// A register call whose argument the kernel only reads (`nr` as the
+/// opcode counts it). Any `T` is sound here: the kernel reads memory a
+/// reference keeps valid, and answers EFAULT for any address inside it
+/// that is not.
+fn register_in<T: ?Sized>(r: &Ring, op: u32, arg: &T, nr: u32) -> Result<i32, Errno> {
+    // SAFETY: arg is valid for reads of its whole size; op only reads it.
+    unsafe { r.register_raw(op, arg as *const T as *const libc::c_void, nr) }
 }
 
-/// [`register`] for opcodes that write into their argument (RESIZE_RINGS
-/// fills in the new offsets, NAPI returns the old settings).
-fn register_out<T>(r: &Ring, op: u32, arg: &mut T, nr: u32) -> Result<i32, Errno> {
-    register(r, op, arg as *mut T as *const T, nr)
+/// A register call whose argument the kernel writes into (PROBE and
+/// IOWQ_MAX_WORKERS write their answers, RESIZE_RINGS the new offsets,
+/// NAPI the old settings).
+fn register_out<T: ?Sized>(r: &Ring, op: u32, arg: &mut T, nr: u32) -> Result<i32, Errno> {
+    // SAFETY: arg is valid for reads and writes of its whole size.
+    unsafe { r.register_raw_out(op, arg as *mut T as *mut libc::c_void, nr) }
+}
+
+/// A register call without an argument.
+fn register_none(r: &Ring, op: u32, nr: u32) -> Result<i32, Errno> {
+    // SAFETY: a null argument is never dereferenced as valid memory (the
+    // kernel answers EFAULT where it wants one).
+    unsafe { r.register_raw(op, std::ptr::null(), nr) }
 }
 
 // ------------------------------------------------------------ probe
@@ -38,7 +49,7 @@ fn probe(r: &Ring) -> Result<(io_uring_probe, Vec<(u8, u16)>), CaseError> {
     const N: usize = 256;
     let hdr = std::mem::size_of::<io_uring_probe>();
     let mut buf = vec![0u8; hdr + N * std::mem::size_of::<io_uring_probe_op>()];
-    register(r, IORING_REGISTER_PROBE, buf.as_mut_ptr(), N as u32)?;
+    register_out(r, IORING_REGISTER_PROBE, buf.as_mut_slice(), N as u32)?;
     // SAFETY: buf starts with the header.
     let h: io_uring_probe = unsafe { std::ptr::read_unaligned(buf.as_ptr() as *const io_uring_probe) };
     let ops = (0..N).map(|i| (buf[hdr + i * 8], u16::from_ne_bytes([buf[hdr + i * 8 + 2], buf[hdr + i * 8 + 3]]))).collect();
@@ -94,7 +105,7 @@ case! {
         let r = cx.ring()?;
         let mut buf = vec![0u8; 16 + 8 * 8];
         buf[20] = 1;
-        check_errno!(register(&r, IORING_REGISTER_PROBE, buf.as_mut_ptr(), 8), libc::EINVAL, "REGISTER_PROBE with a dirty buffer");
+        check_errno!(register_out(&r, IORING_REGISTER_PROBE, buf.as_mut_slice(), 8), libc::EINVAL, "REGISTER_PROBE with a dirty buffer");
         Ok(())
     },
 }
@@ -149,7 +160,7 @@ case! {
         let d = TempDir::new()?;
         let p = root_only_file(&d)?;
         let mut r = cx.ring()?;
-        let id = as_nobody(|| register(&r, IORING_REGISTER_PERSONALITY, std::ptr::null::<u8>(), 0))??;
+        let id = as_nobody(|| register_none(&r, IORING_REGISTER_PERSONALITY, 0))??;
         check!(id > 0 && id <= u16::MAX as i32, "personality id {id}");
         let open = Sqe::openat(libc::AT_FDCWD, &p, libc::O_RDONLY | libc::O_CLOEXEC, 0);
         r.run_expect(&[open.personality(id as u16).user_data(1)], &[cqe(1, -libc::EACCES)])?;
@@ -168,11 +179,11 @@ case! {
     refs: ["io_uring/io_uring.c io_init_req: unknown personality -> -EINVAL", "io_uring_register(2): IORING_UNREGISTER_PERSONALITY"],
     run: |cx| {
         let mut r = cx.ring()?;
-        let id = register(&r, IORING_REGISTER_PERSONALITY, std::ptr::null::<u8>(), 0)?;
+        let id = register_none(&r, IORING_REGISTER_PERSONALITY, 0)?;
         r.run_expect(&[Sqe::nop().personality(id as u16).user_data(1)], &[cqe(1, 0)])?;
-        check_eq!(register(&r, IORING_UNREGISTER_PERSONALITY, std::ptr::null::<u8>(), id as u32)?, 0, "UNREGISTER_PERSONALITY");
+        check_eq!(register_none(&r, IORING_UNREGISTER_PERSONALITY, id as u32)?, 0, "UNREGISTER_PERSONALITY");
         r.run_expect(&[Sqe::nop().personality(id as u16).user_data(2)], &[cqe(2, -libc::EINVAL)])?;
-        check_errno!(register(&r, IORING_UNREGISTER_PERSONALITY, std::ptr::null::<u8>(), id as u32), libc::EINVAL, "unregistering it again");
+        check_errno!(register_none(&r, IORING_UNREGISTER_PERSONALITY, id as u32), libc::EINVAL, "unregistering it again");
         Ok(())
     },
 }
@@ -186,7 +197,7 @@ fn restriction(opcode: u16, arg: u8) -> io_uring_restriction {
 /// An R_DISABLED ring with `res` registered, then enabled.
 fn restricted(cx: &harness::Ctx, res: &[io_uring_restriction]) -> Result<Ring, CaseError> {
     let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
-    register(&r, IORING_REGISTER_RESTRICTIONS, res.as_ptr(), res.len() as u32)?;
+    register_in(&r, IORING_REGISTER_RESTRICTIONS, res, res.len() as u32)?;
     r.enable()?;
     Ok(r)
 }
@@ -267,7 +278,7 @@ case! {
     run: |cx| {
         let r = cx.ring()?;
         let res = [restriction(IORING_RESTRICTION_SQE_OP, IORING_OP_NOP)];
-        check_errno!(register(&r, IORING_REGISTER_RESTRICTIONS, res.as_ptr(), 1), libc::EBADFD, "REGISTER_RESTRICTIONS");
+        check_errno!(register_in(&r, IORING_REGISTER_RESTRICTIONS, res.as_slice(), 1), libc::EBADFD, "REGISTER_RESTRICTIONS");
         Ok(())
     },
 }
@@ -281,8 +292,8 @@ case! {
     run: |cx| {
         let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
         let res = [restriction(IORING_RESTRICTION_SQE_OP, IORING_OP_NOP)];
-        register(&r, IORING_REGISTER_RESTRICTIONS, res.as_ptr(), 1)?;
-        check_errno!(register(&r, IORING_REGISTER_RESTRICTIONS, res.as_ptr(), 1), libc::EBUSY, "second REGISTER_RESTRICTIONS");
+        register_in(&r, IORING_REGISTER_RESTRICTIONS, res.as_slice(), 1)?;
+        check_errno!(register_in(&r, IORING_REGISTER_RESTRICTIONS, res.as_slice(), 1), libc::EBUSY, "second REGISTER_RESTRICTIONS");
         Ok(())
     },
 }
@@ -296,7 +307,7 @@ case! {
     run: |cx| {
         let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
         let res = [restriction(99, 0)];
-        check_errno!(register(&r, IORING_REGISTER_RESTRICTIONS, res.as_ptr(), 1), libc::EINVAL, "REGISTER_RESTRICTIONS");
+        check_errno!(register_in(&r, IORING_REGISTER_RESTRICTIONS, res.as_slice(), 1), libc::EINVAL, "REGISTER_RESTRICTIONS");
         Ok(())
     },
 }
@@ -331,7 +342,7 @@ case! {
         let e = EventFd::new(0)?;
         let mut r = cx.ring()?;
         r.quiet_by_grace(true);
-        register(&r, IORING_REGISTER_EVENTFD, &e.raw(), 1)?;
+        register_in(&r, IORING_REGISTER_EVENTFD, &e.raw(), 1)?;
         check_eq!(eventfd_count(&e)?, 0, "eventfd before any completion");
         r.run_expect(&[Sqe::nop().user_data(1)], &[cqe(1, 0)])?;
         // One CQE, one flush of the CQ, one signal (io_eventfd_signal).
@@ -351,7 +362,7 @@ case! {
         let mut r = cx.ring()?;
         r.quiet_by_grace(true);
         check!(r.cq_flags().is_some(), "the kernel gave no cq_off.flags");
-        register(&r, IORING_REGISTER_EVENTFD, &e.raw(), 1)?;
+        register_in(&r, IORING_REGISTER_EVENTFD, &e.raw(), 1)?;
         r.set_cq_flags(IORING_CQ_EVENTFD_DISABLED);
         r.run_expect(&[Sqe::nop().user_data(1)], &[cqe(1, 0)])?;
         check_eq!(eventfd_count(&e)?, 0, "eventfd while disabled");
@@ -372,7 +383,7 @@ case! {
         let e = EventFd::new(0)?;
         let mut r = cx.ring()?;
         r.quiet_by_grace(true);
-        register(&r, IORING_REGISTER_EVENTFD_ASYNC, &e.raw(), 1)?;
+        register_in(&r, IORING_REGISTER_EVENTFD_ASYNC, &e.raw(), 1)?;
         r.run_expect(&[Sqe::nop().user_data(1)], &[cqe(1, 0)])?;
         check_eq!(eventfd_count(&e)?, 0, "eventfd after an inline completion");
         r.run_expect(&[Sqe::nop().async_().user_data(2)], &[cqe(2, 0)])?;
@@ -390,10 +401,10 @@ case! {
     run: |cx| {
         let (a, b) = (EventFd::new(0)?, EventFd::new(0)?);
         let r = cx.ring()?;
-        register(&r, IORING_REGISTER_EVENTFD, &a.raw(), 1)?;
-        check_errno!(register(&r, IORING_REGISTER_EVENTFD, &b.raw(), 1), libc::EBUSY, "second REGISTER_EVENTFD");
-        register(&r, IORING_UNREGISTER_EVENTFD, std::ptr::null::<u8>(), 0)?;
-        check_errno!(register(&r, IORING_UNREGISTER_EVENTFD, std::ptr::null::<u8>(), 0), libc::ENXIO, "second UNREGISTER_EVENTFD");
+        register_in(&r, IORING_REGISTER_EVENTFD, &a.raw(), 1)?;
+        check_errno!(register_in(&r, IORING_REGISTER_EVENTFD, &b.raw(), 1), libc::EBUSY, "second REGISTER_EVENTFD");
+        register_none(&r, IORING_UNREGISTER_EVENTFD, 0)?;
+        check_errno!(register_none(&r, IORING_UNREGISTER_EVENTFD, 0), libc::ENXIO, "second UNREGISTER_EVENTFD");
         Ok(())
     },
 }
@@ -411,14 +422,14 @@ case! {
         // An async NOP makes sure this task's io-wq exists.
         r.run_expect(&[Sqe::nop().async_().user_data(1)], &[cqe(1, 0)])?;
         let mut v = [0u32; 2];
-        register(&r, IORING_REGISTER_IOWQ_MAX_WORKERS, v.as_mut_ptr(), 2)?;
+        register_out(&r, IORING_REGISTER_IOWQ_MAX_WORKERS, v.as_mut_slice(), 2)?;
         let before = v;
         check!(before[0] > 0 && before[1] > 0, "current limits {before:?}");
         let mut set = [2u32, 3];
-        register(&r, IORING_REGISTER_IOWQ_MAX_WORKERS, set.as_mut_ptr(), 2)?;
+        register_out(&r, IORING_REGISTER_IOWQ_MAX_WORKERS, set.as_mut_slice(), 2)?;
         check_eq!(set, before, "values returned by the set (the old limits)");
         let mut get = [0u32; 2];
-        register(&r, IORING_REGISTER_IOWQ_MAX_WORKERS, get.as_mut_ptr(), 2)?;
+        register_out(&r, IORING_REGISTER_IOWQ_MAX_WORKERS, get.as_mut_slice(), 2)?;
         check_eq!(get, [2, 3], "limits read back");
         Ok(())
     },
@@ -433,7 +444,7 @@ case! {
     run: |cx| {
         let r = cx.ring()?;
         let mut v = [0u32; 3];
-        check_errno!(register(&r, IORING_REGISTER_IOWQ_MAX_WORKERS, v.as_mut_ptr(), 3), libc::EINVAL, "nr_args 3");
+        check_errno!(register_out(&r, IORING_REGISTER_IOWQ_MAX_WORKERS, v.as_mut_slice(), 3), libc::EINVAL, "nr_args 3");
         Ok(())
     },
 }
@@ -447,7 +458,7 @@ case! {
     run: |cx| {
         let mut r = cx.ring()?;
         let mask: u64 = 1;
-        register(&r, IORING_REGISTER_IOWQ_AFF, &mask, 8)?;
+        register_in(&r, IORING_REGISTER_IOWQ_AFF, &mask, 8)?;
         r.run_expect(&[Sqe::nop().async_().user_data(1)], &[cqe(1, 0)])?;
         let workers = fixtures::threads_named("iou-wrk")?;
         check!(!workers.is_empty(), "no iou-wrk thread after an async NOP");
@@ -475,7 +486,7 @@ case! {
     run: |cx| {
         let r = cx.ring()?;
         let mask: u64 = 1;
-        check_errno!(register(&r, IORING_REGISTER_IOWQ_AFF, &mask, 0), libc::EINVAL, "IOWQ_AFF with length 0");
+        check_errno!(register_in(&r, IORING_REGISTER_IOWQ_AFF, &mask, 0), libc::EINVAL, "IOWQ_AFF with length 0");
         Ok(())
     },
 }
@@ -484,37 +495,12 @@ case! {
 
 /// A fresh read-only view of the ring memory at IORING_OFF_SQ_RING
 /// (SINGLE_MMAP: SQ and CQ rings in one mapping), to read what the kernel
-/// put there after a resize.
-pub(crate) struct RingView {
-    ptr: *mut u8,
-    len: usize,
-}
-
-impl RingView {
-    pub(crate) fn map(fd: i32, p: &io_uring_params) -> Result<RingView, CaseError> {
-        let len = (p.cq_off.cqes as usize + p.cq_entries as usize * 16).max(p.sq_off.array as usize + p.sq_entries as usize * 4);
-        // SAFETY: a read-only shared mapping of the ring fd.
-        let ptr = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_SHARED, fd, IORING_OFF_SQ_RING as i64) };
-        if ptr == libc::MAP_FAILED {
-            return Err(CaseError::Fail(format!("mmap of the rings at IORING_OFF_SQ_RING: {}", std::io::Error::last_os_error())));
-        }
-        Ok(RingView { ptr: ptr as *mut u8, len })
-    }
-    pub(crate) fn u32_at(&self, off: u32) -> u32 {
-        // SAFETY: off is inside the mapping (a kernel-given offset).
-        unsafe { std::ptr::read_volatile(self.ptr.add(off as usize) as *const u32) }
-    }
-    fn u64_at(&self, off: usize) -> u64 {
-        // SAFETY: off is inside the mapping.
-        unsafe { std::ptr::read_volatile(self.ptr.add(off) as *const u64) }
-    }
-}
-
-impl Drop for RingView {
-    fn drop(&mut self) {
-        // SAFETY: our mapping.
-        unsafe { libc::munmap(self.ptr as *mut _, self.len) };
-    }
+/// put there after a resize; reads outside what `p` describes panic.
+pub(crate) fn ring_view(fd: i32, p: &io_uring_params) -> Result<Mapping, CaseError> {
+    let len = (p.cq_off.cqes as usize + p.cq_entries as usize * 16).max(p.sq_off.array as usize + p.sq_entries as usize * 4);
+    // SAFETY: the ring's fd, open for as long as this call.
+    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    Mapping::shared_read_only(fd, IORING_OFF_SQ_RING, len).map_err(|e| CaseError::Fail(format!("mmap of the rings at IORING_OFF_SQ_RING: {e}")))
 }
 
 case! {
@@ -532,13 +518,13 @@ case! {
         let mut p = io_uring_params { sq_entries: 16, cq_entries: 64, flags: IORING_SETUP_CQSIZE, ..Default::default() };
         check_eq!(register_out(&r, IORING_REGISTER_RESIZE_RINGS, &mut p, 1)?, 0, "RESIZE_RINGS");
         check_eq!((p.sq_entries, p.cq_entries), (16, 64), "entries in the returned params");
-        let v = RingView::map(r.fd(), &p)?;
-        check_eq!(v.u32_at(p.sq_off.ring_entries), 16, "sq ring_entries in the new rings");
-        check_eq!(v.u32_at(p.cq_off.ring_entries), 64, "cq ring_entries in the new rings");
-        let (head, tail) = (v.u32_at(p.cq_off.head), v.u32_at(p.cq_off.tail));
+        let v = ring_view(r.fd(), &p)?;
+        check_eq!(v.read_u32(p.sq_off.ring_entries as usize), 16, "sq ring_entries in the new rings");
+        check_eq!(v.read_u32(p.cq_off.ring_entries as usize), 64, "cq ring_entries in the new rings");
+        let (head, tail) = (v.read_u32(p.cq_off.head as usize), v.read_u32(p.cq_off.tail as usize));
         check_eq!(tail.wrapping_sub(head), 1, "CQEs in the new CQ ring");
-        let slot = (head & v.u32_at(p.cq_off.ring_mask)) as usize;
-        check_eq!(v.u64_at(p.cq_off.cqes as usize + slot * 16), 0x42, "user_data of the carried CQE");
+        let slot = (head & v.read_u32(p.cq_off.ring_mask as usize)) as usize;
+        check_eq!(v.read_u64(p.cq_off.cqes as usize + slot * 16), 0x42, "user_data of the carried CQE");
         Ok(())
     },
 }
@@ -600,7 +586,7 @@ case! {
     run: |cx| {
         let r = cx.ring()?;
         let c = io_uring_clock_register { clockid: libc::CLOCK_BOOTTIME as u32, ..Default::default() };
-        check_eq!(register(&r, IORING_REGISTER_CLOCK, &c, 0)?, 0, "REGISTER_CLOCK");
+        check_eq!(register_in(&r, IORING_REGISTER_CLOCK, &c, 0)?, 0, "REGISTER_CLOCK");
         let ts = ms(10);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
         let t0 = Instant::now();
@@ -619,7 +605,7 @@ case! {
     run: |cx| {
         let r = cx.ring()?;
         let c = io_uring_clock_register { clockid: libc::CLOCK_REALTIME as u32, ..Default::default() };
-        check_errno!(register(&r, IORING_REGISTER_CLOCK, &c, 0), libc::EINVAL, "REGISTER_CLOCK");
+        check_errno!(register_in(&r, IORING_REGISTER_CLOCK, &c, 0), libc::EINVAL, "REGISTER_CLOCK");
         Ok(())
     },
 }
@@ -631,10 +617,10 @@ const IORING_MEM_REGION_REG_WAIT_ARG: u64 = 1;
 /// io_uring_reg_wait.flags: the ts field holds a timeout.
 const IORING_REG_WAIT_TS: u32 = 1;
 
-fn register_wait_region(r: &Ring, page: &AnonPages) -> Result<i32, Errno> {
-    let rd = io_uring_region_desc { user_addr: page.ptr as u64, size: 4096, flags: IORING_MEM_REGION_TYPE_USER, ..Default::default() };
+fn register_wait_region(r: &Ring, page: &Mapping) -> Result<i32, Errno> {
+    let rd = io_uring_region_desc { user_addr: page.as_ptr() as u64, size: 4096, flags: IORING_MEM_REGION_TYPE_USER, ..Default::default() };
     let mr = io_uring_mem_region_reg { region_uptr: &rd as *const _ as u64, flags: IORING_MEM_REGION_REG_WAIT_ARG, ..Default::default() };
-    register(r, IORING_REGISTER_MEM_REGION, &mr, 1)
+    register_in(r, IORING_REGISTER_MEM_REGION, &mr, 1)
 }
 
 case! {
@@ -644,14 +630,13 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_register_region(3): IORING_MEM_REGION_REG_WAIT_ARG", "io_uring_enter(2): IORING_ENTER_EXT_ARG_REG (arg is an offset into the region)"],
     run: |cx| {
-        let page = AnonPages::new(1)?;
+        let page = Mapping::anon_pages(1)?;
         let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
         check_eq!(register_wait_region(&r, &page)?, 0, "REGISTER_MEM_REGION");
         r.enable()?;
         // Slot 1 of the region: offset 64.
         let w = io_uring_reg_wait { ts: ms(10), flags: IORING_REG_WAIT_TS, ..Default::default() };
-        // SAFETY: slot 1 is inside the page.
-        unsafe { std::ptr::write(page.ptr.add(64) as *mut io_uring_reg_wait, w) };
+        page.write_value(64, w);
         let t0 = Instant::now();
         // SAFETY: an offset into the registered wait region, not a pointer: the kernel bounds-checks it.
         let res = unsafe { r.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG, 64 as *const libc::c_void, std::mem::size_of::<io_uring_reg_wait>()) };
@@ -668,7 +653,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/register.c io_register_mem_region: REG_WAIT_ARG needs an R_DISABLED ring -> -EINVAL"],
     run: |cx| {
-        let page = AnonPages::new(1)?;
+        let page = Mapping::anon_pages(1)?;
         let r = cx.ring()?;
         check_errno!(register_wait_region(&r, &page), libc::EINVAL, "REGISTER_MEM_REGION on an enabled ring");
         Ok(())
@@ -682,7 +667,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/io_uring.c io_get_ext_arg_reg: offset outside the region -> -EFAULT"],
     run: |cx| {
-        let page = AnonPages::new(1)?;
+        let page = Mapping::anon_pages(1)?;
         let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
         register_wait_region(&r, &page)?;
         r.enable()?;
@@ -707,7 +692,7 @@ case! {
         std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
         let p = crate::ops::cpath(&path)?;
         let mut r = cx.ring()?;
-        let id = as_nobody(|| register(&r, IORING_REGISTER_PERSONALITY, std::ptr::null::<u8>(), 0))??;
+        let id = as_nobody(|| register_none(&r, IORING_REGISTER_PERSONALITY, 0))??;
         let next = fixtures::closed_fd();
         r.submit_all(&[Sqe::openat(libc::AT_FDCWD, &p, libc::O_RDONLY | libc::O_CLOEXEC, 0).personality(id as u16).user_data(1)])?;
         let fd = crate::ops::expect_fd(&mut r, 1, next)?;

@@ -248,18 +248,8 @@ case! {
 
 /// The highest CPU this process may run on.
 fn last_allowed_cpu() -> Result<u32, CaseError> {
-    // SAFETY: cpu_set_t is plain data; sched_getaffinity fills it.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointer and size.
-    if unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) } != 0 {
-        return Err(std::io::Error::last_os_error().into());
-    }
-    // SAFETY: CPU_ISSET reads the set.
-    (0..libc::CPU_SETSIZE as usize)
-        .rev()
-        .find(|&c| unsafe { libc::CPU_ISSET(c, &set) })
-        .map(|c| c as u32)
-        .ok_or_else(|| CaseError::Error("fixture: empty affinity mask".into()))
+    let set = rustix::thread::sched_getaffinity(None).map_err(std::io::Error::from)?;
+    (0..rustix::thread::CpuSet::MAX_CPU).rev().find(|&c| set.is_set(c)).map(|c| c as u32).ok_or_else(|| CaseError::Error("fixture: empty affinity mask".into()))
 }
 
 case! {

@@ -26,7 +26,7 @@ fn an_interrupted_cargo_test_run_cleans_up() {
     };
     let dir = std::env::temp_dir().join(format!("uring-conform-interrupt-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = rustix::process::geteuid().is_root();
     let mut c = std::process::Command::new(&bin)
         .args(["--test-threads", "2"])
         .env("TMPDIR", &dir)
@@ -42,7 +42,7 @@ fn an_interrupted_cargo_test_run_cleans_up() {
     while out.read_line(&mut line).unwrap() > 0 && !line.starts_with("running ") {
         line.clear();
     }
-    unsafe { libc::kill(c.id() as i32, libc::SIGINT) };
+    rustix::process::kill_process(rustix::process::Pid::from_child(&c), rustix::process::Signal::INT).unwrap();
     let mut rest = String::new();
     let _ = std::io::Read::read_to_string(&mut out, &mut rest);
     let status = c.wait().unwrap();

@@ -53,13 +53,9 @@ pub fn takes_o_direct(dir: &Path) -> bool {
 pub fn on_block_fs(dir: &Path) -> bool {
     const TMPFS_MAGIC: i64 = 0x0102_1994;
     const RAMFS_MAGIC: i64 = 0x8584_58f6;
-    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()) else { return false };
-    // SAFETY: statfs is plain data; c is NUL-terminated.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
-        return false;
-    }
+    let Ok(st) = rustix::fs::statfs(dir) else { return false };
+    // f_type is i64 here, a narrower type on other architectures.
+    #[allow(clippy::unnecessary_cast)]
     let t = st.f_type as i64;
     t != TMPFS_MAGIC && t != RAMFS_MAGIC
 }

@@ -28,14 +28,9 @@ pub use crate::report::model::{Availability, KernelInfo};
 
 impl KernelInfo {
     pub fn current() -> KernelInfo {
-        // SAFETY: uname fills a zeroed struct.
-        let mut u: libc::utsname = unsafe { std::mem::zeroed() };
-        unsafe { libc::uname(&mut u) };
-        let s = |f: &[libc::c_char]| {
-            // SAFETY: uname NUL-terminates each field.
-            unsafe { std::ffi::CStr::from_ptr(f.as_ptr()) }.to_string_lossy().into_owned()
-        };
-        KernelInfo { release: s(&u.release), version: s(&u.version), machine: s(&u.machine) }
+        let u = rustix::system::uname();
+        let s = |f: &std::ffi::CStr| f.to_string_lossy().into_owned();
+        KernelInfo { release: s(u.release()), version: s(u.version()), machine: s(u.machine()) }
     }
 }
 
@@ -460,7 +455,7 @@ fn probe_ops(ring: &Ring) -> Result<Vec<bool>, Errno> {
     const N: usize = 256;
     let mut buf = vec![0u8; std::mem::size_of::<io_uring_probe>() + N * std::mem::size_of::<io_uring_probe_op>()];
     // SAFETY: buf holds the header plus N ops.
-    unsafe { ring.register_raw(IORING_REGISTER_PROBE, buf.as_mut_ptr() as *const _, N as u32) }?;
+    unsafe { ring.register_raw_out(IORING_REGISTER_PROBE, buf.as_mut_ptr() as *mut _, N as u32) }?;
     Ok(parse_probe_buffer(&buf))
 }
 
@@ -483,19 +478,19 @@ pub fn parse_probe_buffer(buf: &[u8]) -> Vec<bool> {
         .collect()
 }
 
+/// The CPUs this process may run on (sched_getaffinity(2); none if the
+/// call fails, which it cannot for the calling process).
+fn affinity() -> Option<rustix::thread::CpuSet> {
+    rustix::thread::sched_getaffinity(None).ok()
+}
+
 pub(crate) fn first_allowed_cpu() -> u32 {
-    // SAFETY: cpu_set_t is plain data.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
-    (0..libc::CPU_SETSIZE as usize).find(|&c| unsafe { libc::CPU_ISSET(c, &set) }).unwrap_or(0) as u32
+    affinity().and_then(|set| (0..rustix::thread::CpuSet::MAX_CPU).find(|&c| set.is_set(c))).unwrap_or(0) as u32
 }
 
 /// Number of CPUs this process may run on.
 pub fn allowed_cpus() -> usize {
-    // SAFETY: cpu_set_t is plain data.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
-    (0..libc::CPU_SETSIZE as usize).filter(|&c| unsafe { libc::CPU_ISSET(c, &set) }).count()
+    affinity().map_or(0, |set| set.count() as usize)
 }
 
 /// The setup flags a flag needs beside itself (io_uring_setup(2)).

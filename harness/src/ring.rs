@@ -11,6 +11,8 @@
 
 use crate::sqe::{posts_several_cqes, Sqe};
 use crate::sys::*;
+use fixtures::Mapping;
+use std::os::fd::BorrowedFd;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -90,44 +92,6 @@ impl RingBuilder {
     }
 }
 
-struct Mapping {
-    ptr: *mut u8,
-    len: usize,
-}
-
-impl Mapping {
-    fn mmap(fd: i32, len: usize, offset: u64) -> Result<Mapping, Errno> {
-        // SAFETY: a fresh shared mapping; the kernel validates fd and offset.
-        let p = unsafe {
-            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED | libc::MAP_POPULATE, fd, offset as libc::off_t)
-        };
-        if p == libc::MAP_FAILED {
-            Err(Errno::last())
-        } else {
-            Ok(Mapping { ptr: p as *mut u8, len })
-        }
-    }
-    /// Anonymous memory for IORING_SETUP_NO_MMAP (page aligned, zeroed).
-    fn anon(len: usize) -> Result<Mapping, Errno> {
-        // SAFETY: private anonymous mapping.
-        let p = unsafe {
-            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE, -1, 0)
-        };
-        if p == libc::MAP_FAILED {
-            Err(Errno::last())
-        } else {
-            Ok(Mapping { ptr: p as *mut u8, len })
-        }
-    }
-}
-
-impl Drop for Mapping {
-    fn drop(&mut self) {
-        // SAFETY: unmapping exactly what we mapped.
-        unsafe { libc::munmap(self.ptr as *mut _, self.len) };
-    }
-}
-
 /// An io_uring instance. Dropping it unmaps the rings and closes the fd.
 pub struct Ring {
     fd: i32,
@@ -161,7 +125,9 @@ pub struct Ring {
     pub(crate) quiet: crate::expect::Quiet,
 }
 
-// The ring is used from one thread at a time; moving it is fine.
+// SAFETY: the ring's pointers point into mappings it owns; it is used
+// from one thread at a time (&mut self for every change), so moving it to
+// another thread is fine.
 unsafe impl Send for Ring {}
 
 const PAGE: usize = 4096;
@@ -198,8 +164,8 @@ impl Ring {
             let sqes_len = round_up(entries.next_power_of_two() as usize * sqe_size, PAGE);
             let rings = Mapping::anon(ring_len.next_power_of_two())?;
             let sqes = Mapping::anon(sqes_len.next_power_of_two())?;
-            p.cq_off.user_addr = rings.ptr as u64;
-            p.sq_off.user_addr = sqes.ptr as u64;
+            p.cq_off.user_addr = rings.as_ptr() as u64;
+            p.sq_off.user_addr = sqes.as_ptr() as u64;
             maps.push(rings);
             maps.push(sqes);
         }
@@ -260,31 +226,33 @@ impl Ring {
             // Our own regions (maps[0] rings, maps[1] SQEs), not whatever
             // the kernel left in user_addr.
             let (rings, sqe_region) = (&maps[0], &maps[1]);
-            if sq_len > rings.len || cq_len > rings.len {
-                return bad(format!("with NO_MMAP the rings need {} bytes by sq_off/cq_off, the region given has {}", sq_len.max(cq_len), rings.len));
+            if sq_len > rings.len() || cq_len > rings.len() {
+                return bad(format!("with NO_MMAP the rings need {} bytes by sq_off/cq_off, the region given has {}", sq_len.max(cq_len), rings.len()));
             }
-            if sqes_len > sqe_region.len {
-                return bad(format!("with NO_MMAP the SQEs need {} bytes, the region given has {}", sqes_len, sqe_region.len));
+            if sqes_len > sqe_region.len() {
+                return bad(format!("with NO_MMAP the SQEs need {} bytes, the region given has {}", sqes_len, sqe_region.len()));
             }
-            (rings.ptr, rings.ptr, sqe_region.ptr)
+            (rings.as_ptr(), rings.as_ptr(), sqe_region.as_ptr())
         } else {
+            // SAFETY: the ring fd, open for as long as this call.
+            let fd = unsafe { BorrowedFd::borrow_raw(fd) };
             let sq_map = if p.features & IORING_FEAT_SINGLE_MMAP != 0 {
-                Mapping::mmap(fd, sq_len.max(cq_len), IORING_OFF_SQ_RING)?
+                Mapping::shared(fd, IORING_OFF_SQ_RING, sq_len.max(cq_len))?
             } else {
-                Mapping::mmap(fd, sq_len, IORING_OFF_SQ_RING)?
+                Mapping::shared(fd, IORING_OFF_SQ_RING, sq_len)?
             };
-            let sq_base = sq_map.ptr;
+            let sq_base = sq_map.as_ptr();
             let cq_base = if p.features & IORING_FEAT_SINGLE_MMAP != 0 {
                 sq_base
             } else {
-                let m = Mapping::mmap(fd, cq_len, IORING_OFF_CQ_RING)?;
-                let b = m.ptr;
+                let m = Mapping::shared(fd, IORING_OFF_CQ_RING, cq_len)?;
+                let b = m.as_ptr();
                 maps.push(m);
                 b
             };
             maps.push(sq_map);
-            let sqe_map = Mapping::mmap(fd, sqes_len, IORING_OFF_SQES)?;
-            let sqes = sqe_map.ptr;
+            let sqe_map = Mapping::shared(fd, IORING_OFF_SQES, sqes_len)?;
+            let sqes = sqe_map.as_ptr();
             maps.push(sqe_map);
             (sq_base, cq_base, sqes)
         };
@@ -663,21 +631,35 @@ impl Ring {
             return Ok(());
         }
         // Kernels before 5.11: poll the ring fd, then reap.
-        let mut pfd = libc::pollfd { fd: self.fd, events: libc::POLLIN, revents: 0 };
-        let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
-        // SAFETY: one valid pollfd.
-        unsafe { libc::poll(&mut pfd, 1, ms) };
+        // SAFETY: the ring's own fd (a real one: registered-fd-only rings
+        // come with 6.5, which has EXT_ARG), open while self lives.
+        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        fixtures::poll_in(fd, left.max(Duration::from_millis(1)))?;
         self.enter_flags(0, 0, IORING_ENTER_GETEVENTS | sqpoll_wake)?;
         Ok(())
     }
 
     // ------------------------------------------------------------ register
 
-    /// Raw `io_uring_register` on this ring.
+    /// Raw `io_uring_register` on this ring, for opcodes that only read
+    /// their argument.
     ///
     /// # Safety
-    /// `arg` must be valid for `opcode` (or deliberately invalid).
+    /// `arg` must be valid for reads as `opcode` and `nr` describe it (or
+    /// deliberately invalid), and `opcode` must not write through it
+    /// ([`Ring::register_raw_out`] is for those that do).
     pub unsafe fn register_raw(&self, opcode: u32, arg: *const libc::c_void, nr: u32) -> Result<i32, Errno> {
+        // SAFETY: the caller's contract; the kernel only reads arg.
+        unsafe { self.register_raw_out(opcode, arg.cast_mut(), nr) }
+    }
+
+    /// Raw `io_uring_register` for opcodes that write into their argument
+    /// (PROBE, IOWQ_MAX_WORKERS, PBUF_STATUS, RESIZE_RINGS, ...).
+    ///
+    /// # Safety
+    /// `arg` must be valid for reads and writes as `opcode` and `nr`
+    /// describe it (or deliberately invalid).
+    pub unsafe fn register_raw_out(&self, opcode: u32, arg: *mut libc::c_void, nr: u32) -> Result<i32, Errno> {
         // The registered index only where there is no fd: register calls
         // through it need IORING_FEAT_REG_REG_RING (6.3), ENTER through it
         // works from 5.18.
@@ -692,7 +674,7 @@ impl Ring {
     pub fn register_ring_fd(&mut self) -> Result<u32, Errno> {
         let mut up = io_uring_rsrc_update { offset: u32::MAX, resv: 0, data: self.fd as u64 };
         // SAFETY: one valid rsrc_update.
-        unsafe { io_uring_register(self.fd, IORING_REGISTER_RING_FDS, &mut up as *mut _ as *const _, 1)? };
+        unsafe { io_uring_register(self.fd, IORING_REGISTER_RING_FDS, &mut up as *mut _ as *mut _, 1)? };
         self.reg_index = Some(up.offset);
         Ok(up.offset)
     }
@@ -824,7 +806,7 @@ impl Drop for Ring {
             let up = io_uring_rsrc_update { offset: i, resv: 0, data: 0 };
             // SAFETY: one valid rsrc_update; the fd argument is the index.
             unsafe {
-                let _ = io_uring_register(i as i32, IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING, &up as *const _ as *const _, 1);
+                let _ = io_uring_register(i as i32, IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING, &up as *const _ as *mut _, 1);
             }
         }
     }

@@ -441,29 +441,20 @@ pub(crate) const UNKILLABLE_GRACE: Duration = Duration::from_secs(5);
 /// the run is interrupted.
 pub(crate) fn wait_bounded(child: &mut std::process::Child, pid: i32, timeout: Duration) -> Option<std::process::ExitStatus> {
     let deadline = Instant::now() + timeout;
-    // SAFETY: pidfd_open on our own child.
-    let pfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
+    let pidfd = rustix::process::Pid::from_raw(pid).and_then(|p| rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok());
     loop {
         if let Ok(Some(s)) = child.try_wait() {
-            if pfd >= 0 {
-                unsafe { libc::close(pfd) };
-            }
             return Some(s);
         }
         let now = Instant::now();
         if now >= deadline || crate::interrupt::received().is_some() {
-            if pfd >= 0 {
-                unsafe { libc::close(pfd) };
-            }
             return None;
         }
-        let left = (deadline - now).as_millis().clamp(1, 1000) as i32;
-        if pfd >= 0 {
-            let mut p = libc::pollfd { fd: pfd, events: libc::POLLIN, revents: 0 };
-            // SAFETY: one valid pollfd.
-            unsafe { libc::poll(&mut p, 1, left) };
-        } else {
-            std::thread::sleep(Duration::from_millis(2));
+        let left = (deadline - now).clamp(Duration::from_millis(1), Duration::from_secs(1));
+        match &pidfd {
+            // An error or a signal just means: look again.
+            Some(fd) => _ = fixtures::poll_in(fd, left),
+            None => std::thread::sleep(Duration::from_millis(2)),
         }
     }
 }

@@ -29,6 +29,13 @@ impl Errno {
     }
 }
 
+impl From<std::io::Error> for Errno {
+    /// The errno of an OS error (EIO for an error that carries none).
+    fn from(e: std::io::Error) -> Errno {
+        Errno(e.raw_os_error().unwrap_or(libc::EIO))
+    }
+}
+
 impl std::fmt::Debug for Errno {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.name())
@@ -900,10 +907,14 @@ pub unsafe fn io_uring_enter(fd: i32, to_submit: u32, min_complete: u32, flags: 
 
 /// `io_uring_register(2)`.
 ///
+/// `arg` is `*mut`: some opcodes write their results into it (PROBE,
+/// RING_FDS, IOWQ_MAX_WORKERS, PBUF_STATUS, RESIZE_RINGS, ...).
+///
 /// # Safety
-/// `arg` must be valid for `opcode` and `nr_args` (or deliberately invalid,
-/// which the kernel must answer with EFAULT).
-pub unsafe fn io_uring_register(fd: i32, opcode: u32, arg: *const libc::c_void, nr_args: u32) -> Result<i32, Errno> {
+/// `arg` must be valid for `opcode` and `nr_args`, for reads and, where
+/// the opcode writes back, for writes (or deliberately invalid, which the
+/// kernel must answer with EFAULT).
+pub unsafe fn io_uring_register(fd: i32, opcode: u32, arg: *mut libc::c_void, nr_args: u32) -> Result<i32, Errno> {
     let r = libc::syscall(libc::SYS_io_uring_register, fd as libc::c_long, opcode as libc::c_long, arg, nr_args as libc::c_long);
     if r < 0 {
         Err(Errno::last())

@@ -102,6 +102,7 @@ fn io_uring_crate_sees_our_nop_semantics() {
     let mut ring = io_uring::IoUring::new(4).unwrap();
     let e = opcode::Nop::new().build().user_data(7).flags(squeue::Flags::IO_LINK);
     let e2 = opcode::Nop::new().build().user_data(8);
+    // SAFETY: NOPs reference no memory.
     unsafe {
         ring.submission().push(&e).unwrap();
         ring.submission().push(&e2).unwrap();

@@ -584,9 +584,7 @@ case! {
         std::io::Write::write_all(&mut &c, b"12345")?;
         // Wait until the bytes are queued at the receiver (loopback
         // delivers them before write returns; poll to be sure).
-        let mut pfd = libc::pollfd { fd: s.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-        // SAFETY: one valid pollfd.
-        unsafe { libc::poll(&mut pfd, 1, 1000) };
+        fixtures::poll_in(&s, Duration::from_secs(1))?;
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_SIOCINQ, 0, 0, std::ptr::null_mut()).user_data(1)], &[cqe(1, 5)])?;
         Ok(())

@@ -164,8 +164,7 @@ case! {
         let mut r = cx.ring()?;
         r.submit_all(&[Sqe::epoll_wait(ep.as_raw_fd(), &mut out).user_data(1)])?;
         r.expect_none()?;
-        // SAFETY: writing a u64 to our eventfd.
-        unsafe { libc::eventfd_write(e.raw(), 1) };
+        rustix::io::write(&e.fd, &1u64.to_ne_bytes()).map_err(std::io::Error::from)?;
         r.expect(&[cqe(1, 1)])?;
         let data = out[0].u64;
         check_eq!(data, 33, "event data");

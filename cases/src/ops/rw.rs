@@ -7,7 +7,7 @@
 
 use super::{iov, read_all};
 use crate::prelude::*;
-use fixtures::{AnonPages, Bufs};
+use fixtures::{Bufs, Mapping};
 use std::os::fd::AsRawFd;
 
 /// IORING_OP_* offset -1: use (and advance) the file position.
@@ -477,10 +477,10 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_madvise(3)", "madvise(2): MADV_DONTNEED (private anonymous pages are zero-fill-on-demand afterwards)"],
     run: |cx| {
-        let mut m = AnonPages::new(2)?;
+        let mut m = Mapping::anon_pages(2)?;
         m.bytes().fill(0xaa);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::madvise(m.ptr, 8192, libc::MADV_DONTNEED).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::madvise(m.as_ptr(), 8192, libc::MADV_DONTNEED).user_data(1)], &[cqe(1, 0)])?;
         check!(m.bytes().iter().all(|&b| b == 0), "memory not zero after MADV_DONTNEED");
         Ok(())
     },
@@ -493,10 +493,10 @@ case! {
     variants: variants::DEFAULT,
     refs: ["madvise(2) ERRORS: EINVAL (addr is not page-aligned)"],
     run: |cx| {
-        let m = AnonPages::new(2)?;
+        let m = Mapping::anon_pages(2)?;
         let mut r = cx.ring()?;
-        // SAFETY: an address inside the mapping, off the page boundary.
-        r.run_expect(&[Sqe::madvise(unsafe { m.ptr.add(1) }, 4096, libc::MADV_NORMAL).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        // An address inside the mapping, off the page boundary.
+        r.run_expect(&[Sqe::madvise(m.as_ptr().wrapping_add(1), 4096, libc::MADV_NORMAL).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -508,9 +508,9 @@ case! {
     variants: variants::DEFAULT,
     refs: ["madvise(2) ERRORS: EINVAL (advice is not valid)"],
     run: |cx| {
-        let m = AnonPages::new(1)?;
+        let m = Mapping::anon_pages(1)?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::madvise(m.ptr, 4096, 999).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::madvise(m.as_ptr(), 4096, 999).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }

@@ -257,7 +257,7 @@ pub(super) fn register(op: u32) -> Detected {
         match op {
             IORING_REGISTER_PROBE => {
                 let mut buf = [0u8; 16 + 8 * 8];
-                ring.register_raw(op, buf.as_mut_ptr() as *const _, 8)
+                ring.register_raw_out(op, buf.as_mut_ptr() as *mut _, 8)
             }
             IORING_UNREGISTER_BUFFERS | IORING_UNREGISTER_FILES | IORING_UNREGISTER_EVENTFD | IORING_REGISTER_PERSONALITY | IORING_REGISTER_ENABLE_RINGS => {
                 ring.register_raw(op, null, 0)
@@ -278,11 +278,11 @@ pub(super) fn register(op: u32) -> Detected {
             }
             IORING_REGISTER_IOWQ_MAX_WORKERS => {
                 let mut counts = [0u32; 2];
-                ring.register_raw(op, counts.as_mut_ptr() as *const _, 2)
+                ring.register_raw_out(op, counts.as_mut_ptr() as *mut _, 2)
             }
             IORING_REGISTER_FILE_ALLOC_RANGE | IORING_REGISTER_CLOCK => ring.register_raw(op, BAD_PTR, 0),
             // Blind registration: no ring, fd -1 (io_uring_register_blind).
-            IORING_REGISTER_SEND_MSG_RING => io_uring_register(-1, op, BAD_PTR, 1),
+            IORING_REGISTER_SEND_MSG_RING => io_uring_register(-1, op, BAD_PTR.cast_mut(), 1),
             // io_query and io_zcrx_ctrl take nr_args 0 (io_uring/query.c,
             // zcrx.c: any other count is -EINVAL, which would read as
             // unknown; found by --strict on 6.19 in the kernel matrix).
