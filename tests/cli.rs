@@ -13,8 +13,20 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_uring-conform"))
 }
 
-fn tmp(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("uring-conform-cli-{}-{name}", std::process::id()))
+/// The sysctl test flips a machine-wide switch (kernel.io_uring_disabled):
+/// it holds this lock for writing, every other test for reading, so no
+/// test runs while io_uring is disabled.
+static MACHINE: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn shared() -> std::sync::RwLockReadGuard<'static, ()> {
+    MACHINE.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A fresh temp directory (random name, removed on drop) and `name` in it.
+fn tmp(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let d = tempfile::Builder::new().prefix("uring-conform-cli-").tempdir().unwrap();
+    let p = d.path().join(name);
+    (d, p)
 }
 
 /// A report parsed as the typed model (unknown fields refused), and
@@ -30,6 +42,7 @@ fn typed(v: &Value) -> RunReport {
 /// (URING_CONFORM_UPDATE_DOCS=1 rewrites it).
 #[test]
 fn committed_schema_is_the_generated_one() {
+    let _machine = shared();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/run-report.schema.json");
     let want = harness::report::model::json_schema();
     if std::env::var_os("URING_CONFORM_UPDATE_DOCS").is_some() {
@@ -42,6 +55,7 @@ fn committed_schema_is_the_generated_one() {
 /// Every committed report still loads as the current model.
 #[test]
 fn committed_reports_load() {
+    let _machine = shared();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/runs");
     let mut n = 0;
     for e in std::fs::read_dir(dir).unwrap() {
@@ -57,7 +71,8 @@ fn committed_reports_load() {
 
 #[test]
 fn real_report_matches_schema() {
-    let out = tmp("report.json");
+    let _machine = shared();
+    let (_tmp_out, out) = tmp("report.json");
     let st = bin().args(["run", "--quiet", "--json"]).arg(&out).args(["nop/", "groups/"]).status().unwrap();
     assert_eq!(st.code(), Some(0));
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
@@ -73,6 +88,7 @@ fn real_report_matches_schema() {
 
 #[test]
 fn probe_json_has_contract_fields_and_all_opcodes() {
+    let _machine = shared();
     let o = bin().args(["probe", "--json"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -86,6 +102,7 @@ fn probe_json_has_contract_fields_and_all_opcodes() {
 
 #[test]
 fn usage_errors_exit_2_without_panicking() {
+    let _machine = shared();
     for args in [
         vec!["frobnicate"],
         vec!["run", "--jobs", "zero"],
@@ -108,8 +125,9 @@ fn usage_errors_exit_2_without_panicking() {
 /// when it ends, on the normal path and on the usage-error path.
 #[test]
 fn prepared_environment_is_removed_after_a_run() {
+    let _machine = shared();
     for args in [&["run", "ops/nop/*", "--quiet"][..], &["run", "no-such-trial-anywhere"][..]] {
-        let dir = tmp(&format!("envsetup-{}", args.len()));
+        let (_tmp_dir, dir) = tmp(&format!("envsetup-{}", args.len()));
         std::fs::create_dir_all(&dir).unwrap();
         let out = bin().args(args).env("TMPDIR", &dir).env_remove("URING_CONFORM_ODIRECT_DIR").output().unwrap();
         assert!(out.status.code().is_some(), "{args:?}: killed by a signal");
@@ -121,7 +139,8 @@ fn prepared_environment_is_removed_after_a_run() {
 
 #[test]
 fn diff_of_a_run_with_itself_is_empty() {
-    let out = tmp("diff.json");
+    let _machine = shared();
+    let (_tmp_out, out) = tmp("diff.json");
     bin().args(["run", "--quiet", "--json"]).arg(&out).arg("nop/").status().unwrap();
     let o = bin().arg("diff").arg(&out).arg(&out).output().unwrap();
     std::fs::remove_file(&out).unwrap();
@@ -131,7 +150,8 @@ fn diff_of_a_run_with_itself_is_empty() {
 
 #[test]
 fn ktap_and_junit_from_a_real_run() {
-    let junit = tmp("junit.xml");
+    let _machine = shared();
+    let (_tmp_junit, junit) = tmp("junit.xml");
     let o = bin().args(["run", "--quiet", "--ktap", "--junit"]).arg(&junit).arg("nop/").output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let k = String::from_utf8_lossy(&o.stdout);
@@ -147,7 +167,8 @@ fn ktap_and_junit_from_a_real_run() {
 
 #[test]
 fn failed_run_report_and_matrix_render() {
-    let dir = tmp("matrix");
+    let _machine = shared();
+    let (_tmp_dir, dir) = tmp("matrix");
     std::fs::create_dir_all(&dir).unwrap();
     let o = bin().args(["failed-run", "--kernel", "9.9.9-test", "--label", "vm", "--reason", "no end marker"]).output().unwrap();
     assert!(o.status.success());
@@ -202,6 +223,7 @@ fn under_seccomp_for(nr: u32, errno: u32, args: &[&str]) -> Output {
 
 #[test]
 fn seccomp_enosys_is_reported_blocked_with_exit_3() {
+    let _machine = shared();
     let o = under_seccomp(libc::ENOSYS as u32, &["probe", "--json"]);
     assert_eq!(o.status.code(), Some(3));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -212,7 +234,8 @@ fn seccomp_enosys_is_reported_blocked_with_exit_3() {
 
 #[test]
 fn seccomp_eperm_run_writes_all_skipped_report_with_exit_3() {
-    let out = tmp("blocked.json");
+    let _machine = shared();
+    let (_tmp_out, out) = tmp("blocked.json");
     let o = under_seccomp(libc::EPERM as u32, &["run", "--quiet", "--json", out.to_str().unwrap(), "links/"]);
     assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
@@ -230,8 +253,8 @@ fn seccomp_eperm_run_writes_all_skipped_report_with_exit_3() {
 /// Flips kernel.io_uring_disabled: machine-wide, so only on request
 /// (URING_CONFORM_SYSCTL_TESTS=1, as root) and restored afterwards.
 #[test]
-#[serial_test::serial]
 fn sysctl_disabled_is_reported_with_exit_3() {
+    let _machine = MACHINE.write().unwrap_or_else(|e| e.into_inner());
     if std::env::var("URING_CONFORM_SYSCTL_TESTS").as_deref() != Ok("1") {
         eprintln!("not run: set URING_CONFORM_SYSCTL_TESTS=1 (root) to flip kernel.io_uring_disabled");
         return;
@@ -259,6 +282,7 @@ fn sysctl_disabled_is_reported_with_exit_3() {
 /// on and every other feature is still detected.
 #[test]
 fn a_probe_step_that_crashes_or_hangs_is_isolated() {
+    let _machine = shared();
     let normal = bin().args(["probe", "--json"]).output().unwrap();
     let normal: Value = serde_json::from_slice(&normal.stdout).unwrap();
     for (mode, id, says) in [("crash", "op.read", "crashed: killed by signal 6 (SIGABRT)"), ("hang", "setup.sqpoll", "hung: no answer within 1 s")] {
@@ -310,6 +334,7 @@ fn within(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
 /// self-check hook.
 #[test]
 fn children_die_with_a_killed_parent() {
+    let _machine = shared();
     let mut parent = bin()
         .args(["probe"])
         .env("URING_CONFORM_PROBE_SELFTEST", "hang-long:op.nop")
@@ -337,7 +362,8 @@ fn children_die_with_a_killed_parent() {
 /// lose the others, and option-like values are refused.
 #[test]
 fn outputs_and_values_are_checked_before_the_run() {
-    let dir = tmp("outputs");
+    let _machine = shared();
+    let (_tmp_dir, dir) = tmp("outputs");
     std::fs::create_dir_all(&dir).unwrap();
     for args in [
         vec!["run", "--json", "/proc/nope/x.json", "ops/nop/"],
@@ -360,6 +386,7 @@ fn outputs_and_values_are_checked_before_the_run() {
 /// matching nothing is named.
 #[test]
 fn area_filters_and_unmatched_words() {
+    let _machine = shared();
     let o = bin().args(["list", "--json", "links/", "no-such-word-xyz"]).env("URING_CONFORM_ENV_SETUP", "off").output().unwrap();
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let ids: Vec<&str> = v.as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
@@ -370,6 +397,7 @@ fn area_filters_and_unmatched_words() {
 /// A reader that goes away ends a listing quietly (no panic, exit 0).
 #[test]
 fn a_closed_stdout_ends_quietly() {
+    let _machine = shared();
     for cmd in ["list", "features"] {
         let mut c =
             bin().arg(cmd).env("URING_CONFORM_ENV_SETUP", "off").stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
@@ -387,6 +415,7 @@ fn a_closed_stdout_ends_quietly() {
 /// are worded right for one.
 #[test]
 fn version_probe_summary_and_wording() {
+    let _machine = shared();
     let v = bin().arg("--version").output().unwrap();
     let v = String::from_utf8_lossy(&v.stdout);
     assert!(!v.contains("unknown") && v.starts_with("uring-conform "), "{v}");
@@ -402,7 +431,8 @@ fn version_probe_summary_and_wording() {
 /// A trial killed at its timeout leaves nothing in $TMPDIR.
 #[test]
 fn killed_trials_leave_no_temp_dirs() {
-    let dir = tmp("killed");
+    let _machine = shared();
+    let (_tmp_dir, dir) = tmp("killed");
     std::fs::create_dir_all(&dir).unwrap();
     let o = bin()
         .args(["run", "--quiet", "--timeout-scale", "0.0001", "ops/read/", "ops/write/"])
@@ -423,7 +453,8 @@ fn killed_trials_leave_no_temp_dirs() {
 /// and marked, exit 130.
 #[test]
 fn an_interrupted_run_cleans_up_and_writes_a_partial_report() {
-    let dir = tmp("interrupt");
+    let _machine = shared();
+    let (_tmp_dir, dir) = tmp("interrupt");
     std::fs::create_dir_all(&dir).unwrap();
     let json = dir.join("r.json");
     let root = rustix::process::geteuid().is_root();
@@ -462,6 +493,7 @@ fn an_interrupted_run_cleans_up_and_writes_a_partial_report() {
 /// without opcodes.
 #[test]
 fn seccomp_on_register_or_enter_is_reported_blocked() {
+    let _machine = shared();
     for (nr, name) in [(libc::SYS_io_uring_register, "io_uring_register"), (libc::SYS_io_uring_enter, "io_uring_enter")] {
         let o = under_seccomp_for(nr as u32, libc::EPERM as u32, &["probe", "--json"]);
         assert_eq!(o.status.code(), Some(3), "{name}: {}", String::from_utf8_lossy(&o.stderr));
@@ -502,6 +534,7 @@ fn with_limits(limits: &[(libc::__rlimit_resource_t, u64)], user: Option<u32>, a
 /// a memlock limit of 0 for the trials that drop privileges.
 #[test]
 fn environment_limits_are_never_kernel_verdicts() {
+    let _machine = shared();
     if !rustix::process::geteuid().is_root() {
         eprintln!("not run: needs root (to run as nobody, and to show that root lifts the memlock limit)");
         return;
@@ -531,6 +564,7 @@ fn environment_limits_are_never_kernel_verdicts() {
 /// from pass), whatever this kernel's outcomes are.
 #[test]
 fn progress_and_summary_agree() {
+    let _machine = shared();
     let o = bin().args(["run", "timeouts/timens-", "cancel/futex"]).env("URING_CONFORM_ENV_SETUP", "off").output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     let out = String::from_utf8_lossy(&o.stdout);

@@ -6,9 +6,9 @@
 //! URING_CONFORM_KMSG=1 turns on the kernel-log oracle (root);
 //! URING_CONFORM_TIMEOUT_SCALE multiplies trial timeouts.
 
-use harness::expectations::Expectations;
-use harness::runner::{plan, Isolation, Selection};
-use harness::{Outcome, Probe};
+use harness::runner::Selection;
+use harness::session::{Options, Session};
+use harness::Outcome;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::sync::Arc;
 
@@ -18,22 +18,26 @@ fn main() {
     }
     cases::link();
     let args = Arguments::from_args();
-    if let Err(why) = harness::envlimits::ensure_nofile() {
-        eprintln!("uring-conform: {why}");
-        std::process::exit(2);
+    let opts = Options {
+        kmsg: std::env::var("URING_CONFORM_KMSG").is_ok_and(|v| v == "1"),
+        timeout_scale: std::env::var("URING_CONFORM_TIMEOUT_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0),
+        expectations: true,
+    };
+    let session = match Session::start(&opts) {
+        Ok(s) => Arc::new(s),
+        Err(why) => {
+            eprintln!("uring-conform: {why}");
+            std::process::exit(2);
+        }
+    };
+    for n in &session.notes {
+        eprintln!("uring-conform: {n}");
     }
-    let env = harness::envsetup::prepare();
-    let probe = Probe::run();
+    let probe = &session.probe;
     if !probe.available() {
         eprintln!("uring-conform: io_uring is unavailable: {}; every trial is skipped", probe.availability_detail);
     }
-    let trials = plan(&probe, &Selection::default());
-    let mut iso = Isolation::current(&probe);
-    iso.kmsg = std::env::var("URING_CONFORM_KMSG").is_ok_and(|v| v == "1");
-    iso.timeout_scale = std::env::var("URING_CONFORM_TIMEOUT_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
-    let iso = Arc::new(iso);
-    let exps = Arc::new(Expectations::builtin());
-    let release = Arc::new(probe.kernel.release.clone());
+    let trials = session.plan(&Selection::default());
 
     // Skip reasons up front (libtest prints ignored trials without one).
     let listing = args.list || args.exact;
@@ -49,7 +53,7 @@ fn main() {
         .into_iter()
         .map(|t| {
             let (name, skipped) = (t.id.clone(), t.skip.is_some());
-            let (iso, exps, release) = (iso.clone(), exps.clone(), release.clone());
+            let session = session.clone();
             Trial::ignorable_test(name, move || {
                 if let Some(s) = &t.skip {
                     return Ok(Completion::ignored_with(&s.reason));
@@ -58,8 +62,7 @@ fn main() {
                 if let Some(sig) = harness::interrupt::received() {
                     return Err(Failed::from(format!("not run: interrupted by {}", harness::interrupt::name(sig))));
                 }
-                let mut r = iso.run(&t);
-                exps.apply(&mut r, &release);
+                let r = session.run_one(&t);
                 match r.outcome {
                     Outcome::Pass => Ok(Completion::Completed),
                     Outcome::Xfail => {
@@ -78,7 +81,7 @@ fn main() {
     harness::interrupt::install();
     let conclusion = libtest_mimic::run(&args, tests);
     // Unmount and unload what the run prepared, then exit with its verdict.
-    drop(env);
+    drop(session);
     if let Some(sig) = harness::interrupt::received() {
         eprintln!("uring-conform: interrupted by {}", harness::interrupt::name(sig));
         std::process::exit(128 + sig);

@@ -24,8 +24,8 @@ fn an_interrupted_cargo_test_run_cleans_up() {
         eprintln!("not run: no conformance binary next to this test (cargo test builds both)");
         return;
     };
-    let dir = std::env::temp_dir().join(format!("uring-conform-interrupt-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::Builder::new().prefix("uring-conform-interrupt-").tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let root = rustix::process::geteuid().is_root();
     let mut c = std::process::Command::new(&bin)
         .args(["--test-threads", "2"])
@@ -48,7 +48,7 @@ fn an_interrupted_cargo_test_run_cleans_up() {
     let status = c.wait().unwrap();
     let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
     let left: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).collect();
-    std::fs::remove_dir_all(&dir).unwrap();
+    drop(tmp);
     assert_eq!(status.code(), Some(130), "exit status");
     assert!(!mounts.contains(dir.to_str().unwrap()), "a mount under the run's TMPDIR remains");
     assert!(left.is_empty(), "left {left:?}");

@@ -29,14 +29,17 @@ pub struct EnvSetup {
     /// What was prepared, or why a facility is missing, for the run's
     /// header.
     pub notes: Vec<String>,
-    odirect_tmp: Option<PathBuf>,
-    loop_mount: Option<(PathBuf, PathBuf)>,
+    /// The directory under $TMPDIR that takes O_DIRECT itself, or that
+    /// holds the ext4 image and its mount point: a fresh directory with a
+    /// random name (never one that was there before).
+    base: Option<tempfile::TempDir>,
+    /// The loop-mounted ext4's mount point, unmounted before `base` goes.
+    loop_mount: Option<PathBuf>,
     loaded_null_blk: bool,
 }
 
 fn is_root() -> bool {
-    // SAFETY: trivial syscall.
-    unsafe { libc::geteuid() == 0 }
+    rustix::process::geteuid().is_root()
 }
 
 /// Whether a file created in `dir` opens with O_DIRECT.
@@ -88,23 +91,27 @@ pub fn prepare() -> EnvSetup {
 
 impl EnvSetup {
     fn prepare_odirect(&mut self, force_loop: bool) {
-        let base = std::env::temp_dir().join(format!("uring-conform-direct-{}", std::process::id()));
-        if !force_loop {
-            if std::fs::create_dir_all(&base).is_ok() && takes_o_direct(&base) {
-                std::env::set_var(ODIRECT_ENV, &base);
-                self.odirect_tmp = Some(base);
+        let base = match tempfile::Builder::new().prefix(&format!("uring-conform-direct-{}-", std::process::id())).tempdir() {
+            Ok(d) => d,
+            Err(e) => {
+                self.notes.push(format!("O_DIRECT: cannot create a directory in {}: {e}", std::env::temp_dir().display()));
                 return;
             }
-            let _ = std::fs::remove_dir(&base);
+        };
+        if !force_loop && takes_o_direct(base.path()) {
+            std::env::set_var(ODIRECT_ENV, base.path());
+            self.base = Some(base);
+            return;
         }
         if !is_root() {
             self.notes.push(format!("O_DIRECT: {} does not take it and a loop-mounted ext4 needs root", std::env::temp_dir().display()));
             return;
         }
-        match self.loop_ext4(&base) {
+        match self.loop_ext4(base.path()) {
             Ok(mnt) => {
                 self.notes.push(format!("O_DIRECT: loop-mounted ext4 at {}", mnt.display()));
-                std::env::set_var(ODIRECT_ENV, mnt)
+                std::env::set_var(ODIRECT_ENV, mnt);
+                self.base = Some(base);
             }
             Err(e) => self.notes.push(format!("O_DIRECT: no loop-mounted ext4: {e}")),
         }
@@ -118,17 +125,13 @@ impl EnvSetup {
         f.set_len(64 << 20).map_err(|e| e.to_string())?;
         drop(f);
         let (img_s, mnt) = (img.to_string_lossy().to_string(), base.join("mnt"));
-        let cleanup = |e: String| {
-            let _ = std::fs::remove_dir_all(base);
-            e
-        };
-        run("mkfs.ext4", &["-q", "-F", &img_s]).map_err(cleanup)?;
-        run("mount", &["-o", "loop", &img_s, &mnt.to_string_lossy()]).map_err(cleanup)?;
+        run("mkfs.ext4", &["-q", "-F", &img_s])?;
+        run("mount", &["-o", "loop", &img_s, &mnt.to_string_lossy()])?;
         if !takes_o_direct(&mnt) {
             let _ = run("umount", &[&mnt.to_string_lossy()]);
-            return Err(cleanup("the loop-mounted ext4 refuses O_DIRECT".into()));
+            return Err("the loop-mounted ext4 refuses O_DIRECT".into());
         }
-        self.loop_mount = Some((mnt.clone(), base.to_path_buf()));
+        self.loop_mount = Some(mnt.clone());
         Ok(mnt)
     }
 
@@ -177,14 +180,12 @@ fn polled_nullb() -> Option<String> {
 
 impl Drop for EnvSetup {
     fn drop(&mut self) {
-        if let Some(d) = self.odirect_tmp.take() {
-            let _ = std::fs::remove_dir_all(d);
-        }
-        if let Some((mnt, base)) = self.loop_mount.take() {
+        if let Some(mnt) = self.loop_mount.take() {
             // `mount -o loop` sets autoclear: the loop device goes with the mount.
             let _ = run("umount", &[&mnt.to_string_lossy()]);
-            let _ = std::fs::remove_dir_all(base);
         }
+        // The directory (and the image in it) after the unmount.
+        drop(self.base.take());
         if self.loaded_null_blk {
             let _ = run("modprobe", &["-r", "null_blk"]);
         }

@@ -21,6 +21,7 @@ pub mod probe;
 pub mod report;
 pub mod ring;
 pub mod runner;
+pub mod session;
 pub mod sqe;
 pub mod sys;
 

@@ -383,6 +383,22 @@ mod tests {
         }
     }
 
+    /// Text from a report (a label, a release, a message) never becomes
+    /// markup: the title is escaped, the data cannot end its <script>, and
+    /// the page sets attributes through the DOM, never by string.
+    #[test]
+    fn report_text_cannot_break_out_of_the_page() {
+        let hostile = "x\" onmouseover=\"alert(1)</script><b>";
+        let mut r = run(hostile, &[("op.nop", true)], &[("a/x[default]", Outcome::Fail)]);
+        r.label = hostile.into();
+        r.results.get_mut("a/x[default]").unwrap().message = hostile.into();
+        let html = Matrix::build(&[r]).html();
+        assert!(html.contains("<title>io_uring support on x&quot; onmouseover=&quot;alert(1)&lt;/script&gt;&lt;b&gt;</title>"), "{html}");
+        assert!(!html.contains("</script><b>"), "the data ends its script element early");
+        assert_eq!(html.matches("</script>").count(), html.matches("<script").count());
+        assert!(!html.contains("innerHTML"), "the page must not build markup from strings");
+    }
+
     /// A feature the probe found broken reads BROKEN in every rendering,
     /// never "yes".
     #[test]

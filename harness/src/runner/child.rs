@@ -1,0 +1,63 @@
+//! The trial's side: a child process started for one trial runs it
+//! against the parent's probe and prints one result line.
+
+use super::{CHILD_ENV, PROBE_ENV, RESULT_MARK};
+use crate::case::{all_cases, Case, CaseError, Ctx, Variant};
+use crate::outcome::Outcome;
+use crate::probe::Probe;
+use crate::report::model::TrialLine;
+use std::io::Write;
+
+/// If this process was started to run one trial (or the probe), runs it, prints the
+/// result line and returns the exit code. Call first thing in `main`.
+pub fn child_main() -> Option<i32> {
+    if let Some(code) = crate::probe::probe_child_main() {
+        return Some(code);
+    }
+    let id = std::env::var(CHILD_ENV).ok()?;
+    let probe = std::env::var(PROBE_ENV).ok().and_then(|s| serde_json::from_str(&s).ok()).map(|r| Probe::from_report(&r)).unwrap_or_else(Probe::run_here);
+    let (outcome, message) = match find_trial(&id) {
+        None => (Outcome::Error, format!("no trial named {id}")),
+        Some((case, variant)) => run_in_process(case, variant, &probe),
+    };
+    let (comparisons, mutated) = crate::mutation::report();
+    let line = serde_json::to_string(&TrialLine { outcome, message: clip(&message), comparisons, mutated }).expect("a result line serialises");
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "\n{RESULT_MARK}{line}");
+    let _ = out.flush();
+    Some(0)
+}
+
+/// A trial's message, cut to a size a report can carry (a runaway case
+/// could otherwise list thousands of CQEs).
+fn clip(m: &str) -> String {
+    const MAX: usize = 4000;
+    if m.len() <= MAX {
+        return m.to_string();
+    }
+    let cut = (0..=MAX).rev().find(|&i| m.is_char_boundary(i)).unwrap_or(0);
+    format!("{} ... ({} more bytes)", &m[..cut], m.len() - cut)
+}
+
+fn find_trial(id: &str) -> Option<(&'static Case, Variant)> {
+    let (case_id, rest) = id.split_once('[')?;
+    let variant = Variant::from_name(rest.strip_suffix(']')?)?;
+    let case = all_cases().into_iter().find(|c| c.id == case_id)?;
+    case.variants.contains(&variant).then_some((case, variant))
+}
+
+/// Runs a case body in this process, turning a panic into an error.
+pub fn run_in_process(case: &Case, variant: Variant, probe: &Probe) -> (Outcome, String) {
+    let mut cx = Ctx { variant, probe };
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (case.run)(&mut cx)));
+    match r {
+        Ok(Ok(())) => (Outcome::Pass, String::new()),
+        Ok(Err(CaseError::Fail(m))) => (Outcome::Fail, m),
+        Ok(Err(CaseError::Error(m))) => (Outcome::Error, m),
+        Err(p) => {
+            let msg =
+                p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "non-string panic".into());
+            (Outcome::Error, format!("the case panicked (a harness bug): {msg}"))
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The runner: plans trials (case x variant) against the probe, decides
+//! skips before anything runs, and runs each trial in its own child process
+//! (this binary re-executed for one trial), killed with its process group
+//! at the trial's timeout. Trials run on parallel workers; `serial` trials
+//! run alone afterwards.
+//!
+//! [`plan`] decides what runs and what skips; [`child`] is the trial's
+//! side of the process boundary, [`isolation`] the parent's.
+
+mod child;
+mod isolation;
+mod plan;
+
+pub use child::{child_main, run_in_process};
+pub use isolation::{die_with_parent, signal_name, ChildReport, Isolation};
+pub(crate) use isolation::{wait_bounded, UNKILLABLE_GRACE};
+pub use plan::{areas, plan, Selection, Skip, Trial};
+
+use crate::expectations::Expectations;
+use crate::outcome::TrialResult;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+/// Names the trial a child process runs.
+pub const CHILD_ENV: &str = "URING_CONFORM_TRIAL";
+/// The parent's probe JSON, so a child never probes again.
+pub const PROBE_ENV: &str = "URING_CONFORM_PROBE";
+const RESULT_MARK: &str = "@@uring-conform-result@@";
+
+/// Default parallelism: most trials wait on the kernel, so a few per CPU.
+pub fn default_jobs() -> usize {
+    (crate::probe::allowed_cpus() * 4).clamp(2, 64)
+}
+
+/// Runs trials on `jobs` workers (serial ones alone at the end), applies
+/// expectations, and reports each result to `progress` as it arrives.
+/// Results come back in plan order.
+pub fn run_all(
+    trials: &[Trial],
+    iso: &Isolation,
+    jobs: usize,
+    exps: &Expectations,
+    release: &str,
+    progress: impl FnMut(&TrialResult, usize, usize),
+) -> Vec<TrialResult> {
+    run_with(trials, jobs, |t| iso.run(t), |r| exps.apply(r, release), progress)
+}
+
+/// [`run_all`] under the mutation mode ([`crate::mutation::run_mutated`]).
+pub fn run_all_mutated(
+    trials: &[Trial],
+    iso: &Isolation,
+    jobs: usize,
+    exps: &Expectations,
+    release: &str,
+    progress: impl FnMut(&TrialResult, usize, usize),
+) -> Vec<TrialResult> {
+    run_with(trials, jobs, |t| crate::mutation::run_mutated(t, iso, exps, release), |_| {}, progress)
+}
+
+fn run_with(
+    trials: &[Trial],
+    jobs: usize,
+    run: impl Fn(&Trial) -> TrialResult + Sync,
+    apply: impl Fn(&mut TrialResult),
+    mut progress: impl FnMut(&TrialResult, usize, usize),
+) -> Vec<TrialResult> {
+    let total = trials.len();
+    let mut results: Vec<Option<TrialResult>> = vec![None; total];
+    let (parallel, serial): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| !trials[i].case.serial);
+    let mut done = 0;
+    let mut finish = |i: usize, mut r: TrialResult, results: &mut Vec<Option<TrialResult>>| {
+        if r.message == crate::interrupt::CUT_SHORT {
+            return;
+        }
+        apply(&mut r);
+        done += 1;
+        progress(&r, done, total);
+        results[i] = Some(r);
+    };
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, TrialResult)>();
+    std::thread::scope(|s| {
+        for _ in 0..jobs.max(1).min(parallel.len().max(1)) {
+            let tx = tx.clone();
+            let (next, parallel, run) = (&next, &parallel, &run);
+            s.spawn(move || loop {
+                if crate::interrupt::received().is_some() {
+                    break;
+                }
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&i) = parallel.get(k) else { break };
+                if tx.send((i, run(&trials[i]))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        for (i, r) in rx {
+            finish(i, r, &mut results);
+        }
+    });
+    for i in serial {
+        if crate::interrupt::received().is_some() {
+            break;
+        }
+        let r = run(&trials[i]);
+        finish(i, r, &mut results);
+    }
+    // After an interrupt: the trials that finished (a partial run).
+    results.into_iter().flatten().filter(|r| r.message != crate::interrupt::CUT_SHORT).collect()
+}

@@ -1,0 +1,85 @@
+//! One run of the suite on this kernel, however it is driven: the CLI's
+//! `probe`, `list` and `run`, and `cargo test` (cases/tests/conformance.rs)
+//! all start a [`Session`], which checks the fd limit, prepares the
+//! environment, probes, and holds the isolation and the expectations the
+//! trials run under. Dropping it undoes the prepared environment.
+
+use crate::envsetup::EnvSetup;
+use crate::expectations::Expectations;
+use crate::features::Feature;
+use crate::outcome::TrialResult;
+use crate::probe::Probe;
+use crate::runner::{Isolation, Selection, Trial};
+
+/// How a session runs its trials.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Watch the kernel log during each trial (needs a readable /dev/kmsg).
+    pub kmsg: bool,
+    /// Multiplies every trial's timeout (slow emulated machines).
+    pub timeout_scale: f64,
+    /// Apply the recorded deviations and errata (`run --no-expectations`:
+    /// not).
+    pub expectations: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { kmsg: false, timeout_scale: 1.0, expectations: true }
+    }
+}
+
+pub struct Session {
+    /// Undone when the session is dropped.
+    pub env: EnvSetup,
+    pub probe: Probe,
+    pub iso: Isolation,
+    pub exps: Expectations,
+    /// What the session could not do as asked, for the run's header
+    /// (the environment's notes, a kernel-log oracle that is unavailable).
+    pub notes: Vec<String>,
+}
+
+impl Session {
+    /// Prepares the environment and probes. Err: too few open files to
+    /// start trial processes (the harness's problem, said once, never a
+    /// verdict per trial).
+    pub fn start(opts: &Options) -> Result<Session, String> {
+        crate::envlimits::ensure_nofile()?;
+        let env = crate::envsetup::prepare();
+        let mut notes: Vec<String> = env.notes.iter().map(|n| format!("environment: {n}")).collect();
+        let probe = Probe::run();
+        let mut iso = Isolation::current(&probe);
+        iso.timeout_scale = opts.timeout_scale;
+        iso.kmsg = opts.kmsg;
+        if opts.kmsg && !probe.has(Feature::EnvKmsg) {
+            notes.push("--kmsg needs a readable /dev/kmsg (root); running without the kernel-log oracle".into());
+            iso.kmsg = false;
+        }
+        let exps = if opts.expectations { Expectations::builtin() } else { Expectations::none() };
+        Ok(Session { env, probe, iso, exps, notes })
+    }
+
+    /// The trials `sel` picks, each with its skip decided.
+    pub fn plan(&self, sel: &Selection) -> Vec<Trial> {
+        crate::runner::plan(&self.probe, sel)
+    }
+
+    /// One trial in its own process, the expectations applied.
+    pub fn run_one(&self, t: &Trial) -> TrialResult {
+        let mut r = self.iso.run(t);
+        self.exps.apply(&mut r, &self.probe.kernel.release);
+        r
+    }
+
+    /// Every trial on `jobs` workers, results in plan order
+    /// ([`crate::runner::run_all`]); `mutate` runs the self-check instead.
+    pub fn run_all(&self, trials: &[Trial], jobs: usize, mutate: bool, progress: impl FnMut(&TrialResult, usize, usize)) -> Vec<TrialResult> {
+        let release = &self.probe.kernel.release;
+        if mutate {
+            crate::runner::run_all_mutated(trials, &self.iso, jobs, &self.exps, release, progress)
+        } else {
+            crate::runner::run_all(trials, &self.iso, jobs, &self.exps, release, progress)
+        }
+    }
+}

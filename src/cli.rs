@@ -1,0 +1,306 @@
+//! The command line, parsed with lexopt into one typed [`Command`]: every
+//! option is checked here (values, names of areas, features and variants),
+//! so the commands never see a bad argument and nothing below `main` exits.
+
+use harness::features::Feature;
+use harness::runner::Selection;
+use harness::Variant;
+use lexopt::prelude::*;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// A mistake on the command line: exit 2 with this text and a pointer to
+/// `--help`.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+impl From<lexopt::Error> for UsageError {
+    fn from(e: lexopt::Error) -> UsageError {
+        UsageError(e.to_string())
+    }
+}
+
+fn usage<T>(msg: impl Into<String>) -> Result<T, UsageError> {
+    Err(UsageError(msg.into()))
+}
+
+pub enum Command {
+    Help,
+    Version,
+    Probe { json: bool },
+    List { json: bool, sel: Selection },
+    Run(RunArgs),
+    Diff { old: PathBuf, new: PathBuf },
+    Matrix { out: PathBuf, runs: Vec<PathBuf> },
+    FailedRun { kernel: String, label: String, reason: String },
+    Features { rules: bool },
+}
+
+pub struct RunArgs {
+    pub sel: Selection,
+    pub json: Option<PathBuf>,
+    pub junit: Option<PathBuf>,
+    pub ktap: bool,
+    pub strict: bool,
+    pub jobs: Option<usize>,
+    pub kmsg: bool,
+    pub label: Option<String>,
+    pub timeout_scale: f64,
+    pub quiet: bool,
+    pub mutate: bool,
+    pub no_expectations: bool,
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageError> {
+    let mut p = lexopt::Parser::from_iter(std::iter::once(OsString::from("uring-conform")).chain(args));
+    let cmd = match p.next()? {
+        None => return usage("no command given"),
+        Some(Long("help") | Short('h')) => return Ok(Command::Help),
+        Some(Long("version") | Short('V')) => return Ok(Command::Version),
+        Some(Value(v)) => v.string()?,
+        Some(other) => return Err(other.unexpected().into()),
+    };
+    match cmd.as_str() {
+        "help" => Ok(Command::Help),
+        "probe" => parse_probe(&mut p),
+        "list" => parse_list(&mut p),
+        "run" => parse_run(&mut p).map(Command::Run),
+        "diff" => parse_diff(&mut p),
+        "matrix" => parse_matrix(&mut p),
+        "failed-run" => parse_failed_run(&mut p),
+        "features" => parse_features(&mut p),
+        other => usage(format!("unknown command {other:?}")),
+    }
+}
+
+/// An option's value; one that looks like an option is a forgotten value
+/// (`--json --ktap` would otherwise write a file named --ktap).
+fn value(p: &mut lexopt::Parser, name: &str) -> Result<OsString, UsageError> {
+    let v = p.value()?;
+    if v.to_str().is_some_and(|s| s.starts_with("--")) {
+        return usage(format!("{name} needs a value, got the option {}", v.to_string_lossy()));
+    }
+    Ok(v)
+}
+
+fn string(p: &mut lexopt::Parser, name: &str) -> Result<String, UsageError> {
+    value(p, name)?.into_string().or_else(|v| usage(format!("{name}: {:?} is not valid UTF-8", v)))
+}
+
+/// An output file: a selection word in its place (`--json nop/`) is refused
+/// rather than taken as the file name.
+fn output(p: &mut lexopt::Parser, name: &str) -> Result<PathBuf, UsageError> {
+    let v = value(p, name)?;
+    let s = v.to_string_lossy();
+    if s.ends_with('/') || s.contains(['*', '?', '[']) {
+        return usage(format!("{name} takes a file name; {s:?} looks like a selection (write: {name} FILE {s})"));
+    }
+    Ok(PathBuf::from(v))
+}
+
+fn select_area(p: &mut lexopt::Parser, sel: &mut Selection) -> Result<(), UsageError> {
+    let area = string(p, "--area")?;
+    let known = harness::runner::areas();
+    if !known.contains(&area.as_str()) {
+        return usage(format!("unknown area {area:?} (one of {})", known.join(", ")));
+    }
+    sel.areas.push(area);
+    Ok(())
+}
+
+fn select_feature(p: &mut lexopt::Parser, sel: &mut Selection) -> Result<(), UsageError> {
+    let f = string(p, "--feature")?;
+    sel.features.push(Feature::from_id(&f).ok_or_else(|| UsageError(format!("unknown feature {f:?} (see 'uring-conform features')")))?);
+    Ok(())
+}
+
+fn select_variant(p: &mut lexopt::Parser, sel: &mut Selection) -> Result<(), UsageError> {
+    let v = string(p, "--variant")?;
+    let names: Vec<&str> = Variant::EVERY.iter().map(|v| v.name()).collect();
+    sel.variants.push(Variant::from_name(&v).ok_or_else(|| UsageError(format!("unknown variant {v:?} (one of {})", names.join(", "))))?);
+    Ok(())
+}
+
+/// A selection word (area/, glob or substring).
+fn select_word(w: OsString, sel: &mut Selection) -> Result<(), UsageError> {
+    sel.filters.push(w.into_string().or_else(|w| usage(format!("{w:?} is not valid UTF-8")))?);
+    Ok(())
+}
+
+fn unknown(arg: lexopt::Arg, command: &str) -> UsageError {
+    match arg {
+        Value(v) => UsageError(format!("'{command}' takes no argument {:?}", v.to_string_lossy())),
+        other => UsageError(format!("{} for '{command}'", other.unexpected())),
+    }
+}
+
+fn parse_probe(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
+    let mut json = false;
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("json") => json = true,
+            other => return Err(unknown(other, "probe")),
+        }
+    }
+    Ok(Command::Probe { json })
+}
+
+fn parse_list(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
+    let (mut json, mut sel) = (false, Selection::default());
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("json") => json = true,
+            Long("area") => select_area(p, &mut sel)?,
+            Long("feature") => select_feature(p, &mut sel)?,
+            Long("variant") => select_variant(p, &mut sel)?,
+            Value(w) => select_word(w, &mut sel)?,
+            other => return Err(unknown(other, "list")),
+        }
+    }
+    Ok(Command::List { json, sel })
+}
+
+fn parse_run(p: &mut lexopt::Parser) -> Result<RunArgs, UsageError> {
+    let mut a = RunArgs {
+        sel: Selection::default(),
+        json: None,
+        junit: None,
+        ktap: false,
+        strict: false,
+        jobs: None,
+        kmsg: false,
+        label: None,
+        timeout_scale: 1.0,
+        quiet: false,
+        mutate: false,
+        no_expectations: false,
+    };
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("json") => a.json = Some(output(p, "--json")?),
+            Long("junit") => a.junit = Some(output(p, "--junit")?),
+            Long("ktap") => a.ktap = true,
+            Long("strict") => a.strict = true,
+            Long("mutate") => a.mutate = true,
+            Long("no-expectations") => a.no_expectations = true,
+            Long("kmsg") => a.kmsg = true,
+            Long("quiet") | Short('q') => a.quiet = true,
+            Long("label") => a.label = Some(string(p, "--label")?),
+            Long("jobs") | Short('j') => {
+                let n = string(p, "--jobs")?;
+                a.jobs = Some(n.parse().ok().filter(|n| *n > 0).ok_or_else(|| UsageError(format!("--jobs takes a positive number, not {n:?}")))?);
+            }
+            Long("timeout-scale") => {
+                let x = string(p, "--timeout-scale")?;
+                a.timeout_scale = x
+                    .parse()
+                    .ok()
+                    .filter(|x: &f64| x.is_finite() && *x > 0.0)
+                    .ok_or_else(|| UsageError(format!("--timeout-scale takes a positive finite number, not {x:?}")))?;
+            }
+            Long("area") => select_area(p, &mut a.sel)?,
+            Long("feature") => select_feature(p, &mut a.sel)?,
+            Long("variant") => select_variant(p, &mut a.sel)?,
+            Value(w) => select_word(w, &mut a.sel)?,
+            other => return Err(unknown(other, "run")),
+        }
+    }
+    Ok(a)
+}
+
+fn parse_diff(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
+    let mut files = Vec::new();
+    while let Some(arg) = p.next()? {
+        match arg {
+            Value(v) => files.push(PathBuf::from(v)),
+            other => return Err(unknown(other, "diff")),
+        }
+    }
+    match <[PathBuf; 2]>::try_from(files) {
+        Ok([old, new]) => Ok(Command::Diff { old, new }),
+        Err(_) => usage("diff takes two run reports: OLD.json NEW.json"),
+    }
+}
+
+fn parse_matrix(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
+    let (mut out, mut runs) = (PathBuf::from("reports"), Vec::new());
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("out") => out = PathBuf::from(value(p, "--out")?),
+            Value(v) => runs.push(PathBuf::from(v)),
+            other => return Err(unknown(other, "matrix")),
+        }
+    }
+    if runs.is_empty() {
+        return usage("matrix takes run reports (reports/runs/*.json)");
+    }
+    Ok(Command::Matrix { out, runs })
+}
+
+fn parse_failed_run(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
+    let (mut kernel, mut label, mut reason) = (None, None, None);
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("kernel") => kernel = Some(string(p, "--kernel")?),
+            Long("label") => label = Some(string(p, "--label")?),
+            Long("reason") => reason = Some(string(p, "--reason")?),
+            other => return Err(unknown(other, "failed-run")),
+        }
+    }
+    let need = |v: Option<String>, name: &str| v.ok_or_else(|| UsageError(format!("failed-run needs {name}")));
+    Ok(Command::FailedRun { kernel: need(kernel, "--kernel")?, label: need(label, "--label")?, reason: need(reason, "--reason")? })
+}
+
+fn parse_features(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
+    let mut rules = false;
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("rules") => rules = true,
+            other => return Err(unknown(other, "features")),
+        }
+    }
+    Ok(Command::Features { rules })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    fn parse_words(w: &[&str]) -> Result<Command, UsageError> {
+        parse(w.iter().map(OsString::from))
+    }
+    #[test]
+    fn run_options_take_both_spellings() {
+        let Ok(Command::Run(a)) = parse_words(&["run", "--jobs=4", "-j", "3", "--json", "r.json", "nop/"]) else { panic!("not a run") };
+        assert_eq!(a.jobs, Some(3));
+        assert_eq!(a.json.as_deref(), Some(std::path::Path::new("r.json")));
+        assert_eq!(a.sel.filters, vec!["nop/"]);
+    }
+    #[test]
+    fn a_selection_is_not_taken_as_the_report_file() {
+        let e = parse_words(&["run", "--json", "nop/"]).err().expect("refused");
+        assert!(e.0.contains("looks like a selection"), "{e}");
+        assert!(parse_words(&["run", "--json", "--ktap"]).is_err());
+    }
+    #[test]
+    fn non_utf8_words_are_usage_errors() {
+        use std::os::unix::ffi::OsStringExt;
+        let bad = OsString::from_vec(vec![b'n', 0xff]);
+        assert!(parse(vec![OsString::from("run"), bad.clone()]).is_err());
+        assert!(parse(vec![OsString::from("run"), OsString::from("--label"), bad]).is_err());
+    }
+    #[test]
+    fn options_belong_to_their_command() {
+        assert!(parse_words(&["probe", "--jobs", "2"]).is_err());
+        assert!(parse_words(&["features", "--rules"]).is_ok());
+        assert!(parse_words(&["diff", "a.json"]).is_err());
+    }
+}

@@ -1,0 +1,208 @@
+//! `uring-conform run`: the session, the trials with progress, the
+//! summary and the outputs (report, JUnit, KTAP), and the exit status.
+
+use crate::cli::{RunArgs, UsageError};
+use anyhow::Context;
+use harness::features::FEATURES;
+use harness::report::{human_summary, plural, run_report, RunInfo, Tally};
+use harness::runner::default_jobs;
+use harness::session::{Options, Session};
+use harness::{Outcome, Probe, TrialResult};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::{Instant, SystemTime};
+
+/// An output file a run will write: refused before the run if it cannot
+/// be (a directory, a missing or unwritable parent), so a long run never
+/// ends in "cannot write".
+fn check_output(opt: &str, p: &Path) -> Result<(), UsageError> {
+    let shown = p.display();
+    if p.is_dir() {
+        return Err(UsageError(format!("{opt} {shown}: is a directory (give a file name)")));
+    }
+    let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(UsageError(format!("{opt} {shown}: {} is not a directory", parent.display())));
+    }
+    // Opening without truncating leaves an existing file as it is until
+    // the run writes it; a new one is removed again.
+    let existed = p.exists();
+    match std::fs::OpenOptions::new().append(true).create(true).open(p) {
+        Ok(_) => {
+            if !existed {
+                let _ = std::fs::remove_file(p);
+            }
+            Ok(())
+        }
+        Err(e) => Err(UsageError(format!("{opt} {shown}: cannot be written: {e}"))),
+    }
+}
+
+pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
+    harness::interrupt::install();
+    for (opt, path) in [("--json", &a.json), ("--junit", &a.junit)] {
+        if let Some(p) = path {
+            check_output(opt, p)?;
+        }
+    }
+    crate::warn_unmatched(&a.sel);
+    let started = SystemTime::now();
+    let t0 = Instant::now();
+    // Undone when the run returns.
+    let session = Session::start(&Options { kmsg: a.kmsg, timeout_scale: a.timeout_scale, expectations: !a.no_expectations }).map_err(anyhow::Error::msg)?;
+    for n in &session.notes {
+        eprintln!("uring-conform: {n}");
+    }
+    let probe = &session.probe;
+    if !probe.available() {
+        eprintln!("uring-conform: io_uring is unavailable: {}", probe.availability_detail);
+    }
+    let trials = session.plan(&a.sel);
+    if trials.is_empty() {
+        return Err(UsageError("the selection matches no trial (see 'uring-conform list')".into()).into());
+    }
+    let jobs = a.jobs.unwrap_or_else(default_jobs);
+    if a.no_expectations {
+        eprintln!("uring-conform: --no-expectations: recorded kernel deviations are not applied (every failure is a failure)");
+    }
+    let tty = std::io::stderr().is_terminal() && !a.quiet;
+    let mut counts = Tally::default();
+    eprintln!("uring-conform: {} on {} ({})", plural(trials.len(), "trial"), probe.kernel.release, plural(jobs, "job"));
+    if a.mutate {
+        eprintln!("uring-conform: mutation mode: every running trial must fail once per comparison it makes");
+    }
+    let progress = |r: &TrialResult, done: usize, total: usize| {
+        // The same buckets as the summary: xfail apart from pass.
+        counts.add(r.outcome);
+        let mut err = std::io::stderr().lock();
+        // In a mutation run the news is a trial that survived (pass).
+        let news = if a.mutate { r.outcome == Outcome::Pass } else { r.outcome.is_failure() };
+        if news {
+            let first = r.message.lines().next().unwrap_or("");
+            let _ = writeln!(err, "{}{} {}: {}", if tty { "\r\x1b[K" } else { "" }, r.outcome.word().to_uppercase(), r.id, first);
+        }
+        if a.quiet {
+            return;
+        }
+        let line = format!("[{done}/{total}] pass {} fail {} skip {} xfail {}", counts.pass, counts.fail, counts.skip, counts.xfail);
+        if tty {
+            let _ = write!(err, "\r\x1b[K{line} {}", r.id);
+            if done == total {
+                let _ = writeln!(err);
+            }
+        } else if done % 100 == 0 || done == total {
+            let _ = writeln!(err, "{line}");
+        }
+    };
+    let results = session.run_all(&trials, jobs, a.mutate, progress);
+    let wall = t0.elapsed();
+    if let Some(sig) = harness::interrupt::received() {
+        eprintln!("\nuring-conform: interrupted by {} after {} of {} trials", harness::interrupt::name(sig), results.len(), trials.len());
+    }
+    let exps = &session.exps;
+    let errata = if a.mutate { String::new() } else { harness::report::errata_summary(exps, &results) };
+    if a.mutate {
+        // Outcomes mean noticed (fail) or survived (pass) here: the usual
+        // summary would read upside down.
+    } else if a.ktap {
+        print!("{}", harness::formats::ktap(&results, &probe.kernel.release));
+        eprint!("{errata}{}", human_summary(&results, wall));
+    } else {
+        print!("{errata}{}", human_summary(&results, wall));
+    }
+    // Each output is written on its own: one that fails does not lose
+    // the others.
+    let mut write_failed = false;
+    let mut write = |path: &Path, what: &str, text: String| match std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display())) {
+        Ok(()) => eprintln!("uring-conform: {what} written to {}", path.display()),
+        Err(e) => {
+            eprintln!("uring-conform: {e:#}");
+            write_failed = true;
+        }
+    };
+    if let Some(path) = &a.junit {
+        write(path, "JUnit XML", harness::formats::junit(&results, &probe.kernel.release));
+    }
+    let strict = if a.strict { strict_violations(probe) } else { vec![] };
+    for (id, since) in &strict {
+        eprintln!("uring-conform: strict: {} is {id}'s documented first version, but the probe lacks it", since);
+    }
+    if let Some(path) = &a.json {
+        let info = RunInfo {
+            label: a.label.clone().unwrap_or_else(hostname),
+            started,
+            finished: SystemTime::now(),
+            jobs,
+            exps,
+            expectations_applied: !a.no_expectations,
+            mutate: a.mutate,
+            interrupted: harness::interrupt::received(),
+        };
+        let report = run_report(probe, &results, &info);
+        write(path, "report", serde_json::to_string_pretty(&report).context("the report as JSON")? + "\n");
+    }
+    if write_failed {
+        return Ok(2);
+    }
+    if let Some(sig) = harness::interrupt::received() {
+        return Ok(128 + sig);
+    }
+    if a.mutate {
+        return Ok(mutation_verdict(&results));
+    }
+    Ok(if !probe.available() {
+        3
+    } else if results.iter().any(|r| r.outcome.is_failure()) || !strict.is_empty() {
+        1
+    } else {
+        0
+    })
+}
+
+/// The mutation mode's verdict: every trial that ran must have failed.
+fn mutation_verdict(results: &[TrialResult]) -> i32 {
+    let survived: Vec<_> = results.iter().filter(|r| r.outcome == Outcome::Pass).collect();
+    let other: Vec<_> = results.iter().filter(|r| !matches!(r.outcome, Outcome::Pass | Outcome::Fail | Outcome::Skip)).collect();
+    let noticed = results.iter().filter(|r| r.outcome == Outcome::Fail).count();
+    if !survived.is_empty() {
+        println!("\ntrials that passed with an expectation perturbed (a check that cannot fail):");
+        for r in &survived {
+            println!("  {}: {}", r.id, r.message);
+        }
+    }
+    for r in &other {
+        println!("  {} {}: {}", r.outcome.word().to_uppercase(), r.id, r.message.lines().next().unwrap_or(""));
+    }
+    let perturbations: usize = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Fail)
+        .filter_map(|r| r.message.strip_prefix("noticed all ")?.split(' ').next()?.parse::<usize>().ok())
+        .sum();
+    println!(
+        "uring-conform: mutation mode: {noticed} trials noticed every one of their {perturbations} perturbations, {} did not, {} could not be mutated",
+        survived.len(),
+        other.len()
+    );
+    if survived.is_empty() && other.is_empty() {
+        0
+    } else {
+        1
+    }
+}
+
+/// Features whose documented first version is at or below the running
+/// kernel's but which the probe found absent (proposals and the
+/// environment have no version and are never counted).
+fn strict_violations(probe: &Probe) -> Vec<(&'static str, &'static str)> {
+    let Some(k) = harness::features::parse_version(&probe.kernel.release) else { return vec![] };
+    FEATURES
+        .iter()
+        .filter(|f| !f.since.is_empty() && !probe.has(f.feature))
+        .filter(|f| harness::features::parse_version(f.since).is_some_and(|s| s <= k))
+        .map(|f| (f.id, f.since))
+        .collect()
+}
+
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown".into())
+}
