@@ -20,7 +20,7 @@ case! {
     run: |cx| {
         let r = cx.ring()?;
         let p = r.params;
-        let v = crate::register::ring_view(r.fd(), &p)?;
+        let v = ring_view(r.fd(), &p)?;
         let (sq, cq) = (v.read_u32(p.sq_off.ring_entries as usize), v.read_u32(p.cq_off.ring_entries as usize));
         check_eq!((sq, cq), (p.sq_entries, p.cq_entries), "ring_entries read through the one mapping");
         Ok(())
@@ -103,15 +103,15 @@ case! {
     refs: ["io_uring_setup(2): IORING_FEAT_CUR_PERSONALITY (credentials of the submitting task at submission, not of the task that created the ring)"],
     run: |cx| {
         let d = TempDir::new()?;
-        let p = crate::register::root_only_file(&d)?;
+        let p = root_only_file(&d)?;
         let mut r = cx.ring()?;
         let open = Sqe::openat(libc::AT_FDCWD, &p, libc::O_RDONLY | libc::O_CLOEXEC, 0).async_().user_data(1);
         let next = fixtures::closed_fd();
-        crate::register::as_nobody(|| r.submit_all(&[open]))??;
+        as_nobody(|| r.submit_all(&[open]))??;
         if cx.has(Feature::FeatCurPersonality) {
             r.expect(&[cqe(1, -libc::EACCES)])?;
         } else {
-            crate::ops::expect_fd(&mut r, 1, next)?;
+            expect_fd(&mut r, 1, next)?;
         }
         Ok(())
     },
@@ -265,7 +265,7 @@ case! {
     refs: ["io_uring_setup(2): IORING_FEAT_LINKED_FILE (a linked request's file is assigned when it starts, not at submission)"],
     run: |cx| {
         let f = TempFile::with_content(b"linked")?;
-        let p = crate::ops::cpath(&f.path())?;
+        let p = cpath(&f.path())?;
         let mut buf = [0u8; 6];
         let mut r = cx.ring()?;
         r.register_files(&[-1])?;
@@ -310,11 +310,11 @@ case! {
         let s = SocketPair::stream()?;
         let mut b = Bufs::new(4, 8);
         let mut r = cx.ring()?;
-        let _br = crate::pbuf::buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
         send_all(s.b(), b"bundled!")?;
         let sqe = Sqe::recv_select(s.a(), 0, 1).ioprio(IORING_RECVSEND_BUNDLE).user_data(1);
         if cx.has(Feature::FeatRecvsendBundle) {
-            r.run_expect(&[sqe], &[cqe(1, 8).flags(crate::pbuf::buf_flags(0))])?;
+            r.run_expect(&[sqe], &[cqe(1, 8).flags(buf_flags(0))])?;
             check_eq!(b.buf(0), b"bundled!", "buffer 0");
         } else {
             r.run_expect(&[sqe], &[cqe(1, -libc::EINVAL)])?;

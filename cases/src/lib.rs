@@ -22,10 +22,12 @@ pub mod register;
 pub mod regress;
 pub mod setup;
 pub mod sqpoll;
+pub mod support;
 pub mod timeouts;
 
 /// What every case module uses.
 pub(crate) mod prelude {
+    pub use crate::support::*;
     pub use fixtures::{closed_fd, pattern, Pipe, TempFile};
     pub use harness::sqe::CancelKey;
     pub use harness::sys::*;

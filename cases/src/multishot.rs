@@ -10,7 +10,6 @@
 //! io_uring_prep_recvmsg_multishot(3) (struct io_uring_recvmsg_out),
 //! io_uring_prep_read_multishot(3), io_uring_prep_timeout(3).
 
-use crate::pbuf::{buf_flags, buf_ring};
 use crate::prelude::*;
 use fixtures::{Bufs, Listener, SocketPair};
 use std::os::fd::AsRawFd;

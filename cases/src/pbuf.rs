@@ -14,11 +14,6 @@ use crate::prelude::*;
 use fixtures::{Bufs, SocketPair};
 use harness::{BufRing, CaseError};
 
-/// CQE flags of a completion that used buffer `bid`.
-pub(crate) fn buf_flags(bid: u16) -> u32 {
-    IORING_CQE_F_BUFFER | ((bid as u32) << IORING_CQE_BUFFER_SHIFT)
-}
-
 /// Provides `n` buffers (ids `bid..`) to group `bgid`: the CQE's res is
 /// 0 ([`PROVIDED_INTO_NEW_GROUP`]: every case provides into a new group).
 fn provide(r: &mut Ring, b: &mut Bufs, n: u32, bgid: u16, bid: u16) -> CaseResult {
@@ -190,18 +185,6 @@ case! {
         r.run_expect(&[Sqe::provide_buffers(b.ptr(0), 8, 65537, 1, 0).user_data(1)], &[cqe(1, -libc::E2BIG)])?;
         Ok(())
     },
-}
-
-/// A registered buffer ring for group `bgid` with `n` buffers of `size`
-/// bytes (ids 0..n) pushed and published.
-pub(crate) fn buf_ring(r: &Ring, b: &mut Bufs, n: usize, bgid: u16, entries: u32, flags: u16) -> Result<BufRing, CaseError> {
-    let mut br = BufRing::register(r, bgid, entries, flags)?;
-    let size = b.buf(0).len() as u32;
-    for i in 0..n {
-        br.push(b.ptr(i), size, i as u16);
-    }
-    br.publish();
-    Ok(br)
 }
 
 case! {

@@ -78,7 +78,7 @@ case! {
         let mut b = Bufs::new(1, 16);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::provide_buffers(b.ptr(0), 16, 1, 3, 0xffff).user_data(1)], &[cqe(1, PROVIDED_INTO_NEW_GROUP)])?;
-        r.run_expect(&[Sqe::read_select(f.fd(), 16, 0, 3).user_data(2)], &[cqe(2, 4).flags(crate::pbuf::buf_flags(0xffff))])?;
+        r.run_expect(&[Sqe::read_select(f.fd(), 16, 0, 3).user_data(2)], &[cqe(2, 4).flags(buf_flags(0xffff))])?;
         check_eq!(&b.buf(0)[..4], b"last", "buffer 65535");
         Ok(())
     },
@@ -126,13 +126,13 @@ case! {
         let s = SocketPair::stream()?;
         let mut b = Bufs::new(4, 16);
         let mut r = cx.ring()?;
-        let _br = crate::pbuf::buf_ring(&r, &mut b, 4, 7, 4, 0)?;
+        let _br = buf_ring(&r, &mut b, 4, 7, 4, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 7).async_().user_data(1)])?;
         r.expect_none()?;
         send_all(s.b(), b"one")?;
-        r.expect(&[cqe(1, 3).flags(crate::pbuf::buf_flags(0) | IORING_CQE_F_MORE)])?;
+        r.expect(&[cqe(1, 3).flags(buf_flags(0) | IORING_CQE_F_MORE)])?;
         send_all(s.b(), b"two!")?;
-        r.expect(&[cqe(1, 4).flags(crate::pbuf::buf_flags(1) | IORING_CQE_F_MORE)])?;
+        r.expect(&[cqe(1, 4).flags(buf_flags(1) | IORING_CQE_F_MORE)])?;
         check_eq!((&b.buf(0)[..3], &b.buf(1)[..4]), (&b"one"[..], &b"two!"[..]), "buffers 0 and 1");
         Ok(())
     },
@@ -152,7 +152,7 @@ case! {
         r.submit_all(&[Sqe::accept(l.fd(), libc::SOCK_CLOEXEC as u32).user_data(1)])?;
         r.expect_none()?;
         let _c = l.connect()?;
-        crate::ops::expect_fd(&mut r, 1, next)?;
+        expect_fd(&mut r, 1, next)?;
         Ok(())
     },
 }
@@ -191,7 +191,7 @@ case! {
         check!(ifd >= 0, "inotify_init1: {}", std::io::Error::last_os_error());
         // SAFETY: our descriptor.
         let ifd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(ifd) };
-        let dir = crate::ops::cpath(d.path())?;
+        let dir = cpath(d.path())?;
         // SAFETY: a valid path.
         let wd = unsafe { libc::inotify_add_watch(ifd.as_raw_fd(), dir.as_ptr(), libc::IN_CREATE) };
         check!(wd >= 0, "inotify_add_watch: {}", std::io::Error::last_os_error());
@@ -201,7 +201,7 @@ case! {
         r.submit_all(&[Sqe::provide_buffers(b.ptr(0), 64, 1, 5, 0).user_data(1)])?;
         r.wait_for(1, harness::PROMPT)?;
         // One event: struct inotify_event (16 bytes) + "x" padded to 16.
-        r.run_expect(&[Sqe::read_select(ifd.as_raw_fd(), 64, 0, 5).user_data(2)], &[cqe(2, 32).flags(crate::pbuf::buf_flags(0))])?;
+        r.run_expect(&[Sqe::read_select(ifd.as_raw_fd(), 64, 0, 5).user_data(2)], &[cqe(2, 32).flags(buf_flags(0))])?;
         let ev_wd = i32::from_ne_bytes(b.buf(0)[..4].try_into().unwrap());
         check_eq!(ev_wd, wd, "wd of the event in the provided buffer");
         check_eq!(&b.buf(0)[16..17], b"x", "name in the event");

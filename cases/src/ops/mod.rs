@@ -7,12 +7,6 @@
 //! buffers) are listed in [`ELSEWHERE`] with the cases that cover them.
 //! The coverage test at the end fails if an opcode has neither.
 
-use crate::prelude::*;
-use harness::CaseError;
-use std::ffi::CString;
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::path::Path;
-
 pub mod fs;
 pub mod futex;
 pub mod misc;
@@ -50,53 +44,6 @@ pub const ELSEWHERE: &[(harness::Feature, &str, &str)] = {
 /// note says what a success case would need.
 pub const NEEDS_HARDWARE: &[(harness::Feature, &str)] =
     &[(harness::Feature::OpRecvZc, "a NIC with header split, flow steering and the netdev queue API (io_uring zcrx); loopback and virtio-net have none")];
-
-/// `path` as a C string for SQE path arguments.
-pub(crate) fn cpath(path: &Path) -> Result<CString, CaseError> {
-    CString::new(path.as_os_str().as_encoded_bytes()).map_err(|e| CaseError::Error(format!("path: {e}")))
-}
-
-/// Expects exactly one CQE, for `user_data`, with flags 0 and a new file
-/// descriptor `fd` as its result, and nothing else once the ring is quiet;
-/// returns the descriptor, owned. A new descriptor is the lowest free one
-/// (the kernel's get_unused_fd_flags) and a trial process opens none of
-/// its own meanwhile, so callers know `fd` exactly: `fixtures::closed_fd()`
-/// taken before the submission.
-pub(crate) fn expect_fd(r: &mut Ring, user_data: u64, fd: i32) -> Result<OwnedFd, CaseError> {
-    let got = r.expect(&[cqe(user_data, fd)])?;
-    // SAFETY: the kernel installed this descriptor for us.
-    Ok(unsafe { OwnedFd::from_raw_fd(got[0].res) })
-}
-
-/// An iovec over `buf`.
-pub(crate) fn iov(buf: &mut [u8]) -> libc::iovec {
-    libc::iovec { iov_base: buf.as_mut_ptr() as *mut _, iov_len: buf.len() }
-}
-
-/// Whether `fd` is an open descriptor in this process.
-pub(crate) fn fd_is_open(fd: i32) -> bool {
-    // SAFETY: F_GETFD only reads descriptor flags.
-    unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
-}
-
-/// Reads all of `fd` from offset 0 (a fixture read, outside io_uring).
-pub(crate) fn read_all(fd: i32) -> Result<Vec<u8>, CaseError> {
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    let mut off = 0;
-    loop {
-        // SAFETY: buf is valid for its length.
-        let n = unsafe { libc::pread(fd, buf.as_mut_ptr() as *mut _, buf.len(), off) };
-        if n < 0 {
-            return Err(std::io::Error::last_os_error().into());
-        }
-        if n == 0 {
-            return Ok(out);
-        }
-        out.extend_from_slice(&buf[..n as usize]);
-        off += n as i64;
-    }
-}
 
 #[cfg(test)]
 mod tests {

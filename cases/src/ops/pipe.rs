@@ -2,7 +2,6 @@
 //! tee(2) and pipe2(2)'s; io_uring/splice.c and openclose.c (io_pipe)
 //! pass them through.
 
-use super::read_all;
 use crate::prelude::*;
 use std::os::fd::{FromRawFd, OwnedFd};
 

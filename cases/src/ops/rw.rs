@@ -5,7 +5,6 @@
 //! syscalls' (preadv2(2), pwritev2(2), fsync(2), sync_file_range(2),
 //! fallocate(2), posix_fadvise(2), madvise(2)).
 
-use super::{iov, read_all};
 use crate::prelude::*;
 use fixtures::{Bufs, Mapping};
 use std::os::fd::AsRawFd;

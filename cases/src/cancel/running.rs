@@ -1,0 +1,244 @@
+//! Cancelling requests already running in io-wq, and what a ring's exit cancels.
+
+use super::*;
+
+// ------------------------------------------------------------ running requests
+
+/// Whether thread `tid` sleeps in a FIFO open: its wchan, or (where wchan
+/// reads "0", as on Debian's 5.10) its kernel stack.
+fn in_fifo_open(tid: u32) -> bool {
+    let w = fixtures::thread_wchan(tid).unwrap_or_default();
+    if w == "wait_for_partner" || w == "fifo_open" {
+        return true;
+    }
+    w == "0" && fixtures::thread_stack(tid).is_ok_and(|s| s.contains("wait_for_partner"))
+}
+
+/// A FIFO in a fresh temp dir, and an OPENAT of it for reading forced into
+/// an io-wq worker (IOSQE_ASYNC), where open(2) blocks until a writer
+/// comes: a request that is running, not pending.
+struct BlockedOpen {
+    _dir: fixtures::TempDir,
+    path: std::ffi::CString,
+}
+
+impl BlockedOpen {
+    fn new() -> Result<BlockedOpen, CaseError> {
+        let dir = fixtures::TempDir::new()?;
+        let path = std::ffi::CString::new(dir.join("fifo").as_os_str().as_encoded_bytes()).map_err(|e| CaseError::Error(e.to_string()))?;
+        // SAFETY: a NUL-terminated path.
+        if unsafe { libc::mkfifo(path.as_ptr(), 0o600) } != 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+        Ok(BlockedOpen { _dir: dir, path })
+    }
+
+    fn sqe(&self, ud: u64) -> Sqe {
+        Sqe::openat(libc::AT_FDCWD, &self.path, libc::O_RDONLY | libc::O_CLOEXEC, 0).user_data(ud).async_()
+    }
+
+    /// Submits the open and waits until a worker sleeps in the FIFO's
+    /// open (wchan wait_for_partner, or fifo_open where it is inlined): from
+    /// then on it is running.
+    fn start(&self, r: &mut Ring, ud: u64) -> CaseResult {
+        r.submit_all(&[self.sqe(ud)])?;
+        let blocked = fixtures::wait_until(harness::PROMPT, || {
+            fixtures::threads_named("iou-wrk-").map(|ts| ts.iter().any(|(tid, _)| in_fifo_open(*tid))).unwrap_or(false)
+        });
+        if !blocked {
+            return Err(CaseError::Error(format!(
+                "fixture: no io-wq worker was seen blocked in the FIFO open within {:?} (is /proc/<pid>/task/<tid>/wchan readable?)",
+                harness::PROMPT
+            )));
+        }
+        Ok(())
+    }
+}
+
+case! {
+    id: "cancel/running-ealready",
+    summary: "cancelling a request that is running in an io-wq worker (blocked in open(2) of a FIFO) completes with -EALREADY",
+    requires: [OpOpenat, OpAsyncCancel, SqeAsync],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_cancel(3): -EALREADY 'the execution state of the request has progressed far enough that cancelation is no longer possible'", "io_uring/cancel.c io_async_cancel_one: IO_WQ_CANCEL_RUNNING -> -EALREADY"],
+    run: |cx| {
+        let b = BlockedOpen::new()?;
+        let mut r = cx.ring()?;
+        b.start(&mut r, 1)?;
+        // The worker is signalled and the open ends, interrupted: exactly
+        // one CQE for it, -EINTR (see cancel/running-interrupted-eintr).
+        r.run_expect_unordered(&[Sqe::cancel(1, 0).user_data(2)], &[cqe(2, -libc::EALREADY), cqe(1, -libc::EINTR)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "cancel/running-interrupted-eintr",
+    summary: "a running request interrupted by a cancel completes with -EINTR, never the kernel-internal -ERESTARTSYS",
+    requires: [OpOpenat, OpAsyncCancel, SqeAsync],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_cancel(3): -EALREADY ... 'interrupted due to the cancelation'", "include/linux/errno.h: ERESTARTSYS 'should never be seen by user programs'", "commit 441cdbd5449b (io_uring: transform send/recvmsg() -ERESTARTSYS to -EINTR: 'We should never return -ERESTARTSYS to userspace')"],
+    run: |cx| {
+        let b = BlockedOpen::new()?;
+        let mut r = cx.ring()?;
+        b.start(&mut r, 1)?;
+        r.run_expect_unordered(&[Sqe::cancel(1, 0).user_data(2)], &[cqe(2, -libc::EALREADY), cqe(1, -libc::EINTR)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "cancel/sync-running-waits",
+    summary: "SYNC_CANCEL of a request running in a worker waits for it to end and returns 0; its CQE is then posted",
+    requires: [OpOpenat, RegSyncCancel, SqeAsync],
+    // DEFER_TASKRUN is left out: whether its sync cancel sees the request
+    // end is a race in the kernel (see expectations/repro/cancel-running.c
+    // sync-defer), so the outcome is not deterministic.
+    variants: &[Variant::Default, Variant::Sqpoll, Variant::CoopTaskrun],
+    refs: ["io_uring_register_sync_cancel(3)", "io_uring/cancel.c io_sync_cancel: on -EALREADY, wait until the request is gone (-ENOENT -> 0) or the timeout passes"],
+    run: |cx| {
+        let b = BlockedOpen::new()?;
+        let mut r = cx.ring()?;
+        b.start(&mut r, 1)?;
+        // The worker is interrupted at once; the timeout only bounds a
+        // kernel that never sees the request end.
+        let mut reg = sync_reg(1, 0);
+        reg.timeout = ms(1_000);
+        check_eq!(r.sync_cancel(&reg), Ok(0), "IORING_REGISTER_SYNC_CANCEL of a running request");
+        // The interrupted open: -EINTR, as for an async cancel.
+        r.expect(&[cqe(1, -libc::EINTR)])?;
+        Ok(())
+    },
+}
+
+// ------------------------------------------------------------ ring exit
+
+/// Waits up to 5 s for `fd` to report POLLHUP: the last writer of its pipe
+/// is gone.
+fn hangs_up_within(fd: impl std::os::fd::AsFd, limit: Duration) -> bool {
+    fixtures::poll_in(fd, limit).is_ok_and(|ev| ev.contains(rustix::event::PollFlags::HUP))
+}
+
+/// Arms one of each pending kind on `r`: a poll and a read on `rx`, a
+/// recv, an accept and a 10 s timeout.
+fn arm_everything(r: &mut Ring, rx: i32, s: &SocketPair, l: &Listener, buf: &mut [u8], rbuf: &mut [u8]) -> CaseResult {
+    let ts = ms(10_000);
+    r.submit_all(&[
+        Sqe::poll_add(rx, POLLIN as u32).user_data(1),
+        Sqe::read(rx, buf, u64::MAX).user_data(2),
+        Sqe::recv(s.a(), rbuf, 0).user_data(3),
+        Sqe::accept(l.fd(), libc::SOCK_CLOEXEC as u32).user_data(4),
+        Sqe::timeout(&ts, 0, 0).user_data(5),
+    ])?;
+    r.expect_none()
+}
+
+case! {
+    id: "cancel/close-ring-in-flight",
+    summary: "closing a ring with a poll, read, recv, accept and timeout in flight returns, releases its registered files and leaves no fd",
+    requires: [OpPollAdd, OpRead, OpRecv, OpAccept, OpTimeout, RegFiles, FeatFastPoll],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_setup(2): closing the ring fd cancels its requests", "io_uring/io_uring.c io_ring_exit_work"],
+    run: |cx| {
+        let before = fixtures::open_fds()?;
+        {
+            let p = Pipe::new()?;
+            let (s, l) = (SocketPair::stream()?, Listener::new()?);
+            let (mut buf, mut rbuf) = ([0u8; 8], [0u8; 8]);
+            let mut r = cx.ring()?;
+            // The ring's file table holds the pipe's only write end.
+            r.register_files(&[p.tx()])?;
+            let Pipe { rx, tx } = p;
+            drop(tx);
+            arm_everything(&mut r, rx.as_raw_fd(), &s, &l, &mut buf, &mut rbuf)?;
+            let t0 = Instant::now();
+            drop(r);
+            check_elapsed(t0, Duration::ZERO, "closing the ring with requests in flight")?;
+            // Teardown finishes asynchronously; the registered write end
+            // must be released within a bound.
+            check!(hangs_up_within(&rx, Duration::from_secs(5)), "the pipe's registered write end was not released within 5 s of closing the ring");
+        }
+        check_eq!(fixtures::open_fds()?, before, "open fds after closing the ring and its fixtures");
+        Ok(())
+    },
+}
+
+case! {
+    id: "cancel/exit-with-requests-in-flight",
+    summary: "a process exiting with requests in flight on a ring it never closed exits at once, and the ring's files are released",
+    requires: [OpPollAdd, OpRead, OpRecv, OpAccept, OpTimeout, RegFiles, FeatFastPoll],
+    variants: variants::DELIVERY,
+    refs: ["io_uring/cancel.c io_uring_cancel_generic (task exit)"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let Pipe { rx, tx } = p;
+        let txfd = tx.as_raw_fd();
+        // The ring is made in the child: a SINGLE_ISSUER ring belongs to the
+        // task that set it up.
+        let mut child = Child::fork(|| {
+            let Ok(mut r) = cx.ring_sized(8) else { return 2 };
+            let (Ok(s), Ok(l)) = (SocketPair::stream(), Listener::new()) else { return 3 };
+            if r.register_files(&[txfd]).is_err() {
+                return 4;
+            }
+            // SAFETY: the child's copy of the write end; the ring keeps its own.
+            unsafe { libc::close(txfd) };
+            let (mut buf, mut rbuf) = ([0u8; 8], [0u8; 8]);
+            if arm_everything(&mut r, rx.as_raw_fd(), &s, &l, &mut buf, &mut rbuf).is_err() {
+                return 5;
+            }
+            // Exit without closing anything.
+            std::mem::forget(r);
+            0
+        })?;
+        drop(tx);
+        let status = child.wait_timeout(Duration::from_secs(5))?;
+        let Some(status) = status else {
+            return Err(CaseError::Fail("the child did not exit within 5 s with requests in flight".into()));
+        };
+        check!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child wait status {status:#x} (exit codes 2-5: its setup failed)");
+        check!(hangs_up_within(&rx, Duration::from_secs(5)), "the exited child's ring did not release its registered pipe end within 5 s");
+        Ok(())
+    },
+}
+
+case! {
+    id: "cancel/exit-with-blocked-worker",
+    summary: "a process exiting while an io-wq worker blocks in open(2) of a FIFO exits within 5 s",
+    requires: [OpOpenat, SqeAsync],
+    variants: variants::DELIVERY,
+    refs: ["io_uring/cancel.c io_uring_cancel_generic: io-wq work is cancelled and workers are signalled on exit"],
+    run: |cx| {
+        let dir = fixtures::TempDir::new()?;
+        let fifo = std::ffi::CString::new(dir.join("fifo").as_os_str().as_encoded_bytes()).map_err(|e| CaseError::Error(e.to_string()))?;
+        // SAFETY: a NUL-terminated path.
+        if unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) } != 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+        let mut child = Child::fork(|| {
+            let Ok(mut r) = cx.ring() else { return 2 };
+            // open(O_RDONLY) of a FIFO blocks until a writer comes;
+            // IOSQE_ASYNC makes it run, and block, in an io-wq worker (inline
+            // it would be tried non-blocking, and succeed).
+            let s = Sqe::openat(libc::AT_FDCWD, &fifo, libc::O_RDONLY | libc::O_CLOEXEC, 0).user_data(1).async_();
+            if r.submit_all(&[s]).is_err() {
+                return 3;
+            }
+            // Wait until a worker is blocked, so the exit has one to cancel.
+            // Workers are named after the task that owns the io-wq: this
+            // process, or its SQPOLL thread.
+            let blocked = fixtures::wait_until(Duration::from_secs(2), || fixtures::threads_named("iou-wrk-").map(|t| !t.is_empty()).unwrap_or(false));
+            if !blocked {
+                return 4;
+            }
+            std::mem::forget(r);
+            0
+        })?;
+        let status = child.wait_timeout(Duration::from_secs(5))?;
+        let Some(status) = status else {
+            return Err(CaseError::Fail("the child did not exit within 5 s while its io-wq worker blocked in open(2)".into()));
+        };
+        check!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child wait status {status:#x} (exit code 4: no io-wq worker appeared)");
+        Ok(())
+    },
+}

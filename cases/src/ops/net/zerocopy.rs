@@ -1,0 +1,114 @@
+//! SEND_ZC and SENDMSG_ZC with their notification CQE.
+
+use super::*;
+
+// ------------------------------------------------------------ zero-copy send
+
+case! {
+    id: "ops/send_zc/result-then-notification",
+    summary: "SEND_ZC on TCP posts the byte count with IORING_CQE_F_MORE, then a notification (res 0, IORING_CQE_F_NOTIF) with the same user_data",
+    requires: [OpSendZc],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_send_zc(3): the first CQE has IORING_CQE_F_MORE; the notification has IORING_CQE_F_NOTIF"],
+    run: |cx| {
+        let (c, s) = tcp_pair()?;
+        let data = pattern(1000, 4);
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::send_zc(c.as_raw_fd(), &data, 0).user_data(1)], &[cqe(1, 1000).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
+        let mut got = Vec::new();
+        while got.len() < 1000 {
+            let mut buf = [0u8; 1000];
+            let n = std::io::Read::read(&mut &s, &mut buf)?;
+            check!(n > 0, "end of stream after {} bytes", got.len());
+            got.extend_from_slice(&buf[..n]);
+        }
+        check_eq!(got, data, "bytes at the peer");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/send_zc/report-usage-copied",
+    summary: "SEND_ZC with IORING_SEND_ZC_REPORT_USAGE over loopback reports IORING_NOTIF_USAGE_ZC_COPIED in the notification",
+    requires: [OpSendZc],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_send_zc(3): IORING_SEND_ZC_REPORT_USAGE", "net/core/skbuff.c skb_orphan_frags_rx: loopback delivery copies the pages (the send was not zero-copy)"],
+    run: |cx| {
+        let (c, _s) = tcp_pair()?;
+        let data = pattern(4096, 4);
+        let mut r = cx.ring()?;
+        let s = Sqe::send_zc(c.as_raw_fd(), &data, 0).ioprio(IORING_SEND_ZC_REPORT_USAGE).user_data(1);
+        r.run_expect(&[s], &[cqe(1, 4096).flags(IORING_CQE_F_MORE), cqe(1, IORING_NOTIF_USAGE_ZC_COPIED as i32).flags(IORING_CQE_F_NOTIF)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/send_zc/error-unix-socket-eopnotsupp",
+    summary: "SEND_ZC on an AF_UNIX socket (no SOCK_SUPPORT_ZC) fails with -EOPNOTSUPP, and the notification still follows",
+    requires: [OpSendZc],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/net.c io_send_zc: !SOCK_SUPPORT_ZC -> -EOPNOTSUPP; io_sendrecv_fail keeps IORING_CQE_F_MORE for the notification"],
+    run: |cx| {
+        let sp = SocketPair::stream()?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::send_zc(sp.a(), b"abc", 0).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/send_zc/error-skip-success-einval",
+    summary: "SEND_ZC with IOSQE_CQE_SKIP_SUCCESS is refused with -EINVAL (one CQE, no notification)",
+    requires: [OpSendZc, SqeCqeSkipSuccess],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/net.c io_send_zc_prep: REQ_F_CQE_SKIP -> -EINVAL (\"we don't support IOSQE_CQE_SKIP_SUCCESS just yet\")"],
+    run: |cx| {
+        let (c, _s) = tcp_pair()?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::send_zc(c.as_raw_fd(), b"abc", 0).skip_success().user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/sendmsg_zc/result-then-notification",
+    summary: "SENDMSG_ZC posts the byte count with IORING_CQE_F_MORE, then the notification",
+    requires: [OpSendmsgZc],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_sendmsg_zc(3)"],
+    run: |cx| {
+        let (c, s) = tcp_pair()?;
+        let (mut a, mut b) = (pattern(300, 1), pattern(200, 2));
+        let mut v = [iov(&mut a), iov(&mut b)];
+        let m = msghdr(&mut v);
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::sendmsg_op(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m).user_data(1)], &[cqe(1, 500).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
+        let mut got = Vec::new();
+        while got.len() < 500 {
+            let mut buf = [0u8; 500];
+            let n = std::io::Read::read(&mut &s, &mut buf)?;
+            check!(n > 0, "end of stream after {} bytes", got.len());
+            got.extend_from_slice(&buf[..n]);
+        }
+        check_eq!(got, [a, b].concat(), "bytes at the peer");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/sendmsg_zc/error-skip-success-einval",
+    summary: "SENDMSG_ZC with IOSQE_CQE_SKIP_SUCCESS is refused with -EINVAL",
+    requires: [OpSendmsgZc, SqeCqeSkipSuccess],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/net.c io_send_zc_prep: REQ_F_CQE_SKIP -> -EINVAL"],
+    run: |cx| {
+        let (c, _s) = tcp_pair()?;
+        let mut a = b"abc".to_vec();
+        let mut v = [iov(&mut a)];
+        let m = msghdr(&mut v);
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::sendmsg_op(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m).skip_success().user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}

@@ -1,0 +1,203 @@
+//! Registrations about the rings themselves: RESIZE_RINGS, NAPI, CLOCK, registered wait regions.
+
+use super::*;
+
+// ------------------------------------------------------------ resize
+
+case! {
+    id: "register/resize-rings-keeps-pending-cqes",
+    summary: "RESIZE_RINGS of a DEFER_TASKRUN ring to 16/64 entries returns the new params; the new CQ ring holds the CQE pending before",
+    requires: [RegResizeRings, SetupDeferTaskrun, SetupSingleIssuer, SetupCqsize],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_resize_rings(3): pending CQEs and SQEs are copied to the new rings", "io_uring/register.c io_register_resize_rings"],
+    run: |cx| {
+        let mut r = cx.build(cx.builder(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER))?;
+        r.submit_all(&[Sqe::nop().user_data(0x42)])?;
+        // Run the deferred completion without reaping it.
+        r.enter_flags(0, 1, IORING_ENTER_GETEVENTS)?;
+        check_eq!(r.cq_ready(), 1, "CQEs pending before the resize");
+        let mut p = io_uring_params { sq_entries: 16, cq_entries: 64, flags: IORING_SETUP_CQSIZE, ..Default::default() };
+        check_eq!(register_out(&r, IORING_REGISTER_RESIZE_RINGS, &mut p, 1)?, 0, "RESIZE_RINGS");
+        check_eq!((p.sq_entries, p.cq_entries), (16, 64), "entries in the returned params");
+        let v = ring_view(r.fd(), &p)?;
+        check_eq!(v.read_u32(p.sq_off.ring_entries as usize), 16, "sq ring_entries in the new rings");
+        check_eq!(v.read_u32(p.cq_off.ring_entries as usize), 64, "cq ring_entries in the new rings");
+        let (head, tail) = (v.read_u32(p.cq_off.head as usize), v.read_u32(p.cq_off.tail as usize));
+        check_eq!(tail.wrapping_sub(head), 1, "CQEs in the new CQ ring");
+        let slot = (head & v.read_u32(p.cq_off.ring_mask as usize)) as usize;
+        check_eq!(v.read_u64(p.cq_off.cqes as usize + slot * 16), 0x42, "user_data of the carried CQE");
+        Ok(())
+    },
+}
+
+case! {
+    id: "register/resize-rings-needs-defer-taskrun-einval",
+    summary: "RESIZE_RINGS of a ring without DEFER_TASKRUN fails with EINVAL",
+    requires: [RegResizeRings],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/register.c io_register_resize_rings: limited to DEFER_TASKRUN -> -EINVAL"],
+    run: |cx| {
+        let r = cx.ring()?;
+        let mut p = io_uring_params { sq_entries: 64, cq_entries: 128, flags: IORING_SETUP_CQSIZE, ..Default::default() };
+        check_errno!(register_out(&r, IORING_REGISTER_RESIZE_RINGS, &mut p, 1), libc::EINVAL, "RESIZE_RINGS");
+        Ok(())
+    },
+}
+
+// ------------------------------------------------------------ napi, clock
+
+case! {
+    id: "register/napi-register-then-unregister-returns-settings",
+    summary: "REGISTER_NAPI takes a busy-poll timeout; UNREGISTER_NAPI returns the settings in force",
+    requires: [RegNapi, RegUnregisterNapi],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register_napi(3), io_uring_unregister_napi(3)", "io_uring/napi.c io_unregister_napi: copies the current settings back"],
+    run: |cx| {
+        let r = cx.ring()?;
+        let mut n = io_uring_napi { busy_poll_to: 100, prefer_busy_poll: 1, ..Default::default() };
+        check_eq!(register_out(&r, IORING_REGISTER_NAPI, &mut n, 1)?, 0, "REGISTER_NAPI");
+        let mut out = io_uring_napi::default();
+        check_eq!(register_out(&r, IORING_UNREGISTER_NAPI, &mut out, 1)?, 0, "UNREGISTER_NAPI");
+        check_eq!((out.busy_poll_to, out.prefer_busy_poll), (100, 1), "settings returned by UNREGISTER_NAPI");
+        Ok(())
+    },
+}
+
+case! {
+    id: "register/napi-reserved-einval",
+    summary: "REGISTER_NAPI with a reserved field set fails with EINVAL",
+    requires: [RegNapi],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/napi.c io_register_napi: pad/resv must be zero -> -EINVAL"],
+    run: |cx| {
+        let r = cx.ring()?;
+        // The last u32 (resv in every layout since 6.9; op_param sits before it from 6.13).
+        let mut n = io_uring_napi { busy_poll_to: 100, resv: 1 << 32, ..Default::default() };
+        check_errno!(register_out(&r, IORING_REGISTER_NAPI, &mut n, 1), libc::EINVAL, "REGISTER_NAPI");
+        Ok(())
+    },
+}
+
+case! {
+    id: "register/clock-boottime-accepted",
+    summary: "REGISTER_CLOCK with CLOCK_BOOTTIME succeeds, and a wait timeout then still fires",
+    requires: [RegClock, FeatExtArg],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register_clock(3): CLOCK_MONOTONIC or CLOCK_BOOTTIME for wait timeouts"],
+    run: |cx| {
+        let r = cx.ring()?;
+        let c = io_uring_clock_register { clockid: libc::CLOCK_BOOTTIME as u32, ..Default::default() };
+        check_eq!(register_in(&r, IORING_REGISTER_CLOCK, &c, 0)?, 0, "REGISTER_CLOCK");
+        let ts = ms(10);
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
+        let t0 = Instant::now();
+        check_errno!(r.enter_wait(1, 0, &arg), libc::ETIME, "waiting 10 ms for a CQE that never comes");
+        check_elapsed(t0, Duration::from_millis(10), "the wait")?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "register/clock-realtime-einval",
+    summary: "REGISTER_CLOCK with CLOCK_REALTIME (neither MONOTONIC nor BOOTTIME) fails with EINVAL",
+    requires: [RegClock],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register_clock(3): only CLOCK_MONOTONIC and CLOCK_BOOTTIME", "io_uring/register.c io_register_clock"],
+    run: |cx| {
+        let r = cx.ring()?;
+        let c = io_uring_clock_register { clockid: libc::CLOCK_REALTIME as u32, ..Default::default() };
+        check_errno!(register_in(&r, IORING_REGISTER_CLOCK, &c, 0), libc::EINVAL, "REGISTER_CLOCK");
+        Ok(())
+    },
+}
+
+// ------------------------------------------------------------ registered wait regions
+
+const IORING_MEM_REGION_TYPE_USER: u32 = 1;
+const IORING_MEM_REGION_REG_WAIT_ARG: u64 = 1;
+/// io_uring_reg_wait.flags: the ts field holds a timeout.
+const IORING_REG_WAIT_TS: u32 = 1;
+
+fn register_wait_region(r: &Ring, page: &Mapping) -> Result<i32, Errno> {
+    let rd = io_uring_region_desc { user_addr: page.as_ptr() as u64, size: 4096, flags: IORING_MEM_REGION_TYPE_USER, ..Default::default() };
+    let mr = io_uring_mem_region_reg { region_uptr: &rd as *const _ as u64, flags: IORING_MEM_REGION_REG_WAIT_ARG, ..Default::default() };
+    register_in(r, IORING_REGISTER_MEM_REGION, &mr, 1)
+}
+
+case! {
+    id: "register/reg-wait-timeout-from-region",
+    summary: "a wait with IORING_ENTER_EXT_ARG_REG takes its timeout from the registered region: -ETIME after 10 ms",
+    requires: [RegMemRegion, EnterExtArgReg, SetupRDisabled, RegEnableRings],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register_region(3): IORING_MEM_REGION_REG_WAIT_ARG", "io_uring_enter(2): IORING_ENTER_EXT_ARG_REG (arg is an offset into the region)"],
+    run: |cx| {
+        let page = Mapping::anon_pages(1)?;
+        let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
+        check_eq!(register_wait_region(&r, &page)?, 0, "REGISTER_MEM_REGION");
+        r.enable()?;
+        // Slot 1 of the region: offset 64.
+        let w = io_uring_reg_wait { ts: ms(10), flags: IORING_REG_WAIT_TS, ..Default::default() };
+        page.write_value(64, w);
+        let t0 = Instant::now();
+        // SAFETY: an offset into the registered wait region, not a pointer: the kernel bounds-checks it.
+        let res = unsafe { r.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG, 64 as *const libc::c_void, std::mem::size_of::<io_uring_reg_wait>()) };
+        check_errno!(res, libc::ETIME, "wait with the region's 10 ms timeout");
+        check_elapsed(t0, Duration::from_millis(10), "the wait")?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "register/reg-wait-region-on-enabled-ring-einval",
+    summary: "registering a wait-argument region on a ring that is already enabled fails with EINVAL",
+    requires: [RegMemRegion, EnterExtArgReg],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/register.c io_register_mem_region: REG_WAIT_ARG needs an R_DISABLED ring -> -EINVAL"],
+    run: |cx| {
+        let page = Mapping::anon_pages(1)?;
+        let r = cx.ring()?;
+        check_errno!(register_wait_region(&r, &page), libc::EINVAL, "REGISTER_MEM_REGION on an enabled ring");
+        Ok(())
+    },
+}
+
+case! {
+    id: "register/reg-wait-bad-offset-efault",
+    summary: "an EXT_ARG_REG wait whose offset is past the region fails with EFAULT",
+    requires: [RegMemRegion, EnterExtArgReg, SetupRDisabled, RegEnableRings],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/io_uring.c io_get_ext_arg_reg: offset outside the region -> -EFAULT"],
+    run: |cx| {
+        let page = Mapping::anon_pages(1)?;
+        let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
+        register_wait_region(&r, &page)?;
+        r.enable()?;
+        // SAFETY: an offset into the registered wait region, not a pointer: the kernel bounds-checks it.
+        let res = unsafe { r.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG, 8192 as *const libc::c_void, std::mem::size_of::<io_uring_reg_wait>()) };
+        check_errno!(res, libc::EFAULT, "wait with offset 8192");
+        Ok(())
+    },
+}
+
+case! {
+    id: "register/personality-allows-what-its-user-may",
+    summary: "the nobody personality reads a file it may read: a world-readable file opens with it",
+    requires: [RegPersonality, OpOpenat, EnvRoot],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register(2): IORING_REGISTER_PERSONALITY"],
+    run: |cx| {
+        let d = TempDir::new()?;
+        world_searchable(&d)?;
+        let path = d.join("public");
+        std::fs::write(&path, b"public")?;
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
+        let p = cpath(&path)?;
+        let mut r = cx.ring()?;
+        let id = as_nobody(|| register_none(&r, IORING_REGISTER_PERSONALITY, 0))??;
+        let next = fixtures::closed_fd();
+        r.submit_all(&[Sqe::openat(libc::AT_FDCWD, &p, libc::O_RDONLY | libc::O_CLOEXEC, 0).personality(id as u16).user_data(1)])?;
+        let fd = expect_fd(&mut r, 1, next)?;
+        check_eq!(read_all(fd.as_raw_fd())?, b"public".to_vec(), "content");
+        Ok(())
+    },
+}

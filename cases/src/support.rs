@@ -1,0 +1,123 @@
+//! Helpers more than one area uses, in one place, so that an area module
+//! never imports from another: paths and descriptors, provided-buffer
+//! rings, credentials, a view of the ring memory. The prelude re-exports
+//! them.
+
+use fixtures::{Bufs, Mapping, TempDir};
+use harness::sys::*;
+use harness::{cqe, BufRing, CaseError, Ring};
+use std::ffi::CString;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::path::Path;
+
+/// `path` as a C string for SQE path arguments.
+pub fn cpath(path: &Path) -> Result<CString, CaseError> {
+    CString::new(path.as_os_str().as_encoded_bytes()).map_err(|e| CaseError::Error(format!("path: {e}")))
+}
+
+/// Expects exactly one CQE, for `user_data`, with flags 0 and a new file
+/// descriptor `fd` as its result, and nothing else once the ring is quiet;
+/// returns the descriptor, owned. A new descriptor is the lowest free one
+/// (the kernel's get_unused_fd_flags) and a trial process opens none of
+/// its own meanwhile, so callers know `fd` exactly: `fixtures::closed_fd()`
+/// taken before the submission.
+pub fn expect_fd(r: &mut Ring, user_data: u64, fd: i32) -> Result<OwnedFd, CaseError> {
+    let got = r.expect(&[cqe(user_data, fd)])?;
+    // SAFETY: the kernel installed this descriptor for us.
+    Ok(unsafe { OwnedFd::from_raw_fd(got[0].res) })
+}
+
+/// An iovec over `buf`.
+pub fn iov(buf: &mut [u8]) -> libc::iovec {
+    libc::iovec { iov_base: buf.as_mut_ptr() as *mut _, iov_len: buf.len() }
+}
+
+/// Whether `fd` is an open descriptor in this process.
+pub fn fd_is_open(fd: i32) -> bool {
+    // SAFETY: F_GETFD only reads descriptor flags.
+    unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
+}
+
+/// Reads all of `fd` from offset 0 (a fixture read, outside io_uring).
+pub fn read_all(fd: i32) -> Result<Vec<u8>, CaseError> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let mut off = 0;
+    loop {
+        // SAFETY: buf is valid for its length.
+        let n = unsafe { libc::pread(fd, buf.as_mut_ptr() as *mut _, buf.len(), off) };
+        if n < 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+        if n == 0 {
+            return Ok(out);
+        }
+        out.extend_from_slice(&buf[..n as usize]);
+        off += n as i64;
+    }
+}
+
+/// CQE flags of a completion that used buffer `bid`.
+pub fn buf_flags(bid: u16) -> u32 {
+    IORING_CQE_F_BUFFER | ((bid as u32) << IORING_CQE_BUFFER_SHIFT)
+}
+
+/// A registered buffer ring for group `bgid` with `n` buffers of `size`
+/// bytes (ids 0..n) pushed and published.
+pub fn buf_ring(r: &Ring, b: &mut Bufs, n: usize, bgid: u16, entries: u32, flags: u16) -> Result<BufRing, CaseError> {
+    let mut br = BufRing::register(r, bgid, entries, flags)?;
+    let size = b.buf(0).len() as u32;
+    for i in 0..n {
+        br.push(b.ptr(i), size, i as u16);
+    }
+    br.publish();
+    Ok(br)
+}
+
+/// Runs `f` with the effective uid (and gid) of nobody (65534), then
+/// restores root. Effective capabilities go with euid 0 (capabilities(7):
+/// "If the effective user ID is changed from 0 to nonzero, then all
+/// capabilities are cleared from the effective set") and come back.
+pub fn as_nobody<T>(f: impl FnOnce() -> T) -> Result<T, CaseError> {
+    // SAFETY: plain syscalls on this (single-threaded) trial process.
+    unsafe {
+        if libc::setegid(65534) != 0 || libc::seteuid(65534) != 0 {
+            return Err(CaseError::Error(format!("seteuid(65534): {}", std::io::Error::last_os_error())));
+        }
+    }
+    let out = f();
+    // SAFETY: the saved set-user-ID is still 0.
+    unsafe {
+        if libc::seteuid(0) != 0 || libc::setegid(0) != 0 {
+            return Err(CaseError::Error(format!("seteuid(0): {}", std::io::Error::last_os_error())));
+        }
+    }
+    Ok(out)
+}
+
+/// Makes `d` searchable by everyone (0755), whatever the umask made it,
+/// so that only a file's own mode decides whether nobody may open it.
+pub fn world_searchable(d: &TempDir) -> Result<(), CaseError> {
+    std::fs::set_permissions(d.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    Ok(())
+}
+
+/// A file only root can read (mode 0600, owned by root), in a directory
+/// anyone may search.
+pub fn root_only_file(d: &TempDir) -> Result<std::ffi::CString, CaseError> {
+    world_searchable(d)?;
+    let p = d.join("secret");
+    std::fs::write(&p, b"secret")?;
+    std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    cpath(&p)
+}
+
+/// A fresh read-only view of the ring memory at IORING_OFF_SQ_RING
+/// (SINGLE_MMAP: SQ and CQ rings in one mapping), to read what the kernel
+/// put there after a resize; reads outside what `p` describes panic.
+pub fn ring_view(fd: i32, p: &io_uring_params) -> Result<Mapping, CaseError> {
+    let len = (p.cq_off.cqes as usize + p.cq_entries as usize * 16).max(p.sq_off.array as usize + p.sq_entries as usize * 4);
+    // SAFETY: the ring's fd, open for as long as this call.
+    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    Mapping::shared_read_only(fd, IORING_OFF_SQ_RING, len).map_err(|e| CaseError::Fail(format!("mmap of the rings at IORING_OFF_SQ_RING: {e}")))
+}

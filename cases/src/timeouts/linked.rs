@@ -1,0 +1,129 @@
+//! Linked timeouts (LINK_TIMEOUT) and -ETIME in links.
+
+use super::*;
+
+case! {
+    id: "timeouts/link-timeout-fires",
+    summary: "a linked timeout that expires cancels its poll: the poll gets -ECANCELED, the timeout -ETIME",
+    requires: [OpPollAdd, OpLinkTimeout, SqeIoLink],
+    variants: variants::ALL,
+    refs: ["io_uring_prep_link_timeout(3): -ETIME for the timeout, -ECANCELED for the request it cancelled"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        let ts = ms(20);
+        let t0 = Instant::now();
+        r.run_expect_unordered(&[Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1).link(), Sqe::link_timeout(&ts, 0).user_data(2)], &[cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME)])?;
+        check_elapsed(t0, Duration::from_millis(20), "linked timeout")
+    },
+}
+
+case! {
+    id: "timeouts/link-timeout-not-fired",
+    summary: "a request completing before its linked timeout: the request's result, the timeout -ECANCELED",
+    requires: [OpNop, OpLinkTimeout, SqeIoLink],
+    variants: variants::ALL,
+    refs: ["io_uring_prep_link_timeout(3): a timeout whose request completes first completes with -ECANCELED"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let ts = ms(10_000);
+        r.run_expect_unordered(&[Sqe::nop().user_data(1).link(), Sqe::link_timeout(&ts, 0).user_data(2)], &[cqe(1, 0), cqe(2, -libc::ECANCELED)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "timeouts/link-timeout-read-completes-first",
+    summary: "a pipe read with data waiting beats its linked timeout: the byte count, then the timeout -ECANCELED",
+    requires: [OpRead, OpLinkTimeout, SqeIoLink],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_link_timeout(3)"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        p.put(b"hello")?;
+        let mut r = cx.ring()?;
+        let ts = ms(10_000);
+        let mut buf = [0u8; 5];
+        r.run_expect_unordered(&[Sqe::read(p.rx(), &mut buf, u64::MAX).user_data(1).link(), Sqe::link_timeout(&ts, 0).user_data(2)], &[cqe(1, 5), cqe(2, -libc::ECANCELED)])?;
+        check_eq!(&buf, b"hello", "bytes read");
+        Ok(())
+    },
+}
+
+case! {
+    id: "timeouts/link-timeout-alone-einval",
+    summary: "a LINK_TIMEOUT not preceded by a linked request is rejected with -EINVAL",
+    requires: [OpLinkTimeout],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/timeout.c __io_timeout_prep: a link timeout with no link head is -EINVAL"],
+    run: |cx| {
+        let ts = ms(10);
+        expect_timeout_einval(cx, Sqe::link_timeout(&ts, 0))
+    },
+}
+
+case! {
+    id: "timeouts/link-timeout-with-count-einval",
+    summary: "a LINK_TIMEOUT with a count fails with -EINVAL and fails its head with -ECANCELED",
+    requires: [OpNop, OpLinkTimeout, SqeIoLink],
+    variants: variants::DELIVERY,
+    refs: ["io_uring/timeout.c __io_timeout_prep: off && is_timeout_link is -EINVAL", "io_uring/io_uring.c io_submit_fail_init: the head of a failed link gets -ECANCELED"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let ts = ms(10);
+        let mut lt = Sqe::link_timeout(&ts, 0).user_data(2);
+        // Deliberately malformed: a linked timeout with a completion count.
+        lt.raw.off = 1;
+        r.run_expect_unordered(&[Sqe::nop().user_data(1).link(), lt], &[cqe(1, -libc::ECANCELED), cqe(2, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "timeouts/link-timeout-update",
+    summary: "IORING_LINK_TIMEOUT_UPDATE shortens a linked timeout: update 0, then poll -ECANCELED and timeout -ETIME",
+    requires: [OpPollAdd, OpLinkTimeout, OpTimeoutRemove, OpflagLinkTimeoutUpdate, SqeIoLink],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_link_timeout_update(3)"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        let (long, short) = (ms(10_000), ms(20));
+        r.submit_all(&[Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1).link(), Sqe::link_timeout(&long, 0).user_data(2)])?;
+        let t0 = Instant::now();
+        // On a slow machine the 20 ms may pass before we reap the update's
+        // CQE: expect all three, the update's first.
+        let got = r.run_expect_unordered(&[Sqe::timeout_update(2, &short, IORING_LINK_TIMEOUT_UPDATE).user_data(3)], &[cqe(3, 0), cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME)])?;
+        check_order(&got, &[3, 2])?;
+        check_order(&got, &[3, 1])?;
+        check_elapsed(t0, Duration::from_millis(20), "updated linked timeout")
+    },
+}
+
+case! {
+    id: "timeouts/etime-breaks-link",
+    summary: "an expiring timeout is a failure for links: the next linked request gets -ECANCELED",
+    requires: [OpTimeout, OpNop, SqeIoLink],
+    variants: variants::DELIVERY,
+    refs: ["io_uring/timeout.c io_timeout_fn: req_set_fail unless IORING_TIMEOUT_ETIME_SUCCESS"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let ts = ms(1);
+        r.run_expect(&[Sqe::timeout(&ts, 0, 0).user_data(1).link(), Sqe::nop().user_data(2)], &[cqe(1, -libc::ETIME), cqe(2, -libc::ECANCELED)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "timeouts/etime-success-keeps-link",
+    summary: "with IORING_TIMEOUT_ETIME_SUCCESS an expiring timeout still reports -ETIME but lets its link run",
+    requires: [OpTimeout, OpNop, SqeIoLink, OpflagTimeoutEtimeSuccess],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_ETIME_SUCCESS"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let ts = ms(1);
+        r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_ETIME_SUCCESS).user_data(1).link(), Sqe::nop().user_data(2)], &[cqe(1, -libc::ETIME), cqe(2, 0)])?;
+        Ok(())
+    },
+}

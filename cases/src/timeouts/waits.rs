@@ -1,0 +1,181 @@
+//! Multishot timeouts, and the waits io_uring_enter(2) bounds: EXT_ARG timeouts, ABS_TIMER, min_wait.
+
+use super::*;
+
+case! {
+    id: "timeouts/multishot-count",
+    summary: "a multishot timeout with count 3 fires three times: -ETIME with F_MORE twice, then -ETIME without",
+    requires: [OpTimeout, OpflagTimeoutMultishot],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_MULTISHOT (count = number of expirations)"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let ts = ms(10);
+        let t0 = Instant::now();
+        let more = cqe(1, -libc::ETIME).flags(IORING_CQE_F_MORE);
+        r.run_expect(&[Sqe::timeout(&ts, 3, IORING_TIMEOUT_MULTISHOT).user_data(1)], &[more, more, cqe(1, -libc::ETIME)])?;
+        check_elapsed(t0, Duration::from_millis(30), "three 10 ms expirations")
+    },
+}
+
+case! {
+    id: "timeouts/multishot-until-removed",
+    summary: "a multishot timeout with no count keeps firing with F_MORE until removed, then ends with -ECANCELED",
+    requires: [OpTimeout, OpTimeoutRemove, OpflagTimeoutMultishot],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_MULTISHOT with count 0 repeats until cancelled", "io_uring/timeout.c io_timeout_complete: posts the F_MORE CQE, then re-arms"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        // Between an expiry and its re-arm the timeout is off the list and
+        // a removal finds nothing (-ENOENT). The period is long enough that
+        // the removal, sent right after an expiry was reaped (so after its
+        // re-arm), lands inside an armed interval, and that no third expiry
+        // comes while the second is checked: scaled with the run's timeouts
+        // (a loaded VM under TCG saw a third expiry, and a removal racing
+        // it, with a fixed 100 ms).
+        let period = harness::scaled(Duration::from_millis(100));
+        let ts = __kernel_timespec::from_duration(period);
+        let more = cqe(1, -libc::ETIME).flags(IORING_CQE_F_MORE);
+        r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_MULTISHOT).user_data(1)], &[more, more])?;
+        r.run_expect_unordered(&[Sqe::timeout_remove(1).user_data(2)], &[cqe(2, 0), cqe(1, -libc::ECANCELED)])?;
+        r.expect_none_within(period + period / 2)
+    },
+}
+
+case! {
+    id: "timeouts/multishot-abs-einval",
+    summary: "MULTISHOT with ABS is rejected with -EINVAL (multishot takes relative times only)",
+    requires: [OpTimeout, OpflagTimeoutMultishot, OpflagTimeoutAbs],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/timeout.c __io_timeout_prep: multishot requests only make sense with rel values"],
+    run: |cx| {
+        let ts = ms(10);
+        expect_timeout_einval(cx, Sqe::timeout(&ts, 0, IORING_TIMEOUT_MULTISHOT | IORING_TIMEOUT_ABS))
+    },
+}
+
+case! {
+    id: "timeouts/enter-timeout-etime",
+    summary: "a GETEVENTS enter with a 20 ms EXT_ARG timeout and nothing to reap fails with ETIME, not before 20 ms",
+    requires: [EnterExtArg],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_enter(2): IORING_ENTER_EXT_ARG; ETIME when the timeout expires"],
+    run: |cx| {
+        let r = cx.ring()?;
+        let ts = ms(20);
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
+        let t0 = Instant::now();
+        check_errno!(r.enter_wait(1, 0, &arg), libc::ETIME, "enter with a 20 ms timeout");
+        check_elapsed(t0, Duration::from_millis(20), "enter timeout")
+    },
+}
+
+case! {
+    id: "timeouts/enter-timeout-returns-on-cqe",
+    summary: "a GETEVENTS enter with a 5 s timeout returns as soon as the CQE it waits for is posted",
+    requires: [EnterExtArg, OpNop],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_enter(2): IORING_ENTER_EXT_ARG"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::nop().user_data(1)])?;
+        let ts = ms(5_000);
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
+        let t0 = Instant::now();
+        r.enter_wait(1, 0, &arg)?;
+        check_elapsed(t0, Duration::ZERO, "enter waiting for a CQE already due")?;
+        r.expect(&[cqe(1, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "timeouts/enter-ext-arg-size-einval",
+    summary: "EXT_ARG with an argument size other than sizeof(io_uring_getevents_arg) fails with EINVAL",
+    requires: [EnterExtArg],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_enter(2): EXT_ARG; io_uring/io_uring.c io_get_ext_arg: argsz != sizeof is -EINVAL"],
+    run: |cx| {
+        let r = cx.ring()?;
+        let ts = ms(10);
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
+        // SAFETY: arg lives through the call.
+        let res = unsafe { r.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg as *const _ as *const libc::c_void, 16) };
+        check_errno!(res, libc::EINVAL, "EXT_ARG with argsz 16");
+        Ok(())
+    },
+}
+
+case! {
+    id: "timeouts/enter-abs-timer",
+    summary: "IORING_ENTER_ABS_TIMER: a CLOCK_MONOTONIC deadline 20 ms ahead ends the wait with ETIME, not before",
+    requires: [EnterExtArg, EnterAbsTimer],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_enter(2): IORING_ENTER_ABS_TIMER"],
+    run: |cx| {
+        let r = cx.ring()?;
+        let t0 = Instant::now();
+        let ts = deadline(libc::CLOCK_MONOTONIC, Duration::from_millis(20));
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
+        check_errno!(r.enter_wait(1, IORING_ENTER_ABS_TIMER, &arg), libc::ETIME, "enter with an absolute deadline");
+        check_elapsed(t0, Duration::from_millis(20), "absolute enter timeout")
+    },
+}
+
+case! {
+    id: "timeouts/enter-abs-timer-registered-boottime",
+    summary: "after IORING_REGISTER_CLOCK(CLOCK_BOOTTIME), ABS_TIMER deadlines are read on CLOCK_BOOTTIME",
+    requires: [EnterExtArg, EnterAbsTimer, RegClock],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register(2): IORING_REGISTER_CLOCK", "io_uring_enter(2): IORING_ENTER_ABS_TIMER"],
+    run: |cx| {
+        let r = cx.ring()?;
+        let reg = io_uring_clock_register { clockid: libc::CLOCK_BOOTTIME as u32, ..Default::default() };
+        // SAFETY: one valid io_uring_clock_register.
+        unsafe { r.register_raw(IORING_REGISTER_CLOCK, &reg as *const _ as *const _, 0)? };
+        let t0 = Instant::now();
+        let ts = deadline(libc::CLOCK_BOOTTIME, Duration::from_millis(20));
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
+        check_errno!(r.enter_wait(1, IORING_ENTER_ABS_TIMER, &arg), libc::ETIME, "enter with a boottime deadline");
+        check_elapsed(t0, Duration::from_millis(20), "boottime enter deadline")
+    },
+}
+
+case! {
+    id: "timeouts/min-wait-returns-with-fewer",
+    summary: "with min_wait_usec 20 ms and one CQE ready of two wanted, enter returns after the min wait, before the 2 s timeout",
+    requires: [EnterExtArg, FeatMinTimeout, OpNop],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_enter(2): min_wait_usec (return after the min wait if any CQE is available)", "io_uring/io_uring.c io_cqring_min_timer_wakeup"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::nop().user_data(1)])?;
+        let ts = ms(2_000);
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 20_000, ..Default::default() };
+        let t0 = Instant::now();
+        let res = r.enter_wait(2, 0, &arg);
+        // A CQE is there when the min wait ends, so the wait ends with
+        // success (0 SQEs submitted), not ETIME: not before 20 ms, and
+        // long before the 2 s timeout.
+        check_eq!(res, Ok(0), "enter with min_wait and one CQE ready");
+        check_elapsed(t0, Duration::from_millis(20), "enter with min_wait_usec 20 ms and one CQE ready")?;
+        r.expect(&[cqe(1, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "timeouts/min-wait-nothing-waits-full",
+    summary: "with min_wait_usec 10 ms and no CQE at all, enter waits the whole 40 ms timeout and fails with ETIME",
+    requires: [EnterExtArg, FeatMinTimeout],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_enter(2): min_wait_usec"],
+    run: |cx| {
+        let r = cx.ring()?;
+        let ts = ms(40);
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 10_000, ..Default::default() };
+        let t0 = Instant::now();
+        check_errno!(r.enter_wait(1, 0, &arg), libc::ETIME, "enter with min_wait and nothing posted");
+        check_elapsed(t0, Duration::from_millis(40), "enter timeout after min wait")
+    },
+}

@@ -1,0 +1,250 @@
+//! Per-op flags: each found by the answer the documented behaviour gives
+//! (a poll that stays armed, a CQE skipped, a key that matches), never by
+//! "not -EINVAL" alone.
+
+use super::*;
+
+pub(in crate::probe) fn opflag(of: OpFlag) -> Detected {
+    match of {
+        OpFlag::NopInjectResult => {
+            let mut ring = plain_ring()?;
+            let got = sqes(&mut ring, &[Sqe::nop_inject(0x1234).user_data(1)], 1)?;
+            // Before 6.10 NOP ignored its flags field: res 0 is "ignored".
+            judge(&got, "NOP with IORING_NOP_INJECT_RESULT 0x1234", "one CQE, res 0x1234", |g| one(g, 0x1234, 0), |g| einval_first(g) || one(g, 0, 0))
+        }
+        OpFlag::NopCqe32 => {
+            let mut ring = ring(RingBuilder::new(4).flags(IORING_SETUP_CQE_MIXED), "IORING_SETUP_CQE_MIXED, which IORING_NOP_CQE32 needs")?;
+            let s = Sqe::nop_cqe32(0, 0).user_data(1);
+            let got = sqes(&mut ring, &[s], 1)?;
+            // NOP checks its flags since 6.10, long before CQE_MIXED (6.18).
+            judge(&got, "NOP with IORING_NOP_CQE32 on a CQE_MIXED ring", "one CQE, res 0, IORING_CQE_F_32", |g| one(g, 0, IORING_CQE_F_32), einval_first)
+        }
+        OpFlag::Cancel(f) if f & (IORING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_USERDATA) != 0 => cancel_key(f),
+        OpFlag::Timeout(f) => {
+            let mut ring = plain_ring()?;
+            let zero = __kernel_timespec::default();
+            let one_ms = __kernel_timespec { tv_sec: 0, tv_nsec: 1_000_000 };
+            // A timeout already due (0 relative, or 0 absolute: the past);
+            // a multishot one with one repeat ends after one expiry
+            // (io_uring/timeout.c io_timeout_finish): one CQE, -ETIME, no
+            // IORING_CQE_F_MORE. ETIME_SUCCESS changes only the link
+            // handling, not the result.
+            let s = if f & IORING_TIMEOUT_MULTISHOT != 0 { Sqe::timeout(&one_ms, 1, f) } else { Sqe::timeout(&zero, 0, f) };
+            let got = sqes(&mut ring, &[s.user_data(1)], 1)?;
+            judge(&got, &format!("TIMEOUT with flags {f:#x}, due at once"), "one CQE, -ETIME", |g| one(g, -libc::ETIME, 0), einval_first)
+        }
+        OpFlag::TimeoutRemove(f) => {
+            let mut ring = plain_ring()?;
+            let zero = __kernel_timespec::default();
+            let got = sqes(&mut ring, &[Sqe::timeout_update(0xdead, &zero, f & !IORING_TIMEOUT_UPDATE).user_data(1)], 1)?;
+            judge(
+                &got,
+                &format!("TIMEOUT_REMOVE with flags {f:#x} for a timeout that does not exist"),
+                "one CQE, -ENOENT",
+                |g| one(g, -libc::ENOENT, 0),
+                einval_first,
+            )
+        }
+        OpFlag::Cancel(f) => {
+            // Cancelling nothing (io_uring/cancel.c __io_async_cancel):
+            // ALL and ANY count what they cancelled (0); by fd, nothing is
+            // -ENOENT; FD_FIXED with no file table is -EBADF.
+            let mut ring = plain_ring()?;
+            let fd = if f & IORING_ASYNC_CANCEL_FD_FIXED != 0 { 0 } else { ring.fd() };
+            let s = CancelKey { flags: f, user_data: 0xdead, fd, opcode: 0 }.sqe();
+            let want = if f & IORING_ASYNC_CANCEL_FD_FIXED != 0 {
+                -libc::EBADF
+            } else if f & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY) != 0 {
+                0
+            } else {
+                -libc::ENOENT
+            };
+            let got = sqes(&mut ring, &[s.user_data(1)], 1)?;
+            judge(&got, &format!("ASYNC_CANCEL with flags {f:#x} when nothing matches"), &format!("one CQE, res {want}"), |g| one(g, want, 0), einval_first)
+        }
+        OpFlag::PollAddMulti => poll_multi(),
+        OpFlag::OpenatDirect | OpFlag::FileIndexAlloc => direct_open(of),
+        OpFlag::AcceptMulti => accept_multi(),
+        OpFlag::RsrcSparse => {
+            let ring = plain_ring()?;
+            ring.register_files_tagged(&[], &[], 2).map_err(|e| refused("REGISTER_FILES2 with IORING_RSRC_REGISTER_SPARSE", e))
+        }
+        OpFlag::NopIopoll => {
+            let mut r = ring(RingBuilder::new(4).flags(IORING_SETUP_IOPOLL), "IORING_SETUP_IOPOLL")?;
+            let got = sqes(&mut r, &[Sqe::nop().user_data(1)], 1)?;
+            judge(&got, "NOP on an IOPOLL ring", "one CQE, res 0", |g| one(g, 0, 0), einval_first)
+        }
+        OpFlag::PbufRing(f) => {
+            // Registering a small ring with the flag: EINVAL where unknown.
+            let ring = plain_ring()?;
+            crate::pbuf::BufRing::register(&ring, 1, 4, f).map(|_| ()).map_err(|e| refused(&format!("REGISTER_PBUF_RING with flags {f:#x}"), e))
+        }
+        OpFlag::UringCmdSock(cmd) => sock_cmd(cmd),
+        OpFlag::MsgRingFlags(f) => {
+            // A message to another ring: -EINVAL where a flag is unknown
+            // (io_uring/msg_ring.c io_msg_ring_prep checks every bit).
+            let mut ring = plain_ring()?;
+            let target = plain_ring()?;
+            let got = sqes(&mut ring, &[Sqe::msg_ring_data(target.fd(), 0, 0x77).op_flags(f).user_data(1)], 1)?;
+            judge(&got, &format!("MSG_RING data with flags {f:#x}"), "one CQE, res 0", |g| one(g, 0, 0), einval_first)
+        }
+        OpFlag::MsgRingSendFd => {
+            // Passing empty slot 0 of a ring with no file table: -EBADF
+            // where the command is known, -EINVAL where it is not.
+            let mut ring = plain_ring()?;
+            let target = plain_ring()?;
+            let s = Sqe::msg_ring_send_fd(target.fd(), 0, 0, 0x77);
+            let got = sqes(&mut ring, &[s.user_data(1)], 1)?;
+            judge(&got, "MSG_RING IORING_MSG_SEND_FD of an empty slot", "one CQE, -EBADF", |g| one(g, -libc::EBADF, 0), einval_first)
+        }
+    }
+}
+
+/// A multishot poll on a pipe that is readable at once: its first CQE
+/// carries POLLIN and IORING_CQE_F_MORE (it stays armed). Before 5.13
+/// poll_add refuses a non-zero len (the flags field) with -EINVAL.
+fn poll_multi() -> Detected {
+    let pipe = fixtures::Pipe::new().map_err(|e| fixture("pipe2", e))?;
+    pipe.put(b"x").map_err(|e| fixture("write to the pipe", e))?;
+    let mut ring = plain_ring()?;
+    let got = sqes(&mut ring, &[Sqe::poll_multi(pipe.rx(), libc::POLLIN as u32).user_data(1)], 1);
+    // The ring goes first (dropping it cancels the armed poll), then the pipe.
+    drop(ring);
+    judge_poll_multi(&got?)
+}
+
+pub(super) fn judge_poll_multi(got: &[Cqe]) -> Detected {
+    judge(
+        got,
+        "POLL_ADD with IORING_POLL_ADD_MULTI on a readable pipe",
+        "one CQE, POLLIN, IORING_CQE_F_MORE",
+        |g| one(g, libc::POLLIN as i32, IORING_CQE_F_MORE),
+        einval_first,
+    )
+}
+
+pub(super) fn judge_cqe_skip(got: &[Cqe]) -> Detected {
+    judge(
+        got,
+        "NOP|CQE_SKIP_SUCCESS then NOP",
+        "only the second NOP's CQE (user_data 2, res 0)",
+        |g| matches!(g, [c] if c.user_data == 2 && c.res == 0 && c.flags == 0),
+        einval_first,
+    )
+}
+
+/// Socket commands of URING_CMD (io_uring/cmd_net.c): on a fresh TCP
+/// socket, SIOCINQ answers 0 bytes queued and GETSOCKOPT(SO_TYPE) the
+/// option length 4; a kernel without socket commands, or without this
+/// one, answers -EOPNOTSUPP (-EINVAL without URING_CMD).
+fn sock_cmd(cmd: u32) -> Detected {
+    // SAFETY: plain syscall; the fd is owned (and closed) by `sock`.
+    let raw = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if raw < 0 {
+        return Err(fixture("socket", std::io::Error::last_os_error()));
+    }
+    // SAFETY: `raw` is a new descriptor nobody else owns.
+    let sock = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) };
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&sock);
+    let mut val = 0i32;
+    let mut ring = plain_ring()?;
+    let (level, name, want) = if cmd == SOCKET_URING_OP_GETSOCKOPT { (libc::SOL_SOCKET, libc::SO_TYPE, 4) } else { (0, 0, 0) };
+    let s = Sqe::sock_cmd(IORING_OP_URING_CMD, fd, cmd, level, name, &mut val).user_data(1);
+    let got = sqes(&mut ring, &[s], 1)?;
+    judge(
+        &got,
+        &format!("URING_CMD socket command {cmd}"),
+        &format!("one CQE, res {want}"),
+        |g| one(g, want, 0),
+        |g| einval_first(g) || one(g, -libc::EOPNOTSUPP, 0),
+    )
+}
+
+/// Direct descriptors: an OPENAT of "/" naming slot 0 on a ring with no
+/// file table answers -ENXIO where file_index is understood (older kernels
+/// ignore the field and open a normal fd: "ignored"); IORING_FILE_INDEX_ALLOC
+/// on a one-slot sparse table answers slot 0 (kernels with direct opens
+/// but without ALLOC read it as slot 0xfffffffe: -EINVAL).
+fn direct_open(of: OpFlag) -> Detected {
+    let mut ring = plain_ring()?;
+    // No O_CLOEXEC: a direct open rejects it (io_openat_prep), and an
+    // old kernel's normal fd is closed below.
+    let open = Sqe::openat(libc::AT_FDCWD, c"/", libc::O_RDONLY | libc::O_DIRECTORY, 0).user_data(1);
+    let (sqe, want, what) = match of {
+        OpFlag::OpenatDirect => (open.direct(0), -libc::ENXIO, "OPENAT into slot 0 with no file table"),
+        _ => {
+            ring.register_files(&[-1]).map_err(|e| refused("REGISTER_FILES [-1] (needed first)", e))?;
+            (open.direct(IORING_FILE_INDEX_ALLOC), 0, "OPENAT with IORING_FILE_INDEX_ALLOC on one free slot")
+        }
+    };
+    let got = sqes(&mut ring, &[sqe], 1)?;
+    let normal_fd = |g: &[Cqe]| matches!(g, [c] if c.user_data == 1 && c.res > 0);
+    if normal_fd(&got) {
+        // SAFETY: the kernel opened a normal fd for us: close it.
+        unsafe { libc::close(got[0].res) };
+    }
+    judge(&got, what, &format!("one CQE, res {want}"), |g| one(g, want, 0), |g| einval_first(g) || normal_fd(g))
+}
+
+/// Multishot accept: a connection is already queued, so a kernel that knows
+/// the flag posts the new fd with IORING_CQE_F_MORE; one that does not
+/// answers -EINVAL (accept refuses a non-zero ioprio before 5.19).
+fn accept_multi() -> Detected {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| fixture("listen on loopback", e))?;
+    let addr = l.local_addr().map_err(|e| fixture("local_addr", e))?;
+    let _c = std::net::TcpStream::connect(addr).map_err(|e| fixture("connect on loopback", e))?;
+    let mut ring = plain_ring()?;
+    let s = Sqe::accept_multi(std::os::fd::AsRawFd::as_raw_fd(&l), libc::SOCK_CLOEXEC as u32).user_data(1);
+    let got = sqes(&mut ring, &[s], 1)?;
+    for c in &got {
+        if c.res >= 0 {
+            // SAFETY: the accepted fd is ours to close.
+            unsafe { libc::close(c.res) };
+        }
+    }
+    judge(
+        &got,
+        "ACCEPT with IORING_ACCEPT_MULTISHOT, a connection queued",
+        "one CQE, a new fd, IORING_CQE_F_MORE",
+        |g| matches!(g, [c] if c.user_data == 1 && c.res >= 0 && c.flags == IORING_CQE_F_MORE),
+        einval_first,
+    )
+}
+
+/// Cancel keys added in 6.6 are told by what they match: some kernels
+/// take unknown cancel flags without -EINVAL and match by user_data
+/// instead (seen on Debian's 6.1: "ignored").
+/// - OP|ALL for POLL_ADD with user_data 0 cancels a poll whose user_data
+///   is 7 only if OP is a key (count 1); ignoring OP it matches nothing (0).
+/// - OP|USERDATA for POLL_ADD with user_data 8 finds nothing (-ENOENT)
+///   only if USERDATA is a key too; ignoring USERDATA, by opcode alone, it
+///   cancels the poll (0). USERDATA came with OP (6.6), so it is judged
+///   only where OP is present.
+fn cancel_key(f: u32) -> Detected {
+    if f & IORING_ASYNC_CANCEL_USERDATA != 0 {
+        match cancel_key(IORING_ASYNC_CANCEL_OP) {
+            Ok(()) => {}
+            Err(Finding::Broken(why)) => return Err(broken(format!("IORING_ASYNC_CANCEL_USERDATA needs IORING_ASYNC_CANCEL_OP, which is broken: {why}"))),
+            Err(other) => return Err(other.map(|why| format!("IORING_ASYNC_CANCEL_USERDATA came with IORING_ASYNC_CANCEL_OP: {why}"))),
+        }
+    }
+    let pipe = fixtures::Pipe::new().map_err(|e| fixture("pipe2", e))?;
+    let mut ring = plain_ring()?;
+    sqes(&mut ring, &[Sqe::poll_add(pipe.rx(), libc::POLLIN as u32).user_data(7)], 0)?;
+    let (sqe, want, ignored, what) = if f & IORING_ASYNC_CANCEL_OP != 0 {
+        (Sqe::cancel_op(IORING_OP_POLL_ADD, 0, IORING_ASYNC_CANCEL_ALL), 1, 0, "ASYNC_CANCEL OP|ALL for POLL_ADD (user_data 0), one poll armed (user_data 7)")
+    } else {
+        (
+            Sqe::cancel_op(IORING_OP_POLL_ADD, 8, IORING_ASYNC_CANCEL_USERDATA),
+            -libc::ENOENT,
+            0,
+            "ASYNC_CANCEL OP|USERDATA for POLL_ADD with user_data 8, one poll armed (user_data 7)",
+        )
+    };
+    let got = sqes(&mut ring, &[sqe.user_data(1)], 1)?;
+    let res = |g: &[Cqe]| g.iter().find(|c| c.user_data == 1).map(|c| c.res);
+    let r = judge(&got, what, &format!("res {want}"), |g| res(g) == Some(want), |g| matches!(res(g), Some(r) if r == -libc::EINVAL || r == ignored));
+    // The ring goes first (it holds a poll on the pipe).
+    drop(ring);
+    r
+}
