@@ -261,14 +261,13 @@ fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String
         }
     };
     // The descriptors: one struct ublksrv_io_desc per tag at offset 0.
-    // SAFETY: a read-only shared mapping of the driver's command buffer.
-    let iod = unsafe { libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_READ, libc::MAP_SHARED | libc::MAP_POPULATE, fd, 0) };
-    if iod == libc::MAP_FAILED {
-        let e = std::io::Error::last_os_error();
-        let _ = ready.send(Err(format!("mmap the command buffer: {e}")));
-        return Err(e.to_string());
-    }
-    let unmap = Unmap(iod);
+    let iod = match fixtures::Mapping::shared_read_only(&cdev, 0, 4096) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = ready.send(Err(format!("mmap the command buffer: {e}")));
+            return Err(e.to_string());
+        }
+    };
     let step = |ring: &mut Ring, s: Sqe| -> Result<(), String> {
         ring.push_all(&[s.user_data(FETCH_UD)]).map_err(|e| format!("{e:?}"))?;
         ring.submit().map_err(|e| e.to_string()).map(|_| ())
@@ -283,14 +282,15 @@ fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String
         let got = ring.wait_for(1, Duration::from_secs(3600)).map_err(|e| e.to_string())?;
         let Some(c) = got.first() else { continue };
         if c.res != 0 {
-            drop(unmap);
+            drop(iod);
             return Ok(()); // -ENODEV: stopped
         }
         if let Ok(tx) = hand_over.try_recv() {
             case = Some(tx);
         }
-        // SAFETY: tag 0's descriptor lies at the start of the mapping.
-        let d: IoDesc = unsafe { std::ptr::read_volatile(iod as *const IoDesc) };
+        // SAFETY: IoDesc is integers only; tag 0's descriptor lies at the
+        // start of the mapping.
+        let d: IoDesc = unsafe { iod.read_value(0) };
         let op = d.op_flags & 0xff;
         let (offset, bytes) = (d.start_sector << 9, d.nr_sectors << 9);
         let result = match (&case, op) {
@@ -320,10 +320,3 @@ fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String
     }
 }
 
-struct Unmap(*mut libc::c_void);
-impl Drop for Unmap {
-    fn drop(&mut self) {
-        // SAFETY: unmapping the command buffer mapped above.
-        unsafe { libc::munmap(self.0, 4096) };
-    }
-}
