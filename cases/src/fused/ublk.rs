@@ -319,4 +319,3 @@ fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String
         step(&mut ring, Sqe::ublk_io_cmd(IORING_OP_URING_CMD, fd, UBLK_IO_COMMIT_AND_FETCH_REQ, 0, result))?;
     }
 }
-
