@@ -22,12 +22,13 @@ case! {
 case! {
     id: "cqe_skip/failure-still-posts",
     summary: "a failing request with CQE_SKIP_SUCCESS still posts its CQE",
-    requires: [OpNop, SqeCqeSkipSuccess, OpflagNopInjectResult],
+    requires: [OpRead, SqeCqeSkipSuccess],
     variants: variants::ALL,
     refs: ["io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS (failures are posted)"],
     run: |cx| {
+        let f = TempFile::with_content(b"data")?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::nop_inject(-libc::EIO).skip_success().user_data(1)], &[cqe(1, -libc::EIO)])?;
+        r.run_expect(&[failing_read(&f).skip_success().user_data(1)], &[cqe(1, -libc::EFAULT)])?;
         Ok(())
     },
 }
@@ -74,12 +75,13 @@ case! {
 case! {
     id: "cqe_skip/cancelled-member-posts",
     summary: "a member cancelled by an earlier failure posts -ECANCELED despite CQE_SKIP_SUCCESS",
-    requires: [OpNop, SqeCqeSkipSuccess, SqeIoLink, OpflagNopInjectResult],
+    requires: [OpNop, OpRead, SqeCqeSkipSuccess, SqeIoLink],
     variants: variants::ALL,
     refs: ["io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS (only success is skipped)"],
     run: |cx| {
+        let f = TempFile::with_content(b"data")?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::nop_inject(-libc::EIO).link().user_data(1), Sqe::nop().skip_success().user_data(2)], &[cqe(1, -libc::EIO), cqe(2, -libc::ECANCELED)])?;
+        r.run_expect(&[failing_read(&f).link().user_data(1), Sqe::nop().skip_success().user_data(2)], &[cqe(1, -libc::EFAULT), cqe(2, -libc::ECANCELED)])?;
         Ok(())
     },
 }
@@ -134,13 +136,14 @@ case! {
 case! {
     id: "cqe_skip/hardlinked-failure-posts-and-continues",
     summary: "in a hardlinked chain of skipped members, only the failing one posts and the rest still run",
-    requires: [OpNop, SqeCqeSkipSuccess, SqeIoHardlink, OpflagNopInjectResult],
+    requires: [OpNop, OpRead, SqeCqeSkipSuccess, SqeIoHardlink],
     variants: variants::ALL,
     refs: ["io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_HARDLINK"],
     run: |cx| {
+        let f = TempFile::with_content(b"data")?;
         let mut r = cx.ring()?;
-        let sqes = [Sqe::nop().skip_success().hardlink().user_data(1), Sqe::nop_inject(-libc::EIO).skip_success().hardlink().user_data(2), Sqe::nop().skip_success().hardlink().user_data(3), Sqe::nop().user_data(4)];
-        r.run_expect(&sqes, &[cqe(2, -libc::EIO), cqe(4, 0)])?;
+        let sqes = [Sqe::nop().skip_success().hardlink().user_data(1), failing_read(&f).skip_success().hardlink().user_data(2), Sqe::nop().skip_success().hardlink().user_data(3), Sqe::nop().user_data(4)];
+        r.run_expect(&sqes, &[cqe(2, -libc::EFAULT), cqe(4, 0)])?;
         Ok(())
     },
 }

@@ -8,13 +8,14 @@ use crate::prelude::*;
 case! {
     id: "hardlinks/chain-continues-after-error",
     summary: "after a hardlinked member fails, the next members still run and succeed, in order",
-    requires: [OpNop, SqeIoHardlink, OpflagNopInjectResult],
+    requires: [OpNop, OpRead, SqeIoHardlink],
     variants: variants::ALL,
     refs: ["io_uring_enter(2): IOSQE_IO_HARDLINK"],
     run: |cx| {
+        let f = TempFile::with_content(b"data")?;
         let mut r = cx.ring()?;
-        let sqes = [Sqe::nop_inject(-libc::EIO).user_data(1).hardlink(), Sqe::nop().user_data(2).hardlink(), Sqe::nop().user_data(3)];
-        r.run_expect(&sqes, &[cqe(1, -libc::EIO), cqe(2, 0), cqe(3, 0)])?;
+        let sqes = [failing_read(&f).user_data(1).hardlink(), Sqe::nop().user_data(2).hardlink(), Sqe::nop().user_data(3)];
+        r.run_expect(&sqes, &[cqe(1, -libc::EFAULT), cqe(2, 0), cqe(3, 0)])?;
         Ok(())
     },
 }
@@ -39,13 +40,14 @@ case! {
 case! {
     id: "hardlinks/soft-link-after-hard-still-breaks",
     summary: "a soft-linked member that fails after a hard link cancels what follows it",
-    requires: [OpNop, SqeIoHardlink, SqeIoLink, OpflagNopInjectResult],
+    requires: [OpNop, OpRead, SqeIoHardlink, SqeIoLink],
     variants: variants::ALL,
     refs: ["io_uring_enter(2): IOSQE_IO_HARDLINK, IOSQE_IO_LINK"],
     run: |cx| {
+        let f = TempFile::with_content(b"data")?;
         let mut r = cx.ring()?;
-        let sqes = [Sqe::nop_inject(-libc::EIO).user_data(1).hardlink(), Sqe::nop_inject(-libc::EPERM).user_data(2).link(), Sqe::nop().user_data(3)];
-        r.run_expect(&sqes, &[cqe(1, -libc::EIO), cqe(2, -libc::EPERM), cqe(3, -libc::ECANCELED)])?;
+        let sqes = [failing_read(&f).user_data(1).hardlink(), failing_read(&f).user_data(2).link(), Sqe::nop().user_data(3)];
+        r.run_expect(&sqes, &[cqe(1, -libc::EFAULT), cqe(2, -libc::EFAULT), cqe(3, -libc::ECANCELED)])?;
         Ok(())
     },
 }
@@ -53,13 +55,14 @@ case! {
 case! {
     id: "hardlinks/hard-member-after-soft-failure-cancelled",
     summary: "a failure on a soft link cancels later members even if they are hardlinked",
-    requires: [OpNop, SqeIoHardlink, SqeIoLink, OpflagNopInjectResult],
+    requires: [OpNop, OpRead, SqeIoHardlink, SqeIoLink],
     variants: variants::ALL,
     refs: ["io_uring_enter(2): IOSQE_IO_HARDLINK, IOSQE_IO_LINK"],
     run: |cx| {
+        let f = TempFile::with_content(b"data")?;
         let mut r = cx.ring()?;
-        let sqes = [Sqe::nop_inject(-libc::EIO).user_data(1).link(), Sqe::nop().user_data(2).hardlink(), Sqe::nop().user_data(3)];
-        r.run_expect(&sqes, &[cqe(1, -libc::EIO), cqe(2, -libc::ECANCELED), cqe(3, -libc::ECANCELED)])?;
+        let sqes = [failing_read(&f).user_data(1).link(), Sqe::nop().user_data(2).hardlink(), Sqe::nop().user_data(3)];
+        r.run_expect(&sqes, &[cqe(1, -libc::EFAULT), cqe(2, -libc::ECANCELED), cqe(3, -libc::ECANCELED)])?;
         Ok(())
     },
 }

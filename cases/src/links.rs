@@ -30,13 +30,14 @@ case! {
 case! {
     id: "links/error-cancels-rest",
     summary: "a member completing with an error completes every later member with -ECANCELED, in order",
-    requires: [OpNop, SqeIoLink, OpflagNopInjectResult],
+    requires: [OpNop, OpRead, SqeIoLink],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_IO_LINK (failure cancels the rest with -ECANCELED)"],
+    refs: ["io_uring_enter(2): IOSQE_IO_LINK (failure cancels the rest with -ECANCELED)", "read(2) ERRORS: EFAULT"],
     run: |cx| {
+        let f = TempFile::with_content(b"data")?;
         let mut r = cx.ring()?;
-        let sqes = [Sqe::nop().user_data(1).link(), Sqe::nop_inject(-libc::EIO).user_data(2).link(), Sqe::nop().user_data(3).link(), Sqe::nop().user_data(4)];
-        r.run_expect(&sqes, &[cqe(1, 0), cqe(2, -libc::EIO), cqe(3, -libc::ECANCELED), cqe(4, -libc::ECANCELED)])?;
+        let sqes = [Sqe::nop().user_data(1).link(), failing_read(&f).user_data(2).link(), Sqe::nop().user_data(3).link(), Sqe::nop().user_data(4)];
+        r.run_expect(&sqes, &[cqe(1, 0), cqe(2, -libc::EFAULT), cqe(3, -libc::ECANCELED), cqe(4, -libc::ECANCELED)])?;
         Ok(())
     },
 }
@@ -126,12 +127,13 @@ case! {
 case! {
     id: "links/chain-does-not-cross-enters",
     summary: "IO_LINK on the last SQE of one enter does not link it to the first SQE of the next",
-    requires: [OpNop, SqeIoLink, OpflagNopInjectResult],
+    requires: [OpNop, OpRead, SqeIoLink],
     variants: &[Variant::Default, Variant::DeferTaskrun, Variant::CoopTaskrun, Variant::NoSqarray],
     refs: ["io_uring/io_uring.c io_submit_state_end"],
     run: |cx| {
+        let f = TempFile::with_content(b"data")?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::nop_inject(-libc::EIO).user_data(1).link()], &[cqe(1, -libc::EIO)])?;
+        r.run_expect(&[failing_read(&f).user_data(1).link()], &[cqe(1, -libc::EFAULT)])?;
         r.run_expect(&[Sqe::nop().user_data(2)], &[cqe(2, 0)])?;
         Ok(())
     },
@@ -154,14 +156,15 @@ case! {
 case! {
     id: "links/failure-mid-long-chain",
     summary: "in a chain of 100, member 50 failing leaves 0..49 done and cancels 51..99, in order",
-    requires: [OpNop, SqeIoLink, OpflagNopInjectResult],
+    requires: [OpNop, OpRead, SqeIoLink],
     variants: &[Variant::Default, Variant::DeferTaskrun, Variant::Sqpoll, Variant::CoopTaskrun],
     refs: ["io_uring_enter(2): IOSQE_IO_LINK"],
     run: |cx| {
+        let f = TempFile::with_content(b"data")?;
         let mut r = cx.ring_sized(128)?;
         let mut sqes = nop_chain(0, 100);
-        sqes[50] = Sqe::nop_inject(-libc::ENOSPC).user_data(50).link();
-        let want: Vec<Want> = (0..100).map(|i| cqe(i, if i < 50 { 0 } else if i == 50 { -libc::ENOSPC } else { -libc::ECANCELED })).collect();
+        sqes[50] = failing_read(&f).user_data(50).link();
+        let want: Vec<Want> = (0..100).map(|i| cqe(i, if i < 50 { 0 } else if i == 50 { -libc::EFAULT } else { -libc::ECANCELED })).collect();
         r.run_expect(&sqes, &want)?;
         Ok(())
     },

@@ -121,3 +121,14 @@ pub fn ring_view(fd: i32, p: &io_uring_params) -> Result<Mapping, CaseError> {
     let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
     Mapping::shared_read_only(fd, IORING_OFF_SQ_RING, len).map_err(|e| CaseError::Fail(format!("mmap of the rings at IORING_OFF_SQ_RING: {e}")))
 }
+
+/// A request that fails when it runs, on every kernel io_uring has: a
+/// READ of `f` into an unmapped address completes with -EFAULT (the copy to
+/// user memory fails; read(2) ERRORS: EFAULT). Chains, hardlinks and
+/// CQE_SKIP need a failure at execution, not at submission: a request that
+/// fails while being submitted fails its chain differently (before 5.15 a
+/// bad fd failed at submission too), and NOP result injection is only 6.10's.
+pub fn failing_read(f: &fixtures::TempFile) -> harness::Sqe {
+    // Deliberately malformed: address 8 is never mapped.
+    harness::Sqe::prep(IORING_OP_READ, std::os::fd::AsRawFd::as_raw_fd(&f.file), 8, 4, 0)
+}
