@@ -147,3 +147,52 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "cqe_skip/failing-skipped-member-hides-cancelled-links",
+    summary: "a chain member with CQE_SKIP_SUCCESS that fails posts its error, and the members it cancels post nothing, with or without the flag",
+    requires: [OpNop, OpRead, SqeCqeSkipSuccess, SqeIoLink],
+    variants: variants::ALL,
+    refs: [
+        "commit 04c76b41ca97 (io_uring: add option to skip CQE posting): 'When fails, it produces an CQE, but all following linked requests will be CQE-less, regardless whether they have IOSQE_CQE_SKIP_SUCCESS or not'",
+        "io_uring/io_uring.h req_set_fail: REQ_F_CQE_SKIP becomes REQ_F_SKIP_LINK_CQES; io_fail_links skips the links' CQEs",
+        "liburing test/skip-cqe.c test_link_fail: one CQE"
+    ],
+    run: |cx| {
+        let f = TempFile::with_content(b"data")?;
+        let mut r = cx.ring()?;
+        let sqes = [failing_read(&f).skip_success().link().user_data(1), Sqe::nop().skip_success().link().user_data(2), Sqe::nop().user_data(3)];
+        r.run_expect(&sqes, &[cqe(1, -libc::EFAULT)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "cqe_skip/cancelled-skipped-link-timeout-posts-nothing",
+    summary: "a linked timeout with CQE_SKIP_SUCCESS whose request completes in time posts no CQE (its -ECANCELED is not a failure)",
+    requires: [OpNop, OpLinkTimeout, SqeCqeSkipSuccess, SqeIoLink],
+    variants: variants::ALL,
+    refs: ["commit 04c76b41ca97: 'whether a linked timeout will post a completion or not solely depends on IOSQE_CQE_SKIP_SUCCESS of that linked timeout request. Linked timeout never \"fail\" during execution'", "liburing test/skip-cqe.c test_ltimeout_cancel"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let ts = __kernel_timespec::from_duration(Duration::from_secs(10));
+        r.run_expect(&[Sqe::nop().link().user_data(1), Sqe::link_timeout(&ts, 0).skip_success().user_data(2)], &[cqe(1, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "cqe_skip/fired-skipped-link-timeout-posts-nothing",
+    summary: "a linked timeout with CQE_SKIP_SUCCESS that fires posts no CQE; the request it cancelled posts -ECANCELED",
+    requires: [OpPollAdd, OpLinkTimeout, SqeCqeSkipSuccess, SqeIoLink],
+    variants: variants::ALL,
+    refs: ["commit 04c76b41ca97: a linked timeout's CQE depends solely on its own IOSQE_CQE_SKIP_SUCCESS, unconditionally", "liburing test/skip-cqe.c test_ltimeout_fire"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        let ts = ms(20);
+        let t0 = Instant::now();
+        r.run_expect(&[Sqe::poll_add(p.rx(), POLLIN as u32).link().user_data(1), Sqe::link_timeout(&ts, 0).skip_success().user_data(2)], &[cqe(1, -libc::ECANCELED)])?;
+        check_elapsed(t0, Duration::from_millis(20), "the linked timeout")
+    },
+}

@@ -87,3 +87,20 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "drain/non-head-member-drains-whole-chain",
+    summary: "IOSQE_IO_DRAIN on the second member of a chain holds the whole chain, head included, until an earlier pending poll completes",
+    requires: [OpNop, OpPollAdd, SqeIoDrain, SqeIoLink],
+    variants: variants::ALL,
+    refs: ["io_uring/io_uring.c io_init_req_drain: a drained member marks the link head REQ_F_IO_DRAIN", "io_uring_enter(2): IOSQE_IO_DRAIN"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1), Sqe::nop().link().user_data(2), Sqe::nop().drain().user_data(3)])?;
+        r.expect_none()?;
+        p.put(b"x")?;
+        r.expect(&[cqe(1, POLLIN), cqe(2, 0), cqe(3, 0)])?;
+        Ok(())
+    },
+}

@@ -93,3 +93,33 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "hardlinks/submit-failure-cancels-every-member",
+    summary: "a hardlinked member failing at submission (unknown opcode) gets -EINVAL and every other member -ECANCELED: hardlinks do not survive a chain that failed to form",
+    requires: [OpNop, SqeIoHardlink],
+    variants: variants::ALL,
+    refs: ["io_uring/io_uring.c io_submit_fail_init: keep assembling the link, fail the head; io_fail_links completes the rest with -ECANCELED"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let sqes = [Sqe::nop().hardlink().user_data(1), Sqe::op(BAD_OPCODE).hardlink().user_data(2), Sqe::nop().user_data(3)];
+        r.submit_all(&sqes)?;
+        r.expect_unordered(&[cqe(1, -libc::ECANCELED), cqe(2, -libc::EINVAL), cqe(3, -libc::ECANCELED)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "hardlinks/submit-failure-behind-drain-cancels-every-member",
+    summary: "a drained hardlinked chain whose member fails at submission is cancelled whole too, and nothing is left waiting",
+    requires: [OpNop, SqeIoHardlink, SqeIoDrain],
+    variants: variants::ALL,
+    refs: ["io_uring/io_uring.c io_submit_fail_init, io_queue_sqe_fallback: a failed (REQ_F_FAIL) head is completed even when drained"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let sqes = [Sqe::nop().drain().hardlink().user_data(1), Sqe::op(BAD_OPCODE).hardlink().user_data(2), Sqe::nop().user_data(3)];
+        r.submit_all(&sqes)?;
+        r.expect_unordered(&[cqe(1, -libc::ECANCELED), cqe(2, -libc::EINVAL), cqe(3, -libc::ECANCELED)])?;
+        Ok(())
+    },
+}
