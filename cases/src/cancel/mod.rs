@@ -254,3 +254,22 @@ case! {
 fn sync_reg(addr: u64, flags: u32) -> io_uring_sync_cancel_reg {
     io_uring_sync_cancel_reg { addr, flags, timeout: __kernel_timespec { tv_sec: -1, tv_nsec: -1 }, ..Default::default() }
 }
+
+case! {
+    id: "cancel/other-ring-request-enoent",
+    summary: "ASYNC_CANCEL on one ring never finds a request of another ring: -ENOENT, and that request stays pending",
+    requires: [OpAsyncCancel, OpPollAdd],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_cancel(3): -ENOENT (no request with that user_data on this ring)", "io_uring/cancel.c io_async_cancel_one: looks in this ring's io-wq and lists only"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut other = Ring::new(4)?;
+        other.submit_all(&[poll_in(&p, 1)])?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::cancel(1, 0).user_data(100)], &[cqe(100, -libc::ENOENT)])?;
+        other.expect_none()?;
+        p.put(b"x")?;
+        other.expect(&[cqe(1, POLLIN)])?;
+        Ok(())
+    },
+}

@@ -97,3 +97,22 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "cancel/sync-by-opcode",
+    summary: "SYNC_CANCEL keyed by opcode with ALL cancels every pending POLL_ADD and returns their count, leaving other requests alone",
+    requires: [OpPollAdd, OpTimeout, RegSyncCancel, OpflagCancelOp, OpflagCancelAll],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register_sync_cancel(3)", "io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_OP, IORING_ASYNC_CANCEL_ALL (the result counts the cancelled requests)"],
+    run: |cx| {
+        let (a, b) = (Pipe::new()?, Pipe::new()?);
+        let ts = __kernel_timespec::from_duration(Duration::from_secs(10));
+        let mut r = cx.ring()?;
+        r.submit_all(&[poll_in(&a, 1), poll_in(&b, 2), Sqe::timeout(&ts, 0, 0).user_data(3)])?;
+        let reg = CancelKey::opcode(IORING_OP_POLL_ADD).all().sync_reg(__kernel_timespec { tv_sec: -1, tv_nsec: -1 });
+        check_eq!(r.sync_cancel(&reg)?, 2, "sync cancel of every POLL_ADD");
+        r.expect_unordered(&[cqe(1, ECANCELED), cqe(2, ECANCELED)])?;
+        r.run_expect_unordered(&[Sqe::timeout_remove(3).user_data(4)], &[cqe(3, ECANCELED), cqe(4, 0)])?;
+        Ok(())
+    },
+}

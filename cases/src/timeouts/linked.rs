@@ -127,3 +127,69 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "timeouts/link-timeout-firing-cancels-later-members",
+    summary: "a linked timeout in a longer chain that fires cancels its request (-ECANCELED) and every member after the timeout (-ECANCELED); the timeout gets -ETIME",
+    requires: [OpPollAdd, OpNop, OpLinkTimeout, SqeIoLink],
+    variants: variants::ALL,
+    refs: ["io_uring_prep_link_timeout(3)", "io_uring/timeout.c io_req_task_link_timeout: the cancelled request fails, and io_fail_links cancels its remaining links"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        let ts = ms(20);
+        let t0 = Instant::now();
+        let sqes = [Sqe::poll_add(p.rx(), POLLIN as u32).link().user_data(1), Sqe::link_timeout(&ts, 0).link().user_data(2), Sqe::nop().link().user_data(3), Sqe::nop().user_data(4)];
+        r.run_expect_unordered(&sqes, &[cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME), cqe(3, -libc::ECANCELED), cqe(4, -libc::ECANCELED)])?;
+        check_elapsed(t0, Duration::from_millis(20), "the linked timeout")
+    },
+}
+
+case! {
+    id: "timeouts/link-timeout-on-non-head-member",
+    summary: "a linked timeout after the second member of a chain times that member: the head completes, the member is cancelled when the timeout fires",
+    requires: [OpPollAdd, OpNop, OpLinkTimeout, SqeIoLink],
+    variants: variants::ALL,
+    refs: ["io_uring_prep_link_timeout(3): the timeout applies to the request it is linked after", "io_uring/timeout.c io_prep_linked_timeout: armed when that request is issued"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        let ts = ms(20);
+        let t0 = Instant::now();
+        let sqes = [Sqe::nop().link().user_data(1), Sqe::poll_add(p.rx(), POLLIN as u32).link().user_data(2), Sqe::link_timeout(&ts, 0).user_data(3)];
+        let got = r.run_expect_unordered(&sqes, &[cqe(1, 0), cqe(2, -libc::ECANCELED), cqe(3, -libc::ETIME)])?;
+        // The head completes before its link starts.
+        check_order(&got, &[1, 2])?;
+        check_elapsed(t0, Duration::from_millis(20), "the linked timeout")
+    },
+}
+
+case! {
+    id: "timeouts/second-link-timeout-einval",
+    summary: "a second LINK_TIMEOUT right after a linked timeout is refused at submission with -EINVAL, and the chain is failed whole (-ECANCELED)",
+    requires: [OpPollAdd, OpLinkTimeout, SqeIoLink],
+    variants: variants::DELIVERY,
+    refs: ["io_uring/timeout.c __io_timeout_prep: a LINK_TIMEOUT whose previous link is a LINK_TIMEOUT is -EINVAL", "io_uring/io_uring.c io_submit_fail_init"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        let ts = __kernel_timespec::from_duration(Duration::from_secs(10));
+        let sqes = [Sqe::poll_add(p.rx(), POLLIN as u32).link().user_data(1), Sqe::link_timeout(&ts, 0).link().user_data(2), Sqe::link_timeout(&ts, 0).user_data(3)];
+        r.run_expect_unordered(&sqes, &[cqe(1, -libc::ECANCELED), cqe(2, -libc::ECANCELED), cqe(3, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "timeouts/link-timeout-update-unknown-enoent",
+    summary: "TIMEOUT_REMOVE with IORING_LINK_TIMEOUT_UPDATE of a user_data no linked timeout has completes with -ENOENT",
+    requires: [OpTimeoutRemove, OpflagLinkTimeoutUpdate],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_link_timeout_update(3)", "io_uring/timeout.c io_linked_timeout_update: no match is -ENOENT"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let ts = ms(10);
+        r.run_expect(&[Sqe::timeout_update(0x99, &ts, IORING_LINK_TIMEOUT_UPDATE).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
+        Ok(())
+    },
+}

@@ -179,3 +179,48 @@ case! {
         check_elapsed(t0, Duration::from_millis(40), "enter timeout after min wait")
     },
 }
+
+case! {
+    id: "timeouts/expiring-timeout-ends-a-longer-wait",
+    summary: "a TIMEOUT that expires ends a GETEVENTS wait for more CQEs than will ever come: enter returns after the timeout, with its -ETIME CQE",
+    requires: [OpTimeout],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_timeout(3): the timeout wakes waiters", "io_uring/wait.c io_should_wake: a timeout that fired (cq_timeouts moved) ends the wait"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let ts = ms(20);
+        let t0 = Instant::now();
+        r.submit_all(&[Sqe::timeout(&ts, 0, 0).user_data(1)])?;
+        r.enter_flags(0, 2, IORING_ENTER_GETEVENTS)?;
+        check_elapsed(t0, Duration::from_millis(20), "the wait for 2 CQEs")?;
+        r.expect(&[cqe(1, -libc::ETIME)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "timeouts/defer-taskrun-timed-out-wait-runs-task-work",
+    summary: "on a DEFER_TASKRUN ring, a wait for 2 CQEs that times out still runs the pending task work: the ready poll's CQE is there, so the wait returns 0 (not ETIME) after the timeout",
+    requires: [SetupDeferTaskrun, SetupSingleIssuer, EnterExtArg, OpPollAdd],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_setup(2): IORING_SETUP_DEFER_TASKRUN (work runs when the task waits for completions)",
+        "io_uring/wait.c io_cqring_wait: local work runs before the timeout check ('If the timeout hits, we could have some requests ready to process'), and a wait that ends with CQEs in the ring returns 0"
+    ],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.build(cx.builder(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER))?;
+        r.push_all(&[Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1)])?;
+        // Submit only: no GETEVENTS, so no task work runs here.
+        r.submit()?;
+        // The wakeup queues the completion as local task work.
+        p.put(b"x")?;
+        let ts = ms(20);
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
+        let t0 = Instant::now();
+        check_eq!(r.enter_wait(2, 0, &arg), Ok(0), "a wait for 2 CQEs with a 20 ms timeout, one CQE due");
+        check_elapsed(t0, Duration::from_millis(20), "the wait")?;
+        r.expect(&[cqe(1, POLLIN)])?;
+        Ok(())
+    },
+}
