@@ -132,3 +132,57 @@ pub fn failing_read(f: &fixtures::TempFile) -> harness::Sqe {
     // Deliberately malformed: address 8 is never mapped.
     harness::Sqe::prep(IORING_OP_READ, std::os::fd::AsRawFd::as_raw_fd(&f.file), 8, 4, 0)
 }
+
+/// Runs `f` in a forked child (for what must not touch the trial process:
+/// a resource limit, a network namespace) and returns the CQEs it reaped.
+/// A fixture failure in the child comes back as the harness's error; a
+/// child that does not finish within `limit` is killed and is an error too.
+pub fn cqes_from_child(limit: std::time::Duration, f: impl FnOnce() -> Result<Vec<harness::Cqe>, String>) -> Result<Vec<harness::Cqe>, CaseError> {
+    let out = fixtures::Pipe::new()?;
+    let tx = std::os::fd::AsRawFd::as_raw_fd(&out.tx);
+    let mut child = fixtures::Child::fork(move || {
+        let text = match f() {
+            Ok(cqes) => cqes.iter().map(|c| format!("{} {} {}\n", c.user_data, c.res, c.flags)).collect::<String>(),
+            Err(e) => format!("error {e}\n"),
+        };
+        // SAFETY: writing a local buffer to the pipe's write end.
+        let n = unsafe { libc::write(tx, text.as_ptr() as *const _, text.len()) };
+        i32::from(n != text.len() as isize)
+    })?;
+    let status = child.wait_timeout(harness::scaled(limit))?;
+    drop(out.tx);
+    let Some(status) = status else { return Err(CaseError::Error(format!("fixture: the child did not finish within {limit:?}"))) };
+    let text = String::from_utf8_lossy(&read_all_pipe(&out.rx)?).into_owned();
+    if status != 0 {
+        return Err(CaseError::Error(format!("fixture: the child exited with status {status:#x}: {text}")));
+    }
+    let mut cqes = Vec::new();
+    for line in text.lines() {
+        if let Some(e) = line.strip_prefix("error ") {
+            return Err(CaseError::Error(format!("fixture (child): {e}")));
+        }
+        let v: Vec<&str> = line.split(' ').collect();
+        let bad = || CaseError::Error(format!("fixture: bad line from the child: {line:?}"));
+        let [ud, res, flags] = v.as_slice() else { return Err(bad()) };
+        cqes.push(harness::Cqe {
+            user_data: ud.parse().map_err(|_| bad())?,
+            res: res.parse().map_err(|_| bad())?,
+            flags: flags.parse().map_err(|_| bad())?,
+            big: None,
+        });
+    }
+    Ok(cqes)
+}
+
+/// What is in a pipe whose write end is closed.
+fn read_all_pipe(rx: &OwnedFd) -> Result<Vec<u8>, CaseError> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = rustix::io::read(rx, &mut buf).map_err(std::io::Error::from)?;
+        if n == 0 {
+            return Ok(out);
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+}

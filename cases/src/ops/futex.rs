@@ -179,3 +179,34 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "ops/futex_wake/counts-woken-waiters",
+    summary: "with three FUTEX_WAITs pending, FUTEX_WAKE of 1 wakes one (res 1), of 2 the other two (res 2), and one more wake finds none (res 0)",
+    requires: [OpFutexWait, OpFutexWake],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_futex_wake(3): res is the number of waiters woken", "futex(2) FUTEX_WAKE: wakes at most val waiters (which ones is not specified)"],
+    run: |cx| {
+        let word = AtomicU32::new(0);
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::futex_wait(&word, 0).user_data(1), Sqe::futex_wait(&word, 0).user_data(2), Sqe::futex_wait(&word, 0).user_data(3)])?;
+        r.expect_none()?;
+        // Which waiter a wake picks is not specified: the case names the
+        // ones that came, and checks the counts and that each wait ended with 0.
+        let mut waiting = vec![1u64, 2, 3];
+        for (ud, n) in [(10u64, 1usize), (11, 2)] {
+            r.submit_all(&[Sqe::futex_wake(&word, n as u64).user_data(ud)])?;
+            let mut got = r.wait_for(n as u32 + 1, harness::scaled(harness::PROMPT))?;
+            got.extend(r.settle()?);
+            let woken: Vec<u64> = got.iter().map(|c| c.user_data).filter(|u| waiting.contains(u)).collect();
+            waiting.retain(|u| !woken.contains(u));
+            let mut want: Vec<Want> = woken.iter().map(|&u| cqe(u, 0)).collect();
+            want.push(cqe(ud, n as i32));
+            got.sort_by_key(|c| c.user_data);
+            check_eq!(woken.len(), n, "waiters woken by a FUTEX_WAKE of {n}");
+            harness::check_cqes(&got, &want)?;
+        }
+        r.run_expect(&[Sqe::futex_wake(&word, 1).user_data(12)], &[cqe(12, 0)])?;
+        Ok(())
+    },
+}

@@ -122,3 +122,55 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "ops/msg_ring/to-own-ring",
+    summary: "MSG_RING whose target is the submitting ring posts both CQEs there: the sender's (res 0) and the message (res and user_data given)",
+    requires: [OpMsgRing],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_msg_ring(3)", "io_uring/msg_ring.c io_msg_ring_data: the target may be the source ring"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let fd = r.fd();
+        r.run_expect_unordered(&[Sqe::msg_ring_data(fd, 42, 0x77).user_data(1)], &[cqe(1, 0), cqe(0x77, 42)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/msg_ring/error-fixed-file-target-not-a-ring-ebadfd",
+    summary: "MSG_RING with IOSQE_FIXED_FILE takes its target from the sender's file table; a slot holding a file that is not a ring fails with -EBADFD",
+    requires: [OpMsgRing, RegFiles, SqeFixedFile],
+    variants: variants::DELIVERY,
+    refs: [
+        "io_uring_prep_msg_ring(3): ERRORS -EBADFD (the target is not an io_uring)",
+        "io_uring/msg_ring.c io_msg_ring: fixed files resolve through the table, then !io_is_uring_fops -> -EBADFD",
+        "liburing test/msg-ring.c test_invalid (fixed)"
+    ],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        // A ring fd cannot be put in a file table (files/register-ring-fd-ebadf).
+        r.register_files(&[p.rx()])?;
+        r.run_expect(&[Sqe::msg_ring_data(0, 9, 0x79).fixed_file().user_data(1)], &[cqe(1, -libc::EBADFD)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/msg_ring/sent-without-a-source-ring",
+    summary: "IORING_REGISTER_SEND_MSG_RING with fd -1 sends a MSG_RING SQE to its target ring with no source ring at all: returns 0, the target gets the CQE",
+    requires: [RegSendMsgRing, OpMsgRing],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register(2): IORING_REGISTER_SEND_MSG_RING", "io_uring/msg_ring.c io_uring_sync_msg_ring: only IORING_MSG_DATA"],
+    run: |cx| {
+        let _ = cx;
+        let mut target = Ring::new(4)?;
+        let mut sqe = Sqe::msg_ring_data(target.fd(), 5, 0x7a).raw;
+        // SAFETY: one SQE, read by the kernel during the call.
+        let res = unsafe { io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &mut sqe as *mut _ as *mut libc::c_void, 1) };
+        check_eq!(res, Ok(0), "IORING_REGISTER_SEND_MSG_RING");
+        target.expect(&[cqe(0x7a, 5)])?;
+        Ok(())
+    },
+}

@@ -513,3 +513,35 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "ops/write/error-past-fsize-limit-efbig",
+    summary: "a WRITE that starts at RLIMIT_FSIZE fails with -EFBIG (in a child with the limit set and SIGXFSZ ignored)",
+    requires: [OpWrite],
+    variants: variants::DEFAULT,
+    refs: ["write(2) ERRORS: EFBIG (write past the process's file size limit)", "setrlimit(2) RLIMIT_FSIZE: SIGXFSZ, then EFBIG"],
+    run: |cx| {
+        let _ = cx;
+        let f = TempFile::empty()?;
+        let fd = f.fd();
+        let got = cqes_from_child(Duration::from_secs(10), move || {
+            let lim = libc::rlimit { rlim_cur: 16, rlim_max: libc::RLIM_INFINITY };
+            // SAFETY: plain syscalls in the forked child: a lower soft
+            // limit, and SIGXFSZ ignored so the write answers instead of
+            // the signal killing the child.
+            unsafe {
+                if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                    return Err(format!("setrlimit: {}", std::io::Error::last_os_error()));
+                }
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            }
+            let data = [7u8; 4];
+            let mut r = Ring::new(4).map_err(|e| format!("ring: {e}"))?;
+            r.submit_all(&[Sqe::write(fd, &data, 16).user_data(1)]).map_err(|e| e.to_string())?;
+            r.wait_for(1, harness::scaled(harness::PROMPT)).map_err(|e| e.to_string())
+        })?;
+        harness::check_cqes(&got, &[cqe(1, -libc::EFBIG)])?;
+        check_eq!(f.content()?.len(), 0, "file size after the refused write");
+        Ok(())
+    },
+}

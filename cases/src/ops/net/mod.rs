@@ -461,3 +461,27 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "ops/connect/error-no-route-enetunreach",
+    summary: "CONNECT to an address with no route (in a fresh network namespace: loopback only, and down) fails with -ENETUNREACH; no packet leaves the namespace",
+    requires: [OpConnect, EnvRoot],
+    variants: variants::DEFAULT,
+    refs: ["connect(2) ERRORS: ENETUNREACH (network is unreachable)", "network_namespaces(7): a new namespace has only a loopback device"],
+    run: |cx| {
+        let _ = cx;
+        let got = cqes_from_child(Duration::from_secs(10), || {
+            // SAFETY: only the network namespace is unshared (in a forked,
+            // single-threaded child).
+            unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWNET) }.map_err(|e| format!("unshare(CLONE_NEWNET): {e}"))?;
+            let s = socket(libc::SOCK_STREAM).map_err(|e| format!("socket: {e}"))?;
+            // 192.0.2.1 (TEST-NET-1, RFC 5737): never routed anywhere.
+            let mut sa = sockaddr_v4(80);
+            sa.sin_addr.s_addr = u32::from_be_bytes([192, 0, 2, 1]).to_be();
+            let mut r = Ring::new(4).map_err(|e| format!("ring: {e}"))?;
+            r.submit_all(&[Sqe::connect(s.as_raw_fd(), &sa).user_data(1)]).map_err(|e| e.to_string())?;
+            r.wait_for(1, harness::scaled(harness::PROMPT)).map_err(|e| e.to_string())
+        })?;
+        harness::check_cqes(&got, &[cqe(1, -libc::ENETUNREACH)])
+    },
+}
