@@ -400,3 +400,54 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "buffers/tag-waits-for-inflight-read-fixed",
+    summary: "a tagged buffer replaced while a READ_FIXED into it is pending posts its tag only after that read completes",
+    requires: [OpReadFixed, RegBuffers2, RegBuffersUpdate, FeatRsrcTags],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_register(2): tags are posted when the resource is no longer in use", "io_uring/rsrc.c: a request holds its buffer node until it completes"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let (mut a, mut b) = (Bufs::new(1, 4096), Bufs::new(1, 4096));
+        let mut r = cx.ring()?;
+        r.register_buffers_tagged(&[a.iov(0, 4096)], &[0x77], 0)?;
+        r.submit_all(&[Sqe::read_fixed(p.rx(), a.ptr(0), 8, 0, 0).user_data(1)])?;
+        check_eq!(r.update_buffers(0, &[b.iov(0, 4096)], &[])?, 1, "slots updated");
+        r.expect_none()?;
+        p.put(b"abc")?;
+        r.expect(&[cqe(1, 3), cqe(0x77, 0)])?;
+        check_eq!(&a.buf(0)[..3], b"abc", "the read's bytes, in the replaced buffer");
+        Ok(())
+    },
+}
+
+case! {
+    id: "buffers/null-buffer-with-tag-einval",
+    summary: "BUFFERS_UPDATE that empties a slot (NULL buffer) with a non-zero tag is refused with EINVAL: only a real buffer can carry a tag",
+    requires: [RegBuffers2, RegBuffersUpdate, FeatRsrcTags],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/rsrc.c __io_sqe_buffers_update: !iov_base && tag -> -EINVAL"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        r.register_buffers_tagged(&[], &[], 2)?;
+        let empty = libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 };
+        check_errno!(r.update_buffers(0, &[empty], &[5]), libc::EINVAL, "emptying a slot with tag 5");
+        r.expect_none()?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "buffers/null-buffer-with-length-efault",
+    summary: "registering a NULL buffer with a non-zero length is refused with EFAULT",
+    requires: [RegBuffers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/rsrc.c io_buffer_validate: !iov_base with iov_len -> -EFAULT (a NULL base of length 0 is an empty slot)"],
+    run: |cx| {
+        let r = cx.ring()?;
+        let bad = libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 4096 };
+        check_errno!(r.register_buffers(&[bad]), libc::EFAULT, "REGISTER_BUFFERS of NULL, 4096");
+        Ok(())
+    },
+}

@@ -555,3 +555,67 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "files/failed-registration-drops-its-references",
+    summary: "a file registration that fails part-way (EBADF at the second fd) keeps no reference to the first: closing it hangs up its pipe",
+    requires: [RegFiles],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register(2) ERRORS: EBADF", "io_uring/rsrc.c io_sqe_files_register: on error every file taken so far is put back"],
+    run: |cx| {
+        let Pipe { rx, tx } = Pipe::new()?;
+        let r = cx.ring()?;
+        check_errno!(r.register_files(&[std::os::fd::AsRawFd::as_raw_fd(&tx), closed_fd()]), libc::EBADF, "REGISTER_FILES of an open and a closed fd");
+        drop(tx);
+        let ev = fixtures::poll_in(&rx, harness::scaled(Duration::from_secs(1)))?;
+        check!(ev.contains(rustix::event::PollFlags::HUP), "the pipe's write end is still held after the failed registration (poll: {ev:?})");
+        Ok(())
+    },
+}
+
+case! {
+    id: "files/failed-tagged-registration-posts-no-tags",
+    summary: "a tagged file registration that fails posts none of its tags",
+    requires: [RegFiles2, FeatRsrcTags],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_register(2): tags are posted when a registered resource is removed; a failed registration registered nothing"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        check_errno!(r.register_files_tagged(&[p.rx(), closed_fd()], &[0x11, 0x12], 0), libc::EBADF, "REGISTER_FILES2 with a closed fd");
+        r.expect_none()?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "files/removal-with-tag-einval",
+    summary: "FILES_UPDATE that empties a slot (-1) with a non-zero tag is refused with EINVAL",
+    requires: [RegFiles2, RegFilesUpdate2, FeatRsrcTags],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/rsrc.c __io_sqe_files_update: (fd == -1 || fd == IORING_REGISTER_FILES_SKIP) && tag -> -EINVAL"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        r.register_files_tagged(&[p.rx()], &[0], 0)?;
+        check_errno!(r.update_files(0, &[-1], &[7]), libc::EINVAL, "emptying slot 0 with tag 7");
+        r.expect_none()?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "files/largest-table",
+    summary: "a sparse file table as large as allowed (IORING_MAX_FIXED_FILES, 1 << 20, or RLIMIT_NOFILE if lower) registers and unregisters",
+    requires: [RegFiles, RegUnregisterFiles],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/rsrc.c io_sqe_files_register: nr_args > IORING_MAX_FIXED_FILES or > rlimit(RLIMIT_NOFILE) is -EMFILE"],
+    run: |cx| {
+        let nofile = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(u64::MAX);
+        let n = nofile.min(1 << 20) as usize;
+        let r = cx.ring()?;
+        r.register_files(&vec![-1; n])?;
+        r.unregister_files()?;
+        Ok(())
+    },
+}
