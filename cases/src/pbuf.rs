@@ -412,3 +412,99 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "pbuf/classic-into-ring-group-einval",
+    summary: "PROVIDE_BUFFERS into a group that is a registered buffer ring is refused with -EINVAL",
+    requires: [RegPbufRing, OpProvideBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring/kbuf.c io_provide_buffers: can't add buffers via this command for a mapped buffer ring -> -EINVAL"],
+    run: |cx| {
+        let (mut a, mut b) = (Bufs::new(2, 64), Bufs::new(2, 64));
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut a, 2, 3, 4, 0)?;
+        r.run_expect(&[Sqe::provide_buffers(b.ptr(0), 64, 2, 3, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/ring-over-classic-group-eexist",
+    summary: "registering a buffer ring for a group that holds classic provided buffers is refused with EEXIST",
+    requires: [RegPbufRing, OpProvideBuffers],
+    variants: variants::DELIVERY,
+    refs: ["io_uring/kbuf.c io_register_pbuf_ring: a group with classic buffers -> -EEXIST"],
+    run: |cx| {
+        let mut b = Bufs::new(2, 64);
+        let mut r = cx.ring()?;
+        provide(&mut r, &mut b, 2, 3, 0)?;
+        match harness::BufRing::register(&r, 3, 4, 0) {
+            Err(e) => check_eq!(e, Errno(libc::EEXIST), "PBUF_RING registration over classic group 3"),
+            Ok(_) => check!(false, "PBUF_RING registration over classic group 3 succeeded"),
+        }
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/ring-selection-wraps",
+    summary: "a 4-entry buffer ring refilled after three reads serves buffer ids in ring order across its wrap: 0, 1, 2, then 3, 4, 5",
+    requires: [RegPbufRing, OpRead, SqeBufferSelect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_buf_ring_add(3): entries at tail & mask", "io_uring/kbuf.c io_ring_buffer_select: head & mask"],
+    run: |cx| {
+        let f = file32()?;
+        let mut b = Bufs::new(6, 64);
+        let mut r = cx.ring()?;
+        let mut br = buf_ring(&r, &mut b, 4, 5, 4, 0)?;
+        for ud in 0..3u64 {
+            r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 5).user_data(ud)], &[cqe(ud, 32).flags(buf_flags(ud as u16))])?;
+        }
+        // Two more entries land in ring slots 0 and 1 (the tail wrapped).
+        br.push(b.ptr(4), 64, 4);
+        br.push(b.ptr(5), 64, 5);
+        br.publish();
+        for ud in 3..6u64 {
+            r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 5).user_data(ud)], &[cqe(ud, 32).flags(buf_flags(ud as u16))])?;
+        }
+        r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 5).user_data(6)], &[cqe(6, -libc::ENOBUFS)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/inc-regular-file-buf-more",
+    summary: "IOU_PBUF_RING_INC on a regular file: 16-byte reads of one 64-byte buffer set F_BUF_MORE, and so does the read at EOF (res 0), which consumes nothing",
+    requires: [RegPbufRing, OpflagPbufRingInc, OpRead, SqeBufferSelect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_register_buf_ring(3): IOU_PBUF_RING_INC", "io_uring/kbuf.c io_kbuf_inc_commit: a buffer with length left stays at the head (IORING_CQE_F_BUF_MORE)"],
+    run: |cx| {
+        let f = file32()?;
+        let mut b = Bufs::new(1, 64);
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut b, 1, 6, 4, IOU_PBUF_RING_INC)?;
+        let more = buf_flags(0) | IORING_CQE_F_BUF_MORE;
+        r.run_expect(&[Sqe::read_select(f.fd(), 16, 0, 6).user_data(1)], &[cqe(1, 16).flags(more)])?;
+        r.run_expect(&[Sqe::read_select(f.fd(), 16, 16, 6).user_data(2)], &[cqe(2, 16).flags(more)])?;
+        r.run_expect(&[Sqe::read_select(f.fd(), 16, 32, 6).user_data(3)], &[cqe(3, 0).flags(more)])?;
+        check_eq!(&b.buf(0)[..32], &pattern(32, 4)[..], "the buffer holds both reads in order");
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/ring-mmap-on-no-mmap-ring",
+    summary: "a kernel-allocated buffer ring (IOU_PBUF_RING_MMAP) works on a ring whose own memory is the application's (IORING_SETUP_NO_MMAP): it is mapped from the ring fd and serves selecting reads",
+    requires: [RegPbufRing, OpflagPbufRingMmap, SetupNoMmap, OpRead, SqeBufferSelect],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register_buf_ring(3): IOU_PBUF_RING_MMAP", "io_uring_setup(2): IORING_SETUP_NO_MMAP covers the SQ/CQ rings only"],
+    run: |cx| {
+        let f = file32()?;
+        let mut b = Bufs::new(2, 64);
+        let mut r = cx.build(cx.builder(4).flags(IORING_SETUP_NO_MMAP))?;
+        let _br = buf_ring(&r, &mut b, 2, 4, 4, IOU_PBUF_RING_MMAP)?;
+        r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 4).user_data(1)], &[cqe(1, 32).flags(buf_flags(0))])?;
+        check_eq!(&b.buf(0)[..32], &pattern(32, 4)[..], "buffer 0's bytes");
+        Ok(())
+    },
+}
