@@ -348,3 +348,133 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "multishot/read-multishot-regular-file-ebadfd",
+    summary: "READ_MULTISHOT of a regular file (not pollable) fails with -EBADFD",
+    requires: [OpReadMultishot, RegPbufRing, SqeBufferSelect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring/rw.c io_read_mshot: 'Multishot MUST be used on a pollable file' -> -EBADFD"],
+    run: |cx| {
+        let f = TempFile::with_content(b"data")?;
+        let mut b = Bufs::new(2, 16);
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut b, 2, 1, 2, 0)?;
+        r.run_expect(&[Sqe::read_multi(f.fd(), 1).user_data(1)], &[cqe(1, -libc::EBADFD)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/read-multishot-enobufs-ends",
+    summary: "READ_MULTISHOT whose buffers run out ends with -ENOBUFS and no F_MORE",
+    requires: [OpReadMultishot, RegPbufRing, SqeBufferSelect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_read_multishot(3): the request terminates when no buffers are left (-ENOBUFS)"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut b = Bufs::new(1, 16);
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut b, 1, 1, 2, 0)?;
+        r.submit_all(&[Sqe::read_multi(p.rx(), 1).user_data(1)])?;
+        p.put(b"ab")?;
+        // When the read sees the empty pool is the kernel's choice (at once,
+        // or with the next data): the whole stream of CQEs is compared.
+        let mut got = r.wait_for(1, harness::scaled(harness::PROMPT))?;
+        p.put(b"cd")?;
+        if got.len() < 2 {
+            got.extend(r.wait_for(2 - got.len() as u32, harness::scaled(harness::PROMPT))?);
+        }
+        r.check_reaped(&got, &[cqe(1, 2).flags(buf_flags(0) | MORE), cqe(1, -libc::ENOBUFS)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/read-multishot-each-buffer-its-length",
+    summary: "READ_MULTISHOT reads at most each selected buffer's own length (8, 16, 4, 16 bytes in the ring): two 16-byte writes come as 8, 8, then 4, 12",
+    requires: [OpReadMultishot, RegPbufRing, SqeBufferSelect],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_read_multishot(3): with nbytes 0 each read uses the provided buffer's length", "liburing test/read-mshot.c test_clamp"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut b = Bufs::new(4, 16);
+        let mut r = cx.ring()?;
+        let mut br = harness::BufRing::register(&r, 1, 4, 0)?;
+        for (bid, len) in [(0u16, 8u32), (1, 16), (2, 4), (3, 16)] {
+            br.push(b.ptr(bid as usize), len, bid);
+        }
+        br.publish();
+        p.put(&pattern(16, 1))?;
+        r.run_expect(&[Sqe::read_multi(p.rx(), 1).user_data(1)], &[cqe(1, 8).flags(buf_flags(0) | MORE), cqe(1, 8).flags(buf_flags(1) | MORE)])?;
+        p.put(&pattern(16, 2))?;
+        // The pool is empty after these: whether the read ends with
+        // -ENOBUFS at once or when the writer goes away is the kernel's
+        // choice, so the whole rest of the stream is compared.
+        let mut got = r.wait_for(2, harness::scaled(harness::PROMPT))?;
+        let Pipe { rx, tx } = p;
+        drop(tx);
+        if got.len() < 3 {
+            got.extend(r.wait_for(3 - got.len() as u32, harness::scaled(harness::PROMPT))?);
+        }
+        r.check_reaped(&got, &[cqe(1, 4).flags(buf_flags(2) | MORE), cqe(1, 12).flags(buf_flags(3) | MORE), cqe(1, -libc::ENOBUFS)])?;
+        drop(rx);
+        check_eq!((&b.buf(0)[..8], &b.buf(1)[..8]), (&pattern(16, 1)[..8], &pattern(16, 1)[8..]), "the first write across buffers 0 and 1");
+        check_eq!((&b.buf(2)[..4], &b.buf(3)[..12]), (&pattern(16, 2)[..4], &pattern(16, 2)[4..]), "the second write across buffers 2 and 3");
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/recv-ends-on-cq-overflow",
+    summary: "a multishot recv on a ring whose CQ (2 entries) is full ends: the third arrival's CQE has no F_MORE and comes through the overflow list",
+    requires: [OpRecv, RegPbufRing, SqeBufferSelect, FeatFastPoll, FeatNodrop],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_recv_multishot(3): a multishot request terminates when the CQ ring overflows", "io_uring/net.c io_recv_finish: a CQE that cannot be posted with F_MORE ends the request"],
+    run: |cx| {
+        let s = SocketPair::stream()?;
+        let mut b = Bufs::new(4, 16);
+        let mut r = cx.ring_sized(1)?;
+        r.quiet_by_grace(true);
+        let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        r.submit_all(&[Sqe::recv_multi(s.a(), 1).user_data(1)])?;
+        for (i, byte) in [b"a", b"b", b"c"].iter().enumerate() {
+            send_all(s.b(), *byte)?;
+            // One arrival at a time: wait until the kernel took it.
+            let posted = fixtures::wait_until(harness::scaled(harness::PROMPT), || r.cq_ready() as usize > i || r.sq_flags() & IORING_SQ_CQ_OVERFLOW != 0);
+            check!(posted, "arrival {} was not posted", i + 1);
+        }
+        let got = r.wait_for(3, harness::scaled(harness::PROMPT))?;
+        r.check_reaped(&got, &[cqe(1, 1).flags(buf_flags(0) | MORE), cqe(1, 1).flags(buf_flags(1) | MORE), cqe(1, 1).flags(buf_flags(2))])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "multishot/recvmsg-reports-truncation",
+    summary: "a multishot recvmsg whose buffer cannot hold the datagram fills it; io_uring_recvmsg_out says MSG_TRUNC, and its payloadlen is the bytes copied (what recvmsg(2) returns without MSG_TRUNC)",
+    requires: [OpRecvmsg, RegPbufRing, SqeBufferSelect, FeatFastPoll],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_recvmsg_out(3): payloadlen 'as would have been returned by recvmsg(2)', flags 'as would have been populated by recvmsg(2)'", "recvmsg(2): MSG_TRUNC in msg_flags when a datagram was truncated"],
+    run: |cx| {
+        let rx = std::net::UdpSocket::bind("127.0.0.1:0")?;
+        let tx = std::net::UdpSocket::bind("127.0.0.1:0")?;
+        let mut b = Bufs::new(2, 48);
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut b, 2, 1, 2, 0)?;
+        // SAFETY: msghdr is plain data; only the name and control lengths matter.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_namelen = std::mem::size_of::<libc::sockaddr_in>() as u32;
+        r.submit_all(&[Sqe::recvmsg_multi(rx.as_raw_fd(), &msg, 1).user_data(1)])?;
+        // 48 = 16 (recvmsg_out) + 16 (name) + 16 of the 40-byte payload.
+        tx.send_to(&pattern(40, 1), rx.local_addr()?)?;
+        r.expect(&[cqe(1, 48).flags(buf_flags(0) | MORE)])?;
+        let buf = b.buf(0);
+        let word = |i: usize| u32::from_ne_bytes(buf[i * 4..i * 4 + 4].try_into().unwrap());
+        // payloadlen is "as would have been returned by recvmsg(2)": the
+        // bytes copied, since the request did not ask for MSG_TRUNC.
+        check_eq!((word(0), word(1), word(2), word(3)), (16, 0, 16, libc::MSG_TRUNC as u32), "recvmsg_out {{namelen, controllen, payloadlen, flags}}");
+        check_eq!(&buf[32..48], &pattern(40, 1)[..16], "the payload's first 16 bytes");
+        Ok(())
+    },
+}

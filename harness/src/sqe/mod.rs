@@ -352,7 +352,12 @@ impl Sqe {
     }
     /// READ_MULTISHOT of a pollable file into buffers of group `bgid`.
     pub fn read_multi(fd: i32, bgid: u16) -> Sqe {
-        Sqe::rw(IORING_OP_READ_MULTISHOT, fd, 0, 0, 0).buffer_select(bgid)
+        Sqe::read_multi_len(fd, 0, bgid)
+    }
+    /// READ_MULTISHOT reading at most `len` bytes into each buffer (0: the
+    /// buffer's length).
+    pub fn read_multi_len(fd: i32, len: u32, bgid: u16) -> Sqe {
+        Sqe::rw(IORING_OP_READ_MULTISHOT, fd, 0, len, 0).buffer_select(bgid)
     }
 
     pub fn user_data(mut self, ud: u64) -> Sqe {
