@@ -201,3 +201,49 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "register/resize-rings-below-pending-eoverflow",
+    summary: "RESIZE_RINGS to a CQ smaller than the CQEs pending fails with EOVERFLOW and leaves the ring as it was, its CQEs intact",
+    requires: [RegResizeRings, SetupDeferTaskrun, SetupSingleIssuer, SetupCqsize, OpNop],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_resize_rings(3): -EOVERFLOW if the new CQ ring cannot hold the pending CQEs", "io_uring/register.c io_register_resize_rings: tail - head > new entries -> -EOVERFLOW"],
+    run: |cx| {
+        let mut r = cx.build(cx.builder(8).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER))?;
+        let nops: Vec<Sqe> = (1..=6).map(|u| Sqe::nop().user_data(u)).collect();
+        r.submit_all(&nops)?;
+        // Run the deferred completions without reaping them.
+        r.enter_flags(0, 6, IORING_ENTER_GETEVENTS)?;
+        check_eq!(r.cq_ready(), 6, "CQEs pending before the resize");
+        let mut p = io_uring_params { sq_entries: 2, cq_entries: 4, flags: IORING_SETUP_CQSIZE, ..Default::default() };
+        check_errno!(register_out(&r, IORING_REGISTER_RESIZE_RINGS, &mut p, 1), libc::EOVERFLOW, "RESIZE_RINGS to a 4-entry CQ with 6 CQEs pending");
+        let want: Vec<Want> = (1..=6).map(|u| cqe(u, 0)).collect();
+        r.expect(&want)?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "register/resize-rings-in-flight-completes-into-new-rings",
+    summary: "a poll in flight across RESIZE_RINGS posts its CQE into the new CQ ring once it completes",
+    requires: [RegResizeRings, SetupDeferTaskrun, SetupSingleIssuer, SetupCqsize, OpPollAdd],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_resize_rings(3)", "io_uring/register.c io_register_resize_rings: requests in flight keep running; completions go to the rings in place when they post"],
+    run: |cx| {
+        let pipe = Pipe::new()?;
+        let mut r = cx.build(cx.builder(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER))?;
+        r.submit_all(&[Sqe::poll_add(pipe.rx(), POLLIN as u32).user_data(0x51)])?;
+        let mut p = io_uring_params { sq_entries: 16, cq_entries: 64, flags: IORING_SETUP_CQSIZE, ..Default::default() };
+        check_eq!(register_out(&r, IORING_REGISTER_RESIZE_RINGS, &mut p, 1)?, 0, "RESIZE_RINGS");
+        pipe.put(b"x")?;
+        // The harness's own mapping is of the old rings: wait through
+        // io_uring_enter, then read the new rings through a fresh view.
+        r.enter_flags(0, 1, IORING_ENTER_GETEVENTS)?;
+        let v = ring_view(r.fd(), &p)?;
+        let (head, tail) = (v.read_u32(p.cq_off.head as usize), v.read_u32(p.cq_off.tail as usize));
+        check_eq!(tail.wrapping_sub(head), 1, "CQEs in the new CQ ring");
+        let at = p.cq_off.cqes as usize + (head & v.read_u32(p.cq_off.ring_mask as usize)) as usize * 16;
+        check_eq!((v.read_u64(at), v.read_u32(at + 8) as i32, v.read_u32(at + 12)), (0x51, POLLIN, 0), "the poll's CQE {{user_data, res, flags}}");
+        Ok(())
+    },
+}

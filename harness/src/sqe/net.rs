@@ -46,4 +46,12 @@ impl Sqe {
         s.raw.addr = IORING_MSG_SEND_FD;
         s
     }
+    /// The destination of a SEND or SEND_ZC on an unconnected socket
+    /// (io_uring_prep_send_set_addr(3): the address in addr2, its length in
+    /// addr_len, the low half of the file_index union).
+    pub fn dest(mut self, to: &libc::sockaddr_in) -> Sqe {
+        self.raw.off = to as *const _ as u64;
+        self.raw.file_index = std::mem::size_of::<libc::sockaddr_in>() as u32;
+        self
+    }
 }

@@ -112,3 +112,48 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "ops/send_zc/efault-still-notifies",
+    summary: "SEND_ZC from an unmapped buffer fails with -EFAULT and F_MORE, and its notification (res 0, F_NOTIF) still follows",
+    requires: [OpSendZc],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_send_zc(3): a notification follows every first CQE that has IORING_CQE_F_MORE", "liburing test/send-zerocopy.c test_send_faults"],
+    run: |cx| {
+        let (c, _s) = tcp_pair()?;
+        let mut r = cx.ring()?;
+        // Deliberately malformed: address 8 is never mapped.
+        let s = Sqe::prep(IORING_OP_SEND_ZC, c.as_raw_fd(), 8, 16, 0).user_data(1);
+        r.run_expect(&[s], &[cqe(1, -libc::EFAULT).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/send_zc/udp-destination-copied-at-submit",
+    summary: "SEND_ZC on an unconnected UDP socket sends to the destination given, read when the request is submitted: rewriting the address after submit changes nothing (result, then notification)",
+    requires: [OpSendZc],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_send_set_addr(3)", "io_uring/net.c io_send_setup: move_addr_to_kernel at prep, so the application may reuse the sockaddr"],
+    run: |cx| {
+        let (a, b) = (std::net::UdpSocket::bind("127.0.0.1:0")?, std::net::UdpSocket::bind("127.0.0.1:0")?);
+        b.set_nonblocking(true)?;
+        let tx = std::net::UdpSocket::bind("127.0.0.1:0")?;
+        let data = pattern(64, 5);
+        let mut to = sockaddr_v4(a.local_addr()?.port());
+        let mut r = cx.ring()?;
+        // Issued from io-wq, after the submit has returned.
+        r.submit_all(&[Sqe::send_zc(tx.as_raw_fd(), &data, 0).dest(&to).async_().user_data(1)])?;
+        let elsewhere = sockaddr_v4(b.local_addr()?.port());
+        // SAFETY: a local the SQE points at; volatile, so the rewrite is
+        // not elided although nothing in Rust reads it again.
+        unsafe { std::ptr::write_volatile(&mut to, elsewhere) };
+        r.expect(&[cqe(1, 64).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
+        std::hint::black_box(&to);
+        let mut buf = [0u8; 128];
+        let n = a.recv(&mut buf)?;
+        check_eq!(&buf[..n], &data[..], "the datagram at the destination given at submit");
+        check!(b.recv(&mut buf).is_err(), "the datagram also reached the address written after submit");
+        Ok(())
+    },
+}
