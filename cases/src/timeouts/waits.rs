@@ -224,3 +224,49 @@ case! {
         Ok(())
     },
 }
+
+/// The configurations min_wait is documented for.
+const MIN_WAIT_VARIANTS: &[Variant] = &[Variant::Default, Variant::DeferTaskrun, Variant::Sqpoll];
+
+case! {
+    id: "timeouts/min-wait-then-first-cqe-ends-wait",
+    summary: "with min_wait_usec 20 ms, a 5 s timeout and 4 CQEs wanted, nothing before the min wait: the first CQEs after it (a linked timeout firing at 60 ms) end the wait",
+    requires: [EnterExtArg, FeatMinTimeout, OpPollAdd, OpLinkTimeout, SqeIoLink],
+    variants: MIN_WAIT_VARIANTS,
+    refs: ["io_uring_enter(2): min_wait_usec (after the min wait, any CQE ends the wait)", "liburing test/min-timeout.c: no writes within min timeout, expect 1 cqe"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        let lt = ms(60);
+        let t0 = Instant::now();
+        // A linked timeout does not count as a TIMEOUT for the wait (only
+        // TIMEOUT requests end waits on their own).
+        r.submit_all(&[Sqe::poll_add(p.rx(), POLLIN as u32).link().user_data(1), Sqe::link_timeout(&lt, 0).user_data(2)])?;
+        let ts = ms(5_000);
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 20_000, ..Default::default() };
+        check_eq!(r.enter_wait(4, 0, &arg), Ok(0), "the wait for 4 CQEs");
+        check_elapsed(t0, Duration::from_millis(60), "the wait ended by the first CQEs")?;
+        check!(t0.elapsed() < harness::scaled(Duration::from_millis(2_500)), "the wait lasted {:?}: it ran towards its 5 s timeout", t0.elapsed());
+        r.expect_unordered(&[cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "timeouts/min-wait-longer-than-timeout",
+    summary: "a min_wait_usec (200 ms) longer than the timeout (50 ms) is waited in full: with one CQE ready of two wanted, enter returns 0 after 200 ms",
+    requires: [EnterExtArg, FeatMinTimeout, OpNop],
+    variants: MIN_WAIT_VARIANTS,
+    refs: ["io_uring_enter(2): min_wait_usec", "liburing test/min-timeout.c: min_wait 500 ms over a 250 ms timeout returns after 500 ms"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::nop().user_data(1)])?;
+        let ts = ms(50);
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 200_000, ..Default::default() };
+        let t0 = Instant::now();
+        check_eq!(r.enter_wait(2, 0, &arg), Ok(0), "the wait for 2 CQEs, one ready");
+        check_elapsed(t0, Duration::from_millis(200), "the min wait")?;
+        r.expect(&[cqe(1, 0)])?;
+        Ok(())
+    },
+}
