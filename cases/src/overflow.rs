@@ -296,3 +296,25 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "overflow/mixed-small-backlog-after-big-cqes",
+    summary: "on an 8-slot CQE_MIXED CQ filled by two 32-byte CQEs then four 16-byte ones, three more 16-byte CQEs overflow and come back in order after them (the big CQEs never meet the wrap or the backlog)",
+    requires: [OpNop, FeatNodrop, SetupCqeMixed, OpflagNopCqe32],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2): IORING_SETUP_CQE_MIXED", "io_uring_enter(2): IORING_FEAT_NODROP (overflowed CQEs are kept and flushed in order)"],
+    run: |cx| {
+        let mut r = cx.build(cx.builder(4).flags(IORING_SETUP_CQE_MIXED))?;
+        check_eq!(r.cq_entries(), 8, "CQ slots");
+        r.submit_all(&[Sqe::nop_cqe32(10, 100).user_data(1), Sqe::nop_cqe32(20, 200).user_data(2), Sqe::nop().user_data(3), Sqe::nop().user_data(4)])?;
+        r.submit_all(&[Sqe::nop().user_data(5), Sqe::nop().user_data(6), Sqe::nop().user_data(7)])?;
+        r.submit_all(&[Sqe::nop().user_data(8), Sqe::nop().user_data(9)])?;
+        settle(&r)?;
+        check!(r.sq_flags() & IORING_SQ_CQ_OVERFLOW != 0, "no CQE went to the backlog (IORING_SQ_CQ_OVERFLOW clear)");
+        check!(r.cq_ready() <= r.cq_entries(), "the CQ tail is {} slots ahead of the head in a {}-slot CQ", r.cq_ready(), r.cq_entries());
+        let mut want = vec![cqe(1, 0).flags(IORING_CQE_F_32).big([10, 100]), cqe(2, 0).flags(IORING_CQE_F_32).big([20, 200])];
+        want.extend((3..10u64).map(|u| cqe(u, 0)));
+        r.expect(&want)?;
+        Ok(())
+    },
+}
