@@ -242,3 +242,72 @@ case! {
         Ok(())
     },
 }
+
+/// Forks a child that shares `r` (the ring fd and its memory), submits a
+/// POLL_ADD (user_data 1) on `p` from there, and then exits or, with
+/// `exec`, replaces itself with /bin/sh (io_uring_task_cancel at exec,
+/// io_uring_files_cancel at exit). Returns the child's exit status.
+fn share_then_leave(r: &mut Ring, p: &Pipe, exec: bool) -> Result<i32, CaseError> {
+    let poll = Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1);
+    let mut child = Child::fork(|| {
+        if r.submit_all(&[poll]).is_err() {
+            return 3;
+        }
+        if exec {
+            let (sh, arg0, arg1, arg2) = (c"/bin/sh", c"sh", c"-c", c":");
+            let argv = [arg0.as_ptr(), arg1.as_ptr(), arg2.as_ptr(), std::ptr::null()];
+            // SAFETY: NUL-terminated strings and a null-terminated argv.
+            unsafe { libc::execv(sh.as_ptr(), argv.as_ptr()) };
+            return 4;
+        }
+        0
+    })?;
+    match child.wait_timeout(harness::scaled(Duration::from_secs(10)))? {
+        Some(status) => Ok(status),
+        None => Err(CaseError::Error("fixture: the child sharing the ring did not finish".into())),
+    }
+}
+
+case! {
+    id: "cancel/exit-of-sharing-task-cancels-its-requests",
+    summary: "a process sharing the ring (forked) submits a poll and exits: the owner's TIMEOUT fires -ETIME meanwhile, and the poll, left armed by the exit, ends with -ECANCELED when it fires (its task is gone)",
+    requires: [OpPollAdd, OpTimeout],
+    variants: variants::DEFAULT,
+    refs: [
+        "include/linux/io_uring.h io_uring_files_cancel: at exit io_uring_cancel_generic(cancel_all = false) cancels only tracked (REQ_F_INFLIGHT) requests",
+        "io_uring/io_uring.c io_should_terminate_tw: task work of a task that is gone completes its request with -ECANCELED",
+        "liburing test/thread-exit.c (a thread's requests outlive it)"
+    ],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        // The child moves the shared SQ on: from here on this process only
+        // reaps, and the quiet checks use the grace wait, not a NOP.
+        r.quiet_by_grace(true);
+        let ts = ms(100);
+        r.submit_all(&[Sqe::timeout(&ts, 0, 0).user_data(2)])?;
+        check_eq!(share_then_leave(&mut r, &p, false)?, 0, "the child's exit status");
+        r.expect(&[cqe(2, -libc::ETIME)])?;
+        p.put(b"x")?;
+        r.expect(&[cqe(1, -libc::ECANCELED)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "cancel/exec-of-sharing-task-cancels-its-requests",
+    summary: "a process sharing the ring (forked) submits a poll and calls exec(): the owner sees that poll end with -ECANCELED, while its own TIMEOUT still fires -ETIME",
+    requires: [OpPollAdd, OpTimeout],
+    variants: variants::DEFAULT,
+    refs: ["include/linux/io_uring.h io_uring_task_cancel: called from begin_new_exec, cancels every request of the task"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        r.quiet_by_grace(true);
+        let ts = ms(100);
+        r.submit_all(&[Sqe::timeout(&ts, 0, 0).user_data(2)])?;
+        check_eq!(share_then_leave(&mut r, &p, true)?, 0, "the child's exit status");
+        r.expect_unordered(&[cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME)])?;
+        Ok(())
+    },
+}
