@@ -451,3 +451,95 @@ case! {
         Ok(())
     },
 }
+
+/// CLONE_BUFFERS into `dst` from `src` with a range and flags.
+fn clone_range(dst: &Ring, src: &Ring, src_off: u32, dst_off: u32, nr: u32, flags: u32) -> Result<i32, Errno> {
+    let arg = io_uring_clone_buffers { src_fd: src.fd() as u32, flags, src_off, dst_off, nr, ..Default::default() };
+    // SAFETY: one io_uring_clone_buffers, read during the call.
+    unsafe { dst.register_raw(IORING_REGISTER_CLONE_BUFFERS, &arg as *const _ as *const _, 1) }
+}
+
+/// A ring with `n` 1024-byte buffers of `mem` registered (buffer i at
+/// mem[i * 1024..]).
+fn ring_with_buffers(mem: &mut Bufs, n: usize) -> Result<Ring, CaseError> {
+    let r = Ring::new(4)?;
+    let iovs: Vec<libc::iovec> = (0..n).map(|i| mem.iov(i * 1024, (i + 1) * 1024)).collect();
+    r.register_buffers(&iovs)?;
+    Ok(r)
+}
+
+case! {
+    id: "buffers/clone-range",
+    summary: "CLONE_BUFFERS of src buffers 1..3 (src_off 1, nr 2) gives the destination exactly those two, at slots 0 and 1",
+    requires: [OpReadFixed, RegBuffers, RegCloneBuffers, OpflagCloneBuffersRange],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register_clone_buffers_offset(3): src_off, dst_off, nr", "io_uring/rsrc.c io_clone_buffers"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Bufs::new(1, 4096);
+        let src = ring_with_buffers(&mut mem, 4)?;
+        let mut r = cx.ring()?;
+        check_eq!(clone_range(&r, &src, 1, 0, 2, 0), Ok(0), "CLONE_BUFFERS src_off 1 nr 2");
+        // Slot 0 is src buffer 1 (mem[1024..2048]), slot 1 src buffer 2.
+        read_fixed_at(&mut r, &f, &mut mem, 1024, 1024, 0, 1024)?;
+        read_fixed_at(&mut r, &f, &mut mem, 2048, 1024, 1, 1024)?;
+        read_fixed_at(&mut r, &f, &mut mem, 0, 1024, 0, -libc::EFAULT)?;
+        read_fixed_at(&mut r, &f, &mut mem, 3072, 1024, 2, -libc::EFAULT)
+    },
+}
+
+case! {
+    id: "buffers/clone-range-errors",
+    summary: "CLONE_BUFFERS of more buffers than the source has is EINVAL; a range that runs past the source's end, or an offset + nr that wraps, is EOVERFLOW",
+    requires: [RegBuffers, RegCloneBuffers, OpflagCloneBuffersRange],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/rsrc.c io_clone_buffers: nr > the source's buffers -> -EINVAL; check_add_overflow, or src_off + nr past the source -> -EOVERFLOW"],
+    run: |cx| {
+        let mut mem = Bufs::new(1, 4096);
+        let src = ring_with_buffers(&mut mem, 4)?;
+        let r = cx.ring()?;
+        check_errno!(clone_range(&r, &src, 0, 0, 5, 0), libc::EINVAL, "nr 5 of 4 buffers");
+        check_errno!(clone_range(&r, &src, 3, 0, 2, 0), libc::EOVERFLOW, "src_off 3 nr 2 of 4 buffers");
+        check_errno!(clone_range(&r, &src, u32::MAX, 0, 2, 0), libc::EOVERFLOW, "src_off u32::MAX nr 2");
+        check_errno!(clone_range(&r, &src, 0, u32::MAX, 2, 0), libc::EOVERFLOW, "dst_off u32::MAX nr 2");
+        Ok(())
+    },
+}
+
+case! {
+    id: "buffers/clone-replace-into-sparse",
+    summary: "CLONE_BUFFERS with IORING_REGISTER_DST_REPLACE puts src buffer 0 at slot 2 of a sparse 4-slot table; the other slots stay empty",
+    requires: [OpReadFixed, RegBuffers, RegBuffers2, OpflagRsrcSparse, RegCloneBuffers, OpflagCloneBuffersRange],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register_clone_buffers_offset(3): IORING_REGISTER_DST_REPLACE"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Bufs::new(1, 4096);
+        let src = ring_with_buffers(&mut mem, 1)?;
+        let mut r = cx.ring()?;
+        r.register_buffers_tagged(&[], &[], 4)?;
+        check_eq!(clone_range(&r, &src, 0, 2, 1, IORING_REGISTER_DST_REPLACE), Ok(0), "CLONE_BUFFERS into slot 2");
+        read_fixed_at(&mut r, &f, &mut mem, 0, 1024, 2, 1024)?;
+        read_fixed_at(&mut r, &f, &mut mem, 0, 1024, 0, -libc::EFAULT)
+    },
+}
+
+case! {
+    id: "buffers/clone-grows-the-table",
+    summary: "CLONE_BUFFERS with DST_REPLACE past the end of a 2-slot table grows it: src buffer 0 lands at slot 3, slots 0 and 1 keep theirs",
+    requires: [OpReadFixed, RegBuffers, RegCloneBuffers, OpflagCloneBuffersRange],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/rsrc.c io_clone_buffers: the new table has max(dst_off + nr, the old size) slots"],
+    run: |cx| {
+        let f = source()?;
+        let mut mem = Bufs::new(1, 4096);
+        let src = ring_with_buffers(&mut mem, 1)?;
+        let mut own = Bufs::new(1, 4096);
+        let mut r = cx.ring()?;
+        r.register_buffers(&[own.iov(0, 1024), own.iov(1024, 2048)])?;
+        check_eq!(clone_range(&r, &src, 0, 3, 1, IORING_REGISTER_DST_REPLACE), Ok(0), "CLONE_BUFFERS into slot 3 of 2");
+        read_fixed_at(&mut r, &f, &mut mem, 0, 1024, 3, 1024)?;
+        read_fixed_at(&mut r, &f, &mut own, 1024, 1024, 1, 1024)?;
+        read_fixed_at(&mut r, &f, &mut mem, 0, 1024, 2, -libc::EFAULT)
+    },
+}

@@ -105,6 +105,7 @@ probe_cases! {
     OpflagMsgRingSendFd => "probe/opflag.msg_ring.send_fd",
     OpflagMsgRingFlagsPass => "probe/opflag.msg_ring.flags_pass",
     OpflagRsrcSparse => "probe/opflag.rsrc.sparse",
+    OpflagCloneBuffersRange => "probe/opflag.clone_buffers.range",
     ProposalSqeGroup => "probe/proposal.sqe_group",
 }
 

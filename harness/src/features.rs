@@ -54,6 +54,8 @@ pub enum OpFlag {
     AcceptMulti,
     /// FILES2/BUFFERS2 take IORING_RSRC_REGISTER_SPARSE.
     RsrcSparse,
+    /// IORING_REGISTER_CLONE_BUFFERS takes a range (src_off, dst_off, nr).
+    CloneBuffersRange,
     /// A NOP completes on an IOPOLL ring.
     NopIopoll,
     /// URING_CMD on a socket knows this SOCKET_URING_OP_* command.
@@ -347,6 +349,7 @@ vocabulary! {
     OpflagMsgRingSendFd = "opflag.msg_ring.send_fd", Detect::OpFlag(OpFlag::MsgRingSendFd), "6.0", "io_uring_prep_msg_ring_fd(3): IORING_MSG_SEND_FD";
     OpflagMsgRingFlagsPass = "opflag.msg_ring.flags_pass", Detect::OpFlag(OpFlag::MsgRingFlags(IORING_MSG_RING_FLAGS_PASS)), "6.3", "io_uring_prep_msg_ring_cqe_flags(3): IORING_MSG_RING_FLAGS_PASS";
     OpflagRsrcSparse = "opflag.rsrc.sparse", Detect::OpFlag(OpFlag::RsrcSparse), "5.19", "io_uring_register(2): IORING_RSRC_REGISTER_SPARSE";
+    OpflagCloneBuffersRange = "opflag.clone_buffers.range", Detect::OpFlag(OpFlag::CloneBuffersRange), "6.13", "io_uring_register_clone_buffers_offset(3): src_off, dst_off, nr";
     ProposalSqeGroup = "proposal.sqe_group", Detect::Proposal(Proposal::SqeGroup), "", "unmerged: Ming Lei, \"io_uring: support SQE group\" (IOSQE_SQE_GROUP, v1-v10, 2024)";
     ProposalFusedCmd = "proposal.fused_cmd", Detect::Proposal(Proposal::FusedCmd), "", "unmerged: Ming Lei, \"io_uring/ublk: add IORING_OP_FUSED_CMD\" (2023)";
     EnvRoot = "env.root", Detect::Env(Env::Root), "", "geteuid() == 0";

@@ -37,7 +37,7 @@ fn base_op(of: OpFlag) -> Option<u8> {
         OpFlag::AcceptMulti => IORING_OP_ACCEPT,
         OpFlag::UringCmdSock(_) => IORING_OP_URING_CMD,
         OpFlag::MsgRingFlags(_) | OpFlag::MsgRingSendFd => IORING_OP_MSG_RING,
-        OpFlag::PbufRing(_) | OpFlag::RsrcSparse => return None,
+        OpFlag::PbufRing(_) | OpFlag::RsrcSparse | OpFlag::CloneBuffersRange => return None,
     })
 }
 

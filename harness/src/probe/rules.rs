@@ -72,6 +72,7 @@ pub fn rule(d: crate::features::Detect) -> String {
                 OpFlag::PbufRing(_) => ("REGISTER_PBUF_RING with the flag succeeds", "EINVAL"),
                 OpFlag::AcceptMulti => ("ACCEPT with a connection queued gives an fd with IORING_CQE_F_MORE", "-EINVAL"),
                 OpFlag::RsrcSparse => ("REGISTER_FILES2 of a sparse table succeeds", "EINVAL"),
+                OpFlag::CloneBuffersRange => ("REGISTER_CLONE_BUFFERS of buffer 1 of 2 (src_off 1, nr 1) succeeds", "EINVAL (the range read as padding)"),
                 OpFlag::NopIopoll => ("NOP on an IOPOLL ring gives res 0", "-EINVAL"),
                 OpFlag::UringCmdSock(_) => ("the socket command answers 0 (SIOCINQ) or 4 (GETSOCKOPT SO_TYPE)", "-EOPNOTSUPP or -EINVAL"),
                 OpFlag::MsgRingFlags(_) => ("MSG_RING data with the flag gives res 0", "-EINVAL"),

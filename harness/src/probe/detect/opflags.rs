@@ -69,6 +69,20 @@ pub(in crate::probe) fn opflag(of: OpFlag) -> Detected {
             let ring = plain_ring()?;
             ring.register_files_tagged(&[], &[], 2).map_err(|e| refused("REGISTER_FILES2 with IORING_RSRC_REGISTER_SPARSE", e))
         }
+        OpFlag::CloneBuffersRange => {
+            // Buffer 1 of two, cloned alone: 0 where the range is known;
+            // 6.12's clone read those words as padding (-EINVAL).
+            let src = plain_ring()?;
+            let mut mem = vec![0u8; 2 * 4096];
+            let iovs: Vec<libc::iovec> = mem.chunks_mut(4096).map(|c| libc::iovec { iov_base: c.as_mut_ptr() as *mut _, iov_len: c.len() }).collect();
+            src.register_buffers(&iovs).map_err(|e| fixture("REGISTER_BUFFERS (needed first)", e))?;
+            let dst = plain_ring()?;
+            let arg = io_uring_clone_buffers { src_fd: src.fd() as u32, src_off: 1, nr: 1, ..Default::default() };
+            // SAFETY: one io_uring_clone_buffers, read during the call.
+            unsafe { dst.register_raw(IORING_REGISTER_CLONE_BUFFERS, &arg as *const _ as *const _, 1) }
+                .map(|_| ())
+                .map_err(|e| refused("REGISTER_CLONE_BUFFERS of buffer 1 of 2 (src_off 1, nr 1)", e))
+        }
         OpFlag::NopIopoll => {
             let mut r = ring(RingBuilder::new(4).flags(IORING_SETUP_IOPOLL), "IORING_SETUP_IOPOLL")?;
             let got = sqes(&mut r, &[Sqe::nop().user_data(1)], 1)?;
