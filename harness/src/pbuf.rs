@@ -68,6 +68,12 @@ impl BufRing {
         self.tail().store(self.local_tail, Ordering::Release);
     }
 
+    /// The length field of ring entry `idx` as it is now (the kernel may
+    /// rewrite it: incremental consumption, or a bundle's mapping).
+    pub fn entry_len(&self, idx: u16) -> u32 {
+        self.mem.read_u32((idx & (self.entries - 1)) as usize * 16 + 8)
+    }
+
     /// IORING_REGISTER_PBUF_STATUS: the kernel's head for this group.
     pub fn head(&self, ring: &Ring) -> Result<u32, Errno> {
         let mut st = io_uring_buf_status { buf_group: self.bgid as u32, ..Default::default() };
