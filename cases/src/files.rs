@@ -606,16 +606,21 @@ case! {
 
 case! {
     id: "files/largest-table",
-    summary: "a sparse file table as large as allowed (IORING_MAX_FIXED_FILES, 1 << 20, or RLIMIT_NOFILE if lower) registers and unregisters",
-    requires: [RegFiles, RegUnregisterFiles],
+    summary: "a sparse file table as large as allowed (IORING_MAX_FIXED_FILES, 1 << 20, or RLIMIT_NOFILE if lower) registers, its last slot takes a file and serves a fixed-file poll, and it unregisters",
+    requires: [RegFiles, RegUnregisterFiles, RegFilesUpdate2, OpPollAdd, SqeFixedFile],
     variants: variants::DEFAULT,
     refs: ["io_uring/rsrc.c io_sqe_files_register: nr_args > IORING_MAX_FIXED_FILES or > rlimit(RLIMIT_NOFILE) is -EMFILE"],
     run: |cx| {
         let nofile = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(u64::MAX);
         let n = nofile.min(1 << 20) as usize;
-        let r = cx.ring()?;
-        r.register_files(&vec![-1; n])?;
-        r.unregister_files()?;
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        check_eq!(r.register_files(&vec![-1; n]), Ok(()), "REGISTER_FILES of {n} empty slots");
+        // The last slot is usable.
+        check_eq!(r.update_files(n as u32 - 1, &[p.rx()], &[]), Ok(1), "FILES_UPDATE of slot {}", n - 1);
+        p.put(b"x")?;
+        r.run_expect(&[Sqe::poll_add(n as i32 - 1, POLLIN as u32).fixed_file().user_data(1)], &[cqe(1, POLLIN)])?;
+        check_eq!(r.unregister_files(), Ok(()), "UNREGISTER_FILES");
         Ok(())
     },
 }
