@@ -15,6 +15,8 @@ use fixtures::{Bufs, SocketPair};
 use harness::{BufRing, CaseError};
 use std::os::fd::AsRawFd;
 
+mod bundles;
+
 /// Provides `n` buffers (ids `bid..`) to group `bgid`: the CQE's res is
 /// 0 ([`PROVIDED_INTO_NEW_GROUP`]: every case provides into a new group).
 fn provide(r: &mut Ring, b: &mut Bufs, n: u32, bgid: u16, bid: u16) -> CaseResult {
@@ -347,74 +349,6 @@ case! {
 }
 
 case! {
-    id: "pbuf/bundle-recv",
-    summary: "RECV bundles fill consecutive ring buffers: each CQE names its first id and the next one runs on from there, 20 bytes in all",
-    requires: [RegPbufRing, OpRecv, SqeBufferSelect, FeatRecvsendBundle],
-    variants: variants::DELIVERY,
-    refs: ["io_uring_prep_recv(3): IORING_RECVSEND_BUNDLE (the buffers used are consecutive ids starting with the one in the CQE)", "io_uring.h: IORING_CQE_F_SOCK_NONEMPTY"],
-    run: |cx| {
-        let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 8);
-        let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
-        let data = pattern(20, 6);
-        // SAFETY: writing a local buffer.
-        unsafe { libc::write(s.b(), data.as_ptr() as *const _, data.len()) };
-        // How many buffers one pass maps is the kernel's choice
-        // (io_ring_buffers_peek); what a bundle promises is checked exactly.
-        let (mut got, mut bid) = (0usize, 0u16);
-        for ud in 1..4u64 {
-            if got == 20 {
-                break;
-            }
-            let sqe = Sqe::recv_select(s.a(), 0, 1).bundle().user_data(ud);
-            r.submit_all(&[sqe])?;
-            let c = r.wait_for(1, harness::PROMPT)?;
-            check!(c.len() == 1 && c[0].user_data == ud && c[0].res > 0, "bundle recv {ud}: {c:?}");
-            let n = c[0].res as usize;
-            let left = 20 - got - n;
-            // F_SOCK_NONEMPTY is a hint (6.12 and 6.16 leave it clear with
-            // data left); never set once nothing is left.
-            let flags = c[0].flags & !IORING_CQE_F_SOCK_NONEMPTY;
-            check_eq!(flags, buf_flags(bid), "flags of bundle recv {ud} ({n} bytes, {left} left)");
-            check!(left > 0 || c[0].flags & IORING_CQE_F_SOCK_NONEMPTY == 0, "F_SOCK_NONEMPTY set with nothing left");
-            got += n;
-            bid += n.div_ceil(8) as u16;
-        }
-        check_eq!(got, 20, "bytes received");
-        // How many buffers one pass maps is the kernel's policy, not a
-        // promise: 6.12 and 6.16 map one per pass on a fresh socket, 6.18
-        // two. What is promised (consecutive ids from the CQE's, the total)
-        // is checked above.
-        check_eq!(&b.mem[..20], &data[..], "bytes across consecutive buffers");
-        r.expect_none()
-    },
-}
-
-case! {
-    id: "pbuf/bundle-send",
-    summary: "a SEND bundle sends the published ring buffers in order; res is the total and the peer gets the concatenation",
-    requires: [RegPbufRing, OpSend, SqeBufferSelect, FeatRecvsendBundle],
-    variants: variants::DELIVERY,
-    refs: ["io_uring_prep_send_bundle(3)"],
-    run: |cx| {
-        let s = SocketPair::stream()?;
-        let mut b = Bufs::new(3, 8);
-        b.mem.copy_from_slice(&pattern(24, 8));
-        let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 3, 1, 4, 0)?;
-        let sqe = Sqe::send_select(s.a(), 1).bundle().user_data(1);
-        r.run_expect(&[sqe], &[cqe(1, 24).flags(buf_flags(0))])?;
-        let mut got = [0u8; 24];
-        // SAFETY: reading into a local buffer.
-        let n = unsafe { libc::recv(s.b(), got.as_mut_ptr() as *mut _, 24, libc::MSG_WAITALL) };
-        check_eq!(n, 24, "bytes the peer received");
-        check_eq!(got.to_vec(), pattern(24, 8), "the peer's bytes");
-        Ok(())
-    },
-}
-
-case! {
     id: "pbuf/classic-into-ring-group-einval",
     summary: "PROVIDE_BUFFERS into a group that is a registered buffer ring is refused with -EINVAL",
     requires: [RegPbufRing, OpProvideBuffers],
@@ -506,134 +440,6 @@ case! {
         let _br = buf_ring(&r, &mut b, 2, 4, 4, IOU_PBUF_RING_MMAP)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 4).user_data(1)], &[cqe(1, 32).flags(buf_flags(0))])?;
         check_eq!(&b.buf(0)[..32], &pattern(32, 4)[..], "buffer 0's bytes");
-        Ok(())
-    },
-}
-
-/// Reaps a bundle's CQEs until `total` bytes came (bounded by `max` CQEs):
-/// each must name the next buffer id (from `bid`), with `more` set on every
-/// one (multishot) or none. How many buffers one pass maps is the kernel's
-/// choice; what a bundle promises (consecutive ids, the bytes) is checked.
-fn reap_bundle(r: &mut Ring, ud: u64, total: usize, size: usize, mut bid: u16, more: u32) -> Result<usize, CaseError> {
-    let mut got = 0usize;
-    while got < total {
-        let c = r.wait_for(1, harness::scaled(harness::PROMPT))?;
-        let Some(c) = c.first() else { return Err(CaseError::Fail(format!("bundle stopped after {got} of {total} bytes"))) };
-        if c.user_data != ud || c.res <= 0 || c.flags & !IORING_CQE_F_SOCK_NONEMPTY != buf_flags(bid) | more {
-            return Err(CaseError::Fail(format!("bundle CQE after {got} bytes: {c}, expected buffer {bid} flags {:#x}", buf_flags(bid) | more)));
-        }
-        got += c.res as usize;
-        bid += (c.res as usize).div_ceil(size) as u16;
-    }
-    Ok(got)
-}
-
-case! {
-    id: "pbuf/bundle-multishot-recv-tcp",
-    summary: "a multishot RECV bundle over TCP posts each arrival (one buffer's worth) with F_MORE in the next ring buffer",
-    requires: [RegPbufRing, OpRecv, SqeBufferSelect, FeatRecvsendBundle, FeatFastPoll],
-    variants: variants::DELIVERY,
-    refs: ["io_uring_prep_recv_multishot(3) with IORING_RECVSEND_BUNDLE", "io_uring/net.c io_recv_buf_select: bundles with multishot"],
-    run: |cx| {
-        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
-        let c = std::net::TcpStream::connect(l.local_addr()?)?;
-        let (s, _) = l.accept()?;
-        let mut b = Bufs::new(4, 8);
-        let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
-        r.submit_all(&[Sqe::recv_multi(s.as_raw_fd(), 1).bundle().user_data(1)])?;
-        // Each arrival fits one buffer: how many buffers one pass maps (and
-        // whether a pass that leaves data behind is retried) stays out of it.
-        let (one, two) = (pattern(5, 1), pattern(8, 2));
-        std::io::Write::write_all(&mut &c, &one)?;
-        r.expect(&[cqe(1, 5).flags(buf_flags(0) | IORING_CQE_F_MORE)])?;
-        std::io::Write::write_all(&mut &c, &two)?;
-        r.expect(&[cqe(1, 8).flags(buf_flags(1) | IORING_CQE_F_MORE)])?;
-        check_eq!((&b.mem[..5], &b.mem[8..16]), (&one[..], &two[..]), "bytes in buffers 0 and 1");
-        Ok(())
-    },
-}
-
-case! {
-    id: "pbuf/bundle-recv-more-buffers-than-fast-iovecs",
-    summary: "a RECV bundle over 16 four-byte ring buffers (more than UIO_FASTIOV, 8) receives 64 bytes into consecutive ids",
-    requires: [RegPbufRing, OpRecv, SqeBufferSelect, FeatRecvsendBundle],
-    variants: variants::DELIVERY,
-    refs: ["io_uring_prep_recv(3): IORING_RECVSEND_BUNDLE", "io_uring/kbuf.c io_ring_buffers_peek: iovecs beyond the inline UIO_FASTIOV are allocated"],
-    run: |cx| {
-        let s = SocketPair::stream()?;
-        let mut b = Bufs::new(16, 4);
-        let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 16, 1, 16, 0)?;
-        let data = pattern(64, 3);
-        send_all(s.b(), &data)?;
-        let mut got = 0usize;
-        let mut bid = 0u16;
-        for ud in 1..=16u64 {
-            if got == 64 {
-                break;
-            }
-            r.submit_all(&[Sqe::recv_select(s.a(), 0, 1).bundle().user_data(ud)])?;
-            let n = reap_bundle(&mut r, ud, 1, 4, bid, 0)?;
-            got += n;
-            bid += n.div_ceil(4) as u16;
-        }
-        check_eq!(got, 64, "bytes received");
-        check_eq!(&b.mem[..], &data[..], "bytes across the 16 buffers");
-        Ok(())
-    },
-}
-
-case! {
-    id: "pbuf/bundle-recv-classic-buffers",
-    summary: "a RECV bundle selects from classic provided buffers too: consecutive ids from the one in the CQE, 20 bytes in all",
-    requires: [OpProvideBuffers, OpRecv, SqeBufferSelect, FeatRecvsendBundle],
-    variants: variants::DELIVERY,
-    refs: ["io_uring_prep_recv(3): IORING_RECVSEND_BUNDLE (ring or classic provided buffers)", "io_uring/kbuf.c io_buffers_select: legacy lists are peeked as well"],
-    run: |cx| {
-        let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 8);
-        let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 4, 2, 0)?;
-        let data = pattern(20, 6);
-        send_all(s.b(), &data)?;
-        let mut got = 0usize;
-        let mut bid = 0u16;
-        for ud in 1..=4u64 {
-            if got == 20 {
-                break;
-            }
-            r.submit_all(&[Sqe::recv_select(s.a(), 0, 2).bundle().user_data(ud)])?;
-            let n = reap_bundle(&mut r, ud, 1, 8, bid, 0)?;
-            got += n;
-            bid += n.div_ceil(8) as u16;
-        }
-        check_eq!(got, 20, "bytes received");
-        check_eq!(&b.mem[..20], &data[..], "bytes across consecutive buffers");
-        Ok(())
-    },
-}
-
-case! {
-    id: "pbuf/bundle-recv-eagain-keeps-buffer-lengths",
-    summary: "a RECV bundle armed on an empty socket (it waits, -EAGAIN inside) leaves the ring entries' lengths as given; the data that comes later fills whole buffers",
-    requires: [RegPbufRing, OpRecv, SqeBufferSelect, FeatRecvsendBundle, FeatFastPoll],
-    variants: variants::DELIVERY,
-    refs: ["io_uring/kbuf.c io_ring_buffers_peek: a bundle that does not complete must not shrink the entries it looked at", "liburing test/recvsend_bundle.c"],
-    run: |cx| {
-        let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 8);
-        let mut r = cx.ring()?;
-        let br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
-        r.submit_all(&[Sqe::recv_select(s.a(), 0, 1).bundle().user_data(1)])?;
-        r.expect_none()?;
-        let lens: Vec<u32> = (0..4).map(|i| br.entry_len(i)).collect();
-        check_eq!(lens, vec![8u32; 4], "ring entry lengths after the recv waited");
-        let data = pattern(16, 9);
-        send_all(s.b(), &data)?;
-        let n = reap_bundle(&mut r, 1, 1, 8, 0, 0)?;
-        check_eq!(n % 8, 0, "the bundle took whole 8-byte buffers ({n} bytes)");
-        check_eq!(&b.mem[..n], &data[..n], "bytes in the buffers");
         Ok(())
     },
 }
