@@ -197,3 +197,63 @@ case! {
         Ok(())
     },
 }
+
+/// Sets or clears O_NONBLOCK on `fd`.
+fn nonblocking(fd: i32, on: bool) -> CaseResult {
+    // SAFETY: F_GETFL/F_SETFL on our own descriptor.
+    let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    let fl = if on { fl | libc::O_NONBLOCK } else { fl & !libc::O_NONBLOCK };
+    // SAFETY: as above.
+    if fl < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, fl) } != 0 {
+        return Err(CaseError::Error(format!("fixture: fcntl O_NONBLOCK: {}", std::io::Error::last_os_error())));
+    }
+    Ok(())
+}
+
+case! {
+    id: "pbuf/bundle-send-into-full-socket",
+    summary: "a SEND bundle into a socket whose peer's queue is full waits (no CQE) and, once the peer reads, sends all its buffers: one CQE with the total and the first id",
+    requires: [RegPbufRing, OpSend, SqeBufferSelect, FeatRecvsendBundle, FeatFastPoll],
+    variants: variants::DELIVERY,
+    refs: ["io_uring_prep_send_bundle(3)", "io_uring/net.c io_send: a short send on a stream socket is retried, the bundle completes with the bytes of every buffer it took"],
+    run: |cx| {
+        let s = SocketPair::stream()?;
+        // Fill the peer's queue: nonblocking writes until EAGAIN.
+        nonblocking(s.a(), true)?;
+        let chunk = [0x55u8; 4096];
+        let mut filled = 0usize;
+        loop {
+            // SAFETY: writing a local buffer.
+            let n = unsafe { libc::write(s.a(), chunk.as_ptr() as *const _, chunk.len()) };
+            if n < 0 {
+                break;
+            }
+            filled += n as usize;
+        }
+        // io_uring answers -EAGAIN itself on an O_NONBLOCK file.
+        nonblocking(s.a(), false)?;
+        let mut b = Bufs::new(4, 8);
+        b.mem.copy_from_slice(&pattern(32, 3));
+        let mut r = cx.ring()?;
+        let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        r.submit_all(&[Sqe::send_select(s.a(), 1).bundle().user_data(1)])?;
+        r.expect_none()?;
+        // Drain what filled the queue (already there: no wait), then reap
+        // the send (this task must not block outside io_uring meanwhile:
+        // its task work sends), then read the bundle's bytes.
+        let recv_exact = |len: usize| -> Result<Vec<u8>, CaseError> {
+            let mut got = vec![0u8; len];
+            // SAFETY: reading into a local buffer of that size.
+            let n = unsafe { libc::recv(s.b(), got.as_mut_ptr() as *mut _, len, libc::MSG_WAITALL) };
+            if n != len as isize {
+                return Err(CaseError::Error(format!("fixture: recv of {len} bytes gave {n}")));
+            }
+            Ok(got)
+        };
+        recv_exact(filled)?;
+        r.expect(&[cqe(1, 32).flags(buf_flags(0))])?;
+        let got = recv_exact(32)?;
+        check_eq!(&got[..], &pattern(32, 3)[..], "the bundle's bytes after the filler");
+        Ok(())
+    },
+}
