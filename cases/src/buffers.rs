@@ -429,8 +429,9 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/rsrc.c __io_sqe_buffers_update: !iov_base && tag -> -EINVAL"],
     run: |cx| {
+        let mut mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
-        r.register_buffers_tagged(&[], &[], 2)?;
+        r.register_buffers_tagged(&[mem.iov(0, 4096)], &[0], 0)?;
         let empty = libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 };
         check_errno!(r.update_buffers(0, &[empty], &[5]), libc::EINVAL, "emptying a slot with tag 5");
         r.expect_none()?;
