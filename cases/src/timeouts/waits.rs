@@ -185,14 +185,20 @@ case! {
     summary: "a TIMEOUT that expires ends a GETEVENTS wait for more CQEs than will ever come: enter returns after the timeout, with its -ETIME CQE",
     requires: [OpTimeout],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_timeout(3): the timeout wakes waiters", "io_uring/wait.c io_should_wake: a timeout that fired (cq_timeouts moved) ends the wait"],
+    refs: ["io_uring_prep_timeout(3): the timeout wakes waiters", "io_uring/wait.c io_should_wake: a timeout that fired while the task waits (cq_timeouts moved since the wait began) ends the wait"],
     run: |cx| {
         let mut r = cx.ring()?;
-        let ts = ms(20);
+        // The wait must begin before the timeout fires (a wait counts the
+        // timeouts that fire while it waits): submit and wait in one
+        // io_uring_enter, with a timeout far longer than that call's start.
+        let ts = __kernel_timespec::from_duration(harness::scaled(Duration::from_millis(100)));
+        r.push_all(&[Sqe::timeout(&ts, 0, 0).user_data(1)])?;
+        let n = r.publish();
         let t0 = Instant::now();
-        r.submit_all(&[Sqe::timeout(&ts, 0, 0).user_data(1)])?;
-        r.enter_flags(0, 2, IORING_ENTER_GETEVENTS)?;
-        check_elapsed(t0, Duration::from_millis(20), "the wait for 2 CQEs")?;
+        // SQ_WAKEUP: an SQPOLL thread gone idle takes the SQE (ignored otherwise).
+        let wake = if r.flags() & IORING_SETUP_SQPOLL != 0 { IORING_ENTER_SQ_WAKEUP } else { 0 };
+        r.enter_flags(n, 2, IORING_ENTER_GETEVENTS | wake)?;
+        check_elapsed(t0, harness::scaled(Duration::from_millis(100)), "the wait for 2 CQEs")?;
         r.expect(&[cqe(1, -libc::ETIME)])?;
         Ok(())
     },
