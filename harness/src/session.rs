@@ -75,11 +75,6 @@ impl Session {
     /// Every trial on `jobs` workers, results in plan order
     /// ([`crate::runner::run_all`]); `mutate` runs the self-check instead.
     pub fn run_all(&self, trials: &[Trial], jobs: usize, mutate: bool, progress: impl FnMut(&TrialResult, usize, usize)) -> Vec<TrialResult> {
-        let release = &self.probe.kernel.release;
-        if mutate {
-            crate::runner::run_all_mutated(trials, &self.iso, jobs, &self.exps, release, progress)
-        } else {
-            crate::runner::run_all(trials, &self.iso, jobs, &self.exps, release, progress)
-        }
+        crate::runner::run_all(trials, &self.iso, jobs, &self.exps, &self.probe.kernel.release, mutate, progress)
     }
 }

@@ -2,22 +2,33 @@
 
 use super::*;
 
-/// Reaps a bundle's CQEs until `total` bytes came (bounded by `max` CQEs):
-/// each must name the next buffer id (from `bid`), with `more` set on every
-/// one (multishot) or none. How many buffers one pass maps is the kernel's
-/// choice; what a bundle promises (consecutive ids, the bytes) is checked.
-fn reap_bundle(r: &mut Ring, ud: u64, total: usize, size: usize, mut bid: u16, more: u32) -> Result<usize, CaseError> {
-    let mut got = 0usize;
-    while got < total {
-        let c = r.wait_for(1, harness::scaled(harness::PROMPT))?;
-        let Some(c) = c.first() else { return Err(CaseError::Fail(format!("bundle stopped after {got} of {total} bytes"))) };
-        if c.user_data != ud || c.res <= 0 || c.flags & !IORING_CQE_F_SOCK_NONEMPTY != buf_flags(bid) | more {
-            return Err(CaseError::Fail(format!("bundle CQE after {got} bytes: {c}, expected buffer {bid} flags {:#x}", buf_flags(bid) | more)));
+/// RECV bundles on `fd` from group `bgid` (buffers of `size` bytes, ids
+/// from 0) until `total` bytes came, one request after another: each CQE
+/// must name the next buffer id and carry no other flag than
+/// F_SOCK_NONEMPTY, which is a hint (6.12 and 6.16 leave it clear with data
+/// left) but never set once nothing is left. How many buffers one pass
+/// maps is the kernel's choice (io_ring_buffers_peek; 6.12 and 6.16 map
+/// one per pass on a fresh socket, 6.18 two); what a bundle promises
+/// (consecutive ids from the CQE's, the total) is checked.
+fn recv_bundles(r: &mut Ring, fd: i32, bgid: u16, total: usize, size: usize) -> CaseResult {
+    let (mut got, mut bid) = (0usize, 0u16);
+    // Each request takes at least one buffer.
+    for ud in 1..=total.div_ceil(size) as u64 {
+        if got == total {
+            break;
         }
-        got += c.res as usize;
-        bid += (c.res as usize).div_ceil(size) as u16;
+        r.submit_all(&[Sqe::recv_select(fd, 0, bgid).bundle().user_data(ud)])?;
+        let c = r.wait_for(1, harness::scaled(harness::PROMPT))?;
+        check!(c.len() == 1 && c[0].user_data == ud && c[0].res > 0, "bundle recv {ud}: {c:?}");
+        let n = c[0].res as usize;
+        let left = total.saturating_sub(got + n);
+        check_eq!(c[0].flags & !IORING_CQE_F_SOCK_NONEMPTY, buf_flags(bid), "flags of bundle recv {ud} ({n} bytes, {left} left)");
+        check!(left > 0 || c[0].flags & IORING_CQE_F_SOCK_NONEMPTY == 0, "F_SOCK_NONEMPTY set with nothing left");
+        got += n;
+        bid += n.div_ceil(size) as u16;
     }
-    Ok(got)
+    check_eq!(got, total, "bytes received");
+    Ok(())
 }
 
 case! {
@@ -32,34 +43,8 @@ case! {
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
         let data = pattern(20, 6);
-        // SAFETY: writing a local buffer.
-        unsafe { libc::write(s.b(), data.as_ptr() as *const _, data.len()) };
-        // How many buffers one pass maps is the kernel's choice
-        // (io_ring_buffers_peek); what a bundle promises is checked exactly.
-        let (mut got, mut bid) = (0usize, 0u16);
-        for ud in 1..4u64 {
-            if got == 20 {
-                break;
-            }
-            let sqe = Sqe::recv_select(s.a(), 0, 1).bundle().user_data(ud);
-            r.submit_all(&[sqe])?;
-            let c = r.wait_for(1, harness::PROMPT)?;
-            check!(c.len() == 1 && c[0].user_data == ud && c[0].res > 0, "bundle recv {ud}: {c:?}");
-            let n = c[0].res as usize;
-            let left = 20 - got - n;
-            // F_SOCK_NONEMPTY is a hint (6.12 and 6.16 leave it clear with
-            // data left); never set once nothing is left.
-            let flags = c[0].flags & !IORING_CQE_F_SOCK_NONEMPTY;
-            check_eq!(flags, buf_flags(bid), "flags of bundle recv {ud} ({n} bytes, {left} left)");
-            check!(left > 0 || c[0].flags & IORING_CQE_F_SOCK_NONEMPTY == 0, "F_SOCK_NONEMPTY set with nothing left");
-            got += n;
-            bid += n.div_ceil(8) as u16;
-        }
-        check_eq!(got, 20, "bytes received");
-        // How many buffers one pass maps is the kernel's policy, not a
-        // promise: 6.12 and 6.16 map one per pass on a fresh socket, 6.18
-        // two. What is promised (consecutive ids from the CQE's, the total)
-        // is checked above.
+        send_all(s.b(), &data)?;
+        recv_bundles(&mut r, s.a(), 1, 20, 8)?;
         check_eq!(&b.mem[..20], &data[..], "bytes across consecutive buffers");
         r.expect_none()
     },
@@ -127,18 +112,7 @@ case! {
         let _br = buf_ring(&r, &mut b, 16, 1, 16, 0)?;
         let data = pattern(64, 3);
         send_all(s.b(), &data)?;
-        let mut got = 0usize;
-        let mut bid = 0u16;
-        for ud in 1..=16u64 {
-            if got == 64 {
-                break;
-            }
-            r.submit_all(&[Sqe::recv_select(s.a(), 0, 1).bundle().user_data(ud)])?;
-            let n = reap_bundle(&mut r, ud, 1, 4, bid, 0)?;
-            got += n;
-            bid += n.div_ceil(4) as u16;
-        }
-        check_eq!(got, 64, "bytes received");
+        recv_bundles(&mut r, s.a(), 1, 64, 4)?;
         check_eq!(&b.mem[..], &data[..], "bytes across the 16 buffers");
         Ok(())
     },
@@ -157,18 +131,7 @@ case! {
         provide(&mut r, &mut b, 4, 2, 0)?;
         let data = pattern(20, 6);
         send_all(s.b(), &data)?;
-        let mut got = 0usize;
-        let mut bid = 0u16;
-        for ud in 1..=4u64 {
-            if got == 20 {
-                break;
-            }
-            r.submit_all(&[Sqe::recv_select(s.a(), 0, 2).bundle().user_data(ud)])?;
-            let n = reap_bundle(&mut r, ud, 1, 8, bid, 0)?;
-            got += n;
-            bid += n.div_ceil(8) as u16;
-        }
-        check_eq!(got, 20, "bytes received");
+        recv_bundles(&mut r, s.a(), 2, 20, 8)?;
         check_eq!(&b.mem[..20], &data[..], "bytes across consecutive buffers");
         Ok(())
     },
@@ -191,7 +154,10 @@ case! {
         check_eq!(lens, vec![8u32; 4], "ring entry lengths after the recv waited");
         let data = pattern(16, 9);
         send_all(s.b(), &data)?;
-        let n = reap_bundle(&mut r, 1, 1, 8, 0, 0)?;
+        let c = r.wait_for(1, harness::scaled(harness::PROMPT))?;
+        check!(c.len() == 1 && c[0].user_data == 1 && c[0].res > 0, "the armed bundle recv: {c:?}");
+        check_eq!(c[0].flags & !IORING_CQE_F_SOCK_NONEMPTY, buf_flags(0), "flags of the armed bundle recv");
+        let n = c[0].res as usize;
         check_eq!(n % 8, 0, "the bundle took whole 8-byte buffers ({n} bytes)");
         check_eq!(&b.mem[..n], &data[..n], "bytes in the buffers");
         Ok(())

@@ -34,28 +34,23 @@ pub fn default_jobs() -> usize {
 
 /// Runs trials on `jobs` workers (serial ones alone at the end), applies
 /// expectations, and reports each result to `progress` as it arrives.
-/// Results come back in plan order.
+/// Results come back in plan order. With `mutate`, each trial runs under
+/// the mutation mode instead ([`crate::mutation::run_mutated`]), whose
+/// outcomes mean noticed or survived, so no expectation applies.
 pub fn run_all(
     trials: &[Trial],
     iso: &Isolation,
     jobs: usize,
     exps: &Expectations,
     release: &str,
+    mutate: bool,
     progress: impl FnMut(&TrialResult, usize, usize),
 ) -> Vec<TrialResult> {
-    run_with(trials, jobs, |t| iso.run(t), |r| exps.apply(r, release), progress)
-}
-
-/// [`run_all`] under the mutation mode ([`crate::mutation::run_mutated`]).
-pub fn run_all_mutated(
-    trials: &[Trial],
-    iso: &Isolation,
-    jobs: usize,
-    exps: &Expectations,
-    release: &str,
-    progress: impl FnMut(&TrialResult, usize, usize),
-) -> Vec<TrialResult> {
-    run_with(trials, jobs, |t| crate::mutation::run_mutated(t, iso, exps, release), |_| {}, progress)
+    if mutate {
+        run_with(trials, jobs, |t| crate::mutation::run_mutated(t, iso, exps, release), |_| {}, progress)
+    } else {
+        run_with(trials, jobs, |t| iso.run(t), |r| exps.apply(r, release), progress)
+    }
 }
 
 fn run_with(

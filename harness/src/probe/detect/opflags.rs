@@ -73,9 +73,8 @@ pub(in crate::probe) fn opflag(of: OpFlag) -> Detected {
             // Buffer 1 of two, cloned alone: 0 where the range is known;
             // 6.12's clone read those words as padding (-EINVAL).
             let src = plain_ring()?;
-            let mut mem = vec![0u8; 2 * 4096];
-            let iovs: Vec<libc::iovec> = mem.chunks_mut(4096).map(|c| libc::iovec { iov_base: c.as_mut_ptr() as *mut _, iov_len: c.len() }).collect();
-            src.register_buffers(&iovs).map_err(|e| fixture("REGISTER_BUFFERS (needed first)", e))?;
+            let mut mem = fixtures::Bufs::new(2, 4096);
+            src.register_buffers(&[mem.iov(0, 4096), mem.iov(4096, 8192)]).map_err(|e| fixture("REGISTER_BUFFERS (needed first)", e))?;
             let dst = plain_ring()?;
             let arg = io_uring_clone_buffers { src_fd: src.fd() as u32, src_off: 1, nr: 1, ..Default::default() };
             // SAFETY: one io_uring_clone_buffers, read during the call.
