@@ -91,6 +91,8 @@ pub enum Env {
     ODirectBdev,
     /// A null_blk device with poll queues (envsetup).
     NullBlkPoll,
+    /// userfaultfd(2) can stall a kernel-mode copy here (fixtures::StalledPage).
+    Userfaultfd,
     /// The machine may crash: a throwaway VM (URING_CONFORM_DISPOSABLE=1,
     /// set by the kernel matrix's init). Regression cases that can oops a
     /// kernel that still has the bug need it.
@@ -361,6 +363,7 @@ vocabulary! {
     EnvDisposable = "env.disposable", Detect::Env(Env::Disposable), "", "a throwaway machine that may crash: URING_CONFORM_DISPOSABLE=1, set by the kernel matrix VMs";
     EnvTimeNs = "env.timens", Detect::Env(Env::TimeNs), "", "unshare(CLONE_NEWTIME) works here (CONFIG_TIME_NS, CAP_SYS_ADMIN)";
     EnvMemlock = "env.memlock", Detect::Env(Env::Memlock), "", "RLIMIT_MEMLOCK of at least 1 MiB or unlimited, for cases that drop privileges (io_uring charges registered buffers, on some kernels ring memory, to it without CAP_IPC_LOCK): ulimit -l unlimited";
+    EnvUserfaultfd = "env.userfaultfd", Detect::Env(Env::Userfaultfd), "", "userfaultfd(2) handles faults of kernel-mode copies here (CONFIG_USERFAULTFD; CAP_SYS_PTRACE or vm.unprivileged_userfaultfd=1; no seccomp filter refusing it): fixtures park a thread inside a syscall with it";
     EnvUblk = "env.ublk", Detect::Env(Env::Ublk), "", "/dev/ublk-control opens read-write (CONFIG_BLK_DEV_UBLK or modprobe ublk_drv, as root)";
 }
 

@@ -55,20 +55,103 @@ impl BlockedOpen {
     }
 }
 
+/// The io-wq WRITE of [`HeldInodeLock`]: 8 bytes at offset 4096, after
+/// the helper thread's page.
+const LOCKED_WRITE: &[u8] = b"io_uring";
+
+/// A regular file whose inode lock (i_rwsem) a helper thread holds for as
+/// long as the case wants: the thread write(2)s one page to it from a
+/// [`fixtures::StalledPage`], so it sleeps in that page's fault inside the
+/// write, after the file system took the lock (shmem, ext4 and
+/// generic_file_write_iter take inode_lock before copying from the user).
+/// A WRITE of the same file forced into io-wq then sleeps in inode_lock:
+/// an uninterruptible sleep, which the notify signal a cancel sends does
+/// not end (__set_notify_signal wakes only TASK_INTERRUPTIBLE sleepers).
+/// That request stays running until [`HeldInodeLock::release`].
+struct HeldInodeLock {
+    file: fixtures::TempFile,
+    page: fixtures::StalledPage,
+    writer: Option<std::thread::JoinHandle<isize>>,
+}
+
+impl HeldInodeLock {
+    fn new() -> Result<HeldInodeLock, CaseError> {
+        let file = fixtures::TempFile::empty()?;
+        let page = fixtures::StalledPage::new()?;
+        let (fd, addr) = (file.fd(), page.as_ptr() as usize);
+        // SAFETY: fd and the page outlive the thread: release and drop
+        // join it before either goes.
+        let writer = std::thread::spawn(move || unsafe { libc::pwrite(fd, addr as *const libc::c_void, 4096, 0) });
+        let held = HeldInodeLock { file, page, writer: Some(writer) };
+        if !held.page.wait_for_fault(harness::scaled(harness::PROMPT))? {
+            return Err(CaseError::Error("fixture: the helper's write(2) did not fault on its stalled page".into()));
+        }
+        Ok(held)
+    }
+
+    /// Submits the WRITE (IOSQE_ASYNC: straight to io-wq, where a regular
+    /// file's write is issued blocking) and waits until an io-wq worker is
+    /// in uninterruptible sleep, which here can only be the inode lock:
+    /// from then on the request is running.
+    fn start(&self, r: &mut Ring, ud: u64) -> CaseResult {
+        r.submit_all(&[Sqe::write(self.file.fd(), LOCKED_WRITE, 4096).user_data(ud).async_()])?;
+        let blocked = fixtures::wait_until(harness::scaled(harness::PROMPT), || {
+            fixtures::threads_named("iou-wrk-")
+                .is_ok_and(|ts| ts.iter().any(|(tid, _)| fixtures::thread_status(*tid, "State").is_ok_and(|s| s.starts_with('D'))))
+        });
+        if !blocked {
+            return Err(CaseError::Error(format!("fixture: no io-wq worker was seen in uninterruptible sleep within {:?}", harness::PROMPT)));
+        }
+        Ok(())
+    }
+
+    /// Lets the helper's write finish (its page filled with zeros), which
+    /// releases the lock; returns what that write(2) returned.
+    fn release(&mut self) -> Result<isize, CaseError> {
+        self.page.fill()?;
+        let writer = self.writer.take().expect("released once");
+        writer.join().map_err(|_| CaseError::Error("fixture: the helper thread panicked".into()))
+    }
+
+    /// The file after both writes: the helper's zero page, then LOCKED_WRITE.
+    fn check_content(&self) -> CaseResult {
+        let mut want = vec![0u8; 4096];
+        want.extend_from_slice(LOCKED_WRITE);
+        check!(self.file.content()? == want, "the file does not hold the helper's 4096 zero bytes followed by the io-wq WRITE's {LOCKED_WRITE:?}");
+        Ok(())
+    }
+}
+
+impl Drop for HeldInodeLock {
+    fn drop(&mut self) {
+        // A case that failed before release: let the helper go, so that no
+        // thread is left parked in the fault.
+        if let Some(w) = self.writer.take() {
+            let _ = self.page.fill();
+            let _ = w.join();
+        }
+    }
+}
+
 case! {
     id: "cancel/running-ealready",
-    summary: "cancelling a request that is running in an io-wq worker (blocked in open(2) of a FIFO) completes with -EALREADY",
-    requires: [OpOpenat, OpAsyncCancel, SqeAsync],
+    summary: "cancelling a request running in an io-wq worker (a WRITE sleeping on the file's inode lock) completes with -EALREADY; the request is not interrupted and later completes with its full length",
+    requires: [OpWrite, OpAsyncCancel, SqeAsync, EnvUserfaultfd],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_cancel(3): -EALREADY 'the execution state of the request has progressed far enough that cancelation is no longer possible'", "io_uring/cancel.c io_async_cancel_one: IO_WQ_CANCEL_RUNNING -> -EALREADY"],
+    refs: [
+        "io_uring_prep_cancel(3): -EALREADY 'the execution state of the request has progressed far enough that cancelation is no longer possible'",
+        "io_uring/cancel.c io_async_cancel_one: IO_WQ_CANCEL_RUNNING -> -EALREADY",
+        "io_uring/io-wq.c __io_wq_worker_cancel: a running request is only signalled (__set_notify_signal), which does not wake an uninterruptible sleep"
+    ],
     run: |cx| {
-        let b = BlockedOpen::new()?;
+        let mut held = HeldInodeLock::new()?;
         let mut r = cx.ring()?;
-        b.start(&mut r, 1)?;
-        // The worker is signalled and the open ends, interrupted: exactly
-        // one CQE for it, -EINTR (see cancel/running-interrupted-eintr).
-        r.run_expect_unordered(&[Sqe::cancel(1, 0).user_data(2)], &[cqe(2, -libc::EALREADY), cqe(1, -libc::EINTR)])?;
-        Ok(())
+        held.start(&mut r, 1)?;
+        // Only the cancel's CQE: the WRITE still waits for the lock.
+        r.run_expect(&[Sqe::cancel(1, 0).user_data(2)], &[cqe(2, -libc::EALREADY)])?;
+        check_eq!(held.release()?, 4096, "the helper's write(2) of its page");
+        r.expect(&[cqe(1, LOCKED_WRITE.len() as i32)])?;
+        held.check_content()
     },
 }
 
@@ -84,6 +167,33 @@ case! {
         b.start(&mut r, 1)?;
         r.run_expect_unordered(&[Sqe::cancel(1, 0).user_data(2)], &[cqe(2, -libc::EALREADY), cqe(1, -libc::EINTR)])?;
         Ok(())
+    },
+}
+
+case! {
+    id: "cancel/sync-running-timeout-etime",
+    summary: "SYNC_CANCEL with a 50 ms timeout of a request that stays running (a WRITE sleeping on the file's inode lock) returns ETIME after the timeout; the request then completes with its full length",
+    requires: [OpWrite, RegSyncCancel, SqeAsync, EnvUserfaultfd],
+    // SQPOLL is left out: the request runs in the SQPOLL thread's io-wq,
+    // which a sync cancel looks at only through the ring's task list.
+    variants: &[Variant::Default, Variant::DeferTaskrun, Variant::CoopTaskrun],
+    refs: [
+        "io_uring_register_sync_cancel(3): timeout",
+        "io_uring/cancel.c io_sync_cancel: while the cancel answers -EALREADY it waits; schedule_hrtimeout running out -> -ETIME"
+    ],
+    run: |cx| {
+        let mut held = HeldInodeLock::new()?;
+        let mut r = cx.ring()?;
+        held.start(&mut r, 1)?;
+        let mut reg = sync_reg(1, 0);
+        reg.timeout = ms(50);
+        let t0 = Instant::now();
+        check_errno!(r.sync_cancel(&reg), libc::ETIME, "IORING_REGISTER_SYNC_CANCEL of a request that stays running");
+        check_elapsed(t0, Duration::from_millis(50), "the sync cancel's 50 ms timeout")?;
+        r.expect_none()?;
+        check_eq!(held.release()?, 4096, "the helper's write(2) of its page");
+        r.expect(&[cqe(1, LOCKED_WRITE.len() as i32)])?;
+        held.check_content()
     },
 }
 
