@@ -435,7 +435,7 @@ impl Ring {
     /// Under SQPOLL the poller consumes the SQEs on its own schedule; it
     /// issues a batch before it moves the SQ head past it, so a caught-up
     /// head means the requests are armed.
-    fn wait_consumed(&self, n: usize) -> CaseResult {
+    pub fn wait_consumed(&self, n: usize) -> CaseResult {
         if self.flags() & crate::sys::IORING_SETUP_SQPOLL != 0 {
             let end = Instant::now() + scaled(PROMPT);
             while self.sq_pending() != 0 {
