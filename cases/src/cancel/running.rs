@@ -78,10 +78,10 @@ impl HeldInodeLock {
     fn new() -> Result<HeldInodeLock, CaseError> {
         let file = fixtures::TempFile::empty()?;
         let page = fixtures::StalledPage::new()?;
-        let (fd, addr) = (file.fd(), page.as_ptr() as usize);
-        // SAFETY: fd and the page outlive the thread: release_and_expect
-        // and drop join it before either goes.
-        let writer = std::thread::spawn(move || unsafe { libc::pwrite(fd, addr as *const libc::c_void, 4096, 0) });
+        let (fd, hold) = (file.fd(), page.hold());
+        // SAFETY: `hold` keeps the page mapped until the write returns; the
+        // file outlives the thread (release_and_expect and drop join it).
+        let writer = std::thread::spawn(move || unsafe { libc::pwrite(fd, hold.as_ptr() as *const libc::c_void, 4096, 0) });
         let held = HeldInodeLock { file, page, writer: Some(writer) };
         if !held.page.wait_for_fault(harness::scaled(harness::PROMPT))? {
             return Err(CaseError::Error("fixture: the helper's write(2) did not fault on its stalled page".into()));
