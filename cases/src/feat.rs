@@ -194,10 +194,10 @@ case! {
         let r = cx.ring()?;
         let ts = ms(5);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         if cx.has(Feature::FeatExtArg) {
             check_errno!(r.enter_wait(1, 0, &arg), libc::ETIME, "a 5 ms wait with nothing to complete");
-            check_elapsed(t0, Duration::from_millis(5), "the wait")?;
+            check_elapsed(&t0, Duration::from_millis(5), "the wait")?;
         } else {
             check_errno!(r.enter_wait(1, 0, &arg), libc::EINVAL, "IORING_ENTER_EXT_ARG");
         }
@@ -334,11 +334,11 @@ case! {
         r.submit_all(&[Sqe::nop().user_data(1)])?;
         let ts = ms(2000);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 5000, ..Default::default() };
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         let res = r.enter_wait(2, 0, &arg);
         // One CQE is there when the 5 ms min wait ends: success, then.
         check_eq!(res, Ok(0), "the wait with min_wait_usec 5 ms and one CQE ready");
-        check_elapsed(t0, Duration::from_millis(5), "the wait with min_wait_usec 5 ms and one CQE ready")?;
+        check_elapsed(&t0, Duration::from_millis(5), "the wait with min_wait_usec 5 ms and one CQE ready")?;
         r.expect(&[cqe(1, 0)])?;
         Ok(())
     },

@@ -32,8 +32,8 @@ pub(crate) mod prelude {
     pub use harness::sqe::CancelKey;
     pub use harness::sys::*;
     pub use harness::{case, check, check_eq, check_errno};
-    pub use harness::{check_elapsed, check_order, cqe, variants, CaseResult, Ring, RingBuilder, Sqe, Variant, Want};
-    pub use std::time::{Duration, Instant};
+    pub use harness::{check_cqes, check_elapsed, check_order, cqe, variants, CaseResult, Ring, RingBuilder, Sqe, Stopwatch, Variant, Want};
+    pub use std::time::Duration;
 
     /// An opcode no kernel knows: io_init_req fails it with -EINVAL.
     pub const BAD_OPCODE: u8 = 0xff;

@@ -62,7 +62,9 @@ fn main() {
                 if let Some(sig) = harness::interrupt::received() {
                     return Err(Failed::from(format!("not run: interrupted by {}", harness::interrupt::name(sig))));
                 }
-                let r = session.run_one(&t);
+                let Some(r) = session.run_one(&t) else {
+                    return Err(Failed::from(format!("not run: interrupted by {}", harness::interrupt::name(harness::interrupt::received().unwrap_or(0)))));
+                };
                 match r.outcome {
                     Outcome::Pass => Ok(Completion::Completed),
                     Outcome::Xfail => {

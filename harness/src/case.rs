@@ -15,6 +15,10 @@ use crate::sys::*;
 pub enum CaseError {
     Fail(String),
     Error(String),
+    /// A timed window the machine disturbed (the trial's threads waited
+    /// on a run queue longer than the check's margin): no verdict; the
+    /// runner runs the trial again ([`crate::timing`]).
+    Disturbed(String),
 }
 
 pub type CaseResult = Result<(), CaseError>;
@@ -24,6 +28,7 @@ impl std::fmt::Display for CaseError {
         match self {
             CaseError::Fail(m) => write!(f, "fail: {m}"),
             CaseError::Error(m) => write!(f, "error: {m}"),
+            CaseError::Disturbed(m) => write!(f, "disturbed: {m}"),
         }
     }
 }
@@ -33,7 +38,7 @@ impl std::error::Error for CaseError {}
 impl CaseError {
     pub fn message(&self) -> &str {
         match self {
-            CaseError::Fail(m) | CaseError::Error(m) => m,
+            CaseError::Fail(m) | CaseError::Error(m) | CaseError::Disturbed(m) => m,
         }
     }
 }

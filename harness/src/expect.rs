@@ -89,22 +89,6 @@ pub struct Quiet {
     pub finals: u32,
 }
 
-/// Fails unless between `min` and `min` + [`LATE`] (scaled) passed since
-/// `t0`: a timer never fires early (hrtimers do not expire before their
-/// time), and one that fires very late is as wrong as one that never does.
-#[track_caller]
-pub fn check_elapsed(t0: Instant, min: Duration, what: &str) -> CaseResult {
-    let e = t0.elapsed();
-    let max = min + scaled(LATE);
-    let ok = mutation::verdict(e >= min && e <= max);
-    if !ok {
-        let at = std::panic::Location::caller();
-        let how = if e < min { format!("before its {min:?}") } else { format!("later than {max:?} ({min:?} + {:?})", scaled(LATE)) };
-        return Err(CaseError::Fail(format!("{what}: completed after {e:?}, {how} ({}:{})", at.file(), at.line())));
-    }
-    Ok(())
-}
-
 /// An expected CQE: user_data, res and flags exactly; the big-CQE words
 /// only when given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

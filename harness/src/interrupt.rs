@@ -8,9 +8,6 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
 
-/// The message of a trial cut short by the interrupt (never reported).
-pub const CUT_SHORT: &str = "interrupted: the run was stopped while this trial ran";
-
 extern "C" fn on_signal(sig: libc::c_int) {
     RECEIVED.store(sig, Ordering::SeqCst);
 }

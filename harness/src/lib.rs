@@ -24,9 +24,10 @@ pub mod runner;
 pub mod session;
 pub mod sqe;
 pub mod sys;
+pub mod timing;
 
 pub use case::{variants, Case, CaseError, CaseResult, Ctx, Variant};
-pub use expect::{check_cqes, check_elapsed, check_order, cqe, scaled, Want, PROMPT};
+pub use expect::{check_cqes, check_order, cqe, scaled, Want, PROMPT};
 pub use features::Feature;
 pub use inventory;
 pub use outcome::{Outcome, TrialResult};
@@ -34,3 +35,4 @@ pub use pbuf::BufRing;
 pub use probe::Probe;
 pub use ring::{Cqe, Ring, RingBuilder};
 pub use sqe::Sqe;
+pub use timing::{check_elapsed, Stopwatch};

@@ -116,23 +116,24 @@ pub fn list_change(index: usize, len: usize) -> ListChange {
 
 use crate::expectations::Expectations;
 use crate::outcome::{Outcome, TrialResult};
-use crate::runner::{Isolation, Trial};
+use crate::runner::{Isolation, Ran, Trial};
 
 /// Runs one trial under the mutation mode: once as it is (counting its
 /// comparisons), then once per comparison with that one perturbed. The
 /// result is `fail` when every perturbation was noticed (a failure the
 /// known-failure entries do not excuse), `pass` when one was not: a check
 /// that cannot fail. A trial that does not pass or xfail as it is keeps
-/// that outcome, since it proves nothing either way.
-pub fn run_mutated(t: &Trial, iso: &Isolation, exps: &Expectations, release: &str) -> TrialResult {
-    let (mut base, rep) = iso.run_reporting(t);
+/// that outcome, since it proves nothing either way. None: the run was
+/// interrupted while the trial ran.
+pub fn run_mutated(t: &Trial, iso: &Isolation, exps: &Expectations, release: &str) -> Option<TrialResult> {
+    let Ran::Done(mut base, rep) = iso.run_reporting(t) else { return None };
     if base.outcome == Outcome::Skip {
-        return base;
+        return Some(base);
     }
     exps.apply(&mut base, release);
     if !matches!(base.outcome, Outcome::Pass | Outcome::Xfail) {
         base.message = format!("not mutated: the unmutated run gave {}: {}", base.outcome.word(), base.message);
-        return base;
+        return Some(base);
     }
     let n = rep.comparisons;
     let mut missed = Vec::new();
@@ -141,7 +142,7 @@ pub fn run_mutated(t: &Trial, iso: &Isolation, exps: &Expectations, release: &st
     for k in 0..n {
         let mut iso = iso.clone();
         iso.mutate = Some(k);
-        let (mut r, rep) = iso.run_reporting(t);
+        let Ran::Done(mut r, rep) = iso.run_reporting(t) else { return None };
         exps.apply(&mut r, release);
         let what = rep.mutated.clone().unwrap_or_else(|| format!("comparison #{k} (not reached in this run)"));
         let own_check = r.outcome == Outcome::Xfail && what.ends_with(ALREADY_FAILS);
@@ -162,7 +163,7 @@ pub fn run_mutated(t: &Trial, iso: &Isolation, exps: &Expectations, release: &st
         base.outcome = Outcome::Pass;
         base.message = format!("{} of {n} perturbations not noticed: {}", missed.len(), missed.join("; "));
     }
-    base
+    Some(base)
 }
 
 #[cfg(test)]

@@ -65,11 +65,12 @@ impl Session {
         crate::runner::plan(&self.probe, sel)
     }
 
-    /// One trial in its own process, the expectations applied.
-    pub fn run_one(&self, t: &Trial) -> TrialResult {
-        let mut r = self.iso.run(t);
+    /// One trial in its own process, the expectations applied; None when
+    /// the run was interrupted while it ran (not run).
+    pub fn run_one(&self, t: &Trial) -> Option<TrialResult> {
+        let mut r = self.iso.run(t)?;
         self.exps.apply(&mut r, &self.probe.kernel.release);
-        r
+        Some(r)
     }
 
     /// Every trial on `jobs` workers, results in plan order

@@ -14,7 +14,7 @@ fn sh(script: &str) -> (Outcome, String, f64) {
     let iso =
         Isolation { exe: "/bin/sh".into(), args: vec!["-c".into(), script.into()], probe_json: "{}".into(), kmsg: false, timeout_scale: 1.0, mutate: None };
     let t = Trial { case: &CASE, variant: Variant::Default, id: "selftest/isolation[default]".into(), skip: None };
-    let r = iso.run(&t);
+    let r = iso.run(&t).expect("nothing interrupts these runs");
     (r.outcome, r.message, r.duration_ms)
 }
 
@@ -47,4 +47,31 @@ fn exit_without_result_is_an_error() {
     let (o, m, _) = sh("echo oops >&2; exit 4");
     assert_eq!(o, Outcome::Error);
     assert!(m.contains("oops"), "{m}");
+}
+
+/// A result line saying that a timed window was disturbed.
+const DISTURBED: &str = r#"@@uring-conform-result@@{"outcome":"error","message":"machine too loaded to time this: run delay 80 ms","comparisons":0,"mutated":null,"disturbed":true}"#;
+
+#[test]
+fn a_trial_disturbed_every_time_is_an_error_after_three_tries() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = dir.path().join("starts");
+    let (o, m, _) = sh(&format!("echo x >> {}; echo '{DISTURBED}'", count.display()));
+    assert_eq!(o, Outcome::Error, "{m}");
+    assert!(m.contains("machine too loaded") && m.contains("disturbed on all 3 tries"), "{m}");
+    assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 3, "trial starts");
+}
+
+#[test]
+fn a_disturbed_trial_is_run_again_and_its_next_verdict_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = dir.path().join("starts");
+    // The first start is disturbed; the second fails undisturbed.
+    let script = format!(
+        r#"echo x >> {c}; if [ "$(wc -l < {c})" = 1 ]; then echo '{DISTURBED}'; else echo '@@uring-conform-result@@{{"outcome":"fail","message":"late","comparisons":1,"mutated":null}}'; fi"#,
+        c = count.display()
+    );
+    let (o, m, _) = sh(&script);
+    assert_eq!((o, m.as_str()), (Outcome::Fail, "late"));
+    assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 2, "trial starts");
 }

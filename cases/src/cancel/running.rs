@@ -187,9 +187,9 @@ case! {
         held.start(&mut r, 1)?;
         let mut reg = sync_reg(1, 0);
         reg.timeout = ms(50);
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         check_errno!(r.sync_cancel(&reg), libc::ETIME, "IORING_REGISTER_SYNC_CANCEL of a request that stays running");
-        check_elapsed(t0, Duration::from_millis(50), "the sync cancel's 50 ms timeout")?;
+        check_elapsed(&t0, Duration::from_millis(50), "the sync cancel's 50 ms timeout")?;
         r.expect_none()?;
         held.release_and_expect(&mut r, 1)
     },
@@ -259,9 +259,9 @@ case! {
             let Pipe { rx, tx } = p;
             drop(tx);
             arm_everything(&mut r, rx.as_raw_fd(), &s, &l, &mut buf, &mut rbuf)?;
-            let t0 = Instant::now();
+            let t0 = Stopwatch::start();
             drop(r);
-            check_elapsed(t0, Duration::ZERO, "closing the ring with requests in flight")?;
+            check_elapsed(&t0, Duration::ZERO, "closing the ring with requests in flight")?;
             // Teardown finishes asynchronously; the registered write end
             // must be released within a bound.
             check!(hangs_up_within(&rx, Duration::from_secs(5)), "the pipe's registered write end was not released within 5 s of closing the ring");

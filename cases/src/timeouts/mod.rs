@@ -43,9 +43,9 @@ case! {
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(20);
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout(&ts, 0, 0).user_data(1)], &[cqe(1, -libc::ETIME)])?;
-        check_elapsed(t0, Duration::from_millis(20), "timeout")
+        check_elapsed(&t0, Duration::from_millis(20), "timeout")
     },
 }
 
@@ -86,9 +86,9 @@ case! {
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(20);
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout(&ts, 2, 0).user_data(1), Sqe::nop().user_data(2)], &[cqe(2, 0), cqe(1, -libc::ETIME)])?;
-        check_elapsed(t0, Duration::from_millis(20), "count timeout")
+        check_elapsed(&t0, Duration::from_millis(20), "count timeout")
     },
 }
 
@@ -111,10 +111,10 @@ case! {
 /// An absolute timeout on `clock` 20 ms ahead.
 fn abs_fires(cx: &Ctx, flag: u32, clock: libc::clockid_t, slack: Duration) -> CaseResult {
     let mut r = cx.ring()?;
-    let t0 = Instant::now();
+    let t0 = Stopwatch::start();
     let ts = deadline(clock, Duration::from_millis(20));
     r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_ABS | flag).user_data(1)], &[cqe(1, -libc::ETIME)])?;
-    check_elapsed(t0, Duration::from_millis(20) - slack, "absolute timeout")
+    check_elapsed(&t0, Duration::from_millis(20) - slack, "absolute timeout")
 }
 
 case! {
@@ -168,9 +168,9 @@ case! {
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(20);
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_BOOTTIME).user_data(1)], &[cqe(1, -libc::ETIME)])?;
-        check_elapsed(t0, Duration::from_millis(20), "boottime timeout")
+        check_elapsed(&t0, Duration::from_millis(20), "boottime timeout")
     },
 }
 
@@ -183,9 +183,9 @@ case! {
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(20);
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_REALTIME).user_data(1)], &[cqe(1, -libc::ETIME)])?;
-        check_elapsed(t0, Duration::from_millis(20), "realtime timeout")
+        check_elapsed(&t0, Duration::from_millis(20), "realtime timeout")
     },
 }
 

@@ -37,9 +37,9 @@ fn timens_abs(cx: &Ctx, flag: u32, clock: libc::clockid_t) -> CaseResult {
     let ahead = timens_ahead();
     let ts = deadline(clock, ahead);
     r.submit_all(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_ABS | flag).user_data(1)])?;
-    let t0 = Instant::now();
+    let t0 = Stopwatch::start();
     r.expect(&[cqe(1, -libc::ETIME)])?;
-    check_elapsed(t0, ahead / 2, "absolute timeout inside a time namespace (a deadline read on the host's clock fires at once)")
+    check_elapsed(&t0, ahead / 2, "absolute timeout inside a time namespace (a deadline read on the host's clock fires at once)")
 }
 
 const TIMENS_VARIANTS: &[Variant] = &[Variant::Default, Variant::DeferTaskrun, Variant::Sqpoll];
@@ -81,9 +81,9 @@ case! {
         enter_timens()?;
         let mut r = cx.ring()?;
         let ts = ms(50);
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout(&ts, 0, 0).user_data(1)], &[cqe(1, -libc::ETIME)])?;
-        check_elapsed(t0, Duration::from_millis(50), "relative timeout inside a time namespace")
+        check_elapsed(&t0, Duration::from_millis(50), "relative timeout inside a time namespace")
     },
 }
 
@@ -96,11 +96,11 @@ case! {
     run: |cx| {
         enter_timens()?;
         let r = cx.ring()?;
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         let ahead = timens_ahead();
         let ts = deadline(libc::CLOCK_MONOTONIC, ahead);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
         check_errno!(r.enter_wait(1, IORING_ENTER_ABS_TIMER, &arg), libc::ETIME, "enter with an absolute deadline in a time namespace");
-        check_elapsed(t0, ahead, "absolute enter deadline inside a time namespace (a deadline read on the host's clock returns at once)")
+        check_elapsed(&t0, ahead, "absolute enter deadline inside a time namespace (a deadline read on the host's clock returns at once)")
     },
 }

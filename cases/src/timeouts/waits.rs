@@ -11,10 +11,10 @@ case! {
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(10);
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         let more = cqe(1, -libc::ETIME).flags(IORING_CQE_F_MORE);
         r.run_expect(&[Sqe::timeout(&ts, 3, IORING_TIMEOUT_MULTISHOT).user_data(1)], &[more, more, cqe(1, -libc::ETIME)])?;
-        check_elapsed(t0, Duration::from_millis(30), "three 10 ms expirations")
+        check_elapsed(&t0, Duration::from_millis(30), "three 10 ms expirations")
     },
 }
 
@@ -27,17 +27,39 @@ case! {
     run: |cx| {
         let mut r = cx.ring()?;
         // Between an expiry and its re-arm the timeout is off the list and
-        // a removal finds nothing (-ENOENT). The period is long enough that
-        // the removal, sent right after an expiry was reaped (so after its
-        // re-arm), lands inside an armed interval, and that no third expiry
-        // comes while the second is checked: scaled with the run's timeouts
-        // (a loaded VM under TCG saw a third expiry, and a removal racing
-        // it, with a fixed 100 ms).
+        // a removal finds nothing (-ENOENT); a removal issued a period after
+        // the last expiry meets the next one. The case needs the removal to
+        // land inside an armed interval: right after the second expiry was
+        // reaped (so after its re-arm, which the same task work did before
+        // the CQE could be seen). It measures that it did: a window in
+        // which the thread stalled (run delay), a third expiry already
+        // there when the second was reaped, or a removal that took half a
+        // period, is the machine's doing, and the trial is run again
+        // instead of judged (harness::timing).
         let period = harness::scaled(Duration::from_millis(100));
         let ts = __kernel_timespec::from_duration(period);
         let more = cqe(1, -libc::ETIME).flags(IORING_CQE_F_MORE);
-        r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_MULTISHOT).user_data(1)], &[more, more])?;
-        r.run_expect_unordered(&[Sqe::timeout_remove(1).user_data(2)], &[cqe(2, 0), cqe(1, -libc::ECANCELED)])?;
+        let sw = Stopwatch::start();
+        r.submit_all(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_MULTISHOT).user_data(1)])?;
+        let fired = r.wait_for(2, harness::scaled(harness::PROMPT) + 2 * period).map_err(|e| CaseError::Fail(format!("waiting for two expiries: {e}")))?;
+        let reaped = sw.elapsed();
+        r.submit_all(&[Sqe::timeout_remove(1).user_data(2)])?;
+        let mut removed = r.wait_for(2, harness::scaled(harness::PROMPT)).map_err(|e| CaseError::Fail(format!("waiting for the removal: {e}")))?;
+        let took = sw.elapsed().saturating_sub(reaped);
+        if fired.len() > 2 || took >= period / 2 {
+            return Err(CaseError::Disturbed(format!(
+                "the removal was not issued inside an armed interval ({} CQEs at the reap, removal {} ms after it, period {} ms)",
+                fired.len(),
+                took.as_millis(),
+                period.as_millis()
+            )));
+        }
+        sw.undisturbed(period, "the multishot timeout's window")?;
+        check_cqes(&fired, &[more, more])?;
+        // The removal and the cancelled timeout in no defined order:
+        // compared by user_data.
+        removed.sort_by_key(|c| c.user_data);
+        r.check_reaped(&removed, &[cqe(1, -libc::ECANCELED), cqe(2, 0)])?;
         r.expect_none_within(period + period / 2)
     },
 }
@@ -64,9 +86,9 @@ case! {
         let r = cx.ring()?;
         let ts = ms(20);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         check_errno!(r.enter_wait(1, 0, &arg), libc::ETIME, "enter with a 20 ms timeout");
-        check_elapsed(t0, Duration::from_millis(20), "enter timeout")
+        check_elapsed(&t0, Duration::from_millis(20), "enter timeout")
     },
 }
 
@@ -81,9 +103,9 @@ case! {
         r.submit_all(&[Sqe::nop().user_data(1)])?;
         let ts = ms(5_000);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         r.enter_wait(1, 0, &arg)?;
-        check_elapsed(t0, Duration::ZERO, "enter waiting for a CQE already due")?;
+        check_elapsed(&t0, Duration::ZERO, "enter waiting for a CQE already due")?;
         r.expect(&[cqe(1, 0)])?;
         Ok(())
     },
@@ -114,11 +136,11 @@ case! {
     refs: ["io_uring_enter(2): IORING_ENTER_ABS_TIMER"],
     run: |cx| {
         let r = cx.ring()?;
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         let ts = deadline(libc::CLOCK_MONOTONIC, Duration::from_millis(20));
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
         check_errno!(r.enter_wait(1, IORING_ENTER_ABS_TIMER, &arg), libc::ETIME, "enter with an absolute deadline");
-        check_elapsed(t0, Duration::from_millis(20), "absolute enter timeout")
+        check_elapsed(&t0, Duration::from_millis(20), "absolute enter timeout")
     },
 }
 
@@ -133,11 +155,11 @@ case! {
         let reg = io_uring_clock_register { clockid: libc::CLOCK_BOOTTIME as u32, ..Default::default() };
         // SAFETY: one valid io_uring_clock_register.
         unsafe { r.register_raw(IORING_REGISTER_CLOCK, &reg as *const _ as *const _, 0)? };
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         let ts = deadline(libc::CLOCK_BOOTTIME, Duration::from_millis(20));
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
         check_errno!(r.enter_wait(1, IORING_ENTER_ABS_TIMER, &arg), libc::ETIME, "enter with a boottime deadline");
-        check_elapsed(t0, Duration::from_millis(20), "boottime enter deadline")
+        check_elapsed(&t0, Duration::from_millis(20), "boottime enter deadline")
     },
 }
 
@@ -152,13 +174,13 @@ case! {
         r.submit_all(&[Sqe::nop().user_data(1)])?;
         let ts = ms(2_000);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 20_000, ..Default::default() };
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         let res = r.enter_wait(2, 0, &arg);
         // A CQE is there when the min wait ends, so the wait ends with
         // success (0 SQEs submitted), not ETIME: not before 20 ms, and
         // long before the 2 s timeout.
         check_eq!(res, Ok(0), "enter with min_wait and one CQE ready");
-        check_elapsed(t0, Duration::from_millis(20), "enter with min_wait_usec 20 ms and one CQE ready")?;
+        check_elapsed(&t0, Duration::from_millis(20), "enter with min_wait_usec 20 ms and one CQE ready")?;
         r.expect(&[cqe(1, 0)])?;
         Ok(())
     },
@@ -174,9 +196,9 @@ case! {
         let r = cx.ring()?;
         let ts = ms(40);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 10_000, ..Default::default() };
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         check_errno!(r.enter_wait(1, 0, &arg), libc::ETIME, "enter with min_wait and nothing posted");
-        check_elapsed(t0, Duration::from_millis(40), "enter timeout after min wait")
+        check_elapsed(&t0, Duration::from_millis(40), "enter timeout after min wait")
     },
 }
 
@@ -194,11 +216,11 @@ case! {
         let ts = __kernel_timespec::from_duration(harness::scaled(Duration::from_millis(100)));
         r.push_all(&[Sqe::timeout(&ts, 0, 0).user_data(1)])?;
         let n = r.publish();
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         // SQ_WAKEUP: an SQPOLL thread gone idle takes the SQE (ignored otherwise).
         let wake = if r.flags() & IORING_SETUP_SQPOLL != 0 { IORING_ENTER_SQ_WAKEUP } else { 0 };
         r.enter_flags(n, 2, IORING_ENTER_GETEVENTS | wake)?;
-        check_elapsed(t0, harness::scaled(Duration::from_millis(100)), "the wait for 2 CQEs")?;
+        check_elapsed(&t0, harness::scaled(Duration::from_millis(100)), "the wait for 2 CQEs")?;
         r.expect(&[cqe(1, -libc::ETIME)])?;
         Ok(())
     },
@@ -223,9 +245,9 @@ case! {
         p.put(b"x")?;
         let ts = ms(20);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         check_eq!(r.enter_wait(2, 0, &arg), Ok(0), "a wait for 2 CQEs with a 20 ms timeout, one CQE due");
-        check_elapsed(t0, Duration::from_millis(20), "the wait")?;
+        check_elapsed(&t0, Duration::from_millis(20), "the wait")?;
         r.expect(&[cqe(1, POLLIN)])?;
         Ok(())
     },
@@ -244,14 +266,14 @@ case! {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
         let lt = ms(60);
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         // A linked timeout does not count as a TIMEOUT for the wait (only
         // TIMEOUT requests end waits on their own).
         r.submit_all(&[Sqe::poll_add(p.rx(), POLLIN as u32).link().user_data(1), Sqe::link_timeout(&lt, 0).user_data(2)])?;
         let ts = ms(5_000);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 20_000, ..Default::default() };
         check_eq!(r.enter_wait(4, 0, &arg), Ok(0), "the wait for 4 CQEs");
-        check_elapsed(t0, Duration::from_millis(60), "the wait ended by the first CQEs")?;
+        check_elapsed(&t0, Duration::from_millis(60), "the wait ended by the first CQEs")?;
         check!(t0.elapsed() < harness::scaled(Duration::from_millis(2_500)), "the wait lasted {:?}: it ran towards its 5 s timeout", t0.elapsed());
         r.expect_unordered(&[cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME)])?;
         Ok(())
@@ -269,9 +291,9 @@ case! {
         r.submit_all(&[Sqe::nop().user_data(1)])?;
         let ts = ms(50);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 200_000, ..Default::default() };
-        let t0 = Instant::now();
+        let t0 = Stopwatch::start();
         check_eq!(r.enter_wait(2, 0, &arg), Ok(0), "the wait for 2 CQEs, one ready");
-        check_elapsed(t0, Duration::from_millis(200), "the min wait")?;
+        check_elapsed(&t0, Duration::from_millis(200), "the min wait")?;
         r.expect(&[cqe(1, 0)])?;
         Ok(())
     },

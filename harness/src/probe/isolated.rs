@@ -145,7 +145,7 @@ fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)
         unsafe { libc::kill(-pid, libc::SIGKILL) };
         // A child stuck in the kernel may never be reaped: wait as for a
         // trial, then leave it (it holds nothing of ours).
-        let _ = crate::runner::wait_bounded(child, pid, crate::runner::UNKILLABLE_GRACE);
+        let _ = crate::runner::wait_bounded(child, pid, crate::runner::UNKILLABLE_GRACE, crate::runner::StopWaiting::AtDeadline);
     };
     loop {
         match rx.recv_timeout(watchdog()) {

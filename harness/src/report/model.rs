@@ -347,6 +347,10 @@ pub struct TrialLine {
     pub comparisons: usize,
     /// The comparison a mutation run perturbed, when one was.
     pub mutated: Option<String>,
+    /// A timed window was disturbed by the machine (the outcome is then
+    /// `error`, and the runner runs the trial again).
+    #[serde(default)]
+    pub disturbed: bool,
 }
 
 /// One line of the probe's child process: a step starting (so a crash or

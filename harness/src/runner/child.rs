@@ -16,12 +16,12 @@ pub fn child_main() -> Option<i32> {
     }
     let id = std::env::var(CHILD_ENV).ok()?;
     let probe = std::env::var(PROBE_ENV).ok().and_then(|s| serde_json::from_str(&s).ok()).map(|r| Probe::from_report(&r)).unwrap_or_else(Probe::run_here);
-    let (outcome, message) = match find_trial(&id) {
-        None => (Outcome::Error, format!("no trial named {id}")),
+    let (outcome, message, disturbed) = match find_trial(&id) {
+        None => (Outcome::Error, format!("no trial named {id}"), false),
         Some((case, variant)) => run_in_process(case, variant, &probe),
     };
     let (comparisons, mutated) = crate::mutation::report();
-    let line = serde_json::to_string(&TrialLine { outcome, message: clip(&message), comparisons, mutated }).expect("a result line serialises");
+    let line = serde_json::to_string(&TrialLine { outcome, message: clip(&message), comparisons, mutated, disturbed }).expect("a result line serialises");
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "\n{RESULT_MARK}{line}");
     let _ = out.flush();
@@ -46,18 +46,21 @@ fn find_trial(id: &str) -> Option<(&'static Case, Variant)> {
     case.variants.contains(&variant).then_some((case, variant))
 }
 
-/// Runs a case body in this process, turning a panic into an error.
-pub fn run_in_process(case: &Case, variant: Variant, probe: &Probe) -> (Outcome, String) {
+/// Runs a case body in this process, turning a panic into an error; the
+/// third value says that a timed window was disturbed (an `error` the
+/// runner retries, see [`crate::timing`]).
+pub fn run_in_process(case: &Case, variant: Variant, probe: &Probe) -> (Outcome, String, bool) {
     let mut cx = Ctx { variant, probe };
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (case.run)(&mut cx)));
     match r {
-        Ok(Ok(())) => (Outcome::Pass, String::new()),
-        Ok(Err(CaseError::Fail(m))) => (Outcome::Fail, m),
-        Ok(Err(CaseError::Error(m))) => (Outcome::Error, m),
+        Ok(Ok(())) => (Outcome::Pass, String::new(), false),
+        Ok(Err(CaseError::Fail(m))) => (Outcome::Fail, m, false),
+        Ok(Err(CaseError::Error(m))) => (Outcome::Error, m, false),
+        Ok(Err(CaseError::Disturbed(m))) => (Outcome::Error, format!("machine too loaded to time this: {m}"), true),
         Err(p) => {
             let msg =
                 p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "non-string panic".into());
-            (Outcome::Error, format!("the case panicked (a harness bug): {msg}"))
+            (Outcome::Error, format!("the case panicked (a harness bug): {msg}"), false)
         }
     }
 }

@@ -34,6 +34,24 @@ pub struct ChildReport {
     pub comparisons: usize,
     /// The perturbation applied, in a mutation run that reached it.
     pub mutated: Option<String>,
+    /// A timed window was disturbed by the machine ([`crate::timing`]).
+    pub disturbed: bool,
+}
+
+/// What became of a trial the runner started.
+#[derive(Clone, Debug)]
+pub enum Ran {
+    /// It ran to a result.
+    Done(TrialResult, ChildReport),
+    /// The run was interrupted (Ctrl-C, SIGTERM, SIGHUP) while it ran and
+    /// the runner killed it: it has no result, it was not run.
+    Interrupted,
+}
+
+/// What one start of a trial process gave.
+enum Spawned {
+    Verdict(Outcome, String, ChildReport),
+    Interrupted,
 }
 
 impl Isolation {
@@ -49,14 +67,28 @@ impl Isolation {
         }
     }
 
-    /// Runs one trial in a child process and returns its result.
-    pub fn run(&self, t: &Trial) -> TrialResult {
-        self.run_reporting(t).0
+    /// Runs one trial in a child process and returns its result; None when
+    /// the run was interrupted while it ran (it was not run).
+    pub fn run(&self, t: &Trial) -> Option<TrialResult> {
+        match self.run_reporting(t) {
+            Ran::Done(r, _) => Some(r),
+            Ran::Interrupted => None,
+        }
     }
 
     /// [`Isolation::run`], with what the trial process reported beside
-    /// its outcome.
-    pub fn run_reporting(&self, t: &Trial) -> (TrialResult, ChildReport) {
+    /// its outcome. A trial whose timed window the machine disturbed is
+    /// started again, [`crate::timing::DISTURBED_TRIES`] times in all; if
+    /// every start was disturbed its result is that `error`.
+    pub fn run_reporting(&self, t: &Trial) -> Ran {
+        self.run_tries(t, crate::timing::DISTURBED_TRIES)
+    }
+
+    /// [`Isolation::run_reporting`] with at most `tries` starts (1: a
+    /// disturbed result comes back as it is, `report.disturbed` set, for a
+    /// runner that retries it later on a quieter machine).
+    pub fn run_tries(&self, t: &Trial, tries: usize) -> Ran {
+        let max_tries = tries.max(1);
         let mut r = TrialResult {
             id: t.id.clone(),
             area: t.case.area().to_string(),
@@ -69,12 +101,21 @@ impl Isolation {
         if let Some(s) = &t.skip {
             r.message = s.reason.clone();
             r.missing = s.missing.iter().map(|f| f.id().to_string()).collect();
-            return (r, ChildReport::default());
+            return Ran::Done(r, ChildReport::default());
         }
         let timeout = Duration::from_millis((t.case.timeout_ms as f64 * self.timeout_scale) as u64);
         let mut kmsg = if self.kmsg { KmsgWindow::open() } else { None };
         let start = Instant::now();
-        let (outcome, message, report) = self.spawn_and_wait(&t.id, timeout);
+        let mut tries = 0;
+        let (outcome, message, report) = loop {
+            tries += 1;
+            match self.spawn_and_wait(&t.id, timeout) {
+                Spawned::Interrupted => return Ran::Interrupted,
+                Spawned::Verdict(_, _, rep) if rep.disturbed && tries < max_tries => continue,
+                Spawned::Verdict(o, m, rep) if rep.disturbed && max_tries > 1 => break (o, format!("{m} (disturbed on all {tries} tries)"), rep),
+                Spawned::Verdict(o, m, rep) => break (o, m, rep),
+            }
+        };
         r.duration_ms = (start.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
         r.outcome = outcome;
         r.message = message;
@@ -87,10 +128,11 @@ impl Isolation {
                 r.message = format!("{}; kernel log: {}", r.message, bad.join(" | "));
             }
         }
-        (r, report)
+        Ran::Done(r, report)
     }
 
-    fn spawn_and_wait(&self, id: &str, timeout: Duration) -> (Outcome, String, ChildReport) {
+    fn spawn_and_wait(&self, id: &str, timeout: Duration) -> Spawned {
+        use Spawned::Verdict;
         let none = ChildReport::default;
         let mut cmd = Command::new(&self.exe);
         cmd.args(&self.args)
@@ -108,20 +150,25 @@ impl Isolation {
         };
         let mut child = match cmd.spawn() {
             Ok(c) => c,
-            Err(e) => return (Outcome::Error, format!("cannot start the trial process {}: {e}", self.exe.display()), none()),
+            Err(e) => return Verdict(Outcome::Error, format!("cannot start the trial process {}: {e}", self.exe.display()), none()),
         };
         let pid = child.id() as i32;
         let out = read_all(child.stdout.take());
         let err = read_all(child.stderr.take());
-        let status = wait_bounded(&mut child, pid, timeout);
+        let status = wait_bounded(&mut child, pid, timeout, StopWaiting::OnInterrupt);
         let timed_out = status.is_none();
+        // Stopped waiting because the run was interrupted: whatever the
+        // trial was doing, it gets no verdict (it is killed below).
+        let interrupted = timed_out && crate::interrupt::received().is_some();
         // Kill the whole group: the child on timeout, and anything it left
         // behind either way.
         // SAFETY: signalling our own child's process group.
         unsafe { libc::kill(-pid, libc::SIGKILL) };
         let status = match status {
             Some(s) => s,
-            None => match wait_bounded(&mut child, pid, UNKILLABLE_GRACE) {
+            // Waited out even after an interrupt: a trial killed then is
+            // reaped like any other, never taken for one stuck in the kernel.
+            None => match wait_bounded(&mut child, pid, UNKILLABLE_GRACE, StopWaiting::AtDeadline) {
                 Some(s) => s,
                 None => {
                     // Stuck in the kernel (the exit path waits for requests
@@ -138,9 +185,10 @@ impl Isolation {
                     // A verdict it gave before it hung stands, but a trial
                     // whose process the kernel cannot end never passes.
                     return match parse_result(&out.take_now()) {
-                        Some((Outcome::Pass, _, report)) => (Outcome::Fail, format!("the case passed, but then {stuck}"), report),
-                        Some((outcome, message, report)) => (outcome, format!("{message}; then {stuck}"), report),
-                        None => (Outcome::Timeout, format!("hang: no result within {} ms, and {stuck}", timeout.as_millis()), none()),
+                        Some((Outcome::Pass, _, report)) => Verdict(Outcome::Fail, format!("the case passed, but then {stuck}"), report),
+                        Some((outcome, message, report)) => Verdict(outcome, format!("{message}; then {stuck}"), report),
+                        None if interrupted => Spawned::Interrupted,
+                        None => Verdict(Outcome::Timeout, format!("hang: no result within {} ms, and {stuck}", timeout.as_millis()), none()),
                     };
                 }
             },
@@ -149,29 +197,28 @@ impl Isolation {
         let stderr = err.join();
         // A trial killed at its timeout never dropped its temp dirs.
         fixtures::remove_leftovers_of(pid as u32);
-        if timed_out && crate::interrupt::received().is_some() {
-            // Killed because the run was interrupted (wait_bounded stops
-            // waiting then): not a verdict.
-            return (Outcome::Error, crate::interrupt::CUT_SHORT.to_string(), none());
+        if interrupted {
+            // Killed because the run was interrupted: not a verdict.
+            return Spawned::Interrupted;
         }
         let tail = tail_of(&stderr, 1500);
         if timed_out {
-            return (
+            return Verdict(
                 Outcome::Timeout,
                 format!("no result within {} ms; killed{}", timeout.as_millis(), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }),
                 none(),
             );
         }
         if let Some(sig) = status.signal() {
-            return (
+            return Verdict(
                 Outcome::Crash,
                 format!("killed by signal {sig} ({}){}", signal_name(sig), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }),
                 none(),
             );
         }
         match parse_result(&stdout) {
-            Some(r) => r,
-            None => (Outcome::Error, format!("trial process exited with {} and no result; stderr: {tail}", status.code().unwrap_or(-1)), none()),
+            Some((o, m, rep)) => Verdict(o, m, rep),
+            None => Verdict(Outcome::Error, format!("trial process exited with {} and no result; stderr: {tail}", status.code().unwrap_or(-1)), none()),
         }
     }
 }
@@ -257,10 +304,18 @@ pub fn die_with_parent(cmd: &mut Command) {
 /// runner gives up on it (a process stuck in the kernel never does).
 pub(crate) const UNKILLABLE_GRACE: Duration = Duration::from_secs(5);
 
+/// Whether [`wait_bounded`] gives up at once when the run is interrupted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StopWaiting {
+    /// Waiting for a verdict: an interrupt ends the wait.
+    OnInterrupt,
+    /// Waiting for a killed process to go: only the deadline ends it.
+    AtDeadline,
+}
+
 /// Waits for the child up to `timeout`: pidfd + poll where the kernel has
-/// pidfd_open (5.3), else short try_wait steps. Stops waiting at once when
-/// the run is interrupted.
-pub(crate) fn wait_bounded(child: &mut std::process::Child, pid: i32, timeout: Duration) -> Option<std::process::ExitStatus> {
+/// pidfd_open (5.3), else short try_wait steps.
+pub(crate) fn wait_bounded(child: &mut std::process::Child, pid: i32, timeout: Duration, stop: StopWaiting) -> Option<std::process::ExitStatus> {
     let deadline = Instant::now() + timeout;
     let pidfd = rustix::process::Pid::from_raw(pid).and_then(|p| rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok());
     loop {
@@ -268,7 +323,7 @@ pub(crate) fn wait_bounded(child: &mut std::process::Child, pid: i32, timeout: D
             return Some(s);
         }
         let now = Instant::now();
-        if now >= deadline || crate::interrupt::received().is_some() {
+        if now >= deadline || (stop == StopWaiting::OnInterrupt && crate::interrupt::received().is_some()) {
             return None;
         }
         let left = (deadline - now).clamp(Duration::from_millis(1), Duration::from_secs(1));
@@ -283,7 +338,7 @@ pub(crate) fn wait_bounded(child: &mut std::process::Child, pid: i32, timeout: D
 fn parse_result(stdout: &str) -> Option<(Outcome, String, ChildReport)> {
     let line = stdout.lines().rev().find_map(|l| l.strip_prefix(RESULT_MARK))?;
     let v: TrialLine = serde_json::from_str(line).ok()?;
-    Some((v.outcome, v.message, ChildReport { comparisons: v.comparisons, mutated: v.mutated }))
+    Some((v.outcome, v.message, ChildReport { comparisons: v.comparisons, mutated: v.mutated, disturbed: v.disturbed }))
 }
 
 pub fn signal_name(sig: i32) -> &'static str {

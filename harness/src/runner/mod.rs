@@ -12,8 +12,8 @@ mod isolation;
 mod plan;
 
 pub use child::{child_main, run_in_process};
-pub use isolation::{die_with_parent, signal_name, ChildReport, Isolation};
-pub(crate) use isolation::{wait_bounded, UNKILLABLE_GRACE};
+pub use isolation::{die_with_parent, signal_name, ChildReport, Isolation, Ran};
+pub(crate) use isolation::{wait_bounded, StopWaiting, UNKILLABLE_GRACE};
 pub use plan::{areas, plan, Selection, Skip, Trial};
 
 use crate::expectations::Expectations;
@@ -47,34 +47,58 @@ pub fn run_all(
     progress: impl FnMut(&TrialResult, usize, usize),
 ) -> Vec<TrialResult> {
     if mutate {
-        run_with(trials, jobs, |t| crate::mutation::run_mutated(t, iso, exps, release), |_| {}, progress)
+        run_with(trials, jobs, |t, _| Attempt::of(crate::mutation::run_mutated(t, iso, exps, release)), |_| {}, progress)
     } else {
-        run_with(trials, jobs, |t| iso.run(t), |r| exps.apply(r, release), progress)
+        // On the parallel workers a trial starts once; one whose timed
+        // window was disturbed (the machine, often its own siblings) is run
+        // again alone at the end, with the remaining tries.
+        let attempt = |t: &Trial, alone: bool| match iso.run_tries(t, if alone { crate::timing::DISTURBED_TRIES - 1 } else { 1 }) {
+            Ran::Done(r, rep) => Attempt { result: Some(r), retry_alone: rep.disturbed && !alone },
+            Ran::Interrupted => Attempt::of(None),
+        };
+        run_with(trials, jobs, attempt, |r| exps.apply(r, release), progress)
     }
 }
 
+/// One start of a trial by the runner.
+struct Attempt {
+    /// None: the run was interrupted while it ran (not run).
+    result: Option<TrialResult>,
+    /// Its timed window was disturbed on a parallel worker: run it again
+    /// alone after the parallel phase.
+    retry_alone: bool,
+}
+
+impl Attempt {
+    fn of(result: Option<TrialResult>) -> Attempt {
+        Attempt { result, retry_alone: false }
+    }
+}
+
+/// Runs `run(trial, alone)` for every trial: the parallel ones on `jobs`
+/// workers, then the serial ones and those that asked to be retried
+/// alone, one at a time.
 fn run_with(
     trials: &[Trial],
     jobs: usize,
-    run: impl Fn(&Trial) -> TrialResult + Sync,
+    run: impl Fn(&Trial, bool) -> Attempt + Sync,
     apply: impl Fn(&mut TrialResult),
     mut progress: impl FnMut(&TrialResult, usize, usize),
 ) -> Vec<TrialResult> {
     let total = trials.len();
     let mut results: Vec<Option<TrialResult>> = vec![None; total];
-    let (parallel, serial): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| !trials[i].case.serial);
+    let (parallel, mut serial): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| !trials[i].case.serial);
     let mut done = 0;
-    let mut finish = |i: usize, mut r: TrialResult, results: &mut Vec<Option<TrialResult>>| {
-        if r.message == crate::interrupt::CUT_SHORT {
-            return;
-        }
+    // A trial the interrupt cut short has no result: it was not run.
+    let mut finish = |i: usize, r: Option<TrialResult>, results: &mut Vec<Option<TrialResult>>| {
+        let Some(mut r) = r else { return };
         apply(&mut r);
         done += 1;
         progress(&r, done, total);
         results[i] = Some(r);
     };
     let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<(usize, TrialResult)>();
+    let (tx, rx) = mpsc::channel::<(usize, Attempt)>();
     std::thread::scope(|s| {
         for _ in 0..jobs.max(1).min(parallel.len().max(1)) {
             let tx = tx.clone();
@@ -85,23 +109,27 @@ fn run_with(
                 }
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&i) = parallel.get(k) else { break };
-                if tx.send((i, run(&trials[i]))).is_err() {
+                if tx.send((i, run(&trials[i], false))).is_err() {
                     break;
                 }
             });
         }
         drop(tx);
-        for (i, r) in rx {
-            finish(i, r, &mut results);
+        for (i, a) in rx {
+            if a.retry_alone {
+                serial.push(i);
+            } else {
+                finish(i, a.result, &mut results);
+            }
         }
     });
     for i in serial {
         if crate::interrupt::received().is_some() {
             break;
         }
-        let r = run(&trials[i]);
-        finish(i, r, &mut results);
+        let a = run(&trials[i], true);
+        finish(i, a.result, &mut results);
     }
     // After an interrupt: the trials that finished (a partial run).
-    results.into_iter().flatten().filter(|r| r.message != crate::interrupt::CUT_SHORT).collect()
+    results.into_iter().flatten().collect()
 }

@@ -1,0 +1,194 @@
+//! Timed checks that are taken only when the measurement was not
+//! disturbed.
+//!
+//! A timed check compares the wall time of a window (a timer's wait, a
+//! bounded io_uring_enter) with what the kernel promised. On a starved
+//! machine (a CPU quota, load far above the core count) the trial's own
+//! threads can wait on a run queue for longer than the check's margin: a
+//! timer that fired at once then looks as if it fired on time (a false
+//! pass, or an xpass of a recorded deviation), and one that fired on time
+//! looks late. Neither says anything about the kernel.
+//!
+//! So every timed window is read on a [`Stopwatch`], which also reads the
+//! run delay of every thread of the trial process (the time they were
+//! runnable but not running: `/proc/self/task/*/schedstat`, the second
+//! field, kept by the scheduler with CONFIG_SCHED_INFO; CFS bandwidth
+//! throttling counts there too). A window whose run delay exceeds what
+//! the check's margin can absorb is *disturbed*: the check answers
+//! [`CaseError::Disturbed`] instead of a verdict, and the runner runs the
+//! trial again ([`DISTURBED_TRIES`] in all); a trial disturbed every time
+//! is an `error` naming the delay, never a pass, fail or xpass.
+//!
+//! A timer that fired *before* its time is a failure however loaded the
+//! machine is: a run delay can only make a window look longer.
+
+use crate::case::{CaseError, CaseResult};
+use crate::expect::{scaled, LATE};
+use crate::mutation;
+use std::time::{Duration, Instant};
+
+/// How many times the runner starts a trial whose timed window was
+/// disturbed before it gives up with an `error`.
+pub const DISTURBED_TRIES: usize = 3;
+
+/// The least run delay ever counted as a disturbance: a scheduler tick or
+/// two on a busy but healthy machine, far below any check's margin.
+const DELAY_FLOOR: Duration = Duration::from_millis(2);
+
+/// The run delay, summed over the threads of this process: None where the
+/// kernel keeps no scheduler statistics (no CONFIG_SCHED_INFO).
+///
+/// An SQPOLL thread (`iou-sqp-*`) is left out: it spins while idle, so it is
+/// runnable nearly all the time and its run delay measures how busy the
+/// CPUs are, not whether this window stalled (with several SQPOLL trials
+/// on two cores it alone would mark every window disturbed). Its stall
+/// before it issues a request shows as the SQ head not moving, which the
+/// ring's own consumption check bounds.
+pub fn process_run_delay() -> Option<Duration> {
+    let mut total = 0u64;
+    let mut seen = false;
+    for e in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        if std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.starts_with("iou-sqp-")) {
+            continue;
+        }
+        let Ok(s) = std::fs::read_to_string(e.path().join("schedstat")) else { continue };
+        // "<on-cpu ns> <run-delay ns> <timeslices>"
+        if let Some(ns) = s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()) {
+            total = total.saturating_add(ns);
+            seen = true;
+        }
+    }
+    seen.then(|| Duration::from_nanos(total))
+}
+
+/// The start of a timed window: the wall clock and the process's run
+/// delay at that instant.
+#[derive(Clone, Copy, Debug)]
+pub struct Stopwatch {
+    t0: Instant,
+    delay0: Option<Duration>,
+    /// Run delay counted on top of the measured one: zero, except in the
+    /// tests of the decision itself.
+    extra: Duration,
+}
+
+impl Stopwatch {
+    pub fn start() -> Stopwatch {
+        // The delay first: a stall between the two reads then counts
+        // against the window, never for it.
+        let delay0 = process_run_delay();
+        Stopwatch { t0: Instant::now(), delay0, extra: Duration::ZERO }
+    }
+
+    /// Wall time since the start.
+    pub fn elapsed(&self) -> Duration {
+        self.t0.elapsed()
+    }
+
+    /// The wall-clock start, for deadlines computed from it.
+    pub fn instant(&self) -> Instant {
+        self.t0
+    }
+
+    /// Run delay the process's threads took since the start (threads that
+    /// exited in the window take theirs with them; it never goes below 0).
+    /// None where the kernel keeps no scheduler statistics.
+    pub fn run_delay(&self) -> Option<Duration> {
+        Some(process_run_delay()?.saturating_sub(self.delay0?) + self.extra)
+    }
+
+    /// Err([`CaseError::Disturbed`]) when the window took more run delay
+    /// than `margin` can absorb: two fifths of it (at least
+    /// [`DELAY_FLOOR`]), so that a timer that fired at half its time still
+    /// reads early (half + two fifths < whole), and one on time reads on
+    /// time. `what` names the check.
+    pub fn undisturbed(&self, margin: Duration, what: &str) -> CaseResult {
+        let allowed = (margin * 2 / 5).max(DELAY_FLOOR);
+        match self.run_delay() {
+            Some(d) if d > allowed => Err(CaseError::Disturbed(format!(
+                "{what}: run delay {} ms in a {} ms window (more than the {} ms the check's margin allows)",
+                d.as_millis(),
+                self.elapsed().as_millis(),
+                allowed.as_millis()
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Fails unless between `min` and `min` + [`LATE`] (scaled) passed since
+/// the stopwatch started: a timer never fires early (hrtimers do not
+/// expire before their time), and one that fires very late is as wrong as
+/// one that never does. Early is a failure whatever the load; otherwise a
+/// window whose run delay could have moved the result across either bound
+/// is [`CaseError::Disturbed`], not a verdict.
+#[track_caller]
+pub fn check_elapsed(sw: &Stopwatch, min: Duration, what: &str) -> CaseResult {
+    let e = sw.elapsed();
+    let late = scaled(LATE);
+    let max = min + late;
+    let at = std::panic::Location::caller();
+    if e >= min {
+        // A timer that really fired at once (min early) reads as on time
+        // only after a run delay of nearly `min`; one on time reads as late
+        // only after one of nearly `late`. The smaller margin decides.
+        let margin = if min.is_zero() { late } else { min.min(late) };
+        sw.undisturbed(margin, &format!("{what} ({}:{})", at.file(), at.line()))?;
+    }
+    let ok = mutation::verdict(e >= min && e <= max);
+    if !ok {
+        let how = if e < min { format!("before its {min:?}") } else { format!("later than {max:?} ({min:?} + {late:?})") };
+        return Err(CaseError::Fail(format!("{what}: completed after {e:?}, {how} ({}:{})", at.file(), at.line())));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_run_delay_of_this_process_is_read_and_grows_only() {
+        let Some(a) = process_run_delay() else {
+            eprintln!("no scheduler statistics on this kernel: nothing to test");
+            return;
+        };
+        let sw = Stopwatch::start();
+        let b = process_run_delay().unwrap();
+        assert!(b >= a || a - b < Duration::from_millis(1), "run delay went backwards by more than an exited thread's share");
+        assert!(sw.run_delay().is_some());
+    }
+
+    #[test]
+    fn a_window_without_statistics_or_delay_is_undisturbed() {
+        let sw = Stopwatch { t0: Instant::now(), delay0: None, extra: Duration::from_secs(3600) };
+        assert!(sw.undisturbed(Duration::ZERO, "x").is_ok());
+    }
+
+    /// A stopwatch that counts an hour of run delay on top of the real
+    /// one: every window on it looks disturbed.
+    fn starved() -> Stopwatch {
+        Stopwatch { extra: Duration::from_secs(3600), ..Stopwatch::start() }
+    }
+
+    #[test]
+    fn a_starved_window_is_disturbed_not_a_verdict() {
+        if process_run_delay().is_none() {
+            return;
+        }
+        let sw = starved();
+        match check_elapsed(&sw, Duration::ZERO, "timer") {
+            Err(CaseError::Disturbed(m)) => assert!(m.contains("run delay"), "{m}"),
+            other => panic!("expected Disturbed, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_early_timer_fails_even_when_starved() {
+        let sw = starved();
+        match check_elapsed(&sw, Duration::from_secs(3600), "timer") {
+            Err(CaseError::Fail(m)) => assert!(m.contains("before its"), "{m}"),
+            other => panic!("expected Fail, got {other:?}"),
+        }
+    }
+}
