@@ -252,7 +252,17 @@ fn cmd_failed_run(kernel: &str, label: &str, reason: &str) -> anyhow::Result<i32
         harness::runner::plan(&probe, &Selection::default()).into_iter().map(|t| harness::TrialResult::of(&t.id, Outcome::Error, reason)).collect();
     let now = SystemTime::now();
     let exps = Expectations::builtin();
-    let info = RunInfo { label: label.into(), started: now, finished: now, jobs: 0, exps: &exps, expectations_applied: true, mutate: false, interrupted: None };
+    let info = RunInfo {
+        label: label.into(),
+        started: now,
+        finished: now,
+        jobs: 0,
+        exps: &exps,
+        expectations_applied: true,
+        mutate: false,
+        interrupted: None,
+        unfinished: false,
+    };
     println!("{}", serde_json::to_string_pretty(&run_report(&probe, &results, &info)).context("the report as JSON")?);
     Ok(0)
 }

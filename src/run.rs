@@ -67,11 +67,37 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
     }
     let tty = std::io::stderr().is_terminal() && !a.quiet;
     let mut counts = Tally::default();
+    // With --json, the report is also written while the run goes (every
+    // SNAPSHOT_EVERY, marked unfinished): a run killed by SIGKILL or the
+    // OOM killer still leaves the trials it finished.
+    let mut finished_so_far: Vec<TrialResult> = Vec::new();
+    let mut last_snapshot = Instant::now();
+    let label = a.label.clone().unwrap_or_else(hostname);
+    let info_for = |unfinished: bool| RunInfo {
+        label: label.clone(),
+        started,
+        finished: SystemTime::now(),
+        jobs,
+        exps: &session.exps,
+        expectations_applied: !a.no_expectations,
+        mutate: a.mutate,
+        interrupted: harness::interrupt::received(),
+        unfinished,
+    };
     eprintln!("uring-conform: {} on {} ({})", plural(trials.len(), "trial"), probe.kernel.release, plural(jobs, "job"));
     if a.mutate {
         eprintln!("uring-conform: mutation mode: every running trial must fail once per comparison it makes");
     }
     let progress = |r: &TrialResult, done: usize, total: usize| {
+        if let Some(path) = &a.json {
+            finished_so_far.push(r.clone());
+            if last_snapshot.elapsed() >= SNAPSHOT_EVERY && done < total {
+                last_snapshot = Instant::now();
+                // A snapshot that cannot be written is said at the end,
+                // when the final report is written.
+                let _ = write_atomically(path, &report_json(probe, &finished_so_far, &info_for(true)));
+            }
+        }
         // The same buckets as the summary: xfail apart from pass.
         counts.add(r.outcome);
         let mut err = std::io::stderr().lock();
@@ -113,7 +139,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
     // Each output is written on its own: one that fails does not lose
     // the others.
     let mut write_failed = false;
-    let mut write = |path: &Path, what: &str, text: String| match std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display())) {
+    let mut write = |path: &Path, what: &str, text: String| match write_atomically(path, &text).with_context(|| format!("cannot write {}", path.display())) {
         Ok(()) => eprintln!("uring-conform: {what} written to {}", path.display()),
         Err(e) => {
             eprintln!("uring-conform: {e:#}");
@@ -128,18 +154,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
         eprintln!("uring-conform: strict: {} is {id}'s documented first version, but the probe lacks it", since);
     }
     if let Some(path) = &a.json {
-        let info = RunInfo {
-            label: a.label.clone().unwrap_or_else(hostname),
-            started,
-            finished: SystemTime::now(),
-            jobs,
-            exps,
-            expectations_applied: !a.no_expectations,
-            mutate: a.mutate,
-            interrupted: harness::interrupt::received(),
-        };
-        let report = run_report(probe, &results, &info);
-        write(path, "report", serde_json::to_string_pretty(&report).context("the report as JSON")? + "\n");
+        write(path, "report", report_json(probe, &results, &info_for(false)));
     }
     if write_failed {
         return Ok(2);
@@ -157,6 +172,25 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
     } else {
         0
     })
+}
+
+/// How often a run with --json rewrites its unfinished report.
+const SNAPSHOT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The run report as the file holds it.
+fn report_json(probe: &Probe, results: &[TrialResult], info: &RunInfo) -> String {
+    serde_json::to_string_pretty(&run_report(probe, results, info)).expect("a run report serialises") + "\n"
+}
+
+/// Writes `text` to `path` through a temp file beside it and a rename, so
+/// that a reader (or a run killed in the middle of a write) never sees a
+/// half-written report.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new().prefix(".uring-conform-report-").tempfile_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// The mutation mode's verdict: every trial that ran must have failed.

@@ -488,6 +488,60 @@ fn an_interrupted_run_cleans_up_and_writes_a_partial_report() {
     assert!(left.is_empty(), "left {left:?}");
 }
 
+/// SIGKILL of the runner (as the OOM killer would): its guardian undoes
+/// what the run prepared (the loop-mounted ext4 as root, its loop device,
+/// the run directory with the trials' temp files), and the report written
+/// while the run went is there, marked unfinished, with the trials that
+/// finished before the kill.
+#[test]
+fn a_run_killed_with_sigkill_leaves_nothing_but_its_unfinished_report() {
+    let _machine = shared();
+    let (_tmp_dir, dir) = tmp("sigkill");
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("r.json");
+    let root = rustix::process::geteuid().is_root();
+    let mut c = bin()
+        .args(["run", "--json", json.to_str().unwrap()])
+        .env("TMPDIR", &dir)
+        .env("URING_CONFORM_ENV_SETUP", if root { "loop" } else { "on" })
+        .env_remove("URING_CONFORM_ODIRECT_DIR")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first snapshot comes 2 s into the run: wait for the report file
+    // (bounded), reading progress so the pipe never fills.
+    let mut err = std::io::BufReader::new(c.stderr.take().unwrap());
+    let mut line = String::new();
+    let t0 = std::time::Instant::now();
+    while !json.exists() {
+        line.clear();
+        assert!(std::io::BufRead::read_line(&mut err, &mut line).unwrap() > 0, "the run ended before its first snapshot");
+        assert!(t0.elapsed() < std::time::Duration::from_secs(120), "no snapshot within 120 s");
+    }
+    let mounted = std::fs::read_to_string("/proc/self/mounts").unwrap().contains(dir.to_str().unwrap());
+    assert_eq!(mounted, root, "the loop mount of a root run (and only of one) is there while it runs");
+    c.kill().unwrap();
+    c.wait().unwrap();
+    drop(err);
+    // The guardian cleans up on its own once the runner is gone: wait
+    // (bounded) for the run directory to go.
+    let left = || -> Vec<std::ffi::OsString> { std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).filter(|n| n != "r.json").collect() };
+    let t0 = std::time::Instant::now();
+    while !left().is_empty() && t0.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::yield_now();
+    }
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
+    assert!(!mounts.contains(dir.to_str().unwrap()), "a mount under the run's TMPDIR remains");
+    let loops = Command::new("losetup").arg("-a").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    assert!(!loops.contains(dir.to_str().unwrap()), "a loop device on the run's image remains: {loops}");
+    assert!(left().is_empty(), "left {:?}", left());
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["unfinished"], true);
+    assert!(!v["results"].as_array().unwrap().is_empty(), "the snapshot holds no finished trial");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// A filter that blocks only io_uring_register, or only io_uring_enter,
 /// is a blocked environment naming the call (exit 3), not a kernel
 /// without opcodes.

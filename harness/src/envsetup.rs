@@ -11,9 +11,27 @@
 //! Trials find them through environment variables the children inherit;
 //! the probe reports env.odirect and env.nullblk_poll from the same
 //! variables, so a case needing one skips naming it when it is missing.
+//!
+//! Nothing is left behind, however the run ends. Everything a run makes
+//! lives in one *run directory*, `$TMPDIR/uring-conform-run-PID-XXXXXX`
+//! (the O_DIRECT directory or the ext4 image and its mount point, a marker
+//! when this run loaded null_blk, and `tmp/`, which becomes the trials'
+//! `$TMPDIR`). One cleanup undoes it: lazily unmount what is mounted under
+//! the directory (a loop mount's device goes with it: `mount -o loop` sets
+//! autoclear), unload null_blk if the marker says this run loaded it,
+//! remove the directory. A *guardian* runs that cleanup: a small shell in
+//! its own session (so a signal to the runner's process group does not
+//! reach it) that waits for end-of-file on a pipe whose only writer is the
+//! runner. The runner closes the pipe when it ends; the kernel closes it
+//! when the runner is killed (SIGKILL, the OOM killer). Either way the
+//! guardian cleans up, so the normal path is the one that is exercised on
+//! every run. The runner holds an flock on `lock` in the directory; a run
+//! that starts and finds a run directory whose lock is free (its runner
+//! and guardian both gone) runs the same cleanup on it.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, ChildStdin, Command, Stdio};
 
 /// The O_DIRECT directory trials use.
 pub const ODIRECT_ENV: &str = fixtures::ODIRECT_DIR_ENV;
@@ -23,19 +41,130 @@ pub const NULLB_ENV: &str = "URING_CONFORM_NULLB";
 /// would do); `off` prepares nothing.
 pub const SETUP_ENV: &str = "URING_CONFORM_ENV_SETUP";
 
-/// Undoes on drop what [`prepare`] did.
+/// The name prefix of run directories in $TMPDIR.
+const RUN_DIR_PREFIX: &str = "uring-conform-run-";
+/// In a run directory: the file whose flock says its runner is alive.
+const LOCK_FILE: &str = "lock";
+/// In a run directory: present when the run loaded null_blk.
+const NULL_BLK_MARK: &str = "null_blk-loaded";
+
+/// The cleanup of a run directory ($1), as the guardian runs it once its
+/// standard input ends, and as a starting run runs it (standard input
+/// empty) on a run directory nobody holds any more. POSIX sh and the
+/// tools of util-linux, kmod and busybox alike.
+const CLEANUP_SCRIPT: &str = r#"trap '' INT TERM HUP
+while read -r _; do :; done
+d=$1
+# What is mounted under the directory, deepest first; lazily, since a trial
+# killed with the runner may still hold a file open there.
+awk -v d="$d/" 'index($2, d) == 1 { print length($2), $2 }' /proc/self/mounts | sort -rn | while read -r _ m; do umount -l "$m"; done
+if [ -e "$d/null_blk-loaded" ]; then
+  # Busy while a killed trial's process still has the device open.
+  i=0
+  while ! modprobe -r null_blk 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+fi
+rm -rf "$d"
+"#;
+
+/// The directory that holds everything a run makes, and the guardian that
+/// removes it when the run ends, whatever ends it (see the module
+/// documentation).
+pub struct RunDir {
+    path: PathBuf,
+    /// Holds the flock on `lock` for as long as the run lives.
+    _lock: std::fs::File,
+    /// The guardian and the write end of its standard input.
+    guardian: Option<(Child, ChildStdin)>,
+}
+
+impl RunDir {
+    /// Makes a fresh run directory in $TMPDIR (after cleaning up those of
+    /// runs that are gone) and starts its guardian. Err: $TMPDIR cannot
+    /// hold it (missing, read-only, full): nothing the trials need could
+    /// be made there either.
+    pub fn create() -> Result<RunDir, String> {
+        let tmp = std::env::temp_dir();
+        reclaim_abandoned(&tmp);
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("{RUN_DIR_PREFIX}{}-", std::process::id()))
+            .tempdir_in(&tmp)
+            .map_err(|e| format!("TMPDIR {} cannot hold the run's files: {e}", tmp.display()))?
+            .keep();
+        let fail = |what: &str, e: std::io::Error| {
+            let _ = std::fs::remove_dir_all(&dir);
+            format!("TMPDIR {}: cannot {what}: {e}", tmp.display())
+        };
+        let lock = std::fs::File::create(dir.join(LOCK_FILE)).map_err(|e| fail("create the run's lock file", e))?;
+        rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(|e| fail("lock the run directory", e.into()))?;
+        std::fs::create_dir(dir.join("tmp")).map_err(|e| fail("create the trials' temp directory", e))?;
+        let mut cmd = Command::new("/bin/sh");
+        cmd.args(["-c", CLEANUP_SCRIPT, "uring-conform-guardian"]).arg(&dir).stdin(Stdio::piped()).stdout(Stdio::null());
+        // SAFETY: setsid is async-signal-safe; the child calls nothing else
+        // before exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setsid();
+                Ok(())
+            });
+        }
+        let guardian = match cmd.spawn() {
+            Ok(mut c) => {
+                let stdin = c.stdin.take().expect("piped");
+                Some((c, stdin))
+            }
+            Err(e) => return Err(fail("start the run's cleanup guardian (/bin/sh)", e)),
+        };
+        Ok(RunDir { path: dir, _lock: lock, guardian })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Where the trials' temp files go: set as their $TMPDIR.
+    pub fn tmp(&self) -> PathBuf {
+        self.path.join("tmp")
+    }
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        // End of file on the guardian's input: it cleans up now. Waited
+        // for, so that nothing is left when the run returns.
+        if let Some((mut child, stdin)) = self.guardian.take() {
+            drop(stdin);
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Runs the cleanup on each run directory in `tmp` whose lock nobody
+/// holds: its runner is gone, and so is its guardian (killed too, or the
+/// machine restarted with a persistent $TMPDIR).
+fn reclaim_abandoned(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else { return };
+    for e in entries.flatten() {
+        if !e.file_name().to_string_lossy().starts_with(RUN_DIR_PREFIX) {
+            continue;
+        }
+        let dir = e.path();
+        let Ok(lock) = std::fs::File::open(dir.join(LOCK_FILE)) else { continue };
+        if rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
+            continue; // a live run's
+        }
+        drop(lock);
+        let _ = Command::new("/bin/sh").args(["-c", CLEANUP_SCRIPT, "uring-conform-reclaim"]).arg(&dir).stdin(Stdio::null()).status();
+    }
+}
+
+/// Undoes on drop what [`prepare`] did (through its [`RunDir`]).
 #[derive(Default)]
 pub struct EnvSetup {
     /// What was prepared, or why a facility is missing, for the run's
     /// header.
     pub notes: Vec<String>,
-    /// The directory under $TMPDIR that takes O_DIRECT itself, or that
-    /// holds the ext4 image and its mount point: a fresh directory with a
-    /// random name (never one that was there before).
-    base: Option<tempfile::TempDir>,
-    /// The loop-mounted ext4's mount point, unmounted before `base` goes.
-    loop_mount: Option<PathBuf>,
-    loaded_null_blk: bool,
+    /// Everything the run made; its guardian undoes it.
+    run_dir: Option<RunDir>,
 }
 
 fn is_root() -> bool {
@@ -72,13 +201,16 @@ fn run(cmd: &str, args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// Prepares the facilities (unless URING_CONFORM_ENV_SETUP=off) and sets
-/// the variables the probe and the trials read.
-pub fn prepare() -> EnvSetup {
-    let mut s = EnvSetup::default();
+/// Makes the run directory, points $TMPDIR at its `tmp/`, prepares the
+/// facilities (unless URING_CONFORM_ENV_SETUP=off) and sets the variables
+/// the probe and the trials read. Err: $TMPDIR cannot hold the run's files.
+pub fn prepare() -> Result<EnvSetup, String> {
+    let run_dir = RunDir::create()?;
+    std::env::set_var("TMPDIR", run_dir.tmp());
+    let mut s = EnvSetup { notes: vec![], run_dir: Some(run_dir) };
     let mode = std::env::var(SETUP_ENV).unwrap_or_default();
     if mode == "off" {
-        return s;
+        return Ok(s);
     }
     if std::env::var_os(ODIRECT_ENV).is_none() {
         s.prepare_odirect(mode == "loop");
@@ -86,32 +218,32 @@ pub fn prepare() -> EnvSetup {
     if std::env::var_os(NULLB_ENV).is_none() {
         s.prepare_null_blk();
     }
-    s
+    Ok(s)
 }
 
 impl EnvSetup {
+    fn run_path(&self) -> &Path {
+        self.run_dir.as_ref().expect("prepare made the run directory").path()
+    }
+
     fn prepare_odirect(&mut self, force_loop: bool) {
-        let base = match tempfile::Builder::new().prefix(&format!("uring-conform-direct-{}-", std::process::id())).tempdir() {
-            Ok(d) => d,
-            Err(e) => {
-                self.notes.push(format!("O_DIRECT: cannot create a directory in {}: {e}", std::env::temp_dir().display()));
-                return;
-            }
-        };
-        if !force_loop && takes_o_direct(base.path()) {
-            std::env::set_var(ODIRECT_ENV, base.path());
-            self.base = Some(base);
+        let base = self.run_path().join("direct");
+        if let Err(e) = std::fs::create_dir(&base) {
+            self.notes.push(format!("O_DIRECT: cannot create a directory in {}: {e}", self.run_path().display()));
+            return;
+        }
+        if !force_loop && takes_o_direct(&base) {
+            std::env::set_var(ODIRECT_ENV, &base);
             return;
         }
         if !is_root() {
             self.notes.push(format!("O_DIRECT: {} does not take it and a loop-mounted ext4 needs root", std::env::temp_dir().display()));
             return;
         }
-        match self.loop_ext4(base.path()) {
+        match self.loop_ext4(&base) {
             Ok(mnt) => {
                 self.notes.push(format!("O_DIRECT: loop-mounted ext4 at {}", mnt.display()));
                 std::env::set_var(ODIRECT_ENV, mnt);
-                self.base = Some(base);
             }
             Err(e) => self.notes.push(format!("O_DIRECT: no loop-mounted ext4: {e}")),
         }
@@ -128,10 +260,9 @@ impl EnvSetup {
         run("mkfs.ext4", &["-q", "-F", &img_s])?;
         run("mount", &["-o", "loop", &img_s, &mnt.to_string_lossy()])?;
         if !takes_o_direct(&mnt) {
-            let _ = run("umount", &[&mnt.to_string_lossy()]);
+            // Unmounted by the run directory's cleanup.
             return Err("the loop-mounted ext4 refuses O_DIRECT".into());
         }
-        self.loop_mount = Some(mnt.clone());
         Ok(mnt)
     }
 
@@ -150,18 +281,24 @@ impl EnvSetup {
         }
         // memory_backed keeps what is written, so reads can be checked.
         let args = ["null_blk", "nr_devices=1", "queue_mode=2", "poll_queues=1", "submit_queues=1", "memory_backed=1", "gb=1", "bs=4096"];
+        // The marker first: a run killed right after the load still has
+        // the module removed by its guardian.
+        if let Err(e) = std::fs::write(self.run_path().join(NULL_BLK_MARK), b"") {
+            self.notes.push(format!("null_blk: not loaded: cannot record that this run loads it: {e}"));
+            return;
+        }
         match run("modprobe", &args) {
-            Ok(()) => {
-                self.loaded_null_blk = true;
-                match polled_nullb() {
-                    Some(dev) => {
-                        self.notes.push(format!("null_blk: loaded with a poll queue ({dev}); removed after the run"));
-                        std::env::set_var(NULLB_ENV, dev)
-                    }
-                    None => self.notes.push("null_blk: loaded, but no device with io_poll 1 appeared".into()),
+            Ok(()) => match polled_nullb() {
+                Some(dev) => {
+                    self.notes.push(format!("null_blk: loaded with a poll queue ({dev}); removed after the run"));
+                    std::env::set_var(NULLB_ENV, dev)
                 }
+                None => self.notes.push("null_blk: loaded, but no device with io_poll 1 appeared".into()),
+            },
+            Err(e) => {
+                let _ = std::fs::remove_file(self.run_path().join(NULL_BLK_MARK));
+                self.notes.push(format!("null_blk: {e}"))
             }
-            Err(e) => self.notes.push(format!("null_blk: {e}")),
         }
     }
 }
@@ -180,14 +317,8 @@ fn polled_nullb() -> Option<String> {
 
 impl Drop for EnvSetup {
     fn drop(&mut self) {
-        if let Some(mnt) = self.loop_mount.take() {
-            // `mount -o loop` sets autoclear: the loop device goes with the mount.
-            let _ = run("umount", &[&mnt.to_string_lossy()]);
-        }
-        // The directory (and the image in it) after the unmount.
-        drop(self.base.take());
-        if self.loaded_null_blk {
-            let _ = run("modprobe", &["-r", "null_blk"]);
-        }
+        // The run directory's guardian undoes it all (module documentation);
+        // dropping it waits for that.
+        drop(self.run_dir.take());
     }
 }

@@ -42,11 +42,12 @@ pub struct Session {
 
 impl Session {
     /// Prepares the environment and probes. Err: too few open files to
-    /// start trial processes (the harness's problem, said once, never a
+    /// start trial processes, or a $TMPDIR that cannot hold the run's files
+    /// (the machine's problem, said once before anything runs, never a
     /// verdict per trial).
     pub fn start(opts: &Options) -> Result<Session, String> {
         crate::envlimits::ensure_nofile()?;
-        let env = crate::envsetup::prepare();
+        let env = crate::envsetup::prepare()?;
         let mut notes: Vec<String> = env.notes.iter().map(|n| format!("environment: {n}")).collect();
         let probe = Probe::run();
         let mut iso = Isolation::current(&probe);

@@ -91,6 +91,8 @@ pub struct RunInfo<'a> {
     /// The signal that stopped the run early: the results are the trials
     /// that finished before it.
     pub interrupted: Option<i32>,
+    /// A snapshot written while the run was still going.
+    pub unfinished: bool,
 }
 
 /// The run report.
@@ -117,6 +119,7 @@ pub fn run_report(probe: &Probe, results: &[TrialResult], info: &RunInfo) -> Run
         expectations: if info.expectations_applied { ExpectationsMode::Builtin } else { ExpectationsMode::None },
         mode: info.mutate.then_some(Mode::Mutate),
         interrupted: info.interrupted.map(|sig| crate::interrupt::name(sig).to_string()),
+        unfinished: info.unfinished,
     }
 }
 

@@ -55,6 +55,12 @@ pub struct RunReport {
     /// `SIGTERM`, `SIGHUP`); `results` are the trials that finished first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<String>,
+    /// Present (true) only in a report written while the run was still
+    /// going (`run --json` rewrites it every 2 s): `results` are the trials
+    /// finished so far. A run killed with SIGKILL or by the OOM killer
+    /// leaves this; a run that ends, however, replaces it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unfinished: bool,
 }
 
 fn schema_name(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
