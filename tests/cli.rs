@@ -649,3 +649,30 @@ fn inconsistent_reports_are_refused() {
         assert!(err.contains(why) && !err.contains("panicked"), "{err}");
     }
 }
+
+/// IDs, messages, releases and commits from a report reach the terminal
+/// with every control character escaped (a report cannot clear the
+/// screen, retitle the terminal or forge a line of the diff), and so do
+/// the reasons a report is refused for.
+#[test]
+fn diff_prints_no_raw_control_characters() {
+    let _machine = shared();
+    let id = "nop/x\u{1b}[2J\u{7}\0\nnop/y[default]: fail -> pass\r\u{9b}[default]";
+    let mut old = report_with(&[(id, Outcome::Pass), ("nop/gone\u{1b}[default]", Outcome::Pass)]);
+    old["kernel"]["release"] = "6.18\u{1b}]0;pwned\u{7}".into();
+    old["suite"]["commit"] = "abc\u{1b}[0m".into();
+    let mut new = report_with(&[(id, Outcome::Fail), ("nop/new\u{0}[default]", Outcome::Error)]);
+    new["results"][0]["message"] = "\u{1b}[32mfine\u{7}".into();
+    let o = diff_of(&old, &new);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let raw: Vec<char> = out.chars().filter(|c| c.is_control() && *c != '\n').collect();
+    assert!(raw.is_empty(), "raw control characters {raw:?} in {out:?}");
+    assert!(out.contains("\n  nop/x\\u{1b}[2J\\u{7}\\u{0}\\nnop/y[default]: fail -> pass\\r\\u{9b}[default]: pass -> fail: \\u{1b}[32mfine\\u{7}\n"), "{out}");
+    // A duplicate hostile ID in a refused report is named escaped, too.
+    let dup = report_with(&[(id, Outcome::Pass), (id, Outcome::Pass)]);
+    let o = diff_of(&old, &dup);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!err.chars().any(|c| c.is_control() && c != '\n') && err.contains("nop/x\\u{1b}[2J"), "{err:?}");
+}

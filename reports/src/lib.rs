@@ -1,6 +1,8 @@
 //! Reading run reports, comparing two runs, and rendering support
-//! matrices ([`matrix`]).
+//! matrices ([`matrix`]). Every string in a report is shown through
+//! [`escape`], one function per output format.
 
+pub mod escape;
 pub mod matrix;
 pub mod page;
 
@@ -37,9 +39,15 @@ pub struct Run {
     pub errata: Vec<harness::expectations::Erratum>,
 }
 
-/// Reads a run report: anything but a `uring-conform/run/1` report is
-/// refused with the reason (the file, what is wrong in it).
+/// Reads a run report: anything but a `uring-conform/run/1` report that
+/// agrees with itself is refused with the reason (the file, what is wrong
+/// in it), escaped for the terminal: the reason can quote the report (a
+/// duplicate ID, an unknown outcome word).
 pub fn load_run(path: &Path) -> Result<Run, String> {
+    read_run(path).map_err(|e| escape::terminal(&e))
+}
+
+fn read_run(path: &Path) -> Result<Run, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
     // The schema first, so another tool's JSON gets a plain answer.
@@ -149,14 +157,20 @@ pub fn diff(old: &Run, new: &Run) -> Diff {
 }
 
 impl Diff {
+    /// The diff for a terminal: every string from the reports through
+    /// [`escape::terminal`], so each row is one line and nothing in a
+    /// report reaches the terminal as a control sequence.
     pub fn render(&self) -> String {
-        let mut s = format!("diff {} -> {}\n", self.old, self.new);
+        let t = escape::terminal;
+        let mut s = format!("diff {} -> {}\n", t(&self.old), t(&self.new));
         if let Some((a, b)) = &self.commits {
+            let (a, b) = (t(a), t(b));
             s += &format!("warning: the runs come from different suite commits ({a} -> {b}): trials may differ as well as the kernel\n");
         }
         // First: every trial of a run without io_uring is a skip, so the
         // sections below would only say "N newly skipped".
         if let Some(((a, _), (b, why))) = &self.availability {
+            let (a, b, why) = (t(a), t(b), t(why));
             s += &format!("io_uring availability: {a} -> {b}{}\n", if why.is_empty() { String::new() } else { format!(" ({why})") });
         }
         let sections = [
@@ -169,18 +183,18 @@ impl Diff {
         for (title, rows) in sections {
             s += &format!("\n{title} ({}):\n", rows.len());
             for (id, o, n, msg) in rows {
-                let first = msg.lines().next().unwrap_or("");
+                let first = t(msg.lines().next().unwrap_or(""));
                 let was = o.map_or("absent", Outcome::word);
-                s += &format!("  {id}: {was} -> {}{}\n", n.word(), if first.is_empty() { String::new() } else { format!(": {first}") });
+                s += &format!("  {}: {was} -> {}{}\n", t(id), n.word(), if first.is_empty() { String::new() } else { format!(": {first}") });
             }
         }
         s += &format!("\nadded trials ({}):\n", self.added.len());
         for (id, o) in &self.added {
-            s += &format!("  {id}: {}\n", o.word());
+            s += &format!("  {}: {}\n", t(id), o.word());
         }
         s += &format!("\nremoved trials ({}):\n", self.removed.len());
         for id in &self.removed {
-            s += &format!("  {id}\n");
+            s += &format!("  {}\n", t(id));
         }
         let why = self.failures();
         s += &if why.is_empty() { "\ndiff: nothing newly fails\n".to_string() } else { format!("\ndiff: FAILED: {}\n", why.join("; ")) };
@@ -297,5 +311,29 @@ mod tests {
         // The other way round is news, not a failure.
         assert_eq!(diff(&b, &a).exit_code(), 0);
         assert!(diff(&b, &a).render().contains("io_uring availability: blocked -> ok"));
+    }
+
+    /// Trial IDs and messages come from other machines: no control
+    /// character (ESC, BEL, NUL, CR, a newline, a bidi override) reaches
+    /// the terminal raw, and each row stays one line.
+    #[test]
+    fn diff_output_shows_control_characters_escaped() {
+        let hostile = "a/x\u{1b}[2J\u{7}\0\nFAKE: pass -> pass\r\u{202e}[default]";
+        let mut a = run("6.18\u{1b}]0;title\u{7}", &[(hostile, Outcome::Pass), ("a/gone\n[default]", Outcome::Pass)]);
+        a.commit = "c1\u{1b}[0m".into();
+        let mut b = run("7.0", &[(hostile, Outcome::Fail), ("a/added\u{9b}31m[default]", Outcome::Pass)]);
+        b.results.get_mut(hostile).unwrap().message = "\u{1b}[32mexpected\r\u{0}".into();
+        let text = diff(&a, &b).render();
+        let raw: Vec<char> = text.chars().filter(|c| (c.is_control() && *c != '\n') || ('\u{2028}'..='\u{202e}').contains(c)).collect();
+        assert!(raw.is_empty(), "raw control characters {raw:?} in {text:?}");
+        assert!(
+            text.contains(
+                "newly failing (1):\n  a/x\\u{1b}[2J\\u{7}\\u{0}\\nFAKE: pass -> pass\\r\\u{202e}[default]: pass -> fail: \\u{1b}[32mexpected\\r\\u{0}\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("removed trials (1):\n  a/gone\\n[default]\n"), "{text}");
+        assert!(text.contains("  a/added\\u{9b}31m[default]: pass\n"), "{text}");
+        assert!(text.starts_with("diff 6.18\\u{1b}]0;title\\u{7} -> 7.0\n"), "{text}");
     }
 }
