@@ -75,7 +75,10 @@ EXIT STATUS (run):
     128+N interrupted by signal N (SIGINT, SIGTERM, SIGHUP): trials
       stopped, the environment undone, the partial report written and
       marked interrupted
-    diff: 1 when a trial newly fails between the two reports, else 0
+    diff: 1 when a trial newly fails between the two reports (one the
+      old report lacks included) or io_uring became unavailable, else 0;
+      2 when a report is refused (not a run report, a trial named twice,
+      a summary that contradicts the results)
 
 MATRIX:
     Renders feature x kernel and area x kernel tables from run reports

@@ -632,3 +632,101 @@ fn progress_and_summary_agree() {
     assert_eq!(num(progress, "] pass"), Some(passed), "{progress} / {summary}");
     assert_eq!(num(progress, "xfail"), Some(xfail), "{progress} / {summary}");
 }
+
+/// A report from another machine, made without io_uring: `failed-run`'s
+/// report with `results` as its trials, io_uring `ok`, and the summary
+/// counting them.
+fn report_with(results: &[(&str, Outcome)]) -> Value {
+    let o = bin().args(["failed-run", "--kernel", "6.18.0-test", "--label", "ci", "--reason", "unused"]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rs: Vec<harness::TrialResult> = results.iter().map(|(id, out)| harness::TrialResult::of(id, *out, "")).collect();
+    v["results"] = serde_json::to_value(&rs).unwrap();
+    v["summary"] = serde_json::to_value(Summary::of(&rs)).unwrap();
+    v["probe"]["availability"] = "ok".into();
+    v["probe"]["availability_detail"] = "".into();
+    v
+}
+
+/// `uring-conform diff` of two reports written into a fresh directory.
+fn diff_of(old: &Value, new: &Value) -> Output {
+    let (_dir, old_path) = tmp("old.json");
+    let new_path = old_path.with_file_name("new.json");
+    std::fs::write(&old_path, old.to_string()).unwrap();
+    std::fs::write(&new_path, new.to_string()).unwrap();
+    bin().arg("diff").arg(&old_path).arg(&new_path).output().unwrap()
+}
+
+/// What CI gates on: a trial the old run lacked that fails now, and
+/// io_uring lost, each exit 1 with the reason on stdout.
+#[test]
+fn diff_gates_added_failures_and_lost_io_uring() {
+    let _machine = shared();
+    let old = report_with(&[("nop/a[default]", Outcome::Pass)]);
+    let added = report_with(&[("nop/a[default]", Outcome::Pass), ("nop/b[default]", Outcome::Timeout)]);
+    let o = diff_of(&old, &added);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("newly failing (1):\n  nop/b[default]: absent -> timeout"), "{out}");
+    let mut lost = report_with(&[("nop/a[default]", Outcome::Skip)]);
+    lost["probe"]["availability"] = "disabled".into();
+    lost["probe"]["availability_detail"] = "kernel.io_uring_disabled = 2".into();
+    let o = diff_of(&old, &lost);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("io_uring availability: ok -> disabled (kernel.io_uring_disabled = 2)"), "{out}");
+    assert_eq!(diff_of(&old, &old).status.code(), Some(0));
+}
+
+/// A report that names a trial twice, or whose summary contradicts its
+/// results, is refused by diff and matrix with the reason (exit 2), never
+/// read as something else and never a panic.
+#[test]
+fn inconsistent_reports_are_refused() {
+    let _machine = shared();
+    let good = report_with(&[("nop/a[default]", Outcome::Pass)]);
+    let mut dup = report_with(&[("nop/a[default]", Outcome::Fail), ("nop/b[default]", Outcome::Pass), ("nop/a[default]", Outcome::Pass)]);
+    let mut lying = report_with(&[("nop/a[default]", Outcome::Fail)]);
+    lying["summary"]["fail"] = 0.into();
+    lying["summary"]["pass"] = 1.into();
+    for (bad, why) in [(&mut dup, "trial nop/a[default] appears 2 times"), (&mut lying, "summary (1 pass, 0 fail")] {
+        for o in [diff_of(&good, bad), diff_of(bad, &good)] {
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{err}");
+            assert!(err.starts_with("uring-conform: ") && err.contains(why) && !err.contains("panicked"), "{err}");
+        }
+        let (_dir, path) = tmp("bad.json");
+        std::fs::write(&path, bad.to_string()).unwrap();
+        let o = bin().arg("matrix").arg("--out").arg(path.with_file_name("m")).arg(&path).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(why) && !err.contains("panicked"), "{err}");
+    }
+}
+
+/// IDs, messages, releases and commits from a report reach the terminal
+/// with every control character escaped (a report cannot clear the
+/// screen, retitle the terminal or forge a line of the diff), and so do
+/// the reasons a report is refused for.
+#[test]
+fn diff_prints_no_raw_control_characters() {
+    let _machine = shared();
+    let id = "nop/x\u{1b}[2J\u{7}\0\nnop/y[default]: fail -> pass\r\u{9b}[default]";
+    let mut old = report_with(&[(id, Outcome::Pass), ("nop/gone\u{1b}[default]", Outcome::Pass)]);
+    old["kernel"]["release"] = "6.18\u{1b}]0;pwned\u{7}".into();
+    old["suite"]["commit"] = "abc\u{1b}[0m".into();
+    let mut new = report_with(&[(id, Outcome::Fail), ("nop/new\u{0}[default]", Outcome::Error)]);
+    new["results"][0]["message"] = "\u{1b}[32mfine\u{7}".into();
+    let o = diff_of(&old, &new);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let raw: Vec<char> = out.chars().filter(|c| c.is_control() && *c != '\n').collect();
+    assert!(raw.is_empty(), "raw control characters {raw:?} in {out:?}");
+    assert!(out.contains("\n  nop/x\\u{1b}[2J\\u{7}\\u{0}\\nnop/y[default]: fail -> pass\\r\\u{9b}[default]: pass -> fail: \\u{1b}[32mfine\\u{7}\n"), "{out}");
+    // A duplicate hostile ID in a refused report is named escaped, too.
+    let dup = report_with(&[(id, Outcome::Pass), (id, Outcome::Pass)]);
+    let o = diff_of(&old, &dup);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!err.chars().any(|c| c.is_control() && c != '\n') && err.contains("nop/x\\u{1b}[2J"), "{err:?}");
+}

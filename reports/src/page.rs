@@ -12,24 +12,21 @@
 //! `open=column:COLUMN`), which makes a view linkable and lets
 //! `reports/page-test.sh` drive it in headless Chromium.
 
+use crate::escape;
 use crate::matrix::{Matrix, Seen};
 use serde_json::{json, Value};
 
 /// Renders the page.
 pub fn render(m: &Matrix) -> String {
-    let data = data(m).to_string();
-    // The JSON sits in a <script> element: "</" must not end it early.
-    let data = data.replace("</", "<\\/");
+    // Report text reaches the page in two places only: the title (HTML)
+    // and the data (JSON in a <script> element). The page's script sets
+    // everything else from the data as text and attributes, never markup.
+    let data = escape::script_json(&data(m).to_string());
     let title = match m.columns.as_slice() {
         [one] => format!("io_uring support on {}", one.release),
         _ => "io_uring support matrix".to_string(),
     };
-    TEMPLATE.replace("@TITLE@", &escape(&title)).replace("@DATA@", &data)
-}
-
-/// HTML text and attribute escaping (one escaper for both: quotes too).
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    TEMPLATE.replace("@TITLE@", &escape::html(&title)).replace("@DATA@", &data)
 }
 
 fn data(m: &Matrix) -> Value {

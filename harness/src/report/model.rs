@@ -63,6 +63,34 @@ pub struct RunReport {
     pub unfinished: bool,
 }
 
+impl RunReport {
+    /// Whether the report agrees with itself: each trial ID once, and the
+    /// summary counting exactly the results. The writer always makes such
+    /// a report; a reader (diff, matrix) refuses any other, since either
+    /// way it would show something the run did not say (a map keeps one
+    /// of two results for an ID; CI may read the summary, a reader the
+    /// results).
+    pub fn check_consistent(&self) -> Result<(), String> {
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for t in &self.results {
+            *seen.entry(&t.id).or_default() += 1;
+        }
+        if let Some((id, n)) = seen.iter().find(|(_, n)| **n > 1) {
+            return Err(format!("trial {id} appears {n} times in the results"));
+        }
+        let counted = Summary::of(&self.results);
+        if self.summary != counted {
+            let (said, found): (Vec<String>, Vec<String>) = Outcome::ALL
+                .iter()
+                .filter(|o| self.summary.count(**o) != counted.count(**o))
+                .map(|o| (format!("{} {}", self.summary.count(*o), o.word()), format!("{} {}", counted.count(*o), o.word())))
+                .unzip();
+            return Err(format!("the summary ({}) contradicts the results ({})", said.join(", "), found.join(", ")));
+        }
+        Ok(())
+    }
+}
+
 fn schema_name(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({ "type": "string", "const": SCHEMA })
 }
@@ -145,6 +173,12 @@ impl Summary {
             Outcome::Xfail => &mut self.xfail,
             Outcome::Xpass => &mut self.xpass,
         }
+    }
+    /// The count of one outcome (through `count_mut` on a copy, so which
+    /// field holds which outcome is said in one place).
+    pub fn count(&self, o: Outcome) -> usize {
+        let mut s = self.clone();
+        *s.count_mut(o)
     }
     /// Every failure outcome together (xpass included).
     pub fn failed(&self) -> usize {
