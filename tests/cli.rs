@@ -394,6 +394,66 @@ fn area_filters_and_unmatched_words() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("\"no-such-word-xyz\" matches no trial"));
 }
 
+/// Runs the binary with TMPDIR set to `dir` made read-only the way the
+/// kernel answers it: as root (whom permission bits do not stop) a
+/// read-only bind mount of it in a private mount namespace of the child;
+/// otherwise mode 0555. Err: why this machine cannot make it read-only.
+fn with_read_only_tmpdir(dir: &std::path::Path, args: &[&str]) -> Result<Output, String> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut cmd = bin();
+    cmd.args(args).env("TMPDIR", dir).env("URING_CONFORM_ENV_SETUP", "loop").env_remove("URING_CONFORM_ODIRECT_DIR");
+    if !rustix::process::geteuid().is_root() {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).map_err(|e| format!("chmod: {e}"))?;
+        return cmd.output().map_err(|e| e.to_string());
+    }
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).unwrap();
+    let root = std::ffi::CString::new("/").unwrap();
+    // SAFETY: only async-signal-safe calls (unshare, mount) between fork
+    // and exec, on strings made before the fork.
+    unsafe {
+        cmd.pre_exec(move || {
+            let null = std::ptr::null();
+            if libc::unshare(libc::CLONE_NEWNS) != 0
+                || libc::mount(null, root.as_ptr(), null, libc::MS_REC | libc::MS_PRIVATE, std::ptr::null()) != 0
+                || libc::mount(path.as_ptr(), path.as_ptr(), null, libc::MS_BIND, std::ptr::null()) != 0
+                || libc::mount(null, path.as_ptr(), null, libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY, std::ptr::null()) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd.output().map_err(|e| format!("a read-only bind mount in a private mount namespace: {e}"))
+}
+
+/// A TMPDIR the run cannot create files in stops it before anything is
+/// prepared or run (exit 2, one line naming TMPDIR and the kernel's
+/// answer), instead of every trial ending in `error` after the run.
+#[test]
+fn a_read_only_tmpdir_stops_the_run_before_it_starts() {
+    let _machine = shared();
+    let (_tmp_dir, dir) = tmp("read-only");
+    std::fs::create_dir_all(&dir).unwrap();
+    for args in [&["run", "ops/nop/"][..], &["probe"]] {
+        let o = match with_read_only_tmpdir(&dir, args) {
+            Ok(o) => o,
+            Err(why) => {
+                eprintln!("not run: cannot make a read-only TMPDIR here: {why}");
+                return;
+            }
+        };
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
+        assert!(err.contains(&format!("TMPDIR {} is not writable", dir.display())), "{args:?}: {err}");
+        assert!(err.contains("Read-only file system") || err.contains("Permission denied"), "{args:?}: the kernel's answer: {err}");
+    }
+    // The directory stays writable for its removal.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// A reader that goes away ends a listing quietly (no panic, exit 0).
 #[test]
 fn a_closed_stdout_ends_quietly() {

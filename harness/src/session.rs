@@ -42,10 +42,12 @@ pub struct Session {
 
 impl Session {
     /// Prepares the environment and probes. Err: too few open files to
-    /// start trial processes (the harness's problem, said once, never a
-    /// verdict per trial).
+    /// start trial processes, or a temp directory that takes no files
+    /// (the harness's problem, said once before anything is prepared,
+    /// never a verdict per trial).
     pub fn start(opts: &Options) -> Result<Session, String> {
         crate::envlimits::ensure_nofile()?;
+        crate::envsetup::check_temp_dir()?;
         let env = crate::envsetup::prepare();
         let mut notes: Vec<String> = env.notes.iter().map(|n| format!("environment: {n}")).collect();
         let probe = Probe::run();
