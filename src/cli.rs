@@ -143,6 +143,23 @@ fn unknown(arg: lexopt::Arg, command: &str) -> UsageError {
     }
 }
 
+/// A selection that picks nothing is a mistake (a typo in a CI job's
+/// selection must not pass as a smaller run): refused here, before any
+/// environment is prepared or the kernel probed, naming each word that
+/// matches no trial.
+fn check_selection(sel: &Selection) -> Result<(), UsageError> {
+    let unmatched = sel.unmatched_filters();
+    if !unmatched.is_empty() {
+        let words: Vec<String> = unmatched.iter().map(|w| format!("{w:?}")).collect();
+        let verb = if words.len() == 1 { "matches" } else { "match" };
+        return usage(format!("{} {verb} no trial (see 'uring-conform list'; quote globs)", words.join(", ")));
+    }
+    if !sel.selects_any() {
+        return usage("the selection matches no trial: each word matches some, but not together with the --area, --feature and --variant given (see 'uring-conform list')");
+    }
+    Ok(())
+}
+
 fn parse_probe(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
     let mut json = false;
     while let Some(arg) = p.next()? {
@@ -166,6 +183,7 @@ fn parse_list(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
             other => return Err(unknown(other, "list")),
         }
     }
+    check_selection(&sel)?;
     Ok(Command::List { json, sel })
 }
 
@@ -214,6 +232,7 @@ fn parse_run(p: &mut lexopt::Parser) -> Result<RunArgs, UsageError> {
             other => return Err(unknown(other, "run")),
         }
     }
+    check_selection(&a.sel)?;
     Ok(a)
 }
 

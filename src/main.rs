@@ -35,8 +35,9 @@ SELECTION:
                         hardlinks/; ops/read/: one opcode), a glob over
                         the whole ID ('links/*', '*[sqpoll]': quote it, or
                         the shell expands it), or else a substring of the
-                        ID (short-read). A word that matches no trial is
-                        reported; several words select the union
+                        ID (short-read). Several words select the union;
+                        a word that matches no trial is an error (exit 2,
+                        before anything is prepared or run)
     --area A            only this area (repeatable)
     --feature F         only trials that need feature F (repeatable)
     --variant V         only this ring variant (repeatable)
@@ -204,16 +205,7 @@ fn cmd_probe(json: bool) -> anyhow::Result<i32> {
     }
 }
 
-/// Names each filter word that matches no trial (before any environment
-/// is prepared).
-pub(crate) fn warn_unmatched(sel: &Selection) {
-    for f in sel.unmatched_filters() {
-        eprintln!("uring-conform: warning: {f:?} matches no trial (see 'uring-conform list'; quote globs)");
-    }
-}
-
 fn cmd_list(json: bool, sel: &Selection) -> anyhow::Result<i32> {
-    warn_unmatched(sel);
     let session = Session::start(&Options::default()).map_err(anyhow::Error::msg)?;
     let trials = session.plan(sel);
     if json {

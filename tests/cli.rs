@@ -382,16 +382,42 @@ fn outputs_and_values_are_checked_before_the_run() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// `AREA/` selects that area only (links/ is not hardlinks/), and a word
-/// matching nothing is named.
+/// `AREA/` selects that area only (links/ is not hardlinks/).
 #[test]
-fn area_filters_and_unmatched_words() {
+fn area_filters_select_that_area_only() {
     let _machine = shared();
-    let o = bin().args(["list", "--json", "links/", "no-such-word-xyz"]).env("URING_CONFORM_ENV_SETUP", "off").output().unwrap();
+    let o = bin().args(["list", "--json", "links/"]).env("URING_CONFORM_ENV_SETUP", "off").output().unwrap();
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let ids: Vec<&str> = v.as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
     assert!(!ids.is_empty() && ids.iter().all(|id| id.starts_with("links/")), "{ids:?}");
-    assert!(String::from_utf8_lossy(&o.stderr).contains("\"no-such-word-xyz\" matches no trial"));
+}
+
+/// A selection word that matches no trial is an error naming it (a typo
+/// in a CI job's selection must not pass as a smaller run), found before
+/// the environment is prepared: `=loop` always leaves an O_DIRECT note
+/// (the image, or why not) when it runs, so no `environment:` line means
+/// nothing was prepared. So is a selection whose words match only apart
+/// from its --area.
+#[test]
+fn a_selection_word_that_matches_nothing_is_an_error() {
+    let _machine = shared();
+    for args in [
+        &["run", "nop/", "no-such-word-xyz"][..],
+        &["run", "no-such-word-xyz"],
+        &["list", "links/", "no-such-word-xyz"],
+        &["run", "--quiet", "no-such-word-xyz", "nop/", "*[sqpoll]x"],
+        &["run", "--area", "links", "nop/"],
+    ] {
+        let o = bin().args(args).env("URING_CONFORM_ENV_SETUP", "loop").env_remove("URING_CONFORM_ODIRECT_DIR").output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        let said = if args.contains(&"--area") { "the selection matches no trial".to_string() } else { "\"no-such-word-xyz\"".to_string() };
+        assert!(err.starts_with("uring-conform: ") && err.contains(&said) && err.contains("no trial"), "{args:?}: {err}");
+        assert!(!err.contains("environment:") && !err.contains(" trials on "), "{args:?} prepared or ran before refusing: {err}");
+    }
+    let o = bin().args(["run", "a-typo-xyz", "another-typo-xyz"]).env("URING_CONFORM_ENV_SETUP", "off").output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("\"a-typo-xyz\", \"another-typo-xyz\" match no trial"), "every word named at once: {err}");
 }
 
 /// Runs the binary with TMPDIR set to `dir` made read-only the way the
