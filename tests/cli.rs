@@ -420,6 +420,41 @@ fn a_selection_word_that_matches_nothing_is_an_error() {
     assert!(err.contains("\"a-typo-xyz\", \"another-typo-xyz\" match no trial"), "every word named at once: {err}");
 }
 
+/// `COMMAND --help` (anywhere among its arguments) and `help COMMAND`
+/// print that command's own help on stdout, exit 0: its usage, an exit
+/// status section, and no other command's synopsis (the global help,
+/// which lists every command, is what they printed before).
+#[test]
+fn each_command_answers_help_with_its_own() {
+    let _machine = shared();
+    let global = bin().arg("--help").output().unwrap();
+    assert!(global.status.success());
+    let global = String::from_utf8_lossy(&global.stdout).into_owned();
+    for cmd in ["probe", "list", "run", "diff", "matrix", "features", "failed-run"] {
+        assert!(global.contains(&format!("\n    uring-conform {cmd} ")), "the global help lists {cmd}: {global}");
+        for args in [vec![cmd, "--help"], vec![cmd, "-h"], vec![cmd, "--json", "x.json", "--help"], vec!["help", cmd]] {
+            if args.contains(&"--json") && cmd != "run" {
+                continue;
+            }
+            let o = bin().args(&args).env("URING_CONFORM_ENV_SETUP", "off").output().unwrap();
+            let out = String::from_utf8_lossy(&o.stdout);
+            assert_eq!(o.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+            assert!(out.starts_with(&format!("uring-conform {cmd}: ")), "{args:?}: {out}");
+            assert!(out.contains(&format!("USAGE:\n    uring-conform {cmd}")) && out.contains("\nEXIT STATUS:\n"), "{args:?}: {out}");
+            let other = ["probe", "list", "run", "diff", "matrix", "features", "failed-run"]
+                .into_iter()
+                .find(|o| *o != cmd && out.contains(&format!("\n    uring-conform {o} ")));
+            assert!(other.is_none(), "{args:?} printed {other:?}'s synopsis too (the global help?): {out}");
+            assert!(o.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        }
+    }
+    // An unknown command is not helped; a usage error points at its
+    // command's help.
+    assert_eq!(bin().args(["frobnicate", "--help"]).output().unwrap().status.code(), Some(2));
+    let o = bin().args(["run", "--jobs", "0"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Run 'uring-conform run --help' for usage."));
+}
+
 /// Runs the binary with TMPDIR set to `dir` made read-only the way the
 /// kernel answers it: as root (whom permission bits do not stop) a
 /// read-only bind mount of it in a private mount namespace of the child;
