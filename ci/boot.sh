@@ -33,7 +33,6 @@
 # back (whatever its verdicts), 1 otherwise.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 image=""; mods=""; append=""; label=""; out="$ROOT/reports/runs"; bin=""; ver=""
 run_args=()
 if [ "${1:-}" = --kernel ] || [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
@@ -46,7 +45,7 @@ if [ "${1:-}" = --kernel ] || [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
 		--out) out="${2:?--out needs a path}"; shift 2 ;;
 		--bin) bin="${2:?--bin needs a binary}"; shift 2 ;;
 		--) shift; run_args=("$@"); break ;;
-		-h | --help) usage ;;
+		-h | --help) usage 0 ;;
 		*) log "unknown option $1"; usage ;;
 		esac
 	done
