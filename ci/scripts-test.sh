@@ -8,7 +8,8 @@
 #   - boot.sh shows the guest's console while the VM runs (a stand-in
 #     QEMU writes a progress line and waits until boot.sh has shown it),
 #     brings the report back, and says when a rerun overwrites the
-#     previous run's console log, naming it.
+#     previous run's console log, naming it;
+#   - the READMEs' commands call no bare `uring-conform` (not on PATH).
 # Exit 0 when every check holds; each failure is named.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -86,4 +87,8 @@ check "boot.sh names the console log it writes" grep -q "console: $t/cache/runs/
 check "a rerun of boot.sh works" boot 2
 check "a rerun says it overwrites the previous console log, naming it" \
 	grep -q "the previous run's console log $t/cache/runs/custom-.*/console.log is overwritten" "$t/boot.2"
+# The READMEs' commands run as written from a checkout: nothing puts
+# uring-conform on PATH (cargo run --release --, or ./target/release/).
+check "no README command calls a bare uring-conform" not grep -nE '^ {4,}uring-conform ' "$ROOT/README.md" "$CI_DIR/README.md"
+
 [ "$failed" = 0 ] || { cat "$t"/boot.* 2>/dev/null; exit 1; }
