@@ -33,7 +33,6 @@
 # back (whatever its verdicts), 1 otherwise.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 image=""; mods=""; append=""; label=""; out="$ROOT/reports/runs"; bin=""; ver=""
 run_args=()
 if [ "${1:-}" = --kernel ] || [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
@@ -46,7 +45,7 @@ if [ "${1:-}" = --kernel ] || [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
 		--out) out="${2:?--out needs a path}"; shift 2 ;;
 		--bin) bin="${2:?--bin needs a binary}"; shift 2 ;;
 		--) shift; run_args=("$@"); break ;;
-		-h | --help) usage ;;
+		-h | --help) usage 0 ;;
 		*) log "unknown option $1"; usage ;;
 		esac
 	done
@@ -85,21 +84,39 @@ case "$out" in
 *) mkdir -p "$out"; report="$out/$release.json" ;;
 esac
 limit="${URING_CONFORM_VM_TIMEOUT:-1500}"
+# One work directory per kernel (and label): a rerun starts it afresh.
+if [ -e "$work/console.log" ]; then
+	log "kernel $release ($label): reusing $work: the previous run's console log $work/console.log is overwritten"
+fi
 rm -rf "$work"; mkdir -p "$work"
 "$CI_DIR/initramfs.sh" "$bin" "$label" "$work/initrd.gz" "$mods" "${run_args[@]}"
 accel="tcg,thread=single"
 if [ "${URING_CONFORM_KVM:-0}" = 1 ]; then accel=kvm; fi
 cmdline="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 $(null_blk_cmdline) $append"
 for attempt in 1 2; do
-	log "kernel $release ($label): boot $attempt"
+	log "kernel $release ($label): boot $attempt (console: $work/console.log)"
 	start=$(date +%s)
+	: > "$work/console.log"
 	timeout --kill-after=10 "$limit" qemu-system-x86_64 \
 		-machine pc -accel "$accel" -m 2048 -smp 2 \
 		-kernel "$image" -initrd "$work/initrd.gz" \
 		-append "$cmdline" \
 		-display none -monitor none -no-reboot \
 		-serial "file:$work/console.log" -serial "file:$work/results.txt" \
-		> "$work/qemu.log" 2>&1 || true
+		> "$work/qemu.log" 2>&1 &
+	vm=$!
+	# QEMU runs in the background (for the stream below): it must not
+	# outlive this script, which an interrupt would otherwise leave it to.
+	trap 'kill "$vm" 2>/dev/null || true' EXIT
+	# The run's progress as it happens: the guest's console (boot
+	# messages, the suite's progress lines and failures, see ci/init),
+	# each line named by its kernel (matrix.sh boots several at once);
+	# tail ends when the VM does. The markers are the host's business.
+	tail -n +1 -F --pid="$vm" "$work/console.log" 2>/dev/null |
+		sed -u -e 's/\r$//' -e '/^@@URING-CONFORM-/d' -e "s/^/  $release | /" >&2 &
+	streamer=$!
+	wait "$vm" || true
+	wait "$streamer" || true
 	secs=$(( $(date +%s) - start ))
 	if grep -q "@@URING-CONFORM-DONE@@" "$work/console.log" 2>/dev/null &&
 		awk '/@@URING-CONFORM-REPORT-BEGIN@@/{f=1;next} /@@URING-CONFORM-REPORT-END@@/{f=0} f' "$work/results.txt" | tr -d '\r' > "$work/report.json" &&
@@ -108,8 +125,13 @@ for attempt in 1 2; do
 		log "kernel $release ($label): done in ${secs}s, $(grep -o '@@URING-CONFORM-DONE@@ rc=[0-9]*' "$work/console.log"), report $report"
 		exit 0
 	fi
-	log "kernel $release ($label): no end marker after ${secs}s (attempt $attempt); console tail:"
-	tail -n 15 "$work/console.log" >&2 || true
+	if [ "$attempt" = 1 ]; then
+		# The retry's console goes to console.log: this one is kept.
+		mv "$work/console.log" "$work/console.1.log"
+		log "kernel $release ($label): no end marker after ${secs}s (attempt 1); its console log is $work/console.1.log"
+	else
+		log "kernel $release ($label): no end marker after ${secs}s (attempt 2); console log $work/console.log"
+	fi
 done
 reason="VM run failed twice: no end marker (hang, panic or boot failure) within ${limit}s; console tail: $(tail -n 5 "$work/console.log" 2>/dev/null | tr -d '\r' | tr '\n' ' ' | tr -d "\"\\\\" | cut -c1-400)"
 "$bin" failed-run --label "$label" --kernel "$release" --reason "$reason" > "$report"

@@ -26,9 +26,8 @@
 # they touch (an incremental build takes seconds to a minute, not minutes).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 name=""
-case "${1:-}" in -h | --help) usage ;; --name) name="${2:?--name needs a name}"; shift 2 ;; esac
+case "${1:-}" in -h | --help) usage 0 ;; --name) name="${2:?--name needs a name}"; shift 2 ;; esac
 [ $# -ge 1 ] || usage
 [[ "$name" =~ ^[a-z0-9.-]*$ ]] || die "--name takes lower-case letters, digits, dots and dashes: $name"
 src="$1"; shift

@@ -6,7 +6,9 @@
 # $CACHE/kernels/VERSION.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-ver="${1:?usage: fetch-kernel.sh VERSION}"
+case "${1:-}" in -h | --help) usage 0 ;; esac
+[ $# -eq 1 ] || usage
+ver="$1"
 re="$(kernels | awk -v v="$ver" '$1 == v { print $2 }')"
 [ -n "$re" ] || die "kernel $ver is not in ci/kernels.txt"
 dir="$CACHE/kernels/$ver"

@@ -9,6 +9,17 @@ CACHE="${URING_CONFORM_CACHE:-$ROOT/ci/.cache}"
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# usage [STATUS]: a script's usage is its header comment (the comment
+# lines after the shebang, up to the first command). `usage 0` answers
+# --help: on stdout, exit 0. A mistake in the arguments gets `usage`: on
+# stderr, exit 2.
+usage() {
+	local status="${1:-2}"
+	if [ "$status" = 0 ]; then _header; else _header >&2; fi
+	exit "$status"
+}
+_header() { awk 'NR > 1 { if (!/^#/) exit; sub(/^# ?/, ""); print }' "$0"; }
+
 # apt with a private configuration: its own sources, lists and cache under
 # $CACHE/apt, so the machine's apt state is never touched.
 papt() {

@@ -11,6 +11,7 @@
 # reports/runs/<release>.json for each, and renders reports/matrix.{md,html,csv}.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+case "${1:-}" in -h | --help) usage 0 ;; -*) log "unknown option $1"; usage ;; esac
 start=$(date +%s)
 "$CI_DIR/setup.sh"
 "$CI_DIR/apt-update.sh"

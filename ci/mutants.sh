@@ -21,7 +21,6 @@
 # the number of CPUs).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 MUTANT_SOURCE=6.12.118-1
 mdir="$CI_DIR/mutants"
 out="$CACHE/mutants/$(date +%Y%m%d-%H%M%S)"
@@ -29,7 +28,7 @@ names=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out="${2:?--out needs a directory}"; shift 2 ;;
-	-h | --help) usage ;;
+	-h | --help) usage 0 ;;
 	-*) log "unknown option $1"; usage ;;
 	*) [ -f "$mdir/$1.diff" ] || die "no mutant $1 in ci/mutants/"; names+=("$1"); shift ;;
 	esac

@@ -32,8 +32,10 @@ fn usage<T>(msg: impl Into<String>) -> Result<T, UsageError> {
     Err(UsageError(msg.into()))
 }
 
+/// What the command line asks for; `Help(Some(c))` is command c's own
+/// help, `Help(None)` the global one.
 pub enum Command {
-    Help,
+    Help(Option<String>),
     Version,
     Probe { json: bool },
     List { json: bool, sel: Selection },
@@ -61,16 +63,22 @@ pub struct RunArgs {
 
 /// Parses the arguments after the program name.
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageError> {
-    let mut p = lexopt::Parser::from_iter(std::iter::once(OsString::from("uring-conform")).chain(args));
+    let args: Vec<OsString> = args.into_iter().collect();
+    let mut p = lexopt::Parser::from_iter(std::iter::once(OsString::from("uring-conform")).chain(args.iter().cloned()));
     let cmd = match p.next()? {
         None => return usage("no command given"),
-        Some(Long("help") | Short('h')) => return Ok(Command::Help),
+        Some(Long("help") | Short('h')) => return Ok(Command::Help(None)),
         Some(Long("version") | Short('V')) => return Ok(Command::Version),
         Some(Value(v)) => v.string()?,
         Some(other) => return Err(other.unexpected().into()),
     };
+    // `COMMAND ... --help` anywhere asks for that command's help, whatever
+    // else is there (even a mistake: the help says how to fix it).
+    if crate::help::is_command(&cmd) && args[1..].iter().any(|a| a == "--help" || a == "-h") {
+        return Ok(Command::Help(Some(cmd)));
+    }
     match cmd.as_str() {
-        "help" => Ok(Command::Help),
+        "help" => parse_help(&mut p),
         "probe" => parse_probe(&mut p),
         "list" => parse_list(&mut p),
         "run" => parse_run(&mut p).map(Command::Run),
@@ -143,6 +151,41 @@ fn unknown(arg: lexopt::Arg, command: &str) -> UsageError {
     }
 }
 
+/// A selection that picks nothing is a mistake (a typo in a CI job's
+/// selection must not pass as a smaller run): refused here, before any
+/// environment is prepared or the kernel probed, naming each word that
+/// matches no trial.
+fn check_selection(sel: &Selection) -> Result<(), UsageError> {
+    let unmatched = sel.unmatched_filters();
+    if !unmatched.is_empty() {
+        let words: Vec<String> = unmatched.iter().map(|w| format!("{w:?}")).collect();
+        let verb = if words.len() == 1 { "matches" } else { "match" };
+        return usage(format!("{} {verb} no trial (see 'uring-conform list'; quote globs)", words.join(", ")));
+    }
+    if !sel.selects_any() {
+        return usage("the selection matches no trial: each word matches some, but not together with the --area, --feature and --variant given (see 'uring-conform list')");
+    }
+    Ok(())
+}
+
+/// `help [COMMAND]`.
+fn parse_help(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
+    match p.next()? {
+        None | Some(Long("help") | Short('h')) => Ok(Command::Help(None)),
+        Some(Value(v)) => {
+            let name = v.string()?;
+            if !crate::help::is_command(&name) {
+                return usage(format!("unknown command {name:?}"));
+            }
+            match p.next()? {
+                None => Ok(Command::Help(Some(name))),
+                Some(other) => Err(unknown(other, "help")),
+            }
+        }
+        Some(other) => Err(unknown(other, "help")),
+    }
+}
+
 fn parse_probe(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
     let mut json = false;
     while let Some(arg) = p.next()? {
@@ -166,6 +209,7 @@ fn parse_list(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
             other => return Err(unknown(other, "list")),
         }
     }
+    check_selection(&sel)?;
     Ok(Command::List { json, sel })
 }
 
@@ -214,6 +258,7 @@ fn parse_run(p: &mut lexopt::Parser) -> Result<RunArgs, UsageError> {
             other => return Err(unknown(other, "run")),
         }
     }
+    check_selection(&a.sel)?;
     Ok(a)
 }
 

@@ -2,6 +2,7 @@
 //! what it supports behaves as documented.
 
 mod cli;
+mod help;
 mod run;
 
 use anyhow::Context;
@@ -15,110 +16,15 @@ use harness::{Outcome, Probe};
 use std::path::Path;
 use std::time::SystemTime;
 
-const HELP: &str = "\
-uring-conform: feature probe and conformance suite for Linux io_uring
-
-USAGE:
-    uring-conform probe [--json]
-    uring-conform list  [--json] [SELECTION]
-    uring-conform run   [--json FILE] [--junit FILE] [--ktap] [--strict]
-                        [--jobs N] [--kmsg] [--label L]
-                        [--timeout-scale X] [--quiet] [--mutate]
-                        [--no-expectations]
-                        [SELECTION]
-    uring-conform diff  OLD.json NEW.json
-    uring-conform matrix [--out DIR] RUN.json...
-    uring-conform features [--rules]
-
-SELECTION:
-    FILTER...           which trials: AREA/ (links/: that area only, not
-                        hardlinks/; ops/read/: one opcode), a glob over
-                        the whole ID ('links/*', '*[sqpoll]': quote it, or
-                        the shell expands it), or else a substring of the
-                        ID (short-read). A word that matches no trial is
-                        reported; several words select the union
-    --area A            only this area (repeatable)
-    --feature F         only trials that need feature F (repeatable)
-    --variant V         only this ring variant (repeatable)
-
-RUN OPTIONS:
-    --json FILE         write the run report (schema uring-conform/run/1)
-    --junit FILE        write JUnit XML (one testsuite per area)
-    --ktap              print KTAP version 1 on stdout (the summary goes
-                        to stderr)
-    --strict            also fail when the kernel is at or past a feature's
-                        documented first version but the probe lacks it
-                        (catches broken probes; proposals and env excluded)
-    --jobs N            parallel trial processes (default: 4 per CPU)
-    --kmsg              fail a trial when the kernel logs WARNING/BUG/Oops/
-                        lockdep while it runs (needs root; use --jobs 1 to
-                        pin a report to one trial)
-    --label L           machine label for the report header
-    --timeout-scale X   multiply every trial timeout (slow emulated VMs)
-    --quiet             no progress line
-    --no-expectations   apply no recorded kernel deviation: a trial that
-                        fails on a known deviation is a `fail`, and a
-                        fixed one a `pass` (for patched kernels)
-    --mutate            self-check: run each trial once per comparison it
-                        makes, with that comparison's expectation perturbed
-                        (a res, a flag bit, a user_data, one CQE more or
-                        fewer; a check inverted). A trial that noticed every
-                        perturbation is reported `fail`; one that still
-                        passed is `pass`, listed at the end. Exits 0 only
-                        when no running trial passed.
-
-EXIT STATUS (run):
-    0 no failures   1 failures   2 usage or harness error (also: too few
-    open files to start trials, RLIMIT_NOFILE named)
-    3 io_uring unavailable (sysctl, a seccomp filter on setup, register or
-      enter, RLIMIT_MEMLOCK too small: the report still says why)
-    128+N interrupted by signal N (SIGINT, SIGTERM, SIGHUP): trials
-      stopped, the environment undone, the partial report written and
-      marked interrupted
-    diff: 1 when a trial newly fails between the two reports (one the
-      old report lacks included) or io_uring became unavailable, else 0;
-      2 when a report is refused (not a run report, a trial named twice,
-      a summary that contradicts the results)
-
-MATRIX:
-    Renders feature x kernel and area x kernel tables from run reports
-    into DIR (default reports/): matrix.md, matrix.html, matrix.csv.
-
-CI HELPER:
-    uring-conform failed-run --kernel RELEASE --label L --reason TEXT
-        prints a run report in which every trial is `error` with TEXT,
-        for a VM that hung or panicked (never a silent gap in the matrix)
-
-ENVIRONMENT (probe, list, run):
-    Before probing, a run prepares a directory that takes O_DIRECT
-    ($TMPDIR, or as root a loop-mounted ext4) and, as root, a null_blk
-    device with a poll queue (modprobe; removed afterwards), and prints
-    what it could not. URING_CONFORM_ENV_SETUP=off prepares nothing,
-    =loop forces the ext4 image. URING_CONFORM_DISPOSABLE=1 marks a
-    throwaway machine (cases that could oops an unfixed kernel run).
-
-Each trial runs in its own process; skips come only from the probe and
-name what the kernel or the environment lacks. `uring-conform features`
-lists the vocabulary; `--rules` prints how the probe detects each feature
-(docs/detection-rules.md). A feature the kernel takes but that does not
-behave as documented is broken, not absent: `probe` lists it first, its
-trials run, and the trial probe/<id> fails with the evidence.
-";
-
 fn main() {
     if let Some(code) = harness::runner::child_main() {
         std::process::exit(code);
     }
     cases::link();
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    // `--help` anywhere asks for help, whatever else is there.
     if args.is_empty() {
-        eprint!("{HELP}");
+        eprint!("{}", help::help(None));
         std::process::exit(2);
-    }
-    if args.iter().any(|a| a == "--help" || a == "-h") {
-        print!("{HELP}");
-        return;
     }
     // A reader that goes away (`uring-conform list | head`) ends the
     // command quietly: print! panics on EPIPE; the panic unwinds (undoing
@@ -145,12 +51,17 @@ fn is_broken_stdout(p: &(dyn std::any::Any + Send)) -> bool {
 
 /// Runs the command; every error ends here, said once, with exit 2.
 fn dispatch(args: Vec<std::ffi::OsString>) -> i32 {
+    // A usage error points at the help of the command it is about.
+    let help_cmd = match args[0].to_str().filter(|c| help::is_command(c)) {
+        Some(c) => format!("uring-conform {c} --help"),
+        None => "uring-conform --help".into(),
+    };
     let result = cli::parse(args).map_err(anyhow::Error::from).and_then(|cmd| execute(&cmd));
     match result {
         Ok(code) => code,
         Err(e) => {
             match e.downcast_ref::<UsageError>() {
-                Some(u) => eprintln!("uring-conform: {u}\n\nRun 'uring-conform --help' for usage."),
+                Some(u) => eprintln!("uring-conform: {u}\n\nRun '{help_cmd}' for usage."),
                 None => eprintln!("uring-conform: {e:#}"),
             }
             2
@@ -160,8 +71,8 @@ fn dispatch(args: Vec<std::ffi::OsString>) -> i32 {
 
 fn execute(cmd: &Command) -> anyhow::Result<i32> {
     match cmd {
-        Command::Help => {
-            print!("{HELP}");
+        Command::Help(command) => {
+            print!("{}", help::help(command.as_deref()));
             Ok(0)
         }
         Command::Version => {
@@ -207,16 +118,7 @@ fn cmd_probe(json: bool) -> anyhow::Result<i32> {
     }
 }
 
-/// Names each filter word that matches no trial (before any environment
-/// is prepared).
-pub(crate) fn warn_unmatched(sel: &Selection) {
-    for f in sel.unmatched_filters() {
-        eprintln!("uring-conform: warning: {f:?} matches no trial (see 'uring-conform list'; quote globs)");
-    }
-}
-
 fn cmd_list(json: bool, sel: &Selection) -> anyhow::Result<i32> {
-    warn_unmatched(sel);
     let session = Session::start(&Options::default()).map_err(anyhow::Error::msg)?;
     let trials = session.plan(sel);
     if json {

@@ -45,7 +45,6 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
             check_output(opt, p)?;
         }
     }
-    crate::warn_unmatched(&a.sel);
     let started = SystemTime::now();
     let t0 = Instant::now();
     // Undone when the run returns.
@@ -57,10 +56,8 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
     if !probe.available() {
         eprintln!("uring-conform: io_uring is unavailable: {}", probe.availability_detail);
     }
+    // Not empty: cli::parse refused a selection that picks no trial.
     let trials = session.plan(&a.sel);
-    if trials.is_empty() {
-        return Err(UsageError("the selection matches no trial (see 'uring-conform list')".into()).into());
-    }
     let jobs = a.jobs.unwrap_or_else(default_jobs);
     if a.no_expectations {
         eprintln!("uring-conform: --no-expectations: recorded kernel deviations are not applied (every failure is a failure)");

@@ -382,16 +382,137 @@ fn outputs_and_values_are_checked_before_the_run() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// `AREA/` selects that area only (links/ is not hardlinks/), and a word
-/// matching nothing is named.
+/// `AREA/` selects that area only (links/ is not hardlinks/).
 #[test]
-fn area_filters_and_unmatched_words() {
+fn area_filters_select_that_area_only() {
     let _machine = shared();
-    let o = bin().args(["list", "--json", "links/", "no-such-word-xyz"]).env("URING_CONFORM_ENV_SETUP", "off").output().unwrap();
+    let o = bin().args(["list", "--json", "links/"]).env("URING_CONFORM_ENV_SETUP", "off").output().unwrap();
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let ids: Vec<&str> = v.as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
     assert!(!ids.is_empty() && ids.iter().all(|id| id.starts_with("links/")), "{ids:?}");
-    assert!(String::from_utf8_lossy(&o.stderr).contains("\"no-such-word-xyz\" matches no trial"));
+}
+
+/// A selection word that matches no trial is an error naming it (a typo
+/// in a CI job's selection must not pass as a smaller run), found before
+/// the environment is prepared: `=loop` always leaves an O_DIRECT note
+/// (the image, or why not) when it runs, so no `environment:` line means
+/// nothing was prepared. So is a selection whose words match only apart
+/// from its --area.
+#[test]
+fn a_selection_word_that_matches_nothing_is_an_error() {
+    let _machine = shared();
+    for args in [
+        &["run", "nop/", "no-such-word-xyz"][..],
+        &["run", "no-such-word-xyz"],
+        &["list", "links/", "no-such-word-xyz"],
+        &["run", "--quiet", "no-such-word-xyz", "nop/", "*[sqpoll]x"],
+        &["run", "--area", "links", "nop/"],
+    ] {
+        let o = bin().args(args).env("URING_CONFORM_ENV_SETUP", "loop").env_remove("URING_CONFORM_ODIRECT_DIR").output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        let said = if args.contains(&"--area") { "the selection matches no trial".to_string() } else { "\"no-such-word-xyz\"".to_string() };
+        assert!(err.starts_with("uring-conform: ") && err.contains(&said) && err.contains("no trial"), "{args:?}: {err}");
+        assert!(!err.contains("environment:") && !err.contains(" trials on "), "{args:?} prepared or ran before refusing: {err}");
+    }
+    let o = bin().args(["run", "a-typo-xyz", "another-typo-xyz"]).env("URING_CONFORM_ENV_SETUP", "off").output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("\"a-typo-xyz\", \"another-typo-xyz\" match no trial"), "every word named at once: {err}");
+}
+
+/// `COMMAND --help` (anywhere among its arguments) and `help COMMAND`
+/// print that command's own help on stdout, exit 0: its usage, an exit
+/// status section, and no other command's synopsis (the global help,
+/// which lists every command, is what they printed before).
+#[test]
+fn each_command_answers_help_with_its_own() {
+    let _machine = shared();
+    let global = bin().arg("--help").output().unwrap();
+    assert!(global.status.success());
+    let global = String::from_utf8_lossy(&global.stdout).into_owned();
+    for cmd in ["probe", "list", "run", "diff", "matrix", "features", "failed-run"] {
+        assert!(global.contains(&format!("\n    uring-conform {cmd} ")), "the global help lists {cmd}: {global}");
+        for args in [vec![cmd, "--help"], vec![cmd, "-h"], vec![cmd, "--json", "x.json", "--help"], vec!["help", cmd]] {
+            if args.contains(&"--json") && cmd != "run" {
+                continue;
+            }
+            let o = bin().args(&args).env("URING_CONFORM_ENV_SETUP", "off").output().unwrap();
+            let out = String::from_utf8_lossy(&o.stdout);
+            assert_eq!(o.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+            assert!(out.starts_with(&format!("uring-conform {cmd}: ")), "{args:?}: {out}");
+            assert!(out.contains(&format!("USAGE:\n    uring-conform {cmd}")) && out.contains("\nEXIT STATUS:\n"), "{args:?}: {out}");
+            let other = ["probe", "list", "run", "diff", "matrix", "features", "failed-run"]
+                .into_iter()
+                .find(|o| *o != cmd && out.contains(&format!("\n    uring-conform {o} ")));
+            assert!(other.is_none(), "{args:?} printed {other:?}'s synopsis too (the global help?): {out}");
+            assert!(o.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        }
+    }
+    // An unknown command is not helped; a usage error points at its
+    // command's help.
+    assert_eq!(bin().args(["frobnicate", "--help"]).output().unwrap().status.code(), Some(2));
+    let o = bin().args(["run", "--jobs", "0"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Run 'uring-conform run --help' for usage."));
+}
+
+/// Runs the binary with TMPDIR set to `dir` made read-only the way the
+/// kernel answers it: as root (whom permission bits do not stop) a
+/// read-only bind mount of it in a private mount namespace of the child;
+/// otherwise mode 0555. Err: why this machine cannot make it read-only.
+fn with_read_only_tmpdir(dir: &std::path::Path, args: &[&str]) -> Result<Output, String> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut cmd = bin();
+    cmd.args(args).env("TMPDIR", dir).env("URING_CONFORM_ENV_SETUP", "loop").env_remove("URING_CONFORM_ODIRECT_DIR");
+    if !rustix::process::geteuid().is_root() {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).map_err(|e| format!("chmod: {e}"))?;
+        return cmd.output().map_err(|e| e.to_string());
+    }
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).unwrap();
+    let root = std::ffi::CString::new("/").unwrap();
+    // SAFETY: only async-signal-safe calls (unshare, mount) between fork
+    // and exec, on strings made before the fork.
+    unsafe {
+        cmd.pre_exec(move || {
+            let null = std::ptr::null();
+            if libc::unshare(libc::CLONE_NEWNS) != 0
+                || libc::mount(null, root.as_ptr(), null, libc::MS_REC | libc::MS_PRIVATE, std::ptr::null()) != 0
+                || libc::mount(path.as_ptr(), path.as_ptr(), null, libc::MS_BIND, std::ptr::null()) != 0
+                || libc::mount(null, path.as_ptr(), null, libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY, std::ptr::null()) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd.output().map_err(|e| format!("a read-only bind mount in a private mount namespace: {e}"))
+}
+
+/// A TMPDIR the run cannot create files in stops it before anything is
+/// prepared or run (exit 2, one line naming TMPDIR and the kernel's
+/// answer), instead of every trial ending in `error` after the run.
+#[test]
+fn a_read_only_tmpdir_stops_the_run_before_it_starts() {
+    let _machine = shared();
+    let (_tmp_dir, dir) = tmp("read-only");
+    std::fs::create_dir_all(&dir).unwrap();
+    for args in [&["run", "ops/nop/"][..], &["probe"]] {
+        let o = match with_read_only_tmpdir(&dir, args) {
+            Ok(o) => o,
+            Err(why) => {
+                eprintln!("not run: cannot make a read-only TMPDIR here: {why}");
+                return;
+            }
+        };
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
+        assert!(err.contains(&format!("TMPDIR {} is not writable", dir.display())), "{args:?}: {err}");
+        assert!(err.contains("Read-only file system") || err.contains("Permission denied"), "{args:?}: the kernel's answer: {err}");
+    }
+    // The directory stays writable for its removal.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 /// A reader that goes away ends a listing quietly (no panic, exit 0).

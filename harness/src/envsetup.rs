@@ -83,6 +83,7 @@ impl RunDir {
     /// hold it (missing, read-only, full): nothing the trials need could
     /// be made there either.
     pub fn create() -> Result<RunDir, String> {
+        check_temp_dir()?;
         let tmp = std::env::temp_dir();
         reclaim_abandoned(&tmp);
         let dir = tempfile::Builder::new()
@@ -180,6 +181,29 @@ pub fn takes_o_direct(dir: &Path) -> bool {
     ok
 }
 
+/// Refuses a temp directory the run cannot create files in: every trial
+/// and fixture makes its files there, so an unwritable TMPDIR would turn
+/// each trial into an `error` after the whole run. Checked by creating a
+/// file, as the trials will: the kernel's answer covers a read-only
+/// mount, which permission bits (and root's access(2)) do not show.
+fn check_temp_dir() -> Result<(), String> {
+    let dir = std::env::temp_dir();
+    let named = match std::env::var_os("TMPDIR") {
+        Some(_) => format!("TMPDIR {}", dir.display()),
+        None => format!("the temp directory {} (TMPDIR is not set)", dir.display()),
+    };
+    let p = dir.join(format!(".uring-conform-writable-{}", std::process::id()));
+    match std::fs::OpenOptions::new().create(true).truncate(true).write(true).open(&p) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&p);
+            Ok(())
+        }
+        Err(e) => {
+            Err(format!("{named} is not writable (creating a file there failed: {e}); the trials make their files there: set TMPDIR to a writable directory"))
+        }
+    }
+}
+
 /// Whether `dir` is on a file system backed by a block device (not
 /// tmpfs, ramfs or another memory file system).
 pub fn on_block_fs(dir: &Path) -> bool {
@@ -192,13 +216,42 @@ pub fn on_block_fs(dir: &Path) -> bool {
     t != TMPFS_MAGIC && t != RAMFS_MAGIC
 }
 
+/// A missing tool, with the package that installs it (Debian's name, the
+/// source package where others name it differently), so the note says
+/// what to install.
+fn not_installed(cmd: &str) -> String {
+    let package = match cmd {
+        "modprobe" => "kmod",
+        "mkfs.ext4" => "e2fsprogs",
+        "mount" | "umount" => "mount, from util-linux",
+        _ => return format!("{cmd} is not installed"),
+    };
+    format!("{cmd} is not installed (package {package})")
+}
+
 fn run(cmd: &str, args: &[&str]) -> Result<(), String> {
     match Command::new(cmd).args(args).output() {
         Ok(o) if o.status.success() => Ok(()),
         Ok(o) => Err(format!("{cmd} {}: {}", args.join(" "), String::from_utf8_lossy(&o.stderr).trim())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!("{cmd} is not installed")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(not_installed(cmd)),
         Err(e) => Err(format!("{cmd}: {e}")),
     }
+}
+
+/// Why this kernel has no null_blk to load, from its module directory
+/// (`/lib/modules/<release>`): no modules installed at all, or none named
+/// null_blk. None when modules.dep lists it (modprobe can load it) or
+/// when the directory cannot tell (no modules.dep: let modprobe answer).
+/// A built-in null_blk is already in /sys/module and never gets here.
+fn null_blk_absent(modules: &Path) -> Option<String> {
+    if !modules.is_dir() {
+        return Some(format!("this kernel has no null_blk: it is not built in, and no modules are installed for it ({} does not exist)", modules.display()));
+    }
+    let dep = std::fs::read_to_string(modules.join("modules.dep")).ok()?;
+    // Lines are `kernel/drivers/block/null_blk/null_blk.ko[.xz]: deps`.
+    let listed =
+        dep.lines().filter_map(|l| l.split(':').next()).any(|m| m.rsplit('/').next().is_some_and(|f| f == "null_blk.ko" || f.starts_with("null_blk.ko.")));
+    (!listed).then(|| format!("this kernel has no null_blk: it is not built in, and {} does not list a null_blk module", modules.join("modules.dep").display()))
 }
 
 /// Makes the run directory, points $TMPDIR at its `tmp/`, prepares the
@@ -275,6 +328,13 @@ impl EnvSetup {
             self.notes.push("null_blk: loaded without poll queues (reload it with poll_queues=1)".into());
             return;
         }
+        // A kernel without null_blk is said as such first: root, or
+        // installing modprobe, would not help there.
+        let release = rustix::system::uname().release().to_string_lossy().into_owned();
+        if let Some(why) = null_blk_absent(&Path::new("/lib/modules").join(release)) {
+            self.notes.push(format!("null_blk: {why}"));
+            return;
+        }
         if !is_root() {
             self.notes.push("null_blk: not loaded, and loading it needs root".into());
             return;
@@ -320,5 +380,33 @@ impl Drop for EnvSetup {
         // The run directory's guardian undoes it all (module documentation);
         // dropping it waits for that.
         drop(self.run_dir.take());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kernel without null_blk is told apart from a missing modprobe: a
+    /// missing module directory or a modules.dep without null_blk says
+    /// the kernel has none; a listed module (any compression) leaves it to
+    /// modprobe, whose absence names the package.
+    #[test]
+    fn null_blk_notes_say_what_is_missing() {
+        let d = tempfile::tempdir().unwrap();
+        let modules = d.path().join("6.1.0-test");
+        let none = null_blk_absent(&modules).expect("no module directory");
+        assert!(none.contains("this kernel has no null_blk") && none.contains("no modules are installed"), "{none}");
+        std::fs::create_dir(&modules).unwrap();
+        assert_eq!(null_blk_absent(&modules), None, "no modules.dep: modprobe answers");
+        std::fs::write(modules.join("modules.dep"), "kernel/drivers/block/loop.ko.xz:\nkernel/drivers/block/null_blk_extra.ko:\n").unwrap();
+        let unlisted = null_blk_absent(&modules).expect("not listed");
+        assert!(unlisted.contains("this kernel has no null_blk") && unlisted.contains("modules.dep"), "{unlisted}");
+        for m in ["null_blk.ko", "null_blk.ko.xz", "null_blk.ko.zst"] {
+            std::fs::write(modules.join("modules.dep"), format!("kernel/drivers/block/null_blk/{m}: kernel/lib/configfs.ko\n")).unwrap();
+            assert_eq!(null_blk_absent(&modules), None, "{m}");
+        }
+        assert_eq!(not_installed("modprobe"), "modprobe is not installed (package kmod)");
+        assert!(run("uring-conform-no-such-tool", &[]).unwrap_err().ends_with("is not installed"));
     }
 }

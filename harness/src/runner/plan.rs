@@ -58,6 +58,14 @@ impl Selection {
         let ids: Vec<String> = all_cases().iter().flat_map(|c| c.variants.iter().map(move |v| c.trial_id(*v))).collect();
         self.filters.iter().filter(|f| !ids.iter().any(|id| crate::glob::selects(f, id))).cloned().collect()
     }
+
+    /// Whether the selection picks any trial at all. What a selection
+    /// picks depends on the suite only (IDs, areas, requirements,
+    /// variants), never on the kernel, so this is known before the
+    /// environment is prepared or the kernel probed.
+    pub fn selects_any(&self) -> bool {
+        all_cases().iter().any(|&case| case.variants.iter().any(|&variant| self.selects(&Trial { case, variant, id: case.trial_id(variant), skip: None })))
+    }
 }
 
 /// The areas the suite has.
