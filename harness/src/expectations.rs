@@ -452,8 +452,10 @@ mod tests {
 
     #[test]
     fn apply_turns_fail_into_xfail_and_pass_into_xpass() {
-        let e = Expectations::parse(&format!("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \">=6.1\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"m after * ms\"\n{UP}"))
-            .unwrap();
+        let e = Expectations::parse(&format!(
+            "[[expect]]\ntrial = \"a/b[*]\"\nkernels = \">=6.1\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"m after * ms\"\n{UP}"
+        ))
+        .unwrap();
         let mut r = TrialResult::of("a/b[default]", Outcome::Fail, "m after 3 ms");
         e.apply(&mut r, "6.18.0");
         assert_eq!(r.outcome, Outcome::Xfail);
@@ -504,7 +506,9 @@ mod tests {
 
     #[test]
     fn a_different_failure_of_the_trial_stays_a_failure() {
-        let e = Expectations::parse(&format!("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"got -512\"\n{UP}")).unwrap();
+        let e =
+            Expectations::parse(&format!("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"got -512\"\n{UP}"))
+                .unwrap();
         let mut r = TrialResult::of("a/b[default]", Outcome::Fail, "got -512, and 3 more CQEs");
         e.apply(&mut r, "6.18.0");
         assert_eq!(r.outcome, Outcome::Fail);
@@ -524,10 +528,10 @@ mod tests {
             "[[erratum]]\ntrials = \"a\"\npage = \"p\"\nsays = \"s\"\nkernel = \"k\"\nevidence = [\"e\"]\ncorrection = \"c\"\nextra = 1\n"
         )
         .is_err());
-        assert!(Expectations::parse(
-            "[[erratum]]\ntrials = \"a\"\npage = \"p\"\nsays = \"s\"\nkernel = \"k\"\nevidence = [\"e\"]\ncorrection = \"c\"\n"
-        )
-        .is_err(), "an erratum without upstream status");
+        assert!(
+            Expectations::parse("[[erratum]]\ntrials = \"a\"\npage = \"p\"\nsays = \"s\"\nkernel = \"k\"\nevidence = [\"e\"]\ncorrection = \"c\"\n").is_err(),
+            "an erratum without upstream status"
+        );
     }
 
     fn upstream(kind: &str, extra: &str) -> Result<Expectations, String> {
@@ -599,7 +603,11 @@ mod tests {
         assert_eq!(f.standing("6.18.44"), KernelStanding::HasFix);
         assert_eq!(f.standing("6.17.13+deb13-amd64"), KernelStanding::LacksFix, "no 6.17 stable got it");
         assert_eq!(f.standing("7.0.13+deb13-amd64"), KernelStanding::HasFix);
-        assert!(f.status_for("6.18.15").starts_with("lacks upstream fix 3ecd3e03144b (fixed upstream in 7.0 (3ecd3e03144b); stable 6.18.20, 6.19.10)"), "{}", f.status_for("6.18.15"));
+        assert!(
+            f.status_for("6.18.15").starts_with("lacks upstream fix 3ecd3e03144b (fixed upstream in 7.0 (3ecd3e03144b); stable 6.18.20, 6.19.10)"),
+            "{}",
+            f.status_for("6.18.15")
+        );
         let n = Upstream { commits: vec![], ..up(UpstreamKind::NotFound, None, &[]) };
         assert_eq!(n.standing("6.18.44"), KernelStanding::UpstreamSame);
         assert!(n.status_for("6.18.44").starts_with("upstream behaves so"));
