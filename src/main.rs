@@ -15,6 +15,24 @@ use harness::{Outcome, Probe};
 use std::path::Path;
 use std::time::SystemTime;
 
+const FINDINGS_HELP: &str = "\
+uring-conform findings: the recorded kernel deviations nobody has reported
+upstream, each with a report ready to send to the io-uring list
+
+USAGE:
+    uring-conform findings [--json]
+
+Lists each finding: its name, what the kernel does, the kernels it was seen
+on (the expectations' ranges), the upstream status, the report
+(docs/findings/NAME.md) and the reproducer (expectations/repro/*.c: libc
+and raw syscalls, one cc line, prints GOOD or BAD, exit 0 or 1).
+
+OPTIONS:
+    --json      one JSON array: name, title, doc, kernels, upstream,
+                trials (the entries' trial globs), repro (command lines)
+    --help      this text
+";
+
 const HELP: &str = "\
 uring-conform: feature probe and conformance suite for Linux io_uring
 
@@ -29,6 +47,7 @@ USAGE:
     uring-conform diff  OLD.json NEW.json
     uring-conform matrix [--out DIR] RUN.json...
     uring-conform features [--rules]
+    uring-conform findings [--json]   (findings --help: what it lists)
 
 SELECTION:
     FILTER...           which trials: AREA/ (links/: that area only, not
@@ -114,7 +133,8 @@ fn main() {
         std::process::exit(2);
     }
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        print!("{HELP}");
+        // `findings` has a page of its own.
+        print!("{}", if args.first().is_some_and(|a| a == "findings") { FINDINGS_HELP } else { HELP });
         return;
     }
     // A reader that goes away (`uring-conform list | head`) ends the
@@ -179,6 +199,11 @@ fn execute(cmd: &Command) -> anyhow::Result<i32> {
             print!("{}", harness::probe::rules_markdown());
             Ok(0)
         }
+        Command::Findings { help: true, .. } => {
+            print!("{FINDINGS_HELP}");
+            Ok(0)
+        }
+        Command::Findings { json, help: false } => cmd_findings(*json),
         Command::Features { rules: false } => {
             for f in FEATURES {
                 println!("{:<34} {:<6} {}", f.id, f.since, f.reference);
@@ -265,6 +290,44 @@ fn cmd_matrix(out: &Path, files: &[std::path::PathBuf]) -> anyhow::Result<i32> {
         let p = out.join(name);
         std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
         eprintln!("uring-conform: wrote {}", p.display());
+    }
+    Ok(0)
+}
+
+/// `uring-conform findings`: the short list for a kernel developer.
+fn cmd_findings(json: bool) -> anyhow::Result<i32> {
+    use harness::findings::{kernels_of, repro_lines, upstream_of, FINDINGS};
+    let exps = harness::expectations::Expectations::builtin();
+    if json {
+        let v: Vec<serde_json::Value> = FINDINGS
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "name": f.name,
+                    "title": f.title,
+                    "doc": f.doc(),
+                    "kernels": kernels_of(&exps, f),
+                    "upstream": upstream_of(&exps, f),
+                    "trials": f.entries.iter().map(|(t, _)| *t).collect::<std::collections::BTreeSet<_>>(),
+                    "repro": repro_lines(f),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(0);
+    }
+    for f in FINDINGS {
+        println!("{}: {}", f.name, f.title);
+        println!("    kernels:  {}", kernels_of(&exps, f).join("; "));
+        println!("    upstream: {}", upstream_of(&exps, f));
+        println!("    report:   {}", f.doc());
+        let repro = repro_lines(f);
+        if repro.is_empty() {
+            println!("    repro:    none standalone (needs the patched kernel; the suite's trials show it)");
+        }
+        for r in repro {
+            println!("    repro:    {r}");
+        }
     }
     Ok(0)
 }

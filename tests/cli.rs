@@ -578,3 +578,25 @@ fn progress_and_summary_agree() {
     assert_eq!(num(progress, "] pass"), Some(passed), "{progress} / {summary}");
     assert_eq!(num(progress, "xfail"), Some(xfail), "{progress} / {summary}");
 }
+
+#[test]
+fn findings_lists_each_finding_with_status_and_reproducer() {
+    let out = bin().args(["findings"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("cancel-running-erestartsys: "), "{text}");
+    assert!(text.contains("report:   docs/findings/cancel-running-erestartsys.md"), "{text}");
+    assert!(text.contains("cc -O2 -o cancel-interrupted-open expectations/repro/cancel-interrupted-open.c && ./cancel-interrupted-open eintr"), "{text}");
+    assert!(text.contains("upstream: not found upstream"), "{text}");
+    let out = bin().args(["findings", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), harness::findings::FINDINGS.len());
+    assert!(list.iter().all(|f| f["doc"].as_str().unwrap().starts_with("docs/findings/") && f["kernels"].is_array() && f["upstream"].is_string()));
+    let out = bin().args(["findings", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("uring-conform findings:"));
+    let out = bin().args(["findings", "--bogus"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
