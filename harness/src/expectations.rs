@@ -17,11 +17,26 @@
 //! ```toml
 //! [[expect]]
 //! trial = "links/some-case[*]"    # glob over trial IDs
-//! kernels = ">=6.1, <6.12"        # comma-separated bounds on major.minor; "*" for all
+//! kernels = ">=6.1, <6.18.20"     # comma-separated bounds: major.minor, or a full
+//!                                 # version (6.18.20) where the fix's stable release is known; "*" for all
 //! reason = "what the kernel does instead"
 //! evidence = ["commit ...", "io_uring_enter(2): ..."]
 //! failure = "CQEs differ ...*"    # the whole failure message; only * is special
+//! [expect.upstream]               # required: where upstream stands
+//! kind = "fixed"                  # fixed | reported | intended | not-found
+//! commits = ["418eab7a6f3c"]      # the fix (fixed), or the change that made it so
+//! release = "7.0"                 # first mainline release with the fix (fixed only)
+//! stable = ["6.18.20"]            # first fixed stable releases of older lines
+//! messages = ["<id@host>"]        # Message-IDs of the report, patch or discussion
+//! checked = "what was verified where, and what not"
 //! ```
+//!
+//! A kernel lacks the fix when it is older than `release` and than the
+//! `stable` release of its own line ([`Upstream::standing`]); the summary,
+//! the report and the matrix say "lacks upstream fix X" apart from
+//! "upstream behaves so". Debian's ABI-only releases ("6.1.0-57-amd64")
+//! are compared with their package version from uname -v
+//! ([`effective_release`]).
 //!
 //! `failure` is required: it pins the deviation (the differing CQEs, or the
 //! exact check), so that a different failure of the same trial still
