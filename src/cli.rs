@@ -37,13 +37,34 @@ fn usage<T>(msg: impl Into<String>) -> Result<T, UsageError> {
 pub enum Command {
     Help(Option<String>),
     Version,
-    Probe { json: bool },
-    List { json: bool, sel: Selection },
+    Probe {
+        json: bool,
+    },
+    List {
+        json: bool,
+        sel: Selection,
+    },
     Run(RunArgs),
-    Diff { old: PathBuf, new: PathBuf },
-    Matrix { out: PathBuf, runs: Vec<PathBuf> },
-    FailedRun { kernel: String, label: String, reason: String },
-    Features { rules: bool },
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+    },
+    Matrix {
+        out: PathBuf,
+        runs: Vec<PathBuf>,
+    },
+    FailedRun {
+        kernel: String,
+        label: String,
+        reason: String,
+    },
+    Features {
+        rules: bool,
+    },
+    /// `findings [--json]`.
+    Findings {
+        json: bool,
+    },
 }
 
 pub struct RunArgs {
@@ -86,6 +107,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
         "matrix" => parse_matrix(&mut p),
         "failed-run" => parse_failed_run(&mut p),
         "features" => parse_features(&mut p),
+        "findings" => parse_findings(&mut p),
         other => usage(format!("unknown command {other:?}")),
     }
 }
@@ -314,6 +336,17 @@ fn parse_features(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
         }
     }
     Ok(Command::Features { rules })
+}
+
+fn parse_findings(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
+    let mut json = false;
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("json") => json = true,
+            other => return Err(unknown(other, "findings")),
+        }
+    }
+    Ok(Command::Findings { json })
 }
 
 #[cfg(test)]

@@ -180,6 +180,26 @@ OPTIONS:
         exit: "0 printed   2 usage error",
     },
     CommandHelp {
+        name: "findings",
+        usage: "[--json]",
+        about: "recorded kernel deviations with upstream status and reports",
+        body: &[
+            "\
+Lists each finding: its name, what the kernel does, the kernels it was
+seen on (the expectations' ranges), the upstream status, the report
+(docs/findings/NAME.md) and the reproducer (expectations/repro/*.c: libc
+and raw syscalls, one cc line, prints GOOD or BAD, exit 0 or 1).
+",
+            "
+OPTIONS:
+    --json              one JSON array: name, title, doc, kernels,
+                        upstream, trials (the entries' trial globs),
+                        repro (command lines)
+",
+        ],
+        exit: "0 listed   2 usage error",
+    },
+    CommandHelp {
         name: "failed-run",
         usage: "--kernel RELEASE --label L --reason TEXT",
         about: "CI helper: a report for a run that never finished",

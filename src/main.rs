@@ -93,6 +93,7 @@ fn execute(cmd: &Command) -> anyhow::Result<i32> {
             print!("{}", harness::probe::rules_markdown());
             Ok(0)
         }
+        Command::Findings { json } => cmd_findings(*json),
         Command::Features { rules: false } => {
             for f in FEATURES {
                 println!("{:<34} {:<6} {}", f.id, f.since, f.reference);
@@ -180,6 +181,44 @@ fn cmd_matrix(out: &Path, files: &[std::path::PathBuf]) -> anyhow::Result<i32> {
         let p = out.join(name);
         std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
         eprintln!("uring-conform: wrote {}", p.display());
+    }
+    Ok(0)
+}
+
+/// `uring-conform findings`: the short list for a kernel developer.
+fn cmd_findings(json: bool) -> anyhow::Result<i32> {
+    use harness::findings::{kernels_of, repro_lines, upstream_of, FINDINGS};
+    let exps = harness::expectations::Expectations::builtin();
+    if json {
+        let v: Vec<serde_json::Value> = FINDINGS
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "name": f.name,
+                    "title": f.title,
+                    "doc": f.doc(),
+                    "kernels": kernels_of(&exps, f),
+                    "upstream": upstream_of(&exps, f),
+                    "trials": f.entries.iter().map(|(t, _)| *t).collect::<std::collections::BTreeSet<_>>(),
+                    "repro": repro_lines(f),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(0);
+    }
+    for f in FINDINGS {
+        println!("{}: {}", f.name, f.title);
+        println!("    kernels:  {}", kernels_of(&exps, f).join("; "));
+        println!("    upstream: {}", upstream_of(&exps, f));
+        println!("    report:   {}", f.doc());
+        let repro = repro_lines(f);
+        if repro.is_empty() {
+            println!("    repro:    none standalone (needs the patched kernel; the suite's trials show it)");
+        }
+        for r in repro {
+            println!("    repro:    {r}");
+        }
     }
     Ok(0)
 }

@@ -123,7 +123,11 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
         eprintln!("\nuring-conform: interrupted by {} after {} of {} trials", harness::interrupt::name(sig), results.len(), trials.len());
     }
     let exps = &session.exps;
-    let errata = if a.mutate { String::new() } else { harness::report::errata_summary(exps, &results) };
+    let errata = if a.mutate {
+        String::new()
+    } else {
+        harness::report::deviations_summary(exps, &results, &session.release()) + &harness::report::errata_summary(exps, &results)
+    };
     if a.mutate {
         // Outcomes mean noticed (fail) or survived (pass) here: the usual
         // summary would read upside down.

@@ -851,3 +851,25 @@ fn diff_prints_no_raw_control_characters() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(!err.chars().any(|c| c.is_control() && c != '\n') && err.contains("nop/x\\u{1b}[2J"), "{err:?}");
 }
+
+#[test]
+fn findings_lists_each_finding_with_status_and_reproducer() {
+    let out = bin().args(["findings"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("cancel-running-erestartsys: "), "{text}");
+    assert!(text.contains("report:   docs/findings/cancel-running-erestartsys.md"), "{text}");
+    assert!(text.contains("cc -O2 -o cancel-interrupted-open expectations/repro/cancel-interrupted-open.c && ./cancel-interrupted-open eintr"), "{text}");
+    assert!(text.contains("upstream: not found upstream"), "{text}");
+    let out = bin().args(["findings", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), harness::findings::FINDINGS.len());
+    assert!(list.iter().all(|f| f["doc"].as_str().unwrap().starts_with("docs/findings/") && f["kernels"].is_array() && f["upstream"].is_string()));
+    let out = bin().args(["findings", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("uring-conform findings:"));
+    let out = bin().args(["findings", "--bogus"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

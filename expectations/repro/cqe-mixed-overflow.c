@@ -1,6 +1,9 @@
 /* Independent raw-syscall client: CQE_MIXED ring (4 SQ, 8 CQ slots); 12 NOPs,
  * every second one IORING_NOP_CQE32, in batches of 4, nothing reaped.
- * Prints CQ head/tail and the slots. */
+ * Prints CQ head/tail and the slots, then GOOD when the CQ holds at most
+ * cq_entries slots (tail - head <= cq_entries), BAD otherwise; exit 0 GOOD,
+ * 1 BAD, 2 could not run (no CQE_MIXED).
+ * Build: cc -O2 -o cqe-mixed-overflow cqe-mixed-overflow.c */
 #include <linux/io_uring.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +20,7 @@ int main(void) {
 	struct io_uring_params p; memset(&p, 0, sizeof p);
 	p.flags = IORING_SETUP_CQE_MIXED;
 	int fd = syscall(__NR_io_uring_setup, 4, &p);
-	if (fd < 0) { perror("setup"); return 1; }
+	if (fd < 0) { perror("setup (IORING_SETUP_CQE_MIXED)"); return 2; }
 	size_t sz = p.cq_off.cqes + p.cq_entries * 16;
 	if (p.sq_off.array + p.sq_entries * 4 > sz) sz = p.sq_off.array + p.sq_entries * 4;
 	char *rg = mmap(0, sz, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_POPULATE, fd, IORING_OFF_SQ_RING);
@@ -42,5 +45,7 @@ int main(void) {
 	printf("cq_entries %u head %u tail %u (ready %u)\n", p.cq_entries, h, tl, tl - h);
 	for (unsigned i = 0; i < p.cq_entries; i++)
 		printf("  slot %u: user_data %llu flags %#x\n", i, (unsigned long long)cqes[i].user_data, cqes[i].flags);
-	return 0;
+	int good = tl - h <= p.cq_entries;
+	printf("%s: %u CQ slots ready in a %u-slot CQ\n", good ? "GOOD" : "BAD", tl - h, p.cq_entries);
+	return good ? 0 : 1;
 }

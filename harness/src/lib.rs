@@ -10,6 +10,7 @@ pub mod envsetup;
 pub mod expect;
 pub mod expectations;
 pub mod features;
+pub mod findings;
 pub mod formats;
 pub mod glob;
 pub mod interrupt;

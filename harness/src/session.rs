@@ -70,13 +70,20 @@ impl Session {
     /// the run was interrupted while it ran (not run).
     pub fn run_one(&self, t: &Trial) -> Option<TrialResult> {
         let mut r = self.iso.run(t)?;
-        self.exps.apply(&mut r, &self.probe.kernel.release);
+        self.exps.apply(&mut r, &self.release());
         Some(r)
+    }
+
+    /// The release the expectations compare: Debian's ABI-only release
+    /// ("6.1.0-57-amd64") with its package version from uname -v
+    /// ([`crate::expectations::effective_release`]).
+    pub fn release(&self) -> String {
+        crate::expectations::effective_release(&self.probe.kernel.release, &self.probe.kernel.version)
     }
 
     /// Every trial on `jobs` workers, results in plan order
     /// ([`crate::runner::run_all`]); `mutate` runs the self-check instead.
     pub fn run_all(&self, trials: &[Trial], jobs: usize, mutate: bool, progress: impl FnMut(&TrialResult, usize, usize)) -> Vec<TrialResult> {
-        crate::runner::run_all(trials, &self.iso, jobs, &self.exps, &self.probe.kernel.release, mutate, progress)
+        crate::runner::run_all(trials, &self.iso, jobs, &self.exps, &self.release(), mutate, progress)
     }
 }

@@ -14,6 +14,9 @@ use std::path::Path;
 /// A loaded run report: its kernel, machine label, probe and results.
 pub struct Run {
     pub kernel: String,
+    /// uname -v: Debian's package version where the release names only
+    /// the ABI ([`harness::expectations::effective_release`]).
+    pub kernel_version: String,
     pub label: String,
     /// The suite commit that made the run, and when it started (RFC 3339).
     pub commit: String,
@@ -64,6 +67,7 @@ impl Run {
     pub fn from_report(r: RunReport, file: String) -> Run {
         Run {
             kernel: r.kernel.release,
+            kernel_version: r.kernel.version,
             label: r.machine.label,
             commit: r.suite.commit,
             started: r.started,
@@ -229,6 +233,7 @@ mod tests {
     fn run(k: &str, rows: &[(&str, Outcome)]) -> Run {
         Run {
             kernel: k.into(),
+            kernel_version: String::new(),
             label: String::new(),
             commit: String::new(),
             started: String::new(),

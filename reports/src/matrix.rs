@@ -36,14 +36,45 @@ pub struct Brief {
     /// For an xfail: the known-failure entry it matched (kernel range,
     /// reason, evidence), with `message` then the pinned failure alone.
     pub entry: Option<(String, String, Vec<String>)>,
+    /// For an xfail whose entry is found: this kernel's standing against
+    /// the entry's upstream status (`lacks-fix`, `has-fix`,
+    /// `upstream-same`) and the status in words.
+    pub upstream: Option<(String, String)>,
+}
+
+/// A recorded deviation seen (xfail) in some column, with its upstream
+/// status and each column's standing against it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviationRow {
+    pub trial: String,
+    pub reason: String,
+    /// "fixed upstream in 7.1 (9cc6bac1bebf)", ...
+    pub upstream: String,
+    /// Per column where it was seen: the standing word and the status.
+    pub columns: Vec<(usize, String, String)>,
 }
 
 /// Splits an xfail's message into the entry it matched and the failure,
 /// where the entry is still in the built-in file.
-fn split_xfail(exps: &harness::expectations::Expectations, id: &str, release: &str, message: &str) -> (Option<(String, String, Vec<String>)>, String) {
+type SplitXfail<'a> = (Option<&'a harness::expectations::Expectation>, String);
+
+fn split_xfail<'a>(exps: &'a harness::expectations::Expectations, id: &'a str, release: &'a str, message: &str) -> SplitXfail<'a> {
     for x in exps.find(id, release) {
         if let Some(rest) = message.strip_prefix(&x.xfail_prefix()) {
-            return (Some((x.kernels.clone(), x.reason.clone(), x.evidence.clone())), rest.to_string());
+            return (Some(x), rest.to_string());
+        }
+    }
+    // A report written before the entry's range or evidence was edited:
+    // the same entry by its reason.
+    for x in exps.find(id, release) {
+        let marker = format!(" ({}; evidence: ", x.reason);
+        if !message.starts_with("known deviation on kernels ") {
+            break;
+        }
+        if let Some(p) = message.find(&marker) {
+            if let Some(q) = message[p + marker.len()..].find("): ") {
+                return (Some(x), message[p + marker.len() + q + 3..].to_string());
+            }
         }
     }
     (None, message.to_string())
@@ -104,6 +135,9 @@ pub struct Matrix {
     /// with the columns whose runs asserted them: listed apart from the
     /// kernel deviations (xfail) in the area cells.
     pub errata: Vec<(harness::expectations::Erratum, Vec<usize>)>,
+    /// The recorded deviations seen, in file order, with their upstream
+    /// status per column.
+    pub deviations: Vec<DeviationRow>,
 }
 
 fn version_key(release: &str) -> (u32, u32, String) {
@@ -170,7 +204,9 @@ impl Matrix {
         let mut areas: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
         let mut briefs: BTreeMap<String, Vec<Vec<Brief>>> = BTreeMap::new();
         let exps = harness::expectations::Expectations::builtin();
+        let mut seen: BTreeMap<usize, DeviationRow> = BTreeMap::new();
         for (i, r) in order.iter().enumerate() {
+            let release = harness::expectations::effective_release(&r.kernel, &r.kernel_version);
             for t in r.results.values() {
                 let row = areas.entry(t.area.clone()).or_insert_with(|| vec![Cell::default(); order.len()]);
                 let c = &mut row[i];
@@ -191,9 +227,22 @@ impl Matrix {
                 if t.outcome != Outcome::Pass || erratum {
                     let outcome = if t.outcome == Outcome::Pass { "erratum".to_string() } else { t.outcome.word().to_string() };
                     let list = briefs.entry(t.area.clone()).or_insert_with(|| vec![Vec::new(); order.len()]);
-                    let (entry, message) =
-                        if t.outcome == Outcome::Xfail { split_xfail(&exps, &t.id, &r.kernel, &t.message) } else { (None, t.message.clone()) };
-                    list[i].push(Brief { id: t.id.clone(), outcome, message, entry });
+                    let (x, message) = if t.outcome == Outcome::Xfail { split_xfail(&exps, &t.id, &release, &t.message) } else { (None, t.message.clone()) };
+                    let entry = x.map(|x| (x.kernels.clone(), x.reason.clone(), x.evidence.clone()));
+                    let upstream = x.and_then(|x| x.upstream.as_ref()).map(|u| (u.standing(&release).word().to_string(), u.status_for(&release)));
+                    if let (Some(x), Some((standing, status))) = (x, &upstream) {
+                        let k = exps.expect.iter().position(|e| std::ptr::eq(e, x)).unwrap_or(usize::MAX);
+                        let row = seen.entry(k).or_insert_with(|| DeviationRow {
+                            trial: x.trial.clone(),
+                            reason: x.reason.clone(),
+                            upstream: x.upstream.as_ref().map(|u| u.summary()).unwrap_or_default(),
+                            columns: vec![],
+                        });
+                        if !row.columns.iter().any(|(c, _, _)| *c == i) {
+                            row.columns.push((i, standing.clone(), status.clone()));
+                        }
+                    }
+                    list[i].push(Brief { id: t.id.clone(), outcome, message, entry, upstream });
                 }
             }
         }
@@ -206,7 +255,8 @@ impl Matrix {
                 }
             }
         }
-        Matrix { columns, features, areas, briefs, errata }
+        let deviations = seen.into_values().collect();
+        Matrix { columns, features, areas, briefs, errata, deviations }
     }
 
     /// The suite commits the columns come from (more than one: the page
@@ -303,6 +353,22 @@ impl Matrix {
                 s += &format!("| {} | {} | {} | {} | {} | {} |\n", md(&e.trials), md(&e.page), md(&e.says), md(&e.kernel), md(&e.correction), ks.join(", "));
             }
         }
+        if !self.deviations.is_empty() {
+            s += "\n## Known kernel deviations and upstream\n\nPer kernel: **lacks upstream fix** (older than the fixing release: an upgrade fixes it) or **upstream behaves so** (no fix upstream).\n\n| trials | what the kernel does | upstream | lacks the fix | upstream behaves so |\n| --- | --- | --- | --- | --- |\n";
+            for d in &self.deviations {
+                let on = |w: &str| -> String {
+                    let v: Vec<&str> = d.columns.iter().filter(|(_, s, _)| s == w).map(|(i, _, _)| heads[*i].as_str()).collect();
+                    if v.is_empty() {
+                        "-".into()
+                    } else {
+                        v.join(", ")
+                    }
+                };
+                let odd = on("has-fix");
+                let up = if odd == "-" { d.upstream.clone() } else { format!("{} (deviates although the fix is in by version: {odd})", d.upstream) };
+                s += &format!("| {} | {} | {} | {} | {} |\n", md(&d.trial), md(&d.reason), md(&up), on("lacks-fix"), on("upstream-same"));
+            }
+        }
         s += "\n## Features (documented first version; first version seen here, marked late or backport where it disagrees)\n\n";
         s += &format!("| feature | documented | seen | {} |\n|{}\n", heads.join(" | "), " --- |".repeat(heads.len() + 3));
         for f in &self.features {
@@ -376,6 +442,7 @@ mod tests {
     fn run(kernel: &str, feats: &[(&str, bool)], trials: &[(&str, Outcome)]) -> Run {
         Run {
             kernel: kernel.into(),
+            kernel_version: String::new(),
             label: "t".into(),
             commit: "c0ffee".into(),
             started: "2026-12-01T00:00:00Z".into(),
@@ -447,6 +514,14 @@ mod tests {
             kernel: "k<".into(),
             evidence: vec![],
             correction: "c&amp;".into(),
+            upstream: Some(harness::expectations::Upstream {
+                kind: harness::expectations::UpstreamKind::Fixed,
+                commits: vec![format!("abc{html}")],
+                release: Some("7.1|`x`".into()),
+                stable: vec![],
+                messages: vec![],
+                checked: "<b>".into(),
+            }),
         }];
         let md = Matrix::build(&[r]).markdown();
         assert!(!md.contains('<'), "raw markup in {md}");
@@ -532,5 +607,35 @@ mod tests {
         let runs = [run("6.18.15", &[], &[]), run("6.18.44", &[], &[])];
         let heads: Vec<String> = Matrix::build(&runs).columns.into_iter().map(|c| c.head).collect();
         assert_eq!(heads, ["6.18.15", "6.18.44"]);
+    }
+
+    #[test]
+    fn an_xfail_column_says_whether_it_lacks_the_upstream_fix_or_upstream_behaves_so() {
+        let exps = harness::expectations::Expectations::builtin();
+        let xfail = |trial: &str, id: &str, release: &str| {
+            let x = exps.find(id, release).find(|x| x.trial == trial).expect("entry");
+            let mut r = harness::TrialResult::of(id, Outcome::Xfail, "");
+            r.message = format!("{}{}", x.xfail_prefix(), "the failure");
+            r
+        };
+        let mut old = run("7.0.13+deb13-amd64", &[], &[]);
+        let t = xfail("timeouts/timens-abs-monotonic[*]", "timeouts/timens-abs-monotonic[default]", "7.0.13+deb13-amd64");
+        old.results.insert(t.id.clone(), t);
+        let t = xfail("sqpoll/awake-after-setup[*]", "sqpoll/awake-after-setup[default]", "7.0.13+deb13-amd64");
+        old.results.insert(t.id.clone(), t);
+        let m = Matrix::build(&[old]);
+        let b = &m.briefs["timeouts"][0][0];
+        let (standing, status) = b.upstream.clone().expect("upstream status");
+        assert_eq!(standing, "lacks-fix");
+        assert!(status.starts_with("lacks upstream fix 9cc6bac1bebf (fixed upstream in 7.1 (9cc6bac1bebf)"), "{status}");
+        assert_eq!(b.message, "the failure");
+        let b = &m.briefs["sqpoll"][0][0];
+        assert_eq!(b.upstream.as_ref().map(|u| u.0.as_str()), Some("upstream-same"));
+        assert_eq!(m.deviations.len(), 2);
+        let md = m.markdown();
+        assert!(md.contains("## Known kernel deviations and upstream"), "{md}");
+        assert!(md.contains("| `timeouts/timens-abs-monotonic[*]` |"), "{md}");
+        let page = m.html();
+        assert!(page.contains("lacks upstream fix 9cc6bac1bebf"));
     }
 }

@@ -65,7 +65,8 @@ fn data(m: &Matrix) -> Value {
                         .map(|t| match (&t.outcome[..], &t.entry) {
                             ("skip", _) => json!([t.id, t.outcome, reason(&t.message)]),
                             (_, Some((kernels, why, evidence))) => {
-                                json!([t.id, t.outcome, t.message, {"kernels": kernels, "reason": why, "evidence": evidence}])
+                                let (standing, status) = t.upstream.clone().unwrap_or_default();
+                                json!([t.id, t.outcome, t.message, {"kernels": kernels, "reason": why, "evidence": evidence, "standing": standing, "upstream": status}])
                             }
                             _ => json!([t.id, t.outcome, t.message]),
                         })
@@ -116,7 +117,15 @@ fn data(m: &Matrix) -> Value {
                    "kernels": cols.iter().map(|&i| m.columns[i].head.clone()).collect::<Vec<_>>()})
         })
         .collect();
-    json!({"columns": columns, "commits": m.commits(), "areas": areas, "features": features, "errata": errata, "reasons": reasons})
+    let deviations: Vec<Value> = m
+        .deviations
+        .iter()
+        .map(|d| {
+            let cols: Vec<Value> = d.columns.iter().map(|(i, standing, status)| json!([m.columns[*i].head, standing, status])).collect();
+            json!({"trial": d.trial, "reason": d.reason, "upstream": d.upstream, "cols": cols})
+        })
+        .collect();
+    json!({"columns": columns, "commits": m.commits(), "areas": areas, "features": features, "errata": errata, "deviations": deviations, "reasons": reasons})
 }
 
 const TEMPLATE: &str = r##"<!doctype html>
@@ -137,7 +146,7 @@ thead th{position:sticky;top:0;background:#f4f4f4;z-index:2;cursor:pointer}
 th.n,td.n{position:sticky;left:0;background:#fff;text-align:left;font-family:ui-monospace,monospace;z-index:1}
 thead th.n{z-index:3;background:#f4f4f4;cursor:default}
 td.c{cursor:pointer}
-.pass{background:#c8f0c8}.fail{background:#f5a8a8}.xfail{background:#f9d79b}.erratum{background:#bcd8f5}
+.pass{background:#c8f0c8}.fail{background:#f5a8a8}.xfail{background:#f9d79b}.erratum{background:#bcd8f5}.lacks-fix{outline:2px dashed #b35c00;padding:0 .2em}.upstream-same{outline:2px solid #7a3db8;padding:0 .2em}.has-fix{outline:2px dotted #555;padding:0 .2em}
 .skip-kernel{background:#e2e2e2;color:#555}.skip-env{background:#e6dcf3;color:#555}.none{background:#fafafa;color:#999}
 .late{color:#a00;font-weight:bold}.backport{color:#05a;font-weight:bold}
 #detail{position:fixed;right:0;bottom:0;width:min(46em,100%);max-height:60vh;overflow:auto;background:#fff;border:2px solid #666;
@@ -159,6 +168,7 @@ tr[hidden]{display:none}
 </div>
 </header>
 <h2>Areas</h2><div class="wrap"><table id="areas"></table></div>
+<h2 id="dev-h">Known kernel deviations and upstream</h2><div class="note" id="devs"><p>Per kernel: <span class="lacks-fix">lacks upstream fix</span> (older than the release that fixed it: an upgrade fixes it), <span class="upstream-same">upstream behaves so</span> (no fix upstream), <span class="has-fix">deviates although the fix is in by version</span>.</p></div>
 <h2 id="errata-h">Documentation errata</h2><div class="note" id="errata"></div>
 <h2>Features</h2><div class="wrap"><table id="features"></table></div>
 <aside id="detail" hidden></aside>
@@ -210,6 +220,12 @@ function render() {
     const box = el("input", { type: "checkbox", "data-class": cl }); box.checked = true; box.onchange = apply;
     $("classes").append(el("label", {}, box, cl + "."));
   }
+  if (D.deviations.length === 0) { $("dev-h").hidden = true; $("devs").hidden = true; }
+  for (const x of D.deviations) {
+    const p = el("p", {}, el("code", { text: x.trial }), ` ${x.reason}: ${x.upstream}. `);
+    for (const [head, standing, status] of x.cols) p.append(el("span", { class: standing, title: status, text: `${head}: ${standing === "lacks-fix" ? "lacks upstream fix" : standing === "upstream-same" ? "upstream behaves so" : "deviates although the fix is in by version"}` }), " ");
+    $("devs").append(p);
+  }
   if (D.errata.length === 0) { $("errata-h").hidden = true; $("errata").hidden = true; }
   for (const e of D.errata) {
     $("errata").append(el("p", {}, el("b", { text: e.page }), ` says "${e.says}"; the kernel ${e.kernel} (trials ${e.trials}, on ${e.kernels.join(", ")}). The cases assert the kernel. Proposed: ${e.correction}`));
@@ -244,7 +260,7 @@ function open(kind, name, col) {
       if (q && !id.toLowerCase().includes(q) && !name.includes(q)) continue;
       let text = outcome === "skip" ? D.reasons[msg] : msg;
       if (outcome === "erratum") text = "passes, asserting the kernel against a stale man page (see Documentation errata)";
-      if (entry) text = `known kernel deviation on kernels ${entry.kernels}: ${entry.reason}\nevidence:\n  - ${entry.evidence.join("\n  - ")}\n\nthe failure, exactly the recorded one:\n${msg}`;
+      if (entry) text = `known kernel deviation on kernels ${entry.kernels}: ${entry.reason}\n${entry.upstream ? "upstream: " + entry.upstream + "\n" : ""}evidence:\n  - ${entry.evidence.join("\n  - ")}\n\nthe failure, exactly the recorded one:\n${msg}`;
       d.append(el("div", { class: "trial", "data-id": id }, el("b", { text: `${outcome.toUpperCase()} ${id}` }), el("pre", { text })));
     }
   } else {

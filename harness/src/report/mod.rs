@@ -6,7 +6,7 @@ pub mod model;
 
 use crate::outcome::{Outcome, TrialResult};
 use crate::probe::Probe;
-pub use model::{ErratumRan, RunReport, Summary, SCHEMA};
+pub use model::{DeviationSeen, ErratumRan, RunReport, Summary, SCHEMA};
 use model::{ExpectationsMode, Machine, Mode, Suite, Virtualization};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// Outcome counts in the buckets the summary and the progress line share:
@@ -116,6 +116,11 @@ pub fn run_report(probe: &Probe, results: &[TrialResult], info: &RunInfo) -> Run
         summary: Summary::of(results),
         // In a mutation run a pass means a survivor, asserting nothing.
         errata: if info.mutate { vec![] } else { errata_ran(info.exps, results) },
+        deviations: if info.mutate {
+            vec![]
+        } else {
+            deviations_seen(info.exps, results, &crate::expectations::effective_release(&probe.kernel.release, &probe.kernel.version))
+        },
         expectations: if info.expectations_applied { ExpectationsMode::Builtin } else { ExpectationsMode::None },
         mode: info.mutate.then_some(Mode::Mutate),
         interrupted: info.interrupted.map(|sig| crate::interrupt::name(sig).to_string()),
@@ -153,6 +158,76 @@ documentation errata (the kernel is right and the man page stale; the cases asse
         out += &format!("  {}: says \"{}\"; the kernel: {} ({} trials). Proposed: {}\n", e.page, e.says, e.kernel, ran.len(), e.correction);
     }
     out
+}
+
+/// The recorded deviations that this run's xfail trials matched, in file
+/// order, each with its upstream status against `release` (an effective
+/// release, [`crate::expectations::effective_release`]).
+pub fn deviations_seen(exps: &crate::expectations::Expectations, results: &[TrialResult], release: &str) -> Vec<DeviationSeen> {
+    let mut seen: Vec<(usize, Vec<String>)> = Vec::new();
+    for r in results.iter().filter(|r| r.outcome == Outcome::Xfail) {
+        let hit = exps.expect.iter().enumerate().find(|(_, x)| {
+            crate::glob::matches(&x.trial, &r.id)
+                && crate::expectations::in_range(&x.kernels, release).unwrap_or(false)
+                && r.message.starts_with(&x.xfail_prefix())
+        });
+        if let Some((i, _)) = hit {
+            match seen.iter_mut().find(|(j, _)| *j == i) {
+                Some((_, ran)) => ran.push(r.id.clone()),
+                None => seen.push((i, vec![r.id.clone()])),
+            }
+        }
+    }
+    seen.sort_by_key(|(i, _)| *i);
+    seen.into_iter()
+        .filter_map(|(i, ran)| {
+            let x = &exps.expect[i];
+            let up = x.upstream.clone()?;
+            Some(DeviationSeen {
+                trial: x.trial.clone(),
+                kernels: x.kernels.clone(),
+                reason: x.reason.clone(),
+                ran,
+                standing: up.standing(release),
+                status: up.status_for(release),
+                upstream: up,
+            })
+        })
+        .collect()
+}
+
+/// The run summary's list of the known deviations seen, with their
+/// upstream status: what an upgrade would fix and what upstream does too.
+pub fn deviations_summary(exps: &crate::expectations::Expectations, results: &[TrialResult], release: &str) -> String {
+    let list = deviations_seen(exps, results, release);
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "
+known kernel deviations seen (xfail), with upstream status:
+",
+    );
+    for d in &list {
+        out += &format!(
+            "  {} ({}): {}
+      {}
+",
+            d.trial,
+            plural_trials(d.ran.len()),
+            d.reason,
+            d.status
+        );
+    }
+    out
+}
+
+fn plural_trials(n: usize) -> String {
+    if n == 1 {
+        "1 trial".into()
+    } else {
+        format!("{n} trials")
+    }
 }
 
 /// The human summary printed at the end of a run.

@@ -44,6 +44,12 @@ pub struct RunReport {
     /// deviations. Absent in reports older than errata.
     #[serde(default)]
     pub errata: Vec<ErratumRan>,
+    /// The recorded deviations this run's xfail trials matched, each with
+    /// its upstream status and where this kernel stands against it
+    /// (lacking the upstream fix, or upstream behaving so). Absent in
+    /// reports older than upstream statuses.
+    #[serde(default)]
+    pub deviations: Vec<DeviationSeen>,
     /// Whether the recorded deviations were applied.
     #[serde(default)]
     pub expectations: ExpectationsMode,
@@ -193,6 +199,27 @@ pub struct ErratumRan {
     pub erratum: crate::expectations::Erratum,
     /// The trial IDs that passed, asserting the kernel.
     pub ran: Vec<String>,
+}
+
+/// A recorded deviation (`expectations/known-failures.toml`) that trials
+/// of this run matched (xfail).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviationSeen {
+    /// The entry's trial glob and kernel range.
+    pub trial: String,
+    pub kernels: String,
+    pub reason: String,
+    /// The xfail trial IDs of this run.
+    pub ran: Vec<String>,
+    pub upstream: crate::expectations::Upstream,
+    /// This kernel against the upstream status: `lacks-fix` (older than
+    /// the fixing release), `has-fix` (at or past it by version) or
+    /// `upstream-same` (no fix upstream).
+    pub standing: crate::expectations::KernelStanding,
+    /// The same in words: "lacks upstream fix 9cc6bac1bebf (fixed upstream
+    /// in 7.1 (9cc6bac1bebf))", "upstream behaves so (...)".
+    pub status: String,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -1,0 +1,240 @@
+//! The findings: recorded deviations that upstream has not fixed and
+//! nobody reported (`upstream.kind = "not-found"`), each with a report
+//! ready to send (`docs/findings/NAME.md`) and, where mainline shows it, a
+//! standalone C reproducer in `expectations/repro/` (libc and raw
+//! syscalls; one `cc` line; prints GOOD or BAD, exits 0 or 1, 2 when it
+//! cannot run). `uring-conform findings` lists them; `tests/findings.rs`
+//! builds and runs every reproducer and checks its verdict against the
+//! expectations for the running kernel.
+
+use crate::expectations::{in_range, Expectation, Expectations};
+
+/// One reproducer invocation and the entries (trial glob, kernel range)
+/// whose deviation it shows.
+pub struct Repro {
+    pub file: &'static str,
+    pub args: &'static [&'static str],
+    pub entries: &'static [(&'static str, &'static str)],
+}
+
+pub struct Finding {
+    pub name: &'static str,
+    pub title: &'static str,
+    /// Every known-failure entry (trial glob, kernel range) it covers.
+    pub entries: &'static [(&'static str, &'static str)],
+    pub repros: &'static [Repro],
+}
+
+impl Finding {
+    pub fn doc(&self) -> String {
+        format!("docs/findings/{}.md", self.name)
+    }
+}
+
+const ERESTART: &[(&str, &str)] = &[
+    ("cancel/running-interrupted-eintr[default]", ">=6.16, <7.3"),
+    ("cancel/running-interrupted-eintr[defer_taskrun]", ">=6.16, <7.3"),
+    ("cancel/running-interrupted-eintr[coop_taskrun]", ">=6.16, <7.3"),
+    ("cancel/running-interrupted-eintr[sqpoll]", ">=6.16, <7.3"),
+    ("cancel/running-interrupted-eintr[*]", "<6.1"),
+    ("cancel/sync-running-waits[default]", ">=6.16, <7.3"),
+    ("cancel/sync-running-waits[coop_taskrun]", ">=6.16, <7.3"),
+    ("cancel/sync-running-waits[*]", "<6.1"),
+];
+
+const FUSED: &[(&str, &str)] = &[
+    ("*", "*"),
+    ("enter/submission-error-stops-batch[*]", "*"),
+    ("groups/group-flag-rejected-cleanly-or-grouped[*]", "*"),
+    ("fused/n*", "*"),
+    ("fused/primary-needs-fused-cmd-buf[*]", "*"),
+    ("fused/secondary-*", "*"),
+    ("register/restrictions-sqe-flags-allowed[*]", "*"),
+];
+
+pub const FINDINGS: &[Finding] = &[
+    Finding {
+        name: "cancel-running-erestartsys",
+        title: "an io-wq OPENAT interrupted by a cancel completes with -ERESTARTSYS",
+        entries: ERESTART,
+        repros: &[Repro {
+            file: "expectations/repro/cancel-interrupted-open.c",
+            args: &["eintr"],
+            entries: &[("cancel/running-interrupted-eintr[default]", ">=6.16, <7.3"), ("cancel/running-interrupted-eintr[*]", "<6.1")],
+        }],
+    },
+    Finding {
+        name: "cancel-sqpoll-enoent",
+        title: "on an SQPOLL ring, cancelling a request running in the SQPOLL thread's io-wq answers -ENOENT (async) or fails with ENOENT (sync)",
+        entries: &[
+            ("cancel/running-ealready[sqpoll]", ">=6.16, <7.3"),
+            ("cancel/running-interrupted-eintr[sqpoll]", ">=6.16, <7.3"),
+            ("cancel/sync-running-waits[sqpoll]", ">=6.0"),
+        ],
+        repros: &[
+            Repro {
+                file: "expectations/repro/cancel-interrupted-open.c",
+                args: &["sqpoll-ealready"],
+                entries: &[("cancel/running-ealready[sqpoll]", ">=6.16, <7.3")],
+            },
+            Repro { file: "expectations/repro/cancel-interrupted-open.c", args: &["sync-sqpoll"], entries: &[("cancel/sync-running-waits[sqpoll]", ">=6.0")] },
+        ],
+    },
+    Finding {
+        name: "cancel-enoent-after-ealready",
+        title: "a cancel that found and signalled a running io-wq request sometimes answers -ENOENT (question: intended?)",
+        entries: &[
+            ("cancel/running-interrupted-eintr[*]", "*"),
+            ("cancel/running-interrupted-eintr[*]", ">=6.16, <7.3"),
+            ("cancel/sync-running-waits[*]", "*"),
+        ],
+        repros: &[Repro {
+            file: "expectations/repro/cancel-interrupted-open.c",
+            args: &["ealready-race"],
+            entries: &[("cancel/running-interrupted-eintr[*]", "*")],
+        }],
+    },
+    Finding {
+        name: "cqe-mixed-overflow-tail",
+        title: "CQE_MIXED overflow flush leaves the CQ tail 9 slots ahead in an 8-slot CQ",
+        entries: &[("overflow/mixed-sizes-in-order[*]", ">=6.18, <7.3")],
+        repros: &[Repro { file: "expectations/repro/cqe-mixed-overflow.c", args: &[], entries: &[("overflow/mixed-sizes-in-order[*]", ">=6.18, <7.3")] }],
+    },
+    Finding {
+        name: "sqpoll-need-wakeup-at-start",
+        title: "a new SQPOLL thread sets IORING_SQ_NEED_WAKEUP at once (question: intended?)",
+        entries: &[("sqpoll/awake-after-setup[*]", "*")],
+        repros: &[Repro { file: "expectations/repro/sqpoll-sleeps-at-start.c", args: &[], entries: &[("sqpoll/awake-after-setup[*]", "*")] }],
+    },
+    Finding {
+        name: "rsrc-tags-on-unregister",
+        title: "unregistering tagged files or buffers posts no tag CQEs before 6.16",
+        entries: &[("files/tag-cqes-on-unregister[*]", "<6.16"), ("buffers/unregister-tag-cqes[*]", "<6.16")],
+        repros: &[Repro { file: "expectations/repro/rsrc-tags-unregister.c", args: &[], entries: &[("files/tag-cqes-on-unregister[*]", "<6.16")] }],
+    },
+    Finding {
+        name: "remove-buffers-empty-group",
+        title: "REMOVE_BUFFERS on an emptied group answers 0, not -ENOENT (question: intended?)",
+        entries: &[("pbuf/remove-buffers-counts[*]", ">=6.1")],
+        repros: &[Repro { file: "expectations/repro/remove-buffers-empty-group.c", args: &[], entries: &[("pbuf/remove-buffers-counts[*]", ">=6.1")] }],
+    },
+    Finding {
+        name: "drain-order-6-1",
+        title: "on 6.1 a request submitted after a drained one completes before it",
+        entries: &[("drain/later-requests-wait-for-drain[*]", "=6.1"), ("drain/later-requests-wait-for-drain[cqe32]", "=6.1")],
+        repros: &[Repro { file: "expectations/repro/drain-order.c", args: &[], entries: &[("drain/later-requests-wait-for-drain[*]", "=6.1")] }],
+    },
+    Finding {
+        name: "series-sqe-group-v8-lone-leader",
+        title: "SQE group V8 (unmerged): a lone group leader is failed but its CQE never posted",
+        entries: &[("groups/lone-leader-at-end-of-submission[*]", "*"), ("groups/group-split-across-submissions[*]", "*"), ("probe/sqe.bit7[default]", "*")],
+        repros: &[],
+    },
+    Finding {
+        name: "series-fused-cmd-v6-consumed-count",
+        title: "fused command V6 (unmerged): io_uring_enter counts one SQE more than it consumed when one fails",
+        entries: FUSED,
+        repros: &[],
+    },
+];
+
+/// The known-failure entries a finding names, from the built-in file.
+pub fn entries_of<'a>(exps: &'a Expectations, names: &'a [(&'a str, &'a str)]) -> impl Iterator<Item = &'a Expectation> + 'a {
+    exps.expect.iter().filter(move |x| names.iter().any(|(t, k)| x.trial == *t && x.kernels == *k))
+}
+
+/// What a reproducer should say on `release` (an effective release): BAD
+/// where one of its entries applies and is not intermittent, either where
+/// only intermittent ones apply, GOOD where none does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Good,
+    Bad,
+    Either,
+}
+
+pub fn expected_verdict(exps: &Expectations, r: &Repro, release: &str) -> Verdict {
+    let applies: Vec<&Expectation> = entries_of(exps, r.entries)
+        .filter(|x| in_range(&x.kernels, release).unwrap_or(false) && x.series.as_ref().is_none_or(|s| release.contains(&format!("-{s}"))))
+        .collect();
+    if applies.iter().any(|x| !x.intermittent) {
+        Verdict::Bad
+    } else if !applies.is_empty() {
+        Verdict::Either
+    } else {
+        Verdict::Good
+    }
+}
+
+/// The kernels a finding's entries name, and the series where one applies
+/// only to a patched kernel.
+pub fn kernels_of(exps: &Expectations, f: &Finding) -> Vec<String> {
+    let mut v: Vec<String> = entries_of(exps, f.entries)
+        .map(|x| match &x.series {
+            Some(s) => format!("{} with the {s} series", x.kernels),
+            None => x.kernels.clone(),
+        })
+        .collect();
+    v.dedup();
+    v
+}
+
+/// The one-line upstream status of a finding (its entries', deduplicated).
+pub fn upstream_of(exps: &Expectations, f: &Finding) -> String {
+    let mut v: Vec<String> = entries_of(exps, f.entries).filter_map(|x| x.upstream.as_ref()).map(|u| u.summary()).collect();
+    v.sort();
+    v.dedup();
+    v.join("; ")
+}
+
+/// The reproducer command lines ("cc -O2 -o X FILE && ./X ARGS").
+pub fn repro_lines(f: &Finding) -> Vec<String> {
+    f.repros
+        .iter()
+        .map(|r| {
+            let stem = r.file.rsplit('/').next().unwrap_or(r.file).trim_end_matches(".c");
+            let args = if r.args.is_empty() { String::new() } else { format!(" {}", r.args.join(" ")) };
+            format!("cc -O2 -o {stem} {} && ./{stem}{args}", r.file)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expectations::UpstreamKind;
+
+    #[test]
+    fn every_not_found_entry_has_a_finding_and_every_finding_names_real_entries() {
+        let exps = Expectations::builtin();
+        for x in exps.expect.iter().filter(|x| x.upstream.as_ref().is_some_and(|u| u.kind == UpstreamKind::NotFound)) {
+            assert!(
+                FINDINGS.iter().any(|f| f.entries.iter().any(|(t, k)| x.trial == *t && x.kernels == *k)),
+                "{} on {} is not-found upstream but no finding covers it",
+                x.trial,
+                x.kernels
+            );
+        }
+        for f in FINDINGS {
+            for (t, k) in f.entries.iter().chain(f.repros.iter().flat_map(|r| r.entries)) {
+                assert!(entries_of(&exps, &[(t, k)]).next().is_some(), "finding {} names no entry {t} on {k}", f.name);
+            }
+            let doc = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(f.doc());
+            assert!(doc.is_file(), "{} is missing", doc.display());
+            for r in f.repros {
+                assert!(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(r.file).is_file(), "{} is missing", r.file);
+            }
+        }
+    }
+
+    #[test]
+    fn the_verdict_follows_the_entries_on_the_kernel() {
+        let exps = Expectations::builtin();
+        let f = FINDINGS.iter().find(|f| f.name == "cancel-running-erestartsys").unwrap();
+        assert_eq!(expected_verdict(&exps, &f.repros[0], "6.18.44"), Verdict::Bad);
+        assert_eq!(expected_verdict(&exps, &f.repros[0], "6.12.118+deb13-amd64"), Verdict::Good);
+        assert_eq!(expected_verdict(&exps, &f.repros[0], "5.10.262 (5.10.0-46-amd64)"), Verdict::Bad);
+        let race = FINDINGS.iter().find(|f| f.name == "cancel-enoent-after-ealready").unwrap();
+        assert_eq!(expected_verdict(&exps, &race.repros[0], "6.18.44"), Verdict::Either);
+    }
+}
