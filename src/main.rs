@@ -29,6 +29,7 @@ USAGE:
     uring-conform diff  OLD.json NEW.json
     uring-conform matrix [--out DIR] RUN.json...
     uring-conform features [--rules]
+    uring-conform claims [--json] [--list STATUS,...] [--page P] [--uapi]
 
 SELECTION:
     FILTER...           which trials: AREA/ (links/: that area only, not
@@ -94,12 +95,54 @@ ENVIRONMENT (probe, list, run):
     =loop forces the ext4 image. URING_CONFORM_DISPOSABLE=1 marks a
     throwaway machine (cases that could oops an unfixed kernel run).
 
+CLAIMS:
+    How much of the documented contract the cases check: every claim of
+    liburing's man pages (expectations/claims.toml) by page and status,
+    and the uapi names (expectations/uapi.toml). 'claims --help' says more.
+
 Each trial runs in its own process; skips come only from the probe and
 name what the kernel or the environment lacks. `uring-conform features`
 lists the vocabulary; `--rules` prints how the probe detects each feature
 (docs/detection-rules.md). A feature the kernel takes but that does not
 behave as documented is broken, not absent: `probe` lists it first, its
 trials run, and the trial probe/<id> fails with the evidence.
+";
+
+const CLAIMS_HELP: &str = "\
+uring-conform claims: the documented contract and what checks it
+
+USAGE:
+    uring-conform claims [--json] [--list STATUS,...] [--page P] [--uapi]
+
+Every checkable claim of liburing's man pages (io_uring_setup(2),
+io_uring_enter(2), io_uring_register(2), io_uring_prep_*(3), at the
+liburing commit the inventory records) is an entry of
+expectations/claims.toml with one status:
+
+    covered    cases check exactly this claim (they name it in their refs
+               as claim:<id>)
+    erratum    the page is stale and the kernel's behaviour is intended
+               (an entry of expectations/doc-errata.toml)
+    deviation  the kernel deviates (an entry of
+               expectations/known-failures.toml)
+    needs      checking it needs an environment the suite cannot make
+               (named exactly)
+    open       not checked yet (the reason says what is missing)
+
+Prints the claims per page and per status, then lists the claims of the
+statuses asked for (default: open).
+
+OPTIONS:
+    --json              the inventory, the counts and the uapi list as JSON
+    --list S[,S...]     list the claims with these statuses (all: every one)
+    --page P            only pages whose name contains P (enter, prep_accept)
+    --uapi              also list every name of the uapi header with its
+                        probe feature and the cases that use it, or its
+                        status and reason
+
+EXIT STATUS:
+    0, or 2 when the inventory, the cases and the uapi list disagree (a
+    case or claim named on one side only; tests/claims.rs fails then too)
 ";
 
 fn main() {
@@ -114,7 +157,7 @@ fn main() {
         std::process::exit(2);
     }
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        print!("{HELP}");
+        print!("{}", if args[0] == "claims" { CLAIMS_HELP } else { HELP });
         return;
     }
     // A reader that goes away (`uring-conform list | head`) ends the
@@ -179,6 +222,7 @@ fn execute(cmd: &Command) -> anyhow::Result<i32> {
             print!("{}", harness::probe::rules_markdown());
             Ok(0)
         }
+        Command::Claims(a) => cmd_claims(a),
         Command::Features { rules: false } => {
             for f in FEATURES {
                 println!("{:<34} {:<6} {}", f.id, f.since, f.reference);
@@ -265,6 +309,104 @@ fn cmd_matrix(out: &Path, files: &[std::path::PathBuf]) -> anyhow::Result<i32> {
         let p = out.join(name);
         std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
         eprintln!("uring-conform: wrote {}", p.display());
+    }
+    Ok(0)
+}
+
+fn cmd_claims(a: &cli::ClaimsArgs) -> anyhow::Result<i32> {
+    use harness::claims::{name_cases, problems, Inventory, Status, UapiList};
+    let inv = Inventory::builtin();
+    let uapi = UapiList::builtin();
+    let cases = harness::case::all_cases();
+    let problems = problems(&inv, &uapi, &cases, &Expectations::builtin());
+    let page_ok = |p: &str| a.page.as_deref().is_none_or(|want| p.contains(want));
+    let claims: Vec<_> = inv.claim.iter().filter(|c| page_ok(&c.page)).collect();
+    if a.json {
+        let coverage: serde_json::Map<String, serde_json::Value> = inv
+            .pages()
+            .into_iter()
+            .filter(|p| page_ok(p))
+            .map(|p| {
+                let counts: serde_json::Map<String, serde_json::Value> =
+                    Status::ALL.iter().map(|s| (s.name().to_string(), claims.iter().filter(|c| c.page == p && c.status == *s).count().into())).collect();
+                (p.to_string(), counts.into())
+            })
+            .collect();
+        let totals: serde_json::Map<String, serde_json::Value> =
+            Status::ALL.iter().map(|s| (s.name().to_string(), claims.iter().filter(|c| c.status == *s).count().into())).collect();
+        let names: Vec<_> = uapi
+            .name
+            .iter()
+            .map(|n| serde_json::json!({"name": n.name, "kind": n.kind, "feature": n.feature, "cases": name_cases(n, &cases), "status": n.status, "reason": n.reason}))
+            .collect();
+        let v = serde_json::json!({
+            "source": inv.source, "totals": totals, "pages": coverage, "claims": claims, "uapi": names, "problems": problems,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).context("the claims as JSON")?);
+        return Ok(if problems.is_empty() { 0 } else { 2 });
+    }
+    println!("claims of liburing's man pages at {} ({})\n", &inv.source.liburing[..12], inv.source.liburing_date);
+    let head: Vec<&str> = Status::ALL.iter().map(|s| s.name()).collect();
+    println!("{:<40} {:>6} {:>8} {:>8} {:>9} {:>6} {:>6}", "page", "claims", head[0], head[1], head[2], head[3], head[4]);
+    let row = |name: &str, cs: &[&harness::claims::Claim]| {
+        let n = |s: Status| cs.iter().filter(|c| c.status == s).count();
+        println!(
+            "{:<40} {:>6} {:>8} {:>8} {:>9} {:>6} {:>6}",
+            name,
+            cs.len(),
+            n(Status::Covered),
+            n(Status::Erratum),
+            n(Status::Deviation),
+            n(Status::Needs),
+            n(Status::Open)
+        );
+    };
+    for p in inv.pages().into_iter().filter(|p| page_ok(p)) {
+        let cs: Vec<_> = claims.iter().copied().filter(|c| c.page == p).collect();
+        row(p, &cs);
+    }
+    row("all", &claims);
+    let covered = claims.iter().filter(|c| c.status != Status::Open).count();
+    println!(
+        "\n{} of {} claims have a case or a recorded reason ({} covered by a case)",
+        covered,
+        claims.len(),
+        claims.iter().filter(|c| c.status == Status::Covered).count()
+    );
+    for s in &a.list {
+        let listed: Vec<_> = claims.iter().filter(|c| c.status == *s).collect();
+        println!("\n{} ({}):", s.name(), listed.len());
+        for c in listed {
+            println!("  {}  [{} {}]\n      {}", c.id, c.page, c.section, c.says);
+            if !c.cases.is_empty() {
+                println!("      cases: {}", c.cases.join(", "));
+            }
+            if let Some(l) = c.erratum.as_ref().or(c.deviation.as_ref()) {
+                println!("      record: {l}");
+            }
+            if let Some(r) = &c.reason {
+                println!("      {r}");
+            }
+        }
+    }
+    let unexercised = uapi.name.iter().filter(|n| n.status.is_some()).count();
+    println!("\nuapi names: {} ({} exercised by a case, {} with a status)", uapi.name.len(), uapi.name.len() - unexercised, unexercised);
+    if a.uapi {
+        for n in &uapi.name {
+            let used = name_cases(n, &cases);
+            let what = match n.status {
+                Some(s) => format!("{}: {}", format!("{s:?}").to_lowercase(), n.reason.as_deref().unwrap_or("")),
+                None => format!("{} case(s): {}", used.len(), used.iter().take(3).copied().collect::<Vec<_>>().join(", ")),
+            };
+            println!("  {:<38} {:<16} {:<32} {}", n.name, n.kind, n.feature.as_deref().unwrap_or("-"), what);
+        }
+    }
+    if !problems.is_empty() {
+        eprintln!("\nuring-conform: the inventory and the cases disagree:");
+        for p in &problems {
+            eprintln!("  {p}");
+        }
+        return Ok(2);
     }
     Ok(0)
 }
