@@ -214,3 +214,36 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "enter/not-a-ring-eopnotsupp",
+    summary: "io_uring_enter on an open descriptor that is not an io_uring (a pipe) fails with EOPNOTSUPP",
+    requires: [OpNop],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_enter(2) ERRORS: EOPNOTSUPP (fd does not refer to an io_uring instance)", "claim:enter.errors.EOPNOTSUPP-not-a-ring"],
+    run: |_| {
+        let p = Pipe::new()?;
+        // SAFETY: no argument pointer is passed.
+        let got = unsafe { io_uring_enter(std::os::fd::AsRawFd::as_raw_fd(&p.rx), 0, 0, 0, std::ptr::null(), 0) };
+        check_errno!(got, libc::EOPNOTSUPP, "enter on a pipe");
+        // SAFETY: as above.
+        let got = unsafe { io_uring_enter(std::os::fd::AsRawFd::as_raw_fd(&p.rx), 0, 1, IORING_ENTER_GETEVENTS, std::ptr::null(), 0) };
+        check_errno!(got, libc::EOPNOTSUPP, "GETEVENTS enter on a pipe");
+        Ok(())
+    },
+}
+
+case! {
+    id: "enter/closed-fd-ebadf",
+    summary: "io_uring_enter on a descriptor that is not open fails with EBADF",
+    requires: [OpNop],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_enter(2) ERRORS: EBADF (fd is not a valid file descriptor)", "claim:enter.errors.EBADF"],
+    run: |_| {
+        let fd = closed_fd();
+        // SAFETY: no argument pointer is passed.
+        let got = unsafe { io_uring_enter(fd, 0, 1, IORING_ENTER_GETEVENTS, std::ptr::null(), 0) };
+        check_errno!(got, libc::EBADF, "enter on closed fd {fd}");
+        Ok(())
+    },
+}

@@ -173,3 +173,42 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "ops/msg_ring/send-fd-cqe-skip",
+    summary: "MSG_RING IORING_MSG_SEND_FD with IORING_MSG_RING_CQE_SKIP installs the file in the target's slot without posting a CQE there; the sender gets res 0",
+    // CQE_SKIP has no probe of its own; FLAGS_PASS (6.3) came after it,
+    // so a kernel with FLAGS_PASS has CQE_SKIP.
+    requires: [OpMsgRing, OpflagMsgRingSendFd, OpflagMsgRingFlagsPass, RegFiles, OpRead, SqeFixedFile],
+    variants: variants::DELIVERY,
+    refs: ["io_uring.h: IORING_MSG_RING_CQE_SKIP (don't post a CQE to the target ring)", "io_uring/msg_ring.c io_msg_install_complete: no target CQE with CQE_SKIP"],
+    run: |cx| {
+        let f = TempFile::with_content(&pattern(16, 4))?;
+        let mut target = Ring::new(4)?;
+        target.register_files(&[-1, -1])?;
+        let mut r = cx.ring()?;
+        r.register_files(&[f.fd()])?;
+        r.run_expect(&[Sqe::msg_ring_send_fd(target.fd(), 0, 1, 0x99).op_flags(IORING_MSG_RING_CQE_SKIP).user_data(1)], &[cqe(1, 0)])?;
+        let mut buf = [0u8; 16];
+        // The read's CQE is the target's only one: the install posted none.
+        target.run_expect(&[Sqe::read(1, &mut buf, 0).fixed_file().user_data(2)], &[cqe(2, 16)])?;
+        check_eq!(buf.to_vec(), pattern(16, 4), "bytes read through the passed slot");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/msg_ring/data-cqe-skip-einval",
+    summary: "MSG_RING IORING_MSG_DATA with IORING_MSG_RING_CQE_SKIP (a message that posts nothing) completes with -EINVAL and posts nothing on the target",
+    requires: [OpMsgRing, OpflagMsgRingFlagsPass],
+    variants: variants::DEFAULT,
+    refs: ["io_uring.h: IORING_MSG_RING_CQE_SKIP 'Not applicable for IORING_MSG_DATA'", "io_uring/msg_ring.c io_msg_ring_data: CQE_SKIP -> -EINVAL"],
+    run: |cx| {
+        let mut target = Ring::new(4)?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::msg_ring_data(target.fd(), 42, 0x77).op_flags(IORING_MSG_RING_CQE_SKIP).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::msg_ring_data(target.fd(), 43, 0x78).user_data(2)], &[cqe(2, 0)])?;
+        target.expect(&[cqe(0x78, 43)])?;
+        Ok(())
+    },
+}

@@ -186,3 +186,20 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "ops/poll_remove/unknown-enoent",
+    summary: "POLL_REMOVE of a user_data no poll has completes with -ENOENT, and a pending poll with another user_data stays armed",
+    requires: [OpPollAdd, OpPollRemove],
+    variants: variants::ALL,
+    refs: ["io_uring_enter(2): IORING_OP_POLL_REMOVE (-ENOENT if not found)", "io_uring_prep_poll_remove(3) ERRORS: -ENOENT", "claim:enter.op.poll-remove.ENOENT", "claim:prep.poll-remove.ENOENT"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::poll_add(p.rx.as_raw_fd(), POLLIN as u32).user_data(1)])?;
+        r.run_expect(&[Sqe::poll_remove(99).user_data(2)], &[cqe(2, -libc::ENOENT)])?;
+        send_all(p.tx.as_raw_fd(), b"x")?;
+        r.expect(&[cqe(1, POLLIN)])?;
+        Ok(())
+    },
+}

@@ -277,3 +277,71 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "register/buffers-nr-args-zero-einval",
+    summary: "REGISTER_BUFFERS with a valid iovec but nr_args 0 fails with EINVAL, and no buffer is registered",
+    requires: [RegBuffers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register(2) ERRORS: EINVAL (REGISTER_BUFFERS with nr_args 0)", "claim:register.errors.EINVAL-buffers-nr-zero"],
+    run: |cx| {
+        let mut buf = vec![0u8; 64];
+        let r = cx.ring()?;
+        let v = [iov(&mut buf)];
+        check_errno!(register_in(&r, IORING_REGISTER_BUFFERS, &v, 0), libc::EINVAL, "REGISTER_BUFFERS, nr_args 0");
+        check_errno!(r.unregister_buffers(), libc::ENXIO, "UNREGISTER_BUFFERS after the refused registration");
+        Ok(())
+    },
+}
+
+case! {
+    id: "register/files-nr-args-zero-einval",
+    summary: "REGISTER_FILES with a valid fd array but nr_args 0 fails with EINVAL, and no table is registered",
+    requires: [RegFiles],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register(2) ERRORS: EINVAL (REGISTER_FILES with nr_args 0)", "claim:register.errors.EINVAL-files-nr-zero"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let r = cx.ring()?;
+        let fds = [p.rx.as_raw_fd()];
+        check_errno!(register_in(&r, IORING_REGISTER_FILES, &fds, 0), libc::EINVAL, "REGISTER_FILES, nr_args 0");
+        check_errno!(r.unregister_files(), libc::ENXIO, "UNREGISTER_FILES after the refused registration");
+        Ok(())
+    },
+}
+
+case! {
+    id: "register/unregister-buffers-with-args-einval",
+    summary: "UNREGISTER_BUFFERS with nr_args 1, or with a non-NULL arg, fails with EINVAL and leaves the buffers registered",
+    requires: [RegBuffers, RegUnregisterBuffers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register(2) ERRORS: EINVAL (UNREGISTER_BUFFERS with nr_args or arg)", "claim:register.errors.EINVAL-unregister-buffers-args"],
+    run: |cx| {
+        let mut buf = vec![0u8; 64];
+        let r = cx.ring()?;
+        r.register_buffers(&[iov(&mut buf)])?;
+        check_errno!(register_none(&r, IORING_UNREGISTER_BUFFERS, 1), libc::EINVAL, "UNREGISTER_BUFFERS, nr_args 1");
+        let junk = [0u64; 2];
+        check_errno!(register_in(&r, IORING_UNREGISTER_BUFFERS, &junk, 0), libc::EINVAL, "UNREGISTER_BUFFERS, arg set");
+        check_eq!(r.unregister_buffers(), Ok(()), "the buffers are still registered");
+        Ok(())
+    },
+}
+
+case! {
+    id: "register/unregister-files-with-args-einval",
+    summary: "UNREGISTER_FILES with nr_args 1, or with a non-NULL arg, fails with EINVAL and leaves the table registered",
+    requires: [RegFiles, RegUnregisterFiles],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register(2) ERRORS: EINVAL (UNREGISTER_FILES with nr_args or arg)", "claim:register.errors.EINVAL-unregister-files-args"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let r = cx.ring()?;
+        r.register_files(&[p.rx.as_raw_fd()])?;
+        check_errno!(register_none(&r, IORING_UNREGISTER_FILES, 1), libc::EINVAL, "UNREGISTER_FILES, nr_args 1");
+        let junk = [0u64; 2];
+        check_errno!(register_in(&r, IORING_UNREGISTER_FILES, &junk, 0), libc::EINVAL, "UNREGISTER_FILES, arg set");
+        check_eq!(r.unregister_files(), Ok(()), "the table is still registered");
+        Ok(())
+    },
+}
