@@ -65,6 +65,17 @@ pub enum Command {
     Findings {
         json: bool,
     },
+    Claims(ClaimsArgs),
+}
+
+/// `claims`: coverage of the documented contract.
+pub struct ClaimsArgs {
+    pub json: bool,
+    /// List the claims of these statuses (default: open).
+    pub list: Vec<harness::claims::Status>,
+    /// Only claims of pages containing this text.
+    pub page: Option<String>,
+    pub uapi: bool,
 }
 
 pub struct RunArgs {
@@ -108,6 +119,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
         "failed-run" => parse_failed_run(&mut p),
         "features" => parse_features(&mut p),
         "findings" => parse_findings(&mut p),
+        "claims" => parse_claims(&mut p),
         other => usage(format!("unknown command {other:?}")),
     }
 }
@@ -349,6 +361,36 @@ fn parse_findings(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
     Ok(Command::Findings { json })
 }
 
+fn parse_claims(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
+    let mut a = ClaimsArgs { json: false, list: Vec::new(), page: None, uapi: false };
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("json") => a.json = true,
+            Long("uapi") => a.uapi = true,
+            Long("page") => a.page = Some(string(p, "--page")?),
+            Long("list") => {
+                let s = string(p, "--list")?;
+                for w in s.split(',') {
+                    if w == "all" {
+                        a.list.extend(harness::claims::Status::ALL);
+                        continue;
+                    }
+                    let names: Vec<&str> = harness::claims::Status::ALL.iter().map(|s| s.name()).collect();
+                    a.list.push(
+                        harness::claims::Status::from_name(w)
+                            .ok_or_else(|| UsageError(format!("unknown status {w:?} (one of {}, or all)", names.join(", "))))?,
+                    );
+                }
+            }
+            other => return Err(unknown(other, "claims")),
+        }
+    }
+    if a.list.is_empty() {
+        a.list.push(harness::claims::Status::Open);
+    }
+    Ok(Command::Claims(a))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,5 +422,15 @@ mod tests {
         assert!(parse_words(&["probe", "--jobs", "2"]).is_err());
         assert!(parse_words(&["features", "--rules"]).is_ok());
         assert!(parse_words(&["diff", "a.json"]).is_err());
+        assert!(parse_words(&["claims", "--jobs", "2"]).is_err());
+    }
+    #[test]
+    fn claims_lists_open_by_default_and_checks_statuses() {
+        let Ok(Command::Claims(a)) = parse_words(&["claims"]) else { panic!("not claims") };
+        assert_eq!(a.list, vec![harness::claims::Status::Open]);
+        let Ok(Command::Claims(a)) = parse_words(&["claims", "--list", "needs,erratum", "--json"]) else { panic!("not claims") };
+        assert_eq!(a.list, vec![harness::claims::Status::Needs, harness::claims::Status::Erratum]);
+        assert!(a.json);
+        assert!(parse_words(&["claims", "--list", "bogus"]).is_err());
     }
 }

@@ -200,6 +200,42 @@ OPTIONS:
         exit: "0 listed   2 usage error",
     },
     CommandHelp {
+        name: "claims",
+        usage: "[--json] [--list STATUS,...] [--page P] [--uapi]",
+        about: "the documented contract, and which case checks each claim",
+        body: &[
+            "\
+Every checkable claim of liburing's man pages (io_uring_setup(2),
+io_uring_enter(2), io_uring_register(2), io_uring_prep_*(3), at the
+liburing commit the inventory records) is an entry of
+expectations/claims.toml with one status:
+
+    covered    cases check exactly this claim (they name it in their refs
+               as claim:<id>)
+    erratum    the page is stale and the kernel's behaviour is intended
+               (an entry of expectations/doc-errata.toml)
+    deviation  the kernel deviates (an entry of
+               expectations/known-failures.toml)
+    needs      checking it needs an environment the suite cannot make
+               (named exactly)
+    open       not checked yet (the reason says what is missing)
+
+Prints the claims per page and per status, then lists the claims of the
+statuses asked for (default: open).
+",
+            "
+OPTIONS:
+    --json              the inventory, the counts and the uapi list as JSON
+    --list S[,S...]     list the claims with these statuses (all: every one)
+    --page P            only pages whose name contains P (enter, prep_accept)
+    --uapi              also list every name of the uapi header with its
+                        probe feature and the cases that use it, or its
+                        status and reason
+",
+        ],
+        exit: "0 printed\n2 usage error, or the inventory, the cases and the uapi list\n  disagree (tests/claims.rs fails then too)",
+    },
+    CommandHelp {
         name: "failed-run",
         usage: "--kernel RELEASE --label L --reason TEXT",
         about: "CI helper: a report for a run that never finished",

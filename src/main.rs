@@ -94,6 +94,7 @@ fn execute(cmd: &Command) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Findings { json } => cmd_findings(*json),
+        Command::Claims(a) => cmd_claims(a),
         Command::Features { rules: false } => {
             for f in FEATURES {
                 println!("{:<34} {:<6} {}", f.id, f.since, f.reference);
@@ -219,6 +220,104 @@ fn cmd_findings(json: bool) -> anyhow::Result<i32> {
         for r in repro {
             println!("    repro:    {r}");
         }
+    }
+    Ok(0)
+}
+
+fn cmd_claims(a: &cli::ClaimsArgs) -> anyhow::Result<i32> {
+    use harness::claims::{name_cases, problems, Inventory, Status, UapiList};
+    let inv = Inventory::builtin();
+    let uapi = UapiList::builtin();
+    let cases = harness::case::all_cases();
+    let problems = problems(&inv, &uapi, &cases, &Expectations::builtin());
+    let page_ok = |p: &str| a.page.as_deref().is_none_or(|want| p.contains(want));
+    let claims: Vec<_> = inv.claim.iter().filter(|c| page_ok(&c.page)).collect();
+    if a.json {
+        let coverage: serde_json::Map<String, serde_json::Value> = inv
+            .pages()
+            .into_iter()
+            .filter(|p| page_ok(p))
+            .map(|p| {
+                let counts: serde_json::Map<String, serde_json::Value> =
+                    Status::ALL.iter().map(|s| (s.name().to_string(), claims.iter().filter(|c| c.page == p && c.status == *s).count().into())).collect();
+                (p.to_string(), counts.into())
+            })
+            .collect();
+        let totals: serde_json::Map<String, serde_json::Value> =
+            Status::ALL.iter().map(|s| (s.name().to_string(), claims.iter().filter(|c| c.status == *s).count().into())).collect();
+        let names: Vec<_> = uapi
+            .name
+            .iter()
+            .map(|n| serde_json::json!({"name": n.name, "kind": n.kind, "feature": n.feature, "cases": name_cases(n, &cases), "status": n.status, "reason": n.reason}))
+            .collect();
+        let v = serde_json::json!({
+            "source": inv.source, "totals": totals, "pages": coverage, "claims": claims, "uapi": names, "problems": problems,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).context("the claims as JSON")?);
+        return Ok(if problems.is_empty() { 0 } else { 2 });
+    }
+    println!("claims of liburing's man pages at {} ({})\n", &inv.source.liburing[..12], inv.source.liburing_date);
+    let head: Vec<&str> = Status::ALL.iter().map(|s| s.name()).collect();
+    println!("{:<40} {:>6} {:>8} {:>8} {:>9} {:>6} {:>6}", "page", "claims", head[0], head[1], head[2], head[3], head[4]);
+    let row = |name: &str, cs: &[&harness::claims::Claim]| {
+        let n = |s: Status| cs.iter().filter(|c| c.status == s).count();
+        println!(
+            "{:<40} {:>6} {:>8} {:>8} {:>9} {:>6} {:>6}",
+            name,
+            cs.len(),
+            n(Status::Covered),
+            n(Status::Erratum),
+            n(Status::Deviation),
+            n(Status::Needs),
+            n(Status::Open)
+        );
+    };
+    for p in inv.pages().into_iter().filter(|p| page_ok(p)) {
+        let cs: Vec<_> = claims.iter().copied().filter(|c| c.page == p).collect();
+        row(p, &cs);
+    }
+    row("all", &claims);
+    let covered = claims.iter().filter(|c| c.status != Status::Open).count();
+    println!(
+        "\n{} of {} claims have a case or a recorded reason ({} covered by a case)",
+        covered,
+        claims.len(),
+        claims.iter().filter(|c| c.status == Status::Covered).count()
+    );
+    for s in &a.list {
+        let listed: Vec<_> = claims.iter().filter(|c| c.status == *s).collect();
+        println!("\n{} ({}):", s.name(), listed.len());
+        for c in listed {
+            println!("  {}  [{} {}]\n      {}", c.id, c.page, c.section, c.says);
+            if !c.cases.is_empty() {
+                println!("      cases: {}", c.cases.join(", "));
+            }
+            if let Some(l) = c.erratum.as_ref().or(c.deviation.as_ref()) {
+                println!("      record: {l}");
+            }
+            if let Some(r) = &c.reason {
+                println!("      {r}");
+            }
+        }
+    }
+    let unexercised = uapi.name.iter().filter(|n| n.status.is_some()).count();
+    println!("\nuapi names: {} ({} exercised by a case, {} with a status)", uapi.name.len(), uapi.name.len() - unexercised, unexercised);
+    if a.uapi {
+        for n in &uapi.name {
+            let used = name_cases(n, &cases);
+            let what = match n.status {
+                Some(s) => format!("{}: {}", format!("{s:?}").to_lowercase(), n.reason.as_deref().unwrap_or("")),
+                None => format!("{} case(s): {}", used.len(), used.iter().take(3).copied().collect::<Vec<_>>().join(", ")),
+            };
+            println!("  {:<38} {:<16} {:<32} {}", n.name, n.kind, n.feature.as_deref().unwrap_or("-"), what);
+        }
+    }
+    if !problems.is_empty() {
+        eprintln!("\nuring-conform: the inventory and the cases disagree:");
+        for p in &problems {
+            eprintln!("  {p}");
+        }
+        return Ok(2);
     }
     Ok(0)
 }

@@ -36,7 +36,7 @@ case! {
     summary: "READ_FIXED into a registered buffer reads the file into it",
     requires: [OpReadFixed, RegBuffers],
     variants: variants::ALL,
-    refs: ["io_uring_prep_read_fixed(3)", "io_uring_register(2): IORING_REGISTER_BUFFERS"],
+    refs: ["io_uring_prep_read_fixed(3)", "io_uring_register(2): IORING_REGISTER_BUFFERS", "claim:enter.op.read-write-fixed", "claim:register.op.buffers", "claim:prep.read-fixed"],
     run: |cx| {
         let f = source()?;
         let mut mem = Bufs::new(1, 8192);
@@ -51,7 +51,7 @@ case! {
     summary: "WRITE_FIXED from a registered buffer writes its bytes to the file",
     requires: [OpWriteFixed, RegBuffers],
     variants: variants::LAYOUT,
-    refs: ["io_uring_prep_write_fixed(3)"],
+    refs: ["io_uring_prep_write_fixed(3)", "claim:enter.op.read-write-fixed", "claim:prep.write-fixed"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut mem = Bufs::new(1, 4096);
@@ -71,7 +71,7 @@ case! {
     summary: "a READ_FIXED range strictly inside the buffer (offset 100, 50 bytes) lands exactly there",
     requires: [OpReadFixed, RegBuffers],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_read_fixed(3)"],
+    refs: ["io_uring_prep_read_fixed(3)", "claim:enter.op.read-write-fixed"],
     run: |cx| {
         let f = source()?;
         let mut mem = Bufs::new(1, 4096);
@@ -88,7 +88,7 @@ case! {
     summary: "a READ_FIXED range ending exactly at the buffer's last byte is accepted",
     requires: [OpReadFixed, RegBuffers],
     variants: variants::DELIVERY,
-    refs: ["io_uring/rsrc.c validate_fixed_range: buf_end <= ubuf + len"],
+    refs: ["io_uring/rsrc.c validate_fixed_range: buf_end <= ubuf + len", "claim:enter.op.read-write-fixed"],
     run: |cx| {
         let f = source()?;
         let mut mem = Bufs::new(1, 4096);
@@ -103,7 +103,7 @@ case! {
     summary: "a READ_FIXED range one byte past the end of the registered buffer completes with -EFAULT",
     requires: [OpReadFixed, RegBuffers],
     variants: variants::DELIVERY,
-    refs: ["io_uring/rsrc.c io_import_fixed: a range outside the buffer is -EFAULT"],
+    refs: ["io_uring/rsrc.c io_import_fixed: a range outside the buffer is -EFAULT", "claim:enter.cqe.EFAULT-fixed-range", "claim:prep.read-fixed"],
     run: |cx| {
         let f = source()?;
         let mut mem = Bufs::new(1, 4096);
@@ -118,7 +118,7 @@ case! {
     summary: "a READ_FIXED range starting one byte before the registered buffer completes with -EFAULT",
     requires: [OpReadFixed, RegBuffers],
     variants: variants::DELIVERY,
-    refs: ["io_uring/rsrc.c io_import_fixed: a range outside the buffer is -EFAULT"],
+    refs: ["io_uring/rsrc.c io_import_fixed: a range outside the buffer is -EFAULT", "claim:enter.cqe.EFAULT-fixed-range"],
     run: |cx| {
         let f = source()?;
         let mut mem = Bufs::new(1, 4096);
@@ -133,7 +133,7 @@ case! {
     summary: "a range starting in buffer 0 and running into the adjacent buffer 1 completes with -EFAULT",
     requires: [OpReadFixed, RegBuffers],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_read_fixed(3): the range must be within buffer buf_index"],
+    refs: ["io_uring_prep_read_fixed(3): the range must be within buffer buf_index", "claim:enter.cqe.EFAULT-fixed-range"],
     run: |cx| {
         let f = source()?;
         let mut mem = Bufs::new(1, 4096);
@@ -151,7 +151,7 @@ case! {
     summary: "READ_FIXED with buf_index past the registered buffers completes with -EFAULT",
     requires: [OpReadFixed, RegBuffers],
     variants: variants::DELIVERY,
-    refs: ["io_uring/rsrc.c io_find_buf_node: no node for the index -> -EFAULT"],
+    refs: ["io_uring/rsrc.c io_find_buf_node: no node for the index -> -EFAULT", "claim:enter.cqe.EINVAL-buf-index", "claim:enter.cqe.EINVAL-fixed-buf-index"],
     run: |cx| {
         let f = source()?;
         let mut mem = Bufs::new(1, 4096);
@@ -166,7 +166,7 @@ case! {
     summary: "READ_FIXED on a ring with no registered buffers completes with -EFAULT",
     requires: [OpReadFixed],
     variants: variants::DEFAULT,
-    refs: ["io_uring/rsrc.c io_find_buf_node"],
+    refs: ["io_uring/rsrc.c io_find_buf_node", "claim:enter.cqe.EFAULT-fixed-no-buffers"],
     run: |cx| {
         let f = source()?;
         let mut mem = Bufs::new(1, 64);
@@ -180,7 +180,7 @@ case! {
     summary: "registering buffers while buffers are registered fails with EBUSY",
     requires: [RegBuffers],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register(2) ERRORS: EBUSY"],
+    refs: ["io_uring_register(2) ERRORS: EBUSY", "claim:register.errors.EBUSY-buffers"],
     run: |cx| {
         let mut mem = Bufs::new(1, 4096);
         let r = cx.ring()?;
@@ -195,7 +195,7 @@ case! {
     summary: "UNREGISTER_BUFFERS with none registered fails with ENXIO",
     requires: [RegUnregisterBuffers],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register(2) ERRORS: ENXIO"],
+    refs: ["io_uring_register(2) ERRORS: ENXIO", "claim:register.errors.ENXIO-unregister-buffers-none"],
     run: |cx| {
         let r = cx.ring()?;
         check_errno!(r.unregister_buffers(), libc::ENXIO, "UNREGISTER_BUFFERS with nothing registered");
@@ -208,7 +208,7 @@ case! {
     summary: "after UNREGISTER_BUFFERS, READ_FIXED with the old index completes with -EFAULT",
     requires: [OpReadFixed, RegBuffers, RegUnregisterBuffers],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register(2): IORING_UNREGISTER_BUFFERS"],
+    refs: ["io_uring_register(2): IORING_UNREGISTER_BUFFERS", "claim:register.op.unregister-buffers"],
     run: |cx| {
         let f = source()?;
         let mut mem = Bufs::new(1, 4096);
@@ -224,7 +224,7 @@ case! {
     summary: "BUFFERS2 with SPARSE leaves slots empty (-EFAULT) until BUFFERS_UPDATE fills one",
     requires: [OpReadFixed, RegBuffers2, RegBuffersUpdate, OpflagRsrcSparse],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register(2): IORING_RSRC_REGISTER_SPARSE, IORING_REGISTER_BUFFERS_UPDATE"],
+    refs: ["io_uring_register(2): IORING_RSRC_REGISTER_SPARSE, IORING_REGISTER_BUFFERS_UPDATE", "claim:register.op.buffers2-sparse", "claim:register.op.buffers-update"],
     run: |cx| {
         let f = source()?;
         let mut mem = Bufs::new(1, 4096);
@@ -241,7 +241,7 @@ case! {
     summary: "replacing a tagged buffer posts a CQE with the tag as user_data (res 0, flags 0)",
     requires: [RegBuffers2, RegBuffersUpdate, FeatRsrcTags],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register(2): IORING_REGISTER_BUFFERS2 tags"],
+    refs: ["io_uring_register(2): IORING_REGISTER_BUFFERS2 tags", "claim:register.op.buffers2-tags"],
     run: |cx| {
         let (mut a, mut b) = (Bufs::new(1, 4096), Bufs::new(1, 4096));
         let mut r = cx.ring()?;
@@ -257,7 +257,7 @@ case! {
     summary: "unregistering tagged buffers posts one tag CQE per tagged buffer",
     requires: [RegBuffers2, RegUnregisterBuffers, FeatRsrcTags],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register(2): IORING_REGISTER_BUFFERS2 tags"],
+    refs: ["io_uring_register(2): IORING_REGISTER_BUFFERS2 tags", "claim:register.op.buffers2-tags"],
     run: |cx| {
         let mut a = Bufs::new(1, 8192);
         let mut r = cx.ring()?;
@@ -288,7 +288,7 @@ case! {
     summary: "READV_FIXED scatters into iovecs that lie inside registered buffer 0",
     requires: [OpReadvFixed, RegBuffers],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_readv_fixed(3)"],
+    refs: ["io_uring_prep_readv_fixed(3)", "claim:enter.op.rw-fixed-vec", "claim:prep.readv-fixed"],
     run: |cx| {
         let f = source()?;
         let mut mem = Bufs::new(1, 4096);
@@ -308,7 +308,7 @@ case! {
     summary: "WRITEV_FIXED gathers from iovecs inside registered buffer 0",
     requires: [OpWritevFixed, RegBuffers],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_writev_fixed(3)"],
+    refs: ["io_uring_prep_writev_fixed(3)", "claim:enter.op.rw-fixed-vec", "claim:prep.writev-fixed"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut mem = Bufs::new(1, 4096);
@@ -328,7 +328,7 @@ case! {
     summary: "READV_FIXED with an iovec reaching past the registered buffer completes with -EFAULT",
     requires: [OpReadvFixed, RegBuffers],
     variants: variants::DELIVERY,
-    refs: ["io_uring/rsrc.c io_import_reg_vec: each iovec must lie in the buffer (-EFAULT)"],
+    refs: ["io_uring/rsrc.c io_import_reg_vec: each iovec must lie in the buffer (-EFAULT)", "claim:prep.readv-fixed"],
     run: |cx| {
         let f = source()?;
         let mut mem = Bufs::new(1, 4096);
@@ -345,7 +345,7 @@ case! {
     summary: "CLONE_BUFFERS gives a second ring the first ring's buffers: READ_FIXED on it fills the same memory",
     requires: [OpReadFixed, RegBuffers, RegCloneBuffers],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register(2): IORING_REGISTER_CLONE_BUFFERS"],
+    refs: ["io_uring_register(2): IORING_REGISTER_CLONE_BUFFERS", "claim:register.op.clone-buffers"],
     run: |cx| {
         let f = source()?;
         let mut mem = Bufs::new(1, 4096);
@@ -364,7 +364,7 @@ case! {
     summary: "CLONE_BUFFERS into a ring that has buffers, without IORING_REGISTER_DST_REPLACE, fails with EBUSY",
     requires: [RegBuffers, RegCloneBuffers],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register(2): IORING_REGISTER_CLONE_BUFFERS (IORING_REGISTER_DST_REPLACE to replace)"],
+    refs: ["io_uring_register(2): IORING_REGISTER_CLONE_BUFFERS (IORING_REGISTER_DST_REPLACE to replace)", "claim:register.op.clone-buffers"],
     run: |cx| {
         let mut mem = Bufs::new(1, 4096);
         let src = Ring::new(4)?;
@@ -383,7 +383,7 @@ case! {
     summary: "SEND_ZC from a registered buffer: a CQE with the byte count and F_MORE, then a notification CQE (F_NOTIF, res 0); the peer gets the bytes",
     requires: [OpSendZc, RegBuffers],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_send_zc_fixed(3): IORING_RECVSEND_FIXED_BUF", "io_uring_prep_send_zc(3): the notification CQE has IORING_CQE_F_NOTIF"],
+    refs: ["io_uring_prep_send_zc_fixed(3): IORING_RECVSEND_FIXED_BUF", "io_uring_prep_send_zc(3): the notification CQE has IORING_CQE_F_NOTIF", "claim:enter.op.send-zc.fixed-buf"],
     run: |cx| {
         let l = Listener::new()?;
         let client = l.connect()?;
@@ -444,7 +444,7 @@ case! {
     summary: "registering a NULL buffer with a non-zero length is refused with EFAULT",
     requires: [RegBuffers],
     variants: variants::DEFAULT,
-    refs: ["io_uring/rsrc.c io_buffer_validate: !iov_base with iov_len -> -EFAULT (a NULL base of length 0 is an empty slot)"],
+    refs: ["io_uring/rsrc.c io_buffer_validate: !iov_base with iov_len -> -EFAULT (a NULL base of length 0 is an empty slot)", "claim:register.errors.EFAULT-buffer"],
     run: |cx| {
         let r = cx.ring()?;
         let bad = libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 4096 };
@@ -474,7 +474,7 @@ case! {
     summary: "CLONE_BUFFERS of src buffers 1..3 (src_off 1, nr 2) gives the destination exactly those two, at slots 0 and 1",
     requires: [OpReadFixed, RegBuffers, RegCloneBuffers, OpflagCloneBuffersRange],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register_clone_buffers_offset(3): src_off, dst_off, nr", "io_uring/rsrc.c io_clone_buffers"],
+    refs: ["io_uring_register_clone_buffers_offset(3): src_off, dst_off, nr", "io_uring/rsrc.c io_clone_buffers", "claim:register.op.clone-buffers"],
     run: |cx| {
         let f = source()?;
         let mut mem = Bufs::new(1, 4096);

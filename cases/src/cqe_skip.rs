@@ -11,7 +11,7 @@ case! {
     summary: "a successful NOP with CQE_SKIP_SUCCESS posts no CQE; the next NOP's CQE is the only one",
     requires: [OpNop, SqeCqeSkipSuccess, FeatCqeSkip],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS"],
+    refs: ["io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS", "claim:enter.sqe.cqe-skip.success"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::nop().skip_success().user_data(1), Sqe::nop().skip_success().user_data(2), Sqe::nop().user_data(3)], &[cqe(3, 0)])?;
@@ -24,7 +24,7 @@ case! {
     summary: "a failing request with CQE_SKIP_SUCCESS still posts its CQE",
     requires: [OpRead, SqeCqeSkipSuccess],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS (failures are posted)"],
+    refs: ["io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS (failures are posted)", "claim:enter.sqe.cqe-skip.failure"],
     run: |cx| {
         let f = TempFile::with_content(b"data")?;
         let mut r = cx.ring()?;
@@ -38,7 +38,7 @@ case! {
     summary: "an SQE failing at submission with CQE_SKIP_SUCCESS posts its -EINVAL",
     requires: [SqeCqeSkipSuccess],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS"],
+    refs: ["io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS", "claim:enter.sqe.cqe-skip.failure"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::op(BAD_OPCODE).skip_success().user_data(1)], &[cqe(1, -libc::EINVAL)])?;
@@ -91,7 +91,7 @@ case! {
     summary: "eight successful skipped NOPs leave the CQ tail unmoved and post nothing",
     requires: [OpNop, SqeCqeSkipSuccess],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS"],
+    refs: ["io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS", "claim:enter.sqe.cqe-skip.success"],
     run: |cx| {
         let mut r = cx.ring()?;
         let sqes: Vec<Sqe> = (0..8).map(|i| Sqe::nop().skip_success().user_data(i)).collect();
@@ -110,7 +110,7 @@ case! {
     summary: "once a CQE_SKIP_SUCCESS request was submitted, a drained request completes with -EOPNOTSUPP",
     requires: [OpNop, SqeCqeSkipSuccess, SqeIoDrain],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS (not compatible with IOSQE_IO_DRAIN)", "io_uring/io_uring.c io_init_req: ctx->drain_disabled -> -EOPNOTSUPP"],
+    refs: ["io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS (not compatible with IOSQE_IO_DRAIN)", "io_uring/io_uring.c io_init_req: ctx->drain_disabled -> -EOPNOTSUPP", "claim:enter.sqe.cqe-skip.drain"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::nop().skip_success().user_data(1), Sqe::nop().user_data(2)], &[cqe(2, 0)])?;
@@ -124,7 +124,7 @@ case! {
     summary: "a skipped chain head that completes in time still gets its linked timeout's -ECANCELED CQE",
     requires: [OpNop, OpLinkTimeout, SqeCqeSkipSuccess, SqeIoLink],
     variants: variants::ALL,
-    refs: ["io_uring_prep_link_timeout(3)", "io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS"],
+    refs: ["io_uring_prep_link_timeout(3)", "io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS", "claim:enter.sqe.cqe-skip.linked-timeout"],
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = __kernel_timespec::from_duration(Duration::from_secs(10));
@@ -156,8 +156,7 @@ case! {
     refs: [
         "commit 04c76b41ca97 (io_uring: add option to skip CQE posting): 'When fails, it produces an CQE, but all following linked requests will be CQE-less, regardless whether they have IOSQE_CQE_SKIP_SUCCESS or not'",
         "io_uring/io_uring.h req_set_fail: REQ_F_CQE_SKIP becomes REQ_F_SKIP_LINK_CQES; io_fail_links skips the links' CQEs",
-        "liburing test/skip-cqe.c test_link_fail: one CQE"
-    ],
+        "liburing test/skip-cqe.c test_link_fail: one CQE", "claim:enter.sqe.cqe-skip.link-omits"],
     run: |cx| {
         let f = TempFile::with_content(b"data")?;
         let mut r = cx.ring()?;
@@ -172,7 +171,7 @@ case! {
     summary: "a linked timeout with CQE_SKIP_SUCCESS whose request completes in time posts no CQE (its -ECANCELED is not a failure)",
     requires: [OpNop, OpLinkTimeout, SqeCqeSkipSuccess, SqeIoLink],
     variants: variants::ALL,
-    refs: ["commit 04c76b41ca97: 'whether a linked timeout will post a completion or not solely depends on IOSQE_CQE_SKIP_SUCCESS of that linked timeout request. Linked timeout never \"fail\" during execution'", "liburing test/skip-cqe.c test_ltimeout_cancel"],
+    refs: ["commit 04c76b41ca97: 'whether a linked timeout will post a completion or not solely depends on IOSQE_CQE_SKIP_SUCCESS of that linked timeout request. Linked timeout never \"fail\" during execution'", "liburing test/skip-cqe.c test_ltimeout_cancel", "claim:enter.sqe.cqe-skip.linked-timeout"],
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = __kernel_timespec::from_duration(Duration::from_secs(10));
@@ -186,7 +185,7 @@ case! {
     summary: "a linked timeout with CQE_SKIP_SUCCESS that fires posts no CQE; the request it cancelled posts -ECANCELED",
     requires: [OpPollAdd, OpLinkTimeout, SqeCqeSkipSuccess, SqeIoLink],
     variants: variants::ALL,
-    refs: ["commit 04c76b41ca97: a linked timeout's CQE depends solely on its own IOSQE_CQE_SKIP_SUCCESS, unconditionally", "liburing test/skip-cqe.c test_ltimeout_fire"],
+    refs: ["commit 04c76b41ca97: a linked timeout's CQE depends solely on its own IOSQE_CQE_SKIP_SUCCESS, unconditionally", "liburing test/skip-cqe.c test_ltimeout_fire", "claim:enter.sqe.cqe-skip.linked-timeout"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;

@@ -47,7 +47,7 @@ case! {
     summary: "WRITE then READ of an aligned 4 KiB block on an O_DIRECT file return 4096 each and the bytes match",
     requires: [OpRead, OpWrite, EnvODirect],
     variants: variants::DELIVERY,
-    refs: ["open(2): O_DIRECT", "io_uring_enter(2): IORING_OP_READ, IORING_OP_WRITE"],
+    refs: ["open(2): O_DIRECT", "io_uring_enter(2): IORING_OP_READ, IORING_OP_WRITE", "claim:enter.op.read-write"],
     run: |cx| {
         let f = DirectFile::create()?;
         let mut r = cx.ring()?;
@@ -100,7 +100,7 @@ case! {
     summary: "on an IOPOLL ring, a READ of a file not opened with O_DIRECT completes with -EOPNOTSUPP",
     requires: [SetupIopoll, OpRead],
     variants: POLL_VARIANTS,
-    refs: ["io_uring_setup(2) IORING_SETUP_IOPOLL: 'only for file descriptors opened using O_DIRECT'", "io_uring/rw.c io_rw_init_file: IOPOLL without IOCB_DIRECT or ->iopoll -> -EOPNOTSUPP"],
+    refs: ["io_uring_setup(2) IORING_SETUP_IOPOLL: 'only for file descriptors opened using O_DIRECT'", "io_uring/rw.c io_rw_init_file: IOPOLL without IOCB_DIRECT or ->iopoll -> -EOPNOTSUPP", "claim:setup.iopoll.odirect-only"],
     run: |cx| {
         let f = TempFile::with_content(b"buffered")?;
         let mut buf = [0u8; 8];
@@ -115,7 +115,7 @@ case! {
     summary: "on an IOPOLL ring, WRITE then READ of a block on a polled null_blk device return 4096 and the bytes match",
     requires: [SetupIopoll, OpRead, OpWrite, EnvNullBlkPoll],
     variants: POLL_VARIANTS,
-    refs: ["io_uring_setup(2): IORING_SETUP_IOPOLL", "Documentation/block/null_blk.rst: poll_queues, memory_backed"],
+    refs: ["io_uring_setup(2): IORING_SETUP_IOPOLL", "Documentation/block/null_blk.rst: poll_queues, memory_backed", "claim:setup.iopoll.polled-io"],
     run: |cx| {
         let fd = nullb()?;
         let mut r = iopoll_ring(cx, 0)?;
@@ -143,7 +143,7 @@ case! {
     summary: "on a HYBRID_IOPOLL ring, WRITE then READ of a polled null_blk device complete with 4096 and the bytes match",
     requires: [SetupIopoll, SetupHybridIopoll, OpRead, OpWrite, EnvNullBlkPoll],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_SETUP_HYBRID_IOPOLL (sleep first, then poll)"],
+    refs: ["io_uring_setup(2): IORING_SETUP_HYBRID_IOPOLL (sleep first, then poll)", "claim:setup.iopoll.polled-io"],
     run: |cx| {
         let fd = nullb()?;
         let mut r = iopoll_ring(cx, IORING_SETUP_HYBRID_IOPOLL)?;

@@ -26,7 +26,7 @@ case! {
     summary: "a drained NOP does not complete while an earlier read is pending, and completes after it",
     requires: [OpRead, OpNop, SqeIoDrain, FeatFastPoll],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_IO_DRAIN"],
+    refs: ["io_uring_enter(2): IOSQE_IO_DRAIN", "claim:enter.sqe.drain"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
@@ -44,7 +44,7 @@ case! {
     summary: "requests submitted after a drained one wait for it",
     requires: [OpRead, OpNop, SqeIoDrain, FeatFastPoll],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_IO_DRAIN (new SQEs will not be started before this one completes)"],
+    refs: ["io_uring_enter(2): IOSQE_IO_DRAIN (new SQEs will not be started before this one completes)", "claim:enter.sqe.drain"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;

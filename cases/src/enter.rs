@@ -10,7 +10,7 @@ case! {
     summary: "NOP CQEs carry each SQE's user_data unchanged (0, 1, u64::MAX, a pattern), res 0, flags 0",
     requires: [OpNop],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): user_data is copied to the CQE", "io_uring_enter(2): IORING_OP_NOP"],
+    refs: ["io_uring_enter(2): user_data is copied to the CQE", "io_uring_enter(2): IORING_OP_NOP", "claim:enter.cqe.user-data"],
     run: |cx| {
         let mut r = cx.ring()?;
         let uds = [0u64, 1, u64::MAX, 0xdead_beef_cafe_f00d];
@@ -26,7 +26,7 @@ case! {
     summary: "a batch filling the whole SQ is consumed in one enter and completes one CQE each",
     requires: [OpNop],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): to_submit"],
+    refs: ["io_uring_enter(2): to_submit", "claim:enter.return.consumed"],
     run: |cx| {
         let mut r = cx.ring_sized(16)?;
         let n = r.sq_entries();
@@ -43,7 +43,7 @@ case! {
     summary: "on a CQE32 ring a NOP's CQE has both extra 64-bit words zero",
     requires: [OpNop, SetupCqe32],
     variants: &[Variant::Cqe32],
-    refs: ["io_uring_setup(2): IORING_SETUP_CQE32", "io_uring/nop.c (extra1 = extra2 = 0 unless NOP_CQE32 data)"],
+    refs: ["io_uring_setup(2): IORING_SETUP_CQE32", "io_uring/nop.c (extra1 = extra2 = 0 unless NOP_CQE32 data)", "claim:setup.cqe32"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::nop().user_data(9)], &[cqe(9, 0).big([0, 0])])?;
@@ -72,7 +72,7 @@ case! {
     summary: "an SQE with an unknown opcode completes with -EINVAL and its user_data",
     requires: [OpNop],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): EINVAL in cqe res for an invalid opcode", "io_uring/io_uring.c io_init_req: opcode >= IORING_OP_LAST"],
+    refs: ["io_uring_enter(2): EINVAL in cqe res for an invalid opcode", "io_uring/io_uring.c io_init_req: opcode >= IORING_OP_LAST", "claim:enter.cqe.EINVAL-flags-or-opcode", "claim:enter.return.sqe-errors-in-cqe"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::op(BAD_OPCODE).user_data(42)], &[cqe(42, -libc::EINVAL)])?;
@@ -85,7 +85,7 @@ case! {
     summary: "without SUBMIT_ALL, an SQE failing at submission ends the batch: enter counts it, the rest stay in the SQ",
     requires: [OpNop],
     variants: &[Variant::Default, Variant::Sqe128, Variant::Cqe32, Variant::DeferTaskrun, Variant::NoSqarray, Variant::CoopTaskrun, Variant::NoMmap, Variant::RegisteredRing],
-    refs: ["io_uring_setup(2): IORING_SETUP_SUBMIT_ALL (default: stop on the first error)", "io_uring/io_uring.c io_submit_sqes"],
+    refs: ["io_uring_setup(2): IORING_SETUP_SUBMIT_ALL (default: stop on the first error)", "io_uring/io_uring.c io_submit_sqes", "claim:setup.submit-all"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.push_all(&[Sqe::nop().user_data(1), Sqe::op(BAD_OPCODE).user_data(2), Sqe::nop().user_data(3)])?;
@@ -105,7 +105,7 @@ case! {
     summary: "with SUBMIT_ALL, a failing SQE does not end the batch: every SQE is consumed and completes",
     requires: [OpNop, SetupSubmitAll],
     variants: variants::ALL,
-    refs: ["io_uring_setup(2): IORING_SETUP_SUBMIT_ALL"],
+    refs: ["io_uring_setup(2): IORING_SETUP_SUBMIT_ALL", "claim:setup.submit-all"],
     run: |cx| {
         let mut r = cx.build(cx.builder(8).flags(IORING_SETUP_SUBMIT_ALL))?;
         r.run_expect_unordered(&[Sqe::nop().user_data(1), Sqe::op(BAD_OPCODE).user_data(2), Sqe::nop().user_data(3)], &[cqe(1, 0), cqe(2, -libc::EINVAL), cqe(3, 0)])?;
@@ -118,7 +118,7 @@ case! {
     summary: "GETEVENTS with min_complete N returns with at least N CQEs ready",
     requires: [OpNop],
     variants: &[Variant::Default, Variant::DeferTaskrun, Variant::CoopTaskrun, Variant::Sqpoll, Variant::RegisteredRing],
-    refs: ["io_uring_enter(2): IORING_ENTER_GETEVENTS, min_complete"],
+    refs: ["io_uring_enter(2): IORING_ENTER_GETEVENTS, min_complete", "claim:enter.getevents.min-complete"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.push_all(&[Sqe::nop().user_data(1), Sqe::nop().user_data(2), Sqe::nop().user_data(3)])?;
@@ -134,7 +134,7 @@ case! {
     summary: "GETEVENTS with an EXT_ARG timeout and nothing to complete returns ETIME after the timeout",
     requires: [EnterExtArg, FeatExtArg],
     variants: &[Variant::Default, Variant::DeferTaskrun, Variant::CoopTaskrun, Variant::RegisteredRing],
-    refs: ["io_uring_enter(2): IORING_ENTER_EXT_ARG, struct io_uring_getevents_arg"],
+    refs: ["io_uring_enter(2): IORING_ENTER_EXT_ARG, struct io_uring_getevents_arg", "claim:enter.ext-arg.timeout"],
     run: |cx| {
         let r = cx.ring()?;
         let ts = __kernel_timespec::from_duration(Duration::from_millis(20));
@@ -153,7 +153,7 @@ case! {
     summary: "EXT_ARG with an argument size other than sizeof(io_uring_getevents_arg) fails with EINVAL",
     requires: [EnterExtArg],
     variants: variants::DEFAULT,
-    refs: ["io_uring/io_uring.c io_get_ext_arg: argsz != sizeof(arg) -> -EINVAL"],
+    refs: ["io_uring/io_uring.c io_get_ext_arg: argsz != sizeof(arg) -> -EINVAL", "claim:enter.ext-arg.argsz"],
     run: |cx| {
         let r = cx.ring()?;
         let arg = io_uring_getevents_arg::default();
@@ -170,7 +170,7 @@ case! {
     summary: "io_uring_enter with an unknown flag bit fails with EINVAL",
     requires: [],
     variants: variants::DEFAULT,
-    refs: ["io_uring_enter(2): EINVAL: invalid flags"],
+    refs: ["io_uring_enter(2): EINVAL: invalid flags", "claim:enter.errors.EINVAL-flags"],
     run: |cx| {
         let r = cx.ring()?;
         for bit in [1u32 << 31, 1 << 20] {
@@ -185,7 +185,7 @@ case! {
     summary: "ENTER_REGISTERED_RING with an empty slot gives EBADF, with a slot past the table EINVAL",
     requires: [EnterRegisteredRing, RegRingFds],
     variants: variants::DEFAULT,
-    refs: ["io_uring/io_uring.c io_uring_enter: fd >= IO_RINGFD_REG_MAX -> -EINVAL; empty slot -> -EBADF"],
+    refs: ["io_uring/io_uring.c io_uring_enter: fd >= IO_RINGFD_REG_MAX -> -EINVAL; empty slot -> -EBADF", "claim:enter.registered-ring", "claim:register.op.ring-fds"],
     run: |cx| {
         let mut r = cx.ring()?;
         let idx = r.register_ring_fd()?;
@@ -204,13 +204,46 @@ case! {
     summary: "to_submit larger than the SQEs published submits only those published",
     requires: [OpNop],
     variants: &[Variant::Default, Variant::NoSqarray, Variant::DeferTaskrun],
-    refs: ["io_uring_enter(2): to_submit (at most the entries available)"],
+    refs: ["io_uring_enter(2): to_submit (at most the entries available)", "claim:enter.return.consumed"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.push_all(&[Sqe::nop().user_data(1), Sqe::nop().user_data(2)])?;
         r.publish();
         check_eq!(r.enter_flags(8, 0, 0)?, 2, "SQEs consumed by enter(to_submit 8) with 2 published");
         r.expect_unordered(&[cqe(1, 0), cqe(2, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "enter/not-a-ring-eopnotsupp",
+    summary: "io_uring_enter on an open descriptor that is not an io_uring (a pipe) fails with EOPNOTSUPP",
+    requires: [OpNop],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_enter(2) ERRORS: EOPNOTSUPP (fd does not refer to an io_uring instance)", "claim:enter.errors.EOPNOTSUPP-not-a-ring"],
+    run: |_| {
+        let p = Pipe::new()?;
+        // SAFETY: no argument pointer is passed.
+        let got = unsafe { io_uring_enter(std::os::fd::AsRawFd::as_raw_fd(&p.rx), 0, 0, 0, std::ptr::null(), 0) };
+        check_errno!(got, libc::EOPNOTSUPP, "enter on a pipe");
+        // SAFETY: as above.
+        let got = unsafe { io_uring_enter(std::os::fd::AsRawFd::as_raw_fd(&p.rx), 0, 1, IORING_ENTER_GETEVENTS, std::ptr::null(), 0) };
+        check_errno!(got, libc::EOPNOTSUPP, "GETEVENTS enter on a pipe");
+        Ok(())
+    },
+}
+
+case! {
+    id: "enter/closed-fd-ebadf",
+    summary: "io_uring_enter on a descriptor that is not open fails with EBADF",
+    requires: [OpNop],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_enter(2) ERRORS: EBADF (fd is not a valid file descriptor)", "claim:enter.errors.EBADF"],
+    run: |_| {
+        let fd = closed_fd();
+        // SAFETY: no argument pointer is passed.
+        let got = unsafe { io_uring_enter(fd, 0, 1, IORING_ENTER_GETEVENTS, std::ptr::null(), 0) };
+        check_errno!(got, libc::EBADF, "enter on closed fd {fd}");
         Ok(())
     },
 }

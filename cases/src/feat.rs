@@ -16,7 +16,7 @@ case! {
     summary: "SINGLE_MMAP: one mapping at IORING_OFF_SQ_RING also holds the CQ ring (its ring_entries read cq_entries)",
     requires: [FeatSingleMmap],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_FEAT_SINGLE_MMAP (the SQ and CQ rings can be mapped with a single mmap)"],
+    refs: ["io_uring_setup(2): IORING_FEAT_SINGLE_MMAP (the SQ and CQ rings can be mapped with a single mmap)", "claim:setup.feat.single-mmap"],
     run: |cx| {
         let r = cx.ring()?;
         let p = r.params;
@@ -32,7 +32,7 @@ case! {
     summary: "NODROP: CQEs past a full CQ are kept and delivered later (IORING_SQ_CQ_OVERFLOW set); without it they are dropped and counted in cq overflow",
     requires: [OpNop, SetupCqsize],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_FEAT_NODROP (completions are never dropped; before 5.5 the overflow counter counted dropped CQEs)"],
+    refs: ["io_uring_setup(2): IORING_FEAT_NODROP (completions are never dropped; before 5.5 the overflow counter counted dropped CQEs)", "claim:setup.feat.nodrop"],
     run: |cx| {
         let mut r = cx.build(cx.builder(4).cq_entries(4))?;
         // Two batches (the SQ has 4 entries), nothing reaped in between.
@@ -57,7 +57,7 @@ case! {
     summary: "SUBMIT_STABLE: what an SQE points to (here an iovec array) may be reused once submit returns; the request keeps the original",
     requires: [FeatSubmitStable, OpReadv],
     variants: variants::DELIVERY,
-    refs: ["io_uring_setup(2): IORING_FEAT_SUBMIT_STABLE (data for async offload has been consumed when the submit returns)"],
+    refs: ["io_uring_setup(2): IORING_FEAT_SUBMIT_STABLE (data for async offload has been consumed when the submit returns)", "claim:setup.feat.submit-stable"],
     run: |cx| {
         let p = Pipe::new()?;
         let (mut a, mut b) = ([0u8; 4], [0u8; 4]);
@@ -80,7 +80,7 @@ case! {
     summary: "RW_CUR_POS: offset -1 reads at (and advances) the file position",
     requires: [FeatRwCurPos, OpRead],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_FEAT_RW_CUR_POS"],
+    refs: ["io_uring_setup(2): IORING_FEAT_RW_CUR_POS", "claim:setup.feat.rw-cur-pos"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(12, 2))?;
         // SAFETY: seeking our own fd.
@@ -100,7 +100,7 @@ case! {
     summary: "CUR_PERSONALITY: an async request runs with the submitter's credentials at submit time (nobody: -EACCES on a root-only file); without it, with the ring creator's (root: opens)",
     requires: [OpOpenat, SqeAsync, EnvRoot],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_FEAT_CUR_PERSONALITY (credentials of the submitting task at submission, not of the task that created the ring)"],
+    refs: ["io_uring_setup(2): IORING_FEAT_CUR_PERSONALITY (credentials of the submitting task at submission, not of the task that created the ring)", "claim:setup.feat.cur-personality"],
     run: |cx| {
         let d = TempDir::new()?;
         let p = root_only_file(&d)?;
@@ -122,7 +122,7 @@ case! {
     summary: "FAST_POLL: a RECV on an empty socket waits by internal poll, not in an io-wq worker (no iou-wrk thread), and completes when data comes",
     requires: [FeatFastPoll, FeatNativeWorkers, OpRecv],
     variants: &[Variant::Default, Variant::DeferTaskrun],
-    refs: ["io_uring_setup(2): IORING_FEAT_FAST_POLL (internal poll instead of an async worker for pollable files)"],
+    refs: ["io_uring_setup(2): IORING_FEAT_FAST_POLL (internal poll instead of an async worker for pollable files)", "claim:setup.feat.fast-poll"],
     run: |cx| {
         let s = SocketPair::stream()?;
         let mut buf = [0u8; 8];
@@ -143,7 +143,7 @@ case! {
     summary: "POLL_32BITS: POLL_ADD reads 32-bit events, so EPOLLEXCLUSIVE (bit 28) is taken: of two exclusive polls on one pipe, a write wakes only the first",
     requires: [FeatPoll32bits, OpPollAdd, OpAsyncCancel],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_FEAT_POLL_32BITS (the full 32-bit range of epoll flags, e.g. EPOLLEXCLUSIVE)", "io_uring/poll.c io_poll_parse_events; epoll_ctl(2) EPOLLEXCLUSIVE: one of the exclusive waiters is woken"],
+    refs: ["io_uring_setup(2): IORING_FEAT_POLL_32BITS (the full 32-bit range of epoll flags, e.g. EPOLLEXCLUSIVE)", "io_uring/poll.c io_poll_parse_events; epoll_ctl(2) EPOLLEXCLUSIVE: one of the exclusive waiters is woken", "claim:setup.feat.poll-32bits"],
     run: |cx| {
         // A readable pipe completes a poll with POLLIN whether or not the
         // upper bits are read, so that proves nothing; exclusivity does: a
@@ -167,7 +167,7 @@ case! {
     summary: "SQPOLL_NONFIXED: an SQPOLL ring reads through a normal fd; without it, a non-fixed fd completes with -EBADF",
     requires: [SetupSqpoll, OpRead],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_FEAT_SQPOLL_NONFIXED (before 5.11, SQPOLL required registered files)"],
+    refs: ["io_uring_setup(2): IORING_FEAT_SQPOLL_NONFIXED (before 5.11, SQPOLL required registered files)", "claim:setup.feat.sqpoll-nonfixed"],
     run: |cx| {
         let f = TempFile::with_content(b"sqpoll")?;
         let mut b = RingBuilder::new(8).flags(IORING_SETUP_SQPOLL);
@@ -189,7 +189,7 @@ case! {
     summary: "EXT_ARG: io_uring_enter takes a timeout in io_uring_getevents_arg (-ETIME when it expires); without it, IORING_ENTER_EXT_ARG fails with EINVAL",
     requires: [OpNop],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_FEAT_EXT_ARG", "io_uring_enter(2): IORING_ENTER_EXT_ARG"],
+    refs: ["io_uring_setup(2): IORING_FEAT_EXT_ARG", "io_uring_enter(2): IORING_ENTER_EXT_ARG", "claim:setup.feat.ext-arg"],
     run: |cx| {
         let r = cx.ring()?;
         let ts = ms(5);
@@ -210,7 +210,7 @@ case! {
     summary: "NATIVE_WORKERS: io-wq workers are threads of the submitting process (iou-wrk-<pid>); without it they are kernel threads outside it",
     requires: [SqeAsync, OpNop],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_FEAT_NATIVE_WORKERS (workers are threads of the task, 5.12)"],
+    refs: ["io_uring_setup(2): IORING_FEAT_NATIVE_WORKERS (workers are threads of the task, 5.12)", "claim:setup.feat.native-workers"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::nop().async_().user_data(1)], &[cqe(1, 0)])?;
@@ -229,7 +229,7 @@ case! {
     summary: "RSRC_TAGS: replacing a tagged registered file posts a CQE whose user_data is the tag (res 0)",
     requires: [FeatRsrcTags, RegFiles2, RegFilesUpdate2],
     variants: variants::DELIVERY,
-    refs: ["io_uring_setup(2): IORING_FEAT_RSRC_TAGS", "io_uring_register(2): IORING_REGISTER_FILES2 tags"],
+    refs: ["io_uring_setup(2): IORING_FEAT_RSRC_TAGS", "io_uring_register(2): IORING_REGISTER_FILES2 tags", "claim:setup.feat.rsrc-tags"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
@@ -245,7 +245,7 @@ case! {
     summary: "CQE_SKIP: a NOP with IOSQE_CQE_SKIP_SUCCESS posts no CQE; without it, the unknown flag fails the NOP with -EINVAL",
     requires: [OpNop],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_FEAT_CQE_SKIP", "io_uring/io_uring.c io_init_req: unknown SQE flags -> -EINVAL"],
+    refs: ["io_uring_setup(2): IORING_FEAT_CQE_SKIP", "io_uring/io_uring.c io_init_req: unknown SQE flags -> -EINVAL", "claim:setup.feat.cqe-skip"],
     run: |cx| {
         let mut r = cx.ring()?;
         if cx.has(Feature::FeatCqeSkip) {
@@ -262,7 +262,7 @@ case! {
     summary: "LINKED_FILE: a read linked after an open into slot 0 uses the file the open installed",
     requires: [FeatLinkedFile, OpflagOpenatDirect, OpRead, RegFiles, SqeIoLink],
     variants: variants::DELIVERY,
-    refs: ["io_uring_setup(2): IORING_FEAT_LINKED_FILE (a linked request's file is assigned when it starts, not at submission)"],
+    refs: ["io_uring_setup(2): IORING_FEAT_LINKED_FILE (a linked request's file is assigned when it starts, not at submission)", "claim:setup.feat.linked-file"],
     run: |cx| {
         let f = TempFile::with_content(b"linked")?;
         let p = cpath(&f.path())?;
@@ -283,7 +283,7 @@ case! {
     summary: "REG_REG_RING: io_uring_register through the registered ring index (IORING_REGISTER_USE_REGISTERED_RING) works; without it, the call fails with EINVAL",
     requires: [RegRingFds, RegProbe],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_FEAT_REG_REG_RING", "io_uring_register(2): IORING_REGISTER_USE_REGISTERED_RING"],
+    refs: ["io_uring_setup(2): IORING_FEAT_REG_REG_RING", "io_uring_register(2): IORING_REGISTER_USE_REGISTERED_RING", "claim:setup.feat.reg-reg-ring"],
     run: |cx| {
         let mut r = cx.ring()?;
         let idx = r.register_ring_fd()?;
@@ -305,7 +305,7 @@ case! {
     summary: "RECVSEND_BUNDLE: RECV takes IORING_RECVSEND_BUNDLE (one CQE names the first buffer of a run); without it, the flag fails the recv with -EINVAL",
     requires: [OpRecv, RegPbufRing, SqeBufferSelect],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_FEAT_RECVSEND_BUNDLE", "io_uring/net.c io_recv_prep: unknown ioprio flags -> -EINVAL"],
+    refs: ["io_uring_setup(2): IORING_FEAT_RECVSEND_BUNDLE", "io_uring/net.c io_recv_prep: unknown ioprio flags -> -EINVAL", "claim:setup.feat.recvsend-bundle"],
     run: |cx| {
         let s = SocketPair::stream()?;
         let mut b = Bufs::new(4, 8);
@@ -328,7 +328,7 @@ case! {
     summary: "MIN_TIMEOUT: waiting for 2 CQEs with min_wait 5 ms and a 2 s timeout returns after the min wait with the 1 CQE there is",
     requires: [FeatMinTimeout, OpNop],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_FEAT_MIN_TIMEOUT", "io_uring_enter(2): min_wait_usec (once it passes, return if any CQE is there)"],
+    refs: ["io_uring_setup(2): IORING_FEAT_MIN_TIMEOUT", "io_uring_enter(2): min_wait_usec (once it passes, return if any CQE is there)", "claim:setup.feat.min-timeout"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.submit_all(&[Sqe::nop().user_data(1)])?;
@@ -371,7 +371,7 @@ case! {
     summary: "NO_IOWAIT: io_uring_enter takes IORING_ENTER_NO_IOWAIT (a timed wait still ends with ETIME); without it, the flag fails with EINVAL",
     requires: [FeatExtArg],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_FEAT_NO_IOWAIT", "io_uring_enter(2): IORING_ENTER_NO_IOWAIT"],
+    refs: ["io_uring_setup(2): IORING_FEAT_NO_IOWAIT", "io_uring_enter(2): IORING_ENTER_NO_IOWAIT", "claim:enter.no-iowait"],
     run: |cx| {
         let r = cx.ring()?;
         let ts = ms(2);

@@ -32,7 +32,7 @@ case! {
     summary: "without the series, bit 7 fails the SQE with -EINVAL, ends the batch and loses no CQE; with it, the group completes leader last",
     requires: [OpNop],
     variants: variants::ALL,
-    refs: ["io_uring/io_uring.c io_init_req: unknown sqe flags -> -EINVAL", "IOSQE_SQE_GROUP series (Ming Lei, 2024)"],
+    refs: ["io_uring/io_uring.c io_init_req: unknown sqe flags -> -EINVAL", "IOSQE_SQE_GROUP series (Ming Lei, 2024)", "claim:enter.cqe.EINVAL-flags-or-opcode"],
     run: |cx| {
         let mut r = cx.ring()?;
         if cx.has(Feature::ProposalSqeGroup) {

@@ -10,7 +10,7 @@ case! {
     summary: "after a hardlinked member fails, the next members still run and succeed, in order",
     requires: [OpNop, OpRead, SqeIoHardlink],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_IO_HARDLINK"],
+    refs: ["io_uring_enter(2): IOSQE_IO_HARDLINK", "claim:enter.sqe.hardlink.survives"],
     run: |cx| {
         let f = TempFile::with_content(b"data")?;
         let mut r = cx.ring()?;
@@ -25,7 +25,7 @@ case! {
     summary: "a short read in a hardlinked chain completes with its count and the next member runs",
     requires: [OpRead, OpWrite, SqeIoHardlink],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_IO_HARDLINK"],
+    refs: ["io_uring_enter(2): IOSQE_IO_HARDLINK", "claim:enter.sqe.hardlink.survives"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(10, 0))?;
         let mut r = cx.ring()?;
@@ -99,7 +99,7 @@ case! {
     summary: "a hardlinked member failing at submission (unknown opcode) gets -EINVAL and every other member -ECANCELED: hardlinks do not survive a chain that failed to form",
     requires: [OpNop, SqeIoHardlink],
     variants: variants::ALL,
-    refs: ["io_uring/io_uring.c io_submit_fail_init: keep assembling the link, fail the head; io_fail_links completes the rest with -ECANCELED"],
+    refs: ["io_uring/io_uring.c io_submit_fail_init: keep assembling the link, fail the head; io_fail_links completes the rest with -ECANCELED", "claim:enter.sqe.hardlink.submit-failure"],
     run: |cx| {
         let mut r = cx.ring()?;
         let sqes = [Sqe::nop().hardlink().user_data(1), Sqe::op(BAD_OPCODE).hardlink().user_data(2), Sqe::nop().user_data(3)];

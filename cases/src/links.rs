@@ -19,7 +19,7 @@ case! {
     summary: "a chain of four NOPs completes in chain order, each with res 0",
     requires: [OpNop, SqeIoLink],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_IO_LINK"],
+    refs: ["io_uring_enter(2): IOSQE_IO_LINK", "claim:enter.sqe.link.order"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&nop_chain(1, 4), &[cqe(1, 0), cqe(2, 0), cqe(3, 0), cqe(4, 0)])?;
@@ -32,7 +32,7 @@ case! {
     summary: "a member completing with an error completes every later member with -ECANCELED, in order",
     requires: [OpNop, OpRead, SqeIoLink],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_IO_LINK (failure cancels the rest with -ECANCELED)", "read(2) ERRORS: EFAULT"],
+    refs: ["io_uring_enter(2): IOSQE_IO_LINK (failure cancels the rest with -ECANCELED)", "read(2) ERRORS: EFAULT", "claim:enter.cqe.EFAULT-buffer", "claim:enter.sqe.link.failure-cancels"],
     run: |cx| {
         let f = TempFile::with_content(b"data")?;
         let mut r = cx.ring()?;
@@ -47,7 +47,7 @@ case! {
     summary: "a read returning fewer bytes than asked (EOF) completes with the count and cancels the rest",
     requires: [OpRead, OpWrite, SqeIoLink],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_IO_LINK (a short read breaks the chain)", "io_uring/rw.c __io_complete_rw_common: res != cqe.res -> req_set_fail"],
+    refs: ["io_uring_enter(2): IOSQE_IO_LINK (a short read breaks the chain)", "io_uring/rw.c __io_complete_rw_common: res != cqe.res -> req_set_fail", "claim:enter.sqe.link.short-read"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(10, 0))?;
         let mut r = cx.ring()?;
@@ -82,7 +82,7 @@ case! {
     summary: "a member on a closed fd completes with -EBADF and cancels the rest",
     requires: [OpRead, SqeIoLink],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_IO_LINK", "read(2): EBADF"],
+    refs: ["io_uring_enter(2): IOSQE_IO_LINK", "read(2): EBADF", "claim:enter.cqe.EBADF-fd"],
     run: |cx| {
         let mut r = cx.ring()?;
         let mut buf = [0u8; 8];
@@ -97,7 +97,7 @@ case! {
     summary: "a linked write then read of the same range: the read starts after the write and sees its data",
     requires: [OpRead, OpWrite, SqeIoLink],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_IO_LINK (ordering)"],
+    refs: ["io_uring_enter(2): IOSQE_IO_LINK (ordering)", "claim:enter.sqe.link.order"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
@@ -114,7 +114,7 @@ case! {
     summary: "a chain whose last SQE still has IO_LINK is ended by the submission and completes",
     requires: [OpNop, SqeIoLink],
     variants: variants::ALL,
-    refs: ["io_uring/io_uring.c io_submit_state_end: an open link is queued at the end of a submission"],
+    refs: ["io_uring/io_uring.c io_submit_state_end: an open link is queued at the end of a submission", "claim:enter.sqe.link.per-submission"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::nop().user_data(1).link(), Sqe::nop().user_data(2).link()], &[cqe(1, 0), cqe(2, 0)])?;
@@ -129,7 +129,7 @@ case! {
     summary: "IO_LINK on the last SQE of one enter does not link it to the first SQE of the next",
     requires: [OpNop, OpRead, SqeIoLink],
     variants: &[Variant::Default, Variant::DeferTaskrun, Variant::CoopTaskrun, Variant::NoSqarray],
-    refs: ["io_uring/io_uring.c io_submit_state_end"],
+    refs: ["io_uring/io_uring.c io_submit_state_end", "claim:enter.sqe.link.per-submission"],
     run: |cx| {
         let f = TempFile::with_content(b"data")?;
         let mut r = cx.ring()?;
@@ -158,7 +158,7 @@ case! {
     summary: "in a chain of 100, member 50 failing leaves 0..49 done and cancels 51..99, in order",
     requires: [OpNop, OpRead, SqeIoLink],
     variants: &[Variant::Default, Variant::DeferTaskrun, Variant::Sqpoll, Variant::CoopTaskrun],
-    refs: ["io_uring_enter(2): IOSQE_IO_LINK"],
+    refs: ["io_uring_enter(2): IOSQE_IO_LINK", "claim:enter.sqe.link.failure-cancels"],
     run: |cx| {
         let f = TempFile::with_content(b"data")?;
         let mut r = cx.ring_sized(128)?;
@@ -175,7 +175,7 @@ case! {
     summary: "members forced async (IOSQE_ASYNC) still run and complete in chain order",
     requires: [OpNop, SqeIoLink, SqeAsync],
     variants: variants::ALL,
-    refs: ["io_uring_enter(2): IOSQE_ASYNC, IOSQE_IO_LINK"],
+    refs: ["io_uring_enter(2): IOSQE_ASYNC, IOSQE_IO_LINK", "claim:enter.sqe.async"],
     run: |cx| {
         let mut r = cx.ring()?;
         let sqes = [Sqe::nop().user_data(1).link().async_(), Sqe::nop().user_data(2).link(), Sqe::nop().user_data(3).async_()];

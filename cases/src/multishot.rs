@@ -21,7 +21,7 @@ case! {
     summary: "a multishot poll posts POLLIN with F_MORE for each new input, and ends with -ECANCELED (no F_MORE) when cancelled",
     requires: [OpPollAdd, OpRead, OpAsyncCancel, OpflagPollAddMulti],
     variants: variants::ALL,
-    refs: ["io_uring_prep_poll_multishot(3): IORING_CQE_F_MORE while the request stays armed"],
+    refs: ["io_uring_prep_poll_multishot(3): IORING_CQE_F_MORE while the request stays armed", "claim:enter.op.poll-add.multi", "claim:prep.poll-multishot"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
@@ -45,7 +45,7 @@ case! {
     summary: "a poll update changes a live multishot poll's user_data: the update completes with 0, later events carry the new user_data",
     requires: [OpPollAdd, OpPollRemove, OpflagPollAddMulti],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_poll_update(3): IORING_POLL_UPDATE_USER_DATA"],
+    refs: ["io_uring_prep_poll_update(3): IORING_POLL_UPDATE_USER_DATA", "claim:enter.op.poll-update.user-data", "claim:prep.poll-update.zero"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
@@ -63,7 +63,7 @@ case! {
     summary: "a poll update from POLLIN to POLLOUT on a writable pipe end posts POLLOUT with F_MORE at once",
     requires: [OpPollAdd, OpPollRemove, OpflagPollAddMulti],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_poll_update(3): IORING_POLL_UPDATE_EVENTS"],
+    refs: ["io_uring_prep_poll_update(3): IORING_POLL_UPDATE_EVENTS", "claim:enter.op.poll-update.events", "claim:prep.poll-update.zero"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
@@ -82,7 +82,7 @@ case! {
     summary: "a poll update of a user_data no poll has completes with -ENOENT",
     requires: [OpPollRemove, OpflagPollAddMulti],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_poll_update(3): -ENOENT"],
+    refs: ["io_uring_prep_poll_update(3): -ENOENT", "claim:prep.poll-update.ENOENT"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::poll_update(77, 78, 0, IORING_POLL_UPDATE_USER_DATA).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
@@ -95,7 +95,7 @@ case! {
     summary: "POLL_REMOVE of a multishot poll: remove 0, the poll's last CQE -ECANCELED without F_MORE",
     requires: [OpPollAdd, OpPollRemove, OpflagPollAddMulti],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_poll_remove(3)"],
+    refs: ["io_uring_prep_poll_remove(3)", "claim:enter.op.poll-remove.found", "claim:prep.poll-remove.zero"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
@@ -111,7 +111,7 @@ case! {
     summary: "a multishot accept posts one CQE per connection (a new fd, F_MORE) and ends with -ECANCELED when cancelled",
     requires: [OpAccept, OpAsyncCancel, FeatFastPoll, OpflagAcceptMulti],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_multishot_accept(3)"],
+    refs: ["io_uring_prep_multishot_accept(3)", "claim:prep.accept.multishot"],
     run: |cx| {
         let l = Listener::new()?;
         let mut r = cx.ring()?;
@@ -136,7 +136,7 @@ case! {
     summary: "a multishot accept into allocated slots posts slots 0 and 1 with F_MORE, then -ENFILE without F_MORE when the table is full",
     requires: [OpAccept, RegFiles, OpflagFileIndexAlloc, FeatFastPoll, OpflagAcceptMulti],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_multishot_accept_direct(3)", "io_uring/net.c io_accept: an error ends the multishot"],
+    refs: ["io_uring_prep_multishot_accept_direct(3)", "io_uring/net.c io_accept: an error ends the multishot", "claim:prep.accept.multishot-direct"],
     run: |cx| {
         let l = Listener::new()?;
         let mut r = cx.ring()?;
@@ -156,7 +156,7 @@ case! {
     summary: "a multishot recv posts each arrival into the next ring buffer: (3 bytes, buffer 0, F_MORE), (4 bytes, buffer 1, F_MORE)",
     requires: [OpRecv, RegPbufRing, SqeBufferSelect, FeatFastPoll],
     variants: variants::ALL,
-    refs: ["io_uring_prep_recv_multishot(3)"],
+    refs: ["io_uring_prep_recv_multishot(3)", "claim:prep.recv-multishot"],
     run: |cx| {
         let s = SocketPair::stream()?;
         let mut b = Bufs::new(4, 16);
@@ -179,7 +179,7 @@ case! {
     summary: "a multishot recv that runs out of ring buffers ends with -ENOBUFS and no F_MORE",
     requires: [OpRecv, RegPbufRing, SqeBufferSelect, FeatFastPoll],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_recv_multishot(3): the request terminates when no buffers are left (-ENOBUFS)"],
+    refs: ["io_uring_prep_recv_multishot(3): the request terminates when no buffers are left (-ENOBUFS)", "claim:prep.recv-multishot"],
     run: |cx| {
         let s = SocketPair::stream()?;
         let mut b = Bufs::new(1, 16);
@@ -207,7 +207,7 @@ case! {
     summary: "a multishot recv ends with res 0 and no F_MORE when the peer closes",
     requires: [OpRecv, RegPbufRing, SqeBufferSelect, FeatFastPoll],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_recv_multishot(3)"],
+    refs: ["io_uring_prep_recv_multishot(3)", "claim:prep.recv-multishot"],
     run: |cx| {
         let s = SocketPair::stream()?;
         let mut b = Bufs::new(2, 16);
@@ -246,7 +246,7 @@ case! {
     summary: "a multishot recvmsg on UDP fills each buffer as io_uring_recvmsg_out, then the 16-byte name, then the payload; res is their total",
     requires: [OpRecvmsg, RegPbufRing, SqeBufferSelect, FeatFastPoll],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_recvmsg_multishot(3): struct io_uring_recvmsg_out {namelen, controllen, payloadlen, flags}, then name, control, payload"],
+    refs: ["io_uring_prep_recvmsg_multishot(3): struct io_uring_recvmsg_out {namelen, controllen, payloadlen, flags}, then name, control, payload", "claim:prep.recvmsg-multishot.layout"],
     run: |cx| {
         let rx = std::net::UdpSocket::bind("127.0.0.1:0")?;
         let tx = std::net::UdpSocket::bind("127.0.0.1:0")?;
@@ -279,7 +279,7 @@ case! {
     summary: "READ_MULTISHOT on a pipe posts each write into the next buffer with F_MORE and ends with res 0 when the writer closes",
     requires: [OpReadMultishot, RegPbufRing, SqeBufferSelect],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_read_multishot(3)"],
+    refs: ["io_uring_prep_read_multishot(3)", "claim:enter.op.read-multishot"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut b = Bufs::new(4, 16);
@@ -320,7 +320,7 @@ case! {
     summary: "a multishot timeout with count 2 posts -ETIME with F_MORE, then -ETIME without",
     requires: [OpTimeout, OpflagTimeoutMultishot],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_MULTISHOT"],
+    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_MULTISHOT", "claim:enter.op.timeout.multishot"],
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(5);
@@ -354,7 +354,7 @@ case! {
     summary: "READ_MULTISHOT of a regular file (not pollable) fails with -EBADFD",
     requires: [OpReadMultishot, RegPbufRing, SqeBufferSelect],
     variants: variants::DELIVERY,
-    refs: ["io_uring/rw.c io_read_mshot: 'Multishot MUST be used on a pollable file' -> -EBADFD"],
+    refs: ["io_uring/rw.c io_read_mshot: 'Multishot MUST be used on a pollable file' -> -EBADFD", "claim:enter.op.read-multishot.pollable"],
     run: |cx| {
         let f = TempFile::with_content(b"data")?;
         let mut b = Bufs::new(2, 16);
@@ -370,7 +370,7 @@ case! {
     summary: "READ_MULTISHOT whose buffers run out ends with -ENOBUFS and no F_MORE",
     requires: [OpReadMultishot, RegPbufRing, SqeBufferSelect],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_read_multishot(3): the request terminates when no buffers are left (-ENOBUFS)"],
+    refs: ["io_uring_prep_read_multishot(3): the request terminates when no buffers are left (-ENOBUFS)", "claim:prep.read-multishot.ends"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut b = Bufs::new(1, 16);
@@ -455,7 +455,7 @@ case! {
     summary: "a multishot recvmsg whose buffer cannot hold the datagram fills it; io_uring_recvmsg_out says MSG_TRUNC, and its payloadlen is the bytes copied (what recvmsg(2) returns without MSG_TRUNC)",
     requires: [OpRecvmsg, RegPbufRing, SqeBufferSelect, FeatFastPoll],
     variants: variants::DELIVERY,
-    refs: ["io_uring_recvmsg_out(3): payloadlen 'as would have been returned by recvmsg(2)', flags 'as would have been populated by recvmsg(2)'", "recvmsg(2): MSG_TRUNC in msg_flags when a datagram was truncated"],
+    refs: ["io_uring_recvmsg_out(3): payloadlen 'as would have been returned by recvmsg(2)', flags 'as would have been populated by recvmsg(2)'", "recvmsg(2): MSG_TRUNC in msg_flags when a datagram was truncated", "claim:prep.recvmsg-multishot.layout"],
     run: |cx| {
         let rx = std::net::UdpSocket::bind("127.0.0.1:0")?;
         let tx = std::net::UdpSocket::bind("127.0.0.1:0")?;

@@ -70,7 +70,7 @@ case! {
     summary: "16 NOPs into an 8-entry CQ: all 16 CQEs arrive, in submission order",
     requires: [OpNop, FeatNodrop],
     variants: variants::ALL,
-    refs: ["io_uring_setup(2): IORING_FEAT_NODROP", "io_uring/io_uring.c __io_cqring_overflow_flush (list order)"],
+    refs: ["io_uring_setup(2): IORING_FEAT_NODROP", "io_uring/io_uring.c __io_cqring_overflow_flush (list order)", "claim:setup.feat.nodrop"],
     run: |cx| {
         let mut r = small_ring(cx)?;
         nops(&mut r, 1, 17)?;
@@ -195,7 +195,7 @@ case! {
     summary: "on a CQE_MIXED ring, alternating 16- and 32-byte CQEs overflow and come back in order with their sizes",
     requires: [OpNop, FeatNodrop, SetupCqeMixed, OpflagNopCqe32],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_SETUP_CQE_MIXED (IORING_CQE_F_32 marks a 32-byte CQE)", "io_uring/nop.c: IORING_NOP_CQE32"],
+    refs: ["io_uring_setup(2): IORING_SETUP_CQE_MIXED (IORING_CQE_F_32 marks a 32-byte CQE)", "io_uring/nop.c: IORING_NOP_CQE32", "claim:setup.cqe-mixed.overflow-keeps-ring-size"],
     run: |cx| {
         let mut r = cx.build(cx.builder(4).flags(IORING_SETUP_CQE_MIXED))?;
         let sqes: Vec<Sqe> = (1..13u64).map(|u| if u % 2 == 0 { Sqe::nop_cqe32(u * 10, u * 100).user_data(u) } else { Sqe::nop().user_data(u) }).collect();
@@ -216,7 +216,7 @@ case! {
     summary: "on a CQE_MIXED ring, a 32-byte CQE due one slot before the wrap arrives intact after the SKIP filler",
     requires: [OpNop, SetupCqeMixed, OpflagNopCqe32],
     variants: variants::DEFAULT,
-    refs: ["io_uring.h IORING_CQE_F_SKIP: fills the gap when a big CQE would wrap", "io_uring_setup(2): IORING_SETUP_CQE_MIXED"],
+    refs: ["io_uring.h IORING_CQE_F_SKIP: fills the gap when a big CQE would wrap", "io_uring_setup(2): IORING_SETUP_CQE_MIXED", "claim:setup.cqe-mixed.sizes"],
     run: |cx| {
         let mut r = cx.build(cx.builder(4).flags(IORING_SETUP_CQE_MIXED))?;
         // The case places CQEs at exact slots: no barrier CQE in between.
@@ -315,6 +315,31 @@ case! {
         let mut want = vec![cqe(1, 0).flags(IORING_CQE_F_32).big([10, 100]), cqe(2, 0).flags(IORING_CQE_F_32).big([20, 200])];
         want.extend((3..10u64).map(|u| cqe(u, 0)));
         r.expect(&want)?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "enter/getevents-with-full-backlog-no-ebusy",
+    summary: "a GETEVENTS enter asking for more CQEs than the CQ holds, on a full CQ with a backlog, returns at once with 0 (no EBUSY), and every CQE then arrives in order",
+    requires: [OpNop, FeatNodrop],
+    variants: variants::DELIVERY,
+    refs: [
+        "io_uring_enter(2) ERRORS: EBUSY (with NODROP, when the backlog cannot be flushed)",
+        "commit 1b346e4aa8e7 (io_uring: don't check overflow flush failures, 6.2); io_uring/io_uring.c io_cqring_wait: min_events capped at cq_entries",
+        "expectations/doc-errata.toml: io_uring_enter(2) EBUSY",
+        "claim:enter.errors.EBUSY-overflow-nodrop"
+    ],
+    run: |cx| {
+        let mut r = small_ring(cx)?;
+        nops(&mut r, 1, 13)?;
+        await_backlog(&r)?;
+        check_eq!(r.cq_ready(), 8, "CQEs in the full CQ");
+        let t0 = Stopwatch::start();
+        let got = r.enter_flags(0, 2 * r.cq_entries(), IORING_ENTER_GETEVENTS);
+        check!(matches!(got, Ok(0)), "GETEVENTS for {} CQEs with a full CQ and a backlog: {got:?} (want Ok(0))", 2 * r.cq_entries());
+        check!(t0.elapsed() < harness::PROMPT, "the wait took {:?}: a full CQ satisfies it", t0.elapsed());
+        r.expect(&nop_cqes(1, 13))?;
         Ok(())
     },
 }

@@ -58,7 +58,7 @@ case! {
     summary: "PROVIDE_BUFFERS whose ids would run past 65535 (bid 65535, 2 buffers) is refused with -EINVAL instead of wrapping to id 0",
     requires: [OpProvideBuffers],
     variants: variants::DEFAULT,
-    refs: ["commit 3851d25c75ed (io_uring: check for rollover of buffer ID when providing buffers), 6.1"],
+    refs: ["commit 3851d25c75ed (io_uring: check for rollover of buffer ID when providing buffers), 6.1", "claim:prep.provide-buffers.EINVAL"],
     run: |cx| {
         let mut b = Bufs::new(2, 16);
         let mut r = cx.ring()?;
@@ -89,7 +89,7 @@ case! {
     summary: "a LINK_TIMEOUT with a negative tv_sec is refused with -EINVAL (and fails its target with -ECANCELED) instead of being armed",
     requires: [OpLinkTimeout, OpRead, SqeIoLink],
     variants: variants::DEFAULT,
-    refs: ["commit f6223ff79966 (io_uring: Fix undefined-behaviour in io_issue_sqe): 'we must check if sec is negative' (__io_timeout_prep serves link timeouts too)"],
+    refs: ["commit f6223ff79966 (io_uring: Fix undefined-behaviour in io_issue_sqe): 'we must check if sec is negative' (__io_timeout_prep serves link timeouts too)", "claim:prep.link-timeout.EINVAL"],
     run: |cx| {
         let p = Pipe::new()?;
         let ts = __kernel_timespec { tv_sec: -1, tv_nsec: 0 };
@@ -105,7 +105,7 @@ case! {
     summary: "MSG_RING to a ring still R_DISABLED is refused with -EBADFD and posts nothing there",
     requires: [OpMsgRing, SetupRDisabled, RegEnableRings],
     variants: variants::DEFAULT,
-    refs: ["commit 8579538c89e3 (io_uring/msg_ring: fix remote queue to disabled ring), 6.2"],
+    refs: ["commit 8579538c89e3 (io_uring/msg_ring: fix remote queue to disabled ring), 6.2", "claim:prep.msg-ring.EBADFD-disabled"],
     run: |cx| {
         let mut target = RingBuilder::new(4).flags(IORING_SETUP_R_DISABLED).build()?;
         let mut r = cx.ring()?;

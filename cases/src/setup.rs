@@ -31,7 +31,7 @@ case! {
     summary: "io_uring_setup with 0 entries fails with EINVAL",
     requires: [],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): EINVAL: entries is 0 or out of range"],
+    refs: ["io_uring_setup(2): EINVAL: entries is 0 or out of range", "claim:setup.errors.EINVAL-entries"],
     run: |_| {
         check_errno!(setup_raw(0, &mut params(0)), libc::EINVAL, "entries 0");
         Ok(())
@@ -43,7 +43,7 @@ case! {
     summary: "more than IORING_MAX_ENTRIES (32768) entries without CLAMP fails with EINVAL",
     requires: [],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): EINVAL", "io_uring/io_uring.c: IORING_MAX_ENTRIES 32768"],
+    refs: ["io_uring_setup(2): EINVAL", "io_uring/io_uring.c: IORING_MAX_ENTRIES 32768", "claim:setup.errors.EINVAL-entries"],
     run: |_| {
         check_errno!(setup_raw(32769, &mut params(0)), libc::EINVAL, "entries 32769");
         Ok(())
@@ -55,7 +55,7 @@ case! {
     summary: "sq_entries is rounded up to a power of two and cq_entries is twice that",
     requires: [],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): the CQ ring is twice the SQ ring by default", "io_uring/io_uring.c io_uring_fill_params: roundup_pow_of_two"],
+    refs: ["io_uring_setup(2): the CQ ring is twice the SQ ring by default", "io_uring/io_uring.c io_uring_fill_params: roundup_pow_of_two", "claim:setup.cq-twice-sq"],
     run: |_| {
         for (asked, sq) in [(1u32, 1u32), (5, 8), (8, 8), (100, 128), (4097, 8192)] {
             let r = Ring::new(asked)?;
@@ -71,7 +71,7 @@ case! {
     summary: "with CLAMP, oversized SQ and CQ sizes are clamped to the maxima instead of failing",
     requires: [SetupClamp, SetupCqsize],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_SETUP_CLAMP"],
+    refs: ["io_uring_setup(2): IORING_SETUP_CLAMP", "claim:setup.clamp"],
     run: |_| {
         let r = RingBuilder::new(1 << 20).flags(IORING_SETUP_CLAMP).build()?;
         check_eq!((r.params.sq_entries, r.params.cq_entries), (32768, 65536), "clamped entries");
@@ -86,7 +86,7 @@ case! {
     summary: "CQSIZE rounds cq_entries up to a power of two",
     requires: [SetupCqsize],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_SETUP_CQSIZE"],
+    refs: ["io_uring_setup(2): IORING_SETUP_CQSIZE", "claim:setup.cqsize.rounds-up"],
     run: |_| {
         let r = RingBuilder::new(8).cq_entries(100).build()?;
         check_eq!((r.params.sq_entries, r.params.cq_entries), (8, 128), "entries");
@@ -100,7 +100,7 @@ case! {
     summary: "CQSIZE with fewer CQ entries than SQ entries fails with EINVAL",
     requires: [SetupCqsize],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_SETUP_CQSIZE: cq_entries must be at least entries"],
+    refs: ["io_uring_setup(2): IORING_SETUP_CQSIZE: cq_entries must be at least entries", "claim:setup.errors.EINVAL-cqsize"],
     run: |_| {
         check_cqsize_einval(4)
     },
@@ -111,7 +111,7 @@ case! {
     summary: "CQSIZE with cq_entries 0 fails with EINVAL",
     requires: [SetupCqsize],
     variants: variants::DEFAULT,
-    refs: ["io_uring/io_uring.c io_uring_fill_params: !p->cq_entries -> -EINVAL"],
+    refs: ["io_uring/io_uring.c io_uring_fill_params: !p->cq_entries -> -EINVAL", "claim:setup.errors.EINVAL-cqsize"],
     run: |_| {
         check_cqsize_einval(0)
     },
@@ -122,7 +122,7 @@ case! {
     summary: "CQSIZE above IORING_MAX_CQ_ENTRIES without CLAMP fails with EINVAL",
     requires: [SetupCqsize],
     variants: variants::DEFAULT,
-    refs: ["io_uring/io_uring.c: IORING_MAX_CQ_ENTRIES (2 * IORING_MAX_ENTRIES)"],
+    refs: ["io_uring/io_uring.c: IORING_MAX_CQ_ENTRIES (2 * IORING_MAX_ENTRIES)", "claim:setup.errors.EINVAL-cqsize"],
     run: |_| {
         check_cqsize_einval(65537)
     },
@@ -133,7 +133,7 @@ case! {
     summary: "an unknown setup flag fails with EINVAL",
     requires: [],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): EINVAL: flags has unknown bits"],
+    refs: ["io_uring_setup(2): EINVAL: flags has unknown bits", "claim:setup.errors.EINVAL-unknown-flag"],
     run: |_| {
         for bit in [1u32 << 31, 1 << 30, 1 << 25] {
             check_errno!(setup_raw(4, &mut params(bit)), libc::EINVAL, "flag {bit:#x}");
@@ -147,7 +147,7 @@ case! {
     summary: "non-zero reserved words in io_uring_params fail with EINVAL",
     requires: [],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): EINVAL: resv fields non-zero", "io_uring/io_uring.c io_uring_setup: mem_is_zero(p.resv)"],
+    refs: ["io_uring_setup(2): EINVAL: resv fields non-zero", "io_uring/io_uring.c io_uring_setup: mem_is_zero(p.resv)", "claim:setup.errors.EINVAL-resv"],
     run: |_| {
         for i in 0..3 {
             let mut p = params(0);
@@ -160,13 +160,13 @@ case! {
 
 /// Cases of the form "flag F without its prerequisite fails with EINVAL".
 macro_rules! needs_prerequisite {
-    ($id:literal, $summary:literal, [$($req:ident),*], $flags:expr, $reference:literal) => {
+    ($id:literal, $summary:literal, [$($req:ident),*], $flags:expr, $($reference:literal),+ $(,)?) => {
         case! {
             id: $id,
             summary: $summary,
             requires: [$($req),*],
             variants: variants::DEFAULT,
-            refs: [$reference],
+            refs: [$($reference),+],
             run: |_| {
                 check_errno!(setup_raw(4, &mut params($flags)), libc::EINVAL, "flags {:#x}", $flags);
                 Ok(())
@@ -180,35 +180,40 @@ needs_prerequisite!(
     "SQ_AFF without SQPOLL fails with EINVAL",
     [SetupSqAff],
     IORING_SETUP_SQ_AFF,
-    "io_uring_setup(2): IORING_SETUP_SQ_AFF (only with SQPOLL)"
+    "io_uring_setup(2): IORING_SETUP_SQ_AFF (only with SQPOLL)",
+    "claim:setup.errors.EINVAL-sq-aff-without-sqpoll"
 );
 needs_prerequisite!(
     "setup/taskrun-flag-without-coop-einval",
     "TASKRUN_FLAG without COOP_TASKRUN or DEFER_TASKRUN fails with EINVAL",
     [SetupTaskrunFlag],
     IORING_SETUP_TASKRUN_FLAG,
-    "io_uring_setup(2): IORING_SETUP_TASKRUN_FLAG"
+    "io_uring_setup(2): IORING_SETUP_TASKRUN_FLAG",
+    "claim:setup.taskrun-flag.needs-coop-or-defer"
 );
 needs_prerequisite!(
     "setup/defer-taskrun-without-single-issuer-einval",
     "DEFER_TASKRUN without SINGLE_ISSUER fails with EINVAL",
     [SetupDeferTaskrun],
     IORING_SETUP_DEFER_TASKRUN,
-    "io_uring_setup(2): IORING_SETUP_DEFER_TASKRUN requires SINGLE_ISSUER"
+    "io_uring_setup(2): IORING_SETUP_DEFER_TASKRUN requires SINGLE_ISSUER",
+    "claim:setup.defer-taskrun.needs-single-issuer"
 );
 needs_prerequisite!(
     "setup/registered-fd-only-without-no-mmap-einval",
     "REGISTERED_FD_ONLY without NO_MMAP fails with EINVAL",
     [SetupRegisteredFdOnly],
     IORING_SETUP_REGISTERED_FD_ONLY,
-    "io_uring_setup(2): IORING_SETUP_REGISTERED_FD_ONLY (requires NO_MMAP)"
+    "io_uring_setup(2): IORING_SETUP_REGISTERED_FD_ONLY (requires NO_MMAP)",
+    "claim:setup.errors.EINVAL-registered-fd-only-without-no-mmap"
 );
 needs_prerequisite!(
     "setup/hybrid-iopoll-without-iopoll-einval",
     "HYBRID_IOPOLL without IOPOLL fails with EINVAL",
     [SetupHybridIopoll],
     IORING_SETUP_HYBRID_IOPOLL,
-    "io_uring_setup(2): IORING_SETUP_HYBRID_IOPOLL"
+    "io_uring_setup(2): IORING_SETUP_HYBRID_IOPOLL",
+    "claim:setup.hybrid-iopoll.needs-iopoll"
 );
 needs_prerequisite!(
     "setup/defer-taskrun-with-sqpoll-einval",
@@ -234,13 +239,13 @@ needs_prerequisite!(
 
 /// Cases of the form "flag F with its prerequisites gives a working ring".
 macro_rules! accepted {
-    ($id:literal, $summary:literal, [$($req:ident),*], $flags:expr, $reference:literal) => {
+    ($id:literal, $summary:literal, [$($req:ident),*], $flags:expr, $($reference:literal),+ $(,)?) => {
         case! {
             id: $id,
             summary: $summary,
             requires: [$($req),*],
             variants: variants::DEFAULT,
-            refs: [$reference],
+            refs: [$($reference),+],
             run: |_| {
                 let mut b = RingBuilder::new(4).flags($flags);
                 b.params.sq_thread_idle = 1000;
@@ -272,37 +277,56 @@ accepted!(
     "a COOP_TASKRUN ring completes a NOP",
     [SetupCoopTaskrun],
     IORING_SETUP_COOP_TASKRUN,
-    "io_uring_setup(2): IORING_SETUP_COOP_TASKRUN"
+    "io_uring_setup(2): IORING_SETUP_COOP_TASKRUN",
+    "claim:setup.coop-taskrun"
 );
 accepted!(
     "setup/taskrun-flag-with-defer-works",
     "TASKRUN_FLAG is accepted with DEFER_TASKRUN",
     [SetupTaskrunFlag, SetupDeferTaskrun],
     IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER,
-    "io_uring_setup(2): IORING_SETUP_TASKRUN_FLAG"
+    "io_uring_setup(2): IORING_SETUP_TASKRUN_FLAG",
+    "claim:setup.taskrun-flag.needs-coop-or-defer"
 );
-accepted!("setup/sqe128-ring-works", "an SQE128 ring completes a NOP", [SetupSqe128], IORING_SETUP_SQE128, "io_uring_setup(2): IORING_SETUP_SQE128");
-accepted!("setup/cqe32-ring-works", "a CQE32 ring completes a NOP", [SetupCqe32], IORING_SETUP_CQE32, "io_uring_setup(2): IORING_SETUP_CQE32");
+accepted!(
+    "setup/sqe128-ring-works",
+    "an SQE128 ring completes a NOP",
+    [SetupSqe128],
+    IORING_SETUP_SQE128,
+    "io_uring_setup(2): IORING_SETUP_SQE128",
+    "claim:setup.sqe128"
+);
+accepted!(
+    "setup/cqe32-ring-works",
+    "a CQE32 ring completes a NOP",
+    [SetupCqe32],
+    IORING_SETUP_CQE32,
+    "io_uring_setup(2): IORING_SETUP_CQE32",
+    "claim:setup.cqe32"
+);
 accepted!(
     "setup/cqe-mixed-ring-works",
     "a CQE_MIXED ring completes a plain NOP with a 16-byte CQE",
     [SetupCqeMixed],
     IORING_SETUP_CQE_MIXED,
-    "io_uring_setup(2): IORING_SETUP_CQE_MIXED"
+    "io_uring_setup(2): IORING_SETUP_CQE_MIXED",
+    "claim:setup.cqe-mixed.sizes"
 );
 accepted!(
     "setup/no-sqarray-ring-works",
     "a NO_SQARRAY ring completes a NOP",
     [SetupNoSqarray],
     IORING_SETUP_NO_SQARRAY,
-    "io_uring_setup(2): IORING_SETUP_NO_SQARRAY"
+    "io_uring_setup(2): IORING_SETUP_NO_SQARRAY",
+    "claim:setup.no-sqarray"
 );
 accepted!(
     "setup/no-mmap-ring-works",
     "a NO_MMAP ring in user memory completes a NOP",
     [SetupNoMmap],
     IORING_SETUP_NO_MMAP,
-    "io_uring_setup(2): IORING_SETUP_NO_MMAP"
+    "io_uring_setup(2): IORING_SETUP_NO_MMAP",
+    "claim:setup.no-mmap"
 );
 accepted!(
     "setup/iopoll-ring-completes-nop",
@@ -317,7 +341,7 @@ case! {
     summary: "REGISTERED_FD_ONLY returns a registered-ring index that works with ENTER_REGISTERED_RING",
     requires: [SetupRegisteredFdOnly, SetupNoMmap, EnterRegisteredRing],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_SETUP_REGISTERED_FD_ONLY", "commit 03d89a2de25b (io_uring: support for user allocated memory for rings/sqes)"],
+    refs: ["io_uring_setup(2): IORING_SETUP_REGISTERED_FD_ONLY", "commit 03d89a2de25b (io_uring: support for user allocated memory for rings/sqes)", "claim:setup.registered-fd-only", "claim:enter.registered-ring"],
     run: |_| {
         let mut r = RingBuilder::new(4).flags(IORING_SETUP_REGISTERED_FD_ONLY | IORING_SETUP_NO_MMAP).build()?;
         let idx = r.registered_index().expect("registered index");
@@ -347,7 +371,7 @@ case! {
     summary: "submitting on an R_DISABLED ring fails with EBADFD until ENABLE_RINGS",
     requires: [SetupRDisabled, RegEnableRings],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_SETUP_R_DISABLED", "io_uring_register(2): IORING_REGISTER_ENABLE_RINGS"],
+    refs: ["io_uring_setup(2): IORING_SETUP_R_DISABLED", "io_uring_register(2): IORING_REGISTER_ENABLE_RINGS", "claim:setup.r-disabled", "claim:enter.errors.EBADFD-disabled", "claim:register.op.enable-rings"],
     run: |_| {
         let mut r = RingBuilder::new(4).flags(IORING_SETUP_R_DISABLED).build()?;
         r.push(&Sqe::nop().user_data(1));
@@ -364,7 +388,7 @@ case! {
     summary: "ENABLE_RINGS on a ring that is already enabled fails with EBADFD",
     requires: [SetupRDisabled, RegEnableRings],
     variants: variants::DEFAULT,
-    refs: ["io_uring/register.c io_register_enable_rings: !R_DISABLED -> -EBADFD"],
+    refs: ["io_uring/register.c io_register_enable_rings: !R_DISABLED -> -EBADFD", "claim:register.errors.EBADFD-not-disabled"],
     run: |_| {
         let r = RingBuilder::new(4).flags(IORING_SETUP_R_DISABLED).build()?;
         r.enable()?;
@@ -380,7 +404,7 @@ case! {
     summary: "the returned sq_off/cq_off describe rings whose entries and masks match params",
     requires: [],
     variants: variants::LAYOUT,
-    refs: ["io_uring_setup(2): struct io_sqring_offsets, struct io_cqring_offsets"],
+    refs: ["io_uring_setup(2): struct io_sqring_offsets, struct io_cqring_offsets", "claim:setup.offsets"],
     run: |cx| {
         let r = cx.ring_sized(16)?;
         let p = r.params;
@@ -401,7 +425,7 @@ case! {
     summary: "params.features has every bit the kernel documents for its features, the same on every ring",
     requires: [FeatSingleMmap],
     variants: variants::LAYOUT,
-    refs: ["io_uring_setup(2): features"],
+    refs: ["io_uring_setup(2): features", "claim:setup.features"],
     run: |cx| {
         let r = cx.ring_sized(4)?;
         let base = Ring::new(4)?;
@@ -415,7 +439,7 @@ case! {
     summary: "on a SINGLE_ISSUER ring, submitting from another thread fails with EEXIST",
     requires: [SetupSingleIssuer],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_SETUP_SINGLE_ISSUER", "io_uring/io_uring.c io_uring_enter: submitter_task != current -> -EEXIST"],
+    refs: ["io_uring_setup(2): IORING_SETUP_SINGLE_ISSUER", "io_uring/io_uring.c io_uring_enter: submitter_task != current -> -EEXIST", "claim:setup.single-issuer.other-task"],
     run: |_| {
         let mut r = RingBuilder::new(4).flags(IORING_SETUP_SINGLE_ISSUER).build()?;
         r.push(&Sqe::nop().user_data(1));
@@ -432,7 +456,7 @@ case! {
     summary: "an R_DISABLED SINGLE_ISSUER ring belongs to the task that enables it",
     requires: [SetupSingleIssuer, SetupRDisabled, RegEnableRings],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_SETUP_SINGLE_ISSUER (with R_DISABLED, the task that enables the ring)"],
+    refs: ["io_uring_setup(2): IORING_SETUP_SINGLE_ISSUER (with R_DISABLED, the task that enables the ring)", "claim:setup.single-issuer.enabler-owns"],
     run: |_| {
         let mut r = RingBuilder::new(4).flags(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_R_DISABLED).build()?;
         r.push(&Sqe::nop().user_data(1));
@@ -456,7 +480,7 @@ case! {
     summary: "on an IOPOLL ring, a read from a file not opened O_DIRECT completes with -EOPNOTSUPP",
     requires: [SetupIopoll, OpRead],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_SETUP_IOPOLL (O_DIRECT files only)", "io_uring/rw.c io_rw_init_file: -EOPNOTSUPP"],
+    refs: ["io_uring_setup(2): IORING_SETUP_IOPOLL (O_DIRECT files only)", "io_uring/rw.c io_rw_init_file: -EOPNOTSUPP", "claim:setup.iopoll.odirect-only"],
     run: |_| {
         let f = TempFile::with_content(&pattern(64, 1))?;
         let mut r = RingBuilder::new(4).flags(IORING_SETUP_IOPOLL).build()?;
@@ -471,7 +495,7 @@ case! {
     summary: "ATTACH_WQ with another ring's fd is accepted and the ring works",
     requires: [SetupAttachWq],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_SETUP_ATTACH_WQ"],
+    refs: ["io_uring_setup(2): IORING_SETUP_ATTACH_WQ", "claim:setup.attach-wq.shares"],
     run: |_| {
         let base = Ring::new(4)?;
         let mut b = RingBuilder::new(4).flags(IORING_SETUP_ATTACH_WQ);

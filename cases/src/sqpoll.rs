@@ -68,7 +68,7 @@ case! {
     summary: "with the poller awake, published SQEs complete without any io_uring_enter",
     requires: [SetupSqpoll, OpNop],
     variants: variants::LAYOUT,
-    refs: ["io_uring_setup(2): IORING_SETUP_SQPOLL (no system call needed to submit while the thread is awake)"],
+    refs: ["io_uring_setup(2): IORING_SETUP_SQPOLL (no system call needed to submit while the thread is awake)", "claim:setup.sqpoll.no-syscall"],
     run: |cx| {
         let mut r = awake_sqpoll_ring(cx, 8)?;
         r.push_all(&(1..5u64).map(|u| Sqe::nop().user_data(u)).collect::<Vec<_>>())?;
@@ -102,7 +102,7 @@ case! {
     summary: "after sq_thread_idle (10 ms) without work the poller sets IORING_SQ_NEED_WAKEUP; ENTER_SQ_WAKEUP gets a new SQE done",
     requires: [SetupSqpoll, EnterSqWakeup, OpNop],
     variants: &[Variant::Default, Variant::RegisteredRing],
-    refs: ["io_uring_setup(2): sq_thread_idle, IORING_SQ_NEED_WAKEUP", "io_uring_enter(2): IORING_ENTER_SQ_WAKEUP"],
+    refs: ["io_uring_setup(2): sq_thread_idle, IORING_SQ_NEED_WAKEUP", "io_uring_enter(2): IORING_ENTER_SQ_WAKEUP", "claim:setup.sqpoll.need-wakeup", "claim:enter.sq-wakeup"],
     run: |cx| {
         let mut r = sqpoll_ring(cx, 8, 10)?;
         r.push_all(&[Sqe::nop().user_data(1)])?;
@@ -123,8 +123,7 @@ case! {
     variants: &[Variant::Default, Variant::RegisteredRing],
     refs: [
         "io_uring_setup(2): sq_thread_idle: 'the kernel thread will spin ... for sq_thread_idle milliseconds' before it sets IORING_SQ_NEED_WAKEUP and sleeps",
-        "io_uring/sqpoll.c io_sq_thread: timeout = jiffies + sq_thread_idle after each round with work",
-    ],
+        "io_uring/sqpoll.c io_sq_thread: timeout = jiffies + sq_thread_idle after each round with work", "claim:setup.sqpoll.need-wakeup"],
     run: |cx| {
         // The window is far inside the idle time (500 ms of 10 s, not
         // scaled): a correct poller set the flag no earlier than 10 s after
@@ -144,7 +143,7 @@ case! {
     summary: "io_uring_enter on an SQPOLL ring returns to_submit, whatever the thread has consumed",
     requires: [SetupSqpoll, OpNop],
     variants: &[Variant::Default, Variant::RegisteredRing],
-    refs: ["io_uring_enter(2) RETURN VALUE: with SQPOLL 'the return value will generally be the same as to_submit'"],
+    refs: ["io_uring_enter(2) RETURN VALUE: with SQPOLL 'the return value will generally be the same as to_submit'", "claim:enter.return.sqpoll"],
     run: |cx| {
         let mut r = awake_sqpoll_ring(cx, 8)?;
         r.push_all(&[Sqe::nop().user_data(1), Sqe::nop().user_data(2), Sqe::nop().user_data(3)])?;
@@ -162,7 +161,7 @@ case! {
     summary: "IORING_ENTER_SQ_WAIT on a full SQ returns once the poller has freed at least one entry",
     requires: [SetupSqpoll, EnterSqWait, OpNop],
     variants: &[Variant::Default, Variant::NoSqarray],
-    refs: ["io_uring_enter(2): IORING_ENTER_SQ_WAIT ('it will wait until at least one entry is free in the SQ ring')"],
+    refs: ["io_uring_enter(2): IORING_ENTER_SQ_WAIT ('it will wait until at least one entry is free in the SQ ring')", "claim:enter.sq-wait"],
     run: |cx| {
         let mut r = awake_sqpoll_ring(cx, 4)?;
         r.push_all(&(1..5u64).map(|u| Sqe::nop().user_data(u)).collect::<Vec<_>>())?;
@@ -179,7 +178,7 @@ case! {
     summary: "an SQE the kernel rejects posts a CQE (-EINVAL) and the poller goes on with the SQEs after it",
     requires: [SetupSqpoll, OpNop],
     variants: &[Variant::Default, Variant::NoSqarray, Variant::Sqe128],
-    refs: ["io_uring_enter(2): with SQPOLL, errors related to an SQE are returned through a CQE", "io_uring/io_uring.c io_submit_fail_init"],
+    refs: ["io_uring_enter(2): with SQPOLL, errors related to an SQE are returned through a CQE", "io_uring/io_uring.c io_submit_fail_init", "claim:enter.return.sqe-errors-in-cqe"],
     run: |cx| {
         let mut r = awake_sqpoll_ring(cx, 8)?;
         r.push_all(&[Sqe::nop().user_data(1), Sqe::op(BAD_OPCODE).user_data(2), Sqe::nop().user_data(3)])?;
@@ -197,7 +196,7 @@ case! {
     summary: "the poller reads through a plain (unregistered) fd",
     requires: [SetupSqpoll, FeatSqpollNonfixed, OpRead],
     variants: variants::LAYOUT,
-    refs: ["io_uring_setup(2): IORING_FEAT_SQPOLL_NONFIXED (since 5.11 no registered files needed)"],
+    refs: ["io_uring_setup(2): IORING_FEAT_SQPOLL_NONFIXED (since 5.11 no registered files needed)", "claim:setup.feat.sqpoll-nonfixed"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(64, 9))?;
         let mut r = sqpoll_ring(cx, 8, AWAKE_MS)?;
@@ -232,7 +231,7 @@ case! {
     summary: "SQ_AFF with sq_thread_cpu pins the poller to that CPU (its Cpus_allowed_list)",
     requires: [SetupSqpoll, SetupSqAff, FeatNativeWorkers],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_SETUP_SQ_AFF, sq_thread_cpu"],
+    refs: ["io_uring_setup(2): IORING_SETUP_SQ_AFF, sq_thread_cpu", "claim:setup.sq-aff.pins"],
     run: |cx| {
         let cpu = last_allowed_cpu()?;
         let mut b = cx.builder(4).flags(IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF).sq_thread_idle(AWAKE_MS);
@@ -271,7 +270,7 @@ case! {
     summary: "SQ_AFF without SQPOLL fails with EINVAL",
     requires: [SetupSqAff],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2) ERRORS: EINVAL ... IORING_SETUP_SQ_AFF was specified, but IORING_SETUP_SQPOLL was not"],
+    refs: ["io_uring_setup(2) ERRORS: EINVAL ... IORING_SETUP_SQ_AFF was specified, but IORING_SETUP_SQPOLL was not", "claim:setup.errors.EINVAL-sq-aff-without-sqpoll"],
     run: |cx| {
         check_errno!(cx.builder(4).flags(IORING_SETUP_SQ_AFF).build().map(|_| ()), libc::EINVAL, "SQ_AFF alone");
         Ok(())
@@ -283,7 +282,7 @@ case! {
     summary: "a second SQPOLL ring set up with ATTACH_WQ to the first shares its poller: one thread serves both",
     requires: [SetupSqpoll, SetupAttachWq, FeatNativeWorkers, OpNop],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): IORING_SETUP_ATTACH_WQ (with SQPOLL the SQ thread is shared)"],
+    refs: ["io_uring_setup(2): IORING_SETUP_ATTACH_WQ (with SQPOLL the SQ thread is shared)", "claim:setup.attach-wq.shares"],
     run: |cx| {
         let mut a = sqpoll_ring(cx, 4, AWAKE_MS)?;
         let mut b = cx.builder(4).flags(IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ).sq_thread_idle(AWAKE_MS);
@@ -330,7 +329,7 @@ case! {
     summary: "ATTACH_WQ naming an fd that is not an io_uring (a pipe) fails with EINVAL",
     requires: [SetupSqpoll, SetupAttachWq],
     variants: variants::DEFAULT,
-    refs: ["io_uring/sqpoll.c io_attach_sq_data: not io_uring fops is -EINVAL"],
+    refs: ["io_uring/sqpoll.c io_attach_sq_data: not io_uring fops is -EINVAL", "claim:setup.errors.ENXIO-attach-wq-not-a-ring"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut b = cx.builder(4).flags(IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ);
@@ -345,7 +344,7 @@ case! {
     summary: "ATTACH_WQ naming a descriptor that is not open fails with ENXIO",
     requires: [SetupSqpoll, SetupAttachWq],
     variants: variants::DEFAULT,
-    refs: ["io_uring/sqpoll.c io_attach_sq_data: no file is -ENXIO"],
+    refs: ["io_uring/sqpoll.c io_attach_sq_data: no file is -ENXIO", "claim:setup.errors.ENXIO-attach-wq-closed-fd"],
     run: |cx| {
         let mut b = cx.builder(4).flags(IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ);
         b.params.wq_fd = closed_fd() as u32;
@@ -359,7 +358,7 @@ case! {
     summary: "an unprivileged process (uid 65534, no capabilities) may set up SQPOLL where the kernel has SQPOLL_NONFIXED, else EPERM",
     requires: [SetupSqpoll, EnvRoot, EnvMemlock],
     variants: variants::DEFAULT,
-    refs: ["io_uring_setup(2): before 5.11 SQPOLL needs CAP_SYS_ADMIN; 5.11 CAP_SYS_NICE; since 5.13 no privilege (5.11 is also when IORING_FEAT_SQPOLL_NONFIXED appeared)"],
+    refs: ["io_uring_setup(2): before 5.11 SQPOLL needs CAP_SYS_ADMIN; 5.11 CAP_SYS_NICE; since 5.13 no privilege (5.11 is also when IORING_FEAT_SQPOLL_NONFIXED appeared)", "claim:setup.errors.EPERM-sqpoll"],
     run: |cx| {
         let b = cx.builder(4).flags(IORING_SETUP_SQPOLL);
         let mut child = Child::fork(|| {

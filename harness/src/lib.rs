@@ -5,6 +5,7 @@
 //! report ([`report`]).
 
 pub mod case;
+pub mod claims;
 pub mod envlimits;
 pub mod envsetup;
 pub mod expect;

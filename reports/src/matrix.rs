@@ -634,7 +634,7 @@ mod tests {
         assert_eq!(m.deviations.len(), 2);
         let md = m.markdown();
         assert!(md.contains("## Known kernel deviations and upstream"), "{md}");
-        assert!(md.contains("| `timeouts/timens-abs-monotonic[*]` |"), "{md}");
+        assert!(md.contains("| timeouts/timens-abs-monotonic\\[\\*\\] |"), "{md}");
         let page = m.html();
         assert!(page.contains("lacks upstream fix 9cc6bac1bebf"));
     }

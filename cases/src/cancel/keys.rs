@@ -9,7 +9,7 @@ case! {
     summary: "IORING_ASYNC_CANCEL_ALL cancels every request with the user_data and returns their number (3)",
     requires: [OpPollAdd, OpAsyncCancel, OpflagCancelAll],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_ALL; a positive value ... how many requests were found and canceled"],
+    refs: ["io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_ALL; a positive value ... how many requests were found and canceled", "claim:prep.cancel.count"],
     run: |cx| {
         let p = Pipe::new()?;
         cancel_expect(cx, &[poll_in(&p, 7), poll_in(&p, 7), poll_in(&p, 7), poll_in(&p, 8)], Sqe::cancel(7, IORING_ASYNC_CANCEL_ALL), &[cqe(7, ECANCELED), cqe(7, ECANCELED), cqe(7, ECANCELED), cqe(100, 3)])
@@ -21,7 +21,7 @@ case! {
     summary: "IORING_ASYNC_CANCEL_ALL matching nothing completes with a count of 0",
     requires: [OpAsyncCancel, OpflagCancelAll],
     variants: variants::DELIVERY,
-    refs: ["io_uring/cancel.c __io_async_cancel: return all ? nr : ret"],
+    refs: ["io_uring/cancel.c __io_async_cancel: return all ? nr : ret", "claim:prep.cancel.count"],
     run: |cx| cancel_expect(cx, &[], Sqe::cancel(7, IORING_ASYNC_CANCEL_ALL), &[cqe(100, 0)]),
 }
 
@@ -30,7 +30,7 @@ case! {
     summary: "IORING_ASYNC_CANCEL_ANY cancels every pending request (poll, read, timeout) and returns their number",
     requires: [OpPollAdd, OpRead, OpTimeout, OpAsyncCancel, OpflagCancelAny, FeatFastPoll],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_ANY", "io_uring/cancel.c __io_async_cancel: ANY, like ALL, keeps cancelling and counts"],
+    refs: ["io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_ANY", "io_uring/cancel.c __io_async_cancel: ANY, like ALL, keeps cancelling and counts", "claim:prep.cancel.count"],
     run: |cx| {
         let p = Pipe::new()?;
         let ts = ms(10_000);
@@ -58,7 +58,7 @@ case! {
     summary: "IORING_ASYNC_CANCEL_FD cancels the request on that fd (res 0) and leaves one on another fd",
     requires: [OpPollAdd, OpAsyncCancel, OpflagCancelFd],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_cancel_fd(3)"],
+    refs: ["io_uring_prep_cancel_fd(3)", "claim:prep.cancel.zero", "claim:prep.cancel-fd.fd"],
     run: |cx| {
         let (a, b) = (Pipe::new()?, Pipe::new()?);
         let mut r = cx.ring()?;
@@ -75,7 +75,7 @@ case! {
     summary: "CANCEL_FD|CANCEL_ALL cancels both requests on the fd, returns 2, and leaves the other fd's",
     requires: [OpPollAdd, OpAsyncCancel, OpflagCancelFd, OpflagCancelAll],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_cancel_fd(3)", "io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_ALL"],
+    refs: ["io_uring_prep_cancel_fd(3)", "io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_ALL", "claim:prep.cancel.count", "claim:prep.cancel-fd.fd"],
     run: |cx| {
         let (a, b) = (Pipe::new()?, Pipe::new()?);
         let mut r = cx.ring()?;
@@ -106,7 +106,7 @@ case! {
     summary: "CANCEL_FD|FD_FIXED matches by registered-file index: slot 0's poll is cancelled, slot 1's stays",
     requires: [OpPollAdd, OpAsyncCancel, OpflagCancelFdFixed, RegFiles, SqeFixedFile],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_cancel_fd(3): IORING_ASYNC_CANCEL_FD_FIXED"],
+    refs: ["io_uring_prep_cancel_fd(3): IORING_ASYNC_CANCEL_FD_FIXED", "claim:prep.cancel-fd.fixed"],
     run: |cx| {
         let (a, b) = (Pipe::new()?, Pipe::new()?);
         let mut r = cx.ring()?;
@@ -160,7 +160,7 @@ case! {
     summary: "CANCEL_OP|ALL for POLL_ADD cancels the polls (count 2) and not the timeout",
     requires: [OpPollAdd, OpTimeout, OpAsyncCancel, OpflagCancelOp, OpflagCancelAll],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_OP (opcode in len)"],
+    refs: ["io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_OP (opcode in len)", "claim:prep.cancel.count"],
     run: |cx| {
         let p = Pipe::new()?;
         let ts = ms(10_000);
@@ -199,7 +199,7 @@ case! {
     summary: "CANCEL_FD together with CANCEL_ANY is rejected with -EINVAL",
     requires: [OpAsyncCancel, OpflagCancelFd, OpflagCancelAny],
     variants: variants::DEFAULT,
-    refs: ["io_uring/cancel.c io_async_cancel_prep: FD with ANY is -EINVAL"],
+    refs: ["io_uring/cancel.c io_async_cancel_prep: FD with ANY is -EINVAL", "claim:prep.cancel.EINVAL"],
     run: |cx| cancel_einval(cx, Sqe::cancel_fd(0, IORING_ASYNC_CANCEL_ANY)),
 }
 
@@ -208,7 +208,7 @@ case! {
     summary: "CANCEL_OP together with CANCEL_ANY is rejected with -EINVAL",
     requires: [OpAsyncCancel, OpflagCancelOp, OpflagCancelAny],
     variants: variants::DEFAULT,
-    refs: ["io_uring/cancel.c io_async_cancel_prep: OP with ANY is -EINVAL"],
+    refs: ["io_uring/cancel.c io_async_cancel_prep: OP with ANY is -EINVAL", "claim:prep.cancel.EINVAL"],
     run: |cx| cancel_einval(cx, Sqe::cancel_op(IORING_OP_NOP, 0, IORING_ASYNC_CANCEL_ANY)),
 }
 
@@ -217,7 +217,7 @@ case! {
     summary: "an unknown cancel flag (bit 31) is rejected with -EINVAL",
     requires: [OpAsyncCancel],
     variants: variants::DEFAULT,
-    refs: ["io_uring/cancel.c io_async_cancel_prep: flags outside CANCEL_FLAGS are -EINVAL"],
+    refs: ["io_uring/cancel.c io_async_cancel_prep: flags outside CANCEL_FLAGS are -EINVAL", "claim:prep.cancel.EINVAL"],
     run: |cx| cancel_einval(cx, Sqe::cancel(1, 1 << 31)),
 }
 
@@ -226,7 +226,7 @@ case! {
     summary: "an ASYNC_CANCEL with a non-zero off field is rejected with -EINVAL",
     requires: [OpAsyncCancel],
     variants: variants::DEFAULT,
-    refs: ["io_uring/cancel.c io_async_cancel_prep: sqe->off is -EINVAL"],
+    refs: ["io_uring/cancel.c io_async_cancel_prep: sqe->off is -EINVAL", "claim:prep.cancel.EINVAL"],
     run: |cx| {
         let mut s = Sqe::cancel(1, 0);
         // Deliberately malformed: a cancel with `off` set, which it reserves.

@@ -41,7 +41,7 @@ case! {
     summary: "cancelling a pending poll by user_data: the poll completes with -ECANCELED, the cancel with 0",
     requires: [OpPollAdd, OpAsyncCancel],
     variants: variants::ALL,
-    refs: ["io_uring_prep_cancel(3): 0 on success"],
+    refs: ["io_uring_prep_cancel(3): 0 on success", "claim:enter.op.async-cancel.found", "claim:prep.cancel.zero"],
     run: |cx| {
         let p = Pipe::new()?;
         cancel_expect(cx, &[poll_in(&p, 1)], Sqe::cancel(1, 0), &[cqe(1, ECANCELED), cqe(100, 0)])
@@ -53,7 +53,7 @@ case! {
     summary: "cancelling a user_data no request has completes with -ENOENT",
     requires: [OpAsyncCancel],
     variants: variants::ALL,
-    refs: ["io_uring_prep_cancel(3): -ENOENT"],
+    refs: ["io_uring_prep_cancel(3): -ENOENT", "claim:enter.op.async-cancel.ENOENT", "claim:prep.cancel.ENOENT"],
     run: |cx| cancel_expect(cx, &[], Sqe::cancel(99, 0), &[cqe(100, -libc::ENOENT)]),
 }
 
@@ -62,7 +62,7 @@ case! {
     summary: "cancelling a request that already completed gives -ENOENT",
     requires: [OpNop, OpAsyncCancel],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_cancel(3): -ENOENT ... it completed before the cancelation request was issued"],
+    refs: ["io_uring_prep_cancel(3): -ENOENT ... it completed before the cancelation request was issued", "claim:enter.op.async-cancel.ENOENT", "claim:prep.cancel.ENOENT"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::nop().user_data(1)], &[cqe(1, 0)])?;
@@ -96,7 +96,7 @@ case! {
     requires: [OpPollAdd, OpAsyncCancel],
     // Under SQPOLL the poller submits, so there is no submitting enter.
     variants: &[Variant::Default, Variant::DeferTaskrun, Variant::CoopTaskrun, Variant::RegisteredRing],
-    refs: ["io_uring_prep_cancel(3) NOTES: the completion for the request targeted for cancelation will have been posted by the time submission returns"],
+    refs: ["io_uring_prep_cancel(3) NOTES: the completion for the request targeted for cancelation will have been posted by the time submission returns", "claim:prep.cancel.posted-at-submit"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
@@ -192,7 +192,7 @@ case! {
     summary: "a multishot poll that posted POLLIN with F_MORE ends, when cancelled, with -ECANCELED and no F_MORE",
     requires: [OpPollAdd, OpAsyncCancel, OpflagPollAddMulti],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_poll_multishot(3): IORING_CQE_F_MORE until the last CQE"],
+    refs: ["io_uring_prep_poll_multishot(3): IORING_CQE_F_MORE until the last CQE", "claim:prep.poll-multishot"],
     run: |cx| {
         let p = Pipe::new()?;
         p.put(b"x")?;
@@ -220,7 +220,7 @@ case! {
     summary: "a FUTEX_WAIT nobody wakes is cancelled with -ECANCELED; the cancel answers 1 (the count)",
     requires: [OpFutexWait, OpAsyncCancel],
     variants: variants::DELIVERY,
-    refs: ["io_uring/futex.c io_futex_cancel", "io_uring/cancel.c io_cancel_remove: return nr ?: -ENOENT", "expectations/doc-errata.toml: io_uring_prep_cancel(3) says 0; liburing test/futex.c asserts 1"],
+    refs: ["io_uring/futex.c io_futex_cancel", "io_uring/cancel.c io_cancel_remove: return nr ?: -ENOENT", "expectations/doc-errata.toml: io_uring_prep_cancel(3) says 0; liburing test/futex.c asserts 1", "claim:prep.cancel.futex-count"],
     run: |cx| {
         let word = AtomicU32::new(0);
         cancel_expect(cx, &[Sqe::futex_wait(&word, 0).user_data(1)], Sqe::cancel(1, 0), &[cqe(1, ECANCELED), cqe(100, 1)])
@@ -232,7 +232,7 @@ case! {
     summary: "a WAITID for a child that does not exit is cancelled with -ECANCELED; the cancel answers 1 (the count)",
     requires: [OpWaitid, OpAsyncCancel],
     variants: &[Variant::Default, Variant::DeferTaskrun, Variant::CoopTaskrun],
-    refs: ["io_uring/waitid.c io_waitid_cancel", "io_uring/cancel.c io_cancel_remove: return nr ?: -ENOENT", "expectations/doc-errata.toml: io_uring_prep_cancel(3) says 0; liburing test/waitid.c test_cancel asserts 1"],
+    refs: ["io_uring/waitid.c io_waitid_cancel", "io_uring/cancel.c io_cancel_remove: return nr ?: -ENOENT", "expectations/doc-errata.toml: io_uring_prep_cancel(3) says 0; liburing test/waitid.c test_cancel asserts 1", "claim:prep.cancel.waitid-count"],
     run: |cx| {
         let gate = Pipe::new()?;
         // The child waits on the gate until it is killed on drop.
@@ -260,7 +260,7 @@ case! {
     summary: "ASYNC_CANCEL on one ring never finds a request of another ring: -ENOENT, and that request stays pending",
     requires: [OpAsyncCancel, OpPollAdd],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_cancel(3): -ENOENT (no request with that user_data on this ring)", "io_uring/cancel.c io_async_cancel_one: looks in this ring's io-wq and lists only"],
+    refs: ["io_uring_prep_cancel(3): -ENOENT (no request with that user_data on this ring)", "io_uring/cancel.c io_async_cancel_one: looks in this ring's io-wq and lists only", "claim:prep.cancel.ENOENT"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut other = Ring::new(4)?;

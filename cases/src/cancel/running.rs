@@ -142,8 +142,7 @@ case! {
     refs: [
         "io_uring_prep_cancel(3): -EALREADY 'the execution state of the request has progressed far enough that cancelation is no longer possible'",
         "io_uring/cancel.c io_async_cancel_one: IO_WQ_CANCEL_RUNNING -> -EALREADY",
-        "io_uring/io-wq.c __io_wq_worker_cancel: a running request is only signalled (__set_notify_signal), which does not wake an uninterruptible sleep"
-    ],
+        "io_uring/io-wq.c __io_wq_worker_cancel: a running request is only signalled (__set_notify_signal), which does not wake an uninterruptible sleep", "claim:enter.op.async-cancel.EALREADY", "claim:prep.cancel.EALREADY"],
     run: |cx| {
         let mut held = HeldInodeLock::new()?;
         let mut r = cx.ring()?;
@@ -179,8 +178,7 @@ case! {
     variants: &[Variant::Default, Variant::DeferTaskrun, Variant::CoopTaskrun],
     refs: [
         "io_uring_register_sync_cancel(3): timeout",
-        "io_uring/cancel.c io_sync_cancel: while the cancel answers -EALREADY it waits; schedule_hrtimeout running out -> -ETIME"
-    ],
+        "io_uring/cancel.c io_sync_cancel: while the cancel answers -EALREADY it waits; schedule_hrtimeout running out -> -ETIME", "claim:register.op.sync-cancel"],
     run: |cx| {
         let mut held = HeldInodeLock::new()?;
         let mut r = cx.ring()?;

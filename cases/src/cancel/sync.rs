@@ -9,7 +9,7 @@ case! {
     summary: "IORING_REGISTER_SYNC_CANCEL of a pending poll returns 0 and the poll completes with -ECANCELED",
     requires: [OpPollAdd, RegSyncCancel],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register_sync_cancel(3): returns 0 on success"],
+    refs: ["io_uring_register_sync_cancel(3): returns 0 on success", "claim:register.op.sync-cancel"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
@@ -44,7 +44,7 @@ case! {
     summary: "SYNC_CANCEL of a user_data no request has fails with ENOENT",
     requires: [RegSyncCancel],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register_sync_cancel(3): -ENOENT"],
+    refs: ["io_uring_register_sync_cancel(3): -ENOENT", "claim:register.op.sync-cancel"],
     run: |cx| {
         let r = cx.ring()?;
         check_errno!(r.sync_cancel(&sync_reg(99, 0)), libc::ENOENT, "sync cancel of nothing");

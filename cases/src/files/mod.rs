@@ -40,7 +40,7 @@ case! {
     summary: "a read with IOSQE_FIXED_FILE uses the registered file at that index",
     requires: [OpRead, RegFiles, SqeFixedFile],
     variants: variants::ALL,
-    refs: ["io_uring_register(2): IORING_REGISTER_FILES", "io_uring_enter(2): IOSQE_FIXED_FILE"],
+    refs: ["io_uring_register(2): IORING_REGISTER_FILES", "io_uring_enter(2): IOSQE_FIXED_FILE", "claim:enter.sqe.fixed-file", "claim:register.op.files"],
     run: |cx| {
         let (a, b) = two_files()?;
         let mut r = cx.ring()?;
@@ -56,7 +56,7 @@ case! {
     summary: "a write with IOSQE_FIXED_FILE writes to the registered file",
     requires: [OpWrite, RegFiles, SqeFixedFile],
     variants: variants::LAYOUT,
-    refs: ["io_uring_enter(2): IOSQE_FIXED_FILE"],
+    refs: ["io_uring_enter(2): IOSQE_FIXED_FILE", "claim:enter.sqe.fixed-file"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
@@ -73,7 +73,7 @@ case! {
     summary: "a fixed-file request naming an empty (-1) slot completes with -EBADF",
     requires: [OpRead, RegFiles, SqeFixedFile],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register(2): -1 entries are empty slots", "io_uring/filetable.c: an empty slot has no file -> -EBADF"],
+    refs: ["io_uring_register(2): -1 entries are empty slots", "io_uring/filetable.c: an empty slot has no file -> -EBADF", "claim:register.op.files-sparse"],
     run: |cx| {
         let a = TempFile::with_content(&pattern(32, 1))?;
         let mut r = cx.ring()?;
@@ -103,7 +103,7 @@ case! {
     summary: "IOSQE_FIXED_FILE on a ring with no registered files completes with -EBADF",
     requires: [OpRead, SqeFixedFile],
     variants: variants::DEFAULT,
-    refs: ["io_uring/io_uring.c io_file_get_fixed"],
+    refs: ["io_uring/io_uring.c io_file_get_fixed", "claim:enter.cqe.EBADF-fixed-without-table"],
     run: |cx| {
         let mut r = cx.ring()?;
         read_slot(&mut r, 0, -libc::EBADF)?;
@@ -116,7 +116,7 @@ case! {
     summary: "registering files while a table is registered fails with EBUSY",
     requires: [RegFiles],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register(2) ERRORS: EBUSY (already registered)"],
+    refs: ["io_uring_register(2) ERRORS: EBUSY (already registered)", "claim:register.errors.EBUSY-files"],
     run: |cx| {
         let a = TempFile::empty()?;
         let r = cx.ring()?;
@@ -131,7 +131,7 @@ case! {
     summary: "UNREGISTER_FILES with no table fails with ENXIO",
     requires: [RegUnregisterFiles],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register(2) ERRORS: ENXIO (nothing registered)"],
+    refs: ["io_uring_register(2) ERRORS: ENXIO (nothing registered)", "claim:register.errors.ENXIO-unregister-files-none"],
     run: |cx| {
         let r = cx.ring()?;
         check_errno!(r.unregister_files(), libc::ENXIO, "UNREGISTER_FILES with nothing registered");
@@ -144,7 +144,7 @@ case! {
     summary: "an io_uring fd cannot be a registered file: EBADF",
     requires: [RegFiles],
     variants: variants::DEFAULT,
-    refs: ["io_uring/rsrc.c io_sqe_files_register: io_uring fds are refused (-EBADF)"],
+    refs: ["io_uring/rsrc.c io_sqe_files_register: io_uring fds are refused (-EBADF)", "claim:register.errors.EBADF-fd-array"],
     run: |cx| {
         let r = cx.ring()?;
         let other = Ring::new(2)?;
@@ -158,7 +158,7 @@ case! {
     summary: "REGISTER_FILES_UPDATE2 replaces a slot (returns 1) and later reads use the new file",
     requires: [OpRead, RegFiles, RegFilesUpdate2, SqeFixedFile],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register(2): IORING_REGISTER_FILES_UPDATE2 (returns the number updated)"],
+    refs: ["io_uring_register(2): IORING_REGISTER_FILES_UPDATE2 (returns the number updated)", "claim:register.op.files-update"],
     run: |cx| {
         let (a, b) = two_files()?;
         let mut r = cx.ring()?;
@@ -174,7 +174,7 @@ case! {
     summary: "an update entry of IORING_REGISTER_FILES_SKIP (-2) leaves that slot as it was",
     requires: [OpRead, RegFiles, RegFilesUpdate2, SqeFixedFile],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register(2): IORING_REGISTER_FILES_SKIP"],
+    refs: ["io_uring_register(2): IORING_REGISTER_FILES_SKIP", "claim:register.op.files-skip"],
     run: |cx| {
         let (a, b) = two_files()?;
         let mut r = cx.ring()?;
@@ -206,7 +206,7 @@ case! {
     summary: "IORING_OP_FILES_UPDATE replaces slots from an offset; its CQE res is the number updated",
     requires: [OpRead, OpFilesUpdate, RegFiles, SqeFixedFile],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_files_update(3): res is the number of files updated"],
+    refs: ["io_uring_prep_files_update(3): res is the number of files updated", "claim:enter.op.files-update", "claim:prep.files-update.count"],
     run: |cx| {
         let (a, b) = two_files()?;
         let mut r = cx.ring()?;
@@ -239,7 +239,7 @@ case! {
     summary: "FILES2 with IORING_RSRC_REGISTER_SPARSE makes empty slots (-EBADF) that updates fill",
     requires: [OpRead, RegFiles2, RegFilesUpdate2, SqeFixedFile, OpflagRsrcSparse],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register(2): IORING_RSRC_REGISTER_SPARSE"],
+    refs: ["io_uring_register(2): IORING_RSRC_REGISTER_SPARSE", "claim:register.op.files-sparse"],
     run: |cx| {
         let a = TempFile::with_content(&pattern(32, 1))?;
         let mut r = cx.ring()?;
@@ -259,7 +259,7 @@ case! {
     // wait in it for the poll to finish. SINGLE_ISSUER rings refuse register
     // calls from another thread, so DEFER_TASKRUN is left out.
     variants: &[Variant::Default, Variant::Sqpoll, Variant::CoopTaskrun],
-    refs: ["io_uring_register(2): IORING_UNREGISTER_FILES", "io_uring/rsrc.c: requests hold their file node (older kernels quiesce instead)"],
+    refs: ["io_uring_register(2): IORING_UNREGISTER_FILES", "io_uring/rsrc.c: requests hold their file node (older kernels quiesce instead)", "claim:register.op.unregister-files"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
@@ -284,7 +284,7 @@ case! {
     summary: "OPENAT into a chosen slot completes with res 0 and the slot reads the file",
     requires: [OpOpenat, OpRead, RegFiles, OpflagOpenatDirect, SqeFixedFile],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_openat_direct(3): res 0 on success with a given slot"],
+    refs: ["io_uring_prep_openat_direct(3): res 0 on success with a given slot", "claim:enter.op.openat.direct-slot"],
     run: |cx| {
         let a = TempFile::with_content(&pattern(32, 1))?;
         let path = path_of(&a)?;
@@ -301,7 +301,7 @@ case! {
     summary: "OPENAT into an occupied slot replaces its file",
     requires: [OpOpenat, OpRead, RegFiles, OpflagOpenatDirect, SqeFixedFile],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_openat_direct(3): an occupied slot is replaced"],
+    refs: ["io_uring_prep_openat_direct(3): an occupied slot is replaced", "claim:enter.op.openat.direct-replaces"],
     run: |cx| {
         let (a, b) = two_files()?;
         let path = path_of(&b)?;
@@ -334,7 +334,7 @@ case! {
     summary: "OPENAT with IORING_FILE_INDEX_ALLOC completes with the slot it picked (the free one)",
     requires: [OpOpenat, OpRead, RegFiles, OpflagFileIndexAlloc, SqeFixedFile],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_openat_direct(3): IORING_FILE_INDEX_ALLOC, res is the allocated index"],
+    refs: ["io_uring_prep_openat_direct(3): IORING_FILE_INDEX_ALLOC, res is the allocated index", "claim:prep.openat.direct-alloc"],
     run: |cx| {
         let a = TempFile::with_content(&pattern(32, 1))?;
         let path = path_of(&a)?;
@@ -351,7 +351,7 @@ case! {
     summary: "after FILE_ALLOC_RANGE(4, 2), allocations get slots 4 and 5, then -ENFILE",
     requires: [OpOpenat, RegFiles2, RegFileAllocRange, OpflagFileIndexAlloc, OpflagRsrcSparse],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register(2): IORING_REGISTER_FILE_ALLOC_RANGE", "io_uring/filetable.c io_file_bitmap_get: no free slot in range -> -ENFILE"],
+    refs: ["io_uring_register(2): IORING_REGISTER_FILE_ALLOC_RANGE", "io_uring/filetable.c io_file_bitmap_get: no free slot in range -> -ENFILE", "claim:register.op.file-alloc-range"],
     run: |cx| {
         let a = TempFile::empty()?;
         let path = path_of(&a)?;
@@ -371,7 +371,7 @@ case! {
     summary: "CLOSE of a direct descriptor empties the slot (res 0); a read then gets -EBADF, and a second close -EBADF",
     requires: [OpClose, OpRead, RegFiles, OpflagOpenatDirect, SqeFixedFile],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_close_direct(3)", "io_uring/filetable.c io_fixed_fd_remove: an empty slot is -EBADF"],
+    refs: ["io_uring_prep_close_direct(3)", "io_uring/filetable.c io_fixed_fd_remove: an empty slot is -EBADF", "claim:enter.op.close.direct", "claim:prep.close.direct-invalid"],
     run: |cx| {
         let a = TempFile::with_content(&pattern(32, 1))?;
         let mut r = cx.ring()?;
@@ -388,7 +388,7 @@ case! {
     summary: "ACCEPT into an allocated slot completes with the slot; data sent by the peer is received through it",
     requires: [OpAccept, OpRecv, RegFiles, OpflagFileIndexAlloc, SqeFixedFile],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_accept_direct(3)"],
+    refs: ["io_uring_prep_accept_direct(3)", "claim:prep.accept.direct-alloc"],
     run: |cx| {
         let l = Listener::new()?;
         let mut r = cx.ring()?;
@@ -408,7 +408,7 @@ case! {
     summary: "SOCKET into an allocated slot completes with the slot, which then works as a socket",
     requires: [OpSocket, OpSend, RegFiles, OpflagFileIndexAlloc, SqeFixedFile],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_socket_direct_alloc(3)"],
+    refs: ["io_uring_prep_socket_direct_alloc(3)", "claim:prep.socket-direct-alloc"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.register_files(&[-1])?;
@@ -426,7 +426,7 @@ case! {
     summary: "FIXED_FD_INSTALL turns a registered slot into a normal fd (res), close-on-exec by default, reading the same file",
     requires: [OpFixedFdInstall, RegFiles, SqeFixedFile],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_fixed_fd_install(3): res is the new fd; O_CLOEXEC unless IORING_FIXED_FD_NO_CLOEXEC"],
+    refs: ["io_uring_prep_fixed_fd_install(3): res is the new fd; O_CLOEXEC unless IORING_FIXED_FD_NO_CLOEXEC", "claim:enter.op.fixed-fd-install", "claim:prep.fixed-fd-install"],
     run: |cx| {
         let a = TempFile::with_content(&pattern(32, 3))?;
         let mut r = cx.ring()?;
@@ -453,7 +453,7 @@ case! {
     summary: "FIXED_FD_INSTALL with IORING_FIXED_FD_NO_CLOEXEC installs an fd without FD_CLOEXEC",
     requires: [OpFixedFdInstall, RegFiles, SqeFixedFile],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_fixed_fd_install(3): IORING_FIXED_FD_NO_CLOEXEC"],
+    refs: ["io_uring_prep_fixed_fd_install(3): IORING_FIXED_FD_NO_CLOEXEC", "claim:enter.op.fixed-fd-install.no-cloexec"],
     run: |cx| {
         let a = TempFile::empty()?;
         let mut r = cx.ring()?;
@@ -476,7 +476,7 @@ case! {
     summary: "FIXED_FD_INSTALL without IOSQE_FIXED_FILE is rejected with -EBADF",
     requires: [OpFixedFdInstall, RegFiles],
     variants: variants::DEFAULT,
-    refs: ["io_uring/openclose.c io_install_fixed_fd_prep: !REQ_F_FIXED_FILE -> -EBADF"],
+    refs: ["io_uring/openclose.c io_install_fixed_fd_prep: !REQ_F_FIXED_FILE -> -EBADF", "claim:enter.op.fixed-fd-install.needs-fixed"],
     run: |cx| {
         let a = TempFile::empty()?;
         let mut r = cx.ring()?;
@@ -492,7 +492,7 @@ case! {
     summary: "a registered socket works for recv with IOSQE_FIXED_FILE",
     requires: [OpRecv, RegFiles, SqeFixedFile],
     variants: variants::DELIVERY,
-    refs: ["io_uring_enter(2): IOSQE_FIXED_FILE"],
+    refs: ["io_uring_enter(2): IOSQE_FIXED_FILE", "claim:enter.sqe.fixed-file"],
     run: |cx| {
         let s = SocketPair::stream()?;
         let mut r = cx.ring()?;

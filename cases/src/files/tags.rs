@@ -7,7 +7,7 @@ case! {
     summary: "replacing a tagged slot posts a CQE whose user_data is the tag (res 0, flags 0); an untagged slot posts none",
     requires: [RegFiles2, RegFilesUpdate2, FeatRsrcTags],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register(2): IORING_REGISTER_FILES2 tags ('a CQE with the tag as user_data ... when the resource is removed')"],
+    refs: ["io_uring_register(2): IORING_REGISTER_FILES2 tags ('a CQE with the tag as user_data ... when the resource is removed')", "claim:register.op.files-tags"],
     run: |cx| {
         let (a, b) = two_files()?;
         let mut r = cx.ring()?;
@@ -23,7 +23,7 @@ case! {
     summary: "unregistering a table posts one tag CQE per tagged slot and none for tag 0",
     requires: [RegFiles2, RegUnregisterFiles, FeatRsrcTags],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register(2): IORING_REGISTER_FILES2 tags"],
+    refs: ["io_uring_register(2): IORING_REGISTER_FILES2 tags", "claim:register.op.files-tags"],
     run: |cx| {
         let (a, b) = two_files()?;
         let mut r = cx.ring()?;
@@ -59,7 +59,7 @@ case! {
     summary: "a file registration that fails part-way (EBADF at the second fd) keeps no reference to the first: closing it hangs up its pipe",
     requires: [RegFiles],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register(2) ERRORS: EBADF", "io_uring/rsrc.c io_sqe_files_register: on error every file taken so far is put back"],
+    refs: ["io_uring_register(2) ERRORS: EBADF", "io_uring/rsrc.c io_sqe_files_register: on error every file taken so far is put back", "claim:register.errors.EBADF-fd-array"],
     run: |cx| {
         let Pipe { rx, tx } = Pipe::new()?;
         let r = cx.ring()?;

@@ -15,7 +15,7 @@ case! {
     summary: "FUTEX_WAIT stays pending until a FUTEX_WAKE; the wake returns 1 (woken), the wait 0",
     requires: [OpFutexWait, OpFutexWake],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_futex_wait(3)", "io_uring_prep_futex_wake(3): res is the number of waiters woken"],
+    refs: ["io_uring_prep_futex_wait(3)", "io_uring_prep_futex_wake(3): res is the number of waiters woken", "claim:enter.op.futex-wait", "claim:prep.futex-wait"],
     run: |cx| {
         let word = AtomicU32::new(0);
         let mut r = cx.ring()?;
@@ -31,7 +31,7 @@ case! {
     summary: "FUTEX_WAIT whose expected value differs from the word completes at once with -EAGAIN",
     requires: [OpFutexWait],
     variants: variants::DEFAULT,
-    refs: ["futex(2) FUTEX_WAIT ERRORS: EAGAIN (the value pointed to by uaddr was not equal to val)"],
+    refs: ["futex(2) FUTEX_WAIT ERRORS: EAGAIN (the value pointed to by uaddr was not equal to val)", "claim:prep.futex-wait"],
     run: |cx| {
         let word = AtomicU32::new(5);
         let mut r = cx.ring()?;
@@ -76,7 +76,7 @@ case! {
     summary: "FUTEX_WAITV on two futexes completes with the index of the one woken (1)",
     requires: [OpFutexWaitv, OpFutexWake],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_futex_waitv(3)", "futex_waitv(2): returns the array index of the woken futex"],
+    refs: ["io_uring_prep_futex_waitv(3)", "futex_waitv(2): returns the array index of the woken futex", "claim:prep.futex-waitv"],
     run: |cx| {
         let (a, b) = (AtomicU32::new(0), AtomicU32::new(0));
         let v = [waitv_entry(&a, 0), waitv_entry(&b, 0)];
@@ -93,7 +93,7 @@ case! {
     summary: "FUTEX_WAITV with no futexes completes with -EINVAL",
     requires: [OpFutexWaitv],
     variants: variants::DEFAULT,
-    refs: ["futex_waitv(2) ERRORS: EINVAL (nr_futexes is 0 or above FUTEX_WAITV_MAX)"],
+    refs: ["futex_waitv(2) ERRORS: EINVAL (nr_futexes is 0 or above FUTEX_WAITV_MAX)", "claim:enter.op.futex-waitv.nr"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::futex_waitv(&[]).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
@@ -106,7 +106,7 @@ case! {
     summary: "FUTEX_WAITV where a word differs from its expected value completes with -EAGAIN",
     requires: [OpFutexWaitv],
     variants: variants::DEFAULT,
-    refs: ["futex_waitv(2) ERRORS: EAGAIN"],
+    refs: ["futex_waitv(2) ERRORS: EAGAIN", "claim:prep.futex-waitv"],
     run: |cx| {
         let (a, b) = (AtomicU32::new(0), AtomicU32::new(3));
         let v = [waitv_entry(&a, 0), waitv_entry(&b, 0)];
@@ -121,7 +121,7 @@ case! {
     summary: "WAITID for an exiting child completes with 0 and fills siginfo (CLD_EXITED, status 7)",
     requires: [OpWaitid],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_waitid(3)", "waitid(2)"],
+    refs: ["io_uring_prep_waitid(3)", "waitid(2)", "claim:enter.op.waitid", "claim:prep.waitid"],
     run: |cx| {
         let gate = Pipe::new()?;
         let rx = gate.rx();
@@ -154,7 +154,7 @@ case! {
     summary: "WAITID for a pid that is not our child completes with -ECHILD",
     requires: [OpWaitid],
     variants: variants::DEFAULT,
-    refs: ["waitid(2) ERRORS: ECHILD (the process specified does not exist or is not a child)"],
+    refs: ["waitid(2) ERRORS: ECHILD (the process specified does not exist or is not a child)", "claim:prep.waitid"],
     run: |cx| {
         // SAFETY: siginfo_t is plain data.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
@@ -185,7 +185,7 @@ case! {
     summary: "with three FUTEX_WAITs pending, FUTEX_WAKE of 1 wakes one (res 1), of 2 the other two (res 2), and one more wake finds none (res 0)",
     requires: [OpFutexWait, OpFutexWake],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_futex_wake(3): res is the number of waiters woken", "futex(2) FUTEX_WAKE: wakes at most val waiters (which ones is not specified)"],
+    refs: ["io_uring_prep_futex_wake(3): res is the number of waiters woken", "futex(2) FUTEX_WAKE: wakes at most val waiters (which ones is not specified)", "claim:enter.op.futex-wake", "claim:prep.futex-wake.index"],
     run: |cx| {
         let word = AtomicU32::new(0);
         let mut r = cx.ring()?;

@@ -10,7 +10,7 @@ case! {
     summary: "NOP completes with res 0, flags 0 and its user_data",
     requires: [OpNop],
     variants: variants::ALL,
-    refs: ["io_uring_prep_nop(3)"],
+    refs: ["io_uring_prep_nop(3)", "claim:enter.op.nop", "claim:prep.nop"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::nop().user_data(0xfeed_f00d_dead_beef)], &[cqe(0xfeed_f00d_dead_beef, 0)])?;
@@ -23,7 +23,7 @@ case! {
     summary: "NOP with IOSQE_BUFFER_SELECT (an op that selects no buffer) completes with -EOPNOTSUPP",
     requires: [OpNop, SqeBufferSelect],
     variants: variants::DEFAULT,
-    refs: ["io_uring/io_uring.c io_init_req: IOSQE_BUFFER_SELECT on an op without buffer_select -> -EOPNOTSUPP"],
+    refs: ["io_uring/io_uring.c io_init_req: IOSQE_BUFFER_SELECT on an op without buffer_select -> -EOPNOTSUPP", "claim:enter.cqe.EOPNOTSUPP-buffer-select"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::nop().with(IOSQE_BUFFER_SELECT).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
@@ -49,7 +49,7 @@ case! {
     summary: "NOP128 on an SQE128 ring completes with res 0",
     requires: [OpNop128, SetupSqe128],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_nop128(3)", "io_uring/io_uring.c io_init_req: is_128 ops run on SQE128 rings"],
+    refs: ["io_uring_prep_nop128(3)", "io_uring/io_uring.c io_init_req: is_128 ops run on SQE128 rings", "claim:enter.op.nop128"],
     run: |cx| {
         let mut r = cx.build(cx.builder(8).flags(IORING_SETUP_SQE128))?;
         r.run_expect(&[Sqe::op(IORING_OP_NOP128).user_data(1)], &[cqe(1, 0)])?;
@@ -75,7 +75,7 @@ case! {
     summary: "URING_CMD128 on an SQE128 ring runs a socket command like URING_CMD (SIOCINQ of an empty socket: 0)",
     requires: [OpUringCmd128, SetupSqe128, OpflagUringCmdSiocinq],
     variants: variants::DEFAULT,
-    refs: ["io_uring/opdef.c: IORING_OP_URING_CMD128 shares URING_CMD's prep and issue"],
+    refs: ["io_uring/opdef.c: IORING_OP_URING_CMD128 shares URING_CMD's prep and issue", "claim:enter.op.uring-cmd128"],
     run: |cx| {
         let l = std::net::TcpListener::bind("127.0.0.1:0")?;
         let c = std::net::TcpStream::connect(l.local_addr()?)?;

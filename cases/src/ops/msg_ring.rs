@@ -12,7 +12,7 @@ case! {
     summary: "MSG_RING posts a CQE with the given res and user_data on the target ring; the sender's CQE has res 0",
     requires: [OpMsgRing],
     variants: variants::ALL,
-    refs: ["io_uring_prep_msg_ring(3)"],
+    refs: ["io_uring_prep_msg_ring(3)", "claim:enter.op.msg-ring", "claim:prep.msg-ring.target-cqe"],
     run: |cx| {
         let mut target = Ring::new(4)?;
         let mut r = cx.ring()?;
@@ -27,7 +27,7 @@ case! {
     summary: "MSG_RING to a DEFER_TASKRUN ring is delivered once the target's task waits",
     requires: [OpMsgRing, SetupDeferTaskrun, SetupSingleIssuer],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_msg_ring(3)", "io_uring/msg_ring.c io_msg_remote_post (task work for DEFER_TASKRUN targets)"],
+    refs: ["io_uring_prep_msg_ring(3)", "io_uring/msg_ring.c io_msg_remote_post (task work for DEFER_TASKRUN targets)", "claim:setup.defer-taskrun.runs-on-wait"],
     run: |cx| {
         let mut target = RingBuilder::new(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER).build()?;
         let mut r = cx.ring()?;
@@ -42,7 +42,7 @@ case! {
     summary: "MSG_RING with IORING_MSG_RING_FLAGS_PASS sets the target CQE's flags to the value in file_index",
     requires: [OpMsgRing, OpflagMsgRingFlagsPass],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_msg_ring_cqe_flags(3)"],
+    refs: ["io_uring_prep_msg_ring_cqe_flags(3)", "claim:prep.msg-ring-cqe-flags"],
     run: |cx| {
         let mut target = Ring::new(4)?;
         let mut r = cx.ring()?;
@@ -58,7 +58,7 @@ case! {
     summary: "MSG_RING IORING_MSG_SEND_FD installs a registered file in the target's slot; the target reads through it",
     requires: [OpMsgRing, OpflagMsgRingSendFd, RegFiles, OpRead, SqeFixedFile],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_msg_ring_fd(3)"],
+    refs: ["io_uring_prep_msg_ring_fd(3)", "claim:prep.msg-ring-fd.send"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(16, 9))?;
         let mut target = Ring::new(4)?;
@@ -79,7 +79,7 @@ case! {
     summary: "MSG_RING to an fd that is not an io_uring completes with -EBADFD",
     requires: [OpMsgRing],
     variants: variants::DEFAULT,
-    refs: ["io_uring/msg_ring.c io_msg_ring: !io_is_uring_fops(file) -> -EBADFD"],
+    refs: ["io_uring/msg_ring.c io_msg_ring: !io_is_uring_fops(file) -> -EBADFD", "claim:prep.msg-ring.EBADFD-not-a-ring"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
@@ -93,7 +93,7 @@ case! {
     summary: "MSG_RING with an unknown command in addr completes with -EINVAL and posts nothing on the target",
     requires: [OpMsgRing],
     variants: variants::DEFAULT,
-    refs: ["io_uring/msg_ring.c __io_msg_ring: unknown msg->cmd -> -EINVAL"],
+    refs: ["io_uring/msg_ring.c __io_msg_ring: unknown msg->cmd -> -EINVAL", "claim:prep.msg-ring.EINVAL"],
     run: |cx| {
         let mut target = Ring::new(4)?;
         let mut s = Sqe::msg_ring_data(target.fd(), 0, 1);
@@ -128,7 +128,7 @@ case! {
     summary: "MSG_RING whose target is the submitting ring posts both CQEs there: the sender's (res 0) and the message (res and user_data given)",
     requires: [OpMsgRing],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_msg_ring(3)", "io_uring/msg_ring.c io_msg_ring_data: the target may be the source ring"],
+    refs: ["io_uring_prep_msg_ring(3)", "io_uring/msg_ring.c io_msg_ring_data: the target may be the source ring", "claim:enter.op.msg-ring"],
     run: |cx| {
         let mut r = cx.ring()?;
         let fd = r.fd();
@@ -145,8 +145,7 @@ case! {
     refs: [
         "io_uring_prep_msg_ring(3): ERRORS -EBADFD (the target is not an io_uring)",
         "io_uring/msg_ring.c io_msg_ring: fixed files resolve through the table, then !io_is_uring_fops -> -EBADFD",
-        "liburing test/msg-ring.c test_invalid (fixed)"
-    ],
+        "liburing test/msg-ring.c test_invalid (fixed)", "claim:prep.msg-ring.EBADFD-not-a-ring"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
@@ -162,7 +161,7 @@ case! {
     summary: "IORING_REGISTER_SEND_MSG_RING with fd -1 sends a MSG_RING SQE to its target ring with no source ring at all: returns 0, the target gets the CQE",
     requires: [RegSendMsgRing, OpMsgRing],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register(2): IORING_REGISTER_SEND_MSG_RING", "io_uring/msg_ring.c io_uring_sync_msg_ring: only IORING_MSG_DATA"],
+    refs: ["io_uring_register(2): IORING_REGISTER_SEND_MSG_RING", "io_uring/msg_ring.c io_uring_sync_msg_ring: only IORING_MSG_DATA", "claim:register.op.send-msg-ring"],
     run: |cx| {
         let _ = cx;
         let mut target = Ring::new(4)?;
@@ -171,6 +170,45 @@ case! {
         let res = unsafe { io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &mut sqe as *mut _ as *mut libc::c_void, 1) };
         check_eq!(res, Ok(0), "IORING_REGISTER_SEND_MSG_RING");
         target.expect(&[cqe(0x7a, 5)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/msg_ring/send-fd-cqe-skip",
+    summary: "MSG_RING IORING_MSG_SEND_FD with IORING_MSG_RING_CQE_SKIP installs the file in the target's slot without posting a CQE there; the sender gets res 0",
+    // CQE_SKIP has no probe of its own; FLAGS_PASS (6.3) came after it,
+    // so a kernel with FLAGS_PASS has CQE_SKIP.
+    requires: [OpMsgRing, OpflagMsgRingSendFd, OpflagMsgRingFlagsPass, RegFiles, OpRead, SqeFixedFile],
+    variants: variants::DELIVERY,
+    refs: ["io_uring.h: IORING_MSG_RING_CQE_SKIP (don't post a CQE to the target ring)", "io_uring/msg_ring.c io_msg_install_complete: no target CQE with CQE_SKIP"],
+    run: |cx| {
+        let f = TempFile::with_content(&pattern(16, 4))?;
+        let mut target = Ring::new(4)?;
+        target.register_files(&[-1, -1])?;
+        let mut r = cx.ring()?;
+        r.register_files(&[f.fd()])?;
+        r.run_expect(&[Sqe::msg_ring_send_fd(target.fd(), 0, 1, 0x99).op_flags(IORING_MSG_RING_CQE_SKIP).user_data(1)], &[cqe(1, 0)])?;
+        let mut buf = [0u8; 16];
+        // The read's CQE is the target's only one: the install posted none.
+        target.run_expect(&[Sqe::read(1, &mut buf, 0).fixed_file().user_data(2)], &[cqe(2, 16)])?;
+        check_eq!(buf.to_vec(), pattern(16, 4), "bytes read through the passed slot");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/msg_ring/data-cqe-skip-einval",
+    summary: "MSG_RING IORING_MSG_DATA with IORING_MSG_RING_CQE_SKIP (a message that posts nothing) completes with -EINVAL and posts nothing on the target",
+    requires: [OpMsgRing, OpflagMsgRingFlagsPass],
+    variants: variants::DEFAULT,
+    refs: ["io_uring.h: IORING_MSG_RING_CQE_SKIP 'Not applicable for IORING_MSG_DATA'", "io_uring/msg_ring.c io_msg_ring_data: CQE_SKIP -> -EINVAL"],
+    run: |cx| {
+        let mut target = Ring::new(4)?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::msg_ring_data(target.fd(), 42, 0x77).op_flags(IORING_MSG_RING_CQE_SKIP).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::msg_ring_data(target.fd(), 43, 0x78).user_data(2)], &[cqe(2, 0)])?;
+        target.expect(&[cqe(0x78, 43)])?;
         Ok(())
     },
 }

@@ -26,7 +26,7 @@ case! {
     summary: "SPLICE moves bytes from a file offset into a pipe and returns the count",
     requires: [OpSplice],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_splice(3)", "splice(2)"],
+    refs: ["io_uring_prep_splice(3)", "splice(2)", "claim:enter.op.splice", "claim:prep.splice"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(64, 5))?;
         let p = Pipe::new()?;
@@ -42,7 +42,7 @@ case! {
     summary: "SPLICE moves bytes from a pipe to a file offset",
     requires: [OpSplice],
     variants: variants::DEFAULT,
-    refs: ["splice(2)"],
+    refs: ["splice(2)", "claim:enter.op.splice"],
     run: |cx| {
         let f = TempFile::with_content(&[0u8; 4])?;
         let p = Pipe::new()?;
@@ -59,7 +59,7 @@ case! {
     summary: "SPLICE between two regular files completes with -EINVAL",
     requires: [OpSplice],
     variants: variants::DEFAULT,
-    refs: ["splice(2) ERRORS: EINVAL (neither of the file descriptors refers to a pipe)"],
+    refs: ["splice(2) ERRORS: EINVAL (neither of the file descriptors refers to a pipe)", "claim:enter.op.splice.needs-pipe", "claim:prep.splice"],
     run: |cx| {
         let (a, b) = (TempFile::with_content(b"abc")?, TempFile::empty()?);
         let mut r = cx.ring()?;
@@ -88,7 +88,7 @@ case! {
     summary: "TEE copies pipe bytes to another pipe without consuming them",
     requires: [OpTee],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_tee(3)", "tee(2)"],
+    refs: ["io_uring_prep_tee(3)", "tee(2)", "claim:enter.op.tee", "claim:prep.tee"],
     run: |cx| {
         let (a, b) = (Pipe::new()?, Pipe::new()?);
         a.put(b"teed!")?;
@@ -105,7 +105,7 @@ case! {
     summary: "TEE from a pipe to itself completes with -EINVAL",
     requires: [OpTee],
     variants: variants::DEFAULT,
-    refs: ["tee(2) ERRORS: EINVAL (fd_in and fd_out refer to the same pipe)"],
+    refs: ["tee(2) ERRORS: EINVAL (fd_in and fd_out refer to the same pipe)", "claim:prep.tee"],
     run: |cx| {
         let a = Pipe::new()?;
         a.put(b"x")?;
@@ -120,7 +120,7 @@ case! {
     summary: "TEE from a regular file completes with -EINVAL",
     requires: [OpTee],
     variants: variants::DEFAULT,
-    refs: ["tee(2) ERRORS: EINVAL (fd_in or fd_out does not refer to a pipe)"],
+    refs: ["tee(2) ERRORS: EINVAL (fd_in or fd_out does not refer to a pipe)", "claim:enter.op.tee.needs-pipes"],
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
         let b = Pipe::new()?;
@@ -135,7 +135,7 @@ case! {
     summary: "PIPE completes with 0 and fills two fds: bytes written to [1] read back from [0]",
     requires: [OpPipe],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_pipe(3)", "pipe2(2)"],
+    refs: ["io_uring_prep_pipe(3)", "pipe2(2)", "claim:enter.op.pipe", "claim:prep.pipe"],
     run: |cx| {
         let mut fds = [-1i32; 2];
         let mut r = cx.ring()?;
@@ -157,7 +157,7 @@ case! {
     summary: "PIPE with a flag pipe2 does not take completes with -EINVAL and installs nothing",
     requires: [OpPipe],
     variants: variants::DEFAULT,
-    refs: ["pipe2(2) ERRORS: EINVAL (invalid value in flags)"],
+    refs: ["pipe2(2) ERRORS: EINVAL (invalid value in flags)", "claim:prep.pipe"],
     run: |cx| {
         let mut fds = [-1i32; 2];
         let mut r = cx.ring()?;

@@ -11,7 +11,7 @@ case! {
     summary: "POLL_ADD for POLLIN on a pipe with data completes with POLLIN in res",
     requires: [OpPollAdd],
     variants: variants::ALL,
-    refs: ["io_uring_prep_poll_add(3): res is the mask of events that triggered"],
+    refs: ["io_uring_prep_poll_add(3): res is the mask of events that triggered", "claim:enter.op.poll-add.mask", "claim:prep.poll-add"],
     run: |cx| {
         let p = Pipe::new()?;
         p.put(b"x")?;
@@ -26,7 +26,7 @@ case! {
     summary: "POLL_ADD on an empty pipe completes only once data arrives",
     requires: [OpPollAdd],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_poll_add(3)"],
+    refs: ["io_uring_prep_poll_add(3)", "claim:enter.op.poll-add.oneshot"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
@@ -75,7 +75,7 @@ case! {
     summary: "EPOLL_CTL_ADD through the ring completes with 0 and epoll_wait(2) then reports the fd with its data",
     requires: [OpEpollCtl],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_epoll_ctl(3)", "epoll_ctl(2)"],
+    refs: ["io_uring_prep_epoll_ctl(3)", "epoll_ctl(2)", "claim:enter.op.epoll-ctl", "claim:prep.epoll-ctl"],
     run: |cx| {
         let ep = epoll()?;
         let efd = EventFd::new(1)?;
@@ -97,7 +97,7 @@ case! {
     summary: "EPOLL_CTL_ADD of an fd already in the set completes with -EEXIST",
     requires: [OpEpollCtl],
     variants: variants::DEFAULT,
-    refs: ["epoll_ctl(2) ERRORS: EEXIST"],
+    refs: ["epoll_ctl(2) ERRORS: EEXIST", "claim:prep.epoll-ctl"],
     run: |cx| {
         let ep = epoll()?;
         let efd = EventFd::new(0)?;
@@ -114,7 +114,7 @@ case! {
     summary: "EPOLL_CTL_DEL of an fd not in the set completes with -ENOENT",
     requires: [OpEpollCtl],
     variants: variants::DEFAULT,
-    refs: ["epoll_ctl(2) ERRORS: ENOENT"],
+    refs: ["epoll_ctl(2) ERRORS: ENOENT", "claim:prep.epoll-ctl"],
     run: |cx| {
         let ep = epoll()?;
         let efd = EventFd::new(0)?;
@@ -130,7 +130,7 @@ case! {
     summary: "EPOLL_WAIT completes with the number of ready fds and fills their events",
     requires: [OpEpollWait],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_epoll_wait(3)", "epoll_wait(2)"],
+    refs: ["io_uring_prep_epoll_wait(3)", "epoll_wait(2)", "claim:enter.op.epoll-wait", "claim:prep.epoll-wait"],
     run: |cx| {
         let ep = epoll()?;
         let (e1, e2) = (EventFd::new(1)?, EventFd::new(0)?);
@@ -153,7 +153,7 @@ case! {
     summary: "EPOLL_WAIT with nothing ready completes once an fd becomes ready",
     requires: [OpEpollWait],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_epoll_wait(3)"],
+    refs: ["io_uring_prep_epoll_wait(3)", "claim:enter.op.epoll-wait"],
     run: |cx| {
         let ep = epoll()?;
         let e = EventFd::new(0)?;
@@ -177,12 +177,29 @@ case! {
     summary: "EPOLL_WAIT on an fd that is not an epoll instance completes with -EINVAL",
     requires: [OpEpollWait],
     variants: variants::DEFAULT,
-    refs: ["epoll_wait(2) ERRORS: EINVAL (epfd is not an epoll file descriptor)"],
+    refs: ["epoll_wait(2) ERRORS: EINVAL (epfd is not an epoll file descriptor)", "claim:prep.epoll-wait"],
     run: |cx| {
         let e = EventFd::new(1)?;
         let mut out = [event(0); 2];
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::epoll_wait(e.raw(), &mut out).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/poll_remove/unknown-enoent",
+    summary: "POLL_REMOVE of a user_data no poll has completes with -ENOENT, and a pending poll with another user_data stays armed",
+    requires: [OpPollAdd, OpPollRemove],
+    variants: variants::ALL,
+    refs: ["io_uring_enter(2): IORING_OP_POLL_REMOVE (-ENOENT if not found)", "io_uring_prep_poll_remove(3) ERRORS: -ENOENT", "claim:enter.op.poll-remove.ENOENT", "claim:prep.poll-remove.ENOENT"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::poll_add(p.rx.as_raw_fd(), POLLIN as u32).user_data(1)])?;
+        r.run_expect(&[Sqe::poll_remove(99).user_data(2)], &[cqe(2, -libc::ENOENT)])?;
+        send_all(p.tx.as_raw_fd(), b"x")?;
+        r.expect(&[cqe(1, POLLIN)])?;
         Ok(())
     },
 }

@@ -24,7 +24,7 @@ case! {
     summary: "READV fills the iovecs in order and returns the total",
     requires: [OpReadv],
     variants: variants::ALL,
-    refs: ["io_uring_prep_readv(3)", "readv(2)"],
+    refs: ["io_uring_prep_readv(3)", "readv(2)", "claim:enter.op.readv-writev", "claim:prep.readv"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(30, 7))?;
         let (mut a, mut b) = ([0u8; 10], [0u8; 20]);
@@ -61,7 +61,7 @@ case! {
     summary: "READV on a closed fd completes with -EBADF",
     requires: [OpReadv],
     variants: variants::DEFAULT,
-    refs: ["readv(2) ERRORS: EBADF"],
+    refs: ["readv(2) ERRORS: EBADF", "claim:enter.cqe.EBADF-fd", "claim:enter.op.readv-writev"],
     run: |cx| {
         let mut a = [0u8; 4];
         let v = [iov(&mut a)];
@@ -76,7 +76,7 @@ case! {
     summary: "READV with more than UIO_MAXIOV (1024) iovecs completes with -EINVAL",
     requires: [OpReadv],
     variants: variants::DEFAULT,
-    refs: ["readv(2) ERRORS: EINVAL (iovcnt greater than the permitted maximum)"],
+    refs: ["readv(2) ERRORS: EINVAL (iovcnt greater than the permitted maximum)", "claim:prep.readv"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(16, 1))?;
         let mut byte = [0u8; 1];
@@ -92,7 +92,7 @@ case! {
     summary: "WRITEV writes the iovecs in order at the offset and returns the total",
     requires: [OpWritev],
     variants: variants::ALL,
-    refs: ["io_uring_prep_writev(3)", "writev(2)"],
+    refs: ["io_uring_prep_writev(3)", "writev(2)", "claim:enter.op.readv-writev", "claim:prep.writev"],
     run: |cx| {
         let f = TempFile::with_content(&[0u8; 4])?;
         let (mut a, mut b) = (pattern(6, 1), pattern(9, 2));
@@ -109,7 +109,7 @@ case! {
     summary: "WRITEV with RWF_APPEND writes at the end whatever the offset",
     requires: [OpWritev],
     variants: variants::DEFAULT,
-    refs: ["pwritev2(2): RWF_APPEND (the offset is ignored)"],
+    refs: ["pwritev2(2): RWF_APPEND (the offset is ignored)", "claim:prep.writev2"],
     run: |cx| {
         let f = TempFile::with_content(b"head")?;
         let mut a = b"tail".to_vec();
@@ -126,7 +126,7 @@ case! {
     summary: "WRITEV to an fd open only for reading completes with -EBADF",
     requires: [OpWritev],
     variants: variants::DEFAULT,
-    refs: ["writev(2) ERRORS: EBADF (fd not open for writing)"],
+    refs: ["writev(2) ERRORS: EBADF (fd not open for writing)", "claim:enter.op.readv-writev", "claim:prep.writev"],
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
         let ro = fixtures::open(&f.path(), libc::O_RDONLY | libc::O_CLOEXEC)?;
@@ -143,7 +143,7 @@ case! {
     summary: "WRITEV with an unknown RWF_* bit completes with -EOPNOTSUPP and writes nothing",
     requires: [OpWritev],
     variants: variants::DEFAULT,
-    refs: ["pwritev2(2) ERRORS: EOPNOTSUPP (an unknown flag is specified in flags)", "include/linux/fs.h kiocb_set_rw_flags"],
+    refs: ["pwritev2(2) ERRORS: EOPNOTSUPP (an unknown flag is specified in flags)", "include/linux/fs.h kiocb_set_rw_flags", "claim:prep.writev2"],
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
         let mut a = b"x".to_vec();
@@ -162,7 +162,7 @@ case! {
     summary: "two READs with offset -1 read consecutive bytes from the file position",
     requires: [OpRead, FeatRwCurPos],
     variants: variants::DELIVERY,
-    refs: ["io_uring_enter(2): IORING_OP_READ, offset -1 (IORING_FEAT_RW_CUR_POS)"],
+    refs: ["io_uring_enter(2): IORING_OP_READ, offset -1 (IORING_FEAT_RW_CUR_POS)", "claim:setup.feat.rw-cur-pos", "claim:enter.op.read-write.pos"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(20, 3))?;
         // The fixture wrote through this fd: start from 0.
@@ -183,7 +183,7 @@ case! {
     summary: "READ past the end of the file returns what is there, and 0 at the end",
     requires: [OpRead],
     variants: variants::DEFAULT,
-    refs: ["read(2): fewer bytes at end of file; 0 at end of file"],
+    refs: ["read(2): fewer bytes at end of file; 0 at end of file", "claim:enter.op.read-write", "claim:prep.read"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(10, 3))?;
         let mut a = [0u8; 32];
@@ -199,7 +199,7 @@ case! {
     summary: "READ of a directory fd completes with -EISDIR",
     requires: [OpRead],
     variants: variants::DEFAULT,
-    refs: ["read(2) ERRORS: EISDIR"],
+    refs: ["read(2) ERRORS: EISDIR", "claim:prep.read"],
     run: |cx| {
         let d = fixtures::TempDir::new()?;
         let dfd = fixtures::open(d.path(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC)?;
@@ -215,7 +215,7 @@ case! {
     summary: "WRITE with offset -1 writes at the file position and advances it",
     requires: [OpWrite, FeatRwCurPos],
     variants: variants::DEFAULT,
-    refs: ["io_uring_enter(2): IORING_OP_WRITE, offset -1 (IORING_FEAT_RW_CUR_POS)"],
+    refs: ["io_uring_enter(2): IORING_OP_WRITE, offset -1 (IORING_FEAT_RW_CUR_POS)", "claim:setup.feat.rw-cur-pos", "claim:enter.op.read-write.pos", "claim:prep.write"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
@@ -232,7 +232,7 @@ case! {
     summary: "WRITE to an fd open only for reading completes with -EBADF",
     requires: [OpWrite],
     variants: variants::DEFAULT,
-    refs: ["write(2) ERRORS: EBADF (fd not open for writing)"],
+    refs: ["write(2) ERRORS: EBADF (fd not open for writing)", "claim:prep.write"],
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
         let ro = fixtures::open(&f.path(), libc::O_RDONLY | libc::O_CLOEXEC)?;
@@ -247,7 +247,7 @@ case! {
     summary: "WRITE_FIXED on a ring with no registered buffers completes with -EFAULT",
     requires: [OpWriteFixed],
     variants: variants::DEFAULT,
-    refs: ["io_uring/rsrc.c io_find_buf_node: no buffer at buf_index -> -EFAULT"],
+    refs: ["io_uring/rsrc.c io_find_buf_node: no buffer at buf_index -> -EFAULT", "claim:enter.cqe.EFAULT-fixed-no-buffers", "claim:prep.write-fixed"],
     run: |cx| {
         let f = TempFile::empty()?;
         let data = pattern(16, 1);
@@ -263,7 +263,7 @@ case! {
     summary: "WRITEV_FIXED on a ring with no registered buffers completes with -EFAULT",
     requires: [OpWritevFixed],
     variants: variants::DEFAULT,
-    refs: ["io_uring/rsrc.c io_find_buf_node: no buffer at buf_index -> -EFAULT"],
+    refs: ["io_uring/rsrc.c io_find_buf_node: no buffer at buf_index -> -EFAULT", "claim:prep.writev-fixed"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut mem = Bufs::new(1, 64);
@@ -281,7 +281,7 @@ case! {
     summary: "FSYNC linked after a WRITE completes with 0 after it",
     requires: [OpFsync, OpWrite, SqeIoLink],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_fsync(3)", "fsync(2)"],
+    refs: ["io_uring_prep_fsync(3)", "fsync(2)", "claim:enter.op.fsync", "claim:prep.fsync"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
@@ -295,7 +295,7 @@ case! {
     summary: "FSYNC with IORING_FSYNC_DATASYNC completes with 0",
     requires: [OpFsync],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_fsync(3): IORING_FSYNC_DATASYNC (fdatasync(2))"],
+    refs: ["io_uring_prep_fsync(3): IORING_FSYNC_DATASYNC (fdatasync(2))", "claim:enter.op.fsync.datasync"],
     run: |cx| {
         let f = TempFile::with_content(b"x")?;
         let mut r = cx.ring()?;
@@ -323,7 +323,7 @@ case! {
     summary: "FSYNC of a closed fd completes with -EBADF",
     requires: [OpFsync],
     variants: variants::DEFAULT,
-    refs: ["fsync(2) ERRORS: EBADF"],
+    refs: ["fsync(2) ERRORS: EBADF", "claim:enter.cqe.EBADF-fd", "claim:prep.fsync"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::fsync(closed_fd(), 0).user_data(1)], &[cqe(1, -libc::EBADF)])?;
@@ -338,7 +338,7 @@ case! {
     summary: "SYNC_FILE_RANGE of written data with WAIT_BEFORE|WRITE|WAIT_AFTER completes with 0",
     requires: [OpSyncFileRange],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_sync_file_range(3)", "sync_file_range(2)"],
+    refs: ["io_uring_prep_sync_file_range(3)", "sync_file_range(2)", "claim:enter.op.sync-file-range", "claim:prep.sync-file-range"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(8192, 1))?;
         let all = libc::SYNC_FILE_RANGE_WAIT_BEFORE | libc::SYNC_FILE_RANGE_WRITE | libc::SYNC_FILE_RANGE_WAIT_AFTER;
@@ -353,7 +353,7 @@ case! {
     summary: "SYNC_FILE_RANGE with an undefined flag bit completes with -EINVAL",
     requires: [OpSyncFileRange],
     variants: variants::DEFAULT,
-    refs: ["sync_file_range(2) ERRORS: EINVAL (flags specifies an invalid bit)"],
+    refs: ["sync_file_range(2) ERRORS: EINVAL (flags specifies an invalid bit)", "claim:prep.sync-file-range"],
     run: |cx| {
         let f = TempFile::with_content(b"x")?;
         let mut r = cx.ring()?;
@@ -369,7 +369,7 @@ case! {
     summary: "FALLOCATE (mode 0) past the end extends the file to offset + len",
     requires: [OpFallocate],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_fallocate(3)", "fallocate(2)"],
+    refs: ["io_uring_prep_fallocate(3)", "fallocate(2)", "claim:enter.op.fallocate", "claim:prep.fallocate"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
@@ -384,7 +384,7 @@ case! {
     summary: "FALLOCATE with FALLOC_FL_KEEP_SIZE allocates without changing the size",
     requires: [OpFallocate],
     variants: variants::DEFAULT,
-    refs: ["fallocate(2): FALLOC_FL_KEEP_SIZE"],
+    refs: ["fallocate(2): FALLOC_FL_KEEP_SIZE", "claim:enter.op.fallocate"],
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
         let mut r = cx.ring()?;
@@ -401,7 +401,7 @@ case! {
     summary: "FALLOCATE with len 0 completes with -EINVAL",
     requires: [OpFallocate],
     variants: variants::DEFAULT,
-    refs: ["fallocate(2) ERRORS: EINVAL (len was less than or equal to 0)"],
+    refs: ["fallocate(2) ERRORS: EINVAL (len was less than or equal to 0)", "claim:prep.fallocate"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
@@ -431,7 +431,7 @@ case! {
     summary: "FADVISE with POSIX_FADV_WILLNEED on a file completes with 0",
     requires: [OpFadvise],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_fadvise(3)", "posix_fadvise(2)"],
+    refs: ["io_uring_prep_fadvise(3)", "posix_fadvise(2)", "claim:enter.op.fadvise", "claim:prep.fadvise"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(8192, 1))?;
         let mut r = cx.ring()?;
@@ -446,7 +446,7 @@ case! {
     summary: "FADVISE with an undefined advice completes with -EINVAL",
     requires: [OpFadvise],
     variants: variants::DEFAULT,
-    refs: ["posix_fadvise(2) ERRORS: EINVAL (an invalid value was specified for advice)"],
+    refs: ["posix_fadvise(2) ERRORS: EINVAL (an invalid value was specified for advice)", "claim:prep.fadvise"],
     run: |cx| {
         let f = TempFile::with_content(b"x")?;
         let mut r = cx.ring()?;
@@ -474,7 +474,7 @@ case! {
     summary: "MADVISE with MADV_DONTNEED on private anonymous memory completes with 0 and the pages read back as zero",
     requires: [OpMadvise],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_madvise(3)", "madvise(2): MADV_DONTNEED (private anonymous pages are zero-fill-on-demand afterwards)"],
+    refs: ["io_uring_prep_madvise(3)", "madvise(2): MADV_DONTNEED (private anonymous pages are zero-fill-on-demand afterwards)", "claim:enter.op.madvise", "claim:prep.madvise"],
     run: |cx| {
         let mut m = Mapping::anon_pages(2)?;
         m.bytes().fill(0xaa);
@@ -505,7 +505,7 @@ case! {
     summary: "MADVISE with an undefined advice completes with -EINVAL",
     requires: [OpMadvise],
     variants: variants::DEFAULT,
-    refs: ["madvise(2) ERRORS: EINVAL (advice is not valid)"],
+    refs: ["madvise(2) ERRORS: EINVAL (advice is not valid)", "claim:prep.madvise"],
     run: |cx| {
         let m = Mapping::anon_pages(1)?;
         let mut r = cx.ring()?;

@@ -55,7 +55,7 @@ case! {
     summary: "a SEND bundle sends the published ring buffers in order; res is the total and the peer gets the concatenation",
     requires: [RegPbufRing, OpSend, SqeBufferSelect, FeatRecvsendBundle],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_send_bundle(3)"],
+    refs: ["io_uring_prep_send_bundle(3)", "claim:prep.send-bundle"],
     run: |cx| {
         let s = SocketPair::stream()?;
         let mut b = Bufs::new(3, 8);
@@ -181,7 +181,7 @@ case! {
     summary: "a SEND bundle into a socket whose peer's queue is full waits (no CQE) and, once the peer reads, sends all its buffers: one CQE with the total and the first id",
     requires: [RegPbufRing, OpSend, SqeBufferSelect, FeatRecvsendBundle, FeatFastPoll],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_send_bundle(3)", "io_uring/net.c io_send: a short send on a stream socket is retried, the bundle completes with the bytes of every buffer it took"],
+    refs: ["io_uring_prep_send_bundle(3)", "io_uring/net.c io_send: a short send on a stream socket is retried, the bundle completes with the bytes of every buffer it took", "claim:prep.send-bundle"],
     run: |cx| {
         let s = SocketPair::stream()?;
         // Fill the peer's queue: nonblocking writes until EAGAIN.

@@ -46,7 +46,7 @@ case! {
     summary: "a READ with BUFFER_SELECT takes the first provided buffer: res 32, F_BUFFER with its id, the data in that buffer",
     requires: [OpProvideBuffers, OpRead, SqeBufferSelect],
     variants: variants::ALL,
-    refs: ["io_uring_prep_provide_buffers(3)", "io_uring_enter(2): IOSQE_BUFFER_SELECT, IORING_CQE_F_BUFFER"],
+    refs: ["io_uring_prep_provide_buffers(3)", "io_uring_enter(2): IOSQE_BUFFER_SELECT, IORING_CQE_F_BUFFER", "claim:enter.op.provide-buffers", "claim:enter.sqe.buffer-select", "claim:prep.provide-buffers.res"],
     run: |cx| {
         let f = file32()?;
         let mut b = Bufs::new(4, 64);
@@ -64,7 +64,7 @@ case! {
     summary: "three reads from a group of three buffers get ids 10, 11, 12 in that order (FIFO), then -ENOBUFS",
     requires: [OpProvideBuffers, OpRead, SqeBufferSelect],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_provide_buffers(3)", "commit dbc7d452e7cf (io_uring: manage provided buffers strictly ordered): FIFO; LIFO before it"],
+    refs: ["io_uring_prep_provide_buffers(3)", "commit dbc7d452e7cf (io_uring: manage provided buffers strictly ordered): FIFO; LIFO before it", "claim:enter.op.provide-buffers"],
     run: |cx| {
         let f = file32()?;
         let mut b = Bufs::new(3, 64);
@@ -83,7 +83,7 @@ case! {
     summary: "BUFFER_SELECT from a group that has no buffers completes with -ENOBUFS and no F_BUFFER",
     requires: [OpRead, SqeBufferSelect],
     variants: variants::DELIVERY,
-    refs: ["io_uring_enter(2): IOSQE_BUFFER_SELECT (-ENOBUFS when none is available)"],
+    refs: ["io_uring_enter(2): IOSQE_BUFFER_SELECT (-ENOBUFS when none is available)", "claim:enter.sqe.buffer-select.ENOBUFS"],
     run: |cx| {
         let f = file32()?;
         let mut r = cx.ring()?;
@@ -97,7 +97,7 @@ case! {
     summary: "one provided buffer serves one read; the next read gets -ENOBUFS",
     requires: [OpProvideBuffers, OpRead, SqeBufferSelect],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_provide_buffers(3): each buffer is used once"],
+    refs: ["io_uring_prep_provide_buffers(3): each buffer is used once", "claim:enter.sqe.buffer-select.ENOBUFS"],
     run: |cx| {
         let f = file32()?;
         let mut b = Bufs::new(1, 64);
@@ -132,7 +132,7 @@ case! {
     summary: "REMOVE_BUFFERS answers how many it removed (2 of 4, then the last 2), then -ENOENT once no buffers exist in the group",
     requires: [OpProvideBuffers, OpRemoveBuffers],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_remove_buffers(3): res is the number removed; -ENOENT 'No buffers exist at the specified bgid'"],
+    refs: ["io_uring_prep_remove_buffers(3): res is the number removed; -ENOENT 'No buffers exist at the specified bgid'", "claim:enter.op.remove-buffers", "claim:prep.remove-buffers.count"],
     run: |cx| {
         let mut b = Bufs::new(4, 64);
         let mut r = cx.ring()?;
@@ -149,7 +149,7 @@ case! {
     summary: "REMOVE_BUFFERS from a group never provided completes with -ENOENT",
     requires: [OpRemoveBuffers],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_remove_buffers(3): -ENOENT 'No buffers exist at the specified bgid'"],
+    refs: ["io_uring_prep_remove_buffers(3): -ENOENT 'No buffers exist at the specified bgid'", "claim:prep.remove-buffers.ENOENT"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::remove_buffers(1, 77).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
@@ -181,7 +181,7 @@ case! {
     variants: variants::DEFAULT,
     // The man page says at most USHRT_MAX; kbuf.c takes up to
     // MAX_BIDS_PER_BGID (65536), so 65537 is the first count both reject.
-    refs: ["io_uring_prep_provide_buffers(3) ERRORS: -E2BIG", "io_uring/kbuf.c io_provide_buffers_prep: nbufs > MAX_BIDS_PER_BGID is -E2BIG"],
+    refs: ["io_uring_prep_provide_buffers(3) ERRORS: -E2BIG", "io_uring/kbuf.c io_provide_buffers_prep: nbufs > MAX_BIDS_PER_BGID is -E2BIG", "claim:prep.provide-buffers.E2BIG-count"],
     run: |cx| {
         let mut b = Bufs::new(1, 8);
         let mut r = cx.ring()?;
@@ -195,7 +195,7 @@ case! {
     summary: "a buffer ring in user memory: selecting reads take ids in ring order (0 then 1) with F_BUFFER",
     requires: [RegPbufRing, OpRead, SqeBufferSelect],
     variants: variants::ALL,
-    refs: ["io_uring_register_buf_ring(3)", "io_uring_buf_ring_add(3)"],
+    refs: ["io_uring_register_buf_ring(3)", "io_uring_buf_ring_add(3)", "claim:enter.sqe.buffer-select", "claim:register.op.pbuf-ring"],
     run: |cx| {
         let f = file32()?;
         let mut b = Bufs::new(4, 64);
@@ -213,7 +213,7 @@ case! {
     summary: "a kernel-allocated buffer ring (IOU_PBUF_RING_MMAP), filled through its mmap, serves selecting reads",
     requires: [RegPbufRing, OpflagPbufRingMmap, OpRead, SqeBufferSelect],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register_buf_ring(3): IOU_PBUF_RING_MMAP, mmap at IORING_OFF_PBUF_RING | bgid << IORING_OFF_PBUF_SHIFT"],
+    refs: ["io_uring_register_buf_ring(3): IOU_PBUF_RING_MMAP, mmap at IORING_OFF_PBUF_RING | bgid << IORING_OFF_PBUF_SHIFT", "claim:register.op.pbuf-ring"],
     run: |cx| {
         let f = file32()?;
         let mut b = Bufs::new(2, 64);
@@ -249,7 +249,7 @@ case! {
     summary: "PBUF_STATUS reports the kernel's head: 0 before any read, 2 after two",
     requires: [RegPbufRing, RegPbufStatus, OpRead, SqeBufferSelect],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register(2): IORING_REGISTER_PBUF_STATUS"],
+    refs: ["io_uring_register(2): IORING_REGISTER_PBUF_STATUS", "claim:register.op.pbuf-status"],
     run: |cx| {
         let f = file32()?;
         let mut b = Bufs::new(4, 64);
@@ -269,7 +269,7 @@ case! {
     summary: "after UNREGISTER_PBUF_RING the group is gone: a selecting read gets -ENOBUFS",
     requires: [RegPbufRing, RegUnregisterPbufRing, OpRead, SqeBufferSelect],
     variants: variants::DELIVERY,
-    refs: ["io_uring_unregister_buf_ring(3)"],
+    refs: ["io_uring_unregister_buf_ring(3)", "claim:register.op.unregister-pbuf-ring"],
     run: |cx| {
         let f = file32()?;
         let mut b = Bufs::new(2, 64);
@@ -286,7 +286,7 @@ case! {
     summary: "registering a buffer ring of 3 entries fails with EINVAL",
     requires: [RegPbufRing],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register_buf_ring(3): ring_entries must be a power of 2"],
+    refs: ["io_uring_register_buf_ring(3): ring_entries must be a power of 2", "claim:register.op.pbuf-ring"],
     run: |cx| {
         let r = cx.ring()?;
         check_errno!(BufRing::register(&r, 1, 3, 0).map(|_| ()), libc::EINVAL, "3-entry buffer ring");
@@ -353,7 +353,7 @@ case! {
     summary: "PROVIDE_BUFFERS into a group that is a registered buffer ring is refused with -EINVAL",
     requires: [RegPbufRing, OpProvideBuffers],
     variants: variants::DELIVERY,
-    refs: ["io_uring/kbuf.c io_provide_buffers: can't add buffers via this command for a mapped buffer ring -> -EINVAL"],
+    refs: ["io_uring/kbuf.c io_provide_buffers: can't add buffers via this command for a mapped buffer ring -> -EINVAL", "claim:prep.provide-buffers.EINVAL"],
     run: |cx| {
         let (mut a, mut b) = (Bufs::new(2, 64), Bufs::new(2, 64));
         let mut r = cx.ring()?;

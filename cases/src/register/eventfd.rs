@@ -27,7 +27,7 @@ case! {
     summary: "with an eventfd registered, posting a CQE signals it (counter > 0 after a NOP; 0 before)",
     requires: [RegEventfd],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register_eventfd(3)"],
+    refs: ["io_uring_register_eventfd(3)", "claim:register.op.eventfd"],
     run: |cx| {
         let e = EventFd::new(0)?;
         let mut r = cx.ring()?;
@@ -46,7 +46,7 @@ case! {
     summary: "IORING_CQ_EVENTFD_DISABLED in the CQ ring flags stops the signal; clearing it restores it",
     requires: [RegEventfd],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register_eventfd(3)", "io_uring_setup(2): cq_off.flags, IORING_CQ_EVENTFD_DISABLED"],
+    refs: ["io_uring_register_eventfd(3)", "io_uring_setup(2): cq_off.flags, IORING_CQ_EVENTFD_DISABLED", "claim:register.op.eventfd-disabled"],
     run: |cx| {
         let e = EventFd::new(0)?;
         let mut r = cx.ring()?;
@@ -68,7 +68,7 @@ case! {
     summary: "EVENTFD_ASYNC signals only completions posted from io-wq: an inline NOP does not, an IOSQE_ASYNC NOP does",
     requires: [RegEventfdAsync, SqeAsync],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register_eventfd_async(3): only for completions of requests that went async", "io_uring/eventfd.c: eventfd_async && !io_wq_current_is_worker() -> no signal"],
+    refs: ["io_uring_register_eventfd_async(3): only for completions of requests that went async", "io_uring/eventfd.c: eventfd_async && !io_wq_current_is_worker() -> no signal", "claim:enter.sqe.async", "claim:register.op.eventfd-async"],
     run: |cx| {
         let e = EventFd::new(0)?;
         let mut r = cx.ring()?;
@@ -87,7 +87,7 @@ case! {
     summary: "registering a second eventfd fails with EBUSY; unregistering twice fails with ENXIO",
     requires: [RegEventfd, RegUnregisterEventfd],
     variants: variants::DEFAULT,
-    refs: ["io_uring/eventfd.c io_eventfd_register: already set -> -EBUSY; io_eventfd_unregister: none -> -ENXIO"],
+    refs: ["io_uring/eventfd.c io_eventfd_register: already set -> -EBUSY; io_eventfd_unregister: none -> -ENXIO", "claim:register.op.eventfd-twice"],
     run: |cx| {
         let (a, b) = (EventFd::new(0)?, EventFd::new(0)?);
         let r = cx.ring()?;

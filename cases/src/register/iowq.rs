@@ -9,7 +9,7 @@ case! {
     summary: "IOWQ_MAX_WORKERS returns the previous limits and [0, 0] reads the current ones back",
     requires: [RegIowqMaxWorkers, SqeAsync],
     variants: &[Variant::Default, Variant::Sqpoll],
-    refs: ["io_uring_register_iowq_max_workers(3): returns the old values; 0 leaves a value unchanged"],
+    refs: ["io_uring_register_iowq_max_workers(3): returns the old values; 0 leaves a value unchanged", "claim:register.op.iowq-max-workers"],
     run: |cx| {
         let mut r = cx.ring()?;
         // An async NOP makes sure this task's io-wq exists.
@@ -33,7 +33,7 @@ case! {
     summary: "IOWQ_MAX_WORKERS with nr_args other than 2 fails with EINVAL",
     requires: [RegIowqMaxWorkers],
     variants: variants::DEFAULT,
-    refs: ["io_uring/register.c: IORING_REGISTER_IOWQ_MAX_WORKERS needs nr_args == 2"],
+    refs: ["io_uring/register.c: IORING_REGISTER_IOWQ_MAX_WORKERS needs nr_args == 2", "claim:register.op.iowq-max-workers"],
     run: |cx| {
         let r = cx.ring()?;
         let mut v = [0u32; 3];
@@ -47,7 +47,7 @@ case! {
     summary: "IOWQ_AFF to CPU 0 pins the ring's io-wq workers to CPU 0",
     requires: [RegIowqAff, SqeAsync, EnvMultiCpu],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register_iowq_aff(3)"],
+    refs: ["io_uring_register_iowq_aff(3)", "claim:register.op.iowq-aff"],
     run: |cx| {
         let mut r = cx.ring()?;
         let mask: u64 = 1;
@@ -75,7 +75,7 @@ case! {
     summary: "IOWQ_AFF with a zero-length mask fails with EINVAL",
     requires: [RegIowqAff],
     variants: variants::DEFAULT,
-    refs: ["io_uring/register.c: IORING_REGISTER_IOWQ_AFF with !arg or !nr_args -> -EINVAL"],
+    refs: ["io_uring/register.c: IORING_REGISTER_IOWQ_AFF with !arg or !nr_args -> -EINVAL", "claim:register.op.iowq-aff"],
     run: |cx| {
         let r = cx.ring()?;
         let mask: u64 = 1;

@@ -65,7 +65,7 @@ case! {
     summary: "REGISTER_PROBE fills ops_len = last_op + 1 entries, entry i names opcode i, NOP is supported, and nothing past ops_len is written",
     requires: [RegProbe],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register(2): IORING_REGISTER_PROBE", "io_uring/register.c io_probe"],
+    refs: ["io_uring_register(2): IORING_REGISTER_PROBE", "io_uring/register.c io_probe", "claim:register.op.probe"],
     run: |cx| {
         let r = cx.ring()?;
         let (h, ops) = probe(&r)?;
@@ -88,7 +88,7 @@ case! {
     summary: "an opcode past the probe's last_op completes with -EINVAL when submitted",
     requires: [RegProbe],
     variants: variants::DEFAULT,
-    refs: ["io_uring/io_uring.c io_init_req: opcode >= IORING_OP_LAST -> -EINVAL", "io_uring/register.c io_probe: last_op = IORING_OP_LAST - 1"],
+    refs: ["io_uring/io_uring.c io_init_req: opcode >= IORING_OP_LAST -> -EINVAL", "io_uring/register.c io_probe: last_op = IORING_OP_LAST - 1", "claim:enter.cqe.EINVAL-flags-or-opcode"],
     run: |cx| {
         let mut r = cx.ring()?;
         let (h, _) = probe(&r)?;
@@ -104,7 +104,7 @@ case! {
     summary: "REGISTER_PROBE into a buffer that is not zeroed fails with EINVAL",
     requires: [RegProbe],
     variants: variants::DEFAULT,
-    refs: ["io_uring/register.c io_probe: memchr_inv(p, 0, size) -> -EINVAL (the probe must be zeroed)"],
+    refs: ["io_uring/register.c io_probe: memchr_inv(p, 0, size) -> -EINVAL (the probe must be zeroed)", "claim:register.op.probe"],
     run: |cx| {
         let r = cx.ring()?;
         let mut buf = vec![0u8; 16 + 8 * 8];
@@ -121,7 +121,7 @@ case! {
     summary: "a request with a personality registered by nobody runs as nobody: opening a root-only file fails with -EACCES, while the same open without it succeeds",
     requires: [RegPersonality, OpOpenat, EnvRoot],
     variants: variants::DELIVERY,
-    refs: ["io_uring_register(2): IORING_REGISTER_PERSONALITY (the current credentials, used by requests naming the id)"],
+    refs: ["io_uring_register(2): IORING_REGISTER_PERSONALITY (the current credentials, used by requests naming the id)", "claim:register.op.personality"],
     run: |cx| {
         let d = TempDir::new()?;
         let p = root_only_file(&d)?;
@@ -142,7 +142,7 @@ case! {
     summary: "after UNREGISTER_PERSONALITY, a request naming the id completes with -EINVAL",
     requires: [RegPersonality, RegUnregisterPersonality],
     variants: variants::DEFAULT,
-    refs: ["io_uring/io_uring.c io_init_req: unknown personality -> -EINVAL", "io_uring_register(2): IORING_UNREGISTER_PERSONALITY"],
+    refs: ["io_uring/io_uring.c io_init_req: unknown personality -> -EINVAL", "io_uring_register(2): IORING_UNREGISTER_PERSONALITY", "claim:enter.cqe.EINVAL-personality", "claim:register.op.unregister-personality"],
     run: |cx| {
         let mut r = cx.ring()?;
         let id = register_none(&r, IORING_REGISTER_PERSONALITY, 0)?;
@@ -173,7 +173,7 @@ case! {
     summary: "with only NOP allowed, NOP runs and READ completes with -EACCES",
     requires: [RegRestrictions, RegEnableRings, SetupRDisabled, OpRead],
     variants: &[Variant::Default, Variant::Sqpoll, Variant::DeferTaskrun],
-    refs: ["io_uring_register_restrictions(3)", "io_uring/io_uring.c io_init_req: !io_check_restriction -> -EACCES"],
+    refs: ["io_uring_register_restrictions(3)", "io_uring/io_uring.c io_init_req: !io_check_restriction -> -EACCES", "claim:enter.cqe.EACCES-restricted", "claim:register.op.restrictions"],
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
         let mut r = restricted(cx, &[restriction(IORING_RESTRICTION_SQE_OP, IORING_OP_NOP)])?;
@@ -191,7 +191,7 @@ case! {
     summary: "with IOSQE_IO_LINK the only allowed flag, a linked NOP runs and an IOSQE_ASYNC NOP completes with -EACCES",
     requires: [RegRestrictions, RegEnableRings, SetupRDisabled, SqeIoLink, SqeAsync],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register_restrictions(3): IORING_RESTRICTION_SQE_FLAGS_ALLOWED"],
+    refs: ["io_uring_register_restrictions(3): IORING_RESTRICTION_SQE_FLAGS_ALLOWED", "claim:enter.cqe.EACCES-restricted", "claim:register.op.restrictions"],
     run: |cx| {
         let res = [restriction(IORING_RESTRICTION_SQE_OP, IORING_OP_NOP), restriction(IORING_RESTRICTION_SQE_FLAGS_ALLOWED, IOSQE_IO_LINK)];
         let mut r = restricted(cx, &res)?;
@@ -206,7 +206,7 @@ case! {
     summary: "with IOSQE_ASYNC required, a NOP without it completes with -EACCES and one with it runs",
     requires: [RegRestrictions, RegEnableRings, SetupRDisabled, SqeAsync],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register_restrictions(3): IORING_RESTRICTION_SQE_FLAGS_REQUIRED"],
+    refs: ["io_uring_register_restrictions(3): IORING_RESTRICTION_SQE_FLAGS_REQUIRED", "claim:enter.cqe.EACCES-restricted", "claim:register.op.restrictions"],
     run: |cx| {
         let res = [
             restriction(IORING_RESTRICTION_SQE_OP, IORING_OP_NOP),
@@ -225,7 +225,7 @@ case! {
     summary: "with only REGISTER_PROBE allowed among register opcodes, PROBE works and REGISTER_FILES fails with EACCES",
     requires: [RegRestrictions, RegEnableRings, SetupRDisabled, RegProbe, RegFiles],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register_restrictions(3): IORING_RESTRICTION_REGISTER_OP", "io_uring/register.c __io_uring_register: restricted ring -> -EACCES"],
+    refs: ["io_uring_register_restrictions(3): IORING_RESTRICTION_REGISTER_OP", "io_uring/register.c __io_uring_register: restricted ring -> -EACCES", "claim:register.errors.EACCES-restricted"],
     run: |cx| {
         let f = TempFile::empty()?;
         let r = restricted(cx, &[restriction(IORING_RESTRICTION_REGISTER_OP, IORING_REGISTER_PROBE as u8)])?;
@@ -240,7 +240,7 @@ case! {
     summary: "REGISTER_RESTRICTIONS on a ring that is not R_DISABLED fails with EBADFD",
     requires: [RegRestrictions],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register(2) ERRORS: EBADFD (restrictions on a ring not created disabled)"],
+    refs: ["io_uring_register(2) ERRORS: EBADFD (restrictions on a ring not created disabled)", "claim:register.errors.EBADFD-not-disabled"],
     run: |cx| {
         let r = cx.ring()?;
         let res = [restriction(IORING_RESTRICTION_SQE_OP, IORING_OP_NOP)];
@@ -254,7 +254,7 @@ case! {
     summary: "a second REGISTER_RESTRICTIONS fails with EBUSY",
     requires: [RegRestrictions, SetupRDisabled],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register(2) ERRORS: EBUSY (restrictions already registered)"],
+    refs: ["io_uring_register(2) ERRORS: EBUSY (restrictions already registered)", "claim:register.errors.EBUSY-restrictions"],
     run: |cx| {
         let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
         let res = [restriction(IORING_RESTRICTION_SQE_OP, IORING_OP_NOP)];
@@ -269,11 +269,79 @@ case! {
     summary: "a restriction of an unknown kind fails REGISTER_RESTRICTIONS with EINVAL",
     requires: [RegRestrictions, SetupRDisabled],
     variants: variants::DEFAULT,
-    refs: ["io_uring/register.c io_parse_restrictions: unknown opcode -> -EINVAL"],
+    refs: ["io_uring/register.c io_parse_restrictions: unknown opcode -> -EINVAL", "claim:register.errors.EINVAL-restriction-opcode"],
     run: |cx| {
         let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
         let res = [restriction(99, 0)];
         check_errno!(register_in(&r, IORING_REGISTER_RESTRICTIONS, res.as_slice(), 1), libc::EINVAL, "REGISTER_RESTRICTIONS");
+        Ok(())
+    },
+}
+
+case! {
+    id: "register/buffers-nr-args-zero-einval",
+    summary: "REGISTER_BUFFERS with a valid iovec but nr_args 0 fails with EINVAL, and no buffer is registered",
+    requires: [RegBuffers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register(2) ERRORS: EINVAL (REGISTER_BUFFERS with nr_args 0)", "claim:register.errors.EINVAL-buffers-nr-zero"],
+    run: |cx| {
+        let mut buf = vec![0u8; 64];
+        let r = cx.ring()?;
+        let v = [iov(&mut buf)];
+        check_errno!(register_in(&r, IORING_REGISTER_BUFFERS, &v, 0), libc::EINVAL, "REGISTER_BUFFERS, nr_args 0");
+        check_errno!(r.unregister_buffers(), libc::ENXIO, "UNREGISTER_BUFFERS after the refused registration");
+        Ok(())
+    },
+}
+
+case! {
+    id: "register/files-nr-args-zero-einval",
+    summary: "REGISTER_FILES with a valid fd array but nr_args 0 fails with EINVAL, and no table is registered",
+    requires: [RegFiles],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register(2) ERRORS: EINVAL (REGISTER_FILES with nr_args 0)", "claim:register.errors.EINVAL-files-nr-zero"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let r = cx.ring()?;
+        let fds = [p.rx.as_raw_fd()];
+        check_errno!(register_in(&r, IORING_REGISTER_FILES, &fds, 0), libc::EINVAL, "REGISTER_FILES, nr_args 0");
+        check_errno!(r.unregister_files(), libc::ENXIO, "UNREGISTER_FILES after the refused registration");
+        Ok(())
+    },
+}
+
+case! {
+    id: "register/unregister-buffers-with-args-einval",
+    summary: "UNREGISTER_BUFFERS with nr_args 1, or with a non-NULL arg, fails with EINVAL and leaves the buffers registered",
+    requires: [RegBuffers, RegUnregisterBuffers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register(2) ERRORS: EINVAL (UNREGISTER_BUFFERS with nr_args or arg)", "claim:register.errors.EINVAL-unregister-buffers-args"],
+    run: |cx| {
+        let mut buf = vec![0u8; 64];
+        let r = cx.ring()?;
+        r.register_buffers(&[iov(&mut buf)])?;
+        check_errno!(register_none(&r, IORING_UNREGISTER_BUFFERS, 1), libc::EINVAL, "UNREGISTER_BUFFERS, nr_args 1");
+        let junk = [0u64; 2];
+        check_errno!(register_in(&r, IORING_UNREGISTER_BUFFERS, &junk, 0), libc::EINVAL, "UNREGISTER_BUFFERS, arg set");
+        check_eq!(r.unregister_buffers(), Ok(()), "the buffers are still registered");
+        Ok(())
+    },
+}
+
+case! {
+    id: "register/unregister-files-with-args-einval",
+    summary: "UNREGISTER_FILES with nr_args 1, or with a non-NULL arg, fails with EINVAL and leaves the table registered",
+    requires: [RegFiles, RegUnregisterFiles],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_register(2) ERRORS: EINVAL (UNREGISTER_FILES with nr_args or arg)", "claim:register.errors.EINVAL-unregister-files-args"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let r = cx.ring()?;
+        r.register_files(&[p.rx.as_raw_fd()])?;
+        check_errno!(register_none(&r, IORING_UNREGISTER_FILES, 1), libc::EINVAL, "UNREGISTER_FILES, nr_args 1");
+        let junk = [0u64; 2];
+        check_errno!(register_in(&r, IORING_UNREGISTER_FILES, &junk, 0), libc::EINVAL, "UNREGISTER_FILES, arg set");
+        check_eq!(r.unregister_files(), Ok(()), "the table is still registered");
         Ok(())
     },
 }

@@ -9,7 +9,7 @@ case! {
     summary: "RESIZE_RINGS of a DEFER_TASKRUN ring to 16/64 entries returns the new params; the new CQ ring holds the CQE pending before",
     requires: [RegResizeRings, SetupDeferTaskrun, SetupSingleIssuer, SetupCqsize],
     variants: variants::DEFAULT,
-    refs: ["io_uring_resize_rings(3): pending CQEs and SQEs are copied to the new rings", "io_uring/register.c io_register_resize_rings"],
+    refs: ["io_uring_resize_rings(3): pending CQEs and SQEs are copied to the new rings", "io_uring/register.c io_register_resize_rings", "claim:register.op.resize-rings"],
     run: |cx| {
         let mut r = cx.build(cx.builder(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER))?;
         r.submit_all(&[Sqe::nop().user_data(0x42)])?;
@@ -35,7 +35,7 @@ case! {
     summary: "RESIZE_RINGS of a ring without DEFER_TASKRUN fails with EINVAL",
     requires: [RegResizeRings],
     variants: variants::DEFAULT,
-    refs: ["io_uring/register.c io_register_resize_rings: limited to DEFER_TASKRUN -> -EINVAL"],
+    refs: ["io_uring/register.c io_register_resize_rings: limited to DEFER_TASKRUN -> -EINVAL", "claim:register.op.resize-rings"],
     run: |cx| {
         let r = cx.ring()?;
         let mut p = io_uring_params { sq_entries: 64, cq_entries: 128, flags: IORING_SETUP_CQSIZE, ..Default::default() };
@@ -51,7 +51,7 @@ case! {
     summary: "REGISTER_NAPI takes a busy-poll timeout; UNREGISTER_NAPI returns the settings in force",
     requires: [RegNapi, RegUnregisterNapi],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register_napi(3), io_uring_unregister_napi(3)", "io_uring/napi.c io_unregister_napi: copies the current settings back"],
+    refs: ["io_uring_register_napi(3), io_uring_unregister_napi(3)", "io_uring/napi.c io_unregister_napi: copies the current settings back", "claim:register.errors.EINVAL-napi-without-iopoll", "claim:register.op.napi"],
     run: |cx| {
         let r = cx.ring()?;
         let mut n = io_uring_napi { busy_poll_to: 100, prefer_busy_poll: 1, ..Default::default() };
@@ -68,7 +68,7 @@ case! {
     summary: "REGISTER_NAPI with a reserved field set fails with EINVAL",
     requires: [RegNapi],
     variants: variants::DEFAULT,
-    refs: ["io_uring/napi.c io_register_napi: pad/resv must be zero -> -EINVAL"],
+    refs: ["io_uring/napi.c io_register_napi: pad/resv must be zero -> -EINVAL", "claim:register.op.napi"],
     run: |cx| {
         let r = cx.ring()?;
         // The last u32 (resv in every layout since 6.9; op_param sits before it from 6.13).
@@ -83,7 +83,7 @@ case! {
     summary: "REGISTER_CLOCK with CLOCK_BOOTTIME succeeds, and a wait timeout then still fires",
     requires: [RegClock, FeatExtArg],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register_clock(3): CLOCK_MONOTONIC or CLOCK_BOOTTIME for wait timeouts"],
+    refs: ["io_uring_register_clock(3): CLOCK_MONOTONIC or CLOCK_BOOTTIME for wait timeouts", "claim:register.op.clock"],
     run: |cx| {
         let r = cx.ring()?;
         let c = io_uring_clock_register { clockid: libc::CLOCK_BOOTTIME as u32, ..Default::default() };
@@ -102,7 +102,7 @@ case! {
     summary: "REGISTER_CLOCK with CLOCK_REALTIME (neither MONOTONIC nor BOOTTIME) fails with EINVAL",
     requires: [RegClock],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register_clock(3): only CLOCK_MONOTONIC and CLOCK_BOOTTIME", "io_uring/register.c io_register_clock"],
+    refs: ["io_uring_register_clock(3): only CLOCK_MONOTONIC and CLOCK_BOOTTIME", "io_uring/register.c io_register_clock", "claim:register.op.clock"],
     run: |cx| {
         let r = cx.ring()?;
         let c = io_uring_clock_register { clockid: libc::CLOCK_REALTIME as u32, ..Default::default() };
@@ -129,7 +129,7 @@ case! {
     summary: "a wait with IORING_ENTER_EXT_ARG_REG takes its timeout from the registered region: -ETIME after 10 ms",
     requires: [RegMemRegion, EnterExtArgReg, SetupRDisabled, RegEnableRings],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register_region(3): IORING_MEM_REGION_REG_WAIT_ARG", "io_uring_enter(2): IORING_ENTER_EXT_ARG_REG (arg is an offset into the region)"],
+    refs: ["io_uring_register_region(3): IORING_MEM_REGION_REG_WAIT_ARG", "io_uring_enter(2): IORING_ENTER_EXT_ARG_REG (arg is an offset into the region)", "claim:enter.ext-arg-reg", "claim:register.op.mem-region"],
     run: |cx| {
         let page = Mapping::anon_pages(1)?;
         let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
@@ -152,7 +152,7 @@ case! {
     summary: "registering a wait-argument region on a ring that is already enabled fails with EINVAL",
     requires: [RegMemRegion, EnterExtArgReg],
     variants: variants::DEFAULT,
-    refs: ["io_uring/register.c io_register_mem_region: REG_WAIT_ARG needs an R_DISABLED ring -> -EINVAL"],
+    refs: ["io_uring/register.c io_register_mem_region: REG_WAIT_ARG needs an R_DISABLED ring -> -EINVAL", "claim:register.op.mem-region"],
     run: |cx| {
         let page = Mapping::anon_pages(1)?;
         let r = cx.ring()?;
@@ -166,7 +166,7 @@ case! {
     summary: "an EXT_ARG_REG wait whose offset is past the region fails with EFAULT",
     requires: [RegMemRegion, EnterExtArgReg, SetupRDisabled, RegEnableRings],
     variants: variants::DEFAULT,
-    refs: ["io_uring/io_uring.c io_get_ext_arg_reg: offset outside the region -> -EFAULT"],
+    refs: ["io_uring/io_uring.c io_get_ext_arg_reg: offset outside the region -> -EFAULT", "claim:enter.ext-arg-reg"],
     run: |cx| {
         let page = Mapping::anon_pages(1)?;
         let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
@@ -184,7 +184,7 @@ case! {
     summary: "the nobody personality reads a file it may read: a world-readable file opens with it",
     requires: [RegPersonality, OpOpenat, EnvRoot],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register(2): IORING_REGISTER_PERSONALITY"],
+    refs: ["io_uring_register(2): IORING_REGISTER_PERSONALITY", "claim:register.op.personality"],
     run: |cx| {
         let d = TempDir::new()?;
         world_searchable(&d)?;
@@ -207,7 +207,7 @@ case! {
     summary: "RESIZE_RINGS to a CQ smaller than the CQEs pending fails with EOVERFLOW and leaves the ring as it was, its CQEs intact",
     requires: [RegResizeRings, SetupDeferTaskrun, SetupSingleIssuer, SetupCqsize, OpNop],
     variants: variants::DEFAULT,
-    refs: ["io_uring_resize_rings(3): -EOVERFLOW if the new CQ ring cannot hold the pending CQEs", "io_uring/register.c io_register_resize_rings: tail - head > new entries -> -EOVERFLOW"],
+    refs: ["io_uring_resize_rings(3): -EOVERFLOW if the new CQ ring cannot hold the pending CQEs", "io_uring/register.c io_register_resize_rings: tail - head > new entries -> -EOVERFLOW", "claim:register.op.resize-rings"],
     run: |cx| {
         let mut r = cx.build(cx.builder(8).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER))?;
         let nops: Vec<Sqe> = (1..=6).map(|u| Sqe::nop().user_data(u)).collect();

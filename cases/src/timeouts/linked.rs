@@ -7,7 +7,7 @@ case! {
     summary: "a linked timeout that expires cancels its poll: the poll gets -ECANCELED, the timeout -ETIME",
     requires: [OpPollAdd, OpLinkTimeout, SqeIoLink],
     variants: variants::ALL,
-    refs: ["io_uring_prep_link_timeout(3): -ETIME for the timeout, -ECANCELED for the request it cancelled"],
+    refs: ["io_uring_prep_link_timeout(3): -ETIME for the timeout, -ECANCELED for the request it cancelled", "claim:enter.op.link-timeout.etime", "claim:prep.link-timeout.ETIME"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
@@ -23,7 +23,7 @@ case! {
     summary: "a request completing before its linked timeout: the request's result, the timeout -ECANCELED",
     requires: [OpNop, OpLinkTimeout, SqeIoLink],
     variants: variants::ALL,
-    refs: ["io_uring_prep_link_timeout(3): a timeout whose request completes first completes with -ECANCELED"],
+    refs: ["io_uring_prep_link_timeout(3): a timeout whose request completes first completes with -ECANCELED", "claim:enter.op.link-timeout.ecanceled", "claim:prep.link-timeout.ECANCELED"],
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(10_000);
@@ -37,7 +37,7 @@ case! {
     summary: "a pipe read with data waiting beats its linked timeout: the byte count, then the timeout -ECANCELED",
     requires: [OpRead, OpLinkTimeout, SqeIoLink],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_link_timeout(3)"],
+    refs: ["io_uring_prep_link_timeout(3)", "claim:enter.op.link-timeout.ecanceled"],
     run: |cx| {
         let p = Pipe::new()?;
         p.put(b"hello")?;
@@ -67,7 +67,7 @@ case! {
     summary: "a LINK_TIMEOUT with a count fails with -EINVAL and fails its head with -ECANCELED",
     requires: [OpNop, OpLinkTimeout, SqeIoLink],
     variants: variants::DELIVERY,
-    refs: ["io_uring/timeout.c __io_timeout_prep: off && is_timeout_link is -EINVAL", "io_uring/io_uring.c io_submit_fail_init: the head of a failed link gets -ECANCELED"],
+    refs: ["io_uring/timeout.c __io_timeout_prep: off && is_timeout_link is -EINVAL", "io_uring/io_uring.c io_submit_fail_init: the head of a failed link gets -ECANCELED", "claim:prep.link-timeout.EINVAL"],
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(10);
@@ -119,7 +119,7 @@ case! {
     summary: "with IORING_TIMEOUT_ETIME_SUCCESS an expiring timeout still reports -ETIME but lets its link run",
     requires: [OpTimeout, OpNop, SqeIoLink, OpflagTimeoutEtimeSuccess],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_ETIME_SUCCESS"],
+    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_ETIME_SUCCESS", "claim:enter.op.timeout.etime-success"],
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(1);

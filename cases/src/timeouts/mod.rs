@@ -39,7 +39,7 @@ case! {
     summary: "a 20 ms relative timeout with no count completes with -ETIME, not before 20 ms",
     requires: [OpTimeout],
     variants: variants::ALL,
-    refs: ["io_uring_prep_timeout(3): completes with -ETIME when the timeout expires"],
+    refs: ["io_uring_prep_timeout(3): completes with -ETIME when the timeout expires", "claim:enter.op.timeout.etime", "claim:prep.timeout.ETIME"],
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(20);
@@ -54,7 +54,7 @@ case! {
     summary: "a zero relative timeout completes promptly with -ETIME",
     requires: [OpTimeout],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_timeout(3)"],
+    refs: ["io_uring_prep_timeout(3)", "claim:prep.timeout.ETIME"],
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(0);
@@ -68,7 +68,7 @@ case! {
     summary: "a timeout with count 2 completes with res 0 right after the second other completion",
     requires: [OpTimeout, OpNop],
     variants: variants::ALL,
-    refs: ["io_uring_prep_timeout(3): count: completes with 0 once that many events completed", "io_uring/timeout.c io_flush_timeouts"],
+    refs: ["io_uring_prep_timeout(3): count: completes with 0 once that many events completed", "io_uring/timeout.c io_flush_timeouts", "claim:enter.op.timeout.count", "claim:prep.timeout.zero"],
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(10_000);
@@ -122,7 +122,7 @@ case! {
     summary: "IORING_TIMEOUT_ABS 20 ms ahead on CLOCK_MONOTONIC completes with -ETIME, not before",
     requires: [OpTimeout, OpflagTimeoutAbs],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_ABS (CLOCK_MONOTONIC by default)"],
+    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_ABS (CLOCK_MONOTONIC by default)", "claim:enter.op.timeout.abs"],
     run: |cx| abs_fires(cx, 0, libc::CLOCK_MONOTONIC, Duration::ZERO),
 }
 
@@ -131,7 +131,7 @@ case! {
     summary: "IORING_TIMEOUT_ABS|BOOTTIME 20 ms ahead on CLOCK_BOOTTIME completes with -ETIME, not before",
     requires: [OpTimeout, OpflagTimeoutAbs, OpflagTimeoutBoottime],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_BOOTTIME"],
+    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_BOOTTIME", "claim:enter.op.timeout.boottime"],
     run: |cx| abs_fires(cx, IORING_TIMEOUT_BOOTTIME, libc::CLOCK_BOOTTIME, Duration::ZERO),
 }
 
@@ -141,7 +141,7 @@ case! {
     requires: [OpTimeout, OpflagTimeoutAbs, OpflagTimeoutRealtime],
     variants: variants::DELIVERY,
     // The wall clock may be slewed while we measure on the monotonic one.
-    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_REALTIME"],
+    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_REALTIME", "claim:enter.op.timeout.realtime"],
     run: |cx| abs_fires(cx, IORING_TIMEOUT_REALTIME, libc::CLOCK_REALTIME, Duration::from_millis(2)),
 }
 
@@ -164,7 +164,7 @@ case! {
     summary: "a 20 ms relative timeout on CLOCK_BOOTTIME completes with -ETIME, not before",
     requires: [OpTimeout, OpflagTimeoutBoottime],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_BOOTTIME"],
+    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_BOOTTIME", "claim:enter.op.timeout.boottime"],
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(20);
@@ -179,7 +179,7 @@ case! {
     summary: "a 20 ms relative timeout on CLOCK_REALTIME completes with -ETIME, not before",
     requires: [OpTimeout, OpflagTimeoutRealtime],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_REALTIME"],
+    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_REALTIME", "claim:enter.op.timeout.realtime"],
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(20);
@@ -194,7 +194,7 @@ case! {
     summary: "BOOTTIME and REALTIME together are rejected with -EINVAL",
     requires: [OpTimeout, OpflagTimeoutBoottime, OpflagTimeoutRealtime],
     variants: variants::DEFAULT,
-    refs: ["io_uring/timeout.c __io_timeout_prep: more than one clock is -EINVAL"],
+    refs: ["io_uring/timeout.c __io_timeout_prep: more than one clock is -EINVAL", "claim:enter.cqe.EINVAL-timeout-clocks", "claim:prep.timeout.EINVAL"],
     run: |cx| {
         let ts = ms(10);
         expect_timeout_einval(cx, Sqe::timeout(&ts, 0, IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME))
@@ -218,7 +218,7 @@ case! {
     summary: "a timeout whose len is not 1 (one timespec) is rejected with -EINVAL",
     requires: [OpTimeout],
     variants: variants::DEFAULT,
-    refs: ["io_uring/timeout.c __io_timeout_prep: sqe->len != 1 is -EINVAL"],
+    refs: ["io_uring/timeout.c __io_timeout_prep: sqe->len != 1 is -EINVAL", "claim:prep.timeout.EINVAL"],
     run: |cx| {
         let ts = ms(10);
         let mut s = Sqe::timeout(&ts, 0, 0);
@@ -233,7 +233,7 @@ case! {
     summary: "a timespec with a negative field is rejected with -EINVAL",
     requires: [OpTimeout],
     variants: variants::DEFAULT,
-    refs: ["io_uring/timeout.c __io_timeout_prep: tv_sec < 0 || tv_nsec < 0 is -EINVAL"],
+    refs: ["io_uring/timeout.c __io_timeout_prep: tv_sec < 0 || tv_nsec < 0 is -EINVAL", "claim:prep.timeout.EINVAL"],
     run: |cx| {
         let ts = __kernel_timespec { tv_sec: 0, tv_nsec: -1 };
         expect_timeout_einval(cx, Sqe::timeout(&ts, 0, 0))
@@ -245,7 +245,7 @@ case! {
     summary: "a timespec address that is not mapped completes with -EFAULT",
     requires: [OpTimeout],
     variants: variants::DEFAULT,
-    refs: ["io_uring/timeout.c __io_timeout_prep: get_timespec64 failure is -EFAULT"],
+    refs: ["io_uring/timeout.c __io_timeout_prep: get_timespec64 failure is -EFAULT", "claim:prep.timeout.EFAULT"],
     run: |cx| {
         let mut r = cx.ring()?;
         let mut s = Sqe::op(IORING_OP_TIMEOUT).user_data(1);

@@ -7,7 +7,7 @@ case! {
     summary: "TIMEOUT_REMOVE of a pending timeout completes with 0 and the timeout with -ECANCELED",
     requires: [OpTimeout, OpTimeoutRemove],
     variants: variants::ALL,
-    refs: ["io_uring_prep_timeout_remove(3): 0 on success; the removed timeout completes with -ECANCELED"],
+    refs: ["io_uring_prep_timeout_remove(3): 0 on success; the removed timeout completes with -ECANCELED", "claim:enter.op.timeout.ecanceled", "claim:enter.op.timeout-remove.found", "claim:prep.timeout.ECANCELED", "claim:prep.timeout-update.zero"],
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(10_000);
@@ -21,7 +21,7 @@ case! {
     summary: "TIMEOUT_REMOVE of a user_data no timeout has completes with -ENOENT",
     requires: [OpTimeoutRemove],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_timeout_remove(3): -ENOENT if not found"],
+    refs: ["io_uring_prep_timeout_remove(3): -ENOENT if not found", "claim:enter.op.timeout-remove.ENOENT", "claim:prep.timeout-update.ENOENT"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::timeout_remove(77).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
@@ -34,7 +34,7 @@ case! {
     summary: "TIMEOUT_REMOVE of a timeout that already fired completes with -ENOENT",
     requires: [OpTimeout, OpTimeoutRemove],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_timeout_remove(3): -ENOENT if not found"],
+    refs: ["io_uring_prep_timeout_remove(3): -ENOENT if not found", "claim:enter.op.timeout-remove.ENOENT"],
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(0);
@@ -49,7 +49,7 @@ case! {
     summary: "TIMEOUT_REMOVE with a flag but not UPDATE (here ABS) is rejected with -EINVAL",
     requires: [OpTimeoutRemove],
     variants: variants::DEFAULT,
-    refs: ["io_uring/timeout.c io_timeout_remove_prep: removal doesn't support flags"],
+    refs: ["io_uring/timeout.c io_timeout_remove_prep: removal doesn't support flags", "claim:prep.timeout-update.EINVAL"],
     run: |cx| {
         let mut s = Sqe::timeout_remove(1);
         // Deliberately malformed: a removal with a flag only updates take.
@@ -63,7 +63,7 @@ case! {
     summary: "IORING_TIMEOUT_UPDATE re-arms a 10 s timeout to 20 ms: the update completes with 0, the timeout with -ETIME",
     requires: [OpTimeout, OpTimeoutRemove, OpflagTimeoutUpdate],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_timeout_update(3)"],
+    refs: ["io_uring_prep_timeout_update(3)", "claim:enter.op.timeout-remove.update", "claim:prep.timeout-update.zero"],
     run: |cx| {
         let mut r = cx.ring()?;
         let (long, short) = (ms(10_000), ms(20));
@@ -79,7 +79,7 @@ case! {
     summary: "updating a user_data no timeout has completes with -ENOENT",
     requires: [OpTimeoutRemove, OpflagTimeoutUpdate],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_timeout_update(3): -ENOENT if not found"],
+    refs: ["io_uring_prep_timeout_update(3): -ENOENT if not found", "claim:prep.timeout-update.ENOENT"],
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(10);
@@ -93,7 +93,7 @@ case! {
     summary: "an update naming two clocks is rejected with -EINVAL",
     requires: [OpTimeoutRemove, OpflagTimeoutUpdate, OpflagTimeoutBoottime, OpflagTimeoutRealtime],
     variants: variants::DEFAULT,
-    refs: ["io_uring/timeout.c io_timeout_remove_prep: hweight32(clock flags) > 1 is -EINVAL"],
+    refs: ["io_uring/timeout.c io_timeout_remove_prep: hweight32(clock flags) > 1 is -EINVAL", "claim:prep.timeout-update.EINVAL"],
     run: |cx| {
         let ts = ms(10);
         expect_timeout_einval(cx, Sqe::timeout_update(1, &ts, IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME))
@@ -105,7 +105,7 @@ case! {
     summary: "an update to a negative timespec is rejected with -EINVAL",
     requires: [OpTimeoutRemove, OpflagTimeoutUpdate],
     variants: variants::DEFAULT,
-    refs: ["io_uring/timeout.c io_timeout_remove_prep: tv_sec < 0 || tv_nsec < 0 is -EINVAL"],
+    refs: ["io_uring/timeout.c io_timeout_remove_prep: tv_sec < 0 || tv_nsec < 0 is -EINVAL", "claim:prep.timeout-update.EINVAL"],
     run: |cx| {
         let ts = __kernel_timespec { tv_sec: -1, tv_nsec: 0 };
         expect_timeout_einval(cx, Sqe::timeout_update(1, &ts, 0))

@@ -7,7 +7,7 @@ case! {
     summary: "a multishot timeout with count 3 fires three times: -ETIME with F_MORE twice, then -ETIME without",
     requires: [OpTimeout, OpflagTimeoutMultishot],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_MULTISHOT (count = number of expirations)"],
+    refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_MULTISHOT (count = number of expirations)", "claim:enter.op.timeout.multishot"],
     run: |cx| {
         let mut r = cx.ring()?;
         let ts = ms(10);
@@ -69,7 +69,7 @@ case! {
     summary: "MULTISHOT with ABS is rejected with -EINVAL (multishot takes relative times only)",
     requires: [OpTimeout, OpflagTimeoutMultishot, OpflagTimeoutAbs],
     variants: variants::DEFAULT,
-    refs: ["io_uring/timeout.c __io_timeout_prep: multishot requests only make sense with rel values"],
+    refs: ["io_uring/timeout.c __io_timeout_prep: multishot requests only make sense with rel values", "claim:enter.cqe.EINVAL-timeout-multishot-abs"],
     run: |cx| {
         let ts = ms(10);
         expect_timeout_einval(cx, Sqe::timeout(&ts, 0, IORING_TIMEOUT_MULTISHOT | IORING_TIMEOUT_ABS))
@@ -81,7 +81,7 @@ case! {
     summary: "a GETEVENTS enter with a 20 ms EXT_ARG timeout and nothing to reap fails with ETIME, not before 20 ms",
     requires: [EnterExtArg],
     variants: variants::DELIVERY,
-    refs: ["io_uring_enter(2): IORING_ENTER_EXT_ARG; ETIME when the timeout expires"],
+    refs: ["io_uring_enter(2): IORING_ENTER_EXT_ARG; ETIME when the timeout expires", "claim:enter.ext-arg.timeout"],
     run: |cx| {
         let r = cx.ring()?;
         let ts = ms(20);
@@ -97,7 +97,7 @@ case! {
     summary: "a GETEVENTS enter with a 5 s timeout returns as soon as the CQE it waits for is posted",
     requires: [EnterExtArg, OpNop],
     variants: variants::DELIVERY,
-    refs: ["io_uring_enter(2): IORING_ENTER_EXT_ARG"],
+    refs: ["io_uring_enter(2): IORING_ENTER_EXT_ARG", "claim:enter.ext-arg.timeout"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.submit_all(&[Sqe::nop().user_data(1)])?;
@@ -116,7 +116,7 @@ case! {
     summary: "EXT_ARG with an argument size other than sizeof(io_uring_getevents_arg) fails with EINVAL",
     requires: [EnterExtArg],
     variants: variants::DEFAULT,
-    refs: ["io_uring_enter(2): EXT_ARG; io_uring/io_uring.c io_get_ext_arg: argsz != sizeof is -EINVAL"],
+    refs: ["io_uring_enter(2): EXT_ARG; io_uring/io_uring.c io_get_ext_arg: argsz != sizeof is -EINVAL", "claim:enter.ext-arg.argsz"],
     run: |cx| {
         let r = cx.ring()?;
         let ts = ms(10);
@@ -133,7 +133,7 @@ case! {
     summary: "IORING_ENTER_ABS_TIMER: a CLOCK_MONOTONIC deadline 20 ms ahead ends the wait with ETIME, not before",
     requires: [EnterExtArg, EnterAbsTimer],
     variants: variants::DELIVERY,
-    refs: ["io_uring_enter(2): IORING_ENTER_ABS_TIMER"],
+    refs: ["io_uring_enter(2): IORING_ENTER_ABS_TIMER", "claim:enter.abs-timer"],
     run: |cx| {
         let r = cx.ring()?;
         let t0 = Stopwatch::start();
@@ -149,7 +149,7 @@ case! {
     summary: "after IORING_REGISTER_CLOCK(CLOCK_BOOTTIME), ABS_TIMER deadlines are read on CLOCK_BOOTTIME",
     requires: [EnterExtArg, EnterAbsTimer, RegClock],
     variants: variants::DEFAULT,
-    refs: ["io_uring_register(2): IORING_REGISTER_CLOCK", "io_uring_enter(2): IORING_ENTER_ABS_TIMER"],
+    refs: ["io_uring_register(2): IORING_REGISTER_CLOCK", "io_uring_enter(2): IORING_ENTER_ABS_TIMER", "claim:enter.abs-timer"],
     run: |cx| {
         let r = cx.ring()?;
         let reg = io_uring_clock_register { clockid: libc::CLOCK_BOOTTIME as u32, ..Default::default() };
@@ -233,8 +233,7 @@ case! {
     variants: variants::DEFAULT,
     refs: [
         "io_uring_setup(2): IORING_SETUP_DEFER_TASKRUN (work runs when the task waits for completions)",
-        "io_uring/wait.c io_cqring_wait: local work runs before the timeout check ('If the timeout hits, we could have some requests ready to process'), and a wait that ends with CQEs in the ring returns 0"
-    ],
+        "io_uring/wait.c io_cqring_wait: local work runs before the timeout check ('If the timeout hits, we could have some requests ready to process'), and a wait that ends with CQEs in the ring returns 0", "claim:setup.defer-taskrun.runs-on-wait"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.build(cx.builder(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER))?;

@@ -9,7 +9,7 @@ case! {
     summary: "FTRUNCATE sets the size: shorter cuts the content, longer reads back zeros",
     requires: [OpFtruncate],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_ftruncate(3)", "ftruncate(2)"],
+    refs: ["io_uring_prep_ftruncate(3)", "ftruncate(2)", "claim:enter.op.ftruncate", "claim:prep.ftruncate"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(100, 2))?;
         let mut r = cx.ring()?;
@@ -26,7 +26,7 @@ case! {
     summary: "FTRUNCATE to a negative length completes with -EINVAL",
     requires: [OpFtruncate],
     variants: variants::DEFAULT,
-    refs: ["ftruncate(2) ERRORS: EINVAL (length negative)"],
+    refs: ["ftruncate(2) ERRORS: EINVAL (length negative)", "claim:prep.ftruncate"],
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
         let mut r = cx.ring()?;

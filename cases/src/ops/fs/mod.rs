@@ -24,7 +24,7 @@ case! {
     summary: "OPENAT returns a new fd for the path, open on the file's content",
     requires: [OpOpenat],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_openat(3)", "openat(2)"],
+    refs: ["io_uring_prep_openat(3)", "openat(2)", "claim:enter.op.openat", "claim:prep.openat"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(100, 4))?;
         let p = cpath(&f.path())?;
@@ -42,7 +42,7 @@ case! {
     summary: "OPENAT of a missing path without O_CREAT completes with -ENOENT",
     requires: [OpOpenat],
     variants: variants::DEFAULT,
-    refs: ["openat(2) ERRORS: ENOENT"],
+    refs: ["openat(2) ERRORS: ENOENT", "claim:prep.openat"],
     run: |cx| {
         let d = TempDir::new()?;
         let p = cpath(&d.join("missing"))?;
@@ -57,7 +57,7 @@ case! {
     summary: "OPENAT with O_CREAT|O_EXCL creates the file with the mode (less umask)",
     requires: [OpOpenat],
     variants: variants::DEFAULT,
-    refs: ["openat(2): O_CREAT, O_EXCL, mode"],
+    refs: ["openat(2): O_CREAT, O_EXCL, mode", "claim:enter.op.openat"],
     run: |cx| {
         let d = TempDir::new()?;
         let path = d.join("new");
@@ -81,7 +81,7 @@ case! {
     summary: "OPENAT2 with an open_how returns an fd open on the file",
     requires: [OpOpenat2],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_openat2(3)", "openat2(2)"],
+    refs: ["io_uring_prep_openat2(3)", "openat2(2)", "claim:enter.op.openat2", "claim:prep.openat2"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(64, 6))?;
         let p = cpath(&f.path())?;
@@ -100,7 +100,7 @@ case! {
     summary: "OPENAT2 with RESOLVE_BENEATH of a path escaping the directory completes with -EXDEV",
     requires: [OpOpenat2],
     variants: variants::DEFAULT,
-    refs: ["openat2(2): RESOLVE_BENEATH; ERRORS: EXDEV (escaping the dirfd)"],
+    refs: ["openat2(2): RESOLVE_BENEATH; ERRORS: EXDEV (escaping the dirfd)", "claim:prep.openat2"],
     run: |cx| {
         let d = TempDir::new()?;
         let dfd = dir_fd(&d)?;
@@ -154,7 +154,7 @@ case! {
     summary: "CLOSE of a normal fd completes with 0 and the fd is closed",
     requires: [OpClose],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_close(3)", "close(2)"],
+    refs: ["io_uring_prep_close(3)", "close(2)", "claim:enter.op.close", "claim:prep.close.errno"],
     run: |cx| {
         let f = TempFile::empty()?;
         // SAFETY: dup of our own fd; io_uring closes it.
@@ -172,7 +172,7 @@ case! {
     summary: "CLOSE of a descriptor that is not open completes with -EBADF",
     requires: [OpClose],
     variants: variants::DEFAULT,
-    refs: ["close(2) ERRORS: EBADF"],
+    refs: ["close(2) ERRORS: EBADF", "claim:prep.close.errno"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::close(closed_fd()).user_data(1)], &[cqe(1, -libc::EBADF)])?;
@@ -202,7 +202,7 @@ case! {
     summary: "STATX fills statx with the file's size and type for the mask asked",
     requires: [OpStatx],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_statx(3)", "statx(2)"],
+    refs: ["io_uring_prep_statx(3)", "statx(2)", "claim:enter.op.statx", "claim:prep.statx"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(1234, 1))?;
         let p = cpath(&f.path())?;
@@ -239,7 +239,7 @@ case! {
     summary: "STATX of a missing path completes with -ENOENT",
     requires: [OpStatx],
     variants: variants::DEFAULT,
-    refs: ["statx(2) ERRORS: ENOENT"],
+    refs: ["statx(2) ERRORS: ENOENT", "claim:prep.statx"],
     run: |cx| {
         let d = TempDir::new()?;
         let p = cpath(&d.join("missing"))?;
@@ -275,7 +275,7 @@ case! {
     summary: "RENAMEAT moves the file: the old name is gone, the new one has its content",
     requires: [OpRenameat],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_renameat(3)", "rename(2)"],
+    refs: ["io_uring_prep_renameat(3)", "rename(2)", "claim:enter.op.renameat", "claim:prep.renameat"],
     run: |cx| {
         let d = TempDir::new()?;
         std::fs::write(d.join("a"), b"moved")?;
@@ -293,7 +293,7 @@ case! {
     summary: "RENAMEAT with RENAME_NOREPLACE onto an existing name completes with -EEXIST and changes nothing",
     requires: [OpRenameat],
     variants: variants::DEFAULT,
-    refs: ["rename(2): RENAME_NOREPLACE; ERRORS: EEXIST"],
+    refs: ["rename(2): RENAME_NOREPLACE; ERRORS: EEXIST", "claim:enter.op.renameat"],
     run: |cx| {
         let d = TempDir::new()?;
         std::fs::write(d.join("a"), b"a")?;
@@ -311,7 +311,7 @@ case! {
     summary: "RENAMEAT of a missing source completes with -ENOENT",
     requires: [OpRenameat],
     variants: variants::DEFAULT,
-    refs: ["rename(2) ERRORS: ENOENT"],
+    refs: ["rename(2) ERRORS: ENOENT", "claim:prep.renameat"],
     run: |cx| {
         let d = TempDir::new()?;
         let (a, b) = (cpath(&d.join("a"))?, cpath(&d.join("b"))?);
@@ -328,7 +328,7 @@ case! {
     summary: "UNLINKAT removes the name",
     requires: [OpUnlinkat],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_unlinkat(3)", "unlink(2)"],
+    refs: ["io_uring_prep_unlinkat(3)", "unlink(2)", "claim:enter.op.unlinkat", "claim:prep.unlinkat"],
     run: |cx| {
         let d = TempDir::new()?;
         std::fs::write(d.join("f"), b"x")?;
@@ -345,7 +345,7 @@ case! {
     summary: "UNLINKAT with AT_REMOVEDIR removes an empty directory",
     requires: [OpUnlinkat],
     variants: variants::DEFAULT,
-    refs: ["unlinkat(2): AT_REMOVEDIR"],
+    refs: ["unlinkat(2): AT_REMOVEDIR", "claim:enter.op.unlinkat"],
     run: |cx| {
         let d = TempDir::new()?;
         std::fs::create_dir(d.join("sub"))?;
@@ -362,7 +362,7 @@ case! {
     summary: "UNLINKAT of a missing name completes with -ENOENT",
     requires: [OpUnlinkat],
     variants: variants::DEFAULT,
-    refs: ["unlink(2) ERRORS: ENOENT"],
+    refs: ["unlink(2) ERRORS: ENOENT", "claim:prep.unlinkat"],
     run: |cx| {
         let d = TempDir::new()?;
         let p = cpath(&d.join("missing"))?;
@@ -396,7 +396,7 @@ case! {
     summary: "MKDIRAT creates a directory with the mode (less umask)",
     requires: [OpMkdirat],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_mkdirat(3)", "mkdir(2)"],
+    refs: ["io_uring_prep_mkdirat(3)", "mkdir(2)", "claim:enter.op.mkdirat", "claim:prep.mkdirat"],
     run: |cx| {
         let d = TempDir::new()?;
         let p = cpath(&d.join("sub"))?;
@@ -414,7 +414,7 @@ case! {
     summary: "MKDIRAT of an existing name completes with -EEXIST",
     requires: [OpMkdirat],
     variants: variants::DEFAULT,
-    refs: ["mkdir(2) ERRORS: EEXIST"],
+    refs: ["mkdir(2) ERRORS: EEXIST", "claim:prep.mkdirat"],
     run: |cx| {
         let d = TempDir::new()?;
         let p = cpath(d.path())?;
@@ -431,7 +431,7 @@ case! {
     summary: "SYMLINKAT creates a symbolic link whose target reads back",
     requires: [OpSymlinkat],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_symlinkat(3)", "symlink(2)"],
+    refs: ["io_uring_prep_symlinkat(3)", "symlink(2)", "claim:enter.op.symlinkat", "claim:prep.symlinkat"],
     run: |cx| {
         let d = TempDir::new()?;
         let l = cpath(&d.join("l"))?;
@@ -447,7 +447,7 @@ case! {
     summary: "SYMLINKAT onto an existing name completes with -EEXIST",
     requires: [OpSymlinkat],
     variants: variants::DEFAULT,
-    refs: ["symlink(2) ERRORS: EEXIST"],
+    refs: ["symlink(2) ERRORS: EEXIST", "claim:prep.symlinkat"],
     run: |cx| {
         let d = TempDir::new()?;
         std::fs::write(d.join("l"), b"")?;
@@ -465,7 +465,7 @@ case! {
     summary: "LINKAT adds a second name for the inode (st_nlink 2, same inode)",
     requires: [OpLinkat],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_linkat(3)", "link(2)"],
+    refs: ["io_uring_prep_linkat(3)", "link(2)", "claim:enter.op.linkat", "claim:prep.linkat"],
     run: |cx| {
         let d = TempDir::new()?;
         std::fs::write(d.join("a"), b"x")?;
@@ -484,7 +484,7 @@ case! {
     summary: "LINKAT of a missing source completes with -ENOENT",
     requires: [OpLinkat],
     variants: variants::DEFAULT,
-    refs: ["link(2) ERRORS: ENOENT"],
+    refs: ["link(2) ERRORS: ENOENT", "claim:prep.linkat"],
     run: |cx| {
         let d = TempDir::new()?;
         let (a, b) = (cpath(&d.join("a"))?, cpath(&d.join("b"))?);

@@ -15,7 +15,7 @@ case! {
     summary: "FSETXATTR sets the value (res 0); FGETXATTR reads it back (res = its length)",
     requires: [OpFsetxattr, OpFgetxattr, EnvRoot],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_fsetxattr(3)", "setxattr(2), getxattr(2): the size of the value on success"],
+    refs: ["io_uring_prep_fsetxattr(3)", "setxattr(2), getxattr(2): the size of the value on success", "claim:enter.op.xattr"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut buf = [0u8; 32];
@@ -32,7 +32,7 @@ case! {
     summary: "FSETXATTR with XATTR_CREATE of an existing name completes with -EEXIST",
     requires: [OpFsetxattr, EnvRoot],
     variants: variants::DEFAULT,
-    refs: ["setxattr(2): XATTR_CREATE; ERRORS: EEXIST"],
+    refs: ["setxattr(2): XATTR_CREATE; ERRORS: EEXIST", "claim:prep.xattr"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
@@ -47,7 +47,7 @@ case! {
     summary: "FGETXATTR of a value set by setxattr(2) returns its length and bytes",
     requires: [OpFgetxattr, EnvRoot],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_fgetxattr(3)", "getxattr(2)"],
+    refs: ["io_uring_prep_fgetxattr(3)", "getxattr(2)", "claim:enter.op.xattr"],
     run: |cx| {
         let f = TempFile::empty()?;
         // SAFETY: valid name and value.
@@ -66,7 +66,7 @@ case! {
     summary: "FGETXATTR of a name the file does not have completes with -ENODATA",
     requires: [OpFgetxattr, EnvRoot],
     variants: variants::DEFAULT,
-    refs: ["getxattr(2) ERRORS: ENODATA"],
+    refs: ["getxattr(2) ERRORS: ENODATA", "claim:prep.xattr"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut buf = [0u8; 8];
@@ -81,7 +81,7 @@ case! {
     summary: "SETXATTR by path sets the value; GETXATTR by path reads it back",
     requires: [OpSetxattr, OpGetxattr, EnvRoot],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_setxattr(3)", "io_uring_prep_getxattr(3)"],
+    refs: ["io_uring_prep_setxattr(3)", "io_uring_prep_getxattr(3)", "claim:enter.op.xattr"],
     run: |cx| {
         let f = TempFile::empty()?;
         let p = cpath(&f.path())?;
@@ -99,7 +99,7 @@ case! {
     summary: "SETXATTR with XATTR_REPLACE of a missing name completes with -ENODATA",
     requires: [OpSetxattr, EnvRoot],
     variants: variants::DEFAULT,
-    refs: ["setxattr(2): XATTR_REPLACE; ERRORS: ENODATA"],
+    refs: ["setxattr(2): XATTR_REPLACE; ERRORS: ENODATA", "claim:prep.xattr"],
     run: |cx| {
         let f = TempFile::empty()?;
         let p = cpath(&f.path())?;
@@ -114,7 +114,7 @@ case! {
     summary: "GETXATTR by path of a value set by setxattr(2) returns its length and bytes",
     requires: [OpGetxattr, EnvRoot],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_getxattr(3)", "getxattr(2)"],
+    refs: ["io_uring_prep_getxattr(3)", "getxattr(2)", "claim:enter.op.xattr", "claim:prep.xattr"],
     run: |cx| {
         let f = TempFile::empty()?;
         let p = cpath(&f.path())?;
@@ -134,7 +134,7 @@ case! {
     summary: "GETXATTR into a buffer smaller than the value completes with -ERANGE",
     requires: [OpGetxattr, EnvRoot],
     variants: variants::DEFAULT,
-    refs: ["getxattr(2) ERRORS: ERANGE (size too small)"],
+    refs: ["getxattr(2) ERRORS: ERANGE (size too small)", "claim:prep.xattr"],
     run: |cx| {
         let f = TempFile::empty()?;
         // SAFETY: valid name and value.

@@ -77,7 +77,7 @@ case! {
     summary: "SOCKET returns a new fd for a socket of the domain and type asked",
     requires: [OpSocket],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_socket(3)", "socket(2)"],
+    refs: ["io_uring_prep_socket(3)", "socket(2)", "claim:enter.op.socket", "claim:prep.socket"],
     run: |cx| {
         let mut r = cx.ring()?;
         let next = fixtures::closed_fd();
@@ -94,7 +94,7 @@ case! {
     summary: "SOCKET with an address family out of range completes with -EAFNOSUPPORT",
     requires: [OpSocket],
     variants: variants::DEFAULT,
-    refs: ["socket(2) ERRORS: EAFNOSUPPORT", "net/socket.c __sock_create: family >= NPROTO -> -EAFNOSUPPORT"],
+    refs: ["socket(2) ERRORS: EAFNOSUPPORT", "net/socket.c __sock_create: family >= NPROTO -> -EAFNOSUPPORT", "claim:prep.socket"],
     run: |cx| {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::socket(4000, libc::SOCK_STREAM, 0).user_data(1)], &[cqe(1, -libc::EAFNOSUPPORT)])?;
@@ -109,7 +109,7 @@ case! {
     summary: "BIND to 127.0.0.1 port 0 completes with 0 and the socket gets a port",
     requires: [OpBind],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_bind(3)", "bind(2)"],
+    refs: ["io_uring_prep_bind(3)", "bind(2)", "claim:enter.op.bind", "claim:prep.bind"],
     run: |cx| {
         let s = socket(libc::SOCK_STREAM)?;
         let sa = sockaddr_v4(0);
@@ -125,7 +125,7 @@ case! {
     summary: "BIND of a socket that is already bound completes with -EINVAL",
     requires: [OpBind],
     variants: variants::DEFAULT,
-    refs: ["bind(2) ERRORS: EINVAL (the socket is already bound to an address)"],
+    refs: ["bind(2) ERRORS: EINVAL (the socket is already bound to an address)", "claim:prep.bind"],
     run: |cx| {
         let s = socket(libc::SOCK_STREAM)?;
         let sa = sockaddr_v4(0);
@@ -141,7 +141,7 @@ case! {
     summary: "LISTEN on a bound socket completes with 0 and a client can then connect",
     requires: [OpBind, OpListen],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_listen(3)", "listen(2)"],
+    refs: ["io_uring_prep_listen(3)", "listen(2)", "claim:enter.op.listen", "claim:prep.listen"],
     run: |cx| {
         let s = socket(libc::SOCK_STREAM)?;
         let sa = sockaddr_v4(0);
@@ -158,7 +158,7 @@ case! {
     summary: "LISTEN on a UDP socket completes with -EOPNOTSUPP",
     requires: [OpListen],
     variants: variants::DEFAULT,
-    refs: ["listen(2) ERRORS: EOPNOTSUPP (the socket is not of a type that supports listen)"],
+    refs: ["listen(2) ERRORS: EOPNOTSUPP (the socket is not of a type that supports listen)", "claim:prep.listen"],
     run: |cx| {
         let s = socket(libc::SOCK_DGRAM)?;
         let mut r = cx.ring()?;
@@ -174,7 +174,7 @@ case! {
     summary: "CONNECT to a listener completes with 0 and the listener accepts the peer",
     requires: [OpConnect],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_connect(3)", "connect(2)"],
+    refs: ["io_uring_prep_connect(3)", "connect(2)", "claim:enter.op.connect", "claim:prep.connect.errno"],
     run: |cx| {
         let l = Listener::new()?;
         let s = socket(libc::SOCK_STREAM)?;
@@ -192,7 +192,7 @@ case! {
     summary: "CONNECT to a bound port nobody listens on completes with -ECONNREFUSED",
     requires: [OpConnect],
     variants: variants::DEFAULT,
-    refs: ["connect(2) ERRORS: ECONNREFUSED (no one listening on the remote address)"],
+    refs: ["connect(2) ERRORS: ECONNREFUSED (no one listening on the remote address)", "claim:prep.connect.errno"],
     run: |cx| {
         // Bound but not listening: the port is ours, so nobody else can
         // listen on it while the case runs.
@@ -213,7 +213,7 @@ case! {
     summary: "ACCEPT returns a new fd connected to the client, and fills the peer address",
     requires: [OpAccept],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_accept(3)", "accept4(2)"],
+    refs: ["io_uring_prep_accept(3)", "accept4(2)", "claim:enter.op.accept", "claim:prep.accept.fd"],
     run: |cx| {
         let l = Listener::new()?;
         let client = l.connect()?;
@@ -240,7 +240,7 @@ case! {
     summary: "ACCEPT on a socket that is not listening completes with -EINVAL",
     requires: [OpAccept],
     variants: variants::DEFAULT,
-    refs: ["accept(2) ERRORS: EINVAL (socket is not listening for connections)"],
+    refs: ["accept(2) ERRORS: EINVAL (socket is not listening for connections)", "claim:prep.accept.errno"],
     run: |cx| {
         let s = socket(libc::SOCK_STREAM)?;
         let mut r = cx.ring()?;
@@ -256,7 +256,7 @@ case! {
     summary: "SEND on a connected socket returns the bytes sent, which the peer reads",
     requires: [OpSend],
     variants: variants::ALL,
-    refs: ["io_uring_prep_send(3)", "send(2)"],
+    refs: ["io_uring_prep_send(3)", "send(2)", "claim:enter.op.send", "claim:prep.send"],
     run: |cx| {
         let sp = SocketPair::stream()?;
         let data = pattern(100, 8);
@@ -272,7 +272,7 @@ case! {
     summary: "SEND on a regular file completes with -ENOTSOCK",
     requires: [OpSend],
     variants: variants::DEFAULT,
-    refs: ["send(2) ERRORS: ENOTSOCK"],
+    refs: ["send(2) ERRORS: ENOTSOCK", "claim:prep.send"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut r = cx.ring()?;
@@ -286,7 +286,7 @@ case! {
     summary: "RECV returns the bytes the peer sent",
     requires: [OpRecv],
     variants: variants::ALL,
-    refs: ["io_uring_prep_recv(3)", "recv(2)"],
+    refs: ["io_uring_prep_recv(3)", "recv(2)", "claim:enter.op.recv", "claim:prep.recv"],
     run: |cx| {
         let sp = SocketPair::stream()?;
         send_all(sp.b(), b"hello")?;
@@ -303,7 +303,7 @@ case! {
     summary: "RECV on a regular file completes with -ENOTSOCK",
     requires: [OpRecv],
     variants: variants::DEFAULT,
-    refs: ["recv(2) ERRORS: ENOTSOCK"],
+    refs: ["recv(2) ERRORS: ENOTSOCK", "claim:prep.recv"],
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
         let mut buf = [0u8; 4];
@@ -328,7 +328,7 @@ case! {
     summary: "SENDMSG sends its iovecs as one datagram and returns the total",
     requires: [OpSendmsg],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_sendmsg(3)", "sendmsg(2)"],
+    refs: ["io_uring_prep_sendmsg(3)", "sendmsg(2)", "claim:enter.op.sendmsg", "claim:prep.sendmsg"],
     run: |cx| {
         let sp = SocketPair::new(libc::SOCK_DGRAM)?;
         let (mut a, mut b) = (b"dat".to_vec(), b"agram".to_vec());
@@ -346,7 +346,7 @@ case! {
     summary: "SENDMSG on a regular file completes with -ENOTSOCK",
     requires: [OpSendmsg],
     variants: variants::DEFAULT,
-    refs: ["sendmsg(2) ERRORS: ENOTSOCK"],
+    refs: ["sendmsg(2) ERRORS: ENOTSOCK", "claim:prep.sendmsg"],
     run: |cx| {
         let f = TempFile::empty()?;
         let mut a = b"x".to_vec();
@@ -363,7 +363,7 @@ case! {
     summary: "RECVMSG scatters a datagram over its iovecs and returns its length",
     requires: [OpRecvmsg],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_recvmsg(3)", "recvmsg(2)"],
+    refs: ["io_uring_prep_recvmsg(3)", "recvmsg(2)", "claim:enter.op.recvmsg", "claim:prep.recvmsg"],
     run: |cx| {
         let sp = SocketPair::new(libc::SOCK_DGRAM)?;
         send_all(sp.b(), b"scattered")?;
@@ -403,7 +403,7 @@ case! {
     summary: "RECVMSG on a regular file completes with -ENOTSOCK",
     requires: [OpRecvmsg],
     variants: variants::DEFAULT,
-    refs: ["recvmsg(2) ERRORS: ENOTSOCK"],
+    refs: ["recvmsg(2) ERRORS: ENOTSOCK", "claim:prep.recvmsg"],
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
         let mut a = [0u8; 4];
@@ -422,7 +422,7 @@ case! {
     summary: "SHUTDOWN with SHUT_WR completes with 0 and the peer reads end of file",
     requires: [OpShutdown],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_shutdown(3)", "shutdown(2)"],
+    refs: ["io_uring_prep_shutdown(3)", "shutdown(2)", "claim:enter.op.shutdown", "claim:prep.shutdown"],
     run: |cx| {
         let sp = SocketPair::stream()?;
         let mut r = cx.ring()?;
@@ -439,7 +439,7 @@ case! {
     summary: "SHUTDOWN with an undefined how completes with -EINVAL",
     requires: [OpShutdown],
     variants: variants::DEFAULT,
-    refs: ["shutdown(2) ERRORS: EINVAL (an invalid value was specified in how)"],
+    refs: ["shutdown(2) ERRORS: EINVAL (an invalid value was specified in how)", "claim:prep.shutdown"],
     run: |cx| {
         let sp = SocketPair::stream()?;
         let mut r = cx.ring()?;

@@ -9,7 +9,7 @@ case! {
     summary: "URING_CMD SOCKET_URING_OP_SIOCINQ on a TCP socket returns the unread byte count",
     requires: [OpUringCmd, OpflagUringCmdSiocinq],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_cmd_sock(3): SOCKET_URING_OP_SIOCINQ", "io_uring/cmd_net.c"],
+    refs: ["io_uring_prep_cmd_sock(3): SOCKET_URING_OP_SIOCINQ", "io_uring/cmd_net.c", "claim:prep.cmd-sock.siocinq"],
     run: |cx| {
         let (c, s) = tcp_pair()?;
         std::io::Write::write_all(&mut &c, b"12345")?;
@@ -27,7 +27,7 @@ case! {
     summary: "URING_CMD SOCKET_URING_OP_GETSOCKOPT reads SO_TYPE and returns the option length (4)",
     requires: [OpUringCmd, OpflagUringCmdSockopt],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_cmd_sock(3): SOCKET_URING_OP_GETSOCKOPT", "io_uring/cmd_net.c io_uring_cmd_getsockopt: returns optlen"],
+    refs: ["io_uring_prep_cmd_sock(3): SOCKET_URING_OP_GETSOCKOPT", "io_uring/cmd_net.c io_uring_cmd_getsockopt: returns optlen", "claim:prep.cmd-sock.getsockopt"],
     run: |cx| {
         let s = socket(libc::SOCK_DGRAM)?;
         let mut v = 0i32;
@@ -43,7 +43,7 @@ case! {
     summary: "URING_CMD SOCKET_URING_OP_SETSOCKOPT sets SO_REUSEADDR (res 0), visible to getsockopt(2)",
     requires: [OpUringCmd, OpflagUringCmdSockopt],
     variants: variants::DEFAULT,
-    refs: ["io_uring_prep_cmd_sock(3): SOCKET_URING_OP_SETSOCKOPT"],
+    refs: ["io_uring_prep_cmd_sock(3): SOCKET_URING_OP_SETSOCKOPT", "claim:prep.cmd-sock.setsockopt"],
     run: |cx| {
         let s = socket(libc::SOCK_STREAM)?;
         let mut v = 1i32;
@@ -90,7 +90,7 @@ case! {
     summary: "RECV_ZC on a ring with no zero-copy receive queue registered completes with -EINVAL",
     requires: [OpRecvZc],
     variants: variants::DEFAULT,
-    refs: ["io_uring/net.c io_recvzc_prep: no ifq at zcrx_ifq_idx -> -EINVAL"],
+    refs: ["io_uring/net.c io_recvzc_prep: no ifq at zcrx_ifq_idx -> -EINVAL", "claim:enter.op.recv-zc.needs-ifq"],
     run: |cx| {
         let (_c, s) = tcp_pair()?;
         let mut r = cx.ring()?;

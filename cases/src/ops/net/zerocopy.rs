@@ -9,7 +9,7 @@ case! {
     summary: "SEND_ZC on TCP posts the byte count with IORING_CQE_F_MORE, then a notification (res 0, IORING_CQE_F_NOTIF) with the same user_data",
     requires: [OpSendZc],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_send_zc(3): the first CQE has IORING_CQE_F_MORE; the notification has IORING_CQE_F_NOTIF"],
+    refs: ["io_uring_prep_send_zc(3): the first CQE has IORING_CQE_F_MORE; the notification has IORING_CQE_F_NOTIF", "claim:enter.op.send-zc.notif"],
     run: |cx| {
         let (c, s) = tcp_pair()?;
         let data = pattern(1000, 4);
@@ -48,7 +48,7 @@ case! {
     summary: "SEND_ZC on an AF_UNIX socket (no SOCK_SUPPORT_ZC) fails with -EOPNOTSUPP, and the notification still follows",
     requires: [OpSendZc],
     variants: variants::DEFAULT,
-    refs: ["io_uring/net.c io_send_zc: !SOCK_SUPPORT_ZC -> -EOPNOTSUPP; io_sendrecv_fail keeps IORING_CQE_F_MORE for the notification"],
+    refs: ["io_uring/net.c io_send_zc: !SOCK_SUPPORT_ZC -> -EOPNOTSUPP; io_sendrecv_fail keeps IORING_CQE_F_MORE for the notification", "claim:enter.op.send-zc.eopnotsupp"],
     run: |cx| {
         let sp = SocketPair::stream()?;
         let mut r = cx.ring()?;
@@ -76,7 +76,7 @@ case! {
     summary: "SENDMSG_ZC posts the byte count with IORING_CQE_F_MORE, then the notification",
     requires: [OpSendmsgZc],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_sendmsg_zc(3)"],
+    refs: ["io_uring_prep_sendmsg_zc(3)", "claim:enter.op.sendmsg-zc"],
     run: |cx| {
         let (c, s) = tcp_pair()?;
         let (mut a, mut b) = (pattern(300, 1), pattern(200, 2));
@@ -118,7 +118,7 @@ case! {
     summary: "SEND_ZC from an unmapped buffer fails with -EFAULT and F_MORE, and its notification (res 0, F_NOTIF) still follows",
     requires: [OpSendZc],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_send_zc(3): a notification follows every first CQE that has IORING_CQE_F_MORE", "liburing test/send-zerocopy.c test_send_faults"],
+    refs: ["io_uring_prep_send_zc(3): a notification follows every first CQE that has IORING_CQE_F_MORE", "liburing test/send-zerocopy.c test_send_faults", "claim:enter.cqe.EFAULT-buffer", "claim:enter.op.send-zc.error-notifies"],
     run: |cx| {
         let (c, _s) = tcp_pair()?;
         let mut r = cx.ring()?;
@@ -134,7 +134,7 @@ case! {
     summary: "SEND_ZC on an unconnected UDP socket sends to the destination given, read when the request is submitted: rewriting the address after submit changes nothing (result, then notification)",
     requires: [OpSendZc],
     variants: variants::DELIVERY,
-    refs: ["io_uring_prep_send_set_addr(3)", "io_uring/net.c io_send_setup: move_addr_to_kernel at prep, so the application may reuse the sockaddr"],
+    refs: ["io_uring_prep_send_set_addr(3)", "io_uring/net.c io_send_setup: move_addr_to_kernel at prep, so the application may reuse the sockaddr", "claim:enter.op.send-zc.sendto", "claim:prep.send-set-addr"],
     run: |cx| {
         let (a, b) = (std::net::UdpSocket::bind("127.0.0.1:0")?, std::net::UdpSocket::bind("127.0.0.1:0")?);
         b.set_nonblocking(true)?;
