@@ -20,6 +20,8 @@ mod crosscheck;
 mod detect;
 mod env;
 mod isolated;
+mod lineage;
+pub use lineage::contradictions_in as lineage_contradictions;
 mod rules;
 pub use isolated::{child_main as probe_child_main, PROBE_CHILD_ENV};
 pub use rules::{rule as detection_rule, rules_markdown};
@@ -275,10 +277,13 @@ impl Probe {
     }
 
     /// The rules over several steps' results: collisions first (they
-    /// change what a number means), then the declared-vs-behaved checks.
+    /// change what a number means), then the declared-vs-behaved checks,
+    /// then lineage (a feature older than what the kernel declares cannot
+    /// be absent).
     pub(crate) fn resolve(&mut self) {
         collisions::resolve(self);
         crosscheck::apply(self);
+        lineage::apply(self);
     }
 
     /// Records one detection's result.

@@ -18,7 +18,7 @@ pub fn rules_markdown() -> String {
         s += &format!("| `{}` | {} | {} | {} |\n", f.id, if f.since.is_empty() { "-" } else { f.since }, trial, rule(f.detect));
     }
     s += "\n## Declared against behaved (`probe/declarations-agree`)\n\n";
-    for line in super::crosscheck::rules() {
+    for line in super::crosscheck::rules().into_iter().chain([super::lineage::rule()]) {
         s += &format!("- {line}\n");
     }
     s

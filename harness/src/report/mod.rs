@@ -188,6 +188,7 @@ pub fn deviations_seen(exps: &crate::expectations::Expectations, results: &[Tria
                 kernels: x.kernels.clone(),
                 reason: x.reason.clone(),
                 ran,
+                intermittent: x.intermittent,
                 standing: up.standing(release),
                 status: up.status_for(release),
                 upstream: up,
@@ -214,7 +215,7 @@ known kernel deviations seen (xfail), with upstream status:
       {}
 ",
             d.trial,
-            plural_trials(d.ran.len()),
+            if d.intermittent { format!("intermittent, fired in {}", plural_trials(d.ran.len())) } else { plural_trials(d.ran.len()) },
             d.reason,
             d.status
         );

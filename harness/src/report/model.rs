@@ -212,6 +212,10 @@ pub struct DeviationSeen {
     pub reason: String,
     /// The xfail trial IDs of this run.
     pub ran: Vec<String>,
+    /// The entry is intermittent (a race): `ran` counts how often it fired
+    /// in this run, which the summary and the matrix show.
+    #[serde(default)]
+    pub intermittent: bool,
     pub upstream: crate::expectations::Upstream,
     /// This kernel against the upstream status: `lacks-fix` (older than
     /// the fixing release), `has-fix` (at or past it by version) or
