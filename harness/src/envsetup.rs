@@ -204,6 +204,27 @@ fn check_temp_dir() -> Result<(), String> {
     }
 }
 
+/// A scratch file in `dir`, removed when the returned guard goes.
+fn scratch_file(dir: &Path) -> Option<tempfile::NamedTempFile> {
+    tempfile::Builder::new().prefix(".uring-conform-fs-").tempfile_in(dir).ok()
+}
+
+/// Whether files in `dir` take fallocate(2), in the two modes the cases
+/// use (0 and FALLOC_FL_KEEP_SIZE).
+pub fn tmp_takes_fallocate(dir: &Path) -> bool {
+    use rustix::fs::FallocateFlags;
+    let Some(f) = scratch_file(dir) else { return false };
+    rustix::fs::fallocate(f.as_file(), FallocateFlags::empty(), 0, 4096).is_ok()
+        && rustix::fs::fallocate(f.as_file(), FallocateFlags::KEEP_SIZE, 4096, 4096).is_ok()
+}
+
+/// Whether files in `dir` take a trusted.* extended attribute (only root
+/// may set those; tmpfs has them on every kernel, user.* only from 6.6).
+pub fn tmp_takes_trusted_xattr(dir: &Path) -> bool {
+    let Some(f) = scratch_file(dir) else { return false };
+    rustix::fs::fsetxattr(f.as_file(), "trusted.uring_conform_probe", b"1", rustix::fs::XattrFlags::empty()).is_ok()
+}
+
 /// Whether `dir` is on a file system backed by a block device (not
 /// tmpfs, ramfs or another memory file system).
 pub fn on_block_fs(dir: &Path) -> bool {
@@ -296,18 +317,41 @@ impl EnvSetup {
         match self.loop_ext4(&base) {
             Ok(mnt) => {
                 self.notes.push(format!("O_DIRECT: loop-mounted ext4 at {}", mnt.display()));
+                self.tmp_onto(&mnt);
                 std::env::set_var(ODIRECT_ENV, mnt);
             }
             Err(e) => self.notes.push(format!("O_DIRECT: no loop-mounted ext4: {e}")),
         }
     }
 
-    /// A 64 MiB ext4 image, loop-mounted; returns the mount point.
+    /// Where the trials' $TMPDIR lacks what some cases need of a file
+    /// system (fallocate, trusted xattrs: ramfs has neither), moves it onto
+    /// the run's loop-mounted ext4, so those cases run instead of skipping.
+    fn tmp_onto(&mut self, mnt: &Path) {
+        let tmp = std::env::temp_dir();
+        if tmp_takes_fallocate(&tmp) && tmp_takes_trusted_xattr(&tmp) {
+            return;
+        }
+        let onto = mnt.join("tmp");
+        match std::fs::create_dir(&onto) {
+            Ok(()) => {
+                self.notes.push(format!(
+                    "{} lacks fallocate or trusted xattrs: the trials' temp files go to the loop-mounted ext4 ({})",
+                    tmp.display(),
+                    onto.display()
+                ));
+                std::env::set_var("TMPDIR", onto);
+            }
+            Err(e) => self.notes.push(format!("{} lacks fallocate or trusted xattrs, and {}: {e}", tmp.display(), onto.display())),
+        }
+    }
+
+    /// A 256 MiB (sparse) ext4 image, loop-mounted; returns the mount point.
     fn loop_ext4(&mut self, base: &Path) -> Result<PathBuf, String> {
         std::fs::create_dir_all(base.join("mnt")).map_err(|e| e.to_string())?;
         let img = base.join("fs.img");
         let f = std::fs::File::create(&img).map_err(|e| e.to_string())?;
-        f.set_len(64 << 20).map_err(|e| e.to_string())?;
+        f.set_len(256 << 20).map_err(|e| e.to_string())?;
         drop(f);
         let (img_s, mnt) = (img.to_string_lossy().to_string(), base.join("mnt"));
         run("mkfs.ext4", &["-q", "-F", &img_s])?;

@@ -93,6 +93,12 @@ pub enum Env {
     NullBlkPoll,
     /// userfaultfd(2) can stall a kernel-mode copy here (fixtures::StalledPage).
     Userfaultfd,
+    /// The file system of the trials' $TMPDIR allocates space with
+    /// fallocate(2) (ramfs does not: EOPNOTSUPP).
+    TmpFallocate,
+    /// The file system of the trials' $TMPDIR stores trusted.* extended
+    /// attributes (root; ramfs does not: EOPNOTSUPP).
+    TmpXattr,
     /// The machine may crash: a throwaway VM (URING_CONFORM_DISPOSABLE=1,
     /// set by the kernel matrix's init). Regression cases that can oops a
     /// kernel that still has the bug need it.
@@ -363,6 +369,8 @@ vocabulary! {
     EnvDisposable = "env.disposable", Detect::Env(Env::Disposable), "", "a throwaway machine that may crash: URING_CONFORM_DISPOSABLE=1, set by the kernel matrix VMs";
     EnvTimeNs = "env.timens", Detect::Env(Env::TimeNs), "", "unshare(CLONE_NEWTIME) works here (CONFIG_TIME_NS, CAP_SYS_ADMIN)";
     EnvMemlock = "env.memlock", Detect::Env(Env::Memlock), "", "RLIMIT_MEMLOCK of at least 1 MiB or unlimited, for cases that drop privileges (io_uring charges registered buffers, on some kernels ring memory, to it without CAP_IPC_LOCK): ulimit -l unlimited";
+    EnvTmpFallocate = "env.tmp_fallocate", Detect::Env(Env::TmpFallocate), "", "the trials' $TMPDIR takes fallocate(2) (mode 0 and FALLOC_FL_KEEP_SIZE): ext4, xfs, btrfs, tmpfs; not ramfs (EOPNOTSUPP). As root, a run whose $TMPDIR lacks it or trusted xattrs moves the trials' files onto its loop-mounted ext4 when it has one";
+    EnvTmpXattr = "env.tmp_xattr", Detect::Env(Env::TmpXattr), "", "the trials' $TMPDIR stores trusted.* extended attributes (root): ext4, xfs, btrfs, tmpfs; not ramfs (EOPNOTSUPP)";
     EnvUserfaultfd = "env.userfaultfd", Detect::Env(Env::Userfaultfd), "", "userfaultfd(2) handles faults of kernel-mode copies here (CONFIG_USERFAULTFD; CAP_SYS_PTRACE or vm.unprivileged_userfaultfd=1; no seccomp filter refusing it): fixtures park a thread inside a syscall with it";
     EnvUblk = "env.ublk", Detect::Env(Env::Ublk), "", "/dev/ublk-control opens read-write (CONFIG_BLK_DEV_UBLK or modprobe ublk_drv, as root)";
 }

@@ -367,7 +367,7 @@ case! {
 case! {
     id: "ops/fallocate/extends",
     summary: "FALLOCATE (mode 0) past the end extends the file to offset + len",
-    requires: [OpFallocate],
+    requires: [OpFallocate, EnvTmpFallocate],
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_fallocate(3)", "fallocate(2)", "claim:enter.op.fallocate", "claim:prep.fallocate"],
     run: |cx| {
@@ -382,7 +382,7 @@ case! {
 case! {
     id: "ops/fallocate/keep-size",
     summary: "FALLOCATE with FALLOC_FL_KEEP_SIZE allocates without changing the size",
-    requires: [OpFallocate],
+    requires: [OpFallocate, EnvTmpFallocate],
     variants: variants::DEFAULT,
     refs: ["fallocate(2): FALLOC_FL_KEEP_SIZE", "claim:enter.op.fallocate"],
     run: |cx| {

@@ -17,6 +17,8 @@ pub(super) fn detect(e: Env) -> bool {
         Env::NullBlkPoll => std::env::var_os(crate::envsetup::NULLB_ENV).is_some_and(|d| std::path::Path::new(&d).exists()),
         Env::Userfaultfd => fixtures::StalledPage::new().is_ok(),
         Env::Disposable => std::env::var("URING_CONFORM_DISPOSABLE").is_ok_and(|v| v == "1"),
+        Env::TmpFallocate => crate::envsetup::tmp_takes_fallocate(&std::env::temp_dir()),
+        Env::TmpXattr => crate::envsetup::tmp_takes_trusted_xattr(&std::env::temp_dir()),
     }
 }
 

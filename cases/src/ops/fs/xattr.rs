@@ -13,7 +13,7 @@ const XNAME: &std::ffi::CStr = c"trusted.uring_conform";
 case! {
     id: "ops/fsetxattr/set-then-read",
     summary: "FSETXATTR sets the value (res 0); FGETXATTR reads it back (res = its length)",
-    requires: [OpFsetxattr, OpFgetxattr, EnvRoot],
+    requires: [OpFsetxattr, OpFgetxattr, EnvRoot, EnvTmpXattr],
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_fsetxattr(3)", "setxattr(2), getxattr(2): the size of the value on success", "claim:enter.op.xattr"],
     run: |cx| {
@@ -30,7 +30,7 @@ case! {
 case! {
     id: "ops/fsetxattr/error-create-existing-eexist",
     summary: "FSETXATTR with XATTR_CREATE of an existing name completes with -EEXIST",
-    requires: [OpFsetxattr, EnvRoot],
+    requires: [OpFsetxattr, EnvRoot, EnvTmpXattr],
     variants: variants::DEFAULT,
     refs: ["setxattr(2): XATTR_CREATE; ERRORS: EEXIST", "claim:prep.xattr"],
     run: |cx| {
@@ -45,7 +45,7 @@ case! {
 case! {
     id: "ops/fgetxattr/reads-value",
     summary: "FGETXATTR of a value set by setxattr(2) returns its length and bytes",
-    requires: [OpFgetxattr, EnvRoot],
+    requires: [OpFgetxattr, EnvRoot, EnvTmpXattr],
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_fgetxattr(3)", "getxattr(2)", "claim:enter.op.xattr"],
     run: |cx| {
@@ -64,7 +64,7 @@ case! {
 case! {
     id: "ops/fgetxattr/error-missing-enodata",
     summary: "FGETXATTR of a name the file does not have completes with -ENODATA",
-    requires: [OpFgetxattr, EnvRoot],
+    requires: [OpFgetxattr, EnvRoot, EnvTmpXattr],
     variants: variants::DEFAULT,
     refs: ["getxattr(2) ERRORS: ENODATA", "claim:prep.xattr"],
     run: |cx| {
@@ -79,7 +79,7 @@ case! {
 case! {
     id: "ops/setxattr/set-by-path",
     summary: "SETXATTR by path sets the value; GETXATTR by path reads it back",
-    requires: [OpSetxattr, OpGetxattr, EnvRoot],
+    requires: [OpSetxattr, OpGetxattr, EnvRoot, EnvTmpXattr],
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_setxattr(3)", "io_uring_prep_getxattr(3)", "claim:enter.op.xattr"],
     run: |cx| {
@@ -97,7 +97,7 @@ case! {
 case! {
     id: "ops/setxattr/error-replace-missing-enodata",
     summary: "SETXATTR with XATTR_REPLACE of a missing name completes with -ENODATA",
-    requires: [OpSetxattr, EnvRoot],
+    requires: [OpSetxattr, EnvRoot, EnvTmpXattr],
     variants: variants::DEFAULT,
     refs: ["setxattr(2): XATTR_REPLACE; ERRORS: ENODATA", "claim:prep.xattr"],
     run: |cx| {
@@ -112,7 +112,7 @@ case! {
 case! {
     id: "ops/getxattr/reads-value",
     summary: "GETXATTR by path of a value set by setxattr(2) returns its length and bytes",
-    requires: [OpGetxattr, EnvRoot],
+    requires: [OpGetxattr, EnvRoot, EnvTmpXattr],
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_getxattr(3)", "getxattr(2)", "claim:enter.op.xattr", "claim:prep.xattr"],
     run: |cx| {
@@ -132,7 +132,7 @@ case! {
 case! {
     id: "ops/getxattr/error-size-too-small-erange",
     summary: "GETXATTR into a buffer smaller than the value completes with -ERANGE",
-    requires: [OpGetxattr, EnvRoot],
+    requires: [OpGetxattr, EnvRoot, EnvTmpXattr],
     variants: variants::DEFAULT,
     refs: ["getxattr(2) ERRORS: ERANGE (size too small)", "claim:prep.xattr"],
     run: |cx| {
