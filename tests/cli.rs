@@ -230,6 +230,16 @@ fn seccomp_enosys_is_reported_blocked_with_exit_3() {
     assert_eq!(v["availability"], "blocked");
     assert!(v["availability_detail"].as_str().unwrap().contains("seccomp"));
     assert!(String::from_utf8_lossy(&o.stderr).contains("io_uring is unavailable"));
+    // What the probe could not examine is undetermined with the reason,
+    // never a kernel that lacks it.
+    let und = v["undetermined"].as_object().unwrap();
+    for id in ["op.nop", "setup.sqpoll", "feat.nodrop", "reg.buffers"] {
+        assert!(und.get(id).and_then(|w| w.as_str()).is_some_and(|w| w.contains("seccomp")), "{id} not undetermined: {und:?}");
+    }
+    assert!(!und.contains_key("env.root"), "the environment's own features are still detected");
+    let text = under_seccomp(libc::ENOSYS as u32, &["probe"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(!text.contains("absent: op.nop"), "{text}");
 }
 
 #[test]

@@ -148,19 +148,22 @@ impl Probe {
         self.availability == Availability::Ok
     }
 
-    /// A probe where every feature is absent for one stated reason.
+    /// A probe that could not look at the kernel's features: with io_uring
+    /// available (`Ok`), every feature starts absent ("not probed") for the
+    /// steps to overwrite; a kernel built without io_uring lacks every
+    /// feature; any other reason (a sysctl, a seccomp filter, the memlock
+    /// limit, an error) is the environment's, so every kernel feature is
+    /// undetermined with that reason, never absent (a consumer of the JSON
+    /// must not record the kernel as lacking what it could not examine).
+    /// The environment's own features are detected either way.
     fn unavailable(kernel: KernelInfo, a: Availability, detail: String) -> Probe {
-        // Unavailable: absent without a note per feature (the availability
-        // says why, once).
-        let why = if a == Availability::Ok { "not probed".to_string() } else { String::new() };
-        let mut p = Probe {
-            kernel,
-            availability: a,
-            availability_detail: detail,
-            findings: vec![Finding::Absent(why); FEATURES.len()],
-            contradictions: vec![],
-            params: None,
+        let finding = match a {
+            Availability::Ok => Finding::Absent("not probed".into()),
+            Availability::NotBuilt => Finding::Absent(detail.clone()),
+            _ => Finding::Undetermined(format!("io_uring could not be examined here: {detail}")),
         };
+        let mut p =
+            Probe { kernel, availability: a, availability_detail: detail, findings: vec![finding; FEATURES.len()], contradictions: vec![], params: None };
         for f in FEATURES {
             if let Detect::Env(e) = f.detect {
                 p.findings[f.feature as usize] = if env::detect(e) { Finding::Present } else { Finding::Absent("not in this environment".into()) };
@@ -174,7 +177,8 @@ impl Probe {
     pub fn failed(release: &str, why: &str) -> Probe {
         let kernel = KernelInfo { release: release.to_string(), version: String::new(), machine: std::env::consts::ARCH.to_string() };
         let mut p = Probe::unavailable(kernel, Availability::Error, why.to_string());
-        p.findings = vec![Finding::Absent(String::new()); FEATURES.len()];
+        // Nothing of this machine's environment says anything about it.
+        p.findings = vec![Finding::Undetermined(format!("the run never happened: {why}")); FEATURES.len()];
         p
     }
 
@@ -370,17 +374,21 @@ impl Probe {
         let mut classes: Vec<&str> = FEATURES.iter().map(|f| f.feature.class()).collect();
         classes.dedup();
         let width = FEATURES.iter().map(|f| f.id.len()).max().unwrap_or(0);
-        out += "\nsummary (present/total per class; absent ones named):\n";
+        out += "\nsummary (present/total per class; absent and undetermined ones named):\n";
+        let named = |ids: Vec<&str>, word: &str| -> String {
+            match ids.len() {
+                0 => String::new(),
+                n if n > 8 => format!("{word}: {} and {} more", ids[..8].join(", "), n - 8),
+                _ => format!("{word}: {}", ids.join(", ")),
+            }
+        };
         for c in &classes {
             let of: Vec<_> = FEATURES.iter().filter(|f| f.feature.class() == *c).collect();
-            let absent: Vec<&str> = of.iter().filter(|f| !self.has(f.feature)).map(|f| f.id).collect();
-            let shown = if absent.len() > 8 { format!("{} and {} more", absent[..8].join(", "), absent.len() - 8) } else { absent.join(", ") };
-            out += &format!(
-                "  {c:<9} {:>3}/{:<3} {}\n",
-                of.len() - absent.len(),
-                of.len(),
-                if absent.is_empty() { String::new() } else { format!("absent: {shown}") }
-            );
+            let absent: Vec<&str> = of.iter().filter(|f| matches!(self.finding(f.feature), Finding::Absent(_))).map(|f| f.id).collect();
+            let unknown: Vec<&str> = of.iter().filter(|f| matches!(self.finding(f.feature), Finding::Undetermined(_))).map(|f| f.id).collect();
+            let present = of.iter().filter(|f| self.has(f.feature)).count();
+            let words: Vec<String> = [named(absent, "absent"), named(unknown, "undetermined")].into_iter().filter(|w| !w.is_empty()).collect();
+            out += &format!("  {c:<9} {present:>3}/{:<3} {}\n", of.len(), words.join("; "));
         }
         let mut class = "";
         for f in FEATURES {
