@@ -182,7 +182,7 @@ OPTIONS:
     CommandHelp {
         name: "findings",
         usage: "[--json]",
-        about: "recorded kernel deviations with upstream status and reports",
+        about: "kernel deviations: upstream status, reports to send",
         body: &[
             "\
 Lists each finding: its name, what the kernel does, the kernels it was
@@ -202,7 +202,7 @@ OPTIONS:
     CommandHelp {
         name: "claims",
         usage: "[--json] [--list STATUS,...] [--page P] [--uapi]",
-        about: "the documented contract, and which case checks each claim",
+        about: "the documented contract and what checks it",
         body: &[
             "\
 Every checkable claim of liburing's man pages (io_uring_setup(2),
