@@ -137,13 +137,13 @@ case! {
     refs: ["io_uring_enter(2): IORING_ENTER_EXT_ARG, struct io_uring_getevents_arg", "claim:enter.ext-arg.timeout"],
     run: |cx| {
         let r = cx.ring()?;
-        let ts = __kernel_timespec::from_duration(Duration::from_millis(20));
+        let ts = __kernel_timespec::from_duration(Duration::from_millis(100));
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
         let t0 = Stopwatch::start();
         // SAFETY: arg lives through the call.
         let res = unsafe { r.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg as *const _ as *const _, std::mem::size_of_val(&arg)) };
-        check_errno!(res, libc::ETIME, "enter with a 20 ms timeout");
-        check_elapsed(&t0, Duration::from_millis(20), "enter with a 20 ms timeout")?;
+        check_errno!(res, libc::ETIME, "enter with a 100 ms timeout");
+        check_elapsed(&t0, Duration::from_millis(100), "enter with a 100 ms timeout")?;
         Ok(())
     },
 }

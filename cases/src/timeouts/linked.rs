@@ -11,10 +11,10 @@ case! {
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
-        let ts = ms(20);
+        let ts = ms(100);
         let t0 = Stopwatch::start();
         r.run_expect_unordered(&[Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1).link(), Sqe::link_timeout(&ts, 0).user_data(2)], &[cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME)])?;
-        check_elapsed(&t0, Duration::from_millis(20), "linked timeout")
+        check_elapsed(&t0, Duration::from_millis(100), "linked timeout")
     },
 }
 
@@ -88,15 +88,15 @@ case! {
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
-        let (long, short) = (ms(10_000), ms(20));
+        let (long, short) = (ms(10_000), ms(100));
         r.submit_all(&[Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1).link(), Sqe::link_timeout(&long, 0).user_data(2)])?;
         let t0 = Stopwatch::start();
-        // On a slow machine the 20 ms may pass before we reap the update's
+        // On a slow machine the 100 ms may pass before we reap the update's
         // CQE: expect all three, the update's first.
         let got = r.run_expect_unordered(&[Sqe::timeout_update(2, &short, IORING_LINK_TIMEOUT_UPDATE).user_data(3)], &[cqe(3, 0), cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME)])?;
         check_order(&got, &[3, 2])?;
         check_order(&got, &[3, 1])?;
-        check_elapsed(&t0, Duration::from_millis(20), "updated linked timeout")
+        check_elapsed(&t0, Duration::from_millis(100), "updated linked timeout")
     },
 }
 
@@ -137,11 +137,11 @@ case! {
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
-        let ts = ms(20);
+        let ts = ms(100);
         let t0 = Stopwatch::start();
         let sqes = [Sqe::poll_add(p.rx(), POLLIN as u32).link().user_data(1), Sqe::link_timeout(&ts, 0).link().user_data(2), Sqe::nop().link().user_data(3), Sqe::nop().user_data(4)];
         r.run_expect_unordered(&sqes, &[cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME), cqe(3, -libc::ECANCELED), cqe(4, -libc::ECANCELED)])?;
-        check_elapsed(&t0, Duration::from_millis(20), "the linked timeout")
+        check_elapsed(&t0, Duration::from_millis(100), "the linked timeout")
     },
 }
 
@@ -154,13 +154,13 @@ case! {
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
-        let ts = ms(20);
+        let ts = ms(100);
         let t0 = Stopwatch::start();
         let sqes = [Sqe::nop().link().user_data(1), Sqe::poll_add(p.rx(), POLLIN as u32).link().user_data(2), Sqe::link_timeout(&ts, 0).user_data(3)];
         let got = r.run_expect_unordered(&sqes, &[cqe(1, 0), cqe(2, -libc::ECANCELED), cqe(3, -libc::ETIME)])?;
         // The head completes before its link starts.
         check_order(&got, &[1, 2])?;
-        check_elapsed(&t0, Duration::from_millis(20), "the linked timeout")
+        check_elapsed(&t0, Duration::from_millis(100), "the linked timeout")
     },
 }
 

@@ -36,16 +36,16 @@ fn expect_timeout_einval(cx: &Ctx, sqe: Sqe) -> CaseResult {
 
 case! {
     id: "timeouts/relative-fires-etime",
-    summary: "a 20 ms relative timeout with no count completes with -ETIME, not before 20 ms",
+    summary: "a 100 ms relative timeout with no count completes with -ETIME, not before 100 ms",
     requires: [OpTimeout],
     variants: variants::ALL,
     refs: ["io_uring_prep_timeout(3): completes with -ETIME when the timeout expires", "claim:enter.op.timeout.etime", "claim:prep.timeout.ETIME"],
     run: |cx| {
         let mut r = cx.ring()?;
-        let ts = ms(20);
+        let ts = ms(100);
         let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout(&ts, 0, 0).user_data(1)], &[cqe(1, -libc::ETIME)])?;
-        check_elapsed(&t0, Duration::from_millis(20), "timeout")
+        check_elapsed(&t0, Duration::from_millis(100), "timeout")
     },
 }
 
@@ -85,10 +85,10 @@ case! {
     refs: ["io_uring_prep_timeout(3)"],
     run: |cx| {
         let mut r = cx.ring()?;
-        let ts = ms(20);
+        let ts = ms(100);
         let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout(&ts, 2, 0).user_data(1), Sqe::nop().user_data(2)], &[cqe(2, 0), cqe(1, -libc::ETIME)])?;
-        check_elapsed(&t0, Duration::from_millis(20), "count timeout")
+        check_elapsed(&t0, Duration::from_millis(100), "count timeout")
     },
 }
 
@@ -108,18 +108,18 @@ case! {
     },
 }
 
-/// An absolute timeout on `clock` 20 ms ahead.
+/// An absolute timeout on `clock` 100 ms ahead.
 fn abs_fires(cx: &Ctx, flag: u32, clock: libc::clockid_t, slack: Duration) -> CaseResult {
     let mut r = cx.ring()?;
     let t0 = Stopwatch::start();
-    let ts = deadline(clock, Duration::from_millis(20));
+    let ts = deadline(clock, Duration::from_millis(100));
     r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_ABS | flag).user_data(1)], &[cqe(1, -libc::ETIME)])?;
-    check_elapsed(&t0, Duration::from_millis(20) - slack, "absolute timeout")
+    check_elapsed(&t0, Duration::from_millis(100) - slack, "absolute timeout")
 }
 
 case! {
     id: "timeouts/abs-monotonic",
-    summary: "IORING_TIMEOUT_ABS 20 ms ahead on CLOCK_MONOTONIC completes with -ETIME, not before",
+    summary: "IORING_TIMEOUT_ABS 100 ms ahead on CLOCK_MONOTONIC completes with -ETIME, not before",
     requires: [OpTimeout, OpflagTimeoutAbs],
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_ABS (CLOCK_MONOTONIC by default)", "claim:enter.op.timeout.abs"],
@@ -128,7 +128,7 @@ case! {
 
 case! {
     id: "timeouts/abs-boottime",
-    summary: "IORING_TIMEOUT_ABS|BOOTTIME 20 ms ahead on CLOCK_BOOTTIME completes with -ETIME, not before",
+    summary: "IORING_TIMEOUT_ABS|BOOTTIME 100 ms ahead on CLOCK_BOOTTIME completes with -ETIME, not before",
     requires: [OpTimeout, OpflagTimeoutAbs, OpflagTimeoutBoottime],
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_BOOTTIME", "claim:enter.op.timeout.boottime"],
@@ -137,7 +137,7 @@ case! {
 
 case! {
     id: "timeouts/abs-realtime",
-    summary: "IORING_TIMEOUT_ABS|REALTIME 20 ms ahead on CLOCK_REALTIME completes with -ETIME, not before",
+    summary: "IORING_TIMEOUT_ABS|REALTIME 100 ms ahead on CLOCK_REALTIME completes with -ETIME, not before",
     requires: [OpTimeout, OpflagTimeoutAbs, OpflagTimeoutRealtime],
     variants: variants::DELIVERY,
     // The wall clock may be slewed while we measure on the monotonic one.
@@ -161,31 +161,31 @@ case! {
 
 case! {
     id: "timeouts/relative-boottime",
-    summary: "a 20 ms relative timeout on CLOCK_BOOTTIME completes with -ETIME, not before",
+    summary: "a 100 ms relative timeout on CLOCK_BOOTTIME completes with -ETIME, not before",
     requires: [OpTimeout, OpflagTimeoutBoottime],
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_BOOTTIME", "claim:enter.op.timeout.boottime"],
     run: |cx| {
         let mut r = cx.ring()?;
-        let ts = ms(20);
+        let ts = ms(100);
         let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_BOOTTIME).user_data(1)], &[cqe(1, -libc::ETIME)])?;
-        check_elapsed(&t0, Duration::from_millis(20), "boottime timeout")
+        check_elapsed(&t0, Duration::from_millis(100), "boottime timeout")
     },
 }
 
 case! {
     id: "timeouts/relative-realtime",
-    summary: "a 20 ms relative timeout on CLOCK_REALTIME completes with -ETIME, not before",
+    summary: "a 100 ms relative timeout on CLOCK_REALTIME completes with -ETIME, not before",
     requires: [OpTimeout, OpflagTimeoutRealtime],
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_REALTIME", "claim:enter.op.timeout.realtime"],
     run: |cx| {
         let mut r = cx.ring()?;
-        let ts = ms(20);
+        let ts = ms(100);
         let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_REALTIME).user_data(1)], &[cqe(1, -libc::ETIME)])?;
-        check_elapsed(&t0, Duration::from_millis(20), "realtime timeout")
+        check_elapsed(&t0, Duration::from_millis(100), "realtime timeout")
     },
 }
 

@@ -60,17 +60,17 @@ case! {
 
 case! {
     id: "timeouts/update-rearms",
-    summary: "IORING_TIMEOUT_UPDATE re-arms a 10 s timeout to 20 ms: the update completes with 0, the timeout with -ETIME",
+    summary: "IORING_TIMEOUT_UPDATE re-arms a 10 s timeout to 100 ms: the update completes with 0, the timeout with -ETIME",
     requires: [OpTimeout, OpTimeoutRemove, OpflagTimeoutUpdate],
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_timeout_update(3)", "claim:enter.op.timeout-remove.update", "claim:prep.timeout-update.zero"],
     run: |cx| {
         let mut r = cx.ring()?;
-        let (long, short) = (ms(10_000), ms(20));
+        let (long, short) = (ms(10_000), ms(100));
         r.submit_all(&[Sqe::timeout(&long, 0, 0).user_data(1)])?;
         let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout_update(1, &short, 0).user_data(2)], &[cqe(2, 0), cqe(1, -libc::ETIME)])?;
-        check_elapsed(&t0, Duration::from_millis(20), "updated timeout")
+        check_elapsed(&t0, Duration::from_millis(100), "updated timeout")
     },
 }
 

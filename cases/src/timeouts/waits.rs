@@ -78,17 +78,17 @@ case! {
 
 case! {
     id: "timeouts/enter-timeout-etime",
-    summary: "a GETEVENTS enter with a 20 ms EXT_ARG timeout and nothing to reap fails with ETIME, not before 20 ms",
+    summary: "a GETEVENTS enter with a 100 ms EXT_ARG timeout and nothing to reap fails with ETIME, not before 100 ms",
     requires: [EnterExtArg],
     variants: variants::DELIVERY,
     refs: ["io_uring_enter(2): IORING_ENTER_EXT_ARG; ETIME when the timeout expires", "claim:enter.ext-arg.timeout"],
     run: |cx| {
         let r = cx.ring()?;
-        let ts = ms(20);
+        let ts = ms(100);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
         let t0 = Stopwatch::start();
-        check_errno!(r.enter_wait(1, 0, &arg), libc::ETIME, "enter with a 20 ms timeout");
-        check_elapsed(&t0, Duration::from_millis(20), "enter timeout")
+        check_errno!(r.enter_wait(1, 0, &arg), libc::ETIME, "enter with a 100 ms timeout");
+        check_elapsed(&t0, Duration::from_millis(100), "enter timeout")
     },
 }
 
@@ -130,17 +130,17 @@ case! {
 
 case! {
     id: "timeouts/enter-abs-timer",
-    summary: "IORING_ENTER_ABS_TIMER: a CLOCK_MONOTONIC deadline 20 ms ahead ends the wait with ETIME, not before",
+    summary: "IORING_ENTER_ABS_TIMER: a CLOCK_MONOTONIC deadline 100 ms ahead ends the wait with ETIME, not before",
     requires: [EnterExtArg, EnterAbsTimer],
     variants: variants::DELIVERY,
     refs: ["io_uring_enter(2): IORING_ENTER_ABS_TIMER", "claim:enter.abs-timer"],
     run: |cx| {
         let r = cx.ring()?;
         let t0 = Stopwatch::start();
-        let ts = deadline(libc::CLOCK_MONOTONIC, Duration::from_millis(20));
+        let ts = deadline(libc::CLOCK_MONOTONIC, Duration::from_millis(100));
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
         check_errno!(r.enter_wait(1, IORING_ENTER_ABS_TIMER, &arg), libc::ETIME, "enter with an absolute deadline");
-        check_elapsed(&t0, Duration::from_millis(20), "absolute enter timeout")
+        check_elapsed(&t0, Duration::from_millis(100), "absolute enter timeout")
     },
 }
 
@@ -156,10 +156,10 @@ case! {
         // SAFETY: one valid io_uring_clock_register.
         unsafe { r.register_raw(IORING_REGISTER_CLOCK, &reg as *const _ as *const _, 0)? };
         let t0 = Stopwatch::start();
-        let ts = deadline(libc::CLOCK_BOOTTIME, Duration::from_millis(20));
+        let ts = deadline(libc::CLOCK_BOOTTIME, Duration::from_millis(100));
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
         check_errno!(r.enter_wait(1, IORING_ENTER_ABS_TIMER, &arg), libc::ETIME, "enter with a boottime deadline");
-        check_elapsed(&t0, Duration::from_millis(20), "boottime enter deadline")
+        check_elapsed(&t0, Duration::from_millis(100), "boottime enter deadline")
     },
 }
 
@@ -242,11 +242,11 @@ case! {
         r.submit()?;
         // The wakeup queues the completion as local task work.
         p.put(b"x")?;
-        let ts = ms(20);
+        let ts = ms(100);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
         let t0 = Stopwatch::start();
-        check_eq!(r.enter_wait(2, 0, &arg), Ok(0), "a wait for 2 CQEs with a 20 ms timeout, one CQE due");
-        check_elapsed(&t0, Duration::from_millis(20), "the wait")?;
+        check_eq!(r.enter_wait(2, 0, &arg), Ok(0), "a wait for 2 CQEs with a 100 ms timeout, one CQE due");
+        check_elapsed(&t0, Duration::from_millis(100), "the wait")?;
         r.expect(&[cqe(1, POLLIN)])?;
         Ok(())
     },
