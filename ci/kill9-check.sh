@@ -5,7 +5,9 @@
 # and checks that nothing is left behind: no mount, no loop device and no
 # directory of the run (its guardian cleans up once the runner is gone;
 # waited for, at most 30 s), and that the report it wrote while running
-# is there, marked unfinished. As root the run loop-mounts its ext4
+# is there, marked unfinished. Then, as root where cgroup v1's memory
+# controller is mounted, one run in a 12 MiB memory cgroup, which the OOM
+# killer ends, is checked the same way. As root the run loop-mounts its ext4
 # (URING_CONFORM_ENV_SETUP=loop); otherwise only the directories are
 # checked. Needs a built ./target/release/uring-conform. Prints one line
 # per try and exits 1 if any try left something.
@@ -47,4 +49,35 @@ for i in $(seq 1 "$tries"); do
 	rm -rf "$dir"
 done
 echo "kill -9: $((tries - bad)) of $tries left nothing behind"
+cg_root=/sys/fs/cgroup/memory
+if [ "$(id -u)" = 0 ] && [ -w "$cg_root" ]; then
+	cg="$cg_root/uring-conform-oom-$$"
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/uring-conform-oom.XXXXXX")
+	mkdir "$cg"
+	echo $((12 << 20)) >"$cg/memory.limit_in_bytes"
+	rc=0
+	(
+		echo "$BASHPID" >"$cg/tasks"
+		exec env TMPDIR="$dir" URING_CONFORM_ENV_SETUP=loop "$bin" run --quiet --json "$dir/report.json" >/dev/null 2>&1
+	) || rc=$?
+	left=""
+	for _ in $(seq 1 300); do
+		left=$(find "$dir" -mindepth 1 -maxdepth 1 ! -name report.json ! -name '.uring-conform-report-*' -printf '%f ')
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	mounts=$(grep -c " $dir/" /proc/mounts || true)
+	kills=$(awk '$1 == "oom_kill" { print $2 }' "$cg/memory.oom_control")
+	unfinished=$(grep -c '"unfinished": true' "$dir/report.json" 2>/dev/null || true)
+	rmdir "$cg" 2>/dev/null || true
+	rm -rf "$dir"
+	if [ "$kills" = 0 ]; then
+		echo "OOM: the run was not OOM-killed in 12 MiB (exit $rc): nothing to check"
+	elif [ -n "$left" ] || [ "$mounts" != 0 ]; then
+		bad=$((bad + 1))
+		echo "OOM: killed (exit $rc): LEFT dirs [${left}] mounts $mounts"
+	else
+		echo "OOM: killed (exit $rc): nothing left (unfinished report: $unfinished)"
+	fi
+fi
 [ "$bad" = 0 ]
