@@ -279,11 +279,7 @@ fn parse_run(p: &mut lexopt::Parser) -> Result<RunArgs, UsageError> {
             }
             Long("timeout-scale") => {
                 let x = string(p, "--timeout-scale")?;
-                a.timeout_scale = x
-                    .parse()
-                    .ok()
-                    .filter(|x: &f64| x.is_finite() && *x > 0.0)
-                    .ok_or_else(|| UsageError(format!("--timeout-scale takes a positive finite number, not {x:?}")))?;
+                a.timeout_scale = harness::expect::parse_scale(&x).map_err(|e| UsageError(format!("--timeout-scale: {e}")))?;
             }
             Long("area") => select_area(p, &mut a.sel)?,
             Long("feature") => select_feature(p, &mut a.sel)?,

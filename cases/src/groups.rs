@@ -182,7 +182,7 @@ case! {
         let ts = ms(1000);
         let sqes = [Sqe::nop().with(GROUP).user_data(1), Sqe::link_timeout(&ts, 0).user_data(2)];
         r.submit_all(&sqes)?;
-        let got = r.wait_for(2, harness::PROMPT)?;
+        let got = r.wait_for(2, harness::prompt())?;
         check!(got.iter().any(|c| c.user_data == 2 && c.res == -libc::EINVAL), "the group's LINK_TIMEOUT: {got:?}");
         Ok(())
     },

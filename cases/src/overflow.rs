@@ -51,7 +51,7 @@ fn settle(r: &Ring) -> CaseResult {
 /// this task, DEFER_TASKRUN's local work, or the SQPOLL thread's).
 fn await_backlog(r: &Ring) -> CaseResult {
     let mut err = None;
-    let up = fixtures::wait_until(harness::PROMPT, || {
+    let up = fixtures::wait_until(harness::prompt(), || {
         if let Err(e) = settle(r) {
             err = Some(e);
             return true;
@@ -61,7 +61,7 @@ fn await_backlog(r: &Ring) -> CaseResult {
     if let Some(e) = err {
         return Err(e);
     }
-    check!(up, "nothing reached the backlog within {:?} (sq flags {:#x})", harness::PROMPT, r.sq_flags());
+    check!(up, "nothing reached the backlog within {:?} (sq flags {:#x})", harness::prompt(), r.sq_flags());
     Ok(())
 }
 
@@ -248,7 +248,7 @@ case! {
         // CQE carries no F_MORE, and a later write posts nothing. (Kernels
         // before the multishot overflow fix kept F_MORE and posted into the
         // backlog: a recorded deviation, see known-failures.toml.)
-        let got = r.wait_for(9, harness::PROMPT)?;
+        let got = r.wait_for(9, harness::prompt())?;
         let mut want = nop_cqes(1, 9);
         want.push(cqe(100, POLLIN));
         r.check_reaped(&got, &want)?;
@@ -338,7 +338,7 @@ case! {
         let t0 = Stopwatch::start();
         let got = r.enter_flags(0, 2 * r.cq_entries(), IORING_ENTER_GETEVENTS);
         check!(matches!(got, Ok(0)), "GETEVENTS for {} CQEs with a full CQ and a backlog: {got:?} (want Ok(0))", 2 * r.cq_entries());
-        check!(t0.elapsed() < harness::PROMPT, "the wait took {:?}: a full CQ satisfies it", t0.elapsed());
+        check!(t0.elapsed() < harness::prompt(), "the wait took {:?}: a full CQ satisfies it", t0.elapsed());
         r.expect(&nop_cqes(1, 13))?;
         Ok(())
     },

@@ -199,7 +199,7 @@ case! {
         let mut b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
         r.submit_all(&[Sqe::provide_buffers(b.ptr(0), 64, 1, 5, 0).user_data(1)])?;
-        r.wait_for(1, harness::PROMPT)?;
+        r.wait_for(1, harness::prompt())?;
         // One event: struct inotify_event (16 bytes) + "x" padded to 16.
         r.run_expect(&[Sqe::read_select(ifd.as_raw_fd(), 64, 0, 5).user_data(2)], &[cqe(2, 32).flags(buf_flags(0))])?;
         let ev_wd = i32::from_ne_bytes(b.buf(0)[..4].try_into().unwrap());

@@ -40,8 +40,8 @@ fn awake_sqpoll_ring(cx: &Ctx, entries: u32) -> Result<Ring, CaseError> {
 /// Waits, without any syscall on the ring, until `n` CQEs are in the CQ,
 /// and takes them.
 fn reap_without_enter(r: &mut Ring, n: u32) -> Result<Vec<harness::Cqe>, CaseError> {
-    if !wait_until(harness::PROMPT, || r.cq_ready() >= n) {
-        return Err(CaseError::Fail(format!("only {} of {n} CQEs appeared within {:?} without io_uring_enter", r.cq_ready(), harness::PROMPT)));
+    if !wait_until(harness::prompt(), || r.cq_ready() >= n) {
+        return Err(CaseError::Fail(format!("only {} of {n} CQEs appeared within {:?} without io_uring_enter", r.cq_ready(), harness::prompt())));
     }
     let mut got = Vec::new();
     while let Some(c) = r.pop() {
@@ -59,7 +59,7 @@ fn sq_threads() -> Result<Vec<(u32, String)>, CaseError> {
 /// (set_task_comm in io_sq_thread) only when it first runs, so it may
 /// still carry our name right after io_uring_setup returns.
 fn sq_threads_settled(n: usize) -> Result<Vec<(u32, String)>, CaseError> {
-    wait_until(harness::PROMPT, || sq_threads().map(|t| t.len() >= n).unwrap_or(true));
+    wait_until(harness::prompt(), || sq_threads().map(|t| t.len() >= n).unwrap_or(true));
     sq_threads()
 }
 
@@ -108,7 +108,7 @@ case! {
         r.push_all(&[Sqe::nop().user_data(1)])?;
         r.submit()?;
         check_cqes(&reap_without_enter(&mut r, 1)?, &[cqe(1, 0)])?;
-        check!(wait_until(harness::PROMPT, || r.sq_flags() & IORING_SQ_NEED_WAKEUP != 0), "IORING_SQ_NEED_WAKEUP not set {:?} after the last submission (idle 10 ms)", harness::PROMPT);
+        check!(wait_until(harness::prompt(), || r.sq_flags() & IORING_SQ_NEED_WAKEUP != 0), "IORING_SQ_NEED_WAKEUP not set {:?} after the last submission (idle 10 ms)", harness::prompt());
         r.push_all(&[Sqe::nop().user_data(2)])?;
         r.publish();
         check_eq!(r.enter_flags(1, 0, IORING_ENTER_SQ_WAKEUP)?, 1, "enter(to_submit 1, SQ_WAKEUP) result");
@@ -221,7 +221,7 @@ case! {
         check_eq!(t.len(), 1, "iou-sqp threads with one SQPOLL ring ({t:?})");
         check_eq!(t[0].1, format!("iou-sqp-{me}"), "the poller's name");
         drop(r);
-        check!(wait_until(harness::PROMPT, || sq_threads().map(|t| t.is_empty()).unwrap_or(false)), "the iou-sqp thread was still there {:?} after the ring was closed", harness::PROMPT);
+        check!(wait_until(harness::prompt(), || sq_threads().map(|t| t.is_empty()).unwrap_or(false)), "the iou-sqp thread was still there {:?} after the ring was closed", harness::prompt());
         Ok(())
     },
 }
@@ -319,7 +319,7 @@ case! {
         check_cqes(&reap_without_enter(&mut b, 1)?, &[cqe(1, 0)])?;
         check_eq!(sq_threads()?.len(), 1, "iou-sqp threads with the second ring still open");
         drop(b);
-        check!(wait_until(harness::PROMPT, || sq_threads().map(|t| t.is_empty()).unwrap_or(false)), "the shared iou-sqp thread outlived both rings by {:?}", harness::PROMPT);
+        check!(wait_until(harness::prompt(), || sq_threads().map(|t| t.is_empty()).unwrap_or(false)), "the shared iou-sqp thread outlived both rings by {:?}", harness::prompt());
         Ok(())
     },
 }
@@ -373,7 +373,7 @@ case! {
                 Err(Errno(e)) => e.min(99),
             }
         })?;
-        let Some(status) = child.wait_timeout(harness::PROMPT)? else {
+        let Some(status) = child.wait_timeout(harness::prompt())? else {
             return Err(CaseError::Fail("the unprivileged child did not finish".into()));
         };
         check!(libc::WIFEXITED(status), "child wait status {status:#x}");

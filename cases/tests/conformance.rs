@@ -18,11 +18,14 @@ fn main() {
     }
     cases::link();
     let args = Arguments::from_args();
-    let opts = Options {
-        kmsg: std::env::var("URING_CONFORM_KMSG").is_ok_and(|v| v == "1"),
-        timeout_scale: std::env::var("URING_CONFORM_TIMEOUT_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0),
-        expectations: true,
+    let timeout_scale = match std::env::var(harness::expect::SCALE_ENV) {
+        Ok(s) => harness::expect::parse_scale(&s).unwrap_or_else(|e| {
+            eprintln!("uring-conform: {}: {e}", harness::expect::SCALE_ENV);
+            std::process::exit(2);
+        }),
+        Err(_) => 1.0,
     };
+    let opts = Options { kmsg: std::env::var("URING_CONFORM_KMSG").is_ok_and(|v| v == "1"), timeout_scale, expectations: true };
     let session = match Session::start(&opts) {
         Ok(s) => Arc::new(s),
         Err(why) => {

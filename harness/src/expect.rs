@@ -63,15 +63,30 @@ pub const RESET_UD: u64 = BARRIER_UD + 1;
 /// Names the run's timeout scale for trial processes.
 pub const SCALE_ENV: &str = "URING_CONFORM_TIMEOUT_SCALE";
 
-/// The run's timeout scale (`--timeout-scale`, slow emulated machines).
+/// Parses a timeout scale: a positive finite number. The one check, for
+/// `--timeout-scale` and for URING_CONFORM_TIMEOUT_SCALE under `cargo
+/// test` alike (a scale of 0 would give every trial 0 ms).
+pub fn parse_scale(s: &str) -> Result<f64, String> {
+    s.trim().parse().ok().filter(|x: &f64| x.is_finite() && *x > 0.0).ok_or_else(|| format!("a timeout scale is a positive finite number, not {s:?}"))
+}
+
+/// The run's timeout scale (`--timeout-scale`, slow emulated machines),
+/// as the runner passed it to the trial process (validated there).
 pub fn scale() -> f64 {
     static S: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *S.get_or_init(|| std::env::var(SCALE_ENV).ok().and_then(|s| s.parse().ok()).filter(|x: &f64| x.is_finite() && *x > 0.0).unwrap_or(1.0))
+    *S.get_or_init(|| std::env::var(SCALE_ENV).ok().and_then(|s| parse_scale(&s).ok()).unwrap_or(1.0))
 }
 
 /// `d` multiplied by the run's timeout scale.
 pub fn scaled(d: Duration) -> Duration {
     d.mul_f64(scale())
+}
+
+/// [`PROMPT`] scaled: the bound on every wait for something that should
+/// come at once. Cases use this, never PROMPT itself, so that no wait is
+/// left unscaled on a slow machine.
+pub fn prompt() -> Duration {
+    scaled(PROMPT)
 }
 
 /// How a ring checks that nothing else arrived.

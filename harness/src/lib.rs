@@ -29,7 +29,7 @@ pub mod sys;
 pub mod timing;
 
 pub use case::{variants, Case, CaseError, CaseResult, Ctx, Variant};
-pub use expect::{check_cqes, check_order, cqe, scaled, Want, PROMPT};
+pub use expect::{check_cqes, check_order, cqe, prompt, scaled, Want};
 pub use features::Feature;
 pub use inventory;
 pub use outcome::{Outcome, TrialResult};

@@ -42,13 +42,13 @@ impl BlockedOpen {
     /// then on it is running.
     fn start(&self, r: &mut Ring, ud: u64) -> CaseResult {
         r.submit_all(&[self.sqe(ud)])?;
-        let blocked = fixtures::wait_until(harness::PROMPT, || {
+        let blocked = fixtures::wait_until(harness::prompt(), || {
             fixtures::threads_named("iou-wrk-").map(|ts| ts.iter().any(|(tid, _)| in_fifo_open(*tid))).unwrap_or(false)
         });
         if !blocked {
             return Err(CaseError::Error(format!(
                 "fixture: no io-wq worker was seen blocked in the FIFO open within {:?} (is /proc/<pid>/task/<tid>/wchan readable?)",
-                harness::PROMPT
+                harness::prompt()
             )));
         }
         Ok(())
@@ -83,7 +83,7 @@ impl HeldInodeLock {
         // file outlives the thread (release_and_expect and drop join it).
         let writer = std::thread::spawn(move || unsafe { libc::pwrite(fd, hold.as_ptr() as *const libc::c_void, 4096, 0) });
         let held = HeldInodeLock { file, page, writer: Some(writer) };
-        if !held.page.wait_for_fault(harness::scaled(harness::PROMPT))? {
+        if !held.page.wait_for_fault(harness::prompt())? {
             return Err(CaseError::Error("fixture: the helper's write(2) did not fault on its stalled page".into()));
         }
         Ok(held)
@@ -95,12 +95,12 @@ impl HeldInodeLock {
     /// from then on the request is running.
     fn start(&self, r: &mut Ring, ud: u64) -> CaseResult {
         r.submit_all(&[Sqe::write(self.file.fd(), LOCKED_WRITE, 4096).user_data(ud).async_()])?;
-        let blocked = fixtures::wait_until(harness::scaled(harness::PROMPT), || {
+        let blocked = fixtures::wait_until(harness::prompt(), || {
             fixtures::threads_named("iou-wrk-")
                 .is_ok_and(|ts| ts.iter().any(|(tid, _)| fixtures::thread_status(*tid, "State").is_ok_and(|s| s.starts_with('D'))))
         });
         if !blocked {
-            return Err(CaseError::Error(format!("fixture: no io-wq worker was seen in uninterruptible sleep within {:?}", harness::PROMPT)));
+            return Err(CaseError::Error(format!("fixture: no io-wq worker was seen in uninterruptible sleep within {:?}", harness::prompt())));
         }
         Ok(())
     }

@@ -56,7 +56,7 @@ fn read_in_flight() -> Result<ReadInFlight, CaseError> {
         Ok(buf.as_slice()[..n].to_vec())
     });
     let req = requests
-        .recv_timeout(harness::expect::scaled(harness::PROMPT) * 20)
+        .recv_timeout(harness::prompt() * 20)
         .map_err(|_| CaseError::Error("fixture: the O_DIRECT read of the ublk device never reached the server".into()))?;
     Ok(ReadInFlight { dev, req, reader })
 }

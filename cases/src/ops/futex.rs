@@ -196,7 +196,7 @@ case! {
         let mut waiting = vec![1u64, 2, 3];
         for (ud, n) in [(10u64, 1usize), (11, 2)] {
             r.submit_all(&[Sqe::futex_wake(&word, n as u64).user_data(ud)])?;
-            let mut got = r.wait_for(n as u32 + 1, harness::scaled(harness::PROMPT))?;
+            let mut got = r.wait_for(n as u32 + 1, harness::prompt())?;
             got.extend(r.settle()?);
             let woken: Vec<u64> = got.iter().map(|c| c.user_data).filter(|u| waiting.contains(u)).collect();
             waiting.retain(|u| !woken.contains(u));

@@ -538,7 +538,7 @@ case! {
             let data = [7u8; 4];
             let mut r = Ring::new(4).map_err(|e| format!("ring: {e}"))?;
             r.submit_all(&[Sqe::write(fd, &data, 16).user_data(1)]).map_err(|e| e.to_string())?;
-            r.wait_for(1, harness::scaled(harness::PROMPT)).map_err(|e| e.to_string())
+            r.wait_for(1, harness::prompt()).map_err(|e| e.to_string())
         })?;
         harness::check_cqes(&got, &[cqe(1, -libc::EFBIG)])?;
         check_eq!(f.content()?.len(), 0, "file size after the refused write");

@@ -41,10 +41,10 @@ case! {
         let more = cqe(1, -libc::ETIME).flags(IORING_CQE_F_MORE);
         let sw = Stopwatch::start();
         r.submit_all(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_MULTISHOT).user_data(1)])?;
-        let fired = r.wait_for(2, harness::scaled(harness::PROMPT) + 2 * period).map_err(|e| CaseError::Fail(format!("waiting for two expiries: {e}")))?;
+        let fired = r.wait_for(2, harness::prompt() + 2 * period).map_err(|e| CaseError::Fail(format!("waiting for two expiries: {e}")))?;
         let reaped = sw.elapsed();
         r.submit_all(&[Sqe::timeout_remove(1).user_data(2)])?;
-        let mut removed = r.wait_for(2, harness::scaled(harness::PROMPT)).map_err(|e| CaseError::Fail(format!("waiting for the removal: {e}")))?;
+        let mut removed = r.wait_for(2, harness::prompt()).map_err(|e| CaseError::Fail(format!("waiting for the removal: {e}")))?;
         let took = sw.elapsed().saturating_sub(reaped);
         if fired.len() > 2 || took >= period / 2 {
             return Err(CaseError::Disturbed(format!(

@@ -480,7 +480,7 @@ case! {
             sa.sin_addr.s_addr = u32::from_be_bytes([192, 0, 2, 1]).to_be();
             let mut r = Ring::new(4).map_err(|e| format!("ring: {e}"))?;
             r.submit_all(&[Sqe::connect(s.as_raw_fd(), &sa).user_data(1)]).map_err(|e| e.to_string())?;
-            r.wait_for(1, harness::scaled(harness::PROMPT)).map_err(|e| e.to_string())
+            r.wait_for(1, harness::prompt()).map_err(|e| e.to_string())
         })?;
         harness::check_cqes(&got, &[cqe(1, -libc::ENETUNREACH)])
     },
