@@ -121,6 +121,7 @@ def no_overlap(what):
 
 def shot(name):
     if shots:
+        d.execute_script("for (const w of document.querySelectorAll('.wrap')) w.scrollLeft = 0")
         d.save_screenshot(os.path.join(shots, name))
         print(f"page-test: screenshot {os.path.join(shots, name)}")
 

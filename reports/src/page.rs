@@ -1,16 +1,21 @@
 //! The support matrix as one self-contained page (`matrix.html`): no
 //! network, no external assets. The matrix travels as JSON inside the page
-//! and a little plain JavaScript renders it: a legend, colours per verdict
-//! (pass, fail, known deviation, documentation erratum, not supported,
-//! environment), sticky headers and first column, a filter box and class
-//! toggles, and drill-down (click a cell: the trials behind it with their
-//! outcome and message, the known-deviation entry, how a feature was
-//! detected and why it is absent; click a column: its run report).
+//! and a little plain JavaScript renders it: capabilities (what a runtime
+//! can use: [`crate::capability`]), a two-kernel comparison, areas,
+//! deviations, errata, features and the documentation claims, each by
+//! kernel; a legend and honest colours (a mostly skipped cell is striped,
+//! not green); sticky headers and first column, compact cells; a filter
+//! box that the counts follow, and class toggles; drill-down beside the
+//! tables (click a cell: every trial behind it, passing ones too, grouped
+//! by outcome, with the case's summary and refs; the known-deviation
+//! entry; how a feature was detected and why it is absent; click a
+//! column: its run report in `runs/`).
 //!
-//! The page takes its state from the URL fragment too
-//! (`#filter=TEXT&open=area:AREA:COLUMN` or `open=feature:ID:COLUMN` or
-//! `open=column:COLUMN`), which makes a view linkable and lets
-//! `reports/page-test.sh` drive it in headless Chromium.
+//! The view lives in the URL fragment, written on every change and read
+//! on load (`#filter=TEXT&off=CLASSES&open=KIND:NAME:COLUMN&cmp=A,B&docs=1&full=1`,
+//! KIND one of capability, area, feature, claim, column), which makes a
+//! view linkable; `reports/page-test.sh` drives the page by clicks and
+//! checks that the fragment round-trips.
 
 use crate::capability::{covers, CAPABILITIES};
 use crate::escape;
@@ -102,7 +107,7 @@ fn data(m: &Matrix) -> Value {
                     json!({"state": v.state.word(), "why": v.why, "evidence": ev})
                 })
                 .collect();
-            json!({"id": c.id, "title": c.title, "about": c.about, "features": c.features, "trials": trials, "cells": cells})
+            json!({"id": c.id, "title": c.title, "about": c.about, "features": c.features, "globs": c.trials, "trials": trials, "cells": cells})
         })
         .collect();
     let features: Vec<Value> = m
@@ -316,7 +321,8 @@ function render() {
   const cp = $("caps"); cp.append(head("capability"));
   const cb = el("tbody");
   for (const cap of D.caps) {
-    const hay = [cap.id, cap.title, ...cap.features].join(" ").toLowerCase();
+    // Matched by name: its ID, title, features and case globs (cancel/*).
+    const hay = [cap.id, cap.title, ...cap.features, ...cap.globs].join(" ").toLowerCase();
     const tr = el("tr", { "data-name": cap.id, "data-hay": hay }, el("td", { class: "n", title: `${cap.id}: ${cap.about}` }, el("b", { text: cap.title }), el("br"), el("code", { text: cap.id })));
     cap.cells.forEach((c, i) => tr.append(cellTd("capability", cap.id, i)));
     cb.append(tr);
@@ -489,7 +495,7 @@ function open(kind, name, col, quiet) {
     const cap = D.caps.find(a => a.id === name);
     if (!cap) { close(); return; }
     const v = cap.cells[col];
-    const byName = !q() || [cap.id, cap.title, ...cap.features].join(" ").toLowerCase().includes(q());
+    const byName = !q() || [cap.id, cap.title, ...cap.features, ...cap.globs].join(" ").toLowerCase().includes(q());
     const [all, kept] = trialsOf(col, cap.trials, byName);
     d.append(el("h3", { text: `${cap.title} on ${c.head}: ${v.state}` }));
     d.append(el("p", { class: "why", "data-state": v.state, text: v.why }));
