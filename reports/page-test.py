@@ -199,6 +199,10 @@ if "pass" not in cell61.get_attribute("class").split() or not cell61.text.starts
     fail(f"the 6.1 multishot recv cell reads {cell61.text!r} ({cell61.get_attribute('class')})")
 ok(f"6.1 multishot recv: conforming, {why}; {len(passing)} passing trials listed with summaries")
 no_overlap("multishot recv on 6.1")
+# Open the collapsed passes: supported, seen.
+click(p.find_element(By.CSS_SELECTOR, 'details[data-outcome="pass"] summary'))
+if p.find_element(By.CSS_SELECTOR, 'details[data-outcome="pass"]').get_attribute("open") is None:
+    fail("the passing trials do not open on a click")
 frag = urllib.parse.unquote(d.current_url.split("#", 1)[1]) if "#" in d.current_url else ""
 if "filter=multishot+recv" not in frag and "filter=multishot recv" not in frag or f"open=capability:recv.multishot:{col['6.1']}" not in frag:
     fail(f"the URL fragment does not hold the view: {frag!r}")
