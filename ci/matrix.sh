@@ -8,7 +8,7 @@
 # kernels, builds the patched ones (one at a time, each with every CPU;
 # cached), builds the static suite, boots each kernel under QEMU (as many
 # at once as there are CPUs, URING_CONFORM_VM_JOBS to change), writes
-# reports/runs/<release>.json for each, and renders reports/matrix.{md,html,csv}.
+# reports/runs/<release>.json for each, and renders reports/matrix.{md,html,csv,json}.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 case "${1:-}" in -h | --help) usage 0 ;; -*) log "unknown option $1"; usage ;; esac

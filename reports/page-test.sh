@@ -1,40 +1,56 @@
 #!/usr/bin/env bash
-# Opens the matrix page in headless Chromium, as a person would: checks
-# that the filter hides rows, that a drill-down opens with the expected
-# trial, and takes a screenshot. Then renders a matrix from reports whose
-# every string is hostile (trial IDs, areas, releases, labels, commits,
-# messages, errata holding <!--, <script>, </script>, onerror=) and checks
-# that its page still renders its tables and drill-down and that no
-# injected script ran. Installs Debian's chromium if it is missing (root);
-# where it cannot be had, says why and skips (exit 0).
+# Opens the matrix page in headless Chromium and drives it by clicks, as a
+# runtime author would (reports/page-test.py, selenium with Debian's
+# chromium-driver): asserts the answers to "does 6.1 support multishot
+# recv, and why not if not", "which kernels deviate in cancellation, and
+# how" and "what does 6.12 have that 6.1 lacks" against matrix.json beside
+# the page (and `matrix --compare`), that the URL fragment round-trips a
+# view, counts follow the filter, an empty section hides, a mostly skipped
+# cell is not green, the panel covers no table, the tables fit 1400 px,
+# the filter's placeholder is not cut, the documentation view answers per
+# claim, and every link resolves. Then renders the committed runs into a
+# fresh directory with `matrix --out` and checks that every link of that
+# page resolves. Then renders a matrix from reports whose every string is
+# hostile (trial IDs, areas, releases, labels, commits, messages, errata
+# holding <!--, <script>, </script>, onerror=) and checks that its page
+# still renders its tables and drill-down and that no injected script ran.
+# Installs what it needs with ci/setup.sh --page (root); where that cannot
+# be had, says why and skips (exit 0).
 #
-#   reports/page-test.sh [PAGE.html] [SCREENSHOT.png]
+#   reports/page-test.sh [PAGE.html] [SHOTS_DIR]
 #
-# The hostile page needs the binary: $URING_CONFORM_BIN (an error when set
-# and missing), else target/release/uring-conform (skipped, saying so,
-# when not built).
+# PAGE.html needs matrix.json and runs/ beside it (what `matrix --out`
+# writes). With SHOTS_DIR, the screenshots of the three answers go there
+# (matrix-multishot-recv.png, matrix-cancel.png, matrix-compare.png) and
+# the page's overview (matrix.png).
 #
-# The page is driven through its URL fragment (#filter=...&open=...), the
-# same state a person gets by typing in the filter box and clicking a cell.
+# The fresh and the hostile page need the binary: $URING_CONFORM_BIN (an
+# error when set and missing), else target/release/uring-conform (skipped,
+# saying so, when not built).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 page="$(realpath "${1:-$root/reports/matrix.html}")"
-shot="${2:-}"
+shots="${2:-}"
 bin="${URING_CONFORM_BIN:-$root/target/release/uring-conform}"
 if [ -n "${URING_CONFORM_BIN:-}" ] && [ ! -x "$bin" ]; then
     echo "page-test: FAIL: URING_CONFORM_BIN=$bin is not an executable"
     exit 1
 fi
+if [ -n "$shots" ]; then
+    mkdir -p "$shots"
+    shots="$(realpath "$shots")"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-if ! command -v chromium >/dev/null; then
+py="${URING_CONFORM_CACHE:-$root/ci/.cache}/page/bin/python3"
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! "$py" -c "import selenium" 2>/dev/null; then
     if [ "$(id -u)" != 0 ]; then
-        echo "page-test: skip: chromium is not installed, and installing it needs root"
+        echo "page-test: skip: chromium, chromium-driver or selenium is missing, and installing them needs root (ci/setup.sh --page)"
         exit 0
     fi
-    if ! apt-get install -y --no-install-recommends chromium >"$work/apt.log" 2>&1; then
-        echo "page-test: skip: chromium cannot be installed here: $(tail -n 1 "$work/apt.log")"
+    if ! "$root/ci/setup.sh" --page >"$work/setup.log" 2>&1; then
+        echo "page-test: skip: chromium, chromium-driver or selenium cannot be installed here: $(tail -n 1 "$work/setup.log")"
         exit 0
     fi
 fi
@@ -44,67 +60,31 @@ export HOME="$work"
 chrome() { chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$work/profile" "$@" 2>>"$work/chromium.log"; }
 dom() { chrome --virtual-time-budget=3000 --dump-dom "file://$page#$1" >"$work/dom.html"; }
 
+binargs=()
+[ -x "$bin" ] && binargs=(--bin "$bin")
 start=$(date +%s%N)
-dom "filter=cancel/"
+"$py" "$root/reports/page-test.py" "$page" ${shots:+"$shots"} "${binargs[@]}"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-python3 - "$work/dom.html" <<'PY'
-import sys, html.parser
-class P(html.parser.HTMLParser):
-    def __init__(s):
-        super().__init__(); s.table = None; s.rows = {}
-    def handle_starttag(s, tag, a):
-        a = dict(a)
-        if tag == "table": s.table = a.get("id")
-        if tag == "tr" and "data-name" in a: s.rows[(s.table, a["data-name"])] = "hidden" in a
-p = P(); p.feed(open(sys.argv[1]).read())
-areas = {n: h for (t, n), h in p.rows.items() if t == "areas"}
-feats = {n: h for (t, n), h in p.rows.items() if t == "features"}
-assert areas, "the areas table did not render"
-assert areas.get("cancel") is False, "filter cancel/ hid the cancel row"
-assert areas.get("links") is True, "filter cancel/ left the links row visible"
-assert feats and all(feats.values()), "filter cancel/ left feature rows visible"
-print(f"page-test: filter: {sum(not h for h in areas.values())} of {len(areas)} area rows and {sum(not h for h in feats.values())} of {len(feats)} feature rows left")
-PY
-
-# The drill-down: the cancel cell of the newest column with a deviation.
-col=$(python3 - "$page" <<'PY'
-import sys, json, re
-text = open(sys.argv[1]).read()
-data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', text, re.S).group(1))
-cancel = next(a for a in data["areas"] if a["name"] == "cancel")
-cols = [i for i, c in enumerate(cancel["cells"]) if any(t[1] != "skip" for t in c["trials"])]
-print(cols[-1] if cols else 0)
-PY
-)
-want=$(python3 - "$page" "$col" <<'PY'
-import sys, json, re
-text = open(sys.argv[1]).read()
-data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', text, re.S).group(1))
-cell = next(a for a in data["areas"] if a["name"] == "cancel")["cells"][int(sys.argv[2])]
-print(next((t[0] for t in cell["trials"] if t[1] != "skip"), ""))
-PY
-)
-dom "open=area:cancel:$col"
-if [ -n "$want" ]; then
-    grep -q "<aside id=\"detail\">" "$work/dom.html" || { echo "page-test: FAIL: the drill-down did not open"; exit 1; }
-    grep -qF "data-id=\"$want\"" "$work/dom.html" || { echo "page-test: FAIL: the drill-down of cancel on column $col lacks $want"; exit 1; }
-    echo "page-test: drill-down: cancel on column $col lists $want"
+if [ -n "$shots" ]; then
+    chrome --window-size=1400,1000 --hide-scrollbars --virtual-time-budget=3000 --screenshot="$shots/matrix.png" "file://$page#filter=cancel&open=area:cancel:0" >/dev/null
+    echo "page-test: screenshot $shots/matrix.png"
 fi
-if [ -n "$shot" ]; then
-    chrome --window-size=1400,1000 --virtual-time-budget=3000 --screenshot="$shot" "file://$page#open=area:cancel:$col" >/dev/null
-    echo "page-test: screenshot $shot"
-fi
+dom ""
 render=$(grep -o 'data-render-ms="[0-9]*"' "$work/dom.html" | grep -o '[0-9]*' || echo '?')
-echo "page-test: ok ($(du -k "$page" | cut -f1) KiB page; the page's script rendered it in ${render} ms; Chromium start to DOM dump ${ms} ms)"
+echo "page-test: ok ($(du -k "$page" | cut -f1) KiB page; the page's script rendered it in ${render} ms; the clicked checks took ${ms} ms)"
+
+if [ ! -x "$bin" ]; then
+    echo "page-test: fresh and hostile page: skip: no binary at $bin (cargo build --release)"
+    exit 0
+fi
+# A fresh directory: matrix --out writes the run reports beside the page.
+"$bin" matrix --out "$work/fresh" "$root"/reports/runs/*.json 2>/dev/null
+"$py" "$root/reports/page-test.py" --links "$work/fresh/matrix.html"
 
 # The hostile page: two reports made without io_uring (failed-run), one
 # clean, one whose strings each try to end the data block, open a comment
 # or script in it, or inject markup; every payload, if it ever ran, marks
 # the document with data-injected="WHERE".
-if [ ! -x "$bin" ]; then
-    echo "page-test: hostile page: skip: no binary at $bin (cargo build --release)"
-    exit 0
-fi
 "$bin" failed-run --kernel 6.12.0-clean --label clean --reason unused >"$work/clean.json"
 "$bin" failed-run --kernel 6.18.0 --label unused --reason unused >"$work/hostile.json"
 python3 - "$work/clean.json" "$work/hostile.json" <<'PY'

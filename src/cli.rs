@@ -52,6 +52,9 @@ pub enum Command {
     Matrix {
         out: PathBuf,
         runs: Vec<PathBuf>,
+        /// `--compare A B`: print what B has that A lacks, and the
+        /// reverse, and what deviates on either; write nothing.
+        compare: Option<(String, String)>,
     },
     FailedRun {
         kernel: String,
@@ -307,10 +310,18 @@ fn parse_diff(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
 }
 
 fn parse_matrix(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
-    let (mut out, mut runs) = (PathBuf::from("reports"), Vec::new());
+    let (mut out, mut runs, mut compare) = (None, Vec::new(), None);
     while let Some(arg) = p.next()? {
         match arg {
-            Long("out") => out = PathBuf::from(value(p, "--out")?),
+            Long("out") => out = Some(PathBuf::from(value(p, "--out")?)),
+            Long("compare") => {
+                let a = string(p, "--compare")?;
+                let b = match p.next()? {
+                    Some(Value(v)) => v.into_string().map_err(|v| UsageError(format!("--compare: not UTF-8: {}", v.to_string_lossy())))?,
+                    _ => return usage("--compare takes two kernels: --compare A B (a column heading such as 6.1, or a release)"),
+                };
+                compare = Some((a, b));
+            }
             Value(v) => runs.push(PathBuf::from(v)),
             other => return Err(unknown(other, "matrix")),
         }
@@ -318,7 +329,10 @@ fn parse_matrix(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
     if runs.is_empty() {
         return usage("matrix takes run reports (reports/runs/*.json)");
     }
-    Ok(Command::Matrix { out, runs })
+    if compare.is_some() && out.is_some() {
+        return usage("matrix --compare prints a comparison and writes nothing: leave out --out");
+    }
+    Ok(Command::Matrix { out: out.unwrap_or_else(|| PathBuf::from("reports")), runs, compare })
 }
 
 fn parse_failed_run(p: &mut lexopt::Parser) -> Result<Command, UsageError> {

@@ -146,21 +146,30 @@ Warns when the reports come from different suite commits.
     },
     CommandHelp {
         name: "matrix",
-        usage: "[--out DIR] RUN.json...",
+        usage: "[--out DIR] RUN.json...\n    uring-conform matrix --compare A B RUN.json...",
         about: "render the support matrix from run reports",
         body: &[
             "\
-Renders feature x kernel and area x kernel tables from run reports (one
-report is a page for one machine) into DIR: matrix.md, matrix.html (one
-self-contained page) and matrix.csv (tidy rows), and names each file on
-stderr.
+Renders the support matrix from run reports (one report is a page for
+one machine) into DIR: matrix.html (one self-contained page: capabilities,
+areas, features and documentation claims by kernel, with drill-down and a
+two-kernel comparison), matrix.md (the compact summary), matrix.csv (tidy
+rows) and matrix.json (the dataset for programs, schema
+docs/matrix.schema.json), and copies the reports into DIR/runs/, where the
+page links each kernel. Names each file on stderr.
+
+With --compare A B, prints instead what kernel B has that A lacks
+(capabilities, then features), the reverse, and the capabilities that
+deviate or are broken on either, with why; writes nothing. A and B are
+column headings (6.1, 6.12.118 + sqe-group v8) or releases.
 ",
             "
 OPTIONS:
-    --out DIR           where the three files go (default reports/)
+    --out DIR           where the files go (default reports/)
+    --compare A B       compare two kernels of the reports on stdout
 ",
         ],
-        exit: "0 written\n2 usage error, a report that cannot be read, a file that cannot be written",
+        exit: "0 written (or compared)\n2 usage error, a report that cannot be read, a kernel --compare cannot find, a file that cannot be written",
     },
     CommandHelp {
         name: "features",

@@ -87,7 +87,7 @@ fn execute(cmd: &Command) -> anyhow::Result<i32> {
             print!("{}", d.render());
             Ok(d.exit_code())
         }
-        Command::Matrix { out, runs } => cmd_matrix(out, runs),
+        Command::Matrix { out, runs, compare } => cmd_matrix(out, runs, compare.as_ref()),
         Command::FailedRun { kernel, label, reason } => cmd_failed_run(kernel, label, reason),
         Command::Features { rules: true } => {
             print!("{}", harness::probe::rules_markdown());
@@ -174,11 +174,33 @@ fn cmd_failed_run(kernel: &str, label: &str, reason: &str) -> anyhow::Result<i32
     Ok(0)
 }
 
-fn cmd_matrix(out: &Path, files: &[std::path::PathBuf]) -> anyhow::Result<i32> {
+fn cmd_matrix(out: &Path, files: &[std::path::PathBuf], compare: Option<&(String, String)>) -> anyhow::Result<i32> {
     let runs = files.iter().map(|f| reports::load_run(f).map_err(anyhow::Error::msg)).collect::<anyhow::Result<Vec<_>>>()?;
     let m = reports::matrix::Matrix::build(&runs);
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    for (name, text) in [("matrix.md", m.markdown()), ("matrix.html", m.html()), ("matrix.csv", m.csv())] {
+    if let Some((a, b)) = compare {
+        let (a, b) = (m.column_named(a).map_err(anyhow::Error::msg)?, m.column_named(b).map_err(anyhow::Error::msg)?);
+        print!("{}", m.compare(a, b));
+        return Ok(0);
+    }
+    // The page links each kernel to its report in runs/ beside it: two
+    // reports of one name would make one link lie.
+    let mut names = std::collections::BTreeMap::new();
+    for (f, r) in files.iter().zip(&runs) {
+        if let Some(other) = names.insert(r.file.clone(), f) {
+            anyhow::bail!("{} and {} have the same file name: the page links each kernel to runs/<file name>; rename one", other.display(), f.display());
+        }
+    }
+    std::fs::create_dir_all(out.join("runs")).with_context(|| format!("cannot create {}", out.join("runs").display()))?;
+    for (f, r) in files.iter().zip(&runs) {
+        let to = out.join("runs").join(&r.file);
+        let same = std::fs::canonicalize(&to).ok().zip(std::fs::canonicalize(f).ok()).is_some_and(|(a, b)| a == b);
+        if !same {
+            std::fs::copy(f, &to).with_context(|| format!("cannot copy {} to {}", f.display(), to.display()))?;
+        }
+    }
+    eprintln!("uring-conform: the run reports are in {}", out.join("runs").display());
+    let data = reports::dataset::Dataset::build(&m).to_json();
+    for (name, text) in [("matrix.md", m.markdown()), ("matrix.html", m.html()), ("matrix.csv", m.csv()), ("matrix.json", data)] {
         let p = out.join(name);
         std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
         eprintln!("uring-conform: wrote {}", p.display());

@@ -185,11 +185,49 @@ fn failed_run_report_and_matrix_render() {
     let md = std::fs::read_to_string(dir.join("matrix.md")).unwrap();
     let html = std::fs::read_to_string(dir.join("matrix.html")).unwrap();
     let csv = std::fs::read_to_string(dir.join("matrix.csv")).unwrap();
+    let data: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("matrix.json")).unwrap()).unwrap();
+    // The page links each kernel to runs/<file>: matrix --out put them there.
+    for k in data["kernels"].as_array().unwrap() {
+        let report = k["report"].as_str().unwrap();
+        assert!(dir.join(report).is_file(), "{report} is not beside the page");
+        assert!(html.contains(&format!("\"file\":\"{}\"", report.trim_start_matches("runs/"))), "the page does not link {report}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(data["schema"], "uring-conform/matrix/1");
+    let k = data["kernels"].as_array().unwrap().iter().find(|k| k["release"] == "9.9.9-test").unwrap();
+    assert_eq!(k["capabilities"]["recv.multishot"]["state"], "undetermined", "a failed run decides nothing: {k}");
+    // Case summaries travel with the page (the binary links the cases).
+    assert!(html.contains("NOP CQEs carry each SQE's user_data unchanged"), "the page lacks the case summaries");
     assert!(md.contains("9.9.9-test") && md.contains("| nop |"), "{md}");
     assert!(html.starts_with("<!doctype html>") && html.contains("</table>") && html.contains("9.9.9-test"));
     assert_eq!(csv.lines().next().unwrap(), "kernel,release,label,kind,name,measure,value");
     assert!(csv.contains(",9.9.9-test,vm,area,nop,pass,0\n"), "the failed run passes nothing in the tidy CSV");
+}
+
+/// `matrix --compare A B` prints what B has that A lacks, the reverse and
+/// what deviates on either, from the committed runs; an unknown kernel is
+/// a usage error naming the kernels there are.
+#[test]
+fn matrix_compare_prints_what_one_kernel_has_that_another_lacks() {
+    let _machine = shared();
+    let runs: Vec<std::path::PathBuf> =
+        std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/runs")).unwrap().map(|e| e.unwrap().path()).collect();
+    let o = bin().args(["matrix", "--compare", "6.1", "6.12"]).args(&runs).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let gained = out.split("capabilities 6.12 has that 6.1 lacks").nth(1).unwrap().split("\n\n").next().unwrap();
+    for cap in ["waitid (", "futex (", "read.multishot (", "recvsend.bundle ("] {
+        assert!(gained.contains(&format!("\n  {cap}")), "{cap} missing: {out}");
+    }
+    assert!(out.contains("capabilities 6.1 has that 6.12 lacks (0):"), "{out}");
+    assert!(out.contains("features 6.12 has that 6.1 lacks (") && out.contains("op.waitid"), "{out}");
+    assert!(out.contains("capabilities that deviate or are broken on either (") && out.contains("  cancel ("), "{out}");
+    let o = bin().args(["matrix", "--compare", "6.1", "9.9"]).args(&runs).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no kernel 9.9 in these reports (there are: 5.10, 6.1,"), "{err}");
+    let o = bin().args(["matrix", "--compare", "6.1"]).args(&runs[..1]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "--compare with one kernel is a usage error");
 }
 
 /// Runs the binary under a seccomp filter that answers io_uring_setup with

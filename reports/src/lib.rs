@@ -2,6 +2,8 @@
 //! matrices ([`matrix`]). Every string in a report is shown through
 //! [`escape`], one function per output format.
 
+pub mod capability;
+pub mod dataset;
 pub mod escape;
 pub mod matrix;
 pub mod page;

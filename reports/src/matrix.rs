@@ -5,6 +5,7 @@
 //! by version. Rendered as Markdown (a compact summary), a self-contained
 //! HTML page ([`crate::page`]) and tidy CSV.
 
+use crate::capability::{covers, judge, ClaimState, ColumnView, Counts, State, Verdict, CAPABILITIES};
 use crate::escape;
 use crate::Run;
 use harness::features::{parse_version, FEATURES};
@@ -26,13 +27,16 @@ pub struct Cell {
     pub erratum: usize,
 }
 
-/// One trial behind a cell, for drill-down: every trial that did not
-/// pass, and the ones that pass by asserting an erratum.
+/// One trial behind a cell, for drill-down: every trial, passing ones
+/// too. `outcome` is the report's word, or `erratum` for a pass that
+/// asserts a documentation erratum.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Brief {
     pub id: String,
     pub outcome: String,
     pub message: String,
+    /// A skip for the environment (a device, a privilege), not the kernel.
+    pub env: bool,
     /// For an xfail: the known-failure entry it matched (kernel range,
     /// reason, evidence), with `message` then the pinned failure alone.
     pub entry: Option<(String, String, Vec<String>)>,
@@ -109,6 +113,8 @@ pub struct FeatureRow {
 #[derive(Clone, Debug)]
 pub struct Column {
     pub release: String,
+    /// uname -v of the run.
+    pub version: String,
     pub label: String,
     pub availability: String,
     pub availability_detail: String,
@@ -129,8 +135,17 @@ pub struct Matrix {
     pub columns: Vec<Column>,
     pub features: Vec<FeatureRow>,
     pub areas: BTreeMap<String, Vec<Cell>>,
-    /// Per area, per column: the trials behind the cell ([`Brief`]).
+    /// Per area, per column: the trials behind the cell ([`Brief`]),
+    /// passing ones too.
     pub briefs: BTreeMap<String, Vec<Vec<Brief>>>,
+    /// Per capability of [`CAPABILITIES`], per column: its verdict.
+    pub capabilities: Vec<Vec<Verdict>>,
+    /// The documentation view: per claim of expectations/claims.toml, per
+    /// column, what its cases' trials say.
+    pub claims: Vec<ClaimRow>,
+    /// Case ID -> (summary, refs), from the case registry of the binary
+    /// that renders (empty where the cases are not linked).
+    pub cases: BTreeMap<String, (String, Vec<String>)>,
     /// Documentation errata (the kernel is right, the man page stale),
     /// with the columns whose runs asserted them: listed apart from the
     /// kernel deviations (xfail) in the area cells.
@@ -140,7 +155,7 @@ pub struct Matrix {
     pub deviations: Vec<DeviationRow>,
 }
 
-fn version_key(release: &str) -> (u32, u32, String) {
+pub(crate) fn version_key(release: &str) -> (u32, u32, String) {
     let (a, b) = parse_version(release).unwrap_or((0, 0));
     (a, b, release.to_string())
 }
@@ -162,6 +177,7 @@ impl Matrix {
             .iter()
             .map(|r| Column {
                 release: r.kernel.clone(),
+                version: r.kernel_version.clone(),
                 label: r.label.clone(),
                 availability: r.availability.clone(),
                 availability_detail: r.availability_detail.clone(),
@@ -183,7 +199,7 @@ impl Matrix {
                 c.head = if same_release { format!("{} ({})", c.release, c.label) } else { c.release.clone() };
             }
         }
-        let features = FEATURES
+        let features: Vec<FeatureRow> = FEATURES
             .iter()
             .map(|f| {
                 let present: Vec<Option<bool>> = order.iter().map(|r| if r.availability == "ok" { r.features.get(f.id).copied() } else { None }).collect();
@@ -224,8 +240,9 @@ impl Matrix {
                 if t.outcome == Outcome::Pass && erratum {
                     c.erratum += 1;
                 }
-                if t.outcome != Outcome::Pass || erratum {
-                    let outcome = if t.outcome == Outcome::Pass { "erratum".to_string() } else { t.outcome.word().to_string() };
+                {
+                    let outcome = if t.outcome == Outcome::Pass && erratum { "erratum".to_string() } else { t.outcome.word().to_string() };
+                    let env = t.outcome == Outcome::Skip && t.message.contains("environment lacks") && !t.message.contains("kernel lacks");
                     let list = briefs.entry(t.area.clone()).or_insert_with(|| vec![Vec::new(); order.len()]);
                     let (x, message) = if t.outcome == Outcome::Xfail { split_xfail(&exps, &t.id, &release, &t.message) } else { (None, t.message.clone()) };
                     let entry = x.map(|x| (x.kernels.clone(), x.reason.clone(), x.evidence.clone()));
@@ -242,7 +259,7 @@ impl Matrix {
                             row.columns.push((i, standing.clone(), status.clone()));
                         }
                     }
-                    list[i].push(Brief { id: t.id.clone(), outcome, message, entry, upstream });
+                    list[i].push(Brief { id: t.id.clone(), outcome, message, env, entry, upstream });
                 }
             }
         }
@@ -256,7 +273,94 @@ impl Matrix {
             }
         }
         let deviations = seen.into_values().collect();
-        Matrix { columns, features, areas, briefs, errata, deviations }
+        let capabilities = CAPABILITIES
+            .iter()
+            .map(|cap| {
+                (0..columns.len())
+                    .map(|i| {
+                        let present = |id: &str| features.iter().find(|f: &&FeatureRow| f.id == id).and_then(|f| f.present[i]);
+                        let c = &columns[i];
+                        let view = ColumnView {
+                            availability: &c.availability,
+                            availability_detail: &c.availability_detail,
+                            present: &present,
+                            notes: &c.notes,
+                            broken: &c.broken,
+                        };
+                        let trials: Vec<&Brief> = briefs.values().flat_map(|cells| cells[i].iter()).filter(|b| covers(cap, &b.id)).collect();
+                        judge(cap, &view, &trials)
+                    })
+                    .collect()
+            })
+            .collect();
+        let claims = claim_rows(&columns, &briefs);
+        let mut cases = BTreeMap::new();
+        let ran: std::collections::BTreeSet<&str> = briefs.values().flatten().flatten().map(|b| case_of(&b.id)).collect();
+        for c in harness::case::all_cases() {
+            if ran.contains(c.id) {
+                cases.insert(c.id.to_string(), (c.summary.to_string(), c.refs.iter().map(|r| r.to_string()).collect()));
+            }
+        }
+        Matrix { columns, features, areas, briefs, capabilities, claims, cases, errata, deviations }
+    }
+
+    /// The column a name means: its heading (`6.1`), its release, or the
+    /// one release that starts with it; otherwise the reason, naming the
+    /// columns there are (escaped for the terminal).
+    pub fn column_named(&self, name: &str) -> Result<usize, String> {
+        let by = |f: &dyn Fn(&Column) -> bool| -> Vec<usize> { (0..self.columns.len()).filter(|&i| f(&self.columns[i])).collect() };
+        for found in [by(&|c| c.head == name), by(&|c| c.release == name), by(&|c| c.release.starts_with(name))] {
+            match found.as_slice() {
+                [one] => return Ok(*one),
+                [] => continue,
+                many => {
+                    let names: Vec<String> = many.iter().map(|&i| escape::terminal(&self.columns[i].head)).collect();
+                    return Err(format!("{} names several kernels here: {}", escape::terminal(name), names.join(", ")));
+                }
+            }
+        }
+        let heads: Vec<String> = self.columns.iter().map(|c| escape::terminal(&c.head)).collect();
+        Err(format!("no kernel {} in these reports (there are: {})", escape::terminal(name), heads.join(", ")))
+    }
+
+    /// What column `b` has that `a` lacks (capabilities, then features),
+    /// the reverse, and the capabilities that deviate or are broken on
+    /// either: the page's comparison, as text for a terminal.
+    pub fn compare(&self, a: usize, b: usize) -> String {
+        let t = escape::terminal;
+        let (ha, hb) = (t(&self.columns[a].head), t(&self.columns[b].head));
+        let mut s = format!("compare {ha} ({}) with {hb} ({})\n", t(&self.columns[a].release), t(&self.columns[b].release));
+        let has = |st: State| matches!(st, State::Conforming | State::Deviation | State::Broken);
+        for (x, y, hx, hy) in [(b, a, &hb, &ha), (a, b, &ha, &hb)] {
+            let rows: Vec<String> = CAPABILITIES
+                .iter()
+                .zip(&self.capabilities)
+                .filter(|(_, v)| has(v[x].state) && v[y].state == State::Absent)
+                .map(|(c, v)| format!("  {} ({}): {} on {hx} ({}); absent on {hy} ({})\n", c.id, c.title, v[x].state.word(), t(&v[x].why), t(&v[y].why)))
+                .collect();
+            s += &format!("\ncapabilities {hx} has that {hy} lacks ({}):\n{}", rows.len(), rows.concat());
+        }
+        let rows: Vec<String> = CAPABILITIES
+            .iter()
+            .zip(&self.capabilities)
+            .filter(|(_, v)| [a, b].iter().any(|&i| matches!(v[i].state, State::Deviation | State::Broken)))
+            .map(|(c, v)| {
+                let mut r = format!("  {} ({}):\n", c.id, c.title);
+                for (i, h) in [(a, &ha), (b, &hb)] {
+                    r += &format!("    {h}: {}: {}\n", v[i].state.word(), t(&v[i].why));
+                }
+                r
+            })
+            .collect();
+        s += &format!("\ncapabilities that deviate or are broken on either ({}):\n{}", rows.len(), rows.concat());
+        for (x, y, hx, hy) in [(b, a, &hb, &ha), (a, b, &ha, &hb)] {
+            let ids: Vec<&str> = self.features.iter().filter(|f| f.present[x] == Some(true) && f.present[y] == Some(false)).map(|f| f.id).collect();
+            s += &format!("\nfeatures {hx} has that {hy} lacks ({}):\n", ids.len());
+            for chunk in ids.chunks(4) {
+                s += &format!("  {}\n", chunk.join("  "));
+            }
+        }
+        s
     }
 
     /// The suite commits the columns come from (more than one: the page
@@ -285,7 +389,9 @@ impl Matrix {
     }
 
     /// The cell's class for colouring: fail, xfail (a known deviation),
-    /// erratum, skip-kernel (not supported), skip-env, pass, or none.
+    /// erratum, skip-kernel (not supported), skip-env, partial (passes,
+    /// but mostly skipped), pass, or none. The page computes the same from
+    /// the trials the filter keeps.
     pub fn cell_class(c: &Cell) -> &'static str {
         if c.total == 0 {
             "none"
@@ -299,8 +405,23 @@ impl Matrix {
             "skip-env"
         } else if c.pass == 0 {
             "skip-kernel"
+        } else if c.skip > c.pass {
+            // Mostly skipped: not green.
+            "partial"
         } else {
             "pass"
+        }
+    }
+
+    /// A capability verdict in a few characters (`yes 21/23`, `dev 20/23`,
+    /// `BROKEN`, `no`, `?`).
+    pub fn verdict_text(v: &Verdict) -> String {
+        match v.state {
+            State::Conforming => format!("yes {}/{}", v.counts.pass, v.counts.total),
+            State::Deviation => format!("dev {}/{}", v.counts.pass, v.counts.total),
+            State::Broken => "BROKEN".into(),
+            State::Absent => "no".into(),
+            State::Undetermined => "?".into(),
         }
     }
 
@@ -339,6 +460,12 @@ impl Matrix {
         let commits = self.commits();
         if commits.len() > 1 {
             s += &format!("\nThe columns come from {} suite commits: {}.\n", commits.len(), commits.iter().map(|c| md(c)).collect::<Vec<_>>().join(", "));
+        }
+        s += "\n## Capabilities (what a runtime can use)\n\nyes N/M: present and conforming (N of M trials pass, the rest skipped); dev: present with a known kernel deviation; BROKEN; no: absent; ?: undetermined. Why, per kernel: `matrix.json` or the page.\n\n";
+        s += &format!("| capability | {} |\n|{}\n", heads.join(" | "), " --- |".repeat(heads.len() + 1));
+        for (cap, verdicts) in CAPABILITIES.iter().zip(&self.capabilities) {
+            let row: Vec<String> = verdicts.iter().map(Matrix::verdict_text).collect();
+            s += &format!("| {} (`{}`) | {} |\n", md(cap.title), cap.id, row.join(" | "));
         }
         s += "\n## Areas (pass/total; fail, skip, xfail = known kernel deviation, erratum)\n\n";
         s += &format!("| area | {} |\n|{}\n", heads.join(" | "), " --- |".repeat(heads.len() + 1));
@@ -383,7 +510,8 @@ impl Matrix {
         s
     }
 
-    /// Tidy CSV: one row per kernel x feature (measure `present`) and per
+    /// Tidy CSV: one row per kernel x feature (measure `present`), per
+    /// kernel x capability (measure `state`, then the trial counts) and per
     /// kernel x area x outcome (measure = the outcome, value = the count).
     pub fn csv(&self) -> String {
         let q = escape::csv;
@@ -398,6 +526,14 @@ impl Matrix {
                     None => "unknown",
                 };
                 s += &format!("{k},feature,{},present,{v}\n", f.id);
+            }
+            for (cap, verdicts) in CAPABILITIES.iter().zip(&self.capabilities) {
+                let v = &verdicts[i];
+                s += &format!("{k},capability,{},state,{}\n", cap.id, v.state.word());
+                for (m, n) in [("pass", v.counts.pass), ("fail", v.counts.fail), ("skip", v.counts.skip), ("xfail", v.counts.xfail), ("total", v.counts.total)]
+                {
+                    s += &format!("{k},capability,{},{m},{n}\n", cap.id);
+                }
             }
             for (area, cells) in &self.areas {
                 let cell = &cells[i];
@@ -414,6 +550,75 @@ impl Matrix {
     pub fn html(&self) -> String {
         crate::page::render(self)
     }
+}
+
+/// A claim of the documentation (expectations/claims.toml) and, per
+/// column, the state and counts of its cases' trials.
+pub struct ClaimRow {
+    pub id: String,
+    pub page: String,
+    pub section: String,
+    pub says: String,
+    /// The inventory's status word (covered, erratum, deviation, needs, open).
+    pub status: String,
+    /// Its reason, for every status but covered.
+    pub reason: String,
+    pub cases: Vec<String>,
+    pub cells: Vec<(ClaimState, Counts)>,
+}
+
+/// `area/name` of a trial ID `area/name[variant]`.
+pub fn case_of(trial: &str) -> &str {
+    trial.rsplit_once('[').map_or(trial, |(c, _)| c)
+}
+
+fn claim_rows(columns: &[Column], briefs: &BTreeMap<String, Vec<Vec<Brief>>>) -> Vec<ClaimRow> {
+    let inv = harness::claims::Inventory::builtin();
+    // Case ID -> per column, the trials' counts.
+    let mut by_case: BTreeMap<&str, Vec<Counts>> = BTreeMap::new();
+    for cells in briefs.values() {
+        for (i, cell) in cells.iter().enumerate() {
+            for b in cell {
+                by_case.entry(case_of(&b.id)).or_insert_with(|| vec![Counts::default(); columns.len()])[i].add(b);
+            }
+        }
+    }
+    inv.claim
+        .iter()
+        .map(|c| {
+            let cells = (0..columns.len())
+                .map(|i| {
+                    let mut n = Counts::default();
+                    for case in &c.cases {
+                        if let Some(k) = by_case.get(case.as_str()) {
+                            let k = &k[i];
+                            n.pass += k.pass;
+                            n.erratum += k.erratum;
+                            n.fail += k.fail;
+                            n.xfail += k.xfail;
+                            n.skip += k.skip;
+                            n.skip_env += k.skip_env;
+                            n.error += k.error;
+                            n.total += k.total;
+                        }
+                    }
+                    let state =
+                        if columns[i].availability != "ok" && !c.cases.is_empty() { ClaimState::NotRun } else { ClaimState::of(!c.cases.is_empty(), &n) };
+                    (state, n)
+                })
+                .collect();
+            ClaimRow {
+                id: c.id.clone(),
+                page: c.page.clone(),
+                section: c.section.clone(),
+                says: c.says.clone(),
+                status: c.status.name().to_string(),
+                reason: c.reason.clone().unwrap_or_default(),
+                cases: c.cases.clone(),
+                cells,
+            }
+        })
+        .collect()
 }
 
 /// Compares what the columns show with a feature's documented version.
@@ -493,7 +698,8 @@ mod tests {
         }
         // The data is still the same JSON: \u003c decodes to "<".
         let v: serde_json::Value = serde_json::from_str(&html[start..end]).expect("the data block is JSON");
-        assert_eq!(v["areas"][0]["cells"][0]["trials"][0][0], id);
+        let i = v["areas"][0]["cells"][0]["trials"][0][0].as_u64().unwrap() as usize;
+        assert_eq!(v["ids"][i], id);
         assert_eq!(html.matches("<script").count(), 2, "only the page's own two script elements");
     }
 
@@ -569,7 +775,9 @@ mod tests {
         let order: Vec<&str> = m.columns.iter().map(|k| k.release.as_str()).collect();
         assert_eq!(order, ["5.10.0-46-amd64", "6.12.1", "6.18.15"]);
         assert_eq!(m.areas["a"][0], Cell { pass: 0, fail: 1, skip: 0, xfail: 1, total: 2, skip_env: 0, erratum: 0 });
-        assert_eq!(m.briefs["a"][0].len(), 2, "the non-passing trials behind the cell");
+        assert_eq!(m.briefs["a"][0].len(), 2, "every trial behind the cell");
+        assert_eq!(m.briefs["a"][2].iter().map(|b| b.outcome.as_str()).collect::<Vec<_>>(), ["pass", "pass"], "passing ones too");
+        assert_eq!(Matrix::cell_class(&Cell { pass: 2, skip: 104, total: 106, ..Cell::default() }), "partial", "mostly skipped is not green");
         assert_eq!(Matrix::cell_text(&m.areas["a"][1]), "1/2 (1 skip)");
         let mixed = m.features.iter().find(|f| f.id == "setup.cqe_mixed").unwrap();
         assert_eq!(mixed.observed.as_deref(), Some("6.18"));
