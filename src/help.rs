@@ -169,7 +169,7 @@ OPTIONS:
     --compare A B       compare two kernels of the reports on stdout
 ",
         ],
-        exit: "0 written (or compared)\n2 usage error, a report that cannot be read, a kernel --compare cannot find, a file that cannot be written",
+        exit: "0 written (or compared)\n2 usage error, a report that cannot be read, a kernel --compare\n  cannot find, a file that cannot be written",
     },
     CommandHelp {
         name: "features",
