@@ -18,6 +18,7 @@ use std::ffi::CString;
 use std::os::fd::AsRawFd;
 
 mod tags;
+mod update_errors;
 
 /// Two files with distinct content, for telling slots apart.
 fn two_files() -> Result<(TempFile, TempFile), CaseError> {
