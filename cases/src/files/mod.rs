@@ -17,6 +17,7 @@ use harness::CaseError;
 use std::ffi::CString;
 use std::os::fd::AsRawFd;
 
+mod direct_slots;
 mod tags;
 mod update_errors;
 
