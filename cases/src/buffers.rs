@@ -544,3 +544,51 @@ case! {
         read_fixed_at(&mut r, &f, &mut mem, 0, 1024, 2, -libc::EFAULT)
     },
 }
+
+case! {
+    id: "buffers/readv-with-registered-buffers-works",
+    summary: "READV and WRITEV on a ring with buffers registered complete normally (the kernel has no rule against it)",
+    requires: [RegBuffers, OpReadv, OpWritev],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_enter(2) CQE ERRORS: EINVAL 'READV or WRITEV ... but the io_uring instance has fixed buffers registered' (stale: see expectations/doc-errata.toml)",
+        "io_uring/rw.c io_prep_rw / io_prep_rwv: no check of ctx->buf_table",
+        "claim:enter.cqe.EINVAL-readv-with-fixed-buffers",
+    ],
+    run: |cx| {
+        let f = TempFile::with_content(&pattern(32, 7))?;
+        let mut a = Bufs::new(1, 64);
+        let r0 = a.iov(0, 64);
+        let mut r = cx.ring()?;
+        r.register_buffers(&[r0])?;
+        let mut out = [0u8; 32];
+        let v = [iov(&mut out)];
+        r.run_expect(&[Sqe::readv(f.fd(), &v, 0).user_data(1)], &[cqe(1, 32)])?;
+        check_eq!(out.to_vec(), pattern(32, 7), "bytes read by READV");
+        let mut more = b"tail".to_vec();
+        let w = [iov(&mut more)];
+        r.run_expect(&[Sqe::writev(f.fd(), &w, 32).user_data(2)], &[cqe(2, 4)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "buffers/more-than-uio-maxiov-accepted",
+    summary: "REGISTER_BUFFERS of 1025 buffers (more than UIO_MAXIOV) succeeds: the limit is IORING_MAX_REG_BUFFERS (16384)",
+    // 5.13 raised the limit from UIO_MAXIOV to IORING_MAX_REG_BUFFERS in
+    // the same series that added IORING_REGISTER_BUFFERS2.
+    requires: [RegBuffers, RegBuffers2],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_register(2) ERRORS: EINVAL 'more than UIO_MAXIOV buffers' (stale since 5.13: see expectations/doc-errata.toml)",
+        "io_uring/rsrc.c io_sqe_buffers_register: nr_args > IORING_MAX_REG_BUFFERS -> -EINVAL",
+        "claim:register.errors.EINVAL-buffers-over-uio-maxiov",
+    ],
+    run: |cx| {
+        let mut a = Bufs::new(1, 64);
+        let iovs = vec![a.iov(0, 64); 1025];
+        let r = cx.ring()?;
+        check_eq!(r.register_buffers(&iovs), Ok(()), "REGISTER_BUFFERS of 1025 buffers");
+        Ok(())
+    },
+}

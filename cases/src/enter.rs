@@ -247,3 +247,104 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "enter/wait-unreadable-sigmask-efault",
+    summary: "a GETEVENTS wait whose sig pointer cannot be read fails with EFAULT",
+    requires: [OpNop],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_enter(2) ERRORS: EFAULT (sig outside the accessible address space)", "io_uring/wait.c io_cqring_wait: set_user_sigmask fails -> -EFAULT", "claim:enter.errors.EFAULT-sig"],
+    run: |cx| {
+        let r = cx.ring()?;
+        // SAFETY: deliberately malformed: address 8 is never mapped; the kernel checks it.
+        let got = unsafe { r.enter(0, 1, IORING_ENTER_GETEVENTS, 8 as *const libc::c_void, 8) };
+        check_errno!(got, libc::EFAULT, "GETEVENTS with sig at address 8");
+        Ok(())
+    },
+}
+
+static SIGUSR1_SEEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn note_sigusr1(_: libc::c_int) {
+    SIGUSR1_SEEN.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether SIGUSR1 is blocked in this thread's signal mask now.
+fn sigusr1_blocked() -> bool {
+    // SAFETY: reads the current mask into a local set.
+    unsafe {
+        let mut cur: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut cur);
+        libc::sigismember(&cur, libc::SIGUSR1) == 1
+    }
+}
+
+case! {
+    id: "enter/sigmask-unblocks-pending-signal-eintr",
+    summary: "a GETEVENTS wait whose sig mask unblocks a pending SIGUSR1 fails at once with EINTR and the handler runs; afterwards SIGUSR1 is blocked again, so a wait without sig times out with it pending",
+    requires: [OpNop, EnterExtArg],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_enter(2) ERRORS: EINTR (interrupted by a signal before any events were available)",
+        "io_uring_enter(2): sig, like pselect(2): the mask is replaced for the wait and restored on return",
+        "io_uring/wait.c io_cqring_wait: set_user_sigmask, task_sigpending -> -EINTR, restore_saved_sigmask_unless",
+        "claim:enter.errors.EINTR",
+        "claim:enter.sig.mask-during-wait",
+    ],
+    run: |cx| {
+        let r = cx.ring()?;
+        // SAFETY: a handler that only stores an atomic; this trial process is
+        // single-threaded and changes only its own signal state.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = note_sigusr1 as *const () as usize;
+            libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut());
+            let mut block: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut block);
+            libc::sigaddset(&mut block, libc::SIGUSR1);
+            libc::pthread_sigmask(libc::SIG_BLOCK, &block, std::ptr::null_mut());
+            libc::raise(libc::SIGUSR1);
+        }
+        check!(!SIGUSR1_SEEN.load(std::sync::atomic::Ordering::SeqCst), "fixture: SIGUSR1 delivered while blocked");
+        // SAFETY: an empty set, as io_uring_enter reads it (_NSIG / 8 bytes).
+        let mut open: libc::sigset_t = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        unsafe { libc::sigemptyset(&mut open) };
+        let sw = Stopwatch::start();
+        // SAFETY: open is a live sigset; the kernel reads 8 bytes of it.
+        let got = unsafe { r.enter(0, 1, IORING_ENTER_GETEVENTS, &open as *const _ as *const libc::c_void, 8) };
+        check_errno!(got, libc::EINTR, "GETEVENTS with a mask that unblocks the pending SIGUSR1");
+        check_elapsed(&sw, Duration::ZERO, "EINTR at once, not after a wait")?;
+        check!(SIGUSR1_SEEN.load(std::sync::atomic::Ordering::SeqCst), "the SIGUSR1 handler did not run");
+        check!(sigusr1_blocked(), "SIGUSR1 is not blocked after the wait: the old mask was not restored");
+        // With the old mask back, a pending SIGUSR1 does not end a wait.
+        // SAFETY: raising a signal this process handles (and blocks).
+        unsafe { libc::raise(libc::SIGUSR1) };
+        let ts = ms(20);
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
+        check_errno!(r.enter_wait(1, 0, &arg), libc::ETIME, "a wait without sig, SIGUSR1 pending and blocked");
+        Ok(())
+    },
+}
+
+case! {
+    id: "enter/defer-taskrun-wait-other-thread-eexist",
+    summary: "on a DEFER_TASKRUN ring, a GETEVENTS enter from a thread other than the owner fails with EEXIST; the owner's wait works",
+    requires: [OpNop, SetupDeferTaskrun],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_enter(2) ERRORS: EEXIST (DEFER_TASKRUN and the caller is not the ring's submitter task)",
+        "io_uring/wait.c io_cqring_wait: !io_allowed_run_tw -> -EEXIST",
+        "claim:enter.errors.EEXIST-defer-taskrun",
+    ],
+    run: |_| {
+        let mut r = RingBuilder::new(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER).build()?;
+        r.run_expect(&[Sqe::nop().user_data(1)], &[cqe(1, 0)])?;
+        let fd = r.fd();
+        // SAFETY: no argument pointer is passed.
+        let other = std::thread::scope(|s| s.spawn(|| unsafe { io_uring_enter(fd, 0, 1, IORING_ENTER_GETEVENTS, std::ptr::null(), 0) }).join().expect("thread"));
+        check_errno!(other, libc::EEXIST, "GETEVENTS from another thread");
+        r.run_expect(&[Sqe::nop().user_data(2)], &[cqe(2, 0)])?;
+        Ok(())
+    },
+}

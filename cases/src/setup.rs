@@ -505,3 +505,84 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "setup/params-unreadable-efault",
+    summary: "io_uring_setup with a params pointer that cannot be read fails with EFAULT",
+    requires: [],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2) ERRORS: EFAULT (params outside the accessible address space)", "io_uring/io_uring.c io_uring_setup: copy_from_user of the params fails -> -EFAULT", "claim:setup.errors.EFAULT-params"],
+    run: |_| {
+        // SAFETY: deliberately malformed: address 8 is never mapped; the kernel only reads it.
+        let r = unsafe { libc::syscall(libc::SYS_io_uring_setup, 4 as libc::c_long, 8usize) };
+        let got = if r < 0 { Err(Errno::last()) } else { Ok(r) };
+        check_errno!(got, libc::EFAULT, "params at address 8");
+        Ok(())
+    },
+}
+
+/// Sets the soft RLIMIT_NOFILE of this (trial) process, returning the old limits.
+fn set_nofile(soft: u64) -> Result<libc::rlimit, harness::CaseError> {
+    let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: plain syscalls on this process's own limits.
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut old);
+        let new = libc::rlimit { rlim_cur: soft, rlim_max: old.rlim_max };
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &new) != 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+    }
+    Ok(old)
+}
+
+case! {
+    id: "setup/rlimit-nofile-emfile",
+    summary: "with RLIMIT_NOFILE at the lowest free descriptor, io_uring_setup fails with EMFILE; one more allowed descriptor and it succeeds",
+    requires: [],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_setup(2) ERRORS: EMFILE (the per-process limit on open file descriptors has been reached)", "io_uring/io_uring.c io_uring_install_fd: get_unused_fd_flags -> -EMFILE", "claim:setup.errors.EMFILE"],
+    run: |_| {
+        // Every descriptor below the lowest free one is open (the kernel
+        // allocates the lowest free), so a limit there leaves none.
+        let free = closed_fd();
+        let old = set_nofile(free as u64)?;
+        let full = setup_raw(4, &mut params(0));
+        set_nofile(free as u64 + 1)?;
+        let one_free = setup_raw(4, &mut params(0));
+        // SAFETY: restoring this process's own limits.
+        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &old) };
+        check_errno!(full, libc::EMFILE, "setup with RLIMIT_NOFILE {free} and fds 0..{free} open");
+        check_eq!(one_free, Ok(free), "setup with one descriptor free");
+        Ok(())
+    },
+}
+
+case! {
+    id: "setup/taskrun-flag-sets-sq-taskrun",
+    summary: "with TASKRUN_FLAG (on a DEFER_TASKRUN ring), IORING_SQ_TASKRUN is set in the SQ flags while a completion waits for the task to run it, and cleared once a wait ran it",
+    requires: [SetupTaskrunFlag, SetupDeferTaskrun, OpPollAdd],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_setup(2): IORING_SETUP_TASKRUN_FLAG (IORING_SQ_TASKRUN set when task work is pending)",
+        "io_uring/io_uring.c io_req_local_work_add: atomic_or(IORING_SQ_TASKRUN) with TASKRUN_FLAG; io_run_local_work clears it",
+        "claim:setup.taskrun-flag.sq-taskrun",
+    ],
+    run: |_| {
+        let poll = |p: &Pipe| Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1);
+        // DEFER_TASKRUN: the wakeup queues local work that only a wait runs,
+        // so the owner itself sees the flag between the event and its wait.
+        // (On a COOP_TASKRUN ring the work runs at the owner's next return to
+        // user space: only another thread could look, and only racing it.)
+        let p = Pipe::new()?;
+        let mut r = RingBuilder::new(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_TASKRUN_FLAG).build()?;
+        r.push(&poll(&p));
+        r.publish();
+        check_eq!(r.enter_flags(1, 0, 0)?, 1, "submitted");
+        check_eq!(r.sq_flags() & IORING_SQ_TASKRUN, 0, "DEFER_TASKRUN: SQ_TASKRUN before the event");
+        p.put(b"x")?;
+        check_eq!(r.sq_flags() & IORING_SQ_TASKRUN, IORING_SQ_TASKRUN, "DEFER_TASKRUN: SQ_TASKRUN with the completion pending");
+        r.expect(&[cqe(1, POLLIN)])?;
+        check_eq!(r.sq_flags() & IORING_SQ_TASKRUN, 0, "DEFER_TASKRUN: SQ_TASKRUN after the wait ran it");
+        Ok(())
+    },
+}

@@ -400,3 +400,68 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "sqpoll/poller-gone-eownerdead",
+    summary: "an SQPOLL ring whose creating process exited (its poller went with it) and whose fd lives on in another process: io_uring_enter fails with EOWNERDEAD",
+    // The poller is a thread of its creator's process since the io-thread
+    // rework of 5.12 (IORING_FEAT_NATIVE_WORKERS); before it, a kernel
+    // thread that outlived the process.
+    requires: [SetupSqpoll, FeatNativeWorkers],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_enter(2) ERRORS: EOWNERDEAD (the SQPOLL thread of the ring has been killed)",
+        "io_uring/sqpoll.c io_sq_thread: sqd->thread = NULL before do_exit",
+        "io_uring/io_uring.c io_uring_enter: SQPOLL with sq_data->thread == NULL -> -EOWNERDEAD",
+        "pidfd_getfd(2): takes the ring fd out of the child (io_uring fds cannot be sent with SCM_RIGHTS since 6.7)",
+        "claim:enter.errors.EOWNERDEAD",
+    ],
+    run: |_| {
+        let ready = Pipe::new()?;
+        let go = Pipe::new()?;
+        let (tx, rx) = (ready.tx(), go.rx());
+        let mut child = Child::fork(move || {
+            let mut p = io_uring_params { flags: IORING_SETUP_SQPOLL, sq_thread_idle: 10, ..Default::default() };
+            let Ok(fd) = io_uring_setup(4, &mut p) else { return 2 };
+            let mut byte = [0u8; 1];
+            // SAFETY: plain reads and writes of local buffers on the child's pipes.
+            unsafe {
+                libc::write(tx, fd.to_ne_bytes().as_ptr() as *const _, 4);
+                libc::read(rx, byte.as_mut_ptr() as *mut _, 1);
+            }
+            0
+        })?;
+        let mut num = [0u8; 4];
+        // SAFETY: reads 4 bytes into a local buffer.
+        let n = unsafe { libc::read(ready.rx(), num.as_mut_ptr() as *mut _, 4) };
+        if n != 4 {
+            return Err(CaseError::Error(format!("fixture: the child set up no SQPOLL ring ({n})")));
+        }
+        let child_fd = i32::from_ne_bytes(num);
+        // SAFETY: plain syscalls; the new descriptor is ours.
+        let ring = unsafe {
+            let pidfd = libc::syscall(libc::SYS_pidfd_open, child.pid, 0);
+            let fd = if pidfd < 0 { -1 } else { libc::syscall(libc::SYS_pidfd_getfd, pidfd as i32, child_fd, 0) };
+            if pidfd >= 0 {
+                libc::close(pidfd as i32);
+            }
+            if fd < 0 {
+                return Err(CaseError::Error(format!("fixture: pidfd_getfd: {}", std::io::Error::last_os_error())));
+            }
+            <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as i32)
+        };
+        go.put(b"x")?;
+        let status = child.wait_timeout(harness::PROMPT)?;
+        check_eq!(status, Some(0), "the child's wait status");
+        // The poller was a thread of the child: the child is reaped only
+        // once all its threads are gone, and the poller cleared
+        // sqd->thread before it exited.
+        // SAFETY: no argument pointer is passed.
+        let got = unsafe { io_uring_enter(std::os::fd::AsRawFd::as_raw_fd(&ring), 0, 0, 0, std::ptr::null(), 0) };
+        check_errno!(got, libc::EOWNERDEAD, "enter on the ring whose poller is gone");
+        // SAFETY: as above.
+        let got = unsafe { io_uring_enter(std::os::fd::AsRawFd::as_raw_fd(&ring), 0, 1, IORING_ENTER_GETEVENTS, std::ptr::null(), 0) };
+        check_errno!(got, libc::EOWNERDEAD, "a GETEVENTS enter on it");
+        Ok(())
+    },
+}

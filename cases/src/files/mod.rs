@@ -17,7 +17,9 @@ use harness::CaseError;
 use std::ffi::CString;
 use std::os::fd::AsRawFd;
 
+mod direct_slots;
 mod tags;
+mod update_errors;
 
 /// Two files with distinct content, for telling slots apart.
 fn two_files() -> Result<(TempFile, TempFile), CaseError> {

@@ -212,3 +212,38 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "ops/msg_ring/send-fd-to-self-einval",
+    summary: "MSG_RING IORING_MSG_SEND_FD to the sending ring itself completes with -EINVAL",
+    requires: [OpMsgRing, OpflagMsgRingSendFd, RegFiles],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_msg_ring_fd(3) ERRORS: -EINVAL (target ring is the source ring)", "io_uring/msg_ring.c io_msg_send_fd: target_ctx == ctx -> -EINVAL", "claim:prep.msg-ring-fd.EINVAL-same-ring"],
+    run: |cx| {
+        let f = TempFile::with_content(b"x")?;
+        let mut r = cx.ring()?;
+        r.register_files(&[f.fd(), -1])?;
+        let me = r.fd();
+        r.run_expect(&[Sqe::msg_ring_send_fd(me, 0, 1, 0x99).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/msg_ring/send-fd-full-table-enfile",
+    summary: "MSG_RING IORING_MSG_SEND_FD with IORING_FILE_INDEX_ALLOC into a target whose table has no free slot completes with -ENFILE and posts nothing on the target",
+    requires: [OpMsgRing, OpflagMsgRingSendFd, OpflagFileIndexAlloc, RegFiles],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_msg_ring_fd(3) ERRORS: -ENFILE", "io_uring/filetable.c io_file_bitmap_get: no free slot -> -ENFILE", "claim:prep.msg-ring-fd.ENFILE"],
+    run: |cx| {
+        let f = TempFile::with_content(b"x")?;
+        let mut target = Ring::new(4)?;
+        target.register_files(&[f.fd()])?;
+        let mut r = cx.ring()?;
+        r.register_files(&[f.fd()])?;
+        // dst + 1 is the SQE's file_index: IORING_FILE_INDEX_ALLOC asks for a free slot.
+        r.run_expect(&[Sqe::msg_ring_send_fd(target.fd(), 0, IORING_FILE_INDEX_ALLOC - 1, 0x99).user_data(1)], &[cqe(1, -libc::ENFILE)])?;
+        target.expect_none()?;
+        Ok(())
+    },
+}

@@ -203,3 +203,136 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "ops/poll_add/error-fields-einval",
+    summary: "POLL_ADD with addr, off, buf_index or ioprio set completes with -EINVAL and arms nothing",
+    requires: [OpPollAdd],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_enter(2) CQE ERRORS: EINVAL (POLL_ADD with off, buf_index or addr set)",
+        "io_uring/poll.c io_poll_add_prep: buf_index || off || addr -> -EINVAL",
+        "io_uring/io_uring.c io_init_req: ioprio on an op whose opdef has no .ioprio -> -EINVAL",
+        "claim:enter.cqe.EINVAL-poll-fields",
+        "claim:enter.cqe.EINVAL-poll-add-addr",
+    ],
+    run: |cx| {
+        let p = Pipe::new()?;
+        // Readable: a poll that got armed would complete with POLLIN.
+        p.put(b"x")?;
+        let mut r = cx.ring()?;
+        // Deliberately malformed: one reserved field set on each.
+        let mut with_addr = Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1);
+        with_addr.raw.addr = 8;
+        let mut with_off = Sqe::poll_add(p.rx(), POLLIN as u32).user_data(2);
+        with_off.raw.off = 1;
+        let with_index = Sqe::poll_add(p.rx(), POLLIN as u32).buf_index(1).user_data(3);
+        let with_ioprio = Sqe::poll_add(p.rx(), POLLIN as u32).ioprio(1).user_data(4);
+        // A prep failure ends the submission: one SQE per enter.
+        for (s, ud) in [(with_addr, 1), (with_off, 2), (with_index, 3), (with_ioprio, 4)] {
+            r.run_expect(&[s], &[cqe(ud, -libc::EINVAL)])?;
+        }
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/poll_remove/error-fields-einval",
+    summary: "POLL_REMOVE with buf_index or ioprio, with off (a new user_data) but no update flag, or with an unknown flag in len completes with -EINVAL; the poll stays armed",
+    requires: [OpPollAdd, OpPollRemove],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_prep_poll_remove(3) ERRORS: -EINVAL",
+        "io_uring_enter(2) CQE ERRORS: EINVAL (POLL_REMOVE with off or buf_index set)",
+        "io_uring/poll.c io_poll_remove_prep: buf_index, new_user_data without IORING_POLL_UPDATE_USER_DATA, unknown len bits -> -EINVAL",
+        "claim:prep.poll-remove.EINVAL",
+        "claim:enter.cqe.EINVAL-poll-fields",
+    ],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1)])?;
+        let with_index = Sqe::poll_remove(1).buf_index(1).user_data(2);
+        // Deliberately malformed: a new user_data without the flag that takes it,
+        // and a len bit no kernel defines.
+        let mut with_off = Sqe::poll_remove(1).user_data(3);
+        with_off.raw.off = 9;
+        let mut with_len = Sqe::poll_remove(1).user_data(4);
+        with_len.raw.len = 1 << 7;
+        let with_ioprio = Sqe::poll_remove(1).ioprio(1).user_data(5);
+        for (s, ud) in [(with_index, 2), (with_off, 3), (with_len, 4), (with_ioprio, 5)] {
+            r.run_expect(&[s], &[cqe(ud, -libc::EINVAL)])?;
+        }
+        p.put(b"x")?;
+        r.expect(&[cqe(1, POLLIN)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/poll_remove/error-update-fields-einval",
+    summary: "a poll update with an unknown flag, or with events but without IORING_POLL_UPDATE_EVENTS, completes with -EINVAL; the poll stays armed",
+    requires: [OpPollAdd, OpPollRemove, OpflagPollAddMulti],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_prep_poll_update(3) ERRORS: -EINVAL",
+        "io_uring/poll.c io_poll_remove_prep: unknown len bits, poll32_events without IORING_POLL_UPDATE_EVENTS -> -EINVAL",
+        "claim:prep.poll-update.EINVAL",
+    ],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1)])?;
+        let unknown = Sqe::poll_update(1, 5, 0, IORING_POLL_UPDATE_USER_DATA | 1 << 7).user_data(2);
+        let events_without_flag = Sqe::poll_update(1, 6, libc::POLLOUT as u32, IORING_POLL_UPDATE_USER_DATA).user_data(3);
+        for (s, ud) in [(unknown, 2), (events_without_flag, 3)] {
+            r.run_expect(&[s], &[cqe(ud, -libc::EINVAL)])?;
+        }
+        p.put(b"x")?;
+        r.expect(&[cqe(1, POLLIN)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/poll_add/error-iopoll-ring-einval",
+    summary: "POLL_ADD and POLL_REMOVE on an IOPOLL ring complete with -EINVAL",
+    requires: [OpPollAdd, OpPollRemove, SetupIopoll],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_enter(2) CQE ERRORS: EINVAL (POLL_ADD or POLL_REMOVE on an IOPOLL ring)",
+        "io_uring/io_uring.c io_init_req: an op without ->iopoll on an IORING_SETUP_IOPOLL ring -> -EINVAL",
+        "claim:enter.cqe.EINVAL-poll-on-iopoll",
+    ],
+    run: |_| {
+        let p = Pipe::new()?;
+        p.put(b"x")?;
+        let mut r = RingBuilder::new(8).flags(IORING_SETUP_IOPOLL).build()?;
+        r.run_expect(&[Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::poll_remove(1).user_data(2)], &[cqe(2, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/poll_add/multishot-edge-triggered",
+    summary: "a multishot POLL_ADD posts one CQE per new event: data left unread triggers nothing more, a second write triggers a second CQE",
+    requires: [OpPollAdd, OpflagPollAddMulti],
+    variants: variants::DELIVERY,
+    refs: [
+        "io_uring_enter(2) IORING_OP_POLL_ADD: multishot polls are edge triggered (IORING_POLL_ADD_MULTI)",
+        "io_uring/poll.c io_poll_check_events: a multishot poll posts per wakeup, then re-arms",
+        "claim:enter.op.poll-add.multi-edge",
+    ],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut r = cx.ring()?;
+        r.submit_all(&[Sqe::poll_multi(p.rx(), POLLIN as u32).user_data(1)])?;
+        p.put(b"a")?;
+        // The byte stays unread: a level-triggered poll would fire again.
+        r.expect(&[cqe(1, POLLIN).flags(IORING_CQE_F_MORE)])?;
+        p.put(b"b")?;
+        r.expect(&[cqe(1, POLLIN).flags(IORING_CQE_F_MORE)])?;
+        Ok(())
+    },
+}

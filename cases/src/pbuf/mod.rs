@@ -443,3 +443,94 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "pbuf/provide-bid-over-ushrt-max-e2big",
+    summary: "PROVIDE_BUFFERS whose first buffer id is above 65535 completes with -E2BIG",
+    requires: [OpProvideBuffers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_provide_buffers(3) ERRORS: -E2BIG (bid above USHRT_MAX)", "io_uring/kbuf.c io_provide_buffers_prep: off > USHRT_MAX -> -E2BIG", "claim:prep.provide-buffers.E2BIG-bid"],
+    run: |cx| {
+        let mut b = Bufs::new(1, 8);
+        let mut r = cx.ring()?;
+        let mut s = Sqe::provide_buffers(b.ptr(0), 8, 1, 1, 0).user_data(1);
+        // Deliberately malformed: a buffer id the 16-bit CQE field cannot carry.
+        s.raw.off = 65536;
+        r.run_expect(&[s], &[cqe(1, -libc::E2BIG)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/provide-kernel-address-efault",
+    summary: "PROVIDE_BUFFERS of an address outside user space completes with -EFAULT",
+    requires: [OpProvideBuffers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_provide_buffers(3) ERRORS: -EFAULT", "io_uring/kbuf.c io_provide_buffers_prep: !access_ok(addr, len * nbufs) -> -EFAULT", "claim:prep.provide-buffers.EFAULT"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        // Deliberately malformed: the start of the kernel half of the address space.
+        r.run_expect(&[Sqe::provide_buffers(0xffff_8000_0000_0000usize as *mut u8, 8, 1, 1, 0).user_data(1)], &[cqe(1, -libc::EFAULT)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/provide-range-wraps-eoverflow",
+    summary: "PROVIDE_BUFFERS whose address plus len times count wraps past the end of the address space completes with -EOVERFLOW",
+    requires: [OpProvideBuffers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_provide_buffers(3) ERRORS: -EOVERFLOW", "io_uring/kbuf.c io_provide_buffers_prep: check_add_overflow(addr, len * nbufs) -> -EOVERFLOW", "claim:prep.provide-buffers.EOVERFLOW"],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        // Deliberately malformed: 4 buffers of 16 bytes from 32 bytes below the top.
+        r.run_expect(&[Sqe::provide_buffers((u64::MAX - 31) as usize as *mut u8, 16, 4, 1, 0).user_data(1)], &[cqe(1, -libc::EOVERFLOW)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/remove-buffers-fields-einval",
+    summary: "REMOVE_BUFFERS of 0 buffers, or with addr set, completes with -EINVAL and removes nothing",
+    requires: [OpProvideBuffers, OpRemoveBuffers],
+    variants: variants::DEFAULT,
+    refs: ["io_uring_prep_remove_buffers(3) ERRORS: -EINVAL", "io_uring/kbuf.c io_remove_buffers_prep: addr, len, off or rw_flags set, or nbufs 0 -> -EINVAL", "claim:prep.remove-buffers.EINVAL"],
+    run: |cx| {
+        let mut b = Bufs::new(2, 8);
+        let mut r = cx.ring()?;
+        provide(&mut r, &mut b, 2, 1, 0)?;
+        let mut with_addr = Sqe::remove_buffers(1, 1).user_data(2);
+        // Deliberately malformed: a field REMOVE_BUFFERS does not take.
+        with_addr.raw.addr = 8;
+        r.run_expect(&[Sqe::remove_buffers(0, 1).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[with_addr], &[cqe(2, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::remove_buffers(4, 1).user_data(3)], &[cqe(3, 2)])?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "pbuf/status-errors",
+    summary: "PBUF_STATUS of a group that does not exist fails with ENOENT, and of a classic provided group (not a ring) with EINVAL",
+    requires: [OpProvideBuffers, RegPbufStatus],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_register(2) ERRORS: ENOENT, EINVAL (IORING_REGISTER_PBUF_STATUS)",
+        "io_uring/kbuf.c io_register_pbuf_status: no list -> -ENOENT; not IOBL_BUF_RING -> -EINVAL",
+        "claim:register.errors.ENOENT-pbuf-status",
+        "claim:register.errors.EINVAL-pbuf-status-classic",
+    ],
+    run: |cx| {
+        let mut b = Bufs::new(2, 8);
+        let mut r = cx.ring()?;
+        provide(&mut r, &mut b, 2, 1, 0)?;
+        let status = |bgid: u32| {
+            let mut st = io_uring_buf_status { buf_group: bgid, ..Default::default() };
+            // SAFETY: one valid io_uring_buf_status, written by the kernel.
+            unsafe { r.register_raw_out(IORING_REGISTER_PBUF_STATUS, &mut st as *mut _ as *mut _, 1) }
+        };
+        check_errno!(status(7), libc::ENOENT, "PBUF_STATUS of group 7 (none)");
+        check_errno!(status(1), libc::EINVAL, "PBUF_STATUS of classic group 1");
+        Ok(())
+    },
+}

@@ -19,6 +19,7 @@ use std::os::fd::AsRawFd;
 
 mod eventfd;
 mod iowq;
+mod limits;
 mod rings;
 
 /// A register call whose argument the kernel only reads (`nr` as the

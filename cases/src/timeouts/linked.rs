@@ -193,3 +193,25 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "timeouts/link-timeout-bad-timespec-efault",
+    summary: "a LINK_TIMEOUT whose timespec cannot be read fails with -EFAULT and fails its head with -ECANCELED",
+    requires: [OpNop, OpLinkTimeout, SqeIoLink],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_prep_link_timeout(3) ERRORS: -EFAULT",
+        "io_uring/timeout.c __io_timeout_prep: get_timespec64 fails -> -EFAULT",
+        "io_uring/io_uring.c io_submit_fail_init: the head of a failed link gets -ECANCELED",
+        "claim:prep.link-timeout.EFAULT",
+    ],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let ts = ms(10);
+        let mut lt = Sqe::link_timeout(&ts, 0).user_data(2);
+        // Deliberately malformed: address 8 is never mapped.
+        lt.raw.addr = 8;
+        r.run_expect_unordered(&[Sqe::nop().user_data(1).link(), lt], &[cqe(1, -libc::ECANCELED), cqe(2, -libc::EFAULT)])?;
+        Ok(())
+    },
+}

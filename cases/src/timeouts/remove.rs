@@ -128,3 +128,26 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "timeouts/update-bad-timespec-efault",
+    summary: "a timeout update whose new timespec cannot be read completes with -EFAULT and leaves the timeout armed",
+    requires: [OpTimeout, OpTimeoutRemove, OpflagTimeoutUpdate],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_prep_timeout_update(3) ERRORS: -EFAULT",
+        "io_uring/timeout.c io_timeout_remove_prep: get_timespec64 of addr2 fails -> -EFAULT",
+        "claim:prep.timeout-update.EFAULT",
+    ],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let ts = ms(10_000);
+        let mut up = Sqe::timeout_update(1, &ts, 0).user_data(2);
+        // Deliberately malformed: address 8 is never mapped.
+        up.raw.off = 8;
+        r.submit_all(&[Sqe::timeout(&ts, 0, 0).user_data(1)])?;
+        r.run_expect(&[up], &[cqe(2, -libc::EFAULT)])?;
+        r.run_expect_unordered(&[Sqe::timeout_remove(1).user_data(3)], &[cqe(1, -libc::ECANCELED), cqe(3, 0)])?;
+        Ok(())
+    },
+}

@@ -10,6 +10,7 @@ use fixtures::{Listener, SocketPair};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
+mod pollfirst;
 mod sockcmd;
 mod zerocopy;
 

@@ -23,6 +23,40 @@ case! {
 }
 
 case! {
+    id: "ops/uring_cmd/sock-siocoutq",
+    summary: "URING_CMD SOCKET_URING_OP_SIOCOUTQ on a TCP socket returns the bytes not yet acknowledged: 10 queued in TCP_REPAIR mode (kept, never transmitted)",
+    // SIOCOUTQ came in the same commit as SIOCINQ (6.7). TCP_REPAIR needs
+    // CAP_NET_ADMIN: in its send-queue mode data is queued as sent without
+    // being transmitted, so nothing can acknowledge it.
+    requires: [OpUringCmd, OpflagUringCmdSiocinq, EnvRoot],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_prep_cmd_sock(3): SOCKET_URING_OP_SIOCOUTQ",
+        "io_uring/cmd_net.c io_uring_cmd_sock: prot->ioctl(sk, SIOCOUTQ)",
+        "net/ipv4/tcp.c tcp_ioctl SIOCOUTQ: write_seq - snd_una",
+        "tcp(7): TCP_REPAIR, TCP_REPAIR_QUEUE (TCP_SEND_QUEUE)",
+        "claim:prep.cmd-sock.siocoutq",
+    ],
+    run: |cx| {
+        let (c, _s) = tcp_pair()?;
+        let fd = c.as_raw_fd();
+        let (on, send_queue) = (1i32, 2i32);
+        // SAFETY: setsockopt with local ints on our socket.
+        let ok = unsafe {
+            libc::setsockopt(fd, libc::IPPROTO_TCP, libc::TCP_REPAIR, &on as *const _ as *const _, 4) == 0
+                && libc::setsockopt(fd, libc::IPPROTO_TCP, libc::TCP_REPAIR_QUEUE, &send_queue as *const _ as *const _, 4) == 0
+        };
+        if !ok {
+            return Err(harness::CaseError::Error(format!("fixture: TCP_REPAIR: {}", std::io::Error::last_os_error())));
+        }
+        send_all(fd, b"0123456789")?;
+        let mut r = cx.ring()?;
+        r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD, fd, SOCKET_URING_OP_SIOCOUTQ, 0, 0, std::ptr::null_mut()).user_data(1)], &[cqe(1, 10)])?;
+        Ok(())
+    },
+}
+
+case! {
     id: "ops/uring_cmd/sock-getsockopt",
     summary: "URING_CMD SOCKET_URING_OP_GETSOCKOPT reads SO_TYPE and returns the option length (4)",
     requires: [OpUringCmd, OpflagUringCmdSockopt],

@@ -157,3 +157,34 @@ case! {
         Ok(())
     },
 }
+
+case! {
+    id: "ops/send_zc/memlock-exceeded-enomem",
+    summary: "on a ring set up without CAP_IPC_LOCK, SEND_ZC with RLIMIT_MEMLOCK at 0 completes with -ENOMEM (its notification still follows) and sends nothing",
+    requires: [OpSendZc, EnvRoot, EnvMemlock],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_prep_send_zc(3) ERRORS: -ENOMEM (RLIMIT_MEMLOCK too low for the buffer)",
+        "io_uring/notif.c io_notif_account_mem -> __io_account_mem: over rlimit(RLIMIT_MEMLOCK) -> -ENOMEM",
+        "claim:prep.send-zc.ENOMEM-memlock",
+    ],
+    run: |_| {
+        let (c, s) = tcp_pair()?;
+        let data = pattern(1000, 5);
+        // Effective uid nobody drops CAP_IPC_LOCK for the setup only: the
+        // ring then accounts zero-copy pages against the limit.
+        let mut r = as_nobody(|| Ring::new(4))??;
+        let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: this trial process's own limits, restored below.
+        unsafe {
+            libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut old);
+            libc::setrlimit(libc::RLIMIT_MEMLOCK, &libc::rlimit { rlim_cur: 0, rlim_max: old.rlim_max });
+        }
+        let got = r.run_expect(&[Sqe::send_zc(c.as_raw_fd(), &data, 0).user_data(1)], &[cqe(1, -libc::ENOMEM).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)]);
+        // SAFETY: as above.
+        unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &old) };
+        got?;
+        check_eq!(read_some(s.as_raw_fd(), 64).map_err(|_| ()), Err(()), "the peer has nothing to read (EAGAIN)");
+        Ok(())
+    },
+}
