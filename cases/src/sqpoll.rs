@@ -451,7 +451,7 @@ case! {
             <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as i32)
         };
         go.put(b"x")?;
-        let status = child.wait_timeout(harness::PROMPT)?;
+        let status = child.wait_timeout(harness::prompt())?;
         check_eq!(status, Some(0), "the child's wait status");
         // The poller was a thread of the child: the child is reaped only
         // once all its threads are gone, and the poller cleared
