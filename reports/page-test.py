@@ -17,6 +17,7 @@ With SHOTS_DIR, writes the screenshots of the answers there.
 
 import json
 import os
+import time
 import re
 import subprocess
 import sys
@@ -282,6 +283,13 @@ set_filter("cancel/")
 click(cell("caps", "cancel", "6.12"))
 d.find_element(By.CSS_SELECTOR, "#classes input[data-class='env']").click()
 d.find_element(By.ID, "claims-h").click()
+# <details> fires its toggle event after the click returns, and the page
+# writes the fragment from that event: wait for it (bounded).
+deadline = time.time() + 10
+while "docs=1" not in d.current_url.split("#", 1)[-1]:
+    if time.time() > deadline:
+        fail(f"opening the documentation view never reached the fragment: {d.current_url}")
+    time.sleep(0.05)
 url = d.current_url
 frag = urllib.parse.parse_qs(url.split("#", 1)[1])
 state = lambda: (
