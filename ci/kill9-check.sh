@@ -68,7 +68,7 @@ if [ "$(id -u)" = 0 ] && [ -w "$cg_root" ]; then
 	done
 	mounts=$(grep -c " $dir/" /proc/mounts || true)
 	kills=$(awk '$1 == "oom_kill" { print $2 }' "$cg/memory.oom_control")
-	unfinished=$(grep -c '"unfinished": true' "$dir/report.json" 2>/dev/null || true)
+	unfinished=$(grep -c '"unfinished": true' "$dir/report.json" 2>/dev/null || echo "none (killed before its first snapshot)")
 	rmdir "$cg" 2>/dev/null || true
 	rm -rf "$dir"
 	if [ "$kills" = 0 ]; then
