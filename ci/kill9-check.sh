@@ -19,6 +19,18 @@ bin="$ROOT/target/release/uring-conform"
 [ -x "$bin" ] || die "$bin is not built (cargo build --release)"
 setup=on
 [ "$(id -u)" = 0 ] && setup=loop
+# What the run left in $1 besides its report, once its guardian has had up
+# to 30 s to clean up (empty when nothing).
+await_cleanup() {
+	local left=""
+	for _ in $(seq 1 300); do
+		left=$(find "$1" -mindepth 1 -maxdepth 1 ! -name report.json ! -name '.uring-conform-report-*' -printf '%f ')
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	printf '%s' "$left"
+}
+
 bad=0
 for i in $(seq 1 "$tries"); do
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/uring-conform-kill9.XXXXXX")
@@ -30,12 +42,7 @@ for i in $(seq 1 "$tries"); do
 	sleep "$at"
 	kill -9 "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
-	left=""
-	for _ in $(seq 1 300); do
-		left=$(find "$dir" -mindepth 1 -maxdepth 1 ! -name report.json ! -name '.uring-conform-report-*' -printf '%f ')
-		[ -z "$left" ] && break
-		sleep 0.1
-	done
+	left=$(await_cleanup "$dir")
 	mounts=$(grep -c " $dir/" /proc/mounts || true)
 	loops=$( (losetup -a 2>/dev/null || true) | grep -c "$dir/" || true)
 	report=none
@@ -60,12 +67,7 @@ if [ "$(id -u)" = 0 ] && [ -w "$cg_root" ]; then
 		echo "$BASHPID" >"$cg/tasks"
 		exec env TMPDIR="$dir" URING_CONFORM_ENV_SETUP=loop "$bin" run --quiet --json "$dir/report.json" >/dev/null 2>&1
 	) || rc=$?
-	left=""
-	for _ in $(seq 1 300); do
-		left=$(find "$dir" -mindepth 1 -maxdepth 1 ! -name report.json ! -name '.uring-conform-report-*' -printf '%f ')
-		[ -z "$left" ] && break
-		sleep 0.1
-	done
+	left=$(await_cleanup "$dir")
 	mounts=$(grep -c " $dir/" /proc/mounts || true)
 	kills=$(awk '$1 == "oom_kill" { print $2 }' "$cg/memory.oom_control")
 	unfinished=$(grep -c '"unfinished": true' "$dir/report.json" 2>/dev/null || echo "none (killed before its first snapshot)")

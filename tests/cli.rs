@@ -673,6 +673,25 @@ fn killed_trials_leave_no_temp_dirs() {
     assert!(left.is_empty(), "left {left:?}");
 }
 
+/// A run with `--json` in `dir` as its TMPDIR (as root with the loop-mounted
+/// ext4 prepared), its stderr piped: the child, its report path, and
+/// whether it runs as root.
+fn run_in_tmpdir(dir: &std::path::Path) -> (std::process::Child, std::path::PathBuf, bool) {
+    std::fs::create_dir_all(dir).unwrap();
+    let json = dir.join("r.json");
+    let root = rustix::process::geteuid().is_root();
+    let c = bin()
+        .args(["run", "--json", json.to_str().unwrap()])
+        .env("TMPDIR", dir)
+        .env("URING_CONFORM_ENV_SETUP", if root { "loop" } else { "on" })
+        .env_remove("URING_CONFORM_ODIRECT_DIR")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    (c, json, root)
+}
+
 /// SIGINT during a run: the trials stop, the prepared environment (the
 /// loop-mounted ext4 as root) is undone, the partial report is written
 /// and marked, exit 130.
@@ -680,18 +699,7 @@ fn killed_trials_leave_no_temp_dirs() {
 fn an_interrupted_run_cleans_up_and_writes_a_partial_report() {
     let _machine = shared();
     let (_tmp_dir, dir) = tmp("interrupt");
-    std::fs::create_dir_all(&dir).unwrap();
-    let json = dir.join("r.json");
-    let root = rustix::process::geteuid().is_root();
-    let mut c = bin()
-        .args(["run", "--json", json.to_str().unwrap()])
-        .env("TMPDIR", &dir)
-        .env("URING_CONFORM_ENV_SETUP", if root { "loop" } else { "on" })
-        .env_remove("URING_CONFORM_ODIRECT_DIR")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (mut c, json, _) = run_in_tmpdir(&dir);
     // Wait for the run to start (the line before the first trial).
     let mut err = std::io::BufReader::new(c.stderr.take().unwrap());
     let mut line = String::new();
@@ -722,18 +730,7 @@ fn an_interrupted_run_cleans_up_and_writes_a_partial_report() {
 fn a_run_killed_with_sigkill_leaves_nothing_but_its_unfinished_report() {
     let _machine = shared();
     let (_tmp_dir, dir) = tmp("sigkill");
-    std::fs::create_dir_all(&dir).unwrap();
-    let json = dir.join("r.json");
-    let root = rustix::process::geteuid().is_root();
-    let mut c = bin()
-        .args(["run", "--json", json.to_str().unwrap()])
-        .env("TMPDIR", &dir)
-        .env("URING_CONFORM_ENV_SETUP", if root { "loop" } else { "on" })
-        .env_remove("URING_CONFORM_ODIRECT_DIR")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (mut c, json, root) = run_in_tmpdir(&dir);
     // The first snapshot comes 2 s into the run: wait for the report file
     // (bounded), reading progress so the pipe never fills.
     let mut err = std::io::BufReader::new(c.stderr.take().unwrap());
