@@ -137,6 +137,9 @@ pub fn run_mutated(t: &Trial, iso: &Isolation, exps: &Expectations, release: &st
     }
     let n = rep.comparisons;
     let mut missed = Vec::new();
+    // Perturbed runs whose timed window the machine disturbed on every
+    // start: neither noticed nor survived.
+    let mut unjudged = Vec::new();
     let mut first = None;
     let start = std::time::Instant::now();
     for k in 0..n {
@@ -145,6 +148,10 @@ pub fn run_mutated(t: &Trial, iso: &Isolation, exps: &Expectations, release: &st
         let Ran::Done(mut r, rep) = iso.run_reporting(t) else { return None };
         exps.apply(&mut r, release);
         let what = rep.mutated.clone().unwrap_or_else(|| format!("comparison #{k} (not reached in this run)"));
+        if rep.disturbed {
+            unjudged.push(what);
+            continue;
+        }
         let own_check = r.outcome == Outcome::Xfail && what.ends_with(ALREADY_FAILS);
         if (r.outcome == Outcome::Fail && rep.mutated.is_some()) || own_check {
             first.get_or_insert_with(|| format!("{what}: {}", r.message.lines().next().unwrap_or("")));
@@ -156,6 +163,13 @@ pub fn run_mutated(t: &Trial, iso: &Isolation, exps: &Expectations, release: &st
     if n == 0 {
         base.outcome = Outcome::Pass;
         base.message = "makes no comparison the mutation mode can reach (no expect, check or timing helper ran)".into();
+    } else if missed.is_empty() && !unjudged.is_empty() {
+        base.outcome = Outcome::Error;
+        base.message = format!(
+            "{} of {n} perturbations could not be judged, the machine too loaded to time them ({}); every other one was noticed",
+            unjudged.len(),
+            unjudged.join("; ")
+        );
     } else if missed.is_empty() {
         base.outcome = Outcome::Fail;
         base.message = format!("noticed all {n} perturbations (e.g. {})", first.unwrap_or_default());
