@@ -130,6 +130,67 @@ case! {
 }
 
 case! {
+    id: "enter/getevents-waits-for-pending-completions",
+    summary: "GETEVENTS with min_complete 5 while three pipe reads with link timeouts (50, 100, 300 ms) are pending returns only once the third pair fires",
+    requires: [OpRead, OpLinkTimeout, SqeIoLink],
+    variants: &[Variant::Default, Variant::DeferTaskrun, Variant::CoopTaskrun, Variant::Sqpoll, Variant::RegisteredRing],
+    refs: ["io_uring_enter(2): IORING_ENTER_GETEVENTS, min_complete", "claim:enter.getevents.min-complete"],
+    run: |cx| {
+        // None of the completions exists when the wait starts: each read
+        // waits on an empty pipe until its link timeout cancels it (read
+        // -ECANCELED, timeout -ETIME). Link timeouts, not TIMEOUTs: a TIMEOUT
+        // expiry ends any wait whatever min_complete says (see
+        // enter/timeout-expiry-ends-a-longer-wait). The fifth CQE is the
+        // first of the third pair, at 300 ms; a wait that returned one
+        // short would return at 100 ms, a third of the way, which reads
+        // early unless a run delay far above the margin hid it (then no
+        // verdict).
+        let (p1, p2, p3) = (Pipe::new()?, Pipe::new()?, Pipe::new()?);
+        let mut bufs = [[0u8; 8]; 3];
+        let [b1, b2, b3] = &mut bufs;
+        let ts = [50u64, 100, 300].map(|n| __kernel_timespec::from_duration(Duration::from_millis(n)));
+        let mut r = cx.ring()?;
+        r.push_all(&[
+            Sqe::read(p1.rx(), b1, 0).user_data(1).link(),
+            Sqe::link_timeout(&ts[0], 0).user_data(2),
+            Sqe::read(p2.rx(), b2, 0).user_data(3).link(),
+            Sqe::link_timeout(&ts[1], 0).user_data(4),
+            Sqe::read(p3.rx(), b3, 0).user_data(5).link(),
+            Sqe::link_timeout(&ts[2], 0).user_data(6),
+        ])?;
+        let t0 = Stopwatch::start();
+        r.submit_and_wait(5).map_err(|e| harness::CaseError::Fail(format!("io_uring_enter: {e}")))?;
+        check_elapsed(&t0, Duration::from_millis(300), "a wait for 5 completions, the fifth due at 300 ms")?;
+        check!(r.cq_ready() >= 5, "only {} CQEs ready after waiting for 5", r.cq_ready());
+        let want: Vec<Want> = (0..3).flat_map(|i| [cqe(2 * i + 1, -libc::ECANCELED), cqe(2 * i + 2, -libc::ETIME)]).collect();
+        r.expect_unordered(&want)?;
+        Ok(())
+    },
+}
+
+case! {
+    id: "enter/timeout-expiry-ends-a-longer-wait",
+    summary: "a TIMEOUT that expires ends a GETEVENTS wait for more CQEs than are ready: the wait returns with only the timeout's CQE",
+    requires: [OpTimeout, OpRead, OpAsyncCancel],
+    variants: &[Variant::Default, Variant::DeferTaskrun, Variant::CoopTaskrun, Variant::Sqpoll, Variant::RegisteredRing],
+    refs: ["io_uring/io_uring.h io_should_wake: 'For timeouts, we always want to return to userspace, regardless of event count' (ctx->cq_timeouts)", "io_uring_prep_timeout(3)"],
+    run: |cx| {
+        let p = Pipe::new()?;
+        let mut buf = [0u8; 8];
+        let ts = __kernel_timespec::from_duration(Duration::from_millis(100));
+        let mut r = cx.ring()?;
+        r.push_all(&[Sqe::timeout(&ts, 0, 0).user_data(1), Sqe::read(p.rx(), &mut buf, 0).user_data(2)])?;
+        let t0 = Stopwatch::start();
+        // Two wanted; the read never completes on its own.
+        r.submit_and_wait(2).map_err(|e| harness::CaseError::Fail(format!("io_uring_enter: {e}")))?;
+        check_elapsed(&t0, Duration::from_millis(100), "the wait the timeout ended")?;
+        check_eq!(r.cq_ready(), 1, "CQEs ready when the wait returned");
+        r.run_expect_unordered(&[Sqe::cancel(2, 0).user_data(3)], &[cqe(1, -libc::ETIME), cqe(2, -libc::ECANCELED), cqe(3, 0)])?;
+        Ok(())
+    },
+}
+
+case! {
     id: "enter/ext-arg-timeout-etime",
     summary: "GETEVENTS with an EXT_ARG timeout and nothing to complete returns ETIME after the timeout",
     requires: [EnterExtArg, FeatExtArg],
