@@ -215,8 +215,11 @@ case! {
         // io_uring_enter, with a timeout far longer than that call's start.
         let ts = __kernel_timespec::from_duration(harness::scaled(Duration::from_millis(100)));
         r.push_all(&[Sqe::timeout(&ts, 0, 0).user_data(1)])?;
-        let n = r.publish();
+        // Before publishing: an SQPOLL thread may take the SQE (and start
+        // the timer) the moment the tail moves (5.10 under TCG fired 4 ms
+        // "early" against a stopwatch started after it).
         let t0 = Stopwatch::start();
+        let n = r.publish();
         // SQ_WAKEUP: an SQPOLL thread gone idle takes the SQE (ignored otherwise).
         let wake = if r.flags() & IORING_SETUP_SQPOLL != 0 { IORING_ENTER_SQ_WAKEUP } else { 0 };
         r.enter_flags(n, 2, IORING_ENTER_GETEVENTS | wake)?;
