@@ -83,14 +83,19 @@ impl RunDir {
     /// hold it (missing, read-only, full): nothing the trials need could
     /// be made there either.
     pub fn create() -> Result<RunDir, String> {
-        check_temp_dir()?;
         let tmp = std::env::temp_dir();
-        reclaim_abandoned(&tmp);
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("{RUN_DIR_PREFIX}{}-", std::process::id()))
-            .tempdir_in(&tmp)
-            .map_err(|e| format!("TMPDIR {} cannot hold the run's files: {e}", tmp.display()))?
-            .keep();
+        // Creating it is the writability check: the kernel's answer covers
+        // a read-only mount, which permission bits (and root's access(2))
+        // do not show. Every trial and fixture makes its files there, so an
+        // unwritable TMPDIR stops the run here, not as an error per trial.
+        let dir = tempfile::Builder::new().prefix(&format!("{RUN_DIR_PREFIX}{}-", std::process::id())).tempdir_in(&tmp).map_err(|e| {
+            let named = match std::env::var_os("TMPDIR") {
+                Some(_) => format!("TMPDIR {}", tmp.display()),
+                None => format!("the temp directory {} (TMPDIR is not set)", tmp.display()),
+            };
+            format!("{named} is not writable (creating a directory there failed: {e}); the trials make their files there: set TMPDIR to a writable directory")
+        })?;
+        let dir = dir.keep();
         let fail = |what: &str, e: std::io::Error| {
             let _ = std::fs::remove_dir_all(&dir);
             format!("TMPDIR {}: cannot {what}: {e}", tmp.display())
@@ -108,6 +113,8 @@ impl RunDir {
                 Ok(())
             });
         }
+        // Our own directory is locked by now, so it is never reclaimed.
+        reclaim_abandoned(&tmp);
         let guardian = match cmd.spawn() {
             Ok(mut c) => {
                 let stdin = c.stdin.take().expect("piped");
@@ -179,29 +186,6 @@ pub fn takes_o_direct(dir: &Path) -> bool {
     let ok = std::fs::OpenOptions::new().create(true).truncate(true).write(true).custom_flags(libc::O_DIRECT).open(&p).is_ok();
     let _ = std::fs::remove_file(&p);
     ok
-}
-
-/// Refuses a temp directory the run cannot create files in: every trial
-/// and fixture makes its files there, so an unwritable TMPDIR would turn
-/// each trial into an `error` after the whole run. Checked by creating a
-/// file, as the trials will: the kernel's answer covers a read-only
-/// mount, which permission bits (and root's access(2)) do not show.
-fn check_temp_dir() -> Result<(), String> {
-    let dir = std::env::temp_dir();
-    let named = match std::env::var_os("TMPDIR") {
-        Some(_) => format!("TMPDIR {}", dir.display()),
-        None => format!("the temp directory {} (TMPDIR is not set)", dir.display()),
-    };
-    let p = dir.join(format!(".uring-conform-writable-{}", std::process::id()));
-    match std::fs::OpenOptions::new().create(true).truncate(true).write(true).open(&p) {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&p);
-            Ok(())
-        }
-        Err(e) => {
-            Err(format!("{named} is not writable (creating a file there failed: {e}); the trials make their files there: set TMPDIR to a writable directory"))
-        }
-    }
 }
 
 /// A scratch file in `dir`, removed when the returned guard goes.
