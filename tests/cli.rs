@@ -503,45 +503,21 @@ fn each_command_answers_help_with_its_own() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("Run 'uring-conform run --help' for usage."));
 }
 
-/// Runs the binary with TMPDIR set to `dir` made read-only the way the
-/// kernel answers it: as root (whom permission bits do not stop) a
-/// read-only bind mount of it in a private mount namespace of the child;
-/// otherwise mode 0555. Err: why this machine cannot make it read-only.
-fn with_read_only_tmpdir(dir: &std::path::Path, args: &[&str]) -> Result<Output, String> {
-    use std::os::unix::ffi::OsStrExt;
-    let mut cmd = bin();
-    cmd.args(args).env("TMPDIR", dir).env("URING_CONFORM_ENV_SETUP", "loop").env_remove("URING_CONFORM_ODIRECT_DIR");
-    if !rustix::process::geteuid().is_root() {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).map_err(|e| format!("chmod: {e}"))?;
-        return cmd.output().map_err(|e| e.to_string());
-    }
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).unwrap();
-    let root = std::ffi::CString::new("/").unwrap();
-    // SAFETY: only async-signal-safe calls (unshare, mount) between fork
-    // and exec, on strings made before the fork.
-    unsafe {
-        cmd.pre_exec(move || {
-            let null = std::ptr::null();
-            if libc::unshare(libc::CLONE_NEWNS) != 0
-                || libc::mount(null, root.as_ptr(), null, libc::MS_REC | libc::MS_PRIVATE, std::ptr::null()) != 0
-                || libc::mount(path.as_ptr(), path.as_ptr(), null, libc::MS_BIND, std::ptr::null()) != 0
-                || libc::mount(null, path.as_ptr(), null, libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY, std::ptr::null()) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    cmd.output().map_err(|e| format!("a read-only bind mount in a private mount namespace: {e}"))
+/// How the child's private mount namespace covers its TMPDIR.
+#[derive(Clone, Copy)]
+enum TmpMount {
+    /// A read-only bind mount of the directory itself.
+    ReadOnly,
+    /// A fresh ramfs (no fallocate, no xattrs).
+    Ramfs,
 }
 
-/// `uring-conform ARGS` with TMPDIR on a ramfs (no fallocate, no xattrs)
-/// mounted at `dir` in a private mount namespace of the run (root only).
-fn with_ramfs_tmpdir(dir: &std::path::Path, setup: &str, args: &[&str]) -> Result<Output, String> {
+/// `uring-conform ARGS` with TMPDIR `dir` covered by `how` in a private
+/// mount namespace of the child (root only), ENV_SETUP `setup`.
+fn with_tmpdir_mount(dir: &std::path::Path, how: TmpMount, setup: &str, args: &[&str]) -> Result<Output, String> {
     use std::os::unix::ffi::OsStrExt;
     if !rustix::process::geteuid().is_root() {
-        return Err("mounting a ramfs needs root".into());
+        return Err("a mount namespace needs root".into());
     }
     let mut cmd = bin();
     cmd.args(args).env("TMPDIR", dir).env("URING_CONFORM_ENV_SETUP", setup).env_remove("URING_CONFORM_ODIRECT_DIR");
@@ -552,16 +528,37 @@ fn with_ramfs_tmpdir(dir: &std::path::Path, setup: &str, args: &[&str]) -> Resul
     unsafe {
         cmd.pre_exec(move || {
             let null = std::ptr::null();
-            if libc::unshare(libc::CLONE_NEWNS) != 0
-                || libc::mount(null, root.as_ptr(), null, libc::MS_REC | libc::MS_PRIVATE, std::ptr::null()) != 0
-                || libc::mount(ramfs.as_ptr(), path.as_ptr(), ramfs.as_ptr(), 0, std::ptr::null()) != 0
-            {
+            // The namespace first: the mounts below must never reach ours.
+            if libc::unshare(libc::CLONE_NEWNS) != 0 || libc::mount(null, root.as_ptr(), null, libc::MS_REC | libc::MS_PRIVATE, std::ptr::null()) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let covered = match how {
+                TmpMount::ReadOnly => {
+                    libc::mount(path.as_ptr(), path.as_ptr(), null, libc::MS_BIND, std::ptr::null()) == 0
+                        && libc::mount(null, path.as_ptr(), null, libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY, std::ptr::null()) == 0
+                }
+                TmpMount::Ramfs => libc::mount(ramfs.as_ptr(), path.as_ptr(), ramfs.as_ptr(), 0, std::ptr::null()) == 0,
+            };
+            if !covered {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
         });
     }
-    cmd.output().map_err(|e| format!("a ramfs in a private mount namespace: {e}"))
+    cmd.output().map_err(|e| format!("a mount in a private mount namespace: {e}"))
+}
+
+/// Runs the binary with TMPDIR set to `dir` made read-only the way the
+/// kernel answers it: as root (whom permission bits do not stop) a
+/// read-only bind mount of it in a private mount namespace of the child;
+/// otherwise mode 0555. Err: why this machine cannot make it read-only.
+fn with_read_only_tmpdir(dir: &std::path::Path, args: &[&str]) -> Result<Output, String> {
+    if rustix::process::geteuid().is_root() {
+        return with_tmpdir_mount(dir, TmpMount::ReadOnly, "loop", args);
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).map_err(|e| format!("chmod: {e}"))?;
+    bin().args(args).env("TMPDIR", dir).env("URING_CONFORM_ENV_SETUP", "loop").env_remove("URING_CONFORM_ODIRECT_DIR").output().map_err(|e| e.to_string())
 }
 
 /// A TMPDIR whose file system lacks fallocate and xattrs (ramfs) is the
@@ -574,7 +571,7 @@ fn a_tmpdir_without_fallocate_or_xattrs_skips_or_moves_never_fails() {
     let (_tmp_dir, dir) = tmp("ramfs");
     std::fs::create_dir_all(&dir).unwrap();
     let sel = ["run", "ops/fallocate/", "ops/fsetxattr/", "ops/fgetxattr/", "ops/setxattr/", "ops/getxattr/"];
-    let o = match with_ramfs_tmpdir(&dir, "off", &sel) {
+    let o = match with_tmpdir_mount(&dir, TmpMount::Ramfs, "off", &sel) {
         Ok(o) => o,
         Err(why) => {
             eprintln!("not run: {why}");
@@ -585,7 +582,7 @@ fn a_tmpdir_without_fallocate_or_xattrs_skips_or_moves_never_fails() {
     assert_eq!(o.status.code(), Some(0), "{out}{err}");
     assert!(out.contains("environment lacks env.tmp_fallocate") && out.contains("environment lacks env.tmp_xattr"), "{out}");
     assert!(out.contains(" 0 failed, "), "{out}");
-    let o = with_ramfs_tmpdir(&dir, "on", &sel).unwrap();
+    let o = with_tmpdir_mount(&dir, TmpMount::Ramfs, "on", &sel).unwrap();
     let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert_eq!(o.status.code(), Some(0), "{out}{err}");
     assert!(out.contains(" 0 failed, 0 skipped "), "{out}");
