@@ -126,14 +126,21 @@ use crate::runner::{Isolation, Ran, Trial};
 /// that outcome, since it proves nothing either way. None: the run was
 /// interrupted while the trial ran.
 pub fn run_mutated(t: &Trial, iso: &Isolation, exps: &Expectations, release: &str) -> Option<TrialResult> {
+    run_mutated_judging(t, iso, exps, release).map(|(r, _)| r)
+}
+
+/// [`run_mutated`], and whether some perturbation could not be judged
+/// (its run disturbed on every start): the runner then runs the trial
+/// again alone, as it does a disturbed trial outside the mutation mode.
+pub fn run_mutated_judging(t: &Trial, iso: &Isolation, exps: &Expectations, release: &str) -> Option<(TrialResult, bool)> {
     let Ran::Done(mut base, rep) = iso.run_reporting(t) else { return None };
     if base.outcome == Outcome::Skip {
-        return Some(base);
+        return Some((base, false));
     }
     exps.apply(&mut base, release);
     if !matches!(base.outcome, Outcome::Pass | Outcome::Xfail) {
         base.message = format!("not mutated: the unmutated run gave {}: {}", base.outcome.word(), base.message);
-        return Some(base);
+        return Some((base, rep.disturbed));
     }
     let n = rep.comparisons;
     let mut missed = Vec::new();
@@ -177,7 +184,8 @@ pub fn run_mutated(t: &Trial, iso: &Isolation, exps: &Expectations, release: &st
         base.outcome = Outcome::Pass;
         base.message = format!("{} of {n} perturbations not noticed: {}", missed.len(), missed.join("; "));
     }
-    Some(base)
+    let unjudged = !unjudged.is_empty() && missed.is_empty();
+    Some((base, unjudged))
 }
 
 #[cfg(test)]

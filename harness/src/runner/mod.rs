@@ -47,7 +47,13 @@ pub fn run_all(
     progress: impl FnMut(&TrialResult, usize, usize),
 ) -> Vec<TrialResult> {
     if mutate {
-        run_with(trials, jobs, |t, _| Attempt::of(crate::mutation::run_mutated(t, iso, exps, release)), |_| {}, progress)
+        // A trial some of whose perturbations the machine kept from being
+        // judged is run again alone after the parallel phase.
+        let attempt = |t: &Trial, alone: bool| match crate::mutation::run_mutated_judging(t, iso, exps, release) {
+            Some((r, unjudged)) => Attempt { result: Some(r), retry_alone: unjudged && !alone },
+            None => Attempt::of(None),
+        };
+        run_with(trials, jobs, attempt, |_| {}, progress)
     } else {
         // On the parallel workers a trial starts once; one whose timed
         // window was disturbed (the machine, often its own siblings) is run
