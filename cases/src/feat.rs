@@ -192,12 +192,12 @@ case! {
     refs: ["io_uring_setup(2): IORING_FEAT_EXT_ARG", "io_uring_enter(2): IORING_ENTER_EXT_ARG", "claim:setup.feat.ext-arg"],
     run: |cx| {
         let r = cx.ring()?;
-        let ts = ms(5);
+        let ts = ms(100);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
         let t0 = Stopwatch::start();
         if cx.has(Feature::FeatExtArg) {
-            check_errno!(r.enter_wait(1, 0, &arg), libc::ETIME, "a 5 ms wait with nothing to complete");
-            check_elapsed(&t0, Duration::from_millis(5), "the wait")?;
+            check_errno!(r.enter_wait(1, 0, &arg), libc::ETIME, "a 100 ms wait with nothing to complete");
+            check_elapsed(&t0, Duration::from_millis(100), "the wait")?;
         } else {
             check_errno!(r.enter_wait(1, 0, &arg), libc::EINVAL, "IORING_ENTER_EXT_ARG");
         }
@@ -325,7 +325,7 @@ case! {
 
 case! {
     id: "feat/min-timeout",
-    summary: "MIN_TIMEOUT: waiting for 2 CQEs with min_wait 5 ms and a 2 s timeout returns after the min wait with the 1 CQE there is",
+    summary: "MIN_TIMEOUT: waiting for 2 CQEs with min_wait 100 ms and a 2 s timeout returns after the min wait with the 1 CQE there is",
     requires: [FeatMinTimeout, OpNop],
     variants: variants::DEFAULT,
     refs: ["io_uring_setup(2): IORING_FEAT_MIN_TIMEOUT", "io_uring_enter(2): min_wait_usec (once it passes, return if any CQE is there)", "claim:setup.feat.min-timeout"],
@@ -333,12 +333,12 @@ case! {
         let mut r = cx.ring()?;
         r.submit_all(&[Sqe::nop().user_data(1)])?;
         let ts = ms(2000);
-        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 5000, ..Default::default() };
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 100_000, ..Default::default() };
         let t0 = Stopwatch::start();
         let res = r.enter_wait(2, 0, &arg);
-        // One CQE is there when the 5 ms min wait ends: success, then.
-        check_eq!(res, Ok(0), "the wait with min_wait_usec 5 ms and one CQE ready");
-        check_elapsed(&t0, Duration::from_millis(5), "the wait with min_wait_usec 5 ms and one CQE ready")?;
+        // One CQE is there when the 100 ms min wait ends: success, then.
+        check_eq!(res, Ok(0), "the wait with min_wait_usec 100 ms and one CQE ready");
+        check_elapsed(&t0, Duration::from_millis(100), "the wait with min_wait_usec 100 ms and one CQE ready")?;
         r.expect(&[cqe(1, 0)])?;
         Ok(())
     },

@@ -19,6 +19,12 @@ pub enum CaseError {
     /// on a run queue longer than the check's margin): no verdict; the
     /// runner runs the trial again ([`crate::timing`]).
     Disturbed(String),
+    /// A timer that fired later than its check allows while the window
+    /// looked undisturbed. A stall the trial cannot see (a VM's vCPU
+    /// descheduled by its host) reads the same as a slow kernel, so the
+    /// runner starts the trial again, alone, like a disturbed one; late on
+    /// every start is a `fail` ([`crate::timing::check_elapsed`]).
+    Late(String),
 }
 
 pub type CaseResult = Result<(), CaseError>;
@@ -29,6 +35,7 @@ impl std::fmt::Display for CaseError {
             CaseError::Fail(m) => write!(f, "fail: {m}"),
             CaseError::Error(m) => write!(f, "error: {m}"),
             CaseError::Disturbed(m) => write!(f, "disturbed: {m}"),
+            CaseError::Late(m) => write!(f, "late: {m}"),
         }
     }
 }
@@ -38,7 +45,7 @@ impl std::error::Error for CaseError {}
 impl CaseError {
     pub fn message(&self) -> &str {
         match self {
-            CaseError::Fail(m) | CaseError::Error(m) | CaseError::Disturbed(m) => m,
+            CaseError::Fail(m) | CaseError::Error(m) | CaseError::Disturbed(m) | CaseError::Late(m) => m,
         }
     }
 }

@@ -116,31 +116,72 @@ impl Stopwatch {
     }
 }
 
-/// Fails unless between `min` and `min` + [`LATE`] (scaled) passed since
-/// the stopwatch started: a timer never fires early (hrtimers do not
-/// expire before their time), and one that fires very late is as wrong as
-/// one that never does. Early is a failure whatever the load; otherwise a
-/// window whose run delay could have moved the result across either bound
-/// is [`CaseError::Disturbed`], not a verdict.
+/// How late a timer of `min` may fire: three fifths of its time, so that
+/// one armed with twice its time (`2 * min`) always fails and one on time
+/// has room for the wake-up (a 100 ms timer may take 160 ms). The bound is
+/// relative and never scaled: a slow machine cannot stretch it towards
+/// double. A window that must complete at once (`min` zero) has
+/// [`LATE`] (scaled) instead.
+pub fn late_bound(min: Duration) -> Duration {
+    if min.is_zero() {
+        scaled(LATE)
+    } else {
+        min * 3 / 5
+    }
+}
+
+/// The shortest timer whose double this module can tell from right: below
+/// it the wake-up overhead of a slow machine (a TCG guest) is a large
+/// share of the [`late_bound`], so a case timing a shorter one must not
+/// rely on its upper bound.
+pub const SHORTEST_TIMED: Duration = Duration::from_millis(50);
+
+/// Checks that between `min` and `min` + [`late_bound`] passed since the
+/// stopwatch started: a timer never fires early (hrtimers do not expire
+/// before their time), and one that fires at double its time is as wrong
+/// as one that fires at half.
+///
+/// Early is a failure whatever the load ([`CaseError::Fail`]). A window
+/// whose run delay could have moved the result across either bound is
+/// [`CaseError::Disturbed`], not a verdict. A late result on a window that
+/// looked undisturbed is [`CaseError::Late`]: the runner starts the trial
+/// again alone, and late on every start is a `fail` (a stall the trial
+/// cannot see, such as a VM whose host descheduled it, does not repeat
+/// itself on every start; a kernel that arms the timer with double its
+/// time does).
 #[track_caller]
 pub fn check_elapsed(sw: &Stopwatch, min: Duration, what: &str) -> CaseResult {
     let e = sw.elapsed();
-    let late = scaled(LATE);
+    let late = late_bound(min);
     let max = min + late;
     let at = std::panic::Location::caller();
-    if e >= min {
-        // A timer that really fired at once (min early) reads as on time
-        // only after a run delay of nearly `min`; one on time reads as late
-        // only after one of nearly `late`. The smaller margin decides.
-        let margin = if min.is_zero() { late } else { min.min(late) };
-        sw.undisturbed(margin, &format!("{what} ({}:{})", at.file(), at.line()))?;
+    let delay = sw.run_delay().unwrap_or(Duration::ZERO);
+    let disturbed = |why: &str| {
+        Err(CaseError::Disturbed(format!("{what} ({}:{}): run delay {} ms in a {} ms window ({why})", at.file(), at.line(), delay.as_millis(), e.as_millis())))
+    };
+    // A run delay only lengthens a window. In range, it matters only where
+    // it could hide an early timer: one at half its time reads as on time
+    // after a delay of half of `min`, so more than two fifths of `min`
+    // leaves no verdict. Past the bound, a lateness the delay explains is
+    // no verdict either.
+    if e >= min && e <= max && !min.is_zero() && delay > (min * 2 / 5).max(DELAY_FLOOR) {
+        return disturbed("more than two fifths of the timer: an early timer could read as on time");
     }
-    let ok = mutation::verdict(e >= min && e <= max);
-    if !ok {
-        let how = if e < min { format!("before its {min:?}") } else { format!("later than {max:?} ({min:?} + {late:?})") };
-        return Err(CaseError::Fail(format!("{what}: completed after {e:?}, {how} ({}:{})", at.file(), at.line())));
+    if e > max && e.saturating_sub(delay) <= max {
+        return disturbed("the delay alone could have made it late");
     }
-    Ok(())
+    let held = e >= min && e <= max;
+    if mutation::verdict(held) {
+        return Ok(());
+    }
+    let how = if e < min { format!("before its {min:?}") } else { format!("later than {max:?} ({min:?} + {late:?})") };
+    let msg = format!("{what}: completed after {e:?}, {how} ({}:{})", at.file(), at.line());
+    if held || e < min {
+        // A perturbed check (mutation mode) or an early timer: a verdict now.
+        Err(CaseError::Fail(msg))
+    } else {
+        Err(CaseError::Late(msg))
+    }
 }
 
 #[cfg(test)]
@@ -176,11 +217,44 @@ mod tests {
         if process_run_delay().is_none() {
             return;
         }
-        let sw = starved();
-        match check_elapsed(&sw, Duration::ZERO, "timer") {
+        // On time, but the delay could hide a timer that fired at half.
+        let sw = Stopwatch { t0: Instant::now() - Duration::from_millis(120), ..starved() };
+        match check_elapsed(&sw, Duration::from_millis(100), "timer") {
             Err(CaseError::Disturbed(m)) => assert!(m.contains("run delay"), "{m}"),
             other => panic!("expected Disturbed, got {other:?}"),
         }
+        // Late, and the delay explains it.
+        let sw = Stopwatch { t0: Instant::now() - Duration::from_millis(500), ..starved() };
+        match check_elapsed(&sw, Duration::from_millis(100), "timer") {
+            Err(CaseError::Disturbed(m)) => assert!(m.contains("made it late"), "{m}"),
+            other => panic!("expected Disturbed, got {other:?}"),
+        }
+        // At once is at once, however starved: a delay cannot hide lateness.
+        assert_eq!(check_elapsed(&starved(), Duration::ZERO, "at once"), Ok(()));
+    }
+
+    #[test]
+    fn double_and_half_are_told_from_right() {
+        for ms in [50u64, 100, 300, 1000] {
+            let min = Duration::from_millis(ms);
+            assert!(min + late_bound(min) < min * 2, "{ms} ms: double must be past the bound");
+            assert!(min / 2 < min, "{ms} ms: half must be early");
+            // On time with a tenth of its time as wake-up overhead: inside.
+            assert!(min + min / 10 <= min + late_bound(min));
+        }
+        assert!(SHORTEST_TIMED + late_bound(SHORTEST_TIMED) < SHORTEST_TIMED * 2);
+    }
+
+    #[test]
+    fn a_late_timer_on_a_quiet_window_is_late_not_failed_at_once() {
+        // A stopwatch started 200 ms ago with no run delay counted.
+        let sw = Stopwatch { t0: Instant::now() - Duration::from_millis(200), delay0: None, extra: Duration::ZERO };
+        match check_elapsed(&sw, Duration::from_millis(100), "timer") {
+            Err(CaseError::Late(m)) => assert!(m.contains("later than"), "{m}"),
+            other => panic!("expected Late, got {other:?}"),
+        }
+        let sw = Stopwatch { t0: Instant::now() - Duration::from_millis(120), delay0: None, extra: Duration::ZERO };
+        assert_eq!(check_elapsed(&sw, Duration::from_millis(100), "timer"), Ok(()));
     }
 
     #[test]

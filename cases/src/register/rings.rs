@@ -88,11 +88,11 @@ case! {
         let r = cx.ring()?;
         let c = io_uring_clock_register { clockid: libc::CLOCK_BOOTTIME as u32, ..Default::default() };
         check_eq!(register_in(&r, IORING_REGISTER_CLOCK, &c, 0)?, 0, "REGISTER_CLOCK");
-        let ts = ms(10);
+        let ts = ms(100);
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
         let t0 = Stopwatch::start();
-        check_errno!(r.enter_wait(1, 0, &arg), libc::ETIME, "waiting 10 ms for a CQE that never comes");
-        check_elapsed(&t0, Duration::from_millis(10), "the wait")?;
+        check_errno!(r.enter_wait(1, 0, &arg), libc::ETIME, "waiting 100 ms for a CQE that never comes");
+        check_elapsed(&t0, Duration::from_millis(100), "the wait")?;
         Ok(())
     },
 }
@@ -136,13 +136,13 @@ case! {
         check_eq!(register_wait_region(&r, &page)?, 0, "REGISTER_MEM_REGION");
         r.enable()?;
         // Slot 1 of the region: offset 64.
-        let w = io_uring_reg_wait { ts: ms(10), flags: IORING_REG_WAIT_TS, ..Default::default() };
+        let w = io_uring_reg_wait { ts: ms(100), flags: IORING_REG_WAIT_TS, ..Default::default() };
         page.write_value(64, w);
         let t0 = Stopwatch::start();
         // SAFETY: an offset into the registered wait region, not a pointer: the kernel bounds-checks it.
         let res = unsafe { r.enter(0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG, 64 as *const libc::c_void, std::mem::size_of::<io_uring_reg_wait>()) };
-        check_errno!(res, libc::ETIME, "wait with the region's 10 ms timeout");
-        check_elapsed(&t0, Duration::from_millis(10), "the wait")?;
+        check_errno!(res, libc::ETIME, "wait with the region's 100 ms timeout");
+        check_elapsed(&t0, Duration::from_millis(100), "the wait")?;
         Ok(())
     },
 }

@@ -10,11 +10,11 @@ case! {
     refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_MULTISHOT (count = number of expirations)", "claim:enter.op.timeout.multishot"],
     run: |cx| {
         let mut r = cx.ring()?;
-        let ts = ms(10);
+        let ts = ms(50);
         let t0 = Stopwatch::start();
         let more = cqe(1, -libc::ETIME).flags(IORING_CQE_F_MORE);
         r.run_expect(&[Sqe::timeout(&ts, 3, IORING_TIMEOUT_MULTISHOT).user_data(1)], &[more, more, cqe(1, -libc::ETIME)])?;
-        check_elapsed(&t0, Duration::from_millis(30), "three 10 ms expirations")
+        check_elapsed(&t0, Duration::from_millis(150), "three 50 ms expirations")
     },
 }
 
@@ -165,7 +165,7 @@ case! {
 
 case! {
     id: "timeouts/min-wait-returns-with-fewer",
-    summary: "with min_wait_usec 20 ms and one CQE ready of two wanted, enter returns after the min wait, before the 2 s timeout",
+    summary: "with min_wait_usec 100 ms and one CQE ready of two wanted, enter returns after the min wait, before the 2 s timeout",
     requires: [EnterExtArg, FeatMinTimeout, OpNop],
     variants: variants::DEFAULT,
     refs: ["io_uring_enter(2): min_wait_usec (return after the min wait if any CQE is available)", "io_uring/io_uring.c io_cqring_min_timer_wakeup"],
@@ -173,14 +173,14 @@ case! {
         let mut r = cx.ring()?;
         r.submit_all(&[Sqe::nop().user_data(1)])?;
         let ts = ms(2_000);
-        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 20_000, ..Default::default() };
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 100_000, ..Default::default() };
         let t0 = Stopwatch::start();
         let res = r.enter_wait(2, 0, &arg);
         // A CQE is there when the min wait ends, so the wait ends with
-        // success (0 SQEs submitted), not ETIME: not before 20 ms, and
+        // success (0 SQEs submitted), not ETIME: not before 100 ms, and
         // long before the 2 s timeout.
         check_eq!(res, Ok(0), "enter with min_wait and one CQE ready");
-        check_elapsed(&t0, Duration::from_millis(20), "enter with min_wait_usec 20 ms and one CQE ready")?;
+        check_elapsed(&t0, Duration::from_millis(100), "enter with min_wait_usec 100 ms and one CQE ready")?;
         r.expect(&[cqe(1, 0)])?;
         Ok(())
     },
@@ -188,17 +188,17 @@ case! {
 
 case! {
     id: "timeouts/min-wait-nothing-waits-full",
-    summary: "with min_wait_usec 10 ms and no CQE at all, enter waits the whole 40 ms timeout and fails with ETIME",
+    summary: "with min_wait_usec 50 ms and no CQE at all, enter waits the whole 200 ms timeout and fails with ETIME",
     requires: [EnterExtArg, FeatMinTimeout],
     variants: variants::DEFAULT,
     refs: ["io_uring_enter(2): min_wait_usec"],
     run: |cx| {
         let r = cx.ring()?;
-        let ts = ms(40);
-        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 10_000, ..Default::default() };
+        let ts = ms(200);
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 50_000, ..Default::default() };
         let t0 = Stopwatch::start();
         check_errno!(r.enter_wait(1, 0, &arg), libc::ETIME, "enter with min_wait and nothing posted");
-        check_elapsed(&t0, Duration::from_millis(40), "enter timeout after min wait")
+        check_elapsed(&t0, Duration::from_millis(200), "enter timeout after min wait")
     },
 }
 
@@ -260,22 +260,22 @@ const MIN_WAIT_VARIANTS: &[Variant] = &[Variant::Default, Variant::DeferTaskrun,
 
 case! {
     id: "timeouts/min-wait-then-first-cqe-ends-wait",
-    summary: "with min_wait_usec 20 ms, a 5 s timeout and 4 CQEs wanted, nothing before the min wait: the first CQEs after it (a linked timeout firing at 60 ms) end the wait",
+    summary: "with min_wait_usec 50 ms, a 5 s timeout and 4 CQEs wanted, nothing before the min wait: the first CQEs after it (a linked timeout firing at 150 ms) end the wait",
     requires: [EnterExtArg, FeatMinTimeout, OpPollAdd, OpLinkTimeout, SqeIoLink],
     variants: MIN_WAIT_VARIANTS,
     refs: ["io_uring_enter(2): min_wait_usec (after the min wait, any CQE ends the wait)", "liburing test/min-timeout.c: no writes within min timeout, expect 1 cqe"],
     run: |cx| {
         let p = Pipe::new()?;
         let mut r = cx.ring()?;
-        let lt = ms(60);
+        let lt = ms(150);
         let t0 = Stopwatch::start();
         // A linked timeout does not count as a TIMEOUT for the wait (only
         // TIMEOUT requests end waits on their own).
         r.submit_all(&[Sqe::poll_add(p.rx(), POLLIN as u32).link().user_data(1), Sqe::link_timeout(&lt, 0).user_data(2)])?;
         let ts = ms(5_000);
-        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 20_000, ..Default::default() };
+        let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 50_000, ..Default::default() };
         check_eq!(r.enter_wait(4, 0, &arg), Ok(0), "the wait for 4 CQEs");
-        check_elapsed(&t0, Duration::from_millis(60), "the wait ended by the first CQEs")?;
+        check_elapsed(&t0, Duration::from_millis(150), "the wait ended by the first CQEs")?;
         check!(t0.elapsed() < harness::scaled(Duration::from_millis(2_500)), "the wait lasted {:?}: it ran towards its 5 s timeout", t0.elapsed());
         r.expect_unordered(&[cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME)])?;
         Ok(())

@@ -57,6 +57,8 @@ pub fn run_in_process(case: &Case, variant: Variant, probe: &Probe) -> (Outcome,
         Ok(Err(CaseError::Fail(m))) => (Outcome::Fail, m, false),
         Ok(Err(CaseError::Error(m))) => (Outcome::Error, m, false),
         Ok(Err(CaseError::Disturbed(m))) => (Outcome::Error, format!("machine too loaded to time this: {m}"), true),
+        // Late on this start: a fail if it is late on every start.
+        Ok(Err(CaseError::Late(m))) => (Outcome::Fail, m, true),
         Err(p) => {
             let msg =
                 p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "non-string panic".into());

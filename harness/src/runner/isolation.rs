@@ -112,7 +112,10 @@ impl Isolation {
             match self.spawn_and_wait(&t.id, timeout) {
                 Spawned::Interrupted => return Ran::Interrupted,
                 Spawned::Verdict(_, _, rep) if rep.disturbed && tries < max_tries => continue,
-                Spawned::Verdict(o, m, rep) if rep.disturbed && max_tries > 1 => break (o, format!("{m} (disturbed on all {tries} tries)"), rep),
+                Spawned::Verdict(o, m, rep) if rep.disturbed && max_tries > 1 => {
+                    let how = if o == Outcome::Fail { "late on all" } else { "disturbed on all" };
+                    break (o, format!("{m} ({how} {tries} tries)"), rep);
+                }
                 Spawned::Verdict(o, m, rep) => break (o, m, rep),
             }
         };
