@@ -175,7 +175,7 @@ case! {
     id: "files/update-skip-keeps-slot",
     summary: "an update entry of IORING_REGISTER_FILES_SKIP (-2) leaves that slot as it was",
     requires: [OpRead, RegFiles, RegFilesUpdate2, SqeFixedFile],
-    variants: variants::DEFAULT,
+    variants: variants::ALL,
     refs: ["io_uring_register(2): IORING_REGISTER_FILES_SKIP", "claim:register.op.files-skip"],
     run: |cx| {
         let (a, b) = two_files()?;
@@ -217,6 +217,29 @@ case! {
         r.run_expect(&[Sqe::files_update(&fds, 1).user_data(1)], &[cqe(1, 1)])?;
         check_eq!(read_slot(&mut r, 1, 32)?, pattern(32, 2), "slot 1 after FILES_UPDATE");
         check_eq!(read_slot(&mut r, 0, 32)?, pattern(32, 1), "slot 0 untouched");
+        Ok(())
+    },
+}
+
+case! {
+    id: "files/files-update-op-skip-keeps-slot",
+    summary: "IORING_OP_FILES_UPDATE with an IORING_REGISTER_FILES_SKIP entry leaves that slot as it was and counts it as updated",
+    requires: [OpRead, OpFilesUpdate, RegFiles, SqeFixedFile],
+    variants: variants::DELIVERY,
+    refs: [
+        "io_uring_register(2): IORING_REGISTER_FILES_SKIP",
+        "io_uring/rsrc.c __io_sqe_files_update: a SKIP entry is passed over and counted in done",
+        "claim:register.op.files-skip",
+    ],
+    run: |cx| {
+        let (a, b) = two_files()?;
+        let mut r = cx.ring()?;
+        r.register_files(&[a.fd(), a.fd(), a.fd()])?;
+        let fds = [IORING_REGISTER_FILES_SKIP, b.fd()];
+        r.run_expect(&[Sqe::files_update(&fds, 1).user_data(1)], &[cqe(1, 2)])?;
+        check_eq!(read_slot(&mut r, 1, 32)?, pattern(32, 1), "slot 1 (skipped)");
+        check_eq!(read_slot(&mut r, 2, 32)?, pattern(32, 2), "slot 2 (updated)");
+        check_eq!(read_slot(&mut r, 0, 32)?, pattern(32, 1), "slot 0 (not in the update)");
         Ok(())
     },
 }
@@ -352,7 +375,7 @@ case! {
     id: "files/alloc-range",
     summary: "after FILE_ALLOC_RANGE(4, 2), allocations get slots 4 and 5, then -ENFILE",
     requires: [OpOpenat, RegFiles2, RegFileAllocRange, OpflagFileIndexAlloc, OpflagRsrcSparse],
-    variants: variants::DEFAULT,
+    variants: variants::ALL,
     refs: ["io_uring_register(2): IORING_REGISTER_FILE_ALLOC_RANGE", "io_uring/filetable.c io_file_bitmap_get: no free slot in range -> -ENFILE", "claim:register.op.file-alloc-range"],
     run: |cx| {
         let a = TempFile::empty()?;
