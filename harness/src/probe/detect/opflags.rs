@@ -5,6 +5,40 @@
 use super::*;
 
 pub(in crate::probe) fn opflag(of: OpFlag) -> Detected {
+    let found = opflag_on_its_path(of);
+    match (of, found) {
+        // A cancel key refused by IORING_OP_ASYNC_CANCEL but taken by
+        // IORING_REGISTER_SYNC_CANCEL on the same kernel: both paths check
+        // the key against one mask (io_uring/cancel.c CANCEL_FLAGS), so the
+        // kernel knows the key and lost it on one path: broken, not absent.
+        (OpFlag::Cancel(f), Err(Finding::Absent(why))) => match sync_cancel_answer(f) {
+            Some(answer) => Err(broken(format!(
+                "{why}; but IORING_REGISTER_SYNC_CANCEL takes the same key ({answer}): both check it against one mask (io_uring/cancel.c CANCEL_FLAGS)"
+            ))),
+            None => Err(Finding::Absent(why)),
+        },
+        (_, found) => found,
+    }
+}
+
+/// What IORING_REGISTER_SYNC_CANCEL answers for cancel key `f` when
+/// nothing matches, where it answers anything but EINVAL (the key is
+/// known there). None where the register opcode itself is unknown, the key
+/// is refused there too, or the call could not be made.
+fn sync_cancel_answer(f: u32) -> Option<String> {
+    let ring = plain_ring().ok()?;
+    let fd = if f & IORING_ASYNC_CANCEL_FD_FIXED != 0 { 0 } else { ring.fd() };
+    let opcode = if f & IORING_ASYNC_CANCEL_OP != 0 { IORING_OP_POLL_ADD } else { 0 };
+    // A zero timeout: nothing is waited for (nothing is in flight).
+    let reg = io_uring_sync_cancel_reg { addr: 0xdead, fd, flags: f, opcode, ..Default::default() };
+    match ring.sync_cancel(&reg) {
+        Ok(n) => Some(format!("{n}")),
+        Err(e) if e.0 == libc::EINVAL || environmental(e) => None,
+        Err(e) => Some(format!("{e}")),
+    }
+}
+
+fn opflag_on_its_path(of: OpFlag) -> Detected {
     match of {
         OpFlag::NopInjectResult => {
             let mut ring = plain_ring()?;
