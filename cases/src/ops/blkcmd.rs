@@ -73,9 +73,10 @@ case! {
     run: |cx| {
         let fd = discard_dev(libc::O_RDWR)?;
         let fd = fd.as_raw_fd();
-        // SAFETY: BLKGETSIZE64 writes one u64.
         let mut size = 0u64;
-        if unsafe { libc::ioctl(fd, 0x8008_1272, &mut size) } != 0 {
+        // SAFETY: BLKGETSIZE64 writes one u64 to a local.
+        let got = unsafe { libc::ioctl(fd, 0x8008_1272, &mut size) };
+        if got != 0 {
             return Err(harness::CaseError::Error(format!("fixture: BLKGETSIZE64: {}", std::io::Error::last_os_error())));
         }
         let mut r = cx.ring()?;
