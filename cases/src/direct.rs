@@ -150,3 +150,46 @@ case! {
         write_read_block(&mut r, fd.as_raw_fd(), 16 * BLK as u64, 7)
     },
 }
+
+case! {
+    id: "direct/iopoll-min-complete-zero-polls-once",
+    summary: "on an IOPOLL ring, a GETEVENTS enter with min_complete 0 returns 0 and reaps a polled null_blk READ in flight (one non-spinning pass); with a CQE already pending it returns 0 without polling, the second READ staying in flight until the next such enter",
+    requires: [SetupIopoll, OpRead, OpWrite, EnvNullBlkPoll],
+    // Under SQPOLL the poller thread reaps and enter only waits.
+    variants: &[Variant::Default, Variant::DeferTaskrun],
+    refs: [
+        "io_uring_enter(2) IORING_SETUP_IOPOLL: min_complete 0 returns the events already complete, without blocking",
+        "io_uring/io_uring.c io_iopoll_check: events already in the CQ -> return 0 before polling; else io_do_iopoll(ctx, !min_events) at least once (force_nonspin with min 0)",
+        "drivers/block/null_blk/main.c: a poll-queue request completes only in null_poll, all pending at once",
+        "claim:enter.iopoll.min-complete-zero",
+    ],
+    run: |cx| {
+        let fd = nullb()?;
+        let fd = fd.as_raw_fd();
+        let mut r = iopoll_ring(cx, 0)?;
+        let off = 24 * BLK as u64;
+        let mut w = AlignedBuf::new(BLK);
+        w.as_mut_slice().copy_from_slice(&pattern(BLK, 9));
+        r.run_expect(&[Sqe::write(fd, w.as_slice(), off).user_data(1)], &[cqe(1, BLK as i32)])?;
+        let (mut a, mut b) = (AlignedBuf::new(BLK), AlignedBuf::new(BLK));
+        r.push_all(&[Sqe::read(fd, a.as_mut_slice(), off).user_data(2)])?;
+        r.publish();
+        check_eq!(r.enter_flags(1, 0, 0), Ok(1), "a submit-only enter of READ 2");
+        check_eq!(r.cq_ready(), 0, "CQEs after the submit-only enter (a polled READ completes only when polled)");
+        check_eq!(r.enter_flags(0, 0, IORING_ENTER_GETEVENTS), Ok(0), "GETEVENTS enter, min_complete 0, READ 2 in flight");
+        check_eq!(r.cq_ready(), 1, "CQEs after it (its one poll pass reaped READ 2)");
+        // READ 2's CQE stays in the CQ, unconsumed.
+        r.push_all(&[Sqe::read(fd, b.as_mut_slice(), off).user_data(3)])?;
+        r.publish();
+        check_eq!(r.enter_flags(1, 0, 0), Ok(1), "a submit-only enter of READ 3");
+        check_eq!(r.enter_flags(0, 0, IORING_ENTER_GETEVENTS), Ok(0), "GETEVENTS enter, min_complete 0, a CQE pending and READ 3 in flight");
+        check_eq!(r.cq_ready(), 1, "CQEs after it (a pending CQE: no poll, READ 3 still in flight)");
+        let first: Vec<_> = std::iter::from_fn(|| r.pop()).collect();
+        check_cqes(&first, &[cqe(2, BLK as i32)])?;
+        check_eq!(r.enter_flags(0, 0, IORING_ENTER_GETEVENTS), Ok(0), "GETEVENTS enter, min_complete 0, CQ empty and READ 3 in flight");
+        check_eq!(r.cq_ready(), 1, "CQEs after it (its poll pass reaped READ 3)");
+        r.expect(&[cqe(3, BLK as i32)])?;
+        check!(a.as_slice() == w.as_slice() && b.as_slice() == w.as_slice(), "the blocks read back differ from the one written");
+        Ok(())
+    },
+}

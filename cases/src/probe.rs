@@ -102,6 +102,7 @@ probe_cases! {
     OpflagNopIopoll => "probe/opflag.nop.iopoll",
     OpflagUringCmdSiocinq => "probe/opflag.uring_cmd.sock_siocinq",
     OpflagUringCmdSockopt => "probe/opflag.uring_cmd.sock_getsockopt",
+    OpflagUringCmdBlkDiscard => "probe/opflag.uring_cmd.blk_discard",
     OpflagMsgRingSendFd => "probe/opflag.msg_ring.send_fd",
     OpflagMsgRingFlagsPass => "probe/opflag.msg_ring.flags_pass",
     OpflagRsrcSparse => "probe/opflag.rsrc.sparse",

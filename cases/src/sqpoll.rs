@@ -353,6 +353,87 @@ case! {
     },
 }
 
+/// Reads one i32 a child (or the helper it exec'd) wrote to `p`, waiting
+/// at most the prompt bound; None when nothing came (the writer died).
+fn read_i32(p: &Pipe) -> Result<Option<i32>, CaseError> {
+    if fixtures::poll_in(&p.rx, harness::prompt())?.is_empty() {
+        return Ok(None);
+    }
+    let mut b = [0u8; 4];
+    // SAFETY: reads 4 bytes into a local buffer.
+    let n = unsafe { libc::read(p.rx(), b.as_mut_ptr() as *mut _, 4) };
+    Ok((n == 4).then(|| i32::from_ne_bytes(b)))
+}
+
+case! {
+    id: "sqpoll/attach-wq-after-exec-enxio",
+    summary: "after an exec that keeps an SQPOLL ring's fd (the exec killed its poller, the process lives on), ATTACH_WQ to that ring fails with ENXIO; the same attach before the exec succeeds",
+    // The poller is a thread of its creator's process since 5.12
+    // (IORING_FEAT_NATIVE_WORKERS): before it, a kernel thread that an
+    // exec did not touch.
+    requires: [SetupSqpoll, SetupAttachWq, FeatNativeWorkers],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_setup(2) ERRORS: ENXIO (wq_fd refers to an instance that is in the process of shutting down)",
+        "fs/exec.c begin_new_exec: de_thread kills every other thread, the io threads included, and waits until they are released",
+        "io_uring/sqpoll.c io_sq_thread: a fatal signal ends the loop; sqd->thread = NULL before do_exit",
+        "io_uring/sqpoll.c io_attach_sq_data: same tgid (an exec keeps it) -> attaches; io_sq_offload_create: attached && !sqd->thread -> -ENXIO",
+        "claim:setup.errors.ENXIO-attach-wq-dying",
+    ],
+    run: |_| {
+        let out = Pipe::new()?;
+        let tx = out.tx();
+        // Everything the exec needs is made before the fork.
+        let exe = std::ffi::CString::new("/proc/self/exe").expect("no NUL");
+        let argv0 = std::ffi::CString::new("uring-conform-exec-helper").expect("no NUL");
+        let mut child = Child::fork(move || {
+            let put = |v: i32| {
+                // SAFETY: writes 4 bytes from a local to our pipe.
+                unsafe { libc::write(tx, v.to_ne_bytes().as_ptr() as *const _, 4) };
+            };
+            let mut p = io_uring_params { flags: IORING_SETUP_SQPOLL, sq_thread_idle: AWAKE_MS, ..Default::default() };
+            let fd = match io_uring_setup(4, &mut p) {
+                Ok(fd) => fd,
+                Err(e) => {
+                    put(-1000 - e.0);
+                    return 10;
+                }
+            };
+            // The control: the same attach, from this process, before the exec.
+            let mut a = io_uring_params { flags: IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ, wq_fd: fd as u32, ..Default::default() };
+            match io_uring_setup(4, &mut a) {
+                Ok(afd) => {
+                    put(0);
+                    // SAFETY: our descriptor.
+                    unsafe { libc::close(afd) };
+                }
+                Err(e) => put(-e.0),
+            }
+            let env = std::ffi::CString::new(format!("{}={}:{fd}:{tx}", harness::exec_helper::HELPER_ENV, harness::exec_helper::ATTACH_SQPOLL)).expect("no NUL");
+            // SAFETY: the ring fd and the pipe's write end survive the
+            // exec; the argument and environment arrays are NULL-ended.
+            unsafe {
+                libc::fcntl(fd, libc::F_SETFD, 0);
+                libc::fcntl(tx, libc::F_SETFD, 0);
+                let argv = [argv0.as_ptr(), std::ptr::null()];
+                let envp = [env.as_ptr(), std::ptr::null()];
+                libc::execve(exe.as_ptr(), argv.as_ptr(), envp.as_ptr());
+            }
+            11
+        })?;
+        let before = read_i32(&out)?;
+        let after = read_i32(&out)?;
+        let status = child.wait_timeout(harness::prompt())?;
+        if let Some(v) = before.filter(|v| *v <= -1000) {
+            return Err(CaseError::Error(format!("fixture: the child's SQPOLL ring: setup failed with {}", Errno(-1000 - v))));
+        }
+        check_eq!(before, Some(0), "ATTACH_WQ (with SQPOLL) to the ring from its own process before the exec (0 = success, else -errno)");
+        check_eq!(after, Some(-libc::ENXIO), "ATTACH_WQ (with SQPOLL) to the same ring after the exec, whose poller the exec killed (the new fd, else -errno)");
+        check_eq!(status, Some(0), "the exec'd helper's wait status");
+        Ok(())
+    },
+}
+
 case! {
     id: "sqpoll/unprivileged-setup",
     summary: "an unprivileged process (uid 65534, no capabilities) may set up SQPOLL where the kernel has SQPOLL_NONFIXED, else EPERM",

@@ -6,7 +6,11 @@
 //!   ext4 image made with mkfs.ext4 and `mount -o loop`;
 //! - a null_blk device with poll queues, for IORING_SETUP_IOPOLL: one that
 //!   is already there, or, as root, `modprobe null_blk` with poll_queues
-//!   (removed again at the end if this run loaded it).
+//!   (removed again at the end if this run loaded it);
+//! - a null_blk device that takes discard (memory-backed, 64 MiB), for the
+//!   block uring_cmd cases: as root, with null_blk loaded and configfs
+//!   mounted, a device made through /sys/kernel/config/nullb (powered
+//!   off and removed again at the end).
 //!
 //! Trials find them through environment variables the children inherit;
 //! the probe reports env.odirect and env.nullblk_poll from the same
@@ -15,10 +19,12 @@
 //! Nothing is left behind, however the run ends. Everything a run makes
 //! lives in one *run directory*, `$TMPDIR/uring-conform-run-PID-XXXXXX`
 //! (the O_DIRECT directory or the ext4 image and its mount point, a marker
-//! when this run loaded null_blk, and `tmp/`, which becomes the trials'
+//! when this run loaded null_blk, one naming each null_blk device it made
+//! through configfs, and `tmp/`, which becomes the trials'
 //! `$TMPDIR`). One cleanup undoes it: lazily unmount what is mounted under
 //! the directory (a loop mount's device goes with it: `mount -o loop` sets
-//! autoclear), unload null_blk if the marker says this run loaded it,
+//! autoclear), power off and remove the configfs null_blk devices the
+//! markers name, unload null_blk if the marker says this run loaded it,
 //! remove the directory. A *guardian* runs that cleanup: a small shell in
 //! its own session (so a signal to the runner's process group does not
 //! reach it) that waits for end-of-file on a pipe whose only writer is the
@@ -37,6 +43,8 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 pub const ODIRECT_ENV: &str = fixtures::ODIRECT_DIR_ENV;
 /// The null_blk device (with poll queues) trials use.
 pub const NULLB_ENV: &str = "URING_CONFORM_NULLB";
+/// The null_blk device that takes discard trials use.
+pub const NULLB_DISCARD_ENV: &str = "URING_CONFORM_NULLB_DISCARD";
 /// `loop` forces the loop-mounted ext4 path (to test it where $TMPDIR
 /// would do); `off` prepares nothing.
 pub const SETUP_ENV: &str = "URING_CONFORM_ENV_SETUP";
@@ -47,6 +55,12 @@ const RUN_DIR_PREFIX: &str = "uring-conform-run-";
 const LOCK_FILE: &str = "lock";
 /// In a run directory: present when the run loaded null_blk.
 const NULL_BLK_MARK: &str = "null_blk-loaded";
+/// In a run directory: a configfs null_blk device the run made (the file
+/// holds its configfs directory).
+const NULLB_CONFIGFS_MARK: &str = "nullb-configfs";
+/// Where null_blk's configfs devices live (configfs mounted, null_blk
+/// loaded).
+const NULLB_CONFIGFS: &str = "/sys/kernel/config/nullb";
 
 /// The cleanup of a run directory ($1), as the guardian runs it once its
 /// standard input ends, and as a starting run runs it (standard input
@@ -58,6 +72,20 @@ d=$1
 # What is mounted under the directory, deepest first; lazily, since a trial
 # killed with the runner may still hold a file open there.
 awk -v d="$d/" 'index($2, d) == 1 { print length($2), $2 }' /proc/self/mounts | sort -rn | while read -r _ m; do umount -l "$m"; done
+# A configfs null_blk device the run made: off (which waits for its
+# openers to go), then removed, before null_blk can be unloaded.
+if [ -e "$d/nullb-configfs" ]; then
+  read -r c < "$d/nullb-configfs"
+  case "$c" in
+    /sys/kernel/config/nullb/?*)
+      if [ -d "$c" ]; then
+        echo 0 > "$c/power" 2>/dev/null
+        i=0
+        while ! rmdir "$c" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+      fi
+      ;;
+  esac
+fi
 if [ -e "$d/null_blk-loaded" ]; then
   # Busy while a killed trial's process still has the device open.
   i=0
@@ -276,6 +304,9 @@ pub fn prepare() -> Result<EnvSetup, String> {
     if std::env::var_os(NULLB_ENV).is_none() {
         s.prepare_null_blk();
     }
+    if std::env::var_os(NULLB_DISCARD_ENV).is_none() {
+        s.prepare_nullb_discard();
+    }
     Ok(s)
 }
 
@@ -388,6 +419,69 @@ impl EnvSetup {
                 self.notes.push(format!("null_blk: {e}"))
             }
         }
+    }
+}
+
+impl EnvSetup {
+    /// A memory-backed null_blk device that takes discard, made through
+    /// configfs (null_blk's module parameters stay as they are).
+    fn prepare_nullb_discard(&mut self) {
+        let base = Path::new(NULLB_CONFIGFS);
+        if !base.is_dir() {
+            let why = if !Path::new("/sys/module/null_blk").exists() {
+                "null_blk is not loaded"
+            } else if !Path::new("/sys/kernel/config").is_dir() || !is_mounted("/sys/kernel/config") {
+                "configfs is not mounted on /sys/kernel/config"
+            } else {
+                "this null_blk has no configfs interface"
+            };
+            self.notes.push(format!("null_blk with discard: none: {why}"));
+            return;
+        }
+        if !is_root() {
+            self.notes.push("null_blk with discard: making one through configfs needs root".into());
+            return;
+        }
+        let name = format!("ucdisc{}", std::process::id());
+        let dir = base.join(&name);
+        // The marker first: a run killed right after the mkdir still has
+        // the device removed by its guardian.
+        if let Err(e) = std::fs::write(self.run_path().join(NULLB_CONFIGFS_MARK), format!("{}\n", dir.display())) {
+            self.notes.push(format!("null_blk with discard: not made: cannot record it: {e}"));
+            return;
+        }
+        match make_nullb(&dir, &name) {
+            Ok(dev) => {
+                self.notes.push(format!("null_blk with discard: {dev} (configfs {}); removed after the run", dir.display()));
+                std::env::set_var(NULLB_DISCARD_ENV, dev);
+            }
+            Err(e) => self.notes.push(format!("null_blk with discard: none: {e}")),
+        }
+    }
+}
+
+/// Whether something is mounted on `at` (/proc/self/mounts).
+fn is_mounted(at: &str) -> bool {
+    std::fs::read_to_string("/proc/self/mounts").is_ok_and(|m| m.lines().any(|l| l.split_whitespace().nth(1) == Some(at)))
+}
+
+/// Makes and powers on the configfs null_blk device `dir`; returns its
+/// /dev path. The disk is named after the directory where null_blk does
+/// that (5.13 on), else nullb<index>.
+fn make_nullb(dir: &Path, name: &str) -> Result<String, String> {
+    std::fs::create_dir(dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+    for (attr, v) in [("size", "64"), ("blocksize", "4096"), ("memory_backed", "1"), ("discard", "1"), ("power", "1")] {
+        std::fs::write(dir.join(attr), v).map_err(|e| format!("{}/{attr} = {v}: {e}", dir.display()))?;
+    }
+    let by_index = std::fs::read_to_string(dir.join("index")).ok().map(|i| format!("/dev/nullb{}", i.trim()));
+    let candidates: Vec<String> = std::iter::once(format!("/dev/{name}")).chain(by_index).collect();
+    // devtmpfs makes the node as the disk is added, before power returns.
+    let dev = candidates.iter().find(|d| Path::new(d).exists()).ok_or_else(|| format!("powered on, but none of {} exists", candidates.join(", ")))?;
+    let sys = format!("/sys/class/block/{}/queue/discard_max_bytes", dev.trim_start_matches("/dev/"));
+    match std::fs::read_to_string(&sys) {
+        Ok(v) if v.trim() != "0" => Ok(dev.clone()),
+        Ok(_) => Err(format!("{dev} made, but it does not take discard ({sys} is 0)")),
+        Err(e) => Err(format!("{dev} made, but {sys}: {e}")),
     }
 }
 

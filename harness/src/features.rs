@@ -60,6 +60,8 @@ pub enum OpFlag {
     NopIopoll,
     /// URING_CMD on a socket knows this SOCKET_URING_OP_* command.
     UringCmdSock(u32),
+    /// URING_CMD on a block device knows BLOCK_URING_CMD_DISCARD.
+    UringCmdBlkDiscard,
     /// MSG_RING accepts these msg_ring_flags (IORING_MSG_RING_*).
     MsgRingFlags(u32),
     /// MSG_RING knows IORING_MSG_SEND_FD.
@@ -91,6 +93,8 @@ pub enum Env {
     ODirectBdev,
     /// A null_blk device with poll queues (envsetup).
     NullBlkPoll,
+    /// A null_blk device that takes discard (envsetup, through configfs).
+    NullBlkDiscard,
     /// userfaultfd(2) can stall a kernel-mode copy here (fixtures::StalledPage).
     Userfaultfd,
     /// The file system of the trials' $TMPDIR allocates space with
@@ -354,6 +358,7 @@ vocabulary! {
     OpflagNopIopoll = "opflag.nop.iopoll", Detect::OpFlag(OpFlag::NopIopoll), "5.19", "io_uring/opdef.c: NOP marked iopoll (allowed on IORING_SETUP_IOPOLL rings)";
     OpflagUringCmdSiocinq = "opflag.uring_cmd.sock_siocinq", Detect::OpFlag(OpFlag::UringCmdSock(SOCKET_URING_OP_SIOCINQ)), "6.7", "io_uring_prep_cmd_sock(3): SOCKET_URING_OP_SIOCINQ";
     OpflagUringCmdSockopt = "opflag.uring_cmd.sock_getsockopt", Detect::OpFlag(OpFlag::UringCmdSock(SOCKET_URING_OP_GETSOCKOPT)), "6.7", "io_uring_prep_cmd_sock(3): SOCKET_URING_OP_GETSOCKOPT/SETSOCKOPT";
+    OpflagUringCmdBlkDiscard = "opflag.uring_cmd.blk_discard", Detect::OpFlag(OpFlag::UringCmdBlkDiscard), "6.12", "io_uring_prep_cmd_discard(3): BLOCK_URING_CMD_DISCARD";
     OpflagMsgRingSendFd = "opflag.msg_ring.send_fd", Detect::OpFlag(OpFlag::MsgRingSendFd), "6.0", "io_uring_prep_msg_ring_fd(3): IORING_MSG_SEND_FD";
     OpflagMsgRingFlagsPass = "opflag.msg_ring.flags_pass", Detect::OpFlag(OpFlag::MsgRingFlags(IORING_MSG_RING_FLAGS_PASS)), "6.3", "io_uring_prep_msg_ring_cqe_flags(3): IORING_MSG_RING_FLAGS_PASS";
     OpflagRsrcSparse = "opflag.rsrc.sparse", Detect::OpFlag(OpFlag::RsrcSparse), "5.19", "io_uring_register(2): IORING_RSRC_REGISTER_SPARSE";
@@ -366,6 +371,7 @@ vocabulary! {
     EnvODirect = "env.odirect", Detect::Env(Env::ODirect), "", "a directory taking O_DIRECT: $TMPDIR (ext4, xfs, tmpfs from 6.6) or, as root, a loop-mounted ext4 (mkfs.ext4, mount -o loop)";
     EnvODirectBdev = "env.odirect_bdev", Detect::Env(Env::ODirectBdev), "", "the O_DIRECT directory is on a block-device file system (ext4, xfs), not tmpfs: alignment rules and ->iopoll apply";
     EnvNullBlkPoll = "env.nullblk_poll", Detect::Env(Env::NullBlkPoll), "", "a null_blk device with poll queues: as root, modprobe null_blk poll_queues=1 (the run loads and removes it)";
+    EnvNullBlkDiscard = "env.nullblk_discard", Detect::Env(Env::NullBlkDiscard), "", "a null_blk device that takes discard, memory-backed: as root with null_blk loaded and configfs mounted, the run makes one through /sys/kernel/config/nullb (discard=1) and removes it";
     EnvDisposable = "env.disposable", Detect::Env(Env::Disposable), "", "a throwaway machine that may crash: URING_CONFORM_DISPOSABLE=1, set by the kernel matrix VMs";
     EnvTimeNs = "env.timens", Detect::Env(Env::TimeNs), "", "unshare(CLONE_NEWTIME) works here (CONFIG_TIME_NS, CAP_SYS_ADMIN)";
     EnvMemlock = "env.memlock", Detect::Env(Env::Memlock), "", "RLIMIT_MEMLOCK of at least 1 MiB or unlimited, for cases that drop privileges (io_uring charges registered buffers, on some kernels ring memory, to it without CAP_IPC_LOCK): ulimit -l unlimited";

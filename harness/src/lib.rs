@@ -8,6 +8,7 @@ pub mod case;
 pub mod claims;
 pub mod envlimits;
 pub mod envsetup;
+pub mod exec_helper;
 pub mod expect;
 pub mod expectations;
 pub mod features;

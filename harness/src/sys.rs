@@ -425,6 +425,9 @@ pub const IORING_NOTIF_USAGE_ZC_COPIED: u32 = 1 << 31;
 
 /// URING_CMD cmd_op values for sockets (io_uring/cmd_net.c).
 pub const SOCKET_URING_OP_SIOCINQ: u32 = 0;
+/// BLOCK_URING_CMD_DISCARD = _IO(0x12, 0) (include/uapi/linux/fs.h, 6.12): a
+/// block device's uring_cmd discarding `addr3` bytes at `addr`.
+pub const BLOCK_URING_CMD_DISCARD: u32 = 0x12 << 8;
 pub const SOCKET_URING_OP_SIOCOUTQ: u32 = 1;
 pub const SOCKET_URING_OP_GETSOCKOPT: u32 = 2;
 pub const SOCKET_URING_OP_SETSOCKOPT: u32 = 3;

@@ -7,6 +7,7 @@
 //! buffers) are listed in [`ELSEWHERE`] with the cases that cover them.
 //! The coverage test at the end fails if an opcode has neither.
 
+pub mod blkcmd;
 pub mod fields;
 pub mod fs;
 pub mod futex;

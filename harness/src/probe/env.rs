@@ -15,6 +15,7 @@ pub(super) fn detect(e: Env) -> bool {
         Env::ODirect => std::env::var_os(crate::envsetup::ODIRECT_ENV).is_some_and(|d| crate::envsetup::takes_o_direct(std::path::Path::new(&d))),
         Env::ODirectBdev => std::env::var_os(crate::envsetup::ODIRECT_ENV).is_some_and(|d| crate::envsetup::on_block_fs(std::path::Path::new(&d))),
         Env::NullBlkPoll => std::env::var_os(crate::envsetup::NULLB_ENV).is_some_and(|d| std::path::Path::new(&d).exists()),
+        Env::NullBlkDiscard => std::env::var_os(crate::envsetup::NULLB_DISCARD_ENV).is_some_and(|d| std::path::Path::new(&d).exists()),
         Env::Userfaultfd => fixtures::StalledPage::new().is_ok(),
         Env::Disposable => std::env::var("URING_CONFORM_DISPOSABLE").is_ok_and(|v| v == "1"),
         Env::TmpFallocate => crate::envsetup::tmp_takes_fallocate(&std::env::temp_dir()),

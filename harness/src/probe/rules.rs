@@ -75,6 +75,7 @@ pub fn rule(d: crate::features::Detect) -> String {
                 OpFlag::CloneBuffersRange => ("REGISTER_CLONE_BUFFERS of buffer 1 of 2 (src_off 1, nr 1) succeeds", "EINVAL (the range read as padding)"),
                 OpFlag::NopIopoll => ("NOP on an IOPOLL ring gives res 0", "-EINVAL"),
                 OpFlag::UringCmdSock(_) => ("the socket command answers 0 (SIOCINQ) or 4 (GETSOCKOPT SO_TYPE)", "-EOPNOTSUPP or -EINVAL"),
+                OpFlag::UringCmdBlkDiscard => ("the discard command on the run's discard-capable null_blk opened read-only answers -EBADF (no null_blk that takes discard: undetermined)", "-EOPNOTSUPP (no ->uring_cmd on block devices)"),
                 OpFlag::MsgRingFlags(_) => ("MSG_RING data with the flag gives res 0", "-EINVAL"),
                 OpFlag::MsgRingSendFd => ("MSG_RING SEND_FD of an empty slot gives -EBADF", "-EINVAL"),
             };

@@ -11,6 +11,9 @@ use std::io::Write;
 /// If this process was started to run one trial (or the probe), runs it, prints the
 /// result line and returns the exit code. Call first thing in `main`.
 pub fn child_main() -> Option<i32> {
+    if let Some(code) = crate::exec_helper::helper_main() {
+        return Some(code);
+    }
     if let Some(code) = crate::probe::probe_child_main() {
         return Some(code);
     }

@@ -30,6 +30,12 @@ impl Sqe {
     pub fn uring_cmd(opcode: u8, fd: i32, cmd_op: u32) -> Sqe {
         Sqe::rw(opcode, fd, 0, 0, cmd_op as u64)
     }
+    /// URING_CMD BLOCK_URING_CMD_DISCARD on a block device
+    /// (io_uring_prep_cmd_discard(3)): `nbytes` at `offset`, in `addr` and
+    /// `addr3`.
+    pub fn blk_discard(fd: i32, offset: u64, nbytes: u64) -> Sqe {
+        Sqe::rw(IORING_OP_URING_CMD, fd, offset, 0, BLOCK_URING_CMD_DISCARD as u64).addr3(nbytes)
+    }
     /// URING_CMD `cmd_op` on a socket (io_uring/cmd_net.c): level and
     /// optname share `addr`, optlen is in `file_index`, optval in `addr3`.
     pub fn sock_cmd(opcode: u8, fd: i32, cmd_op: u32, level: i32, optname: i32, optval: *mut i32) -> Sqe {

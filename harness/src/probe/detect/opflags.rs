@@ -127,6 +127,7 @@ fn opflag_on_its_path(of: OpFlag) -> Detected {
             crate::pbuf::BufRing::register(&ring, 1, 4, f).map(|_| ()).map_err(|e| refused(&format!("REGISTER_PBUF_RING with flags {f:#x}"), e))
         }
         OpFlag::UringCmdSock(cmd) => sock_cmd(cmd),
+        OpFlag::UringCmdBlkDiscard => blk_discard(),
         OpFlag::MsgRingFlags(f) => {
             // A message to another ring: -EINVAL where a flag is unknown
             // (io_uring/msg_ring.c io_msg_ring_prep checks every bit).
@@ -204,6 +205,27 @@ fn sock_cmd(cmd: u32) -> Detected {
         &format!("one CQE, res {want}"),
         |g| one(g, want, 0),
         |g| einval_first(g) || one(g, -libc::EOPNOTSUPP, 0),
+    )
+}
+
+/// BLOCK_URING_CMD_DISCARD on the run's discard-capable null_blk, opened
+/// read-only: block/ioctl.c blkdev_cmd_discard answers -EBADF (the device
+/// takes discard, the file is not open for writing) where the command is
+/// known; before 6.12 a block device has no ->uring_cmd (-EOPNOTSUPP).
+/// Without such a device there is nothing to ask: undetermined.
+fn blk_discard() -> Detected {
+    let dev = std::env::var_os(crate::envsetup::NULLB_DISCARD_ENV)
+        .ok_or_else(|| fixture("a block device that takes discard", "none in this environment (env.nullblk_discard)"))?;
+    let f = std::fs::File::open(&dev).map_err(|e| fixture("open the discard-capable null_blk read-only", e))?;
+    let mut ring = plain_ring()?;
+    let s = Sqe::blk_discard(std::os::fd::AsRawFd::as_raw_fd(&f), 0, 4096).user_data(1);
+    let got = sqes(&mut ring, &[s], 1)?;
+    judge(
+        &got,
+        "URING_CMD BLOCK_URING_CMD_DISCARD of one block on a read-only block device fd",
+        "one CQE, -EBADF",
+        |g| one(g, -libc::EBADF, 0),
+        |g| one(g, -libc::EOPNOTSUPP, 0),
     )
 }
 
