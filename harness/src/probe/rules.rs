@@ -76,7 +76,7 @@ pub fn rule(d: crate::features::Detect) -> String {
                 OpFlag::CloneBuffersRange => ("REGISTER_CLONE_BUFFERS of buffer 1 of 2 (src_off 1, nr 1) succeeds", "EINVAL (the range read as padding)"),
                 OpFlag::NopIopoll => ("NOP on an IOPOLL ring gives res 0", "-EINVAL"),
                 OpFlag::UringCmdSock(_) => ("the socket command answers 0 (SIOCINQ, GETSOCKNAME of an unbound socket) or 4 (GETSOCKOPT SO_TYPE)", "-EOPNOTSUPP or -EINVAL"),
-                OpFlag::SendmsgZcFixed => ("4 bytes of a registered buffer sent on loopback TCP give res 4 with F_MORE, then the F_NOTIF notification", "-EINVAL"),
+                OpFlag::SendmsgZcFixed => ("4 bytes of a registered buffer sent on loopback TCP give res 4 with F_MORE, then the F_NOTIF notification", "-EINVAL first (6.12 adds F_MORE and a notification)"),
                 OpFlag::MsgRingFlags(_) => ("MSG_RING data with the flag gives res 0", "-EINVAL"),
                 OpFlag::MsgRingSendFd => ("MSG_RING SEND_FD of an empty slot gives -EBADF", "-EINVAL"),
             };
