@@ -52,6 +52,7 @@ case! {
         "io_uring/query.c io_query_ops: IORING_OP_LAST, IORING_REGISTER_LAST, IORING_FEAT_FLAGS, IORING_SETUP_FLAGS, IORING_ENTER_FLAGS, SQE_VALID_FLAGS",
         "docs/detection-rules.md (how the probe finds each flag)",
         "claim:register.op.query",
+        "claim:register.op.query.since",
     ],
     run: |cx| {
         let q = query_opcodes()?;
