@@ -30,8 +30,8 @@ fn query_opcodes() -> Result<io_uring_query_opcode, CaseError> {
     Ok(data)
 }
 
-/// Where the probe tells present from absent, whether `bit` of `mask`
-/// agrees; undetermined findings (the environment's) are left out.
+/// Whether what QUERY reports for `f` agrees with the probe's finding; an
+/// undetermined finding (the environment's) is left out.
 fn agrees(f: &harness::features::FeatureInfo, finding: &Finding, reported: bool) -> Option<String> {
     let present = match finding {
         Finding::Present | Finding::Broken(_) => true,
