@@ -453,6 +453,39 @@ case! {
     },
 }
 
+case! {
+    id: "buffers/file-backed-shared-mapping-efault",
+    summary: "registering a buffer that is a shared writable mapping of a file on a block-device file system (ext4, xfs: not shmem) is refused with EFAULT, and nothing is registered",
+    // FOLL_LONGTERM pins of writable shared file mappings that need dirty
+    // tracking are refused by GUP since 6.5 (EFAULT); io_uring's own
+    // file-backed check before that answered EOPNOTSUPP. A tmpfs or
+    // memfd mapping is shmem and may be pinned, so the file lives in the
+    // run's O_DIRECT directory, which env.odirect_bdev says is on a block
+    // device.
+    requires: [RegBuffers, EnvODirect, EnvODirectBdev],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_register(2) ERRORS: EFAULT for buffers backed by a file mapping (newer kernels; EOPNOTSUPP before)",
+        "io_uring/rsrc.c io_sqe_buffer_register -> io_pin_pages: pin_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM)",
+        "mm/gup.c check_vma_flags: writable_file_mapping_allowed() refuses a long-term writable pin of a file mapping that needs dirty tracking (-EFAULT)",
+        "claim:register.errors.EFAULT-file-backed",
+    ],
+    run: |cx| {
+        let f = fixtures::DirectFile::create()?;
+        // SAFETY: ftruncate on our own open file.
+        if unsafe { libc::ftruncate(f.fd(), 8192) } != 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+        // SAFETY: f outlives the borrow (the mapping keeps its own reference to the file).
+        let map = fixtures::Mapping::shared(unsafe { std::os::fd::BorrowedFd::borrow_raw(f.fd()) }, 0, 8192)?;
+        let r = cx.ring()?;
+        let iov = libc::iovec { iov_base: map.as_ptr() as *mut _, iov_len: 8192 };
+        check_errno!(r.register_buffers(&[iov]), libc::EFAULT, "REGISTER_BUFFERS of a MAP_SHARED file mapping");
+        check_errno!(r.unregister_buffers(), libc::ENXIO, "UNREGISTER_BUFFERS after the refused registration (nothing registered)");
+        Ok(())
+    },
+}
+
 /// CLONE_BUFFERS into `dst` from `src` with a range and flags.
 fn clone_range(dst: &Ring, src: &Ring, src_off: u32, dst_off: u32, nr: u32, flags: u32) -> Result<i32, Errno> {
     let arg = io_uring_clone_buffers { src_fd: src.fd() as u32, flags, src_off, dst_off, nr, ..Default::default() };

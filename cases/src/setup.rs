@@ -236,6 +236,63 @@ needs_prerequisite!(
     IORING_SETUP_CQE_MIXED | IORING_SETUP_CQE32,
     "io_uring_setup(2): IORING_SETUP_CQE_MIXED (exclusive with CQE32)"
 );
+needs_prerequisite!(
+    "setup/sq-rewind-without-no-sqarray-einval",
+    "SQ_REWIND without NO_SQARRAY fails with EINVAL",
+    [SetupSqRewind],
+    IORING_SETUP_SQ_REWIND,
+    "io_uring_setup(2): IORING_SETUP_SQ_REWIND (requires IORING_SETUP_NO_SQARRAY)",
+    "io_uring/io_uring.c io_uring_sanitise_params",
+    "claim:setup.sq-rewind.needs-no-sqarray"
+);
+needs_prerequisite!(
+    "setup/sq-rewind-with-sqpoll-einval",
+    "SQ_REWIND (with NO_SQARRAY) together with SQPOLL fails with EINVAL",
+    [SetupSqRewind, SetupSqpoll],
+    IORING_SETUP_SQ_REWIND | IORING_SETUP_NO_SQARRAY | IORING_SETUP_SQPOLL,
+    "io_uring_setup(2): IORING_SETUP_SQ_REWIND (not compatible with IORING_SETUP_SQPOLL)",
+    "io_uring/io_uring.c io_uring_sanitise_params",
+    "claim:setup.sq-rewind.not-with-sqpoll"
+);
+
+case! {
+    id: "setup/sq-rewind-submits-from-slot-zero",
+    summary: "with SQ_REWIND each enter takes to_submit SQEs from slot 0 whatever the SQ head and tail say (both stay 0): slots 0-1 with the tail at 0 give CQEs 1, 2; then slot 0 alone gives CQE 3, never a later slot",
+    requires: [SetupSqRewind, SetupNoSqarray],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_setup(2): IORING_SETUP_SQ_REWIND",
+        "include/uapi/linux/io_uring.h: SQ_REWIND ignores SQ head and tail, fetches from index 0; head and tail stay 0",
+        "io_uring/io_uring.c io_submit_sqes (entries = sq_entries), io_commit_sqring (cached_sq_head = 0, head not written)",
+        "claim:setup.sq-rewind.ignores-head-tail",
+    ],
+    run: |_| {
+        let flags = IORING_SETUP_SQ_REWIND | IORING_SETUP_NO_SQARRAY;
+        let mut r = RingBuilder::new(4).flags(flags).build()?;
+        check_eq!(r.params.flags, flags, "params.flags echoed");
+        check_eq!(r.sq_entries(), 4, "SQ entries");
+        // Stale NOPs in every slot: a kernel reading past what this
+        // submission wrote completes one of them (user_data 100 + slot).
+        for slot in 0..4 {
+            r.write_sqe_at(slot, &Sqe::nop().user_data(100 + slot as u64));
+        }
+        r.write_sqe_at(0, &Sqe::nop().user_data(1));
+        r.write_sqe_at(1, &Sqe::nop().user_data(2));
+        check_eq!(r.sq_shared_head_tail(), (0, 0), "SQ head and tail before the first enter");
+        // The tail says the SQ is empty; to_submit says two.
+        check_eq!(r.enter_flags(2, 0, 0)?, 2, "SQEs the first enter consumed (tail 0, to_submit 2)");
+        r.rewind_consumed_by_hand(2);
+        check_eq!(r.sq_shared_head_tail(), (0, 0), "SQ head and tail after consuming two SQEs");
+        r.expect(&[cqe(1, 0), cqe(2, 0)])?;
+        // The next submission starts at slot 0 again, not at slot 2.
+        r.write_sqe_at(0, &Sqe::nop().user_data(3));
+        check_eq!(r.enter_flags(1, 0, 0)?, 1, "SQEs the second enter consumed");
+        r.rewind_consumed_by_hand(1);
+        r.expect(&[cqe(3, 0)])?;
+        check_eq!(r.sq_shared_head_tail(), (0, 0), "SQ head and tail after every submission");
+        Ok(())
+    },
+}
 
 /// Cases of the form "flag F with its prerequisites gives a working ring".
 macro_rules! accepted {

@@ -66,6 +66,9 @@ pub enum OpFlag {
     MsgRingFlags(u32),
     /// MSG_RING knows IORING_MSG_SEND_FD.
     MsgRingSendFd,
+    /// SENDMSG_ZC takes IORING_RECVSEND_FIXED_BUF (its iovecs inside a
+    /// registered buffer).
+    SendmsgZcFixed,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -341,6 +344,7 @@ vocabulary! {
     OpflagTimeoutRealtime = "opflag.timeout.realtime", Detect::OpFlag(OpFlag::Timeout(IORING_TIMEOUT_REALTIME)), "5.15", "io_uring_prep_timeout(3): IORING_TIMEOUT_REALTIME";
     OpflagTimeoutEtimeSuccess = "opflag.timeout.etime_success", Detect::OpFlag(OpFlag::Timeout(IORING_TIMEOUT_ETIME_SUCCESS)), "5.16", "io_uring_prep_timeout(3): IORING_TIMEOUT_ETIME_SUCCESS";
     OpflagTimeoutMultishot = "opflag.timeout.multishot", Detect::OpFlag(OpFlag::Timeout(IORING_TIMEOUT_MULTISHOT)), "6.4", "io_uring_prep_timeout(3): IORING_TIMEOUT_MULTISHOT";
+    OpflagTimeoutImmediateArg = "opflag.timeout.immediate_arg", Detect::OpFlag(OpFlag::Timeout(IORING_TIMEOUT_IMMEDIATE_ARG)), "7.1", "io_uring_enter(2): IORING_OP_TIMEOUT, IORING_TIMEOUT_IMMEDIATE_ARG (addr holds nanoseconds)";
     OpflagTimeoutUpdate = "opflag.timeout_remove.update", Detect::OpFlag(OpFlag::TimeoutRemove(IORING_TIMEOUT_UPDATE)), "5.11", "io_uring_prep_timeout_update(3): IORING_TIMEOUT_UPDATE";
     OpflagLinkTimeoutUpdate = "opflag.timeout_remove.link_update", Detect::OpFlag(OpFlag::TimeoutRemove(IORING_TIMEOUT_UPDATE | IORING_LINK_TIMEOUT_UPDATE)), "5.15", "io_uring_prep_link_timeout_update(3): IORING_LINK_TIMEOUT_UPDATE";
     OpflagCancelAll = "opflag.async_cancel.all", Detect::OpFlag(OpFlag::Cancel(IORING_ASYNC_CANCEL_ALL)), "5.19", "io_uring_prep_cancel(3): IORING_ASYNC_CANCEL_ALL";
@@ -359,6 +363,8 @@ vocabulary! {
     OpflagUringCmdSiocinq = "opflag.uring_cmd.sock_siocinq", Detect::OpFlag(OpFlag::UringCmdSock(SOCKET_URING_OP_SIOCINQ)), "6.7", "io_uring_prep_cmd_sock(3): SOCKET_URING_OP_SIOCINQ";
     OpflagUringCmdSockopt = "opflag.uring_cmd.sock_getsockopt", Detect::OpFlag(OpFlag::UringCmdSock(SOCKET_URING_OP_GETSOCKOPT)), "6.7", "io_uring_prep_cmd_sock(3): SOCKET_URING_OP_GETSOCKOPT/SETSOCKOPT";
     OpflagUringCmdBlkDiscard = "opflag.uring_cmd.blk_discard", Detect::OpFlag(OpFlag::UringCmdBlkDiscard), "6.12", "io_uring_prep_cmd_discard(3): BLOCK_URING_CMD_DISCARD";
+    OpflagUringCmdGetsockname = "opflag.uring_cmd.sock_getsockname", Detect::OpFlag(OpFlag::UringCmdSock(SOCKET_URING_OP_GETSOCKNAME)), "6.19", "io_uring_prep_cmd_getsockname(3): SOCKET_URING_OP_GETSOCKNAME";
+    OpflagSendmsgZcFixed = "opflag.sendmsg_zc.fixed_buf", Detect::OpFlag(OpFlag::SendmsgZcFixed), "6.15", "io_uring_prep_sendmsg_zc_fixed(3): SENDMSG_ZC with IORING_RECVSEND_FIXED_BUF";
     OpflagMsgRingSendFd = "opflag.msg_ring.send_fd", Detect::OpFlag(OpFlag::MsgRingSendFd), "6.0", "io_uring_prep_msg_ring_fd(3): IORING_MSG_SEND_FD";
     OpflagMsgRingFlagsPass = "opflag.msg_ring.flags_pass", Detect::OpFlag(OpFlag::MsgRingFlags(IORING_MSG_RING_FLAGS_PASS)), "6.3", "io_uring_prep_msg_ring_cqe_flags(3): IORING_MSG_RING_FLAGS_PASS";
     OpflagRsrcSparse = "opflag.rsrc.sparse", Detect::OpFlag(OpFlag::RsrcSparse), "5.19", "io_uring_register(2): IORING_RSRC_REGISTER_SPARSE";

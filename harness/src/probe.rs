@@ -336,7 +336,12 @@ impl Probe {
     pub fn from_report(r: &ProbeReport) -> Probe {
         let mut p = Probe::unavailable(r.kernel.clone(), r.availability, r.availability_detail.clone());
         for f in FEATURES {
-            let runs = r.features.get(f.id).copied().unwrap_or(false);
+            // A report from a suite whose vocabulary did not have the
+            // feature yet says nothing about it.
+            let Some(&runs) = r.features.get(f.id) else {
+                p.findings[f.feature as usize] = Finding::Undetermined("not probed: the report predates this feature of the vocabulary".into());
+                continue;
+            };
             p.findings[f.feature as usize] = match (runs, r.broken.get(f.id), r.undetermined.get(f.id)) {
                 (true, Some(why), _) => Finding::Broken(why.clone()),
                 (true, None, _) => Finding::Present,

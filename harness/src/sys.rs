@@ -431,6 +431,10 @@ pub const BLOCK_URING_CMD_DISCARD: u32 = 0x12 << 8;
 pub const SOCKET_URING_OP_SIOCOUTQ: u32 = 1;
 pub const SOCKET_URING_OP_GETSOCKOPT: u32 = 2;
 pub const SOCKET_URING_OP_SETSOCKOPT: u32 = 3;
+pub const SOCKET_URING_OP_TX_TIMESTAMP: u32 = 4;
+/// getsockname(2) (optlen 0) or getpeername(2) (optlen 1): the address
+/// at addr, its length in and out at addr3 (6.19).
+pub const SOCKET_URING_OP_GETSOCKNAME: u32 = 5;
 
 pub const IORING_ACCEPT_MULTISHOT: u16 = 1 << 0;
 pub const IORING_ACCEPT_DONTWAIT: u16 = 1 << 1;
@@ -661,6 +665,37 @@ pub struct io_uring_probe_op {
     pub resv: u8,
     pub flags: u16,
     pub resv2: u32,
+}
+
+/// IORING_REGISTER_QUERY (include/uapi/linux/io_uring/query.h): one entry
+/// of a chain; `query_data` points to `size` bytes of the op's structure.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct io_uring_query_hdr {
+    pub next_entry: u64,
+    pub query_data: u64,
+    pub query_op: u32,
+    pub size: u32,
+    pub result: i32,
+    pub resv: [u32; 3],
+}
+
+pub const IO_URING_QUERY_OPCODES: u32 = 0;
+pub const IO_URING_QUERY_ZCRX: u32 = 1;
+pub const IO_URING_QUERY_SCQ: u32 = 2;
+
+/// IO_URING_QUERY_OPCODES: what the kernel knows.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct io_uring_query_opcode {
+    pub nr_request_opcodes: u32,
+    pub nr_register_opcodes: u32,
+    pub feature_flags: u64,
+    pub ring_setup_flags: u64,
+    pub enter_flags: u64,
+    pub sqe_flags: u64,
+    pub nr_query_opcodes: u32,
+    pub pad: u32,
 }
 
 /// `struct io_uring_probe` header; `ops[]` follows in memory.

@@ -20,6 +20,7 @@ use std::os::fd::AsRawFd;
 mod eventfd;
 mod iowq;
 mod limits;
+mod query;
 mod rings;
 
 /// A register call whose argument the kernel only reads (`nr` as the

@@ -64,6 +64,30 @@ case! {
 }
 
 case! {
+    id: "timeouts/immediate-arg-nanoseconds-in-addr",
+    summary: "IORING_TIMEOUT_IMMEDIATE_ARG: a TIMEOUT whose addr holds 100 ms in nanoseconds (no timespec anywhere) completes with -ETIME, not before 100 ms",
+    requires: [OpTimeout, OpflagTimeoutImmediateArg],
+    variants: variants::ALL,
+    refs: [
+        "io_uring_enter(2): IORING_OP_TIMEOUT, IORING_TIMEOUT_IMMEDIATE_ARG (since 7.1): addr is the timeout in nanoseconds",
+        "include/uapi/linux/io_uring.h: IORING_TIMEOUT_IMMEDIATE_ARG",
+        "io_uring/timeout.c __io_timeout_prep",
+        "claim:enter.op.timeout.immediate-arg",
+    ],
+    run: |cx| {
+        let mut r = cx.ring()?;
+        let unused = ms(0);
+        let mut s = Sqe::timeout(&unused, 0, IORING_TIMEOUT_IMMEDIATE_ARG);
+        // 100 ms as a number, not the address of a timespec (the one
+        // Sqe::timeout pointed at, 0 s, would fire at once).
+        s.raw.addr = 100_000_000;
+        let t0 = Stopwatch::start();
+        r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::ETIME)])?;
+        check_elapsed(&t0, Duration::from_millis(100), "IMMEDIATE_ARG timeout of 100 ms")
+    },
+}
+
+case! {
     id: "timeouts/count-completes-with-zero",
     summary: "a timeout with count 2 completes with res 0 right after the second other completion",
     requires: [OpTimeout, OpNop],

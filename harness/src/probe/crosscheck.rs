@@ -35,6 +35,7 @@ fn base_op(of: OpFlag) -> Option<u8> {
         OpFlag::PollAddMulti => IORING_OP_POLL_ADD,
         OpFlag::OpenatDirect | OpFlag::FileIndexAlloc => IORING_OP_OPENAT,
         OpFlag::AcceptMulti => IORING_OP_ACCEPT,
+        OpFlag::SendmsgZcFixed => IORING_OP_SENDMSG_ZC,
         OpFlag::UringCmdSock(_) | OpFlag::UringCmdBlkDiscard => IORING_OP_URING_CMD,
         OpFlag::MsgRingFlags(_) | OpFlag::MsgRingSendFd => IORING_OP_MSG_RING,
         OpFlag::PbufRing(_) | OpFlag::RsrcSparse | OpFlag::CloneBuffersRange => return None,

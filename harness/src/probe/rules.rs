@@ -59,6 +59,7 @@ pub fn rule(d: crate::features::Detect) -> String {
             let (want, unknown) = match of {
                 OpFlag::NopInjectResult => ("NOP gives res 0x1234", "-EINVAL, or res 0 (ignored: NOP read no flags before 6.10)"),
                 OpFlag::NopCqe32 => ("NOP on a CQE_MIXED ring gives res 0 with IORING_CQE_F_32", "CQE_MIXED refused, or -EINVAL"),
+                OpFlag::Timeout(IORING_TIMEOUT_IMMEDIATE_ARG) => ("a TIMEOUT of 0 ns given in addr gives one CQE -ETIME", "-EINVAL"),
                 OpFlag::Timeout(_) => ("a TIMEOUT due at once gives one CQE -ETIME, no IORING_CQE_F_MORE", "-EINVAL"),
                 OpFlag::TimeoutRemove(_) => ("an update of a missing timeout gives -ENOENT", "-EINVAL"),
                 OpFlag::Cancel(f) if f & IORING_ASYNC_CANCEL_OP != 0 => ("OP|ALL for POLL_ADD cancels the one armed poll: res 1", "-EINVAL, or 0 (ignored: matched by user_data 0)"),
@@ -74,8 +75,9 @@ pub fn rule(d: crate::features::Detect) -> String {
                 OpFlag::RsrcSparse => ("REGISTER_FILES2 of a sparse table succeeds", "EINVAL"),
                 OpFlag::CloneBuffersRange => ("REGISTER_CLONE_BUFFERS of buffer 1 of 2 (src_off 1, nr 1) succeeds", "EINVAL (the range read as padding)"),
                 OpFlag::NopIopoll => ("NOP on an IOPOLL ring gives res 0", "-EINVAL"),
-                OpFlag::UringCmdSock(_) => ("the socket command answers 0 (SIOCINQ) or 4 (GETSOCKOPT SO_TYPE)", "-EOPNOTSUPP or -EINVAL"),
                 OpFlag::UringCmdBlkDiscard => ("the discard command on the run's discard-capable null_blk opened read-only answers -EBADF (no null_blk that takes discard: undetermined)", "-EOPNOTSUPP (no ->uring_cmd on block devices)"),
+                OpFlag::UringCmdSock(_) => ("the socket command answers 0 (SIOCINQ, GETSOCKNAME of an unbound socket) or 4 (GETSOCKOPT SO_TYPE)", "-EOPNOTSUPP or -EINVAL"),
+                OpFlag::SendmsgZcFixed => ("4 bytes of a registered buffer sent on loopback TCP give res 4 with F_MORE, then the F_NOTIF notification", "-EINVAL first (6.12 adds F_MORE and a notification)"),
                 OpFlag::MsgRingFlags(_) => ("MSG_RING data with the flag gives res 0", "-EINVAL"),
                 OpFlag::MsgRingSendFd => ("MSG_RING SEND_FD of an empty slot gives -EBADF", "-EINVAL"),
             };

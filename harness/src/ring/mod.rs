@@ -115,6 +115,12 @@ pub struct Ring {
     sq_local_tail: u32,
     /// The tail as last published to the kernel.
     sq_published: u32,
+    /// IORING_SETUP_SQ_REWIND: the kernel takes each submission from SQE 0
+    /// and leaves the shared head and tail alone (0), so the ring counts
+    /// what the kernel consumed here instead of reading the head, writes
+    /// the next SQE at slot `sq_pending()`, and never stores the tail.
+    rewind: bool,
+    rewind_consumed: u32,
     cq_head: *const AtomicU32,
     cq_tail: *const AtomicU32,
     cq_overflow: *const AtomicU32,
@@ -164,8 +170,45 @@ impl Ring {
     // ------------------------------------------------------------ SQ
 
     fn sq_head(&self) -> u32 {
+        if self.rewind {
+            return self.rewind_consumed;
+        }
         // SAFETY: pointer into the live mapping.
         unsafe { (*self.sq_head).load(Ordering::Acquire) }
+    }
+    /// The SQ head and tail as the shared ring holds them (what the kernel
+    /// wrote, what this ring published).
+    pub fn sq_shared_head_tail(&self) -> (u32, u32) {
+        // SAFETY: pointers into the live mapping.
+        unsafe { ((*self.sq_head).load(Ordering::Acquire), (*self.sq_tail).load(Ordering::Acquire)) }
+    }
+    /// Writes `sqe` into SQ slot `slot` (masked), leaving the ring's own
+    /// accounting alone: for cases that lay out the SQ themselves
+    /// (IORING_SETUP_SQ_REWIND, where the kernel reads from slot 0) and
+    /// then enter with a raw `to_submit`.
+    pub fn write_sqe_at(&mut self, slot: u32, sqe: &Sqe) {
+        let idx = slot & self.sq_mask;
+        // SAFETY: idx < sq_entries; sqes holds sq_entries * sqe_size bytes.
+        unsafe {
+            let dst = self.sqes.add(idx as usize * self.sqe_size);
+            std::ptr::copy_nonoverlapping(&sqe.raw as *const io_uring_sqe as *const u8, dst, 64);
+            if self.sqe_size == 128 {
+                std::ptr::copy_nonoverlapping(sqe.ext.as_ptr(), dst.add(64), 64);
+            }
+            if let Some(arr) = self.sq_array {
+                *arr.add(idx as usize) = idx;
+            }
+        }
+    }
+    /// On an SQ_REWIND ring, counts `n` SQEs as consumed by a submission
+    /// the case made itself with [`Ring::write_sqe_at`] and a raw enter
+    /// (the quiet check's accounting: SQEs consumed minus final CQEs).
+    pub fn rewind_consumed_by_hand(&mut self, n: u32) {
+        if self.rewind {
+            self.rewind_consumed = self.rewind_consumed.wrapping_add(n);
+            self.sq_local_tail = self.sq_local_tail.wrapping_add(n);
+            self.sq_published = self.sq_local_tail;
+        }
     }
     /// Requests that may still be in flight, as far as the ring can tell:
     /// SQEs the kernel consumed minus final CQEs (those without
@@ -200,18 +243,9 @@ impl Ring {
         if self.sq_space() == 0 {
             return false;
         }
-        let idx = self.sq_local_tail & self.sq_mask;
-        // SAFETY: idx < sq_entries; sqes holds sq_entries * sqe_size bytes.
-        unsafe {
-            let dst = self.sqes.add(idx as usize * self.sqe_size);
-            std::ptr::copy_nonoverlapping(&sqe.raw as *const io_uring_sqe as *const u8, dst, 64);
-            if self.sqe_size == 128 {
-                std::ptr::copy_nonoverlapping(sqe.ext.as_ptr(), dst.add(64), 64);
-            }
-            if let Some(arr) = self.sq_array {
-                *arr.add(idx as usize) = idx;
-            }
-        }
+        // Under SQ_REWIND the pending SQEs sit at slots 0.. in order.
+        let idx = if self.rewind { self.sq_pending() } else { self.sq_local_tail };
+        self.write_sqe_at(idx, sqe);
         self.sq_local_tail = self.sq_local_tail.wrapping_add(1);
         if posts_several_cqes(&sqe.raw) {
             // Drain accounting with requests that post more than one CQE
@@ -253,8 +287,15 @@ impl Ring {
     /// Publishes written SQEs to the kernel (release store of the tail)
     /// and returns how many this call published.
     pub fn publish(&mut self) -> u32 {
-        // SAFETY: pointer into the live mapping.
-        unsafe { (*self.sq_tail).store(self.sq_local_tail, Ordering::Release) };
+        if self.rewind {
+            // The kernel ignores the tail, which must stay 0 (io_uring.h:
+            // IORING_SETUP_SQ_REWIND); SQE writes are ordered before the
+            // enter by the syscall itself.
+            std::sync::atomic::fence(Ordering::Release);
+        } else {
+            // SAFETY: pointer into the live mapping.
+            unsafe { (*self.sq_tail).store(self.sq_local_tail, Ordering::Release) };
+        }
         let n = self.sq_local_tail.wrapping_sub(self.sq_published);
         self.sq_published = self.sq_local_tail;
         n
@@ -322,7 +363,23 @@ impl Ring {
         if self.params.flags & IORING_SETUP_DEFER_TASKRUN != 0 {
             flags |= IORING_ENTER_GETEVENTS;
         }
-        self.enter_flags(n, want, flags)
+        let consumed = self.enter_flags(n, want, flags)?;
+        if self.rewind {
+            self.rewound(consumed.min(n), n);
+        }
+        Ok(consumed)
+    }
+
+    /// After an SQ_REWIND submission consumed `c` of the `n` pending SQEs
+    /// (slots 0..n): the kernel starts again at slot 0, so the SQEs it
+    /// left move down to slot 0.
+    fn rewound(&mut self, c: u32, n: u32) {
+        if c > 0 && c < n {
+            // SAFETY: slots c..n and 0..n-c lie inside the SQE array
+            // (n <= sq_entries); copy handles the overlap.
+            unsafe { std::ptr::copy(self.sqes.add(c as usize * self.sqe_size), self.sqes, (n - c) as usize * self.sqe_size) };
+        }
+        self.rewind_consumed = self.rewind_consumed.wrapping_add(c);
     }
 
     // ------------------------------------------------------------ CQ

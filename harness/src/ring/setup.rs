@@ -166,6 +166,8 @@ impl Ring {
                 sqe_size,
                 sq_local_tail: (*sq_tail).load(Ordering::Relaxed),
                 sq_published: (*sq_tail).load(Ordering::Relaxed),
+                rewind: p.flags & IORING_SETUP_SQ_REWIND != 0,
+                rewind_consumed: 0,
                 cq_head: at(cq_base, p.cq_off.head) as *const AtomicU32,
                 cq_tail: at(cq_base, p.cq_off.tail) as *const AtomicU32,
                 cq_overflow: at(cq_base, p.cq_off.overflow) as *const AtomicU32,

@@ -43,6 +43,13 @@ impl Sqe {
         Sqe::rw(opcode, fd, addr, 0, cmd_op as u64).file_index(4).addr3(optval as u64)
     }
 
+    /// URING_CMD SOCKET_URING_OP_GETSOCKNAME (io_uring_prep_cmd_getsockname(3)):
+    /// the address goes to `addr`, its length in and out through `len`
+    /// (addr3); `peer` asks for the peer's address (the optlen field).
+    pub fn cmd_getsockname(opcode: u8, fd: i32, addr: *mut libc::sockaddr, len: *mut libc::socklen_t, peer: bool) -> Sqe {
+        Sqe::rw(opcode, fd, addr as u64, 0, SOCKET_URING_OP_GETSOCKNAME as u64).file_index(peer as u32).addr3(len as u64)
+    }
+
     // ------------------------------------------------- msg_ring
 
     /// MSG_RING IORING_MSG_SEND_FD: registered slot `src` of this ring into

@@ -117,6 +117,109 @@ case! {
     },
 }
 
+/// An empty sockaddr_storage and its length, for GETSOCKNAME to fill.
+fn sockaddr_out() -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: all-zero bytes are a valid sockaddr_storage.
+    (unsafe { std::mem::zeroed() }, std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t)
+}
+
+/// The bytes of the first `len` bytes of a sockaddr_storage.
+fn sockaddr_bytes(a: &libc::sockaddr_storage, len: libc::socklen_t) -> Vec<u8> {
+    // SAFETY: a is a live sockaddr_storage; len is clamped to its size.
+    unsafe { std::slice::from_raw_parts(a as *const _ as *const u8, (len as usize).min(std::mem::size_of_val(a))).to_vec() }
+}
+
+/// getsockname(2) (`peer` false) or getpeername(2) (true), for comparison.
+fn sockname_sys(fd: i32, peer: bool) -> Result<Vec<u8>, harness::CaseError> {
+    let (mut a, mut len) = sockaddr_out();
+    // SAFETY: a and len are live and sized for the call.
+    let rc = unsafe {
+        if peer {
+            libc::getpeername(fd, &mut a as *mut _ as *mut libc::sockaddr, &mut len)
+        } else {
+            libc::getsockname(fd, &mut a as *mut _ as *mut libc::sockaddr, &mut len)
+        }
+    };
+    if rc != 0 {
+        return Err(harness::CaseError::Error(format!("fixture: getsockname/getpeername: {}", std::io::Error::last_os_error())));
+    }
+    Ok(sockaddr_bytes(&a, len))
+}
+
+case! {
+    id: "ops/uring_cmd/sock-getsockname",
+    summary: "URING_CMD SOCKET_URING_OP_GETSOCKNAME gives res 0 and writes the socket's own address (optlen 0) or its peer's (optlen 1) with its length, exactly as getsockname(2) and getpeername(2) do",
+    requires: [OpUringCmd, OpflagUringCmdGetsockname],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_prep_cmd_getsockname(3)",
+        "io_uring/cmd_net.c io_uring_cmd_getsockname: addr, addr3 (length), optlen (peer 0 or 1) -> do_getsockname",
+        "commit 5d24321e4c15 (io_uring: Introduce getsockname io_uring cmd, 6.19)",
+        "claim:prep.cmd-getsockname",
+    ],
+    run: |cx| {
+        let (c, _s) = tcp_pair()?;
+        let fd = c.as_raw_fd();
+        let (mut own, mut own_len) = sockaddr_out();
+        let (mut peer, mut peer_len) = sockaddr_out();
+        let mut r = cx.ring()?;
+        r.run_expect(
+            &[
+                Sqe::cmd_getsockname(IORING_OP_URING_CMD, fd, &mut own as *mut _ as *mut libc::sockaddr, &mut own_len, false).user_data(1),
+                Sqe::cmd_getsockname(IORING_OP_URING_CMD, fd, &mut peer as *mut _ as *mut libc::sockaddr, &mut peer_len, true).user_data(2),
+            ],
+            &[cqe(1, 0), cqe(2, 0)],
+        )?;
+        let sin = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        check_eq!(own_len, sin, "length written for the socket's own address");
+        check_eq!(peer_len, sin, "length written for the peer's address");
+        check_eq!(sockaddr_bytes(&own, own_len), sockname_sys(fd, false)?, "own address against getsockname(2)");
+        check_eq!(sockaddr_bytes(&peer, peer_len), sockname_sys(fd, true)?, "peer address against getpeername(2)");
+        check!(own_len > 0 && sockaddr_bytes(&own, own_len) != sockaddr_bytes(&peer, peer_len), "own and peer address are the same");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/uring_cmd/error-getsockname-not-socket-enotsup",
+    summary: "URING_CMD GETSOCKNAME on a regular file completes with -ENOTSUP (EOPNOTSUPP), not -ENOTSOCK as getsockname(2) would",
+    requires: [OpUringCmd, OpflagUringCmdGetsockname],
+    variants: variants::DEFAULT,
+    refs: [
+        "io_uring_prep_cmd_getsockname(3) ERRORS: a non-socket descriptor gives ENOTSUP instead of ENOTSOCK",
+        "io_uring/uring_cmd.c io_uring_cmd: no ->uring_cmd -> -EOPNOTSUPP (ENOTSUP and EOPNOTSUPP are one value on Linux)",
+        "claim:prep.cmd-getsockname.enotsup",
+    ],
+    run: |cx| {
+        let f = TempFile::empty()?;
+        let (mut a, mut len) = sockaddr_out();
+        let mut r = cx.ring()?;
+        r.run_expect(
+            &[Sqe::cmd_getsockname(IORING_OP_URING_CMD, f.fd(), &mut a as *mut _ as *mut libc::sockaddr, &mut len, false).user_data(1)],
+            &[cqe(1, -libc::ENOTSUP)],
+        )?;
+        check_eq!(len, std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t, "length left as given");
+        Ok(())
+    },
+}
+
+case! {
+    id: "ops/uring_cmd/error-getsockname-peer-2-einval",
+    summary: "URING_CMD GETSOCKNAME with optlen (peer) 2 completes with -EINVAL",
+    requires: [OpUringCmd, OpflagUringCmdGetsockname],
+    variants: variants::DEFAULT,
+    refs: ["io_uring/cmd_net.c io_uring_cmd_getsockname: peer > 1 -> -EINVAL"],
+    run: |cx| {
+        let (c, _s) = tcp_pair()?;
+        let (mut a, mut len) = sockaddr_out();
+        let mut r = cx.ring()?;
+        // Deliberately malformed: optlen 2 is neither getsockname nor getpeername.
+        let s = Sqe::cmd_getsockname(IORING_OP_URING_CMD, c.as_raw_fd(), &mut a as *mut _ as *mut libc::sockaddr, &mut len, false).file_index(2);
+        r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        Ok(())
+    },
+}
+
 // ------------------------------------------------------------ recv_zc
 
 case! {

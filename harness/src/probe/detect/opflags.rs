@@ -63,7 +63,12 @@ fn opflag_on_its_path(of: OpFlag) -> Detected {
             // (io_uring/timeout.c io_timeout_finish): one CQE, -ETIME, no
             // IORING_CQE_F_MORE. ETIME_SUCCESS changes only the link
             // handling, not the result.
-            let s = if f & IORING_TIMEOUT_MULTISHOT != 0 { Sqe::timeout(&one_ms, 1, f) } else { Sqe::timeout(&zero, 0, f) };
+            let mut s = if f & IORING_TIMEOUT_MULTISHOT != 0 { Sqe::timeout(&one_ms, 1, f) } else { Sqe::timeout(&zero, 0, f) };
+            if f & IORING_TIMEOUT_IMMEDIATE_ARG != 0 {
+                // addr holds the timeout itself, in nanoseconds: 0 is due
+                // at once (io_uring/timeout.c __io_timeout_prep).
+                s.raw.addr = 0;
+            }
             let got = sqes(&mut ring, &[s.user_data(1)], 1)?;
             judge(&got, &format!("TIMEOUT with flags {f:#x}, due at once"), "one CQE, -ETIME", |g| one(g, -libc::ETIME, 0), einval_first)
         }
@@ -128,6 +133,7 @@ fn opflag_on_its_path(of: OpFlag) -> Detected {
         }
         OpFlag::UringCmdSock(cmd) => sock_cmd(cmd),
         OpFlag::UringCmdBlkDiscard => blk_discard(),
+        OpFlag::SendmsgZcFixed => sendmsg_zc_fixed(),
         OpFlag::MsgRingFlags(f) => {
             // A message to another ring: -EINVAL where a flag is unknown
             // (io_uring/msg_ring.c io_msg_ring_prep checks every bit).
@@ -195,9 +201,18 @@ fn sock_cmd(cmd: u32) -> Detected {
     let sock = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) };
     let fd = std::os::fd::AsRawFd::as_raw_fd(&sock);
     let mut val = 0i32;
+    // SAFETY: all-zero bytes are a valid sockaddr_storage.
+    let mut addr: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
     let mut ring = plain_ring()?;
     let (level, name, want) = if cmd == SOCKET_URING_OP_GETSOCKOPT { (libc::SOL_SOCKET, libc::SO_TYPE, 4) } else { (0, 0, 0) };
-    let s = Sqe::sock_cmd(IORING_OP_URING_CMD, fd, cmd, level, name, &mut val).user_data(1);
+    let s = if cmd == SOCKET_URING_OP_GETSOCKNAME {
+        // The unbound socket's own address (0.0.0.0:0): res 0.
+        Sqe::cmd_getsockname(IORING_OP_URING_CMD, fd, &mut addr as *mut _ as *mut libc::sockaddr, &mut len, false)
+    } else {
+        Sqe::sock_cmd(IORING_OP_URING_CMD, fd, cmd, level, name, &mut val)
+    }
+    .user_data(1);
     let got = sqes(&mut ring, &[s], 1)?;
     judge(
         &got,
@@ -226,6 +241,38 @@ fn blk_discard() -> Detected {
         "one CQE, -EBADF",
         |g| one(g, -libc::EBADF, 0),
         |g| one(g, -libc::EOPNOTSUPP, 0),
+    )
+}
+
+/// SENDMSG_ZC with IORING_RECVSEND_FIXED_BUF (6.15, vectored registered
+/// buffers): four bytes of a registered buffer sent on a loopback TCP
+/// connection give the byte count with IORING_CQE_F_MORE, then the
+/// notification; before, io_send_zc_prep refuses the flag for SENDMSG_ZC
+/// with -EINVAL once a buffer is registered (after it allocated the
+/// notification, so 6.12 posts -EINVAL with IORING_CQE_F_MORE and then the
+/// notification: the first CQE decides).
+fn sendmsg_zc_fixed() -> Detected {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| fixture("listen on loopback", e))?;
+    let addr = l.local_addr().map_err(|e| fixture("local_addr", e))?;
+    let c = std::net::TcpStream::connect(addr).map_err(|e| fixture("connect on loopback", e))?;
+    let (_s, _) = l.accept().map_err(|e| fixture("accept on loopback", e))?;
+    let mut mem = fixtures::Bufs::new(1, 4096);
+    let ring_iov = mem.iov(0, 4096);
+    let mut iov = [mem.iov(0, 4)];
+    // SAFETY: all-zero bytes are a valid msghdr.
+    let mut m: libc::msghdr = unsafe { std::mem::zeroed() };
+    m.msg_iov = iov.as_mut_ptr();
+    m.msg_iovlen = 1;
+    let mut ring = plain_ring()?;
+    ring.register_buffers(&[ring_iov]).map_err(|e| refused("REGISTER_BUFFERS (needed first)", e))?;
+    let s = Sqe::sendmsg_op(IORING_OP_SENDMSG_ZC, std::os::fd::AsRawFd::as_raw_fd(&c), &m).fixed_buf(0).user_data(1);
+    let got = sqes(&mut ring, &[s], 2)?;
+    judge(
+        &got,
+        "SENDMSG_ZC with IORING_RECVSEND_FIXED_BUF of 4 bytes of registered buffer 0",
+        "res 4 with IORING_CQE_F_MORE, then res 0 with IORING_CQE_F_NOTIF",
+        |g| matches!(g, [a, b] if a.user_data == 1 && a.res == 4 && a.flags == IORING_CQE_F_MORE && b.user_data == 1 && b.res == 0 && b.flags == IORING_CQE_F_NOTIF),
+        einval_first,
     )
 }
 
