@@ -45,20 +45,28 @@ const DELAY_FLOOR: Duration = Duration::from_millis(2);
 /// before it issues a request shows as the SQ head not moving, which the
 /// ring's own consumption check bounds.
 pub fn process_run_delay() -> Option<Duration> {
-    let mut total = 0u64;
+    run_delays().map(|(own, _)| own)
+}
+
+/// The run delay of this process's threads, summed: (the trial's own
+/// threads, its SQPOLL threads). None without scheduler statistics.
+fn run_delays() -> Option<(Duration, Duration)> {
+    let (mut own, mut sqpoll) = (0u64, 0u64);
     let mut seen = false;
     for e in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
-        if std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.starts_with("iou-sqp-")) {
-            continue;
-        }
+        let is_sqpoll = std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.starts_with("iou-sqp-"));
         let Ok(s) = std::fs::read_to_string(e.path().join("schedstat")) else { continue };
         // "<on-cpu ns> <run-delay ns> <timeslices>"
         if let Some(ns) = s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()) {
-            total = total.saturating_add(ns);
-            seen = true;
+            if is_sqpoll {
+                sqpoll = sqpoll.saturating_add(ns);
+            } else {
+                own = own.saturating_add(ns);
+                seen = true;
+            }
         }
     }
-    seen.then(|| Duration::from_nanos(total))
+    seen.then(|| (Duration::from_nanos(own), Duration::from_nanos(sqpoll)))
 }
 
 /// The start of a timed window: the wall clock and the process's run
@@ -67,6 +75,8 @@ pub fn process_run_delay() -> Option<Duration> {
 pub struct Stopwatch {
     t0: Instant,
     delay0: Option<Duration>,
+    /// The SQPOLL threads' run delay at the start (zero without any).
+    sqpoll0: Duration,
     /// Run delay counted on top of the measured one: zero, except in the
     /// tests of the decision itself.
     extra: Duration,
@@ -76,8 +86,8 @@ impl Stopwatch {
     pub fn start() -> Stopwatch {
         // The delay first: a stall between the two reads then counts
         // against the window, never for it.
-        let delay0 = process_run_delay();
-        Stopwatch { t0: Instant::now(), delay0, extra: Duration::ZERO }
+        let d = run_delays();
+        Stopwatch { t0: Instant::now(), delay0: d.map(|(own, _)| own), sqpoll0: d.map(|(_, s)| s).unwrap_or_default(), extra: Duration::ZERO }
     }
 
     /// Wall time since the start.
@@ -95,6 +105,14 @@ impl Stopwatch {
     /// None where the kernel keeps no scheduler statistics.
     pub fn run_delay(&self) -> Option<Duration> {
         Some(process_run_delay()?.saturating_sub(self.delay0?) + self.extra)
+    }
+
+    /// Run delay the SQPOLL threads took since the start. It says nothing
+    /// about an early timer (an idle poller spins, so it is runnable
+    /// nearly all the time), but a poller that waited to run took the SQE,
+    /// and started its timer, that much later: it can explain lateness.
+    pub fn sqpoll_delay(&self) -> Duration {
+        run_delays().map(|(_, s)| s.saturating_sub(self.sqpoll0)).unwrap_or_default()
     }
 
     /// Err([`CaseError::Disturbed`]) when the window took more run delay
@@ -167,8 +185,8 @@ pub fn check_elapsed(sw: &Stopwatch, min: Duration, what: &str) -> CaseResult {
     if e >= min && e <= max && !min.is_zero() && delay > (min * 2 / 5).max(DELAY_FLOOR) {
         return disturbed("more than two fifths of the timer: an early timer could read as on time");
     }
-    if e > max && e.saturating_sub(delay) <= max {
-        return disturbed("the delay alone could have made it late");
+    if e > max && e.saturating_sub(delay + sw.sqpoll_delay()) <= max {
+        return disturbed("the delay alone (the trial's threads and its SQPOLL poller) could have made it late");
     }
     let held = e >= min && e <= max;
     if mutation::verdict(held) {
@@ -202,7 +220,7 @@ mod tests {
 
     #[test]
     fn a_window_without_statistics_or_delay_is_undisturbed() {
-        let sw = Stopwatch { t0: Instant::now(), delay0: None, extra: Duration::from_secs(3600) };
+        let sw = Stopwatch { t0: Instant::now(), delay0: None, sqpoll0: Duration::ZERO, extra: Duration::from_secs(3600) };
         assert!(sw.undisturbed(Duration::ZERO, "x").is_ok());
     }
 
@@ -248,12 +266,12 @@ mod tests {
     #[test]
     fn a_late_timer_on_a_quiet_window_is_late_not_failed_at_once() {
         // A stopwatch started 200 ms ago with no run delay counted.
-        let sw = Stopwatch { t0: Instant::now() - Duration::from_millis(200), delay0: None, extra: Duration::ZERO };
+        let sw = Stopwatch { t0: Instant::now() - Duration::from_millis(200), delay0: None, sqpoll0: Duration::ZERO, extra: Duration::ZERO };
         match check_elapsed(&sw, Duration::from_millis(100), "timer") {
             Err(CaseError::Late(m)) => assert!(m.contains("later than"), "{m}"),
             other => panic!("expected Late, got {other:?}"),
         }
-        let sw = Stopwatch { t0: Instant::now() - Duration::from_millis(120), delay0: None, extra: Duration::ZERO };
+        let sw = Stopwatch { t0: Instant::now() - Duration::from_millis(120), delay0: None, sqpoll0: Duration::ZERO, extra: Duration::ZERO };
         assert_eq!(check_elapsed(&sw, Duration::from_millis(100), "timer"), Ok(()));
     }
 
