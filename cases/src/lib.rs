@@ -7,6 +7,7 @@ pub mod cqe_skip;
 pub mod direct;
 pub mod drain;
 pub mod enter;
+pub mod faults;
 pub mod feat;
 pub mod files;
 pub mod fused;

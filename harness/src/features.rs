@@ -110,6 +110,11 @@ pub enum Env {
     /// set by the kernel matrix's init). Regression cases that can oops a
     /// kernel that still has the bug need it.
     Disposable,
+    /// Per-thread kernel fault injection reaches io_uring's sleeping
+    /// allocations: /proc/thread-self/fail-nth exists (CONFIG_FAULT_INJECTION,
+    /// CONFIG_FAILSLAB) and failslab's ignore-gfp-wait reads N (debugfs,
+    /// root; the kernel matrix VMs' init sets it).
+    FaultInject,
 }
 
 /// One row of the vocabulary.
@@ -385,6 +390,7 @@ vocabulary! {
     EnvTmpXattr = "env.tmp_xattr", Detect::Env(Env::TmpXattr), "", "the trials' $TMPDIR stores trusted.* extended attributes (root): ext4, xfs, btrfs, tmpfs; not ramfs (EOPNOTSUPP)";
     EnvUserfaultfd = "env.userfaultfd", Detect::Env(Env::Userfaultfd), "", "userfaultfd(2) handles faults of kernel-mode copies here (CONFIG_USERFAULTFD; CAP_SYS_PTRACE or vm.unprivileged_userfaultfd=1; no seccomp filter refusing it): fixtures park a thread inside a syscall with it";
     EnvUblk = "env.ublk", Detect::Env(Env::Ublk), "", "/dev/ublk-control opens read-write (CONFIG_BLK_DEV_UBLK or modprobe ublk_drv, as root)";
+    EnvFaultInject = "env.fault_inject", Detect::Env(Env::FaultInject), "", "fault injection reaching GFP_KERNEL allocations: /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION, CONFIG_FAILSLAB) and failslab ignore-gfp-wait N (debugfs, root; ci/init sets it)";
 }
 
 #[cfg(test)]

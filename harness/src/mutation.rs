@@ -49,9 +49,42 @@ impl Turn {
     }
 }
 
+thread_local! {
+    /// Set inside [`counting`]`(false, ..)`.
+    static UNCOUNTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with this thread's comparisons counted (`on`) or not: an
+/// uncounted comparison is still made, and fails the trial as usual, but
+/// is never perturbed. For checks repeated a number of times the kernel
+/// decides (a fault-injection sweep, whose length varies by a run or two):
+/// a trial's count of comparisons must not vary between its runs, so the
+/// mutation mode perturbs one counted representative of each kind.
+pub fn counting<T>(on: bool, f: impl FnOnce() -> T) -> T {
+    let _c = count(on);
+    f()
+}
+
+/// [`counting`] for the rest of a scope: until the guard is dropped.
+pub fn count(on: bool) -> Counting {
+    Counting(UNCOUNTED.with(|u| u.replace(!on)))
+}
+
+/// Restores the counting mode it replaced when dropped.
+pub struct Counting(bool);
+
+impl Drop for Counting {
+    fn drop(&mut self) {
+        UNCOUNTED.with(|u| u.set(self.0));
+    }
+}
+
 /// Counts one comparison and says whether to perturb it.
 #[track_caller]
 pub fn next() -> Turn {
+    if UNCOUNTED.with(|u| u.get()) {
+        return Turn { index: usize::MAX, perturb: false, at: Location::caller() };
+    }
     let index = COUNT.fetch_add(1, Ordering::Relaxed);
     Turn { index, perturb: target() == Some(index), at: Location::caller() }
 }

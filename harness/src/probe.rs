@@ -166,7 +166,7 @@ impl Probe {
             Probe { kernel, availability: a, availability_detail: detail, findings: vec![finding; FEATURES.len()], contradictions: vec![], params: None };
         for f in FEATURES {
             if let Detect::Env(e) = f.detect {
-                p.findings[f.feature as usize] = if env::detect(e) { Finding::Present } else { Finding::Absent("not in this environment".into()) };
+                p.findings[f.feature as usize] = if env::detect(e) { Finding::Present } else { Finding::Absent(env::absent_why(e)) };
             }
         }
         p
@@ -269,7 +269,7 @@ impl Probe {
                     if env::detect(e) {
                         Ok(())
                     } else {
-                        Err(Finding::Absent("not in this environment".into()))
+                        Err(Finding::Absent(env::absent_why(e)))
                     }
                 }
             };

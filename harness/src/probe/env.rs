@@ -20,6 +20,33 @@ pub(super) fn detect(e: Env) -> bool {
         Env::Disposable => std::env::var("URING_CONFORM_DISPOSABLE").is_ok_and(|v| v == "1"),
         Env::TmpFallocate => crate::envsetup::tmp_takes_fallocate(&std::env::temp_dir()),
         Env::TmpXattr => crate::envsetup::tmp_takes_trusted_xattr(&std::env::temp_dir()),
+        Env::FaultInject => fault_inject().is_ok(),
+    }
+}
+
+/// Why an environment feature is absent: what is missing, where the
+/// detection can tell.
+pub(super) fn absent_why(e: Env) -> String {
+    match e {
+        Env::FaultInject => fault_inject().err().unwrap_or_default(),
+        _ => "not in this environment".into(),
+    }
+}
+
+/// failslab's knob that lets fail-nth reach allocations that may sleep.
+const FAILSLAB_IGNORE_GFP_WAIT: &str = "/sys/kernel/debug/failslab/ignore-gfp-wait";
+
+/// Whether a thread's /proc/thread-self/fail-nth fails io_uring's
+/// GFP_KERNEL allocations: the file exists (CONFIG_FAULT_INJECTION) and
+/// failslab does not ignore sleeping allocations (its default does).
+fn fault_inject() -> Result<(), String> {
+    if !std::path::Path::new("/proc/thread-self/fail-nth").exists() {
+        return Err("no /proc/thread-self/fail-nth: the kernel lacks CONFIG_FAULT_INJECTION".into());
+    }
+    match std::fs::read_to_string(FAILSLAB_IGNORE_GFP_WAIT) {
+        Ok(s) if s.trim() == "N" => Ok(()),
+        Ok(s) => Err(format!("{FAILSLAB_IGNORE_GFP_WAIT} reads {}: failslab never fails GFP_KERNEL allocations (echo N > it, as root)", s.trim())),
+        Err(e) => Err(format!("{FAILSLAB_IGNORE_GFP_WAIT} unreadable ({e}): no CONFIG_FAILSLAB, debugfs not mounted, or not root")),
     }
 }
 

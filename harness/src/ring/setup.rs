@@ -18,6 +18,21 @@ impl Ring {
         Ring::setup_layout(entries, p, p.flags)
     }
 
+    /// A ring from an fd that io_uring_setup returned for `p` (a case that
+    /// made the syscall itself, e.g. under fault injection): maps the rings
+    /// (setups without IORING_SETUP_NO_MMAP or REGISTERED_FD_ONLY). The
+    /// ring owns `fd` from here, also when mapping fails.
+    pub fn adopt(fd: i32, p: io_uring_params) -> Result<Ring, Errno> {
+        match Ring::map(fd, None, p, p.flags, Vec::new()) {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                // SAFETY: closing the fd handed to us.
+                unsafe { libc::close(fd) };
+                Err(e)
+            }
+        }
+    }
+
     /// [`Ring::setup`], with the ring's layout read from `layout` (the
     /// setup flags as upstream defines them) rather than from every bit
     /// passed to the kernel.

@@ -117,7 +117,13 @@ fn skip_reason(probe: &Probe, t: &Trial) -> Option<Skip> {
         ));
     }
     if !env.is_empty() {
-        parts.push(format!("environment lacks {}", env.iter().map(|f| format!("{} ({})", f.id(), f.info().reference)).collect::<Vec<_>>().join(", ")));
+        // The probe's note comes first where it says more than "absent"
+        // (env.fault_inject names what is missing).
+        let named = |f: &crate::Feature| match probe.finding(*f).why() {
+            w if w.is_empty() || w == "not in this environment" => format!("{} ({})", f.id(), f.info().reference),
+            w => format!("{} ({w}; needs {})", f.id(), f.info().reference),
+        };
+        parts.push(format!("environment lacks {}", env.iter().map(named).collect::<Vec<_>>().join(", ")));
     }
     Some(Skip { reason: parts.join("; "), missing })
 }
