@@ -166,6 +166,46 @@ pub fn expected_verdict(exps: &Expectations, r: &Repro, release: &str) -> Verdic
     }
 }
 
+/// The stem a reproducer's executable is built under ("cancel-interrupted-open").
+pub fn repro_stem(r: &Repro) -> &'static str {
+    r.file.rsplit('/').next().unwrap_or(r.file).trim_end_matches(".c")
+}
+
+/// Runs a built reproducer with `args`, killing it after `limit`: its
+/// verdict (GOOD with exit 0, BAD with exit 1) and its GOOD/BAD line, or
+/// why it gave none (exit 2 "could not run here", another exit, no
+/// verdict line, the time limit).
+pub fn run_repro(bin: &std::path::Path, args: &[&str], limit: std::time::Duration) -> Result<(Verdict, String), String> {
+    use std::io::Read;
+    let mut child = std::process::Command::new(bin)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+    let t0 = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        if t0.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("did not finish within {} s", limit.as_secs()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut s = String::new();
+    if let Some(out) = child.stdout.as_mut() {
+        let _ = out.read_to_string(&mut s);
+    }
+    let line = s.lines().rev().find(|l| l.starts_with("GOOD") || l.starts_with("BAD")).unwrap_or(s.trim()).to_string();
+    match status.code() {
+        Some(0) if line.starts_with("GOOD") => Ok((Verdict::Good, line)),
+        Some(1) if line.starts_with("BAD") => Ok((Verdict::Bad, line)),
+        c => Err(format!("neither GOOD (exit 0) nor BAD (exit 1): exit {c:?}, {line:?}")),
+    }
+}
+
 /// The kernels a finding's entries name, and the series where one applies
 /// only to a patched kernel.
 pub fn kernels_of(exps: &Expectations, f: &Finding) -> Vec<String> {
@@ -192,7 +232,7 @@ pub fn repro_lines(f: &Finding) -> Vec<String> {
     f.repros
         .iter()
         .map(|r| {
-            let stem = r.file.rsplit('/').next().unwrap_or(r.file).trim_end_matches(".c");
+            let stem = repro_stem(r);
             let args = if r.args.is_empty() { String::new() } else { format!(" {}", r.args.join(" ")) };
             format!("cc -O2 -o {stem} {} && ./{stem}{args}", r.file)
         })
