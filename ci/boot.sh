@@ -134,7 +134,7 @@ for attempt in 1 2; do
 		cp "$work/report.json" "$report"
 		if [ -n "$repro" ]; then
 			sed -n 's/\r$//; s/^uring-conform: repro /repro /p' "$work/console.log" > "${report%.json}.repro.txt"
-			log "kernel $release ($label): reproducers: ${report%.json}.repro.txt ($(grep -c ' agree$' "${report%.json}.repro.txt" || true) agree, $(grep -cE ' (DISAGREE|ERROR)$' "${report%.json}.repro.txt" || true) not)"
+			log "kernel $release ($label): reproducers: ${report%.json}.repro.txt ($(grep -c ' agree$' "${report%.json}.repro.txt" || true) agree, $(grep -c ' n/a$' "${report%.json}.repro.txt" || true) n/a, $(grep -cE ' (DISAGREE|ERROR)$' "${report%.json}.repro.txt" || true) not)"
 		fi
 		log "kernel $release ($label): done in ${secs}s, $(grep -o '@@URING-CONFORM-DONE@@ rc=[0-9]*' "$work/console.log"), report $report"
 		exit 0

@@ -7,8 +7,9 @@
 # GOOD/BAD can be checked against the suite on a kernel other than the
 # host's. In the VM, `uring-conform findings --check-repros` runs each
 # reproducer with its arguments and says whether its verdict agrees with
-# the suite's expectation for that kernel; the suite's own verdicts are in
-# the report.
+# the suite's expectation for that kernel (n/a: it cannot run there, e.g.
+# the kernel lacks its setup flag, where no deviation is expected); the
+# suite's own verdicts are in the report.
 #
 #   --kernel, --modules, --bin  as for ci/boot.sh --kernel
 #   --out FILE.json             the suite's report (default

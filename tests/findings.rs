@@ -4,7 +4,7 @@
 //! where none does, either where only intermittent ones apply.
 
 use harness::expectations::{effective_release, Expectations};
-use harness::findings::{expected_verdict, repro_stem, run_repro, Verdict, FINDINGS};
+use harness::findings::{expected_verdict, repro_stem, run_repro, RunOutcome, Verdict, FINDINGS};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -22,7 +22,11 @@ fn every_reproducer_agrees_with_the_suite_on_this_kernel() {
             let bin = dir.path().join(repro_stem(r));
             let cc = Command::new("cc").arg("-O2").arg("-o").arg(&bin).arg(root.join(r.file)).status().expect("cc (a C compiler) runs");
             assert!(cc.success(), "{} does not build with cc", r.file);
-            let (said, text) = run_repro(&bin, r.args, Duration::from_secs(60)).unwrap_or_else(|e| panic!("{} {:?}: {e}", r.file, r.args));
+            let (said, text) = match run_repro(&bin, r.args, Duration::from_secs(60)) {
+                Ok(RunOutcome::Said(v, line)) => (v, line),
+                Ok(RunOutcome::CannotRun(why)) => panic!("{} {:?} could not run here (exit 2): {why}", r.file, r.args),
+                Err(e) => panic!("{} {:?}: {e}", r.file, r.args),
+            };
             let want = expected_verdict(&exps, r, &release);
             assert!(want == Verdict::Either || want == said, "{} {:?} on {release}: the suite expects {want:?}, the reproducer says {text:?}", r.file, r.args);
             report.push(format!("{} {:?}: {}", f.name, r.args, text.trim()));

@@ -171,15 +171,26 @@ pub fn repro_stem(r: &Repro) -> &'static str {
     r.file.rsplit('/').next().unwrap_or(r.file).trim_end_matches(".c")
 }
 
+/// What a reproducer run said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// GOOD with exit 0, or BAD with exit 1, and that line.
+    Said(Verdict, String),
+    /// Exit 2, "could not run here" (e.g. the kernel lacks the setup flag
+    /// it needs), with what it printed on stdout or stderr.
+    CannotRun(String),
+}
+
 /// Runs a built reproducer with `args`, killing it after `limit`: its
-/// verdict (GOOD with exit 0, BAD with exit 1) and its GOOD/BAD line, or
-/// why it gave none (exit 2 "could not run here", another exit, no
-/// verdict line, the time limit).
-pub fn run_repro(bin: &std::path::Path, args: &[&str], limit: std::time::Duration) -> Result<(Verdict, String), String> {
+/// verdict and its GOOD/BAD line, exit 2 as [`RunOutcome::CannotRun`], or
+/// why it gave neither (another exit, no verdict line, the time limit).
+pub fn run_repro(bin: &std::path::Path, args: &[&str], limit: std::time::Duration) -> Result<RunOutcome, String> {
     use std::io::Read;
+    use std::process::Stdio;
     let mut child = std::process::Command::new(bin)
         .args(args)
-        .stdout(std::process::Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
     let t0 = std::time::Instant::now();
@@ -194,15 +205,19 @@ pub fn run_repro(bin: &std::path::Path, args: &[&str], limit: std::time::Duratio
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
-    let mut s = String::new();
-    if let Some(out) = child.stdout.as_mut() {
-        let _ = out.read_to_string(&mut s);
+    let (mut out, mut err) = (String::new(), String::new());
+    if let Some(o) = child.stdout.as_mut() {
+        let _ = o.read_to_string(&mut out);
     }
-    let line = s.lines().rev().find(|l| l.starts_with("GOOD") || l.starts_with("BAD")).unwrap_or(s.trim()).to_string();
+    if let Some(e) = child.stderr.as_mut() {
+        let _ = e.read_to_string(&mut err);
+    }
+    let line = out.lines().rev().find(|l| l.starts_with("GOOD") || l.starts_with("BAD")).unwrap_or(out.trim()).to_string();
     match status.code() {
-        Some(0) if line.starts_with("GOOD") => Ok((Verdict::Good, line)),
-        Some(1) if line.starts_with("BAD") => Ok((Verdict::Bad, line)),
-        c => Err(format!("neither GOOD (exit 0) nor BAD (exit 1): exit {c:?}, {line:?}")),
+        Some(0) if line.starts_with("GOOD") => Ok(RunOutcome::Said(Verdict::Good, line)),
+        Some(1) if line.starts_with("BAD") => Ok(RunOutcome::Said(Verdict::Bad, line)),
+        Some(2) => Ok(RunOutcome::CannotRun(format!("{} {}", out.trim(), err.trim()).trim().to_string())),
+        c => Err(format!("neither GOOD (exit 0) nor BAD (exit 1): exit {c:?}, {line:?} {:?}", err.trim())),
     }
 }
 
