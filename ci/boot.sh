@@ -23,6 +23,11 @@
 #                         directory for <release>.json (default
 #                         reports/runs)
 #         --bin BINARY    a static uring-conform (default: ci/build.sh)
+#         --repro DIR     static builds of the findings' reproducers
+#                         (ci/repro-vm.sh makes them): run in the VM
+#                         before the suite, each verdict compared with the
+#                         suite's expectation for the kernel; their lines
+#                         go to <report>.repro.txt
 #       RUN-ARGS go to `uring-conform run` inside the VM, e.g.
 #       -- groups/ --kmsg
 # The kernel's config needs what ci/guest-kernel.config lists (serial
@@ -33,7 +38,7 @@
 # back (whatever its verdicts), 1 otherwise.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-image=""; mods=""; append=""; label=""; out="$ROOT/reports/runs"; bin=""; ver=""
+image=""; mods=""; append=""; label=""; out="$ROOT/reports/runs"; bin=""; ver=""; repro=""
 run_args=()
 if [ "${1:-}" = --kernel ] || [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
 	while [ $# -gt 0 ]; do
@@ -44,6 +49,7 @@ if [ "${1:-}" = --kernel ] || [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
 		--label) label="${2:?--label needs a name}"; shift 2 ;;
 		--out) out="${2:?--out needs a path}"; shift 2 ;;
 		--bin) bin="${2:?--bin needs a binary}"; shift 2 ;;
+		--repro) repro="${2:?--repro needs a directory}"; shift 2 ;;
 		--) shift; run_args=("$@"); break ;;
 		-h | --help) usage 0 ;;
 		*) log "unknown option $1"; usage ;;
@@ -89,7 +95,11 @@ if [ -e "$work/console.log" ]; then
 	log "kernel $release ($label): reusing $work: the previous run's console log $work/console.log is overwritten"
 fi
 rm -rf "$work"; mkdir -p "$work"
-"$CI_DIR/initramfs.sh" "$bin" "$label" "$work/initrd.gz" "$mods" "${run_args[@]}"
+if [ -n "$repro" ]; then
+	[ -d "$repro" ] || die "reproducer directory $repro does not exist"
+	repro="$(cd "$repro" && pwd)"
+fi
+URING_CONFORM_REPRO_DIR="$repro" "$CI_DIR/initramfs.sh" "$bin" "$label" "$work/initrd.gz" "$mods" "${run_args[@]}"
 accel="tcg,thread=single"
 if [ "${URING_CONFORM_KVM:-0}" = 1 ]; then accel=kvm; fi
 cmdline="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 $(null_blk_cmdline) $append"
@@ -122,6 +132,10 @@ for attempt in 1 2; do
 		awk '/@@URING-CONFORM-REPORT-BEGIN@@/{f=1;next} /@@URING-CONFORM-REPORT-END@@/{f=0} f' "$work/results.txt" | tr -d '\r' > "$work/report.json" &&
 		[ -s "$work/report.json" ]; then
 		cp "$work/report.json" "$report"
+		if [ -n "$repro" ]; then
+			sed -n 's/\r$//; s/^uring-conform: repro /repro /p' "$work/console.log" > "${report%.json}.repro.txt"
+			log "kernel $release ($label): reproducers: ${report%.json}.repro.txt ($(grep -c ' agree$' "${report%.json}.repro.txt" || true) agree, $(grep -c ' n/a$' "${report%.json}.repro.txt" || true) n/a, $(grep -cE ' (DISAGREE|ERROR)$' "${report%.json}.repro.txt" || true) not)"
+		fi
 		log "kernel $release ($label): done in ${secs}s, $(grep -o '@@URING-CONFORM-DONE@@ rc=[0-9]*' "$work/console.log"), report $report"
 		exit 0
 	fi

@@ -4,7 +4,9 @@
 # initramfs at OUT. LABEL names the machine in the report. MODULES_DIR, if
 # it exists, is packed as /modules (its `order` file lists what init loads).
 # RUN-ARGS are passed to `uring-conform run` in the VM (one per line in
-# /run-args).
+# /run-args). With URING_CONFORM_REPRO_DIR set to a directory of static
+# reproducer builds (ci/repro-vm.sh), it is packed as /repro and ci/init
+# runs them before the suite.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bin="${1:?binary}"; label="${2:?label}"; out="${3:?output}"; mods="${4:-}"
@@ -24,6 +26,11 @@ cp "$bb" "$stage/bin/busybox"
 cp "$bin" "$stage/uring-conform"
 cp "$CI_DIR/init" "$stage/init"
 [ -n "$mods" ] && [ -f "$mods/order" ] && cp -r "$mods" "$stage/modules"
+if [ -n "${URING_CONFORM_REPRO_DIR:-}" ]; then
+	[ -d "$URING_CONFORM_REPRO_DIR" ] || die "reproducer directory $URING_CONFORM_REPRO_DIR does not exist"
+	cp -r "$URING_CONFORM_REPRO_DIR" "$stage/repro"
+	chmod -R a+rX "$stage/repro"
+fi
 chmod +x "$stage/init" "$stage/uring-conform"
 echo "$label" > "$stage/label"
 printf '%s\n' "$@" > "$stage/run-args"

@@ -64,9 +64,12 @@ pub enum Command {
     Features {
         rules: bool,
     },
-    /// `findings [--json]`.
+    /// `findings [--json] [--check-repros DIR]`.
     Findings {
         json: bool,
+        /// Run the reproducers built into DIR (one executable per source,
+        /// named by its stem) and compare each verdict with the suite's.
+        check_repros: Option<PathBuf>,
     },
     Claims(ClaimsArgs),
 }
@@ -362,13 +365,18 @@ fn parse_features(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
 
 fn parse_findings(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
     let mut json = false;
+    let mut check_repros = None;
     while let Some(arg) = p.next()? {
         match arg {
             Long("json") => json = true,
+            Long("check-repros") => check_repros = Some(PathBuf::from(string(p, "--check-repros")?)),
             other => return Err(unknown(other, "findings")),
         }
     }
-    Ok(Command::Findings { json })
+    if json && check_repros.is_some() {
+        return Err(UsageError("findings: --json and --check-repros do not go together".into()));
+    }
+    Ok(Command::Findings { json, check_repros })
 }
 
 fn parse_claims(p: &mut lexopt::Parser) -> Result<Command, UsageError> {

@@ -190,7 +190,7 @@ OPTIONS:
     },
     CommandHelp {
         name: "findings",
-        usage: "[--json]",
+        usage: "[--json | --check-repros DIR]",
         about: "kernel deviations: upstream status, reports to send",
         body: &[
             "\
@@ -204,9 +204,13 @@ OPTIONS:
     --json              one JSON array: name, title, doc, kernels,
                         upstream, trials (the entries' trial globs),
                         repro (command lines)
+    --check-repros DIR  run each reproducer built into DIR (an executable
+                        named by its source's stem) on this kernel and say
+                        whether its GOOD/BAD agrees with the suite's
+                        expectation here (ci/repro-vm.sh does this in a VM)
 ",
         ],
-        exit: "0 listed   2 usage error",
+        exit: "0 listed (or every reproducer agreed)   1 a reproducer disagreed or did not run   2 usage error",
     },
     CommandHelp {
         name: "claims",

@@ -93,7 +93,10 @@ fn execute(cmd: &Command) -> anyhow::Result<i32> {
             print!("{}", harness::probe::rules_markdown());
             Ok(0)
         }
-        Command::Findings { json } => cmd_findings(*json),
+        Command::Findings { json, check_repros } => match check_repros {
+            Some(dir) => cmd_check_repros(dir),
+            None => cmd_findings(*json),
+        },
         Command::Claims(a) => cmd_claims(a),
         Command::Features { rules: false } => {
             for f in FEATURES {
@@ -206,6 +209,51 @@ fn cmd_matrix(out: &Path, files: &[std::path::PathBuf], compare: Option<&(String
         eprintln!("uring-conform: wrote {}", p.display());
     }
     Ok(0)
+}
+
+/// `uring-conform findings --check-repros DIR`: runs every reproducer
+/// built into DIR (ci/repro-vm.sh puts static builds in a VM's initramfs)
+/// and compares its verdict with the suite's expectation for the running
+/// kernel, as tests/findings.rs does on the host. One line per run:
+/// `repro NAME ARGS: GOOD|BAD ... (suite: Good|Bad|Either) agree|DISAGREE`
+/// (`n/a` for one that cannot run where the suite expects no deviation).
+/// Exit 0 when every one agrees, 1 otherwise.
+fn cmd_check_repros(dir: &std::path::Path) -> anyhow::Result<i32> {
+    use harness::findings::{expected_verdict, repro_stem, run_repro, RunOutcome, Verdict, FINDINGS};
+    let exps = harness::expectations::Expectations::builtin();
+    let read = |f: &str| std::fs::read_to_string(f).map(|s| s.trim().to_string()).with_context(|| format!("cannot read {f}"));
+    let release = harness::expectations::effective_release(&read("/proc/sys/kernel/osrelease")?, &read("/proc/sys/kernel/version")?);
+    println!("repro kernel {release}");
+    let mut bad = 0;
+    for f in FINDINGS {
+        for r in f.repros {
+            let want = expected_verdict(&exps, r, &release);
+            let name = format!("{} {}", repro_stem(r), r.args.join(" "));
+            match run_repro(&dir.join(repro_stem(r)), r.args, std::time::Duration::from_secs(120)) {
+                Ok(RunOutcome::Said(said, line)) => {
+                    let agree = want == Verdict::Either || want == said;
+                    bad += usize::from(!agree);
+                    println!("repro {}: {line} (suite: {want:?}) {}", name.trim(), if agree { "agree" } else { "DISAGREE" });
+                }
+                // Where no entry applies, a kernel without what the
+                // reproducer needs is no disagreement (the suite's trial
+                // skips there too); where the suite expects the
+                // deviation, it is.
+                Ok(RunOutcome::CannotRun(why)) if want == Verdict::Good => {
+                    println!("repro {}: could not run here (exit 2: {why}) (suite: {want:?}) n/a", name.trim());
+                }
+                Ok(RunOutcome::CannotRun(why)) => {
+                    bad += 1;
+                    println!("repro {}: could not run here (exit 2: {why}) (suite: {want:?}) ERROR", name.trim());
+                }
+                Err(e) => {
+                    bad += 1;
+                    println!("repro {}: {e} (suite: {want:?}) ERROR", name.trim());
+                }
+            }
+        }
+    }
+    Ok(i32::from(bad > 0))
 }
 
 /// `uring-conform findings`: the short list for a kernel developer.

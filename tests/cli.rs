@@ -970,4 +970,35 @@ fn findings_lists_each_finding_with_status_and_reproducer() {
     assert!(String::from_utf8(out.stdout).unwrap().starts_with("uring-conform findings:"));
     let out = bin().args(["findings", "--bogus"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let out = bin().args(["findings", "--json", "--check-repros", "/nonexistent"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `findings --check-repros DIR` (what ci/repro-vm.sh runs in a VM): one
+/// line per reproducer run; a reproducer missing from DIR is an error (exit
+/// 1), and one that says what the suite expects agrees.
+#[test]
+fn findings_check_repros_compares_each_verdict_with_the_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin().args(["findings", "--check-repros"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let runs: usize = harness::findings::FINDINGS.iter().map(|f| f.repros.len()).sum();
+    assert!(text.starts_with("repro kernel "), "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("repro ") && l.ends_with(" ERROR")).count(), runs, "{text}");
+    // A stand-in drain-order that says what the suite expects on this
+    // kernel agrees; one that says the opposite disagrees.
+    let u = rustix::system::uname();
+    let release = harness::expectations::effective_release(&u.release().to_string_lossy(), &u.version().to_string_lossy());
+    let f = harness::findings::FINDINGS.iter().find(|f| f.name == "drain-order-6-1").unwrap();
+    let want = harness::findings::expected_verdict(&harness::expectations::Expectations::builtin(), &f.repros[0], &release);
+    let (right, wrong) = if want == harness::findings::Verdict::Bad { (("BAD", 1), ("GOOD", 0)) } else { (("GOOD", 0), ("BAD", 1)) };
+    let stub = dir.path().join("drain-order");
+    for ((word, code), agree) in [(right, "agree"), (wrong, "DISAGREE")] {
+        std::fs::write(&stub, format!("#!/bin/sh\necho '{word}: stand-in'\nexit {code}\n")).unwrap();
+        std::fs::set_permissions(&stub, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let out = bin().args(["findings", "--check-repros"]).arg(dir.path()).output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.lines().any(|l| l == format!("repro drain-order: {word}: stand-in (suite: {want:?}) {agree}")), "{text}");
+    }
 }

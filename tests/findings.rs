@@ -4,7 +4,7 @@
 //! where none does, either where only intermittent ones apply.
 
 use harness::expectations::{effective_release, Expectations};
-use harness::findings::{expected_verdict, Verdict, FINDINGS};
+use harness::findings::{expected_verdict, repro_stem, run_repro, RunOutcome, Verdict, FINDINGS};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -19,17 +19,13 @@ fn every_reproducer_agrees_with_the_suite_on_this_kernel() {
     let mut report = Vec::new();
     for f in FINDINGS {
         for r in f.repros {
-            let bin = dir.path().join(Path::new(r.file).file_stem().unwrap());
+            let bin = dir.path().join(repro_stem(r));
             let cc = Command::new("cc").arg("-O2").arg("-o").arg(&bin).arg(root.join(r.file)).status().expect("cc (a C compiler) runs");
             assert!(cc.success(), "{} does not build with cc", r.file);
-            let out = run_with_timeout(Command::new(&bin).args(r.args), Duration::from_secs(60));
-            let (code, text) = out.unwrap_or_else(|| panic!("{} {:?} did not finish within 60 s", r.file, r.args));
-            let said = if text.starts_with("GOOD") && code == 0 {
-                Verdict::Good
-            } else if text.starts_with("BAD") && code == 1 {
-                Verdict::Bad
-            } else {
-                panic!("{} {:?}: neither GOOD (exit 0) nor BAD (exit 1): exit {code}, {text:?}", r.file, r.args)
+            let (said, text) = match run_repro(&bin, r.args, Duration::from_secs(60)) {
+                Ok(RunOutcome::Said(v, line)) => (v, line),
+                Ok(RunOutcome::CannotRun(why)) => panic!("{} {:?} could not run here (exit 2): {why}", r.file, r.args),
+                Err(e) => panic!("{} {:?}: {e}", r.file, r.args),
             };
             let want = expected_verdict(&exps, r, &release);
             assert!(want == Verdict::Either || want == said, "{} {:?} on {release}: the suite expects {want:?}, the reproducer says {text:?}", r.file, r.args);
@@ -37,24 +33,4 @@ fn every_reproducer_agrees_with_the_suite_on_this_kernel() {
         }
     }
     eprintln!("{}", report.join("\n"));
-}
-
-/// Runs `cmd`, killing it after `limit`: (exit code, first line of stdout).
-fn run_with_timeout(cmd: &mut Command, limit: Duration) -> Option<(i32, String)> {
-    let mut child = cmd.stdout(std::process::Stdio::piped()).spawn().ok()?;
-    let t0 = std::time::Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().ok()? {
-            let mut s = String::new();
-            std::io::Read::read_to_string(child.stdout.as_mut()?, &mut s).ok()?;
-            let last = s.lines().rev().find(|l| l.starts_with("GOOD") || l.starts_with("BAD")).unwrap_or(s.trim()).to_string();
-            return Some((status.code().unwrap_or(-1), last));
-        }
-        if t0.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }

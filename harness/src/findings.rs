@@ -166,6 +166,61 @@ pub fn expected_verdict(exps: &Expectations, r: &Repro, release: &str) -> Verdic
     }
 }
 
+/// The stem a reproducer's executable is built under ("cancel-interrupted-open").
+pub fn repro_stem(r: &Repro) -> &'static str {
+    r.file.rsplit('/').next().unwrap_or(r.file).trim_end_matches(".c")
+}
+
+/// What a reproducer run said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// GOOD with exit 0, or BAD with exit 1, and that line.
+    Said(Verdict, String),
+    /// Exit 2, "could not run here" (e.g. the kernel lacks the setup flag
+    /// it needs), with what it printed on stdout or stderr.
+    CannotRun(String),
+}
+
+/// Runs a built reproducer with `args`, killing it after `limit`: its
+/// verdict and its GOOD/BAD line, exit 2 as [`RunOutcome::CannotRun`], or
+/// why it gave neither (another exit, no verdict line, the time limit).
+pub fn run_repro(bin: &std::path::Path, args: &[&str], limit: std::time::Duration) -> Result<RunOutcome, String> {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(bin)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+    let t0 = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        if t0.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("did not finish within {} s", limit.as_secs()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (mut out, mut err) = (String::new(), String::new());
+    if let Some(o) = child.stdout.as_mut() {
+        let _ = o.read_to_string(&mut out);
+    }
+    if let Some(e) = child.stderr.as_mut() {
+        let _ = e.read_to_string(&mut err);
+    }
+    let line = out.lines().rev().find(|l| l.starts_with("GOOD") || l.starts_with("BAD")).unwrap_or(out.trim()).to_string();
+    match status.code() {
+        Some(0) if line.starts_with("GOOD") => Ok(RunOutcome::Said(Verdict::Good, line)),
+        Some(1) if line.starts_with("BAD") => Ok(RunOutcome::Said(Verdict::Bad, line)),
+        Some(2) => Ok(RunOutcome::CannotRun(format!("{} {}", out.trim(), err.trim()).trim().to_string())),
+        c => Err(format!("neither GOOD (exit 0) nor BAD (exit 1): exit {c:?}, {line:?} {:?}", err.trim())),
+    }
+}
+
 /// The kernels a finding's entries name, and the series where one applies
 /// only to a patched kernel.
 pub fn kernels_of(exps: &Expectations, f: &Finding) -> Vec<String> {
@@ -192,7 +247,7 @@ pub fn repro_lines(f: &Finding) -> Vec<String> {
     f.repros
         .iter()
         .map(|r| {
-            let stem = r.file.rsplit('/').next().unwrap_or(r.file).trim_end_matches(".c");
+            let stem = repro_stem(r);
             let args = if r.args.is_empty() { String::new() } else { format!(" {}", r.args.join(" ")) };
             format!("cc -O2 -o {stem} {} && ./{stem}{args}", r.file)
         })
