@@ -75,3 +75,35 @@ fn a_disturbed_trial_is_run_again_and_its_next_verdict_stands() {
     assert_eq!((o, m.as_str()), (Outcome::Fail, "late"));
     assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 2, "trial starts");
 }
+
+/// The child protocol never turns a broken result line into a verdict:
+/// a truncated line, a garbled one, a line with text after the JSON, or
+/// an unknown outcome is the harness's error, never a pass.
+#[test]
+fn a_truncated_or_garbled_result_line_is_an_error() {
+    for line in [
+        r#"@@uring-conform-result@@{"outcome":"pass","message":"","compar"#,
+        r#"@@uring-conform-result@@{"outcome":"pass","message":""#,
+        r#"@@uring-conform-result@@"#,
+        r#"@@uring-conform-result@@not json"#,
+        r#"@@uring-conform-result@@{"outcome":"pass","message":"","comparisons":0,"mutated":null} trailing"#,
+        r#"@@uring-conform-result@@{"outcome":"passed","message":"","comparisons":0,"mutated":null}"#,
+        r#"@@uring-conform-result@@{"outcome":"pass","message":"","comparisons":0,"mutated":null,"extra":1}"#,
+    ] {
+        let (o, m, _) = sh(&format!("echo '{line}'"));
+        assert_eq!(o, Outcome::Error, "{line}: {m}");
+    }
+    // A good line followed by a broken one: the last word is broken.
+    let (o, m, _) =
+        sh(r#"echo '@@uring-conform-result@@{"outcome":"pass","message":"","comparisons":0,"mutated":null}'; printf '@@uring-conform-result@@{"outc'"#);
+    assert_eq!(o, Outcome::Error, "{m}");
+}
+
+/// A process that gave a verdict and then exited with a failure status
+/// (a thread calling exit, a destructor failing) is not trusted.
+#[test]
+fn a_result_then_a_failing_exit_is_an_error() {
+    let (o, m, _) = sh(r#"echo '@@uring-conform-result@@{"outcome":"pass","message":"","comparisons":0,"mutated":null}'; exit 3"#);
+    assert_eq!(o, Outcome::Error, "{m}");
+    assert!(m.contains("exited with 3"), "{m}");
+}

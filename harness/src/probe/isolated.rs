@@ -69,6 +69,9 @@ pub fn child_main() -> Option<i32> {
 
 enum Ending {
     Finished(Box<Probe>),
+    /// The child broke the protocol (a marked line that does not parse):
+    /// the harness's error, charged to no feature.
+    Broken(String),
     /// The child died or went silent; the step it was in, if any.
     Lost {
         step: Option<String>,
@@ -105,6 +108,9 @@ pub fn run() -> Probe {
                 // A kernel that does not know a feature refuses it at once;
                 // one that crashes or hangs the step took it: broken.
                 earlier.push((id, Finding::Broken(format!("the probe step {why} (it ran in a child process; the probe went on without it)"))));
+            }
+            Ending::Broken(why) => {
+                return Probe::unavailable(KernelInfo::current(), Availability::Error, format!("harness error: the probe child {why}"));
             }
             Ending::Lost { step: None, why } => {
                 return Probe::unavailable(KernelInfo::current(), Availability::Error, format!("the probe {why} before its first step"));
@@ -150,7 +156,14 @@ fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)
     loop {
         match rx.recv_timeout(watchdog()) {
             Ok(line) => {
-                let Some(v) = line.strip_prefix(MARK).and_then(|j| serde_json::from_str::<ProbeLine>(j).ok()) else { continue };
+                let v = match parse_line(&line) {
+                    Ok(Some(v)) => v,
+                    Ok(None) => continue,
+                    Err(why) => {
+                        kill(&mut child);
+                        return Ending::Broken(why);
+                    }
+                };
                 match v {
                     ProbeLine::Start(id) => current = Some(id),
                     ProbeLine::Done { id, finding, note } => {
@@ -178,5 +191,47 @@ fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)
                 return Ending::Lost { step: current, why };
             }
         }
+    }
+}
+
+/// One line of the child's stdout: None when it is not the protocol's
+/// (no marker), an error when it is but does not parse (truncated,
+/// garbled): never skipped as if it had not been said.
+fn parse_line(line: &str) -> Result<Option<ProbeLine>, String> {
+    let Some(json) = line.strip_prefix(MARK) else { return Ok(None) };
+    serde_json::from_str(json).map(Some).map_err(|e| format!("sent a broken protocol line ({e}): {:?}", line.chars().take(200).collect::<String>()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_parse_or_are_an_error() {
+        assert_eq!(parse_line("noise"), Ok(None));
+        assert_eq!(parse_line(&format!("{MARK}{{\"start\":\"op.nop\"}}")), Ok(Some(ProbeLine::Start("op.nop".into()))));
+        for bad in ["", "{\"start\":", "{\"start\":\"op.nop\"} x", "{\"done\":{\"id\":\"op.nop\",\"finding\":\"maybe\",\"note\":\"\"}}", "{\"probe\":{}}"] {
+            assert!(parse_line(&format!("{MARK}{bad}")).is_err(), "{bad}");
+        }
+    }
+
+    /// A child that sends a garbled line is a harness error, not a finding
+    /// against the step it was in.
+    #[test]
+    fn a_garbled_line_ends_the_probe_as_a_harness_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("child");
+        let script = format!("#!/bin/sh\necho '{MARK}{{\"start\":\"op.nop\"}}'\necho '{MARK}{{\"done\":{{\"id\":\"op.n'\nsleep 30\n");
+        std::fs::write(&exe, script).unwrap();
+        std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let mut done = vec![];
+        let t0 = std::time::Instant::now();
+        match one_child(&exe, "", &mut done) {
+            Ending::Broken(why) => assert!(why.contains("broken protocol line"), "{why}"),
+            Ending::Finished(_) => panic!("finished"),
+            Ending::Lost { step, why } => panic!("lost in {step:?}: {why}"),
+        }
+        assert!(done.is_empty());
+        assert!(t0.elapsed() < std::time::Duration::from_secs(10), "the child was killed, not waited out");
     }
 }

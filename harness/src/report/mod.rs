@@ -166,11 +166,7 @@ documentation errata (the kernel is right and the man page stale; the cases asse
 pub fn deviations_seen(exps: &crate::expectations::Expectations, results: &[TrialResult], release: &str) -> Vec<DeviationSeen> {
     let mut seen: Vec<(usize, Vec<String>)> = Vec::new();
     for r in results.iter().filter(|r| r.outcome == Outcome::Xfail) {
-        let hit = exps.expect.iter().enumerate().find(|(_, x)| {
-            crate::glob::matches(&x.trial, &r.id)
-                && crate::expectations::in_range(&x.kernels, release).unwrap_or(false)
-                && r.message.starts_with(&x.xfail_prefix())
-        });
+        let hit = exps.expect.iter().enumerate().find(|(_, x)| x.applies(&r.id, release) && r.message.starts_with(&x.xfail_prefix()));
         if let Some((i, _)) = hit {
             match seen.iter_mut().find(|(j, _)| *j == i) {
                 Some((_, ran)) => ran.push(r.id.clone()),

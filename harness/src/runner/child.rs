@@ -15,10 +15,18 @@ pub fn child_main() -> Option<i32> {
         return Some(code);
     }
     let id = std::env::var(CHILD_ENV).ok()?;
-    let probe = std::env::var(PROBE_ENV).ok().and_then(|s| serde_json::from_str(&s).ok()).map(|r| Probe::from_report(&r)).unwrap_or_else(Probe::run_here);
-    let (outcome, message, disturbed) = match find_trial(&id) {
-        None => (Outcome::Error, format!("no trial named {id}"), false),
-        Some((case, variant)) => run_in_process(case, variant, &probe),
+    // The parent's probe, never a second one of our own: a probe that
+    // does not arrive intact is the harness's error.
+    let probe = match std::env::var(PROBE_ENV) {
+        Ok(s) => {
+            serde_json::from_str(&s).map(|r| Probe::from_report(&r)).map_err(|e| format!("harness error: the parent's probe ({PROBE_ENV}) does not parse: {e}"))
+        }
+        Err(_) => Err(format!("harness error: no probe from the parent ({PROBE_ENV} unset)")),
+    };
+    let (outcome, message, disturbed) = match (find_trial(&id), probe) {
+        (None, _) => (Outcome::Error, format!("no trial named {id}"), false),
+        (_, Err(why)) => (Outcome::Error, why, false),
+        (Some((case, variant)), Ok(probe)) => run_in_process(case, variant, &probe),
     };
     let (comparisons, mutated) = crate::mutation::report();
     let line = serde_json::to_string(&TrialLine { outcome, message: clip(&message), comparisons, mutated, disturbed }).expect("a result line serialises");

@@ -216,9 +216,16 @@ impl Isolation {
                 none(),
             );
         }
+        let code = status.code().unwrap_or(-1);
         match parse_result(&stdout) {
+            // The child exits 0 right after its result line: anything else
+            // (a thread calling exit, a destructor failing) happened after
+            // the verdict, which is then not to be trusted.
+            Some((o, m, _)) if code != 0 => {
+                Verdict(Outcome::Error, format!("trial process gave a result ({}: {m}) but then exited with {code}; stderr: {tail}", o.word()), none())
+            }
             Some((o, m, rep)) => Verdict(o, m, rep),
-            None => Verdict(Outcome::Error, format!("trial process exited with {} and no result; stderr: {tail}", status.code().unwrap_or(-1)), none()),
+            None => Verdict(Outcome::Error, format!("trial process exited with {code} and no result (or a broken result line); stderr: {tail}"), none()),
         }
     }
 }
