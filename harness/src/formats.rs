@@ -127,6 +127,7 @@ mod tests {
             message: m.into(),
             missing: vec![],
             duration_ms: 1.5,
+            mutation: None,
         };
         vec![
             t("links/a[default]", Outcome::Pass, ""),

@@ -115,16 +115,17 @@ pub fn list_change(index: usize, len: usize) -> ListChange {
 // ------------------------------------------------------------ the run
 
 use crate::expectations::Expectations;
-use crate::outcome::{Outcome, TrialResult};
+use crate::outcome::{Mutation, Outcome, TrialResult};
 use crate::runner::{Isolation, Ran, Trial};
 
 /// Runs one trial under the mutation mode: once as it is (counting its
 /// comparisons), then once per comparison with that one perturbed. The
-/// result is `fail` when every perturbation was noticed (a failure the
-/// known-failure entries do not excuse), `pass` when one was not: a check
-/// that cannot fail. A trial that does not pass or xfail as it is keeps
-/// that outcome, since it proves nothing either way. None: the run was
-/// interrupted while the trial ran.
+/// result keeps the unmutated run's outcome (pass or xfail) and carries
+/// the mode's own verdict in [`TrialResult::mutation`]: how many
+/// perturbations were made, noticed, unnoticed (a check that cannot fail)
+/// or unjudged. A trial that does not pass or xfail as it is keeps that
+/// outcome with no `mutation`, since it proves nothing either way. None:
+/// the run was interrupted while the trial ran.
 pub fn run_mutated(t: &Trial, iso: &Isolation, exps: &Expectations, release: &str) -> Option<TrialResult> {
     run_mutated_judging(t, iso, exps, release).map(|(r, _)| r)
 }
@@ -143,11 +144,7 @@ pub fn run_mutated_judging(t: &Trial, iso: &Isolation, exps: &Expectations, rele
         return Some((base, rep.disturbed));
     }
     let n = rep.comparisons;
-    let mut missed = Vec::new();
-    // Perturbed runs whose timed window the machine disturbed on every
-    // start: neither noticed nor survived.
-    let mut unjudged = Vec::new();
-    let mut first = None;
+    let mut m = Mutation { perturbations: n, ..Mutation::default() };
     let start = std::time::Instant::now();
     for k in 0..n {
         let mut iso = iso.clone();
@@ -156,35 +153,20 @@ pub fn run_mutated_judging(t: &Trial, iso: &Isolation, exps: &Expectations, rele
         exps.apply(&mut r, release);
         let what = rep.mutated.clone().unwrap_or_else(|| format!("comparison #{k} (not reached in this run)"));
         if rep.disturbed {
-            unjudged.push(what);
+            m.unjudged.push(what);
             continue;
         }
         let own_check = r.outcome == Outcome::Xfail && what.ends_with(ALREADY_FAILS);
         if (r.outcome == Outcome::Fail && rep.mutated.is_some()) || own_check {
-            first.get_or_insert_with(|| format!("{what}: {}", r.message.lines().next().unwrap_or("")));
+            m.noticed += 1;
+            m.example.get_or_insert_with(|| format!("{what}: {}", r.message.lines().next().unwrap_or("")));
         } else {
-            missed.push(format!("{what} -> {}", r.outcome.word()));
+            m.unnoticed.push(format!("{what} -> {}", r.outcome.word()));
         }
     }
     base.duration_ms = (start.elapsed().as_secs_f64() * 1000.0).round();
-    if n == 0 {
-        base.outcome = Outcome::Pass;
-        base.message = "makes no comparison the mutation mode can reach (no expect, check or timing helper ran)".into();
-    } else if missed.is_empty() && !unjudged.is_empty() {
-        base.outcome = Outcome::Error;
-        base.message = format!(
-            "{} of {n} perturbations could not be judged, the machine too loaded to time them ({}); every other one was noticed",
-            unjudged.len(),
-            unjudged.join("; ")
-        );
-    } else if missed.is_empty() {
-        base.outcome = Outcome::Fail;
-        base.message = format!("noticed all {n} perturbations (e.g. {})", first.unwrap_or_default());
-    } else {
-        base.outcome = Outcome::Pass;
-        base.message = format!("{} of {n} perturbations not noticed: {}", missed.len(), missed.join("; "));
-    }
-    let unjudged = !unjudged.is_empty() && missed.is_empty();
+    let unjudged = !m.unjudged.is_empty() && m.unnoticed.is_empty();
+    base.mutation = Some(m);
     Some((base, unjudged))
 }
 

@@ -86,7 +86,7 @@ pub struct RunInfo<'a> {
     /// applied them (`run --no-expectations`: not).
     pub exps: &'a crate::expectations::Expectations,
     pub expectations_applied: bool,
-    /// A `run --mutate` report: outcomes mean noticed (fail) or survived.
+    /// A `run --mutate` report: each mutated result carries `mutation`.
     pub mutate: bool,
     /// The signal that stopped the run early: the results are the trials
     /// that finished before it.
@@ -114,7 +114,8 @@ pub fn run_report(probe: &Probe, results: &[TrialResult], info: &RunInfo) -> Run
         probe: probe.to_report(),
         results: results.to_vec(),
         summary: Summary::of(results),
-        // In a mutation run a pass means a survivor, asserting nothing.
+        // A mutation run's passes are the unmutated runs': the report is
+        // about the checks, not the kernel.
         errata: if info.mutate { vec![] } else { errata_ran(info.exps, results) },
         deviations: if info.mutate {
             vec![]

@@ -97,6 +97,7 @@ impl Isolation {
             message: String::new(),
             missing: vec![],
             duration_ms: 0.0,
+            mutation: None,
         };
         if let Some(s) = &t.skip {
             r.message = s.reason.clone();

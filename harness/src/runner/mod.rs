@@ -35,8 +35,9 @@ pub fn default_jobs() -> usize {
 /// Runs trials on `jobs` workers (serial ones alone at the end), applies
 /// expectations, and reports each result to `progress` as it arrives.
 /// Results come back in plan order. With `mutate`, each trial runs under
-/// the mutation mode instead ([`crate::mutation::run_mutated`]), whose
-/// outcomes mean noticed or survived, so no expectation applies.
+/// the mutation mode instead ([`crate::mutation::run_mutated`]), which
+/// applies the expectations itself and adds its own result
+/// ([`crate::outcome::Mutation`]).
 pub fn run_all(
     trials: &[Trial],
     iso: &Isolation,
