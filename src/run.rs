@@ -202,7 +202,7 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
 /// The mutation mode's verdict: every trial that ran must have noticed
 /// every perturbation of its comparisons.
 fn mutation_verdict(results: &[TrialResult]) -> i32 {
-    let mutated: Vec<(&TrialResult, &Mutation)> = results.iter().filter_map(|r| Some((r, r.mutation.as_ref()?))).collect();
+    let mutated: Vec<(&TrialResult, &Mutation)> = results.iter().filter_map(|r| Some((r, r.mutation.as_deref()?))).collect();
     let survived: Vec<_> = mutated.iter().filter(|(_, m)| m.survived()).collect();
     let unjudged: Vec<_> = mutated.iter().filter(|(_, m)| !m.survived() && !m.all_noticed()).collect();
     // Trials that ran but were not mutated (their unmutated run did not

@@ -166,7 +166,7 @@ pub fn run_mutated_judging(t: &Trial, iso: &Isolation, exps: &Expectations, rele
     }
     base.duration_ms = (start.elapsed().as_secs_f64() * 1000.0).round();
     let unjudged = !m.unjudged.is_empty() && m.unnoticed.is_empty();
-    base.mutation = Some(m);
+    base.mutation = Some(Box::new(m));
     Some((base, unjudged))
 }
 

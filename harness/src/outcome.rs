@@ -58,7 +58,7 @@ pub struct TrialResult {
     /// unmutated run passed or xfailed (its `outcome`): what became of
     /// each perturbation. Absent in every other report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mutation: Option<Mutation>,
+    pub mutation: Option<Box<Mutation>>,
 }
 
 /// The mutation mode's result for one trial ([`crate::mutation`]): its own
@@ -144,7 +144,7 @@ mod tests {
         let r: TrialResult = serde_json::from_str(old).unwrap();
         assert_eq!((r.outcome, r.mutation), (Outcome::Fail, None));
         let m = Mutation { perturbations: 3, noticed: 2, unnoticed: vec!["comparison #1 -> pass".into()], unjudged: vec![], example: Some("e".into()) };
-        let r = TrialResult { mutation: Some(m.clone()), ..TrialResult::of("a/b[default]", Outcome::Pass, "") };
+        let r = TrialResult { mutation: Some(Box::new(m.clone())), ..TrialResult::of("a/b[default]", Outcome::Pass, "") };
         let text = serde_json::to_string(&r).unwrap();
         assert!(!text.contains("unjudged"), "empty lists are left out: {text}");
         assert_eq!(serde_json::from_str::<TrialResult>(&text).unwrap(), r);
