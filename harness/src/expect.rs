@@ -25,13 +25,10 @@ use crate::mutation::{self, FieldChange, ListChange, Turn};
 use crate::ring::{Cqe, Ring};
 use crate::sqe::Sqe;
 use crate::sys::res_name;
+/// The timing scale's home is [`crate::timing`]; these paths stay.
+pub use crate::timing::{parse_scale, prompt, scale, scaled, LATE, PROMPT, SCALE_ENV};
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
-
-/// How long to wait for completions that should come at once. Generous,
-/// since it only bounds a failure; passing cases never wait it out.
-/// Multiplied by the run's timeout scale ([`scaled`]).
-pub const PROMPT: Duration = Duration::from_secs(5);
 
 /// The quiet check's grace wait where no barrier can be used: long enough
 /// for io-wq, a timer tick or task work to post (all well under 1 ms on an
@@ -47,11 +44,6 @@ pub const GRACE: Duration = Duration::from_millis(10);
 /// CQE (see [`Ring::settle`]).
 pub const DROPPED_GRACE: Duration = Duration::from_millis(500);
 
-/// How late a timer may fire before its case fails: holds on a loaded
-/// 2-core machine running 8 trials at once (measured worst: under 100 ms),
-/// scaled in VMs; a timer 100 times late (a 20 ms timer at 2 s) fails.
-pub const LATE: Duration = Duration::from_millis(750);
-
 /// The user_data of the quiet check's barrier NOP. Cases never use it.
 pub const BARRIER_UD: u64 = 0x7175_6965_745f_6261;
 
@@ -59,35 +51,6 @@ pub const BARRIER_UD: u64 = 0x7175_6965_745f_6261;
 /// ring out of drain mode, so the case's next request takes the path it
 /// would have taken without the check (see [`Ring::settle`]).
 pub const RESET_UD: u64 = BARRIER_UD + 1;
-
-/// Names the run's timeout scale for trial processes.
-pub const SCALE_ENV: &str = "URING_CONFORM_TIMEOUT_SCALE";
-
-/// Parses a timeout scale: a positive finite number. The one check, for
-/// `--timeout-scale` and for URING_CONFORM_TIMEOUT_SCALE under `cargo
-/// test` alike (a scale of 0 would give every trial 0 ms).
-pub fn parse_scale(s: &str) -> Result<f64, String> {
-    s.trim().parse().ok().filter(|x: &f64| x.is_finite() && *x > 0.0).ok_or_else(|| format!("a timeout scale is a positive finite number, not {s:?}"))
-}
-
-/// The run's timeout scale (`--timeout-scale`, slow emulated machines),
-/// as the runner passed it to the trial process (validated there).
-pub fn scale() -> f64 {
-    static S: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *S.get_or_init(|| std::env::var(SCALE_ENV).ok().and_then(|s| parse_scale(&s).ok()).unwrap_or(1.0))
-}
-
-/// `d` multiplied by the run's timeout scale.
-pub fn scaled(d: Duration) -> Duration {
-    d.mul_f64(scale())
-}
-
-/// [`PROMPT`] scaled: the bound on every wait for something that should
-/// come at once. Cases use this, never PROMPT itself, so that no wait is
-/// left unscaled on a slow machine.
-pub fn prompt() -> Duration {
-    scaled(PROMPT)
-}
 
 /// How a ring checks that nothing else arrived.
 #[derive(Clone, Copy, Debug, Default)]

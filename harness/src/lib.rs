@@ -32,7 +32,7 @@ pub use case::{variants, Case, CaseError, CaseResult, Ctx, Variant};
 pub use expect::{check_cqes, check_order, cqe, prompt, scaled, Want};
 pub use features::Feature;
 pub use inventory;
-pub use outcome::{Mutation, Outcome, TrialResult};
+pub use outcome::{Bucket, Mutation, Outcome, TrialResult};
 pub use pbuf::BufRing;
 pub use probe::Probe;
 pub use ring::{Cqe, Ring, RingBuilder};

@@ -31,11 +31,38 @@ impl Outcome {
             Outcome::Xpass => "xpass",
         }
     }
+    /// The bucket the outcome counts in: the one place that says which
+    /// outcomes are failures (every summary, progress line, matrix cell,
+    /// diff, output format and the `cargo test` entry read it here).
+    pub fn bucket(self) -> Bucket {
+        match self {
+            Outcome::Pass => Bucket::Pass,
+            Outcome::Skip => Bucket::Skip,
+            Outcome::Xfail => Bucket::Xfail,
+            Outcome::Fail | Outcome::Timeout | Outcome::Crash | Outcome::Error | Outcome::Xpass => Bucket::Fail,
+        }
+    }
     /// Whether this outcome makes a run fail. A skip never counts as a
     /// pass, but it is not a failure either; an unexpected pass is.
     pub fn is_failure(self) -> bool {
-        matches!(self, Outcome::Fail | Outcome::Timeout | Outcome::Crash | Outcome::Error | Outcome::Xpass)
+        self.bucket() == Bucket::Fail
     }
+    /// Whether the trial's run went as the suite expects: it passed, or
+    /// failed exactly as a recorded deviation says.
+    pub fn is_ok(self) -> bool {
+        matches!(self.bucket(), Bucket::Pass | Bucket::Xfail)
+    }
+}
+
+/// The outcome buckets the summaries count: pass, fail (every failure
+/// outcome, xpass included), skip, and xfail (a known deviation: neither a
+/// pass nor a new failure).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Bucket {
+    Pass,
+    Fail,
+    Skip,
+    Xfail,
 }
 
 /// One trial's result, as the run report stores it.
@@ -135,6 +162,29 @@ impl TrialResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// ALL lists every outcome once, in declaration order, and each word
+    /// is the report's (serde) spelling.
+    #[test]
+    fn all_lists_every_outcome_with_its_word() {
+        let index = |o: Outcome| match o {
+            Outcome::Pass => 0,
+            Outcome::Fail => 1,
+            Outcome::Skip => 2,
+            Outcome::Timeout => 3,
+            Outcome::Crash => 4,
+            Outcome::Error => 5,
+            Outcome::Xfail => 6,
+            Outcome::Xpass => 7,
+        };
+        for (i, o) in Outcome::ALL.iter().enumerate() {
+            assert_eq!(index(*o), i);
+            assert_eq!(serde_json::to_string(o).unwrap(), format!("\"{}\"", o.word()));
+        }
+        let failures: Vec<Outcome> = Outcome::ALL.into_iter().filter(|o| o.is_failure()).collect();
+        assert_eq!(failures, [Outcome::Fail, Outcome::Timeout, Outcome::Crash, Outcome::Error, Outcome::Xpass]);
+        assert!(Outcome::Pass.is_ok() && Outcome::Xfail.is_ok() && !Outcome::Skip.is_ok() && !Outcome::Xpass.is_ok());
+    }
 
     /// A result line of a report written before the mutation field (or
     /// outside the mutation mode) loads without one; one with it round-trips.

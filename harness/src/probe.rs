@@ -371,7 +371,7 @@ impl Probe {
                 out += &format!("  declaration contradicted: {c}\n");
             }
         }
-        let mut classes: Vec<&str> = FEATURES.iter().map(|f| f.feature.class()).collect();
+        let mut classes: Vec<crate::features::Class> = FEATURES.iter().map(|f| f.feature.class()).collect();
         classes.dedup();
         let width = FEATURES.iter().map(|f| f.id.len()).max().unwrap_or(0);
         out += "\nsummary (present/total per class; absent and undetermined ones named):\n";
@@ -390,13 +390,13 @@ impl Probe {
             let words: Vec<String> = [named(absent, "absent"), named(unknown, "undetermined")].into_iter().filter(|w| !w.is_empty()).collect();
             out += &format!("  {c:<9} {present:>3}/{:<3} {}\n", of.len(), words.join("; "));
         }
-        let mut class = "";
+        let mut class = None;
         for f in FEATURES {
             let c = f.feature.class();
-            if c != class {
+            if Some(c) != class {
                 let (n, t) = FEATURES.iter().filter(|g| g.feature.class() == c).fold((0, 0), |(n, t), g| (n + self.has(g.feature) as usize, t + 1));
                 out += &format!("\n{c} ({n}/{t} present)\n");
-                class = c;
+                class = Some(c);
             }
             let found = self.finding(f.feature);
             let mark = match found {

@@ -4,7 +4,7 @@
 
 pub mod model;
 
-use crate::outcome::{Outcome, TrialResult};
+use crate::outcome::{Bucket, Outcome, TrialResult};
 use crate::probe::Probe;
 pub use model::{DeviationSeen, ErratumRan, RunReport, Summary, SCHEMA};
 use model::{ExpectationsMode, Machine, Mode, Suite, Virtualization};
@@ -22,11 +22,14 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, o: Outcome) {
-        match o {
-            Outcome::Pass => self.pass += 1,
-            Outcome::Skip => self.skip += 1,
-            Outcome::Xfail => self.xfail += 1,
-            _ => self.fail += 1,
+        *self.count_mut(o.bucket()) += 1;
+    }
+    fn count_mut(&mut self, b: Bucket) -> &mut usize {
+        match b {
+            Bucket::Pass => &mut self.pass,
+            Bucket::Fail => &mut self.fail,
+            Bucket::Skip => &mut self.skip,
+            Bucket::Xfail => &mut self.xfail,
         }
     }
 }

@@ -191,7 +191,7 @@ impl Summary {
     }
     /// Every failure outcome together (xpass included).
     pub fn failed(&self) -> usize {
-        self.fail + self.timeout + self.crash + self.error + self.xpass
+        Outcome::ALL.iter().filter(|o| o.is_failure()).map(|o| self.count(*o)).sum()
     }
 }
 

@@ -23,10 +23,12 @@ pub fn child_main() -> Option<i32> {
         }
         Err(_) => Err(format!("harness error: no probe from the parent ({PROBE_ENV} unset)")),
     };
-    let (outcome, message, disturbed) = match (find_trial(&id), probe) {
-        (None, _) => (Outcome::Error, format!("no trial named {id}"), false),
-        (_, Err(why)) => (Outcome::Error, why, false),
-        (Some((case, variant)), Ok(probe)) => run_in_process(case, variant, &probe),
+    // The scale every wait of the case multiplies by, checked before any.
+    let scale = crate::timing::scale_from_env().map_err(|e| format!("harness error: {e}"));
+    let (outcome, message, disturbed) = match (find_trial(&id), probe, scale) {
+        (None, _, _) => (Outcome::Error, format!("no trial named {id}"), false),
+        (_, Err(why), _) | (_, _, Err(why)) => (Outcome::Error, why, false),
+        (Some((case, variant)), Ok(probe), Ok(_)) => run_in_process(case, variant, &probe),
     };
     let (comparisons, mutated) = crate::mutation::report();
     let line = serde_json::to_string(&TrialLine { outcome, message: clip(&message), comparisons, mutated, disturbed }).expect("a result line serialises");

@@ -138,7 +138,7 @@ impl Isolation {
         let mut cmd = Command::new(&self.exe);
         cmd.args(&self.args)
             .env(CHILD_ENV, id)
-            .env(crate::expect::SCALE_ENV, self.timeout_scale.to_string())
+            .env(crate::timing::SCALE_ENV, self.timeout_scale.to_string())
             .env(PROBE_ENV, &self.probe_json)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

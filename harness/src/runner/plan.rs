@@ -103,7 +103,7 @@ fn skip_reason(probe: &Probe, t: &Trial) -> Option<Skip> {
     // The environment (privilege, devices, a disposable machine) is named
     // with what provides it, and a feature the environment kept the probe
     // from telling with the reason; only the rest is the kernel's.
-    let (env, kernel): (Vec<crate::Feature>, Vec<crate::Feature>) = missing.iter().partition(|f| f.class() == "env");
+    let (env, kernel): (Vec<crate::Feature>, Vec<crate::Feature>) = missing.iter().partition(|f| f.is_environment());
     let (unknown, kernel): (Vec<crate::Feature>, Vec<crate::Feature>) =
         kernel.iter().partition(|f| matches!(probe.finding(**f), crate::probe::Finding::Undetermined(_)));
     let mut parts = Vec::new();
