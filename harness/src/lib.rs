@@ -8,6 +8,7 @@ pub mod case;
 pub mod claims;
 pub mod envlimits;
 pub mod envsetup;
+pub mod exec;
 pub mod expect;
 pub mod expectations;
 pub mod features;

@@ -19,11 +19,9 @@ mod collisions;
 mod crosscheck;
 mod detect;
 mod env;
-mod isolated;
 mod lineage;
 pub use lineage::contradictions_in as lineage_contradictions;
 mod rules;
-pub use isolated::{child_main as probe_child_main, PROBE_CHILD_ENV};
 pub use rules::{rule as detection_rule, rules_markdown};
 
 pub use crate::report::model::{Availability, KernelInfo};
@@ -156,7 +154,7 @@ impl Probe {
     /// undetermined with that reason, never absent (a consumer of the JSON
     /// must not record the kernel as lacking what it could not examine).
     /// The environment's own features are detected either way.
-    fn unavailable(kernel: KernelInfo, a: Availability, detail: String) -> Probe {
+    pub(crate) fn unavailable(kernel: KernelInfo, a: Availability, detail: String) -> Probe {
         let finding = match a {
             Availability::Ok => Finding::Absent("not probed".into()),
             Availability::NotBuilt => Finding::Absent(detail.clone()),
@@ -180,15 +178,6 @@ impl Probe {
         // Nothing of this machine's environment says anything about it.
         p.findings = vec![Finding::Undetermined(format!("the run never happened: {why}")); FEATURES.len()];
         p
-    }
-
-    /// Probes the running kernel, each detection step in a child process
-    /// ([`isolated`]): a step that crashes or hangs on a deviating kernel
-    /// is recorded against its feature (broken) and the probe goes on.
-    /// The binary must call [`crate::runner::child_main`] first thing in
-    /// `main`.
-    pub fn run() -> Probe {
-        isolated::run()
     }
 
     /// Every step in this process, quietly, and the rules over them.
@@ -291,7 +280,7 @@ impl Probe {
     }
 
     /// Records one detection's result.
-    fn set(&mut self, id: &str, found: Finding) {
+    pub(crate) fn set(&mut self, id: &str, found: Finding) {
         if let Some(f) = FEATURES.iter().find(|f| f.id == id) {
             self.findings[f.feature as usize] = found;
         }

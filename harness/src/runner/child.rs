@@ -1,17 +1,16 @@
 //! The trial's side: a child process started for one trial runs it
 //! against the parent's probe and prints one result line.
 
-use super::{CHILD_ENV, PROBE_ENV, RESULT_MARK};
+use super::{CHILD_ENV, PROBE_ENV};
 use crate::case::{all_cases, Case, CaseError, Ctx, Variant};
 use crate::outcome::Outcome;
 use crate::probe::Probe;
 use crate::report::model::TrialLine;
-use std::io::Write;
 
 /// If this process was started to run one trial (or the probe), runs it, prints the
 /// result line and returns the exit code. Call first thing in `main`.
 pub fn child_main() -> Option<i32> {
-    if let Some(code) = crate::probe::probe_child_main() {
+    if let Some(code) = crate::exec::probe::child_main() {
         return Some(code);
     }
     let id = std::env::var(CHILD_ENV).ok()?;
@@ -31,10 +30,7 @@ pub fn child_main() -> Option<i32> {
         (Some((case, variant)), Ok(probe), Ok(_)) => run_in_process(case, variant, &probe),
     };
     let (comparisons, mutated) = crate::mutation::report();
-    let line = serde_json::to_string(&TrialLine { outcome, message: clip(&message), comparisons, mutated, disturbed }).expect("a result line serialises");
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "\n{RESULT_MARK}{line}");
-    let _ = out.flush();
+    crate::exec::emit(&crate::exec::Line::Trial(TrialLine { outcome, message: clip(&message), comparisons, mutated, disturbed }));
     Some(0)
 }
 

@@ -5,22 +5,20 @@
 //! feature, and the probe goes on in a fresh child without that step.
 //!
 //! Protocol: the child (this binary, with [`PROBE_CHILD_ENV`] naming the
-//! steps to skip) prints one line per event on stdout, each starting with
-//! [`MARK`]: `{"start": ID}`, `{"done": ID, "finding": WORD, "note": S}`, and
-//! finally `{"probe": PROBE-JSON}`.
+//! steps to skip) sends one [`Line::Probe`] per event ([`super`]): a step
+//! starting, a step's finding, and finally the whole probe.
 
-use super::{Availability, Finding, KernelInfo, Probe, Step};
+use super::{Line, Output, StopWaiting, UNKILLABLE_GRACE};
+use crate::probe::{Availability, Finding, KernelInfo, Probe, Step};
 use crate::report::model::ProbeLine;
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Command, Stdio};
+use std::os::unix::process::ExitStatusExt;
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
 /// Set in the probe's child: a comma-separated list of feature ids whose
 /// steps are skipped (they ran, or crashed, in an earlier child).
 pub const PROBE_CHILD_ENV: &str = "URING_CONFORM_PROBE_CHILD";
-const MARK: &str = "@@uring-conform-probe@@ ";
 /// How long one step may go without an answer. A step takes milliseconds
 /// natively and well under a second under TCG; this is a watchdog for a
 /// kernel that never answers, not a timed check.
@@ -42,12 +40,7 @@ fn watchdog() -> Duration {
 pub fn child_main() -> Option<i32> {
     let skip = std::env::var(PROBE_CHILD_ENV).ok()?;
     let skip: Vec<String> = skip.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
-    let emit = |line: ProbeLine| {
-        let v = serde_json::to_string(&line).expect("a probe line serialises");
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{MARK}{v}");
-        let _ = out.flush();
-    };
+    let emit = |line: ProbeLine| super::emit(&Line::Probe(line));
     let selftest = std::env::var(PROBE_SELFTEST_ENV).unwrap_or_default();
     let p = Probe::run_in_process(&skip, &mut |s| match s {
         Step::Start(id) => {
@@ -121,47 +114,34 @@ pub fn run() -> Probe {
 
 /// Runs one probe child; records each finished step in `done`.
 fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)>) -> Ending {
-    let mut cmd = Command::new(exe);
-    cmd.env(PROBE_CHILD_ENV, if skip.is_empty() { "," } else { skip })
-        .env_remove(crate::runner::CHILD_ENV)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .process_group(0);
-    crate::runner::die_with_parent(&mut cmd);
+    let mut cmd = super::command(exe, &[], Stdio::null());
+    cmd.env(PROBE_CHILD_ENV, if skip.is_empty() { "," } else { skip });
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => return Ending::Lost { step: None, why: format!("could not start ({e})") },
     };
     let pid = child.id() as i32;
-    let (tx, rx) = mpsc::channel::<String>();
-    let stdout = child.stdout.take();
-    std::thread::spawn(move || {
-        if let Some(o) = stdout {
-            for l in BufReader::new(o).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        }
-    });
+    let out = Output::read(child.stdout.take());
     let mut current: Option<String> = None;
     let kill = |child: &mut std::process::Child| {
-        // SAFETY: signalling our own child's process group.
-        unsafe { libc::kill(-pid, libc::SIGKILL) };
+        super::kill_group(pid);
         // A child stuck in the kernel may never be reaped: wait as for a
         // trial, then leave it (it holds nothing of ours).
-        let _ = crate::runner::wait_bounded(child, pid, crate::runner::UNKILLABLE_GRACE, crate::runner::StopWaiting::AtDeadline);
+        let _ = super::wait_bounded(child, pid, UNKILLABLE_GRACE, StopWaiting::AtDeadline);
     };
     loop {
-        match rx.recv_timeout(watchdog()) {
+        match out.next_line(watchdog()) {
             Ok(line) => {
-                let v = match parse_line(&line) {
-                    Ok(Some(v)) => v,
+                let v = match super::parse(&line) {
+                    Ok(Some(Line::Probe(v))) => v,
                     Ok(None) => continue,
+                    Ok(Some(other)) => {
+                        kill(&mut child);
+                        return Ending::Broken(format!("sent another job's protocol line: {other:?}"));
+                    }
                     Err(why) => {
                         kill(&mut child);
-                        return Ending::Broken(why);
+                        return Ending::Broken(format!("sent {why}"));
                     }
                 };
                 match v {
@@ -183,7 +163,7 @@ fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 let why = match child.wait() {
                     Ok(s) => match s.signal() {
-                        Some(sig) => format!("crashed: killed by signal {sig} ({})", crate::runner::signal_name(sig)),
+                        Some(sig) => format!("crashed: killed by signal {sig} ({})", super::signal_name(sig)),
                         None => format!("crashed: exited with {} without a result", s.code().unwrap_or(-1)),
                     },
                     Err(e) => format!("crashed: {e}"),
@@ -194,24 +174,17 @@ fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)
     }
 }
 
-/// One line of the child's stdout: None when it is not the protocol's
-/// (no marker), an error when it is but does not parse (truncated,
-/// garbled): never skipped as if it had not been said.
-fn parse_line(line: &str) -> Result<Option<ProbeLine>, String> {
-    let Some(json) = line.strip_prefix(MARK) else { return Ok(None) };
-    serde_json::from_str(json).map(Some).map_err(|e| format!("sent a broken protocol line ({e}): {:?}", line.chars().take(200).collect::<String>()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::exec::MARK;
+
     #[test]
-    fn lines_parse_or_are_an_error() {
-        assert_eq!(parse_line("noise"), Ok(None));
-        assert_eq!(parse_line(&format!("{MARK}{{\"start\":\"op.nop\"}}")), Ok(Some(ProbeLine::Start("op.nop".into()))));
-        for bad in ["", "{\"start\":", "{\"start\":\"op.nop\"} x", "{\"done\":{\"id\":\"op.nop\",\"finding\":\"maybe\",\"note\":\"\"}}", "{\"probe\":{}}"] {
-            assert!(parse_line(&format!("{MARK}{bad}")).is_err(), "{bad}");
+    fn probe_lines_parse_or_are_an_error() {
+        assert_eq!(super::super::parse(&format!("{MARK}{{\"probe\":{{\"start\":\"op.nop\"}}}}")), Ok(Some(Line::Probe(ProbeLine::Start("op.nop".into())))));
+        for bad in ["{\"probe\":{\"start\":", "{\"probe\":{\"done\":{\"id\":\"op.nop\",\"finding\":\"maybe\",\"note\":\"\"}}}", "{\"probe\":{\"probe\":{}}}"] {
+            assert!(super::super::parse(&format!("{MARK}{bad}")).is_err(), "{bad}");
         }
     }
 
@@ -221,7 +194,7 @@ mod tests {
     fn a_garbled_line_ends_the_probe_as_a_harness_error() {
         let dir = tempfile::tempdir().unwrap();
         let exe = dir.path().join("child");
-        let script = format!("#!/bin/sh\necho '{MARK}{{\"start\":\"op.nop\"}}'\necho '{MARK}{{\"done\":{{\"id\":\"op.n'\nsleep 30\n");
+        let script = format!("#!/bin/sh\necho '{MARK}{{\"probe\":{{\"start\":\"op.nop\"}}}}'\necho '{MARK}{{\"probe\":{{\"done\":{{\"id\":\"op.n'\nsleep 30\n");
         std::fs::write(&exe, script).unwrap();
         std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
         let mut done = vec![];
