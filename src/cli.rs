@@ -285,7 +285,7 @@ fn parse_run(p: &mut lexopt::Parser) -> Result<RunArgs, UsageError> {
             }
             Long("timeout-scale") => {
                 let x = string(p, "--timeout-scale")?;
-                a.timeout_scale = harness::expect::parse_scale(&x).map_err(|e| UsageError(format!("--timeout-scale: {e}")))?;
+                a.timeout_scale = harness::timing::parse_scale(&x).map_err(|e| UsageError(format!("--timeout-scale: {e}")))?;
             }
             Long("area") => select_area(p, &mut a.sel)?,
             Long("feature") => select_feature(p, &mut a.sel)?,

@@ -21,6 +21,12 @@ fn main() {
         std::process::exit(code);
     }
     cases::link();
+    // Checked before anything waits: a bad scale is refused, never read as
+    // 0 ms (or ignored).
+    if let Err(e) = harness::timing::scale_from_env() {
+        eprintln!("uring-conform: {e}");
+        std::process::exit(2);
+    }
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     if args.is_empty() {
         eprint!("{}", help::help(None));

@@ -7,7 +7,7 @@ use harness::features::FEATURES;
 use harness::report::{human_summary, plural, run_report, RunInfo, Tally};
 use harness::runner::default_jobs;
 use harness::session::{Options, Session};
-use harness::{Outcome, Probe, TrialResult};
+use harness::{Mutation, Outcome, Probe, TrialResult};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::{Instant, SystemTime};
@@ -98,11 +98,16 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
         // The same buckets as the summary: xfail apart from pass.
         counts.add(r.outcome);
         let mut err = std::io::stderr().lock();
-        // In a mutation run the news is a trial that survived (pass).
-        let news = if a.mutate { r.outcome == Outcome::Pass } else { r.outcome.is_failure() };
-        if news {
-            let first = r.message.lines().next().unwrap_or("");
-            let _ = writeln!(err, "{}{} {}: {}", if tty { "\r\x1b[K" } else { "" }, r.outcome.word().to_uppercase(), r.id, first);
+        // In a mutation run the news is a trial that survived.
+        let news = match &r.mutation {
+            Some(m) if m.survived() => Some(("SURVIVED".to_string(), m.describe())),
+            Some(_) => None,
+            None if r.outcome.is_failure() => Some((r.outcome.word().to_uppercase(), r.message.clone())),
+            None => None,
+        };
+        if let Some((word, message)) = news {
+            let first = message.lines().next().unwrap_or("");
+            let _ = writeln!(err, "{}{word} {}: {first}", if tty { "\r\x1b[K" } else { "" }, r.id);
         }
         if a.quiet {
             return;
@@ -129,8 +134,8 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
         harness::report::deviations_summary(exps, &results, &session.release()) + &harness::report::errata_summary(exps, &results)
     };
     if a.mutate {
-        // Outcomes mean noticed (fail) or survived (pass) here: the usual
-        // summary would read upside down.
+        // The mode's own summary follows (mutation_verdict): the usual
+        // one would count the unmutated runs.
     } else if a.ktap {
         print!("{}", harness::formats::ktap(&results, &probe.kernel.release));
         eprint!("{errata}{}", human_summary(&results, wall));
@@ -194,31 +199,36 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The mutation mode's verdict: every trial that ran must have failed.
+/// The mutation mode's verdict: every trial that ran must have noticed
+/// every perturbation of its comparisons.
 fn mutation_verdict(results: &[TrialResult]) -> i32 {
-    let survived: Vec<_> = results.iter().filter(|r| r.outcome == Outcome::Pass).collect();
-    let other: Vec<_> = results.iter().filter(|r| !matches!(r.outcome, Outcome::Pass | Outcome::Fail | Outcome::Skip)).collect();
-    let noticed = results.iter().filter(|r| r.outcome == Outcome::Fail).count();
+    let mutated: Vec<(&TrialResult, &Mutation)> = results.iter().filter_map(|r| Some((r, r.mutation.as_deref()?))).collect();
+    let survived: Vec<_> = mutated.iter().filter(|(_, m)| m.survived()).collect();
+    let unjudged: Vec<_> = mutated.iter().filter(|(_, m)| !m.survived() && !m.all_noticed()).collect();
+    // Trials that ran but were not mutated (their unmutated run did not
+    // pass or xfail).
+    let other: Vec<_> = results.iter().filter(|r| r.mutation.is_none() && r.outcome != Outcome::Skip).collect();
+    let noticed: Vec<_> = mutated.iter().filter(|(_, m)| m.all_noticed()).collect();
     if !survived.is_empty() {
         println!("\ntrials that passed with an expectation perturbed (a check that cannot fail):");
-        for r in &survived {
-            println!("  {}: {}", r.id, r.message);
+        for (r, m) in &survived {
+            println!("  {}: {}", r.id, m.describe());
         }
+    }
+    for (r, m) in &unjudged {
+        println!("  UNJUDGED {}: {}", r.id, m.describe());
     }
     for r in &other {
         println!("  {} {}: {}", r.outcome.word().to_uppercase(), r.id, r.message.lines().next().unwrap_or(""));
     }
-    let perturbations: usize = results
-        .iter()
-        .filter(|r| r.outcome == Outcome::Fail)
-        .filter_map(|r| r.message.strip_prefix("noticed all ")?.split(' ').next()?.parse::<usize>().ok())
-        .sum();
+    let perturbations: usize = noticed.iter().map(|(_, m)| m.perturbations).sum();
     println!(
-        "uring-conform: mutation mode: {noticed} trials noticed every one of their {perturbations} perturbations, {} did not, {} could not be mutated",
+        "uring-conform: mutation mode: {} trials noticed every one of their {perturbations} perturbations, {} did not, {} could not be mutated",
+        noticed.len(),
         survived.len(),
-        other.len()
+        other.len() + unjudged.len()
     );
-    if survived.is_empty() && other.is_empty() {
+    if survived.is_empty() && other.is_empty() && unjudged.is_empty() {
         0
     } else {
         1

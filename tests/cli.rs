@@ -119,6 +119,13 @@ fn usage_errors_exit_2_without_panicking() {
     }
     let o = bin().arg("--help").output().unwrap();
     assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("EXIT STATUS"));
+    // A timeout scale of 0 or garbage is refused, never 0 ms waits.
+    for bad in ["0", "-1", "fast", "inf", ""] {
+        let o = bin().args(["run", "nop"]).env(harness::timing::SCALE_ENV, bad).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("URING_CONFORM_TIMEOUT_SCALE: a timeout scale is a positive finite number"), "{bad:?}: {err}");
+    }
 }
 
 /// What a run prepares (the O_DIRECT directory under $TMPDIR) is gone

@@ -6,9 +6,9 @@
 //! URING_CONFORM_KMSG=1 turns on the kernel-log oracle (root);
 //! URING_CONFORM_TIMEOUT_SCALE multiplies trial timeouts.
 
+use harness::outcome::Bucket;
 use harness::runner::Selection;
 use harness::session::{Options, Session};
-use harness::Outcome;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::sync::Arc;
 
@@ -18,13 +18,10 @@ fn main() {
     }
     cases::link();
     let args = Arguments::from_args();
-    let timeout_scale = match std::env::var(harness::expect::SCALE_ENV) {
-        Ok(s) => harness::expect::parse_scale(&s).unwrap_or_else(|e| {
-            eprintln!("uring-conform: {}: {e}", harness::expect::SCALE_ENV);
-            std::process::exit(2);
-        }),
-        Err(_) => 1.0,
-    };
+    let timeout_scale = harness::timing::scale_from_env().unwrap_or_else(|e| {
+        eprintln!("uring-conform: {e}");
+        std::process::exit(2);
+    });
     let opts = Options { kmsg: std::env::var("URING_CONFORM_KMSG").is_ok_and(|v| v == "1"), timeout_scale, expectations: true };
     let session = match Session::start(&opts) {
         Ok(s) => Arc::new(s),
@@ -68,14 +65,14 @@ fn main() {
                 let Some(r) = session.run_one(&t) else {
                     return Err(Failed::from(format!("not run: interrupted by {}", harness::interrupt::name(harness::interrupt::received().unwrap_or(0)))));
                 };
-                match r.outcome {
-                    Outcome::Pass => Ok(Completion::Completed),
-                    Outcome::Xfail => {
+                match r.outcome.bucket() {
+                    Bucket::Pass => Ok(Completion::Completed),
+                    Bucket::Xfail => {
                         eprintln!("{}: xfail: {}", r.id, r.message);
                         Ok(Completion::Completed)
                     }
-                    Outcome::Skip => Ok(Completion::ignored_with(&r.message)),
-                    o => Err(Failed::from(format!("{}: {}", o.word(), r.message))),
+                    Bucket::Skip => Ok(Completion::ignored_with(&r.message)),
+                    Bucket::Fail => Err(Failed::from(format!("{}: {}", r.outcome.word(), r.message))),
                 }
             })
             .with_ignored_flag(skipped)

@@ -204,8 +204,9 @@ pub mod variants {
     use super::Variant::{self, *};
     /// Only the default ring: for cases whose subject is setup itself.
     pub const DEFAULT: &[Variant] = &[Default];
-    /// Every ring configuration a request-level behaviour must hold under.
-    pub const ALL: &[Variant] = &[Default, Sqe128, Cqe32, DeferTaskrun, Sqpoll, NoSqarray, CoopTaskrun, NoMmap, RegisteredRing];
+    /// Every ring configuration a request-level behaviour must hold under
+    /// (the one list, [`Variant::EVERY`]).
+    pub const ALL: &[Variant] = Variant::EVERY;
     /// The configurations that change how completions are delivered.
     pub const DELIVERY: &[Variant] = &[Default, DeferTaskrun, Sqpoll, CoopTaskrun];
     /// The configurations that change the rings' memory layout.

@@ -25,13 +25,10 @@ use crate::mutation::{self, FieldChange, ListChange, Turn};
 use crate::ring::{Cqe, Ring};
 use crate::sqe::Sqe;
 use crate::sys::res_name;
+/// The timing scale's home is [`crate::timing`]; these paths stay.
+pub use crate::timing::{parse_scale, prompt, scale, scaled, LATE, PROMPT, SCALE_ENV};
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
-
-/// How long to wait for completions that should come at once. Generous,
-/// since it only bounds a failure; passing cases never wait it out.
-/// Multiplied by the run's timeout scale ([`scaled`]).
-pub const PROMPT: Duration = Duration::from_secs(5);
 
 /// The quiet check's grace wait where no barrier can be used: long enough
 /// for io-wq, a timer tick or task work to post (all well under 1 ms on an
@@ -47,11 +44,6 @@ pub const GRACE: Duration = Duration::from_millis(10);
 /// CQE (see [`Ring::settle`]).
 pub const DROPPED_GRACE: Duration = Duration::from_millis(500);
 
-/// How late a timer may fire before its case fails: holds on a loaded
-/// 2-core machine running 8 trials at once (measured worst: under 100 ms),
-/// scaled in VMs; a timer 100 times late (a 20 ms timer at 2 s) fails.
-pub const LATE: Duration = Duration::from_millis(750);
-
 /// The user_data of the quiet check's barrier NOP. Cases never use it.
 pub const BARRIER_UD: u64 = 0x7175_6965_745f_6261;
 
@@ -59,35 +51,6 @@ pub const BARRIER_UD: u64 = 0x7175_6965_745f_6261;
 /// ring out of drain mode, so the case's next request takes the path it
 /// would have taken without the check (see [`Ring::settle`]).
 pub const RESET_UD: u64 = BARRIER_UD + 1;
-
-/// Names the run's timeout scale for trial processes.
-pub const SCALE_ENV: &str = "URING_CONFORM_TIMEOUT_SCALE";
-
-/// Parses a timeout scale: a positive finite number. The one check, for
-/// `--timeout-scale` and for URING_CONFORM_TIMEOUT_SCALE under `cargo
-/// test` alike (a scale of 0 would give every trial 0 ms).
-pub fn parse_scale(s: &str) -> Result<f64, String> {
-    s.trim().parse().ok().filter(|x: &f64| x.is_finite() && *x > 0.0).ok_or_else(|| format!("a timeout scale is a positive finite number, not {s:?}"))
-}
-
-/// The run's timeout scale (`--timeout-scale`, slow emulated machines),
-/// as the runner passed it to the trial process (validated there).
-pub fn scale() -> f64 {
-    static S: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *S.get_or_init(|| std::env::var(SCALE_ENV).ok().and_then(|s| parse_scale(&s).ok()).unwrap_or(1.0))
-}
-
-/// `d` multiplied by the run's timeout scale.
-pub fn scaled(d: Duration) -> Duration {
-    d.mul_f64(scale())
-}
-
-/// [`PROMPT`] scaled: the bound on every wait for something that should
-/// come at once. Cases use this, never PROMPT itself, so that no wait is
-/// left unscaled on a slow machine.
-pub fn prompt() -> Duration {
-    scaled(PROMPT)
-}
 
 /// How a ring checks that nothing else arrived.
 #[derive(Clone, Copy, Debug, Default)]
@@ -202,13 +165,19 @@ fn ordered(want: &[Want], got: &[Cqe]) -> CaseResult {
     Ok(())
 }
 
+/// Whether `got` is `want` in some order. Each CQE takes an expectation
+/// that names its big-CQE words before one that leaves them open: an open
+/// one matches every CQE an exact one matches, so taking the exact one
+/// first never loses a pairing that exists (taking the open one first
+/// could: want {1, big x} and {1, any}, got {1, big x}, {1, big y}).
 fn matches_unordered(want: &[Want], got: &[Cqe]) -> bool {
     if got.len() != want.len() {
         return false;
     }
     let mut left: Vec<&Want> = want.iter().collect();
     for g in got {
-        match left.iter().position(|w| w.matches(g)) {
+        let exact = left.iter().position(|w| w.big.is_some() && w.matches(g));
+        match exact.or_else(|| left.iter().position(|w| w.matches(g))) {
             Some(i) => {
                 left.swap_remove(i);
             }
@@ -477,8 +446,11 @@ pub fn check_order(got: &[Cqe], order: &[u64]) -> CaseResult {
     let turn = mutation::next();
     let mut order = order.to_vec();
     if turn.perturb {
-        if order.len() >= 2 {
-            order.reverse();
+        let reversed: Vec<u64> = order.iter().rev().copied().collect();
+        // A palindrome ([1, 2, 1]) reversed is the same order: it gets the
+        // CQE that never comes instead.
+        if order.len() >= 2 && reversed != order {
+            order = reversed;
             turn.applied(format!("expected order reversed to {order:?}"));
         } else {
             order.push(0x6d75_7461_6e74);
@@ -500,4 +472,176 @@ pub fn check_order(got: &[Cqe], order: &[u64]) -> CaseResult {
         last = Some(*p);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The comparison helpers on their own (every perturbation the
+    //! mutation mode makes must be noticed, an unperturbed match must
+    //! pass) and the quiet check on a real ring.
+    use super::*;
+    use crate::mutation::{list_change, ListChange};
+    use crate::ring::RingBuilder;
+    use std::panic::Location;
+
+    fn got(list: &[(u64, i32, u32)]) -> Vec<Cqe> {
+        list.iter().map(|&(user_data, res, flags)| Cqe { user_data, res, flags, big: None }).collect()
+    }
+
+    fn turn(index: usize) -> Turn {
+        Turn { index, perturb: true, at: Location::caller() }
+    }
+
+    const WANT: [Want; 3] = [
+        Want { user_data: 1, res: 0, flags: 0, big: None },
+        Want { user_data: 2, res: -libc::ECANCELED, flags: 0, big: None },
+        Want { user_data: 3, res: 4096, flags: crate::sys::IORING_CQE_F_MORE, big: None },
+    ];
+    const GOT: [(u64, i32, u32); 3] = [(1, 0, 0), (2, -libc::ECANCELED, 0), (3, 4096, crate::sys::IORING_CQE_F_MORE)];
+
+    #[test]
+    fn ordered_passes_exactly_and_fails_on_any_difference() {
+        assert_eq!(ordered(&WANT, &got(&GOT)), Ok(()));
+        assert_eq!(ordered(&[], &[]), Ok(()));
+        let swapped = got(&[GOT[1], GOT[0], GOT[2]]);
+        assert!(matches!(ordered(&WANT, &swapped), Err(CaseError::Fail(m)) if m.contains("CQEs differ (ordered)")));
+        assert!(ordered(&WANT, &got(&GOT[..2])).is_err(), "one missing");
+        assert!(ordered(&WANT[..2], &got(&GOT)).is_err(), "one extra");
+        assert!(ordered(&[], &got(&GOT[..1])).is_err(), "an extra where none was expected");
+        for field in 0..3 {
+            let mut g = got(&GOT);
+            match field {
+                0 => g[1].res += 1,
+                1 => g[1].flags |= 1 << 7,
+                _ => g[1].user_data += 100,
+            }
+            assert!(ordered(&WANT, &g).is_err(), "field {field} changed");
+        }
+    }
+
+    #[test]
+    fn big_words_are_compared_only_when_given() {
+        let mut g = got(&GOT[..1]);
+        g[0].big = Some([7, 8]);
+        assert_eq!(ordered(&[cqe(1, 0)], &g), Ok(()));
+        assert_eq!(ordered(&[cqe(1, 0).big([7, 8])], &g), Ok(()));
+        assert!(ordered(&[cqe(1, 0).big([7, 9])], &g).is_err());
+    }
+
+    #[test]
+    fn unordered_takes_any_order_but_nothing_else() {
+        assert!(matches_unordered(&WANT, &got(&[GOT[2], GOT[0], GOT[1]])));
+        assert!(!matches_unordered(&WANT, &got(&[GOT[2], GOT[0]])));
+        assert!(!matches_unordered(&WANT, &got(&[GOT[2], GOT[0], GOT[0]])), "a duplicate in place of another");
+        assert!(!matches_unordered(&WANT[..2], &got(&GOT)));
+        // Duplicates count: two equal expectations need two equal CQEs.
+        assert!(matches_unordered(&[cqe(5, 0), cqe(5, 0)], &got(&[(5, 0, 0), (5, 0, 0)])));
+        assert!(!matches_unordered(&[cqe(5, 0), cqe(5, 1)], &got(&[(5, 0, 0), (5, 0, 0)])));
+    }
+
+    /// An expectation that leaves the big words open must not take the
+    /// CQE an exact one needs.
+    #[test]
+    fn unordered_pairs_exact_big_words_first() {
+        let mut g = got(&[(1, 0, 0), (1, 0, 0)]);
+        g[0].big = Some([1, 1]);
+        g[1].big = Some([2, 2]);
+        assert!(matches_unordered(&[cqe(1, 0), cqe(1, 0).big([1, 1])], &g));
+        assert!(matches_unordered(&[cqe(1, 0).big([2, 2]), cqe(1, 0)], &g));
+        assert!(!matches_unordered(&[cqe(1, 0).big([3, 3]), cqe(1, 0)], &g));
+    }
+
+    /// Every kind of perturbation, on lists of every length, makes both
+    /// the ordered and the unordered comparison fail against the CQEs
+    /// that matched before.
+    #[test]
+    fn every_perturbation_is_noticed() {
+        let mut kinds = std::collections::BTreeSet::new();
+        for len in 0..=3 {
+            let (want, g) = (&WANT[..len], got(&GOT[..len]));
+            for index in 0..15 {
+                let t = turn(index);
+                kinds.insert(format!("{:?}", list_change(index, len)).split('(').next().map(str::to_string));
+                let unperturbed = perturbed(&Turn { perturb: false, ..t }, want);
+                assert_eq!(ordered(&unperturbed, &g), Ok(()), "len {len}, index {index}: unperturbed");
+                let p = perturbed(&t, want);
+                assert_ne!(p.as_ref(), want, "len {len}, index {index}: nothing changed");
+                assert!(ordered(&p, &g).is_err(), "len {len}, index {index}: {:?} not noticed (ordered)", list_change(index, len));
+                assert!(!matches_unordered(&p, &g), "len {len}, index {index}: {:?} not noticed (unordered)", list_change(index, len));
+            }
+        }
+        assert_eq!(kinds.len(), 3, "field changes, fewer and more were all made: {kinds:?}");
+        for field in [FieldChange::Res, FieldChange::Flags, FieldChange::UserData] {
+            assert!((0..15).any(|i| list_change(i, 3) == ListChange::Field(i / 5 % 3, field)), "{field:?} never chosen");
+        }
+    }
+
+    #[test]
+    fn check_cqes_and_check_order() {
+        assert_eq!(check_cqes(&got(&GOT), &WANT), Ok(()));
+        assert!(check_cqes(&got(&GOT[..2]), &WANT).is_err());
+        let g = got(&[(1, 0, 0), (9, 0, 0), (2, 0, 0), (3, 0, 0)]);
+        assert_eq!(check_order(&g, &[1, 2, 3]), Ok(()));
+        assert_eq!(check_order(&g, &[1, 3]), Ok(()));
+        assert!(check_order(&g, &[2, 1]).is_err());
+        assert!(check_order(&g, &[1, 4]).is_err(), "a CQE that never came");
+    }
+
+    fn nop(ud: u64) -> Sqe {
+        Sqe::nop().user_data(ud)
+    }
+
+    fn ring() -> Ring {
+        RingBuilder::new(8).build().expect("a ring on the host kernel")
+    }
+
+    /// The drained barrier: an extra CQE is caught, the barrier's own CQEs
+    /// never reach the case, and a quiet ring passes.
+    #[test]
+    fn the_barrier_catches_extras_and_hides_its_own_cqes() {
+        let mut r = ring();
+        r.run_expect(&[nop(1)], &[cqe(1, 0)]).expect("one NOP");
+        r.expect_none().expect("quiet after the barrier");
+        r.submit_all(&[nop(2), nop(3)]).unwrap();
+        let e = r.expect(&[cqe(2, 0)]).expect_err("the second NOP is an extra");
+        assert!(e.message().contains("user_data: 3"), "{e}");
+        assert!(!e.message().contains(&BARRIER_UD.to_string()), "the barrier's CQE leaked: {e}");
+        r.expect_none().expect("nothing left");
+        let got = r.run_expect_unordered(&[nop(5), nop(4)], &[cqe(4, 0), cqe(5, 0)]).unwrap();
+        assert_eq!(got.len(), 2);
+        assert!(r.maybe_in_flight() <= 0);
+    }
+
+    /// The grace wait a case can ask for catches an extra as well.
+    #[test]
+    fn the_grace_wait_catches_extras() {
+        let mut r = ring();
+        r.quiet_by_grace(true);
+        r.submit_all(&[nop(1), nop(2)]).unwrap();
+        assert!(r.expect(&[cqe(1, 0)]).is_err());
+        r.run_expect(&[nop(3)], &[cqe(3, 0)]).expect("the grace wait passes a quiet ring");
+        r.expect_none_within(Duration::from_millis(5)).expect("nothing within 5 ms");
+        r.submit_all(&[nop(4)]).unwrap();
+        assert!(r.expect_none_within(Duration::from_millis(200)).is_err(), "a CQE within the window");
+    }
+
+    /// A CQE that was expected but did not come fails within the bound.
+    #[test]
+    fn a_missing_cqe_fails() {
+        let mut r = ring();
+        r.submit_all(&[nop(1)]).unwrap();
+        let e = r.expect(&[cqe(1, 0), cqe(2, 0)]).expect_err("only one came");
+        assert!(e.message().contains("got:"), "{e}");
+    }
+
+    #[test]
+    fn check_reaped_settles_the_ring() {
+        let mut r = ring();
+        r.submit_all(&[nop(1), nop(2)]).unwrap();
+        let first = r.wait_for(2, prompt()).unwrap();
+        r.check_reaped(&first[..1], &[cqe(1, 0), cqe(2, 0)]).expect_err("the CQE not passed in is not assumed");
+        r.submit_all(&[nop(3)]).unwrap();
+        let g = r.wait_for(1, prompt()).unwrap();
+        r.check_reaped(&g, &[cqe(3, 0)]).expect("exactly what was reaped");
+    }
 }

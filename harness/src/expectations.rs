@@ -295,7 +295,26 @@ pub fn effective_release(release: &str, uname_version: &str) -> String {
     }
 }
 
+/// Whether `release` names the patch series `series` as one of its
+/// dash-separated parts ("6.12.118-sqe-group-v8", "6.12.118-sqe-group-v8+"):
+/// "sqe-group-v8" is not "sqe-group-v80".
+pub fn built_with_series(release: &str, series: &str) -> bool {
+    let tag = format!("-{series}");
+    release.match_indices(&tag).any(|(i, _)| release[i + tag.len()..].chars().next().is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_'))
+}
+
 impl Expectation {
+    /// Whether the entry covers `trial` on `release`: the trial glob, the
+    /// kernel range and, for a series' entry, a kernel built with it.
+    pub fn applies(&self, trial: &str, release: &str) -> bool {
+        crate::glob::matches(&self.trial, trial) && self.applies_to_kernel(release)
+    }
+
+    /// Whether the entry's kernel range (and series) holds `release`.
+    pub fn applies_to_kernel(&self, release: &str) -> bool {
+        in_range(&self.kernels, release).unwrap_or(false) && self.series.as_ref().is_none_or(|s| built_with_series(release, s))
+    }
+
     /// What an xfail's message starts with before the failure itself (the
     /// matrix splits it off again).
     pub fn xfail_prefix(&self) -> String {
@@ -341,6 +360,10 @@ pub struct Expectations {
 /// full version (6.18.15 < 6.18.20); one without compares major.minor, so
 /// "<6.19" holds all of 6.18 and "=6.1" every 6.1.y.
 pub fn in_range(range: &str, release: &str) -> Result<bool, String> {
+    if range.split(',').all(|p| p.trim().is_empty()) {
+        // An empty range would hold every kernel unseen; "*" says so.
+        return Err(format!("empty kernel range {range:?} (\"*\" is every kernel)"));
+    }
     let Some(v) = KernelVersion::parse(release) else { return Ok(false) };
     for part in range.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         if part == "*" {
@@ -406,11 +429,7 @@ impl Expectations {
 
     /// The deviation entries that apply to `trial` on `release`.
     pub fn find<'a>(&'a self, trial: &'a str, release: &'a str) -> impl Iterator<Item = &'a Expectation> + 'a {
-        self.expect.iter().filter(move |x| {
-            crate::glob::matches(&x.trial, trial)
-                && in_range(&x.kernels, release).unwrap_or(false)
-                && x.series.as_ref().is_none_or(|s| release.contains(&format!("-{s}")))
-        })
+        self.expect.iter().filter(move |x| x.applies(trial, release))
     }
 
     /// The errata whose trials include `trial`.
@@ -631,5 +650,81 @@ mod tests {
     #[test]
     fn builtin_file_parses() {
         Expectations::builtin();
+    }
+
+    #[test]
+    fn range_bounds_are_exact_at_their_edges() {
+        for (range, release, want) in [
+            ("<6.12", "6.11.99", true),
+            ("<6.12", "6.12.0", false),
+            ("<=6.12", "6.12.40", true),
+            ("<=6.12", "6.13", false),
+            (">6.12", "6.12.40", false),
+            (">6.12", "6.13.0", true),
+            (">=6.18.20", "6.18.19", false),
+            (">=6.18.20", "6.18.20-amd64", true),
+            ("<6.18.20", "6.18.15+deb13-amd64", true),
+            ("=6.1", "6.1.192-fused-cmd-v6", true),
+            ("=6.1", "6.10.0", false),
+            (">=5.10, <5.11, >=6.0", "5.10.1", false),
+            ("*", "7.3.4", true),
+        ] {
+            assert_eq!(in_range(range, release), Ok(want), "{range} holds {release}");
+        }
+        assert_eq!(in_range(">=6.1", "not a version"), Ok(false), "an unknown release is in no range");
+        for bad in ["", " , ", ">=6.x", "~6.1", ">=6.1 <6.2", ">=-1"] {
+            assert!(in_range(bad, "6.1.0").is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn a_series_is_a_whole_part_of_the_release() {
+        assert!(built_with_series("6.12.118-sqe-group-v8", "sqe-group-v8"));
+        assert!(built_with_series("6.12.118-sqe-group-v8+", "sqe-group-v8"));
+        assert!(built_with_series("6.12.118-sqe-group-v8-dirty", "sqe-group-v8"));
+        assert!(!built_with_series("6.12.118-sqe-group-v80", "sqe-group-v8"));
+        assert!(!built_with_series("6.12.118-sqe-group-v8x", "sqe-group-v8"));
+        assert!(!built_with_series("6.12.118", "sqe-group-v8"));
+        assert!(!built_with_series("6.12.118-xsqe-group-v8", "sqe-group-v8"));
+    }
+
+    #[test]
+    fn an_empty_kernel_range_is_refused() {
+        assert!(Expectations::parse(&format!("[[expect]]\ntrial = \"a\"\nkernels = \"\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"m\"\n{UP}")).is_err());
+    }
+
+    /// Only a failure, a timeout or a crash can be a known deviation: an
+    /// error is the harness's, a skip no verdict; and an intermittent
+    /// entry beside a steady one still makes a pass an xpass.
+    #[test]
+    fn what_an_entry_excuses() {
+        let e = Expectations::parse(&format!("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"*\"\n{UP}"));
+        assert!(e.is_err(), "a lone * is refused");
+        let e = Expectations::parse(&format!("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"hang*\"\n{UP}"))
+            .unwrap();
+        for (o, want) in [
+            (Outcome::Fail, Outcome::Xfail),
+            (Outcome::Timeout, Outcome::Xfail),
+            (Outcome::Crash, Outcome::Xfail),
+            (Outcome::Error, Outcome::Error),
+            (Outcome::Skip, Outcome::Skip),
+        ] {
+            let mut r = TrialResult::of("a/b[sqpoll]", o, "hang: no result");
+            e.apply(&mut r, "6.1.0");
+            assert_eq!(r.outcome, want, "{o:?}");
+        }
+        let mut r = TrialResult::of("a/c[sqpoll]", Outcome::Fail, "hang: no result");
+        e.apply(&mut r, "6.1.0");
+        assert_eq!(r.outcome, Outcome::Fail, "another trial");
+        let both = Expectations::parse(&format!(
+            "[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nintermittent = true\nfailure = \"x\"\n{UP}\n[[expect]]\ntrial = \"a/b[*]\"\nkernels = \">=6.1\"\nreason = \"s\"\nevidence = [\"c\"]\nfailure = \"y\"\n{UP}"
+        ))
+        .unwrap();
+        let mut r = TrialResult::of("a/b[default]", Outcome::Pass, "");
+        both.apply(&mut r, "6.2.0");
+        assert_eq!(r.outcome, Outcome::Xpass);
+        let mut r = TrialResult::of("a/b[default]", Outcome::Pass, "");
+        both.apply(&mut r, "5.10.0");
+        assert_eq!(r.outcome, Outcome::Pass, "only the intermittent entry holds 5.10");
     }
 }

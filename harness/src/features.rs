@@ -153,9 +153,62 @@ impl Feature {
     pub fn from_id(id: &str) -> Option<Feature> {
         FEATURES.iter().find(|f| f.id == id).map(|f| f.feature)
     }
-    /// The class: the ID's prefix (`op`, `feat`, `setup`, ...).
-    pub fn class(self) -> &'static str {
-        self.id().split('.').next().unwrap_or("")
+    /// The class, from how the feature is detected (its ID starts with the
+    /// class's name: a test holds the two together).
+    pub fn class(self) -> Class {
+        match self.info().detect {
+            Detect::Op(_) => Class::Op,
+            Detect::Feat(_) => Class::Feat,
+            Detect::Setup(_) => Class::Setup,
+            Detect::Enter(_) => Class::Enter,
+            Detect::Sqe(_) => Class::Sqe,
+            Detect::Register(_) => Class::Register,
+            Detect::OpFlag(_) => Class::OpFlag,
+            Detect::Proposal(_) => Class::Proposal,
+            Detect::Env(_) => Class::Env,
+        }
+    }
+    /// What the environment provides (privilege, devices, a disposable
+    /// machine): a lack of it is never the kernel's.
+    pub fn is_environment(self) -> bool {
+        self.class() == Class::Env
+    }
+}
+
+/// A feature's class: what kind of capability it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Class {
+    Op,
+    Feat,
+    Setup,
+    Enter,
+    Sqe,
+    Register,
+    OpFlag,
+    Proposal,
+    Env,
+}
+
+impl Class {
+    /// The class's name, the prefix of its features' IDs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Op => "op",
+            Class::Feat => "feat",
+            Class::Setup => "setup",
+            Class::Enter => "enter",
+            Class::Sqe => "sqe",
+            Class::Register => "reg",
+            Class::OpFlag => "opflag",
+            Class::Proposal => "proposal",
+            Class::Env => "env",
+        }
+    }
+}
+
+impl std::fmt::Display for Class {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
     }
 }
 
@@ -418,6 +471,19 @@ mod tests {
         for op in 0..IORING_REGISTER_LAST {
             assert!(FEATURES.iter().any(|f| f.detect == Detect::Register(op)), "register op {op} missing");
         }
+    }
+
+    /// A feature's class comes from how it is detected; its ID starts with
+    /// the class's name, and only the environment's features are the
+    /// environment.
+    #[test]
+    fn ids_start_with_their_class() {
+        for f in FEATURES {
+            let c = f.feature.class();
+            assert_eq!(f.id.split_once('.').map(|(p, _)| p), Some(c.name()), "{} is of class {c}", f.id);
+            assert_eq!(f.feature.is_environment(), f.id.starts_with("env."), "{}", f.id);
+        }
+        assert_eq!(format!("[{:<5}]", Class::Op), "[op   ]");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! builds and runs every reproducer and checks its verdict against the
 //! expectations for the running kernel.
 
-use crate::expectations::{in_range, Expectation, Expectations};
+use crate::expectations::{Expectation, Expectations};
 
 /// One reproducer invocation and the entries (trial glob, kernel range)
 /// whose deviation it shows.
@@ -154,9 +154,7 @@ pub enum Verdict {
 }
 
 pub fn expected_verdict(exps: &Expectations, r: &Repro, release: &str) -> Verdict {
-    let applies: Vec<&Expectation> = entries_of(exps, r.entries)
-        .filter(|x| in_range(&x.kernels, release).unwrap_or(false) && x.series.as_ref().is_none_or(|s| release.contains(&format!("-{s}"))))
-        .collect();
+    let applies: Vec<&Expectation> = entries_of(exps, r.entries).filter(|x| x.applies_to_kernel(release)).collect();
     if applies.iter().any(|x| !x.intermittent) {
         Verdict::Bad
     } else if !applies.is_empty() {

@@ -7,7 +7,7 @@
 //! <skipped>, KTAP "# SKIP"); xfail -> passed with the known deviation
 //! noted (JUnit <system-out>, KTAP "ok ... # XFAIL").
 
-use crate::outcome::{Outcome, TrialResult};
+use crate::outcome::{Bucket, Outcome, TrialResult};
 use std::collections::BTreeMap;
 
 fn xml_escape(s: &str) -> String {
@@ -34,9 +34,11 @@ pub fn junit(results: &[TrialResult], kernel: &str) -> String {
         by_area.entry(r.area.as_str()).or_default().push(r);
     }
     let count = |rs: &[&TrialResult], f: fn(Outcome) -> bool| rs.iter().filter(|r| f(r.outcome)).count();
-    let is_fail = |o: Outcome| matches!(o, Outcome::Fail | Outcome::Xpass | Outcome::Timeout | Outcome::Crash);
+    // JUnit tells a failure from an error (the harness's): every failure
+    // outcome is one of the two.
     let is_error = |o: Outcome| o == Outcome::Error;
-    let is_skip = |o: Outcome| o == Outcome::Skip;
+    let is_fail = |o: Outcome| o.is_failure() && o != Outcome::Error;
+    let is_skip = |o: Outcome| o.bucket() == Bucket::Skip;
     let all: Vec<&TrialResult> = results.iter().collect();
     let secs = |rs: &[&TrialResult]| rs.iter().map(|r| r.duration_ms).sum::<f64>() / 1000.0;
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -93,16 +95,16 @@ pub fn ktap(results: &[TrialResult], kernel: &str) -> String {
                 *s += &format!("# {line}\n");
             }
         };
-        match r.outcome {
-            Outcome::Pass => s += &format!("ok {n} {name}\n"),
-            Outcome::Skip => s += &format!("ok {n} {name} # SKIP {}\n", one_line(&r.message)),
-            Outcome::Xfail => {
+        match r.outcome.bucket() {
+            Bucket::Pass => s += &format!("ok {n} {name}\n"),
+            Bucket::Skip => s += &format!("ok {n} {name} # SKIP {}\n", one_line(&r.message)),
+            Bucket::Xfail => {
                 diagnostics(&mut s);
                 s += &format!("ok {n} {name} # XFAIL {}\n", one_line(&r.message));
             }
-            o => {
+            Bucket::Fail => {
                 diagnostics(&mut s);
-                let directive = match o {
+                let directive = match r.outcome {
                     Outcome::Timeout => " # TIMEOUT",
                     Outcome::Error => " # ERROR",
                     _ => "",
@@ -127,6 +129,7 @@ mod tests {
             message: m.into(),
             missing: vec![],
             duration_ms: 1.5,
+            mutation: None,
         };
         vec![
             t("links/a[default]", Outcome::Pass, ""),

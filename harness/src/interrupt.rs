@@ -36,5 +36,5 @@ pub fn received() -> Option<i32> {
 
 /// "SIGINT" for 2, and so on.
 pub fn name(sig: i32) -> &'static str {
-    crate::runner::signal_name(sig)
+    crate::exec::signal_name(sig)
 }

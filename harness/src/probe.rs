@@ -19,11 +19,9 @@ mod collisions;
 mod crosscheck;
 mod detect;
 mod env;
-mod isolated;
 mod lineage;
 pub use lineage::contradictions_in as lineage_contradictions;
 mod rules;
-pub use isolated::{child_main as probe_child_main, PROBE_CHILD_ENV};
 pub use rules::{rule as detection_rule, rules_markdown};
 
 pub use crate::report::model::{Availability, KernelInfo};
@@ -156,7 +154,7 @@ impl Probe {
     /// undetermined with that reason, never absent (a consumer of the JSON
     /// must not record the kernel as lacking what it could not examine).
     /// The environment's own features are detected either way.
-    fn unavailable(kernel: KernelInfo, a: Availability, detail: String) -> Probe {
+    pub(crate) fn unavailable(kernel: KernelInfo, a: Availability, detail: String) -> Probe {
         let finding = match a {
             Availability::Ok => Finding::Absent("not probed".into()),
             Availability::NotBuilt => Finding::Absent(detail.clone()),
@@ -180,15 +178,6 @@ impl Probe {
         // Nothing of this machine's environment says anything about it.
         p.findings = vec![Finding::Undetermined(format!("the run never happened: {why}")); FEATURES.len()];
         p
-    }
-
-    /// Probes the running kernel, each detection step in a child process
-    /// ([`isolated`]): a step that crashes or hangs on a deviating kernel
-    /// is recorded against its feature (broken) and the probe goes on.
-    /// The binary must call [`crate::runner::child_main`] first thing in
-    /// `main`.
-    pub fn run() -> Probe {
-        isolated::run()
     }
 
     /// Every step in this process, quietly, and the rules over them.
@@ -291,7 +280,7 @@ impl Probe {
     }
 
     /// Records one detection's result.
-    fn set(&mut self, id: &str, found: Finding) {
+    pub(crate) fn set(&mut self, id: &str, found: Finding) {
         if let Some(f) = FEATURES.iter().find(|f| f.id == id) {
             self.findings[f.feature as usize] = found;
         }
@@ -376,7 +365,7 @@ impl Probe {
                 out += &format!("  declaration contradicted: {c}\n");
             }
         }
-        let mut classes: Vec<&str> = FEATURES.iter().map(|f| f.feature.class()).collect();
+        let mut classes: Vec<crate::features::Class> = FEATURES.iter().map(|f| f.feature.class()).collect();
         classes.dedup();
         let width = FEATURES.iter().map(|f| f.id.len()).max().unwrap_or(0);
         out += "\nsummary (present/total per class; absent and undetermined ones named):\n";
@@ -395,13 +384,13 @@ impl Probe {
             let words: Vec<String> = [named(absent, "absent"), named(unknown, "undetermined")].into_iter().filter(|w| !w.is_empty()).collect();
             out += &format!("  {c:<9} {present:>3}/{:<3} {}\n", of.len(), words.join("; "));
         }
-        let mut class = "";
+        let mut class = None;
         for f in FEATURES {
             let c = f.feature.class();
-            if c != class {
+            if Some(c) != class {
                 let (n, t) = FEATURES.iter().filter(|g| g.feature.class() == c).fold((0, 0), |(n, t), g| (n + self.has(g.feature) as usize, t + 1));
                 out += &format!("\n{c} ({n}/{t} present)\n");
-                class = c;
+                class = Some(c);
             }
             let found = self.finding(f.feature);
             let mark = match found {

@@ -49,7 +49,10 @@ impl Session {
         crate::envlimits::ensure_nofile()?;
         let env = crate::envsetup::prepare()?;
         let mut notes: Vec<String> = env.notes.iter().map(|n| format!("environment: {n}")).collect();
-        let probe = Probe::run();
+        // Each detection step in a child process (crate::exec::probe): a
+        // step that crashes or hangs on a deviating kernel is recorded
+        // against its feature (broken) and the probe goes on.
+        let probe = crate::exec::probe::run();
         let mut iso = Isolation::current(&probe);
         iso.timeout_scale = opts.timeout_scale;
         iso.kmsg = opts.kmsg;

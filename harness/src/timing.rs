@@ -23,9 +23,62 @@
 //! machine is: a run delay can only make a window look longer.
 
 use crate::case::{CaseError, CaseResult};
-use crate::expect::{scaled, LATE};
 use crate::mutation;
 use std::time::{Duration, Instant};
+
+/// How long to wait for completions that should come at once. Generous,
+/// since it only bounds a failure; passing cases never wait it out.
+/// Multiplied by the run's timeout scale ([`scaled`]).
+pub const PROMPT: Duration = Duration::from_secs(5);
+
+/// How late a timer may fire before its case fails: holds on a loaded
+/// 2-core machine running 8 trials at once (measured worst: under 100 ms),
+/// scaled in VMs; a timer 100 times late (a 20 ms timer at 2 s) fails.
+pub const LATE: Duration = Duration::from_millis(750);
+
+/// Names the run's timeout scale: the runner sets it for every trial
+/// process; `cargo test` reads it from the caller.
+pub const SCALE_ENV: &str = "URING_CONFORM_TIMEOUT_SCALE";
+
+/// Parses a timeout scale: a positive finite number. The one check, for
+/// `--timeout-scale` and for URING_CONFORM_TIMEOUT_SCALE alike (a scale of
+/// 0 would give every trial 0 ms).
+pub fn parse_scale(s: &str) -> Result<f64, String> {
+    s.trim().parse().ok().filter(|x: &f64| x.is_finite() && *x > 0.0).ok_or_else(|| format!("a timeout scale is a positive finite number, not {s:?}"))
+}
+
+/// The scale [`SCALE_ENV`] sets (1 when unset), or an error naming the
+/// variable when it is not a valid scale. Every entry point (the binary,
+/// `cargo test`, a trial process) checks it first, so that [`scale`]
+/// never meets a bad one.
+pub fn scale_from_env() -> Result<f64, String> {
+    match std::env::var(SCALE_ENV) {
+        Ok(s) => parse_scale(&s).map_err(|e| format!("{SCALE_ENV}: {e}")),
+        Err(std::env::VarError::NotPresent) => Ok(1.0),
+        Err(e) => Err(format!("{SCALE_ENV}: {e}")),
+    }
+}
+
+/// This process's timeout scale ([`scale_from_env`], read once). Multiplies
+/// every bound on a wait ([`scaled`], [`prompt`]): slow emulated machines.
+pub fn scale() -> f64 {
+    static S: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    // The entry points refused a bad scale before anything waits; one
+    // that got here anyway stops the process rather than give 0 ms waits.
+    *S.get_or_init(|| scale_from_env().unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// `d` multiplied by the run's timeout scale.
+pub fn scaled(d: Duration) -> Duration {
+    d.mul_f64(scale())
+}
+
+/// [`PROMPT`] scaled: the bound on every wait for something that should
+/// come at once. Cases use this, never PROMPT itself, so that no wait is
+/// left unscaled on a slow machine.
+pub fn prompt() -> Duration {
+    scaled(PROMPT)
+}
 
 /// How many times the runner starts a trial whose timed window was
 /// disturbed before it gives up with an `error`.

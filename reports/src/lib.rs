@@ -128,7 +128,7 @@ pub fn diff(old: &Run, new: &Run) -> Diff {
     if old.availability != new.availability {
         d.availability = Some(((old.availability.clone(), old.availability_detail.clone()), (new.availability.clone(), new.availability_detail.clone())));
     }
-    let ok = |o: Outcome| matches!(o, Outcome::Pass | Outcome::Xfail);
+    let ok = Outcome::is_ok;
     for (id, n) in &new.results {
         let was = old.results.get(id).map(|o| o.outcome);
         let row = (id.clone(), was, n.outcome, n.message.clone());

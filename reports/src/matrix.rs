@@ -9,7 +9,7 @@ use crate::capability::{covers, judge, ClaimState, ColumnView, Counts, State, Ve
 use crate::escape;
 use crate::Run;
 use harness::features::{parse_version, FEATURES};
-use harness::Outcome;
+use harness::{Bucket, Outcome};
 use std::collections::BTreeMap;
 
 /// Counts of one area on one kernel.
@@ -212,7 +212,7 @@ impl Matrix {
                         None => {}
                     }
                 }
-                let class = f.id.split('.').next().unwrap_or("");
+                let class = f.feature.class().name();
                 let seen = seen(class, f.since, &columns, &present);
                 FeatureRow { id: f.id, class, since: f.since, reference: f.reference, observed, present, seen }
             })
@@ -228,11 +228,11 @@ impl Matrix {
                 let c = &mut row[i];
                 c.total += 1;
                 let erratum = r.errata.iter().any(|e| harness::glob::matches(&e.trials, &t.id));
-                match t.outcome {
-                    Outcome::Pass => c.pass += 1,
-                    Outcome::Skip => c.skip += 1,
-                    Outcome::Xfail => c.xfail += 1,
-                    _ => c.fail += 1,
+                match t.outcome.bucket() {
+                    Bucket::Pass => c.pass += 1,
+                    Bucket::Skip => c.skip += 1,
+                    Bucket::Xfail => c.xfail += 1,
+                    Bucket::Fail => c.fail += 1,
                 }
                 if t.outcome == Outcome::Skip && t.message.contains("environment lacks") && !t.message.contains("kernel lacks") {
                     c.skip_env += 1;

@@ -262,7 +262,7 @@ case! {
             check_elapsed(&t0, Duration::ZERO, "closing the ring with requests in flight")?;
             // Teardown finishes asynchronously; the registered write end
             // must be released within a bound.
-            check!(hangs_up_within(&rx, Duration::from_secs(5)), "the pipe's registered write end was not released within 5 s of closing the ring");
+            check!(hangs_up_within(&rx, harness::prompt()), "the pipe's registered write end was not released within {:?} of closing the ring", harness::prompt());
         }
         check_eq!(fixtures::open_fds()?, before, "open fds after closing the ring and its fixtures");
         Ok(())
@@ -298,12 +298,12 @@ case! {
             0
         })?;
         drop(tx);
-        let status = child.wait_timeout(Duration::from_secs(5))?;
+        let status = child.wait_timeout(harness::prompt())?;
         let Some(status) = status else {
-            return Err(CaseError::Fail("the child did not exit within 5 s with requests in flight".into()));
+            return Err(CaseError::Fail(format!("the child did not exit within {:?} with requests in flight", harness::prompt())));
         };
         check!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child wait status {status:#x} (exit codes 2-5: its setup failed)");
-        check!(hangs_up_within(&rx, Duration::from_secs(5)), "the exited child's ring did not release its registered pipe end within 5 s");
+        check!(hangs_up_within(&rx, harness::prompt()), "the exited child's ring did not release its registered pipe end within {:?}", harness::prompt());
         Ok(())
     },
 }
@@ -340,9 +340,9 @@ case! {
             std::mem::forget(r);
             0
         })?;
-        let status = child.wait_timeout(Duration::from_secs(5))?;
+        let status = child.wait_timeout(harness::prompt())?;
         let Some(status) = status else {
-            return Err(CaseError::Fail("the child did not exit within 5 s while its io-wq worker blocked in open(2)".into()));
+            return Err(CaseError::Fail(format!("the child did not exit within {:?} while its io-wq worker blocked in open(2)", harness::prompt())));
         };
         check!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child wait status {status:#x} (exit code 4: no io-wq worker appeared)");
         Ok(())

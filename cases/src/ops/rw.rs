@@ -524,7 +524,7 @@ case! {
         let _ = cx;
         let f = TempFile::empty()?;
         let fd = f.fd();
-        let got = cqes_from_child(Duration::from_secs(10), move || {
+        let got = cqes_from_child(harness::scaled(Duration::from_secs(10)), move || {
             let lim = libc::rlimit { rlim_cur: 16, rlim_max: libc::RLIM_INFINITY };
             // SAFETY: plain syscalls in the forked child: a lower soft
             // limit, and SIGXFSZ ignored so the write answers instead of

@@ -4,7 +4,7 @@
 
 pub mod model;
 
-use crate::outcome::{Outcome, TrialResult};
+use crate::outcome::{Bucket, Outcome, TrialResult};
 use crate::probe::Probe;
 pub use model::{DeviationSeen, ErratumRan, RunReport, Summary, SCHEMA};
 use model::{ExpectationsMode, Machine, Mode, Suite, Virtualization};
@@ -22,11 +22,14 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, o: Outcome) {
-        match o {
-            Outcome::Pass => self.pass += 1,
-            Outcome::Skip => self.skip += 1,
-            Outcome::Xfail => self.xfail += 1,
-            _ => self.fail += 1,
+        *self.count_mut(o.bucket()) += 1;
+    }
+    fn count_mut(&mut self, b: Bucket) -> &mut usize {
+        match b {
+            Bucket::Pass => &mut self.pass,
+            Bucket::Fail => &mut self.fail,
+            Bucket::Skip => &mut self.skip,
+            Bucket::Xfail => &mut self.xfail,
         }
     }
 }
@@ -86,7 +89,7 @@ pub struct RunInfo<'a> {
     /// applied them (`run --no-expectations`: not).
     pub exps: &'a crate::expectations::Expectations,
     pub expectations_applied: bool,
-    /// A `run --mutate` report: outcomes mean noticed (fail) or survived.
+    /// A `run --mutate` report: each mutated result carries `mutation`.
     pub mutate: bool,
     /// The signal that stopped the run early: the results are the trials
     /// that finished before it.
@@ -114,7 +117,8 @@ pub fn run_report(probe: &Probe, results: &[TrialResult], info: &RunInfo) -> Run
         probe: probe.to_report(),
         results: results.to_vec(),
         summary: Summary::of(results),
-        // In a mutation run a pass means a survivor, asserting nothing.
+        // A mutation run's passes are the unmutated runs': the report is
+        // about the checks, not the kernel.
         errata: if info.mutate { vec![] } else { errata_ran(info.exps, results) },
         deviations: if info.mutate {
             vec![]
@@ -166,11 +170,7 @@ documentation errata (the kernel is right and the man page stale; the cases asse
 pub fn deviations_seen(exps: &crate::expectations::Expectations, results: &[TrialResult], release: &str) -> Vec<DeviationSeen> {
     let mut seen: Vec<(usize, Vec<String>)> = Vec::new();
     for r in results.iter().filter(|r| r.outcome == Outcome::Xfail) {
-        let hit = exps.expect.iter().enumerate().find(|(_, x)| {
-            crate::glob::matches(&x.trial, &r.id)
-                && crate::expectations::in_range(&x.kernels, release).unwrap_or(false)
-                && r.message.starts_with(&x.xfail_prefix())
-        });
+        let hit = exps.expect.iter().enumerate().find(|(_, x)| x.applies(&r.id, release) && r.message.starts_with(&x.xfail_prefix()));
         if let Some((i, _)) = hit {
             match seen.iter_mut().find(|(j, _)| *j == i) {
                 Some((_, ran)) => ran.push(r.id.clone()),

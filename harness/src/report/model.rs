@@ -53,8 +53,11 @@ pub struct RunReport {
     /// Whether the recorded deviations were applied.
     #[serde(default)]
     pub expectations: ExpectationsMode,
-    /// Present only in a `run --mutate` report: `fail` then means every
-    /// perturbation was noticed, `pass` that one was not.
+    /// Present only in a `run --mutate` report: outcomes are the unmutated
+    /// runs', and each trial that passed or xfailed so carries its
+    /// `mutation` result. (Reports written before `mutation` existed used
+    /// `fail` for "every perturbation noticed" and `pass` for "one was
+    /// not"; they load as they are.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<Mode>,
     /// Present only when a signal stopped the run: its name (`SIGINT`,
@@ -188,7 +191,7 @@ impl Summary {
     }
     /// Every failure outcome together (xpass included).
     pub fn failed(&self) -> usize {
-        self.fail + self.timeout + self.crash + self.error + self.xpass
+        Outcome::ALL.iter().filter(|o| o.is_failure()).map(|o| self.count(*o)).sum()
     }
 }
 

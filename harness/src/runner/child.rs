@@ -1,12 +1,11 @@
 //! The trial's side: a child process started for one trial runs it
 //! against the parent's probe and prints one result line.
 
-use super::{CHILD_ENV, PROBE_ENV, RESULT_MARK};
+use super::{CHILD_ENV, PROBE_ENV};
 use crate::case::{all_cases, Case, CaseError, Ctx, Variant};
 use crate::outcome::Outcome;
 use crate::probe::Probe;
 use crate::report::model::TrialLine;
-use std::io::Write;
 
 /// If this process was started to run one trial (or the probe), runs it, prints the
 /// result line and returns the exit code. Call first thing in `main`.
@@ -14,20 +13,27 @@ pub fn child_main() -> Option<i32> {
     if let Some(code) = crate::exec_helper::helper_main() {
         return Some(code);
     }
-    if let Some(code) = crate::probe::probe_child_main() {
+    if let Some(code) = crate::exec::probe::child_main() {
         return Some(code);
     }
     let id = std::env::var(CHILD_ENV).ok()?;
-    let probe = std::env::var(PROBE_ENV).ok().and_then(|s| serde_json::from_str(&s).ok()).map(|r| Probe::from_report(&r)).unwrap_or_else(Probe::run_here);
-    let (outcome, message, disturbed) = match find_trial(&id) {
-        None => (Outcome::Error, format!("no trial named {id}"), false),
-        Some((case, variant)) => run_in_process(case, variant, &probe),
+    // The parent's probe, never a second one of our own: a probe that
+    // does not arrive intact is the harness's error.
+    let probe = match std::env::var(PROBE_ENV) {
+        Ok(s) => {
+            serde_json::from_str(&s).map(|r| Probe::from_report(&r)).map_err(|e| format!("harness error: the parent's probe ({PROBE_ENV}) does not parse: {e}"))
+        }
+        Err(_) => Err(format!("harness error: no probe from the parent ({PROBE_ENV} unset)")),
+    };
+    // The scale every wait of the case multiplies by, checked before any.
+    let scale = crate::timing::scale_from_env().map_err(|e| format!("harness error: {e}"));
+    let (outcome, message, disturbed) = match (find_trial(&id), probe, scale) {
+        (None, _, _) => (Outcome::Error, format!("no trial named {id}"), false),
+        (_, Err(why), _) | (_, _, Err(why)) => (Outcome::Error, why, false),
+        (Some((case, variant)), Ok(probe), Ok(_)) => run_in_process(case, variant, &probe),
     };
     let (comparisons, mutated) = crate::mutation::report();
-    let line = serde_json::to_string(&TrialLine { outcome, message: clip(&message), comparisons, mutated, disturbed }).expect("a result line serialises");
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "\n{RESULT_MARK}{line}");
-    let _ = out.flush();
+    crate::exec::emit(&crate::exec::Line::Trial(TrialLine { outcome, message: clip(&message), comparisons, mutated, disturbed }));
     Some(0)
 }
 

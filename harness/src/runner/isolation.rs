@@ -2,15 +2,14 @@
 //! group, killed at the trial's timeout; its result line parsed, a crash or
 //! a hang turned into an outcome.
 
-use super::{Trial, CHILD_ENV, PROBE_ENV, RESULT_MARK};
+use super::{Trial, CHILD_ENV, PROBE_ENV};
+use crate::exec::{kill_group, signal_name, wait_bounded, Line, Output, StopWaiting, UNKILLABLE_GRACE};
 use crate::kmsg::KmsgWindow;
 use crate::outcome::{Outcome, TrialResult};
 use crate::probe::Probe;
-use crate::report::model::TrialLine;
-use std::io::Read;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// How to start a child for one trial.
@@ -97,6 +96,7 @@ impl Isolation {
             message: String::new(),
             missing: vec![],
             duration_ms: 0.0,
+            mutation: None,
         };
         if let Some(s) = &t.skip {
             r.message = s.reason.clone();
@@ -137,16 +137,8 @@ impl Isolation {
     fn spawn_and_wait(&self, id: &str, timeout: Duration) -> Spawned {
         use Spawned::Verdict;
         let none = ChildReport::default;
-        let mut cmd = Command::new(&self.exe);
-        cmd.args(&self.args)
-            .env(CHILD_ENV, id)
-            .env(crate::expect::SCALE_ENV, self.timeout_scale.to_string())
-            .env(PROBE_ENV, &self.probe_json)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0);
-        die_with_parent(&mut cmd);
+        let mut cmd = crate::exec::command(&self.exe, &self.args, Stdio::piped());
+        cmd.env(CHILD_ENV, id).env(crate::timing::SCALE_ENV, self.timeout_scale.to_string()).env(PROBE_ENV, &self.probe_json);
         match self.mutate {
             Some(k) => cmd.env(crate::mutation::MUTATE_ENV, k.to_string()),
             None => cmd.env_remove(crate::mutation::MUTATE_ENV),
@@ -156,8 +148,8 @@ impl Isolation {
             Err(e) => return Verdict(Outcome::Error, format!("cannot start the trial process {}: {e}", self.exe.display()), none()),
         };
         let pid = child.id() as i32;
-        let out = read_all(child.stdout.take());
-        let err = read_all(child.stderr.take());
+        let out = Output::read(child.stdout.take());
+        let err = Output::read(child.stderr.take());
         let status = wait_bounded(&mut child, pid, timeout, StopWaiting::OnInterrupt);
         let timed_out = status.is_none();
         // Stopped waiting because the run was interrupted: whatever the
@@ -165,8 +157,7 @@ impl Isolation {
         let interrupted = timed_out && crate::interrupt::received().is_some();
         // Kill the whole group: the child on timeout, and anything it left
         // behind either way.
-        // SAFETY: signalling our own child's process group.
-        unsafe { libc::kill(-pid, libc::SIGKILL) };
+        kill_group(pid);
         let status = match status {
             Some(s) => s,
             // Waited out even after an interrupt: a trial killed then is
@@ -219,53 +210,18 @@ impl Isolation {
                 none(),
             );
         }
+        let code = status.code().unwrap_or(-1);
         match parse_result(&stdout) {
-            Some((o, m, rep)) => Verdict(o, m, rep),
-            None => Verdict(Outcome::Error, format!("trial process exited with {} and no result; stderr: {tail}", status.code().unwrap_or(-1)), none()),
-        }
-    }
-}
-
-/// A pipe read to its end by a thread; what has arrived so far can be
-/// taken without waiting for the end (a process stuck in the kernel keeps
-/// its pipes open).
-struct Reader {
-    buf: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
-    done: std::thread::JoinHandle<()>,
-}
-
-impl Reader {
-    fn join(self) -> String {
-        let Reader { buf, done } = self;
-        let _ = done.join();
-        Reader::text(&buf)
-    }
-    fn take_now(&self) -> String {
-        Reader::text(&self.buf)
-    }
-    fn text(buf: &std::sync::Mutex<Vec<u8>>) -> String {
-        let b = buf.lock().map(|b| b.clone()).unwrap_or_default();
-        String::from_utf8_lossy(&b).into_owned()
-    }
-}
-
-fn read_all<R: Read + Send + 'static>(r: Option<R>) -> Reader {
-    let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let b = buf.clone();
-    let done = std::thread::spawn(move || {
-        if let Some(mut r) = r {
-            let mut chunk = [0u8; 8192];
-            while let Ok(n) = r.read(&mut chunk) {
-                if n == 0 {
-                    break;
-                }
-                if let Ok(mut b) = b.lock() {
-                    b.extend_from_slice(&chunk[..n]);
-                }
+            // The child exits 0 right after its result line: anything else
+            // (a thread calling exit, a destructor failing) happened after
+            // the verdict, which is then not to be trusted.
+            Some((o, m, _)) if code != 0 => {
+                Verdict(Outcome::Error, format!("trial process gave a result ({}: {m}) but then exited with {code}; stderr: {tail}", o.word()), none())
             }
+            Some((o, m, rep)) => Verdict(o, m, rep),
+            None => Verdict(Outcome::Error, format!("trial process exited with {code} and no result (or a broken result line); stderr: {tail}"), none()),
         }
-    });
-    Reader { buf, done }
+    }
 }
 
 fn tail_of(s: &str, n: usize) -> String {
@@ -280,82 +236,18 @@ fn tail_of(s: &str, n: usize) -> String {
     format!("...{}", &s[start..])
 }
 
-/// Makes the child die with this process (PR_SET_PDEATHSIG, set between
-/// fork and exec): a runner killed with SIGKILL leaves no trial running.
-/// The death signal follows the forking *thread*; the runner's workers
-/// live until every trial they started has been reaped. Race-free: a
-/// parent that died before the prctl is noticed by getppid.
-pub fn die_with_parent(cmd: &mut Command) {
-    // SAFETY: getpid has no preconditions.
-    let parent = unsafe { libc::getpid() };
-    // SAFETY: the closure runs in the forked child before exec and calls
-    // only async-signal-safe functions (prctl, getppid, _exit).
-    unsafe {
-        cmd.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
-    }
-}
-
-/// How long a trial killed at its timeout may take to exit before the
-/// runner gives up on it (a process stuck in the kernel never does).
-pub(crate) const UNKILLABLE_GRACE: Duration = Duration::from_secs(5);
-
-/// Whether [`wait_bounded`] gives up at once when the run is interrupted.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StopWaiting {
-    /// Waiting for a verdict: an interrupt ends the wait.
-    OnInterrupt,
-    /// Waiting for a killed process to go: only the deadline ends it.
-    AtDeadline,
-}
-
-/// Waits for the child up to `timeout`: pidfd + poll where the kernel has
-/// pidfd_open (5.3), else short try_wait steps.
-pub(crate) fn wait_bounded(child: &mut std::process::Child, pid: i32, timeout: Duration, stop: StopWaiting) -> Option<std::process::ExitStatus> {
-    let deadline = Instant::now() + timeout;
-    let pidfd = rustix::process::Pid::from_raw(pid).and_then(|p| rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok());
-    loop {
-        if let Ok(Some(s)) = child.try_wait() {
-            return Some(s);
-        }
-        let now = Instant::now();
-        if now >= deadline || (stop == StopWaiting::OnInterrupt && crate::interrupt::received().is_some()) {
-            return None;
-        }
-        let left = (deadline - now).clamp(Duration::from_millis(1), Duration::from_secs(1));
-        match &pidfd {
-            // An error or a signal just means: look again.
-            Some(fd) => _ = fixtures::poll_in(fd, left),
-            None => std::thread::sleep(Duration::from_millis(2)),
-        }
-    }
-}
-
+/// The trial's verdict: the last protocol line of its stdout, which must
+/// be a trial's. None (the harness's error) when there is none, or when
+/// any protocol line is broken or another job's.
 fn parse_result(stdout: &str) -> Option<(Outcome, String, ChildReport)> {
-    let line = stdout.lines().rev().find_map(|l| l.strip_prefix(RESULT_MARK))?;
-    let v: TrialLine = serde_json::from_str(line).ok()?;
-    Some((v.outcome, v.message, ChildReport { comparisons: v.comparisons, mutated: v.mutated, disturbed: v.disturbed }))
-}
-
-pub fn signal_name(sig: i32) -> &'static str {
-    match sig {
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGBUS => "SIGBUS",
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGILL => "SIGILL",
-        libc::SIGFPE => "SIGFPE",
-        libc::SIGTERM => "SIGTERM",
-        libc::SIGPIPE => "SIGPIPE",
-        libc::SIGINT => "SIGINT",
-        libc::SIGHUP => "SIGHUP",
-        _ => "signal",
+    let mut last = None;
+    for l in stdout.lines() {
+        match crate::exec::parse(l) {
+            Ok(None) => {}
+            Ok(Some(Line::Trial(v))) => last = Some(v),
+            Ok(Some(Line::Probe(_))) | Err(_) => return None,
+        }
     }
+    let v = last?;
+    Some((v.outcome, v.message, ChildReport { comparisons: v.comparisons, mutated: v.mutated, disturbed: v.disturbed }))
 }

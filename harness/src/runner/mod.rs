@@ -9,11 +9,12 @@
 
 mod child;
 mod isolation;
+mod mutate;
 mod plan;
 
 pub use child::{child_main, run_in_process};
-pub use isolation::{die_with_parent, signal_name, ChildReport, Isolation, Ran};
-pub(crate) use isolation::{wait_bounded, StopWaiting, UNKILLABLE_GRACE};
+pub use isolation::{ChildReport, Isolation, Ran};
+pub use mutate::{run_mutated, run_mutated_judging};
 pub use plan::{areas, plan, Selection, Skip, Trial};
 
 use crate::expectations::Expectations;
@@ -25,7 +26,6 @@ use std::sync::mpsc;
 pub const CHILD_ENV: &str = "URING_CONFORM_TRIAL";
 /// The parent's probe JSON, so a child never probes again.
 pub const PROBE_ENV: &str = "URING_CONFORM_PROBE";
-const RESULT_MARK: &str = "@@uring-conform-result@@";
 
 /// Default parallelism: most trials wait on the kernel, so a few per CPU.
 pub fn default_jobs() -> usize {
@@ -35,8 +35,9 @@ pub fn default_jobs() -> usize {
 /// Runs trials on `jobs` workers (serial ones alone at the end), applies
 /// expectations, and reports each result to `progress` as it arrives.
 /// Results come back in plan order. With `mutate`, each trial runs under
-/// the mutation mode instead ([`crate::mutation::run_mutated`]), whose
-/// outcomes mean noticed or survived, so no expectation applies.
+/// the mutation mode instead ([`run_mutated`]), which
+/// applies the expectations itself and adds its own result
+/// ([`crate::outcome::Mutation`]).
 pub fn run_all(
     trials: &[Trial],
     iso: &Isolation,
@@ -49,7 +50,7 @@ pub fn run_all(
     if mutate {
         // A trial some of whose perturbations the machine kept from being
         // judged is run again alone after the parallel phase.
-        let attempt = |t: &Trial, alone: bool| match crate::mutation::run_mutated_judging(t, iso, exps, release) {
+        let attempt = |t: &Trial, alone: bool| match mutate::run_mutated_judging(t, iso, exps, release) {
             Some((r, unjudged)) => Attempt { result: Some(r), retry_alone: unjudged && !alone },
             None => Attempt::of(None),
         };

@@ -103,7 +103,7 @@ fn skip_reason(probe: &Probe, t: &Trial) -> Option<Skip> {
     // The environment (privilege, devices, a disposable machine) is named
     // with what provides it, and a feature the environment kept the probe
     // from telling with the reason; only the rest is the kernel's.
-    let (env, kernel): (Vec<crate::Feature>, Vec<crate::Feature>) = missing.iter().partition(|f| f.class() == "env");
+    let (env, kernel): (Vec<crate::Feature>, Vec<crate::Feature>) = missing.iter().partition(|f| f.is_environment());
     let (unknown, kernel): (Vec<crate::Feature>, Vec<crate::Feature>) =
         kernel.iter().partition(|f| matches!(probe.finding(**f), crate::probe::Finding::Undetermined(_)));
     let mut parts = Vec::new();
@@ -126,4 +126,149 @@ fn skip_reason(probe: &Probe, t: &Trial) -> Option<Skip> {
         parts.push(format!("environment lacks {}", env.iter().map(named).collect::<Vec<_>>().join(", ")));
     }
     Some(Skip { reason: parts.join("; "), missing })
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every kind of skip the planner decides: io_uring unavailable, a
+    //! feature the kernel lacks, one the probe could not tell, one the
+    //! environment lacks, several at once; and that a broken feature's
+    //! trials run.
+    use super::*;
+    use crate::case::CaseResult;
+    use crate::report::model::{Availability, KernelInfo, ProbeReport};
+    use crate::Feature::*;
+
+    fn body(_: &mut crate::case::Ctx) -> CaseResult {
+        Ok(())
+    }
+
+    static CASE: Case = Case {
+        id: "plan/test",
+        summary: "a case for the planner's tests",
+        requires: &[OpNop, OpRead, EnvNullBlkPoll],
+        variants: &[Variant::Default, Variant::Sqpoll],
+        timeout_ms: 1000,
+        serial: false,
+        refs: &[],
+        run: body,
+    };
+
+    /// A probe where every feature runs except as `tweak` says.
+    fn probe(tweak: impl FnOnce(&mut ProbeReport)) -> Probe {
+        let mut r = ProbeReport {
+            kernel: KernelInfo { release: "6.18.0".into(), version: "#1".into(), machine: "x86_64".into() },
+            availability: Availability::Ok,
+            availability_detail: String::new(),
+            features: crate::features::FEATURES.iter().map(|f| (f.id.to_string(), true)).collect(),
+            broken: Default::default(),
+            undetermined: Default::default(),
+            contradictions: vec![],
+            params: None,
+            notes: Default::default(),
+        };
+        tweak(&mut r);
+        Probe::from_report(&r)
+    }
+
+    fn skip(p: &Probe, v: Variant) -> Option<Skip> {
+        skip_reason(p, &Trial { case: &CASE, variant: v, id: CASE.trial_id(v), skip: None })
+    }
+
+    fn absent(r: &mut ProbeReport, f: Feature) {
+        r.features.insert(f.id().into(), false);
+    }
+
+    #[test]
+    fn everything_present_runs() {
+        assert_eq!(skip(&probe(|_| {}), Variant::Default), None);
+        assert_eq!(skip(&probe(|_| {}), Variant::Sqpoll), None);
+    }
+
+    #[test]
+    fn a_feature_the_kernel_lacks() {
+        let s = skip(&probe(|r| absent(r, OpRead)), Variant::Default).expect("skipped");
+        assert_eq!(s.missing, vec![OpRead]);
+        assert_eq!(s.reason, "kernel lacks op.read");
+    }
+
+    #[test]
+    fn a_variant_requirement_is_a_requirement() {
+        let p = probe(|r| absent(r, SetupSqpoll));
+        assert_eq!(skip(&p, Variant::Default), None);
+        let s = skip(&p, Variant::Sqpoll).expect("skipped");
+        assert_eq!((s.missing, s.reason.as_str()), (vec![SetupSqpoll], "kernel lacks setup.sqpoll"));
+    }
+
+    #[test]
+    fn a_feature_the_probe_could_not_tell() {
+        let p = probe(|r| {
+            absent(r, OpRead);
+            r.undetermined.insert(OpRead.id().into(), "RLIMIT_NOFILE too small".into());
+        });
+        let s = skip(&p, Variant::Default).expect("skipped");
+        assert_eq!(s.missing, vec![OpRead]);
+        assert_eq!(s.reason, "the probe could not tell whether the kernel has op.read (RLIMIT_NOFILE too small)");
+        assert!(!s.reason.contains("kernel lacks"), "never a kernel verdict");
+    }
+
+    #[test]
+    fn a_feature_the_environment_lacks() {
+        let s = skip(&probe(|r| absent(r, EnvNullBlkPoll)), Variant::Default).expect("skipped");
+        assert_eq!(s.missing, vec![EnvNullBlkPoll]);
+        assert!(s.reason.starts_with("environment lacks env.nullblk_poll ("), "{}", s.reason);
+        assert!(!s.reason.contains("kernel lacks"), "never a kernel verdict: {}", s.reason);
+    }
+
+    /// An environment feature the probe could not tell is still the
+    /// environment's.
+    #[test]
+    fn an_undetermined_environment_feature_is_the_environment() {
+        let p = probe(|r| {
+            absent(r, EnvNullBlkPoll);
+            r.undetermined.insert(EnvNullBlkPoll.id().into(), "not root".into());
+        });
+        let s = skip(&p, Variant::Default).expect("skipped");
+        assert!(s.reason.starts_with("environment lacks env.nullblk_poll"), "{}", s.reason);
+    }
+
+    #[test]
+    fn every_kind_at_once_in_one_reason() {
+        let p = probe(|r| {
+            absent(r, OpNop);
+            absent(r, OpRead);
+            r.undetermined.insert(OpRead.id().into(), "why".into());
+            absent(r, EnvNullBlkPoll);
+            absent(r, SetupSqpoll);
+        });
+        let s = skip(&p, Variant::Sqpoll).expect("skipped");
+        assert_eq!(s.missing, vec![OpNop, OpRead, EnvNullBlkPoll, SetupSqpoll]);
+        let parts: Vec<&str> = s.reason.split("; ").collect();
+        assert_eq!(parts.len(), 3, "{}", s.reason);
+        assert_eq!(parts[0], "kernel lacks op.nop, setup.sqpoll");
+        assert!(parts[1].starts_with("the probe could not tell whether the kernel has op.read"));
+        assert!(parts[2].starts_with("environment lacks env.nullblk_poll"));
+    }
+
+    /// A feature present but broken is present for requirements: its
+    /// trials run and fail with the real CQEs.
+    #[test]
+    fn a_broken_feature_runs() {
+        let p = probe(|r| {
+            r.broken.insert(OpRead.id().into(), "res 3 for a 4-byte read".into());
+        });
+        assert!(matches!(p.finding(OpRead), crate::probe::Finding::Broken(_)));
+        assert_eq!(skip(&p, Variant::Default), None);
+    }
+
+    #[test]
+    fn io_uring_unavailable_skips_everything_with_why() {
+        let p = probe(|r| {
+            r.availability = Availability::Disabled;
+            r.availability_detail = "kernel.io_uring_disabled = 2".into();
+        });
+        let s = skip(&p, Variant::Default).expect("skipped");
+        assert_eq!(s.missing, Vec::<Feature>::new());
+        assert_eq!(s.reason, "io_uring unavailable: kernel.io_uring_disabled = 2");
+    }
 }

@@ -471,7 +471,7 @@ case! {
     refs: ["connect(2) ERRORS: ENETUNREACH (network is unreachable)", "network_namespaces(7): a new namespace has only a loopback device"],
     run: |cx| {
         let _ = cx;
-        let got = cqes_from_child(Duration::from_secs(10), || {
+        let got = cqes_from_child(harness::scaled(Duration::from_secs(10)), || {
             // SAFETY: only the network namespace is unshared (in a forked,
             // single-threaded child).
             unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWNET) }.map_err(|e| format!("unshare(CLONE_NEWNET): {e}"))?;

@@ -15,7 +15,7 @@ case! {
         std::io::Write::write_all(&mut &c, b"12345")?;
         // Wait until the bytes are queued at the receiver (loopback
         // delivers them before write returns; poll to be sure).
-        fixtures::poll_in(&s, Duration::from_secs(1))?;
+        fixtures::poll_in(&s, harness::prompt())?;
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_SIOCINQ, 0, 0, std::ptr::null_mut()).user_data(1)], &[cqe(1, 5)])?;
         Ok(())

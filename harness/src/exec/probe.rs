@@ -5,22 +5,20 @@
 //! feature, and the probe goes on in a fresh child without that step.
 //!
 //! Protocol: the child (this binary, with [`PROBE_CHILD_ENV`] naming the
-//! steps to skip) prints one line per event on stdout, each starting with
-//! [`MARK`]: `{"start": ID}`, `{"done": ID, "finding": WORD, "note": S}`, and
-//! finally `{"probe": PROBE-JSON}`.
+//! steps to skip) sends one [`Line::Probe`] per event ([`super`]): a step
+//! starting, a step's finding, and finally the whole probe.
 
-use super::{Availability, Finding, KernelInfo, Probe, Step};
+use super::{Line, Output, StopWaiting, UNKILLABLE_GRACE};
+use crate::probe::{Availability, Finding, KernelInfo, Probe, Step};
 use crate::report::model::ProbeLine;
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Command, Stdio};
+use std::os::unix::process::ExitStatusExt;
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
 /// Set in the probe's child: a comma-separated list of feature ids whose
 /// steps are skipped (they ran, or crashed, in an earlier child).
 pub const PROBE_CHILD_ENV: &str = "URING_CONFORM_PROBE_CHILD";
-const MARK: &str = "@@uring-conform-probe@@ ";
 /// How long one step may go without an answer. A step takes milliseconds
 /// natively and well under a second under TCG; this is a watchdog for a
 /// kernel that never answers, not a timed check.
@@ -42,12 +40,7 @@ fn watchdog() -> Duration {
 pub fn child_main() -> Option<i32> {
     let skip = std::env::var(PROBE_CHILD_ENV).ok()?;
     let skip: Vec<String> = skip.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
-    let emit = |line: ProbeLine| {
-        let v = serde_json::to_string(&line).expect("a probe line serialises");
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{MARK}{v}");
-        let _ = out.flush();
-    };
+    let emit = |line: ProbeLine| super::emit(&Line::Probe(line));
     let selftest = std::env::var(PROBE_SELFTEST_ENV).unwrap_or_default();
     let p = Probe::run_in_process(&skip, &mut |s| match s {
         Step::Start(id) => {
@@ -69,6 +62,9 @@ pub fn child_main() -> Option<i32> {
 
 enum Ending {
     Finished(Box<Probe>),
+    /// The child broke the protocol (a marked line that does not parse):
+    /// the harness's error, charged to no feature.
+    Broken(String),
     /// The child died or went silent; the step it was in, if any.
     Lost {
         step: Option<String>,
@@ -106,6 +102,9 @@ pub fn run() -> Probe {
                 // one that crashes or hangs the step took it: broken.
                 earlier.push((id, Finding::Broken(format!("the probe step {why} (it ran in a child process; the probe went on without it)"))));
             }
+            Ending::Broken(why) => {
+                return Probe::unavailable(KernelInfo::current(), Availability::Error, format!("harness error: the probe child {why}"));
+            }
             Ending::Lost { step: None, why } => {
                 return Probe::unavailable(KernelInfo::current(), Availability::Error, format!("the probe {why} before its first step"));
             }
@@ -115,42 +114,36 @@ pub fn run() -> Probe {
 
 /// Runs one probe child; records each finished step in `done`.
 fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)>) -> Ending {
-    let mut cmd = Command::new(exe);
-    cmd.env(PROBE_CHILD_ENV, if skip.is_empty() { "," } else { skip })
-        .env_remove(crate::runner::CHILD_ENV)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .process_group(0);
-    crate::runner::die_with_parent(&mut cmd);
+    let mut cmd = super::command(exe, &[], Stdio::null());
+    cmd.env(PROBE_CHILD_ENV, if skip.is_empty() { "," } else { skip });
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => return Ending::Lost { step: None, why: format!("could not start ({e})") },
     };
     let pid = child.id() as i32;
-    let (tx, rx) = mpsc::channel::<String>();
-    let stdout = child.stdout.take();
-    std::thread::spawn(move || {
-        if let Some(o) = stdout {
-            for l in BufReader::new(o).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        }
-    });
+    let out = Output::read(child.stdout.take());
     let mut current: Option<String> = None;
     let kill = |child: &mut std::process::Child| {
-        // SAFETY: signalling our own child's process group.
-        unsafe { libc::kill(-pid, libc::SIGKILL) };
+        super::kill_group(pid);
         // A child stuck in the kernel may never be reaped: wait as for a
         // trial, then leave it (it holds nothing of ours).
-        let _ = crate::runner::wait_bounded(child, pid, crate::runner::UNKILLABLE_GRACE, crate::runner::StopWaiting::AtDeadline);
+        let _ = super::wait_bounded(child, pid, UNKILLABLE_GRACE, StopWaiting::AtDeadline);
     };
     loop {
-        match rx.recv_timeout(watchdog()) {
+        match out.next_line(watchdog()) {
             Ok(line) => {
-                let Some(v) = line.strip_prefix(MARK).and_then(|j| serde_json::from_str::<ProbeLine>(j).ok()) else { continue };
+                let v = match super::parse(&line) {
+                    Ok(Some(Line::Probe(v))) => v,
+                    Ok(None) => continue,
+                    Ok(Some(other)) => {
+                        kill(&mut child);
+                        return Ending::Broken(format!("sent another job's protocol line: {other:?}"));
+                    }
+                    Err(why) => {
+                        kill(&mut child);
+                        return Ending::Broken(format!("sent {why}"));
+                    }
+                };
                 match v {
                     ProbeLine::Start(id) => current = Some(id),
                     ProbeLine::Done { id, finding, note } => {
@@ -170,7 +163,7 @@ fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 let why = match child.wait() {
                     Ok(s) => match s.signal() {
-                        Some(sig) => format!("crashed: killed by signal {sig} ({})", crate::runner::signal_name(sig)),
+                        Some(sig) => format!("crashed: killed by signal {sig} ({})", super::signal_name(sig)),
                         None => format!("crashed: exited with {} without a result", s.code().unwrap_or(-1)),
                     },
                     Err(e) => format!("crashed: {e}"),
@@ -178,5 +171,40 @@ fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)
                 return Ending::Lost { step: current, why };
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::exec::MARK;
+
+    #[test]
+    fn probe_lines_parse_or_are_an_error() {
+        assert_eq!(super::super::parse(&format!("{MARK}{{\"probe\":{{\"start\":\"op.nop\"}}}}")), Ok(Some(Line::Probe(ProbeLine::Start("op.nop".into())))));
+        for bad in ["{\"probe\":{\"start\":", "{\"probe\":{\"done\":{\"id\":\"op.nop\",\"finding\":\"maybe\",\"note\":\"\"}}}", "{\"probe\":{\"probe\":{}}}"] {
+            assert!(super::super::parse(&format!("{MARK}{bad}")).is_err(), "{bad}");
+        }
+    }
+
+    /// A child that sends a garbled line is a harness error, not a finding
+    /// against the step it was in.
+    #[test]
+    fn a_garbled_line_ends_the_probe_as_a_harness_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("child");
+        let script = format!("#!/bin/sh\necho '{MARK}{{\"probe\":{{\"start\":\"op.nop\"}}}}'\necho '{MARK}{{\"probe\":{{\"done\":{{\"id\":\"op.n'\nsleep 30\n");
+        std::fs::write(&exe, script).unwrap();
+        std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let mut done = vec![];
+        let t0 = std::time::Instant::now();
+        match one_child(&exe, "", &mut done) {
+            Ending::Broken(why) => assert!(why.contains("broken protocol line"), "{why}"),
+            Ending::Finished(_) => panic!("finished"),
+            Ending::Lost { step, why } => panic!("lost in {step:?}: {why}"),
+        }
+        assert!(done.is_empty());
+        assert!(t0.elapsed() < std::time::Duration::from_secs(10), "the child was killed, not waited out");
     }
 }
