@@ -75,7 +75,7 @@ pub fn rule(d: crate::features::Detect) -> String {
                 OpFlag::RsrcSparse => ("REGISTER_FILES2 of a sparse table succeeds", "EINVAL"),
                 OpFlag::CloneBuffersRange => ("REGISTER_CLONE_BUFFERS of buffer 1 of 2 (src_off 1, nr 1) succeeds", "EINVAL (the range read as padding)"),
                 OpFlag::NopIopoll => ("NOP on an IOPOLL ring gives res 0", "-EINVAL"),
-                OpFlag::UringCmdBlkDiscard => ("the discard command on the run's discard-capable null_blk opened read-only answers -EBADF (no null_blk that takes discard: undetermined)", "-EOPNOTSUPP (no ->uring_cmd on block devices)"),
+                OpFlag::UringCmdBlkDiscard => ("the discard command on the run's discard-capable null_blk opened read-only answers -EBADF (no null_blk that takes discard: undetermined)", "-EOPNOTSUPP (no ->uring_cmd on block devices), or -EINVAL (no URING_CMD, before 5.19)"),
                 OpFlag::UringCmdSock(_) => ("the socket command answers 0 (SIOCINQ, GETSOCKNAME of an unbound socket) or 4 (GETSOCKOPT SO_TYPE)", "-EOPNOTSUPP or -EINVAL"),
                 OpFlag::SendmsgZcFixed => ("4 bytes of a registered buffer sent on loopback TCP give res 4 with F_MORE, then the F_NOTIF notification", "-EINVAL first (6.12 adds F_MORE and a notification)"),
                 OpFlag::MsgRingFlags(_) => ("MSG_RING data with the flag gives res 0", "-EINVAL"),
