@@ -54,6 +54,12 @@ const FUSED: &[(&str, &str)] = &[
 
 pub const FINDINGS: &[Finding] = &[
     Finding {
+        name: "cancel-userdata-poll-6-1",
+        title: "6.1.y: a cancel by FD|USERDATA of polls ignores the user_data (the key mask was backported without the poll lookups)",
+        entries: &[("cancel/userdata-and-fd[*]", ">=6.1.171, <6.2"), ("probe/opflag.async_cancel.userdata[*]", ">=6.1.171, <6.2")],
+        repros: &[],
+    },
+    Finding {
         name: "cancel-running-erestartsys",
         title: "an io-wq OPENAT interrupted by a cancel completes with -ERESTARTSYS",
         entries: ERESTART,
