@@ -33,6 +33,10 @@ case! {
         "drivers/block/null_blk/main.c: null_handle_discard frees the sectors of a memory-backed device; a missing page reads as zeroes",
         "claim:prep.cmd-discard",
     ],
+    // One device for the whole run: the variants write, discard and read
+    // the same blocks, so they must not overlap (a sibling's write landing
+    // between this discard and this read reads back as its pattern).
+    serial: true,
     run: |cx| {
         let fd = discard_dev(libc::O_RDWR)?;
         let fd = fd.as_raw_fd();
