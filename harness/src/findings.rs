@@ -92,7 +92,7 @@ pub const FINDINGS: &[Finding] = &[
         entries: &[
             ("cancel/running-interrupted-eintr[*]", ">=7.1, <7.3"),
             ("cancel/running-interrupted-eintr[*]", ">=6.16, <7.3"),
-            ("cancel/sync-running-waits[default]", ">=6.19, <7.0"),
+            ("cancel/sync-running-waits[default]", ">=6.19, <7.3"),
         ],
         repros: &[Repro {
             file: "expectations/repro/cancel-interrupted-open.c",
