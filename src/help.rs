@@ -210,7 +210,7 @@ OPTIONS:
                         expectation here (ci/repro-vm.sh does this in a VM)
 ",
         ],
-        exit: "0 listed (or every reproducer agreed)   1 a reproducer disagreed or did not run   2 usage error",
+        exit: "0 listed (or every reproducer agreed)\n1 a reproducer disagreed or did not run   2 usage error",
     },
     CommandHelp {
         name: "claims",
