@@ -468,7 +468,6 @@ case! {
         "io_uring_register(2) ERRORS: EFAULT for buffers backed by a file mapping (newer kernels; EOPNOTSUPP before)",
         "io_uring/rsrc.c io_sqe_buffer_register -> io_pin_pages: pin_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM)",
         "mm/gup.c check_vma_flags: writable_file_mapping_allowed() refuses a long-term writable pin of a file mapping that needs dirty tracking (-EFAULT)",
-        "claim:register.errors.EFAULT-file-backed",
     ],
     run: |cx| {
         let f = fixtures::DirectFile::create()?;
