@@ -318,14 +318,15 @@ mod tests {
 
     #[test]
     fn a_late_timer_on_a_quiet_window_is_late_not_failed_at_once() {
-        // A stopwatch started 200 ms ago with no run delay counted.
-        let sw = Stopwatch { t0: Instant::now() - Duration::from_millis(200), delay0: None, sqpoll0: Duration::ZERO, extra: Duration::ZERO };
-        match check_elapsed(&sw, Duration::from_millis(100), "timer") {
+        // Stopwatches started in the past with no run delay counted: a 1 s
+        // timer read at 2 s is late, at 1 s on time (600 ms of margin, so a
+        // stall of this test's own thread cannot move it out).
+        let ago = |ms| Stopwatch { t0: Instant::now() - Duration::from_millis(ms), delay0: None, sqpoll0: Duration::ZERO, extra: Duration::ZERO };
+        match check_elapsed(&ago(2000), Duration::from_secs(1), "timer") {
             Err(CaseError::Late(m)) => assert!(m.contains("later than"), "{m}"),
             other => panic!("expected Late, got {other:?}"),
         }
-        let sw = Stopwatch { t0: Instant::now() - Duration::from_millis(120), delay0: None, sqpoll0: Duration::ZERO, extra: Duration::ZERO };
-        assert_eq!(check_elapsed(&sw, Duration::from_millis(100), "timer"), Ok(()));
+        assert_eq!(check_elapsed(&ago(1000), Duration::from_secs(1), "timer"), Ok(()));
     }
 
     #[test]
