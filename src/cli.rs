@@ -2,10 +2,10 @@
 //! option is checked here (values, names of areas, features and variants),
 //! so the commands never see a bad argument and nothing below `main` exits.
 
-use harness::features::Feature;
-use harness::runner::Selection;
-use harness::Variant;
+use exec::runner::Selection;
 use lexopt::prelude::*;
+use oracle::features::Feature;
+use oracle::Variant;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -78,7 +78,7 @@ pub enum Command {
 pub struct ClaimsArgs {
     pub json: bool,
     /// List the claims of these statuses (default: open).
-    pub list: Vec<harness::claims::Status>,
+    pub list: Vec<oracle::claims::Status>,
     /// Only claims of pages containing this text.
     pub page: Option<String>,
     pub uapi: bool,
@@ -157,7 +157,7 @@ fn output(p: &mut lexopt::Parser, name: &str) -> Result<PathBuf, UsageError> {
 
 fn select_area(p: &mut lexopt::Parser, sel: &mut Selection) -> Result<(), UsageError> {
     let area = string(p, "--area")?;
-    let known = harness::runner::areas();
+    let known = exec::runner::areas();
     if !known.contains(&area.as_str()) {
         return usage(format!("unknown area {area:?} (one of {})", known.join(", ")));
     }
@@ -285,7 +285,7 @@ fn parse_run(p: &mut lexopt::Parser) -> Result<RunArgs, UsageError> {
             }
             Long("timeout-scale") => {
                 let x = string(p, "--timeout-scale")?;
-                a.timeout_scale = harness::timing::parse_scale(&x).map_err(|e| UsageError(format!("--timeout-scale: {e}")))?;
+                a.timeout_scale = oracle::timing::parse_scale(&x).map_err(|e| UsageError(format!("--timeout-scale: {e}")))?;
             }
             Long("area") => select_area(p, &mut a.sel)?,
             Long("feature") => select_feature(p, &mut a.sel)?,
@@ -390,12 +390,12 @@ fn parse_claims(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
                 let s = string(p, "--list")?;
                 for w in s.split(',') {
                     if w == "all" {
-                        a.list.extend(harness::claims::Status::ALL);
+                        a.list.extend(oracle::claims::Status::ALL);
                         continue;
                     }
-                    let names: Vec<&str> = harness::claims::Status::ALL.iter().map(|s| s.name()).collect();
+                    let names: Vec<&str> = oracle::claims::Status::ALL.iter().map(|s| s.name()).collect();
                     a.list.push(
-                        harness::claims::Status::from_name(w)
+                        oracle::claims::Status::from_name(w)
                             .ok_or_else(|| UsageError(format!("unknown status {w:?} (one of {}, or all)", names.join(", "))))?,
                     );
                 }
@@ -404,7 +404,7 @@ fn parse_claims(p: &mut lexopt::Parser) -> Result<Command, UsageError> {
         }
     }
     if a.list.is_empty() {
-        a.list.push(harness::claims::Status::Open);
+        a.list.push(oracle::claims::Status::Open);
     }
     Ok(Command::Claims(a))
 }
@@ -445,9 +445,9 @@ mod tests {
     #[test]
     fn claims_lists_open_by_default_and_checks_statuses() {
         let Ok(Command::Claims(a)) = parse_words(&["claims"]) else { panic!("not claims") };
-        assert_eq!(a.list, vec![harness::claims::Status::Open]);
+        assert_eq!(a.list, vec![oracle::claims::Status::Open]);
         let Ok(Command::Claims(a)) = parse_words(&["claims", "--list", "needs,erratum", "--json"]) else { panic!("not claims") };
-        assert_eq!(a.list, vec![harness::claims::Status::Needs, harness::claims::Status::Erratum]);
+        assert_eq!(a.list, vec![oracle::claims::Status::Needs, oracle::claims::Status::Erratum]);
         assert!(a.json);
         assert!(parse_words(&["claims", "--list", "bogus"]).is_err());
     }

@@ -7,23 +7,23 @@ mod run;
 
 use anyhow::Context;
 use cli::{Command, UsageError};
-use harness::expectations::Expectations;
-use harness::features::FEATURES;
-use harness::report::{plural, run_report, RunInfo};
-use harness::runner::Selection;
-use harness::session::{Options, Session};
-use harness::{Outcome, Probe};
+use exec::report::{plural, run_report, RunInfo};
+use exec::runner::Selection;
+use exec::session::{Options, Session};
+use oracle::expectations::Expectations;
+use oracle::features::FEATURES;
+use oracle::{Outcome, Probe};
 use std::path::Path;
 use std::time::SystemTime;
 
 fn main() {
-    if let Some(code) = harness::runner::child_main() {
+    if let Some(code) = exec::runner::child_main() {
         std::process::exit(code);
     }
     cases::link();
     // Checked before anything waits: a bad scale is refused, never read as
     // 0 ms (or ignored).
-    if let Err(e) = harness::timing::scale_from_env() {
+    if let Err(e) = oracle::timing::scale_from_env() {
         eprintln!("uring-conform: {e}");
         std::process::exit(2);
     }
@@ -82,7 +82,7 @@ fn execute(cmd: &Command) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Version => {
-            println!("uring-conform {} ({})", env!("CARGO_PKG_VERSION"), harness::report::SUITE_COMMIT);
+            println!("uring-conform {} ({})", env!("CARGO_PKG_VERSION"), exec::report::SUITE_COMMIT);
             Ok(0)
         }
         Command::Probe { json } => cmd_probe(*json),
@@ -96,7 +96,7 @@ fn execute(cmd: &Command) -> anyhow::Result<i32> {
         Command::Matrix { out, runs, compare } => cmd_matrix(out, runs, compare.as_ref()),
         Command::FailedRun { kernel, label, reason } => cmd_failed_run(kernel, label, reason),
         Command::Features { rules: true } => {
-            print!("{}", harness::probe::rules_markdown());
+            print!("{}", oracle::probe::rules_markdown());
             Ok(0)
         }
         Command::Findings { json, check_repros } => match check_repros {
@@ -164,8 +164,8 @@ fn cmd_list(json: bool, sel: &Selection) -> anyhow::Result<i32> {
 /// that hung or panicked (never a silent gap in the matrix).
 fn cmd_failed_run(kernel: &str, label: &str, reason: &str) -> anyhow::Result<i32> {
     let probe = Probe::failed(kernel, reason);
-    let results: Vec<harness::TrialResult> =
-        harness::runner::plan(&probe, &Selection::default()).into_iter().map(|t| harness::TrialResult::of(&t.id, Outcome::Error, reason)).collect();
+    let results: Vec<oracle::TrialResult> =
+        exec::runner::plan(&probe, &Selection::default()).into_iter().map(|t| oracle::TrialResult::of(&t.id, Outcome::Error, reason)).collect();
     let now = SystemTime::now();
     let exps = Expectations::builtin();
     let info = RunInfo {
@@ -225,10 +225,10 @@ fn cmd_matrix(out: &Path, files: &[std::path::PathBuf], compare: Option<&(String
 /// (`n/a` for one that cannot run where the suite expects no deviation).
 /// Exit 0 when every one agrees, 1 otherwise.
 fn cmd_check_repros(dir: &std::path::Path) -> anyhow::Result<i32> {
-    use harness::findings::{expected_verdict, repro_stem, run_repro, RunOutcome, Verdict, FINDINGS};
-    let exps = harness::expectations::Expectations::builtin();
+    use oracle::findings::{expected_verdict, repro_stem, run_repro, RunOutcome, Verdict, FINDINGS};
+    let exps = oracle::expectations::Expectations::builtin();
     let read = |f: &str| std::fs::read_to_string(f).map(|s| s.trim().to_string()).with_context(|| format!("cannot read {f}"));
-    let release = harness::expectations::effective_release(&read("/proc/sys/kernel/osrelease")?, &read("/proc/sys/kernel/version")?);
+    let release = oracle::expectations::effective_release(&read("/proc/sys/kernel/osrelease")?, &read("/proc/sys/kernel/version")?);
     println!("repro kernel {release}");
     let mut bad = 0;
     for f in FINDINGS {
@@ -264,8 +264,8 @@ fn cmd_check_repros(dir: &std::path::Path) -> anyhow::Result<i32> {
 
 /// `uring-conform findings`: the short list for a kernel developer.
 fn cmd_findings(json: bool) -> anyhow::Result<i32> {
-    use harness::findings::{kernels_of, repro_lines, upstream_of, FINDINGS};
-    let exps = harness::expectations::Expectations::builtin();
+    use oracle::findings::{kernels_of, repro_lines, upstream_of, FINDINGS};
+    let exps = oracle::expectations::Expectations::builtin();
     if json {
         let v: Vec<serde_json::Value> = FINDINGS
             .iter()
@@ -301,10 +301,10 @@ fn cmd_findings(json: bool) -> anyhow::Result<i32> {
 }
 
 fn cmd_claims(a: &cli::ClaimsArgs) -> anyhow::Result<i32> {
-    use harness::claims::{name_cases, problems, Inventory, Status, UapiList};
+    use oracle::claims::{name_cases, problems, Inventory, Status, UapiList};
     let inv = Inventory::builtin();
     let uapi = UapiList::builtin();
-    let cases = harness::case::all_cases();
+    let cases = oracle::case::all_cases();
     let problems = problems(&inv, &uapi, &cases, &Expectations::builtin());
     let page_ok = |p: &str| a.page.as_deref().is_none_or(|want| p.contains(want));
     let claims: Vec<_> = inv.claim.iter().filter(|c| page_ok(&c.page)).collect();
@@ -335,7 +335,7 @@ fn cmd_claims(a: &cli::ClaimsArgs) -> anyhow::Result<i32> {
     println!("claims of liburing's man pages at {} ({})\n", &inv.source.liburing[..12], inv.source.liburing_date);
     let head: Vec<&str> = Status::ALL.iter().map(|s| s.name()).collect();
     println!("{:<40} {:>6} {:>8} {:>8} {:>9} {:>6} {:>6}", "page", "claims", head[0], head[1], head[2], head[3], head[4]);
-    let row = |name: &str, cs: &[&harness::claims::Claim]| {
+    let row = |name: &str, cs: &[&oracle::claims::Claim]| {
         let n = |s: Status| cs.iter().filter(|c| c.status == s).count();
         println!(
             "{:<40} {:>6} {:>8} {:>8} {:>9} {:>6} {:>6}",

@@ -3,11 +3,11 @@
 
 use crate::cli::{RunArgs, UsageError};
 use anyhow::Context;
-use harness::features::FEATURES;
-use harness::report::{human_summary, plural, run_report, RunInfo, Tally};
-use harness::runner::default_jobs;
-use harness::session::{Options, Session};
-use harness::{Mutation, Outcome, Probe, TrialResult};
+use exec::report::{human_summary, plural, run_report, RunInfo, Tally};
+use exec::runner::default_jobs;
+use exec::session::{Options, Session};
+use oracle::features::FEATURES;
+use oracle::{Mutation, Outcome, Probe, TrialResult};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::{Instant, SystemTime};
@@ -39,7 +39,7 @@ fn check_output(opt: &str, p: &Path) -> Result<(), UsageError> {
 }
 
 pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
-    harness::interrupt::install();
+    exec::interrupt::install();
     for (opt, path) in [("--json", &a.json), ("--junit", &a.junit)] {
         if let Some(p) = path {
             check_output(opt, p)?;
@@ -78,7 +78,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
         exps: &session.exps,
         expectations_applied: !a.no_expectations,
         mutate: a.mutate,
-        interrupted: harness::interrupt::received(),
+        interrupted: exec::interrupt::received(),
         unfinished,
     };
     eprintln!("uring-conform: {} on {} ({})", plural(trials.len(), "trial"), probe.kernel.release, plural(jobs, "job"));
@@ -124,20 +124,20 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
     };
     let results = session.run_all(&trials, jobs, a.mutate, progress);
     let wall = t0.elapsed();
-    if let Some(sig) = harness::interrupt::received() {
-        eprintln!("\nuring-conform: interrupted by {} after {} of {} trials", harness::interrupt::name(sig), results.len(), trials.len());
+    if let Some(sig) = exec::interrupt::received() {
+        eprintln!("\nuring-conform: interrupted by {} after {} of {} trials", exec::interrupt::name(sig), results.len(), trials.len());
     }
     let exps = &session.exps;
     let errata = if a.mutate {
         String::new()
     } else {
-        harness::report::deviations_summary(exps, &results, &session.release()) + &harness::report::errata_summary(exps, &results)
+        exec::report::deviations_summary(exps, &results, &session.release()) + &exec::report::errata_summary(exps, &results)
     };
     if a.mutate {
         // The mode's own summary follows (mutation_verdict): the usual
         // one would count the unmutated runs.
     } else if a.ktap {
-        print!("{}", harness::formats::ktap(&results, &probe.kernel.release));
+        print!("{}", exec::formats::ktap(&results, &probe.kernel.release));
         eprint!("{errata}{}", human_summary(&results, wall));
     } else {
         print!("{errata}{}", human_summary(&results, wall));
@@ -153,7 +153,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
         }
     };
     if let Some(path) = &a.junit {
-        write(path, "JUnit XML", harness::formats::junit(&results, &probe.kernel.release));
+        write(path, "JUnit XML", exec::formats::junit(&results, &probe.kernel.release));
     }
     let strict = if a.strict { strict_violations(probe) } else { vec![] };
     for (id, since) in &strict {
@@ -165,7 +165,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
     if write_failed {
         return Ok(2);
     }
-    if let Some(sig) = harness::interrupt::received() {
+    if let Some(sig) = exec::interrupt::received() {
         return Ok(128 + sig);
     }
     if a.mutate {
@@ -239,11 +239,11 @@ fn mutation_verdict(results: &[TrialResult]) -> i32 {
 /// kernel's but which the probe found absent (proposals and the
 /// environment have no version and are never counted).
 fn strict_violations(probe: &Probe) -> Vec<(&'static str, &'static str)> {
-    let Some(k) = harness::features::parse_version(&probe.kernel.release) else { return vec![] };
+    let Some(k) = oracle::features::parse_version(&probe.kernel.release) else { return vec![] };
     FEATURES
         .iter()
         .filter(|f| !f.since.is_empty() && !probe.has(f.feature))
-        .filter(|f| harness::features::parse_version(f.since).is_some_and(|s| s <= k))
+        .filter(|f| oracle::features::parse_version(f.since).is_some_and(|s| s <= k))
         .map(|f| (f.id, f.since))
         .collect()
 }

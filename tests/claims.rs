@@ -5,9 +5,9 @@
 //! covered claim has a case that runs on at least one kernel of the
 //! committed matrix.
 
-use harness::case::all_cases;
-use harness::claims::{problems, Inventory, Status, UapiList};
-use harness::expectations::Expectations;
+use oracle::case::all_cases;
+use oracle::claims::{problems, Inventory, Status, UapiList};
+use oracle::expectations::Expectations;
 use std::collections::{BTreeMap, BTreeSet};
 
 #[test]

@@ -3,8 +3,8 @@
 //! unavailable-io_uring paths (a seccomp filter in a child process; the
 //! sysctl only on explicit request).
 
-use harness::report::{RunReport, Summary};
-use harness::Outcome;
+use oracle::model::{RunReport, Summary};
+use oracle::Outcome;
 use serde_json::Value;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Output};
@@ -44,7 +44,7 @@ fn typed(v: &Value) -> RunReport {
 fn committed_schema_is_the_generated_one() {
     let _machine = shared();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/run-report.schema.json");
-    let want = harness::report::model::json_schema();
+    let want = oracle::model::json_schema();
     if std::env::var_os("URING_CONFORM_UPDATE_DOCS").is_some() {
         std::fs::write(&path, &want).unwrap();
     }
@@ -121,7 +121,7 @@ fn usage_errors_exit_2_without_panicking() {
     assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("EXIT STATUS"));
     // A timeout scale of 0 or garbage is refused, never 0 ms waits.
     for bad in ["0", "-1", "fast", "inf", ""] {
-        let o = bin().args(["run", "nop"]).env(harness::timing::SCALE_ENV, bad).output().unwrap();
+        let o = bin().args(["run", "nop"]).env(oracle::timing::SCALE_ENV, bad).output().unwrap();
         assert_eq!(o.status.code(), Some(2), "{bad:?}");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains("URING_CONFORM_TIMEOUT_SCALE: a timeout scale is a positive finite number"), "{bad:?}: {err}");
@@ -866,7 +866,7 @@ fn report_with(results: &[(&str, Outcome)]) -> Value {
     let o = bin().args(["failed-run", "--kernel", "6.18.0-test", "--label", "ci", "--reason", "unused"]).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let rs: Vec<harness::TrialResult> = results.iter().map(|(id, out)| harness::TrialResult::of(id, *out, "")).collect();
+    let rs: Vec<oracle::TrialResult> = results.iter().map(|(id, out)| oracle::TrialResult::of(id, *out, "")).collect();
     v["results"] = serde_json::to_value(&rs).unwrap();
     v["summary"] = serde_json::to_value(Summary::of(&rs)).unwrap();
     v["probe"]["availability"] = "ok".into();
@@ -970,7 +970,7 @@ fn findings_lists_each_finding_with_status_and_reproducer() {
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let list = v.as_array().unwrap();
-    assert_eq!(list.len(), harness::findings::FINDINGS.len());
+    assert_eq!(list.len(), oracle::findings::FINDINGS.len());
     assert!(list.iter().all(|f| f["doc"].as_str().unwrap().starts_with("docs/findings/") && f["kernels"].is_array() && f["upstream"].is_string()));
     let out = bin().args(["findings", "--help"]).output().unwrap();
     assert!(out.status.success());
@@ -990,16 +990,16 @@ fn findings_check_repros_compares_each_verdict_with_the_suite() {
     let out = bin().args(["findings", "--check-repros"]).arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    let runs: usize = harness::findings::FINDINGS.iter().map(|f| f.repros.len()).sum();
+    let runs: usize = oracle::findings::FINDINGS.iter().map(|f| f.repros.len()).sum();
     assert!(text.starts_with("repro kernel "), "{text}");
     assert_eq!(text.lines().filter(|l| l.starts_with("repro ") && l.ends_with(" ERROR")).count(), runs, "{text}");
     // A stand-in drain-order that says what the suite expects on this
     // kernel agrees; one that says the opposite disagrees.
     let u = rustix::system::uname();
-    let release = harness::expectations::effective_release(&u.release().to_string_lossy(), &u.version().to_string_lossy());
-    let f = harness::findings::FINDINGS.iter().find(|f| f.name == "drain-order-6-1").unwrap();
-    let want = harness::findings::expected_verdict(&harness::expectations::Expectations::builtin(), &f.repros[0], &release);
-    let (right, wrong) = if want == harness::findings::Verdict::Bad { (("BAD", 1), ("GOOD", 0)) } else { (("GOOD", 0), ("BAD", 1)) };
+    let release = oracle::expectations::effective_release(&u.release().to_string_lossy(), &u.version().to_string_lossy());
+    let f = oracle::findings::FINDINGS.iter().find(|f| f.name == "drain-order-6-1").unwrap();
+    let want = oracle::findings::expected_verdict(&oracle::expectations::Expectations::builtin(), &f.repros[0], &release);
+    let (right, wrong) = if want == oracle::findings::Verdict::Bad { (("BAD", 1), ("GOOD", 0)) } else { (("GOOD", 0), ("BAD", 1)) };
     let stub = dir.path().join("drain-order");
     for ((word, code), agree) in [(right, "agree"), (wrong, "DISAGREE")] {
         std::fs::write(&stub, format!("#!/bin/sh\necho '{word}: stand-in'\nexit {code}\n")).unwrap();

@@ -3,8 +3,8 @@
 //! case cannot leave an entry behind that silently excuses nothing (or,
 //! after a later rename back, something else).
 
-use harness::case::all_cases;
-use harness::expectations::Expectations;
+use oracle::case::all_cases;
+use oracle::expectations::Expectations;
 
 fn trial_ids() -> Vec<String> {
     cases::link();
@@ -18,7 +18,7 @@ fn every_known_failure_and_erratum_names_a_trial() {
     assert!(!e.expect.is_empty() && !e.erratum.is_empty());
     let globs = e.expect.iter().map(|x| ("known-failures.toml", &x.trial)).chain(e.erratum.iter().map(|x| ("doc-errata.toml", &x.trials)));
     for (file, glob) in globs {
-        assert!(ids.iter().any(|id| harness::glob::matches(glob, id)), "{file}: {glob} matches no trial");
+        assert!(ids.iter().any(|id| oracle::glob::matches(glob, id)), "{file}: {glob} matches no trial");
     }
 }
 
@@ -29,7 +29,7 @@ fn every_known_failure_and_erratum_names_a_trial() {
 /// names the kernels where the race was seen.
 #[test]
 fn no_intermittent_entry_has_a_wildcard_kernel_range() {
-    let e = harness::expectations::Expectations::builtin();
+    let e = oracle::expectations::Expectations::builtin();
     let wild: Vec<_> = e.expect.iter().filter(|x| x.intermittent && x.kernels.trim() == "*").map(|x| x.trial.clone()).collect();
     assert!(wild.is_empty(), "intermittent entries over every kernel: {wild:?}");
 }

@@ -3,8 +3,8 @@
 //! where one of its known-failure entries applies to this kernel, GOOD
 //! where none does, either where only intermittent ones apply.
 
-use harness::expectations::{effective_release, Expectations};
-use harness::findings::{expected_verdict, repro_stem, run_repro, RunOutcome, Verdict, FINDINGS};
+use oracle::expectations::{effective_release, Expectations};
+use oracle::findings::{expected_verdict, repro_stem, run_repro, RunOutcome, Verdict, FINDINGS};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;

@@ -11,7 +11,7 @@
 
 use crate::prelude::*;
 use fixtures::{Bufs, Listener};
-use harness::CaseError;
+use oracle::CaseError;
 
 /// A 4096-byte source file with a known pattern.
 fn source() -> Result<TempFile, CaseError> {
@@ -20,7 +20,7 @@ fn source() -> Result<TempFile, CaseError> {
 
 /// A READ_FIXED of `len` bytes into `mem[at..]` from offset 0, buffer
 /// `index`, expecting `res`; on success the bytes must match the file.
-fn read_fixed_at(r: &mut Ring, f: &TempFile, mem: &mut Bufs, at: isize, len: u32, index: u16, res: i32) -> CaseResult {
+fn read_fixed_at(r: &mut CheckedRing, f: &TempFile, mem: &mut Bufs, at: isize, len: u32, index: u16, res: i32) -> CaseResult {
     // SAFETY: only an address; the kernel checks it against the buffer.
     let addr = unsafe { mem.ptr(0).offset(at) };
     r.run_expect(&[Sqe::read_fixed(f.fd(), addr, len, 0, index).user_data(1)], &[cqe(1, res)])?;
@@ -349,7 +349,7 @@ case! {
     run: |cx| {
         let f = source()?;
         let mut mem = Bufs::new(1, 4096);
-        let src = Ring::new(4)?;
+        let src = CheckedRing::new(4)?;
         src.register_buffers(&[mem.iov(0, 4096)])?;
         let mut r = cx.ring()?;
         let clone = io_uring_clone_buffers { src_fd: src.fd() as u32, ..Default::default() };
@@ -367,7 +367,7 @@ case! {
     refs: ["io_uring_register(2): IORING_REGISTER_CLONE_BUFFERS (IORING_REGISTER_DST_REPLACE to replace)", "claim:register.op.clone-buffers"],
     run: |cx| {
         let mut mem = Bufs::new(1, 4096);
-        let src = Ring::new(4)?;
+        let src = CheckedRing::new(4)?;
         src.register_buffers(&[mem.iov(0, 4096)])?;
         let r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 1024)])?;
@@ -486,7 +486,7 @@ case! {
 }
 
 /// CLONE_BUFFERS into `dst` from `src` with a range and flags.
-fn clone_range(dst: &Ring, src: &Ring, src_off: u32, dst_off: u32, nr: u32, flags: u32) -> Result<i32, Errno> {
+fn clone_range(dst: &CheckedRing, src: &CheckedRing, src_off: u32, dst_off: u32, nr: u32, flags: u32) -> Result<i32, Errno> {
     let arg = io_uring_clone_buffers { src_fd: src.fd() as u32, flags, src_off, dst_off, nr, ..Default::default() };
     // SAFETY: one io_uring_clone_buffers, read during the call.
     unsafe { dst.register_raw(IORING_REGISTER_CLONE_BUFFERS, &arg as *const _ as *const _, 1) }
@@ -494,8 +494,8 @@ fn clone_range(dst: &Ring, src: &Ring, src_off: u32, dst_off: u32, nr: u32, flag
 
 /// A ring with `n` 1024-byte buffers of `mem` registered (buffer i at
 /// mem[i * 1024..]).
-fn ring_with_buffers(mem: &mut Bufs, n: usize) -> Result<Ring, CaseError> {
-    let r = Ring::new(4)?;
+fn ring_with_buffers(mem: &mut Bufs, n: usize) -> Result<CheckedRing, CaseError> {
+    let r = CheckedRing::new(4)?;
     let iovs: Vec<libc::iovec> = (0..n).map(|i| mem.iov(i * 1024, (i + 1) * 1024)).collect();
     r.register_buffers(&iovs)?;
     Ok(r)

@@ -18,19 +18,19 @@ use std::os::fd::{AsRawFd, OwnedFd};
 const BLK: usize = 4096;
 
 /// The run's null_blk device, opened O_DIRECT.
-fn nullb() -> Result<OwnedFd, harness::CaseError> {
-    let dev = std::env::var("URING_CONFORM_NULLB").map_err(|_| harness::CaseError::Error("URING_CONFORM_NULLB is not set".into()))?;
+fn nullb() -> Result<OwnedFd, oracle::CaseError> {
+    let dev = std::env::var("URING_CONFORM_NULLB").map_err(|_| oracle::CaseError::Error("URING_CONFORM_NULLB is not set".into()))?;
     Ok(fixtures::open(std::path::Path::new(&dev), libc::O_RDWR | libc::O_DIRECT)?)
 }
 
 /// An IOPOLL ring (with `extra` setup flags) in the variant's delivery mode.
-fn iopoll_ring(cx: &harness::Ctx, extra: u32) -> Result<Ring, harness::CaseError> {
+fn iopoll_ring(cx: &oracle::Ctx, extra: u32) -> Result<CheckedRing, oracle::CaseError> {
     cx.build(cx.builder(8).flags(IORING_SETUP_IOPOLL | extra))
 }
 
 /// Writes one aligned block of `seed` at `off` and reads it back through
 /// `r`, checking the bytes.
-fn write_read_block(r: &mut Ring, fd: i32, off: u64, seed: u8) -> CaseResult {
+fn write_read_block(r: &mut CheckedRing, fd: i32, off: u64, seed: u8) -> CaseResult {
     let mut w = AlignedBuf::new(BLK);
     w.as_mut_slice().copy_from_slice(&pattern(BLK, seed));
     let mut rd = AlignedBuf::new(BLK);

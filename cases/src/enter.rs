@@ -4,6 +4,7 @@
 //! registered ring fd.
 
 use crate::prelude::*;
+use oracle::CheckedRing;
 
 case! {
     id: "nop/user-data-round-trip",
@@ -159,7 +160,7 @@ case! {
             Sqe::link_timeout(&ts[2], 0).user_data(6),
         ])?;
         let t0 = Stopwatch::start();
-        r.submit_and_wait(5).map_err(|e| harness::CaseError::Fail(format!("io_uring_enter: {e}")))?;
+        r.submit_and_wait(5).map_err(|e| oracle::CaseError::Fail(format!("io_uring_enter: {e}")))?;
         check_elapsed(&t0, Duration::from_millis(300), "a wait for 5 completions, the fifth due at 300 ms")?;
         check!(r.cq_ready() >= 5, "only {} CQEs ready after waiting for 5", r.cq_ready());
         let want: Vec<Want> = (0..3).flat_map(|i| [cqe(2 * i + 1, -libc::ECANCELED), cqe(2 * i + 2, -libc::ETIME)]).collect();
@@ -182,7 +183,7 @@ case! {
         r.push_all(&[Sqe::timeout(&ts, 0, 0).user_data(1), Sqe::read(p.rx(), &mut buf, 0).user_data(2)])?;
         let t0 = Stopwatch::start();
         // Two wanted; the read never completes on its own.
-        r.submit_and_wait(2).map_err(|e| harness::CaseError::Fail(format!("io_uring_enter: {e}")))?;
+        r.submit_and_wait(2).map_err(|e| oracle::CaseError::Fail(format!("io_uring_enter: {e}")))?;
         check_elapsed(&t0, Duration::from_millis(100), "the wait the timeout ended")?;
         check_eq!(r.cq_ready(), 1, "CQEs ready when the wait returned");
         r.run_expect_unordered(&[Sqe::cancel(2, 0).user_data(3)], &[cqe(1, -libc::ETIME), cqe(2, -libc::ECANCELED), cqe(3, 0)])?;
@@ -399,7 +400,7 @@ case! {
         "claim:enter.errors.EEXIST-defer-taskrun",
     ],
     run: |_| {
-        let mut r = RingBuilder::new(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER).build()?;
+        let mut r = CheckedRing::from(RingBuilder::new(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER).build()?);
         r.run_expect(&[Sqe::nop().user_data(1)], &[cqe(1, 0)])?;
         let fd = r.fd();
         // SAFETY: no argument pointer is passed.

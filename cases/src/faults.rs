@@ -36,7 +36,7 @@
 //! CONFIG_FAILSLAB, debugfs, root): an environment skip elsewhere.
 
 use crate::prelude::*;
-use harness::{CaseError, Ctx};
+use oracle::{CaseError, Ctx};
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
@@ -83,10 +83,10 @@ impl FailNth {
     /// mutation mode if this is the warm-up or the first run that gave the
     /// case's result (`hit`), and made uncounted otherwise: a trial makes
     /// the same number of counted comparisons however long its sweeps are
-    /// (see [`harness::mutation::counting`]).
-    fn judge(&self, hit: bool) -> harness::mutation::Counting {
+    /// (see [`oracle::mutation::counting`]).
+    fn judge(&self, hit: bool) -> oracle::mutation::Counting {
         let first_hit = hit && !self.hit_judged.replace(true);
-        harness::mutation::count(self.armed.get() == 0 || first_hit)
+        oracle::mutation::count(self.armed.get() == 0 || first_hit)
     }
 
     /// Disarms; whether the armed failure happened (the counter ran out).
@@ -138,7 +138,7 @@ fn sweep(mut one: impl FnMut(u32, &FailNth) -> Result<Run, CaseError>) -> Result
             if n > MAX_SWEEP {
                 return Err(CaseError::Error(format!("fault injection: the syscall still reached its {MAX_SWEEP}th allocation check")));
             }
-            let r = harness::mutation::counting(false, || one(n, &fail))?;
+            let r = oracle::mutation::counting(false, || one(n, &fail))?;
             hits += r.hit as u32;
             if r.reached {
                 (n, misses) = (n + 1, 0);
@@ -182,7 +182,7 @@ fn done() -> CaseResult {
 /// Submits what is pushed with fail-nth armed at `n`: exactly the
 /// io_uring_enter syscall inside the window. Returns enter's result and
 /// whether the failure was reached.
-fn enter_armed(r: &mut Ring, fail: &FailNth, n: u32) -> Result<(Result<u32, Errno>, bool), CaseError> {
+fn enter_armed(r: &mut CheckedRing, fail: &FailNth, n: u32) -> Result<(Result<u32, Errno>, bool), CaseError> {
     let k = r.publish();
     let pending = r.sq_pending();
     check_eq!(k, pending, "SQEs published for the armed enter");
@@ -194,7 +194,7 @@ fn enter_armed(r: &mut Ring, fail: &FailNth, n: u32) -> Result<(Result<u32, Errn
 
 /// `want` CQEs already in the CQ, taken without a syscall (a wait would
 /// answer EBADR while a dropped CQE is unreported), compared in order.
-fn pop_expect(r: &mut Ring, want: &[Want]) -> CaseResult {
+fn pop_expect(r: &mut CheckedRing, want: &[Want]) -> CaseResult {
     let mut got = Vec::new();
     while let Some(c) = r.pop() {
         got.push(c);
@@ -203,13 +203,13 @@ fn pop_expect(r: &mut Ring, want: &[Want]) -> CaseResult {
 }
 
 /// A NOP on `r` completes with 0 and nothing else arrives: the ring works.
-fn still_works(r: &mut Ring, ud: u64) -> CaseResult {
+fn still_works(r: &mut CheckedRing, ud: u64) -> CaseResult {
     r.run_expect(&[Sqe::nop().user_data(ud)], &[cqe(ud, 0)])?;
     Ok(())
 }
 
 /// A CQ with 8 slots (a 4-entry ring) filled by NOPs 1..=8, nothing reaped.
-fn full_ring(b: RingBuilder, cx: &Ctx) -> Result<Ring, CaseError> {
+fn full_ring(b: RingBuilder, cx: &Ctx) -> Result<CheckedRing, CaseError> {
     let mut r = cx.build(b)?;
     check_eq!(r.cq_entries(), 8, "CQ slots of a 4-entry ring");
     for chunk in [[1u64, 2, 3, 4], [5, 6, 7, 8]] {
@@ -232,8 +232,8 @@ fn nop_cqes(from: u64, to: u64) -> Vec<Want> {
 /// the CQ was emptied: a wait answers EBADR once (io_cqring_wait:
 /// IO_CHECK_CQ_DROPPED_BIT; io_uring_enter clears the bit after
 /// reporting it), then the ring is quiet and works.
-fn ebadr_once(r: &mut Ring, ud: u64) -> CaseResult {
-    let ts = __kernel_timespec::from_duration(harness::prompt());
+fn ebadr_once(r: &mut CheckedRing, ud: u64) -> CaseResult {
+    let ts = __kernel_timespec::from_duration(oracle::prompt());
     let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
     check_errno!(r.enter_wait(1, 0, &arg), libc::EBADR, "a wait with a dropped CQE unreported and none ready");
     r.expect_none()?;
@@ -254,7 +254,7 @@ case! {
     run: |_cx| {
         // The task context (tctx, io-wq) comes with the first ring of a
         // thread: made here, so every run of the sweep allocates the same.
-        let mut first = Ring::new(4)?;
+        let mut first = CheckedRing::new(4)?;
         still_works(&mut first, 1)?;
         let mut absorbed = Vec::new();
         let enomem = sweep(|n, fail| {
@@ -271,13 +271,13 @@ case! {
                     if reached {
                         absorbed.push(n);
                     }
-                    let mut r = Ring::adopt(fd, p).map_err(|e| CaseError::Fail(format!("mapping the ring set up with check {n} failed: {e}")))?;
+                    let mut r = CheckedRing::adopt(fd, p).map_err(|e| CaseError::Fail(format!("mapping the ring set up with check {n} failed: {e}")))?;
                     still_works(&mut r, 2)?;
                 }
                 Err(e) => {
                     check_eq!(e, Errno(libc::ENOMEM), "io_uring_setup with its allocation check {n} failed");
                     note(n, "ENOMEM");
-                    let mut r = Ring::new(4)?;
+                    let mut r = CheckedRing::new(4)?;
                     still_works(&mut r, 3)?;
                 }
             }
@@ -512,7 +512,7 @@ case! {
             src.push(&Sqe::msg_ring_data(target.fd(), 0x77, 0x99).user_data(1));
             let (got, reached) = enter_armed(&mut src, fail, n)?;
             check!(matches!(got, Ok(1)), "enter submitting MSG_RING, allocation check {n} failed: {got:?}");
-            let c = src.wait_for(1, harness::prompt()).map_err(|e| CaseError::Fail(format!("waiting for the MSG_RING CQE: {e}")))?;
+            let c = src.wait_for(1, oracle::prompt()).map_err(|e| CaseError::Fail(format!("waiting for the MSG_RING CQE: {e}")))?;
             let res = c.first().map(|c| c.res);
             check!(matches!(res, Some(r) if r == 0 || r == -libc::ENOMEM), "MSG_RING with allocation check {n} failed: {c:?} (want res 0 or -ENOMEM)");
             let res = res.unwrap_or(0);
@@ -562,7 +562,7 @@ case! {
             r.push(&Sqe::files_update(&fds, 0).user_data(1));
             let (got, reached) = enter_armed(&mut r, fail, n)?;
             check!(matches!(got, Ok(1)), "enter submitting FILES_UPDATE, allocation check {n} failed: {got:?}");
-            let c = r.wait_for(1, harness::prompt()).map_err(|e| CaseError::Fail(format!("waiting for FILES_UPDATE: {e}")))?;
+            let c = r.wait_for(1, oracle::prompt()).map_err(|e| CaseError::Fail(format!("waiting for FILES_UPDATE: {e}")))?;
             let res = c.first().map(|c| c.res);
             check!(matches!(res, Some(r) if r == 1 || r == -libc::ENOMEM), "FILES_UPDATE with allocation check {n} failed: {c:?} (want res 1 or -ENOMEM)");
             let res = res.unwrap_or(1);
@@ -605,7 +605,7 @@ case! {
             r.push(&Sqe::provide_buffers(second, 64, 1, 7, 1).user_data(2));
             let (got, reached) = enter_armed(&mut r, fail, n)?;
             check!(matches!(got, Ok(1)), "enter submitting PROVIDE_BUFFERS, allocation check {n} failed: {got:?}");
-            let c = r.wait_for(1, harness::prompt()).map_err(|e| CaseError::Fail(format!("waiting for PROVIDE_BUFFERS: {e}")))?;
+            let c = r.wait_for(1, oracle::prompt()).map_err(|e| CaseError::Fail(format!("waiting for PROVIDE_BUFFERS: {e}")))?;
             let res = c.first().map(|c| c.res);
             check!(matches!(res, Some(r) if r == ok || r == -libc::ENOMEM), "PROVIDE_BUFFERS with allocation check {n} failed: {c:?} (want res {ok} or -ENOMEM)");
             let res = res.unwrap_or(ok);

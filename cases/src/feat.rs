@@ -9,7 +9,7 @@
 
 use crate::prelude::*;
 use fixtures::{Bufs, SocketPair, TempDir};
-use harness::Feature;
+use oracle::Feature;
 
 case! {
     id: "feat/single-mmap",
@@ -387,8 +387,8 @@ case! {
 
 #[cfg(test)]
 mod tests {
-    use harness::case::all_cases;
-    use harness::features::{Detect, FEATURES};
+    use oracle::case::all_cases;
+    use oracle::features::{Detect, FEATURES};
 
     /// Every IORING_FEAT bit in the vocabulary has a feat/ case.
     #[test]

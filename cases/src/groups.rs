@@ -23,7 +23,7 @@
 //! proposal.sqe_group, and the first checks the clean rejection instead.
 
 use crate::prelude::*;
-use harness::Feature;
+use oracle::Feature;
 
 const GROUP: u8 = IOSQE_BIT7;
 
@@ -136,7 +136,7 @@ case! {
 
 /// A group whose member (user_data 2) carries `flag`, which members may
 /// not: the leader fails with -EINVAL, the members with -ECANCELED.
-fn member_flag_fails_group(cx: &harness::Ctx, flag: u8) -> CaseResult {
+fn member_flag_fails_group(cx: &oracle::Ctx, flag: u8) -> CaseResult {
     let mut r = cx.ring()?;
     let sqes = [Sqe::nop().with(GROUP).user_data(1), Sqe::nop().with(GROUP).with(flag).user_data(2), Sqe::nop().user_data(3)];
     let got = r.run_expect_unordered(&sqes, &[cqe(2, -libc::ECANCELED), cqe(3, -libc::ECANCELED), cqe(1, -libc::EINVAL)])?;
@@ -182,7 +182,7 @@ case! {
         let ts = ms(1000);
         let sqes = [Sqe::nop().with(GROUP).user_data(1), Sqe::link_timeout(&ts, 0).user_data(2)];
         r.submit_all(&sqes)?;
-        let got = r.wait_for(2, harness::prompt())?;
+        let got = r.wait_for(2, oracle::prompt())?;
         check!(got.iter().any(|c| c.user_data == 2 && c.res == -libc::EINVAL), "the group's LINK_TIMEOUT: {got:?}");
         Ok(())
     },

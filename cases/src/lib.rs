@@ -1,5 +1,5 @@
 //! The conformance cases, one module per area. Each case registers itself
-//! with `harness::case!`; the runner finds them through `inventory`.
+//! with `oracle::case!`; the runner finds them through `inventory`.
 
 pub mod buffers;
 pub mod cancel;
@@ -30,10 +30,10 @@ pub mod timeouts;
 pub(crate) mod prelude {
     pub use crate::support::*;
     pub use fixtures::{closed_fd, pattern, Pipe, TempFile};
-    pub use harness::sqe::CancelKey;
-    pub use harness::sys::*;
-    pub use harness::{case, check, check_eq, check_errno};
-    pub use harness::{check_cqes, check_elapsed, check_order, cqe, variants, CaseResult, Ring, RingBuilder, Sqe, Stopwatch, Variant, Want};
+    pub use oracle::sqe::CancelKey;
+    pub use oracle::sys::*;
+    pub use oracle::{case, check, check_eq, check_errno};
+    pub use oracle::{check_cqes, check_elapsed, check_order, cqe, variants, CaseResult, CheckedRing, RingBuilder, Sqe, Stopwatch, Variant, Want};
     pub use std::time::Duration;
 
     /// An opcode no kernel knows: io_init_req fails it with -EINVAL.
@@ -48,7 +48,7 @@ pub(crate) mod prelude {
         // SAFETY: writing a local buffer.
         let n = unsafe { libc::write(fd, data.as_ptr() as *const _, data.len()) };
         if n < 0 || n as usize != data.len() {
-            return Err(harness::CaseError::Error(format!("fixture: short socket write ({n})")));
+            return Err(oracle::CaseError::Error(format!("fixture: short socket write ({n})")));
         }
         Ok(())
     }
@@ -61,8 +61,8 @@ pub(crate) mod prelude {
     /// an emptied group ([`PROVIDED_INTO_NEW_GROUP`]). Buffer rings (IORING_REGISTER_PBUF_RING, 5.19)
     /// were built on those lists, so a kernel that declares them has it;
     /// one without them (Debian's 5.10) has the older behaviour.
-    pub fn ordered_provided_buffers(cx: &harness::Ctx) -> bool {
-        cx.has(harness::Feature::RegPbufRing)
+    pub fn ordered_provided_buffers(cx: &oracle::Ctx) -> bool {
+        cx.has(oracle::Feature::RegPbufRing)
     }
 
     /// The res of a PROVIDE_BUFFERS into a group that does not exist yet:

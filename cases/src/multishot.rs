@@ -192,10 +192,10 @@ case! {
         // whole stream of CQEs is compared: one buffer, then -ENOBUFS.
         send_all(s.b(), &[7u8; 16])?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 1).user_data(1)])?;
-        let mut got = r.wait_for(1, harness::prompt())?;
+        let mut got = r.wait_for(1, oracle::prompt())?;
         send_all(s.b(), &[8u8; 4])?;
         if got.len() < 2 {
-            got.extend(r.wait_for(2 - got.len() as u32, harness::prompt())?);
+            got.extend(r.wait_for(2 - got.len() as u32, oracle::prompt())?);
         }
         r.check_reaped(&got, &[cqe(1, 16).flags(buf_flags(0) | MORE), cqe(1, -libc::ENOBUFS)])?;
         Ok(())
@@ -380,10 +380,10 @@ case! {
         p.put(b"ab")?;
         // When the read sees the empty pool is the kernel's choice (at once,
         // or with the next data): the whole stream of CQEs is compared.
-        let mut got = r.wait_for(1, harness::prompt())?;
+        let mut got = r.wait_for(1, oracle::prompt())?;
         p.put(b"cd")?;
         if got.len() < 2 {
-            got.extend(r.wait_for(2 - got.len() as u32, harness::prompt())?);
+            got.extend(r.wait_for(2 - got.len() as u32, oracle::prompt())?);
         }
         r.check_reaped(&got, &[cqe(1, 2).flags(buf_flags(0) | MORE), cqe(1, -libc::ENOBUFS)])?;
         Ok(())
@@ -400,7 +400,7 @@ case! {
         let p = Pipe::new()?;
         let mut b = Bufs::new(4, 16);
         let mut r = cx.ring()?;
-        let mut br = harness::BufRing::register(&r, 1, 4, 0)?;
+        let mut br = oracle::BufRing::register(&r, 1, 4, 0)?;
         for (bid, len) in [(0u16, 8u32), (1, 16), (2, 4), (3, 16)] {
             br.push(b.ptr(bid as usize), len, bid);
         }
@@ -411,11 +411,11 @@ case! {
         // The pool is empty after these: whether the read ends with
         // -ENOBUFS at once or when the writer goes away is the kernel's
         // choice, so the whole rest of the stream is compared.
-        let mut got = r.wait_for(2, harness::prompt())?;
+        let mut got = r.wait_for(2, oracle::prompt())?;
         let Pipe { rx, tx } = p;
         drop(tx);
         if got.len() < 3 {
-            got.extend(r.wait_for(3 - got.len() as u32, harness::prompt())?);
+            got.extend(r.wait_for(3 - got.len() as u32, oracle::prompt())?);
         }
         r.check_reaped(&got, &[cqe(1, 4).flags(buf_flags(2) | MORE), cqe(1, 12).flags(buf_flags(3) | MORE), cqe(1, -libc::ENOBUFS)])?;
         drop(rx);
@@ -441,10 +441,10 @@ case! {
         for (i, byte) in [b"a", b"b", b"c"].iter().enumerate() {
             send_all(s.b(), *byte)?;
             // One arrival at a time: wait until the kernel took it.
-            let posted = fixtures::wait_until(harness::prompt(), || r.cq_ready() as usize > i || r.sq_flags() & IORING_SQ_CQ_OVERFLOW != 0);
+            let posted = fixtures::wait_until(oracle::prompt(), || r.cq_ready() as usize > i || r.sq_flags() & IORING_SQ_CQ_OVERFLOW != 0);
             check!(posted, "arrival {} was not posted", i + 1);
         }
-        let got = r.wait_for(3, harness::prompt())?;
+        let got = r.wait_for(3, oracle::prompt())?;
         r.check_reaped(&got, &[cqe(1, 1).flags(buf_flags(0) | MORE), cqe(1, 1).flags(buf_flags(1) | MORE), cqe(1, 1).flags(buf_flags(2))])?;
         Ok(())
     },

@@ -13,17 +13,17 @@
 //! (io_cqring_add_overflow, __io_cqring_overflow_flush, io_fill_cqe_aux).
 
 use crate::prelude::*;
-use harness::{CaseError, Ctx};
+use oracle::{CaseError, Ctx};
 
 /// The variant's ring with 4 SQEs and (by default) 8 CQEs.
-fn small_ring(cx: &Ctx) -> Result<Ring, CaseError> {
+fn small_ring(cx: &Ctx) -> Result<CheckedRing, CaseError> {
     let r = cx.ring_sized(4)?;
     check_eq!(r.cq_entries(), 8, "CQ size of a 4-entry ring (io_uring_setup(2): twice the SQ by default)");
     Ok(r)
 }
 
 /// Submits NOPs with user_data `from..to`, four at a time, reaping nothing.
-fn nops(r: &mut Ring, from: u64, to: u64) -> CaseResult {
+fn nops(r: &mut CheckedRing, from: u64, to: u64) -> CaseResult {
     let all: Vec<Sqe> = (from..to).map(|u| Sqe::nop().user_data(u)).collect();
     for chunk in all.chunks(4) {
         r.submit_all(chunk)?;
@@ -38,7 +38,7 @@ fn nop_cqes(from: u64, to: u64) -> Vec<Want> {
 
 /// Flushes deferred work without reaping (a GETEVENTS enter that asks for
 /// nothing), so completions the kernel has reach the CQ or its backlog.
-fn settle(r: &Ring) -> CaseResult {
+fn settle(r: &CheckedRing) -> CaseResult {
     match r.enter_flags(0, 0, IORING_ENTER_GETEVENTS) {
         Ok(_) => Ok(()),
         Err(e) => Err(CaseError::Fail(format!("GETEVENTS enter with a full CQ: {e}"))),
@@ -49,9 +49,9 @@ fn settle(r: &Ring) -> CaseResult {
 /// up), running deferred work meanwhile: the sync point for "a request
 /// tried to post into the full CQ" under every delivery mode (task work in
 /// this task, DEFER_TASKRUN's local work, or the SQPOLL thread's).
-fn await_backlog(r: &Ring) -> CaseResult {
+fn await_backlog(r: &CheckedRing) -> CaseResult {
     let mut err = None;
-    let up = fixtures::wait_until(harness::prompt(), || {
+    let up = fixtures::wait_until(oracle::prompt(), || {
         if let Err(e) = settle(r) {
             err = Some(e);
             return true;
@@ -61,7 +61,7 @@ fn await_backlog(r: &Ring) -> CaseResult {
     if let Some(e) = err {
         return Err(e);
     }
-    check!(up, "nothing reached the backlog within {:?} (sq flags {:#x})", harness::prompt(), r.sq_flags());
+    check!(up, "nothing reached the backlog within {:?} (sq flags {:#x})", oracle::prompt(), r.sq_flags());
     Ok(())
 }
 
@@ -248,7 +248,7 @@ case! {
         // CQE carries no F_MORE, and a later write posts nothing. (Kernels
         // before the multishot overflow fix kept F_MORE and posted into the
         // backlog: a recorded deviation, see known-failures.toml.)
-        let got = r.wait_for(9, harness::prompt())?;
+        let got = r.wait_for(9, oracle::prompt())?;
         let mut want = nop_cqes(1, 9);
         want.push(cqe(100, POLLIN));
         r.check_reaped(&got, &want)?;
@@ -288,7 +288,7 @@ case! {
         let mut target = small_ring(cx)?;
         nops(&mut target, 1, 9)?;
         settle(&target)?;
-        let mut src = Ring::new(4)?;
+        let mut src = CheckedRing::new(4)?;
         src.run_expect(&[Sqe::msg_ring_data(target.fd(), 0x77, 0x99).user_data(1)], &[cqe(1, 0)])?;
         let mut want = nop_cqes(1, 9);
         want.push(cqe(0x99, 0x77));
@@ -338,7 +338,7 @@ case! {
         let t0 = Stopwatch::start();
         let got = r.enter_flags(0, 2 * r.cq_entries(), IORING_ENTER_GETEVENTS);
         check!(matches!(got, Ok(0)), "GETEVENTS for {} CQEs with a full CQ and a backlog: {got:?} (want Ok(0))", 2 * r.cq_entries());
-        check!(t0.elapsed() < harness::prompt(), "the wait took {:?}: a full CQ satisfies it", t0.elapsed());
+        check!(t0.elapsed() < oracle::prompt(), "the wait took {:?}: a full CQ satisfies it", t0.elapsed());
         r.expect(&nop_cqes(1, 13))?;
         Ok(())
     },

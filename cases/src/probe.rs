@@ -1,22 +1,22 @@
 //! The probe's own verdicts as trials. A feature the kernel takes but
 //! that does not behave as documented is found **broken** by the probe
-//! (harness/src/probe/detect.rs); its trials run, and the trial
+//! (oracle/src/probe/detect/mod.rs); its trials run, and the trial
 //! `probe/<id>` here fails with the probe's evidence, so a run on such a
 //! kernel is never green. A feature found absent (refused as unknown, or
 //! ignored) skips here like everywhere, naming it.
 //!
 //! One case per feature whose detection can find it broken
-//! ([`harness::features::judged_by_behaviour`]): setup and enter flags,
+//! ([`oracle::features::judged_by_behaviour`]): setup and enter flags,
 //! SQE flags, per-op flags and the SQE group proposal. Opcodes, FEAT bits
 //! and register opcodes are declarations, compared with behaviour by
 //! `probe/declarations-agree`.
 
 use crate::prelude::*;
-use harness::probe::Finding;
-use harness::Feature;
+use oracle::probe::Finding;
+use oracle::Feature;
 
 /// Passes unless the probe found `f` taken but not as documented.
-fn taken_as_documented(cx: &mut harness::Ctx, f: Feature) -> CaseResult {
+fn taken_as_documented(cx: &mut oracle::Ctx, f: Feature) -> CaseResult {
     let evidence = match cx.probe.finding(f) {
         Finding::Broken(why) => Some(why.clone()),
         _ => None,
@@ -32,7 +32,7 @@ macro_rules! probe_cases {
             summary: "the probe's detection found the feature as documented (a kernel taking it and misbehaving fails here)",
             requires: [$feature],
             variants: variants::DEFAULT,
-            refs: ["docs/detection-rules.md (presence and conformance)", "harness/src/probe/detect.rs (the rule and the documented answer of each detection)"],
+            refs: ["docs/detection-rules.md (presence and conformance)", "oracle/src/probe/detect/mod.rs (the rule and the documented answer of each detection)"],
             run: |cx| taken_as_documented(cx, Feature::$feature),
         })*
         /// The features that have a case here, in vocabulary order.
@@ -118,7 +118,7 @@ case! {
     summary: "what the kernel declares (FEAT bits, IORING_REGISTER_PROBE) agrees with what the probe saw it do",
     requires: [],
     variants: variants::DEFAULT,
-    refs: ["harness/src/probe/crosscheck.rs (the pairs, each with the commit that added both)"],
+    refs: ["oracle/src/probe/crosscheck.rs (the pairs, each with the commit that added both)"],
     run: |cx| {
         let c = &cx.probe.contradictions;
         check!(c.is_empty(), "{} declaration(s) contradicted: {}", c.len(), c.join("; "));
@@ -129,13 +129,13 @@ case! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use harness::features::{judged_by_behaviour, FEATURES};
+    use oracle::features::{judged_by_behaviour, FEATURES};
 
     #[test]
     fn every_behavioural_detection_has_its_probe_case() {
         let want: Vec<Feature> = FEATURES.iter().filter(|f| judged_by_behaviour(f.detect)).map(|f| f.feature).collect();
         assert_eq!(JUDGED, want.as_slice(), "probe_cases! and judged_by_behaviour disagree");
-        let ids: Vec<&str> = harness::case::all_cases().iter().map(|c| c.id).collect();
+        let ids: Vec<&str> = oracle::case::all_cases().iter().map(|c| c.id).collect();
         for f in JUDGED {
             let id = format!("probe/{}", f.id());
             assert!(ids.contains(&id.as_str()), "{id} is not registered");

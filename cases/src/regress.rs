@@ -6,6 +6,7 @@
 
 use crate::prelude::*;
 use fixtures::{Bufs, Listener, SocketPair};
+use oracle::CheckedRing;
 use std::os::fd::AsRawFd;
 
 case! {
@@ -107,7 +108,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["commit 8579538c89e3 (io_uring/msg_ring: fix remote queue to disabled ring), 6.2", "claim:prep.msg-ring.EBADFD-disabled"],
     run: |cx| {
-        let mut target = RingBuilder::new(4).flags(IORING_SETUP_R_DISABLED).build()?;
+        let mut target = CheckedRing::from(RingBuilder::new(4).flags(IORING_SETUP_R_DISABLED).build()?);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::msg_ring_data(target.fd(), 1, 0x55).user_data(1)], &[cqe(1, -libc::EBADFD)])?;
         target.enable()?;
@@ -199,7 +200,7 @@ case! {
         let mut b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
         r.submit_all(&[Sqe::provide_buffers(b.ptr(0), 64, 1, 5, 0).user_data(1)])?;
-        r.wait_for(1, harness::prompt())?;
+        r.wait_for(1, oracle::prompt())?;
         // One event: struct inotify_event (16 bytes) + "x" padded to 16.
         r.run_expect(&[Sqe::read_select(ifd.as_raw_fd(), 64, 0, 5).user_data(2)], &[cqe(2, 32).flags(buf_flags(0))])?;
         let ev_wd = i32::from_ne_bytes(b.buf(0)[..4].try_into().unwrap());

@@ -58,7 +58,7 @@ case! {
     refs: ["io_uring_setup(2): the CQ ring is twice the SQ ring by default", "io_uring/io_uring.c io_uring_fill_params: roundup_pow_of_two", "claim:setup.cq-twice-sq"],
     run: |_| {
         for (asked, sq) in [(1u32, 1u32), (5, 8), (8, 8), (100, 128), (4097, 8192)] {
-            let r = Ring::new(asked)?;
+            let r = CheckedRing::new(asked)?;
             check_eq!((r.params.sq_entries, r.params.cq_entries), (sq, 2 * sq), "params for {asked} entries");
             check_eq!((r.sq_entries(), r.cq_entries()), (sq, 2 * sq), "ring_entries in the mapped rings for {asked}");
         }
@@ -73,9 +73,9 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_setup(2): IORING_SETUP_CLAMP", "claim:setup.clamp"],
     run: |_| {
-        let r = RingBuilder::new(1 << 20).flags(IORING_SETUP_CLAMP).build()?;
+        let r = CheckedRing::from(RingBuilder::new(1 << 20).flags(IORING_SETUP_CLAMP).build()?);
         check_eq!((r.params.sq_entries, r.params.cq_entries), (32768, 65536), "clamped entries");
-        let r = RingBuilder::new(8).cq_entries(1 << 24).flags(IORING_SETUP_CLAMP).build()?;
+        let r = CheckedRing::from(RingBuilder::new(8).cq_entries(1 << 24).flags(IORING_SETUP_CLAMP).build()?);
         check_eq!(r.params.cq_entries, 65536, "clamped cq_entries");
         Ok(())
     },
@@ -88,7 +88,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_setup(2): IORING_SETUP_CQSIZE", "claim:setup.cqsize.rounds-up"],
     run: |_| {
-        let r = RingBuilder::new(8).cq_entries(100).build()?;
+        let r = CheckedRing::from(RingBuilder::new(8).cq_entries(100).build()?);
         check_eq!((r.params.sq_entries, r.params.cq_entries), (8, 128), "entries");
         check_eq!(r.cq_entries(), 128, "mapped cq ring_entries");
         Ok(())
@@ -268,7 +268,7 @@ case! {
     ],
     run: |_| {
         let flags = IORING_SETUP_SQ_REWIND | IORING_SETUP_NO_SQARRAY;
-        let mut r = RingBuilder::new(4).flags(flags).build()?;
+        let mut r = CheckedRing::from(RingBuilder::new(4).flags(flags).build()?);
         check_eq!(r.params.flags, flags, "params.flags echoed");
         check_eq!(r.sq_entries(), 4, "SQ entries");
         // Stale NOPs in every slot: a kernel reading past what this
@@ -306,7 +306,7 @@ macro_rules! accepted {
             run: |_| {
                 let mut b = RingBuilder::new(4).flags($flags);
                 b.params.sq_thread_idle = 1000;
-                let mut r = b.build()?;
+                let mut r = CheckedRing::from(b.build()?);
                 check_eq!(r.params.flags, $flags, "params.flags echoed");
                 r.run_expect(&[Sqe::nop().user_data(7)], &[cqe(7, 0)])?;
                 Ok(())
@@ -400,7 +400,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_setup(2): IORING_SETUP_REGISTERED_FD_ONLY", "commit 03d89a2de25b (io_uring: support for user allocated memory for rings/sqes)", "claim:setup.registered-fd-only", "claim:enter.registered-ring"],
     run: |_| {
-        let mut r = RingBuilder::new(4).flags(IORING_SETUP_REGISTERED_FD_ONLY | IORING_SETUP_NO_MMAP).build()?;
+        let mut r = CheckedRing::from(RingBuilder::new(4).flags(IORING_SETUP_REGISTERED_FD_ONLY | IORING_SETUP_NO_MMAP).build()?);
         let idx = r.registered_index().expect("registered index");
         check!(idx < 16, "index {idx} is not a registered-ring slot (0..16)");
         check_eq!(r.fd(), -1, "no fd in the file table");
@@ -430,7 +430,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_setup(2): IORING_SETUP_R_DISABLED", "io_uring_register(2): IORING_REGISTER_ENABLE_RINGS", "claim:setup.r-disabled", "claim:enter.errors.EBADFD-disabled", "claim:register.op.enable-rings"],
     run: |_| {
-        let mut r = RingBuilder::new(4).flags(IORING_SETUP_R_DISABLED).build()?;
+        let mut r = CheckedRing::from(RingBuilder::new(4).flags(IORING_SETUP_R_DISABLED).build()?);
         r.push(&Sqe::nop().user_data(1));
         check_errno!(r.submit(), libc::EBADFD, "submit on a disabled ring");
         r.enable()?;
@@ -447,10 +447,10 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/register.c io_register_enable_rings: !R_DISABLED -> -EBADFD", "claim:register.errors.EBADFD-not-disabled"],
     run: |_| {
-        let r = RingBuilder::new(4).flags(IORING_SETUP_R_DISABLED).build()?;
+        let r = CheckedRing::from(RingBuilder::new(4).flags(IORING_SETUP_R_DISABLED).build()?);
         r.enable()?;
         check_errno!(r.enable(), libc::EBADFD, "second ENABLE_RINGS");
-        let plain = Ring::new(4)?;
+        let plain = CheckedRing::new(4)?;
         check_errno!(plain.enable(), libc::EBADFD, "ENABLE_RINGS on a ring never disabled");
         Ok(())
     },
@@ -485,7 +485,7 @@ case! {
     refs: ["io_uring_setup(2): features", "claim:setup.features"],
     run: |cx| {
         let r = cx.ring_sized(4)?;
-        let base = Ring::new(4)?;
+        let base = CheckedRing::new(4)?;
         check_eq!(r.features(), base.features(), "features of a {} ring vs a default ring", cx.variant.name());
         Ok(())
     },
@@ -498,7 +498,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_setup(2): IORING_SETUP_SINGLE_ISSUER", "io_uring/io_uring.c io_uring_enter: submitter_task != current -> -EEXIST", "claim:setup.single-issuer.other-task"],
     run: |_| {
-        let mut r = RingBuilder::new(4).flags(IORING_SETUP_SINGLE_ISSUER).build()?;
+        let mut r = CheckedRing::from(RingBuilder::new(4).flags(IORING_SETUP_SINGLE_ISSUER).build()?);
         r.push(&Sqe::nop().user_data(1));
         let res = std::thread::scope(|s| s.spawn(|| r.submit()).join().expect("thread"));
         check_errno!(res, libc::EEXIST, "submit from a second thread");
@@ -515,7 +515,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_setup(2): IORING_SETUP_SINGLE_ISSUER (with R_DISABLED, the task that enables the ring)", "claim:setup.single-issuer.enabler-owns"],
     run: |_| {
-        let mut r = RingBuilder::new(4).flags(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_R_DISABLED).build()?;
+        let mut r = CheckedRing::from(RingBuilder::new(4).flags(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_R_DISABLED).build()?);
         r.push(&Sqe::nop().user_data(1));
         let res = std::thread::scope(|s| {
             s.spawn(|| {
@@ -540,7 +540,7 @@ case! {
     refs: ["io_uring_setup(2): IORING_SETUP_IOPOLL (O_DIRECT files only)", "io_uring/rw.c io_rw_init_file: -EOPNOTSUPP", "claim:setup.iopoll.odirect-only"],
     run: |_| {
         let f = TempFile::with_content(&pattern(64, 1))?;
-        let mut r = RingBuilder::new(4).flags(IORING_SETUP_IOPOLL).build()?;
+        let mut r = CheckedRing::from(RingBuilder::new(4).flags(IORING_SETUP_IOPOLL).build()?);
         let mut buf = [0u8; 64];
         r.run_expect(&[Sqe::read(f.fd(), &mut buf, 0).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
         Ok(())
@@ -554,10 +554,10 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_setup(2): IORING_SETUP_ATTACH_WQ", "claim:setup.attach-wq.shares"],
     run: |_| {
-        let base = Ring::new(4)?;
+        let base = CheckedRing::new(4)?;
         let mut b = RingBuilder::new(4).flags(IORING_SETUP_ATTACH_WQ);
         b.params.wq_fd = base.fd() as u32;
-        let mut r = b.build()?;
+        let mut r = CheckedRing::from(b.build()?);
         r.run_expect(&[Sqe::nop().async_().user_data(1)], &[cqe(1, 0)])?;
         Ok(())
     },
@@ -579,7 +579,7 @@ case! {
 }
 
 /// Sets the soft RLIMIT_NOFILE of this (trial) process, returning the old limits.
-fn set_nofile(soft: u64) -> Result<libc::rlimit, harness::CaseError> {
+fn set_nofile(soft: u64) -> Result<libc::rlimit, oracle::CaseError> {
     let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: plain syscalls on this process's own limits.
     unsafe {
@@ -631,7 +631,7 @@ case! {
         // (On a COOP_TASKRUN ring the work runs at the owner's next return to
         // user space: only another thread could look, and only racing it.)
         let p = Pipe::new()?;
-        let mut r = RingBuilder::new(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_TASKRUN_FLAG).build()?;
+        let mut r = CheckedRing::from(RingBuilder::new(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_TASKRUN_FLAG).build()?);
         r.push(&poll(&p));
         r.publish();
         check_eq!(r.enter_flags(1, 0, 0)?, 1, "submitted");

@@ -13,14 +13,14 @@
 
 use crate::prelude::*;
 use fixtures::{threads_named, wait_until, Child};
-use harness::{check_cqes, CaseError, Ctx};
+use oracle::{check_cqes, CaseError, Ctx};
 
 /// Idle long enough that the poller stays awake through a case, even on a
 /// loaded machine.
 const AWAKE_MS: u32 = 10_000;
 
 /// The variant's ring with SQPOLL added.
-fn sqpoll_ring(cx: &Ctx, entries: u32, idle_ms: u32) -> Result<Ring, CaseError> {
+fn sqpoll_ring(cx: &Ctx, entries: u32, idle_ms: u32) -> Result<CheckedRing, CaseError> {
     cx.build(cx.builder(entries).flags(IORING_SETUP_SQPOLL).sq_thread_idle(idle_ms))
 }
 
@@ -29,7 +29,7 @@ fn sqpoll_ring(cx: &Ctx, entries: u32, idle_ms: u32) -> Result<Ring, CaseError> 
 /// IORING_SQ_NEED_WAKEUP is set) and is reaped. From then on the poller
 /// stays awake for `AWAKE_MS` without work. (A new poller sleeps at once
 /// when it starts with nothing to do: see `sqpoll/awake-after-setup`.)
-fn awake_sqpoll_ring(cx: &Ctx, entries: u32) -> Result<Ring, CaseError> {
+fn awake_sqpoll_ring(cx: &Ctx, entries: u32) -> Result<CheckedRing, CaseError> {
     let mut r = sqpoll_ring(cx, entries, AWAKE_MS)?;
     r.push_all(&[Sqe::nop().user_data(u64::MAX)])?;
     r.submit()?;
@@ -39,9 +39,9 @@ fn awake_sqpoll_ring(cx: &Ctx, entries: u32) -> Result<Ring, CaseError> {
 
 /// Waits, without any syscall on the ring, until `n` CQEs are in the CQ,
 /// and takes them.
-fn reap_without_enter(r: &mut Ring, n: u32) -> Result<Vec<harness::Cqe>, CaseError> {
-    if !wait_until(harness::prompt(), || r.cq_ready() >= n) {
-        return Err(CaseError::Fail(format!("only {} of {n} CQEs appeared within {:?} without io_uring_enter", r.cq_ready(), harness::prompt())));
+fn reap_without_enter(r: &mut CheckedRing, n: u32) -> Result<Vec<oracle::Cqe>, CaseError> {
+    if !wait_until(oracle::prompt(), || r.cq_ready() >= n) {
+        return Err(CaseError::Fail(format!("only {} of {n} CQEs appeared within {:?} without io_uring_enter", r.cq_ready(), oracle::prompt())));
     }
     let mut got = Vec::new();
     while let Some(c) = r.pop() {
@@ -59,7 +59,7 @@ fn sq_threads() -> Result<Vec<(u32, String)>, CaseError> {
 /// (set_task_comm in io_sq_thread) only when it first runs, so it may
 /// still carry our name right after io_uring_setup returns.
 fn sq_threads_settled(n: usize) -> Result<Vec<(u32, String)>, CaseError> {
-    wait_until(harness::prompt(), || sq_threads().map(|t| t.len() >= n).unwrap_or(true));
+    wait_until(oracle::prompt(), || sq_threads().map(|t| t.len() >= n).unwrap_or(true));
     sq_threads()
 }
 
@@ -108,7 +108,7 @@ case! {
         r.push_all(&[Sqe::nop().user_data(1)])?;
         r.submit()?;
         check_cqes(&reap_without_enter(&mut r, 1)?, &[cqe(1, 0)])?;
-        check!(wait_until(harness::prompt(), || r.sq_flags() & IORING_SQ_NEED_WAKEUP != 0), "IORING_SQ_NEED_WAKEUP not set {:?} after the last submission (idle 10 ms)", harness::prompt());
+        check!(wait_until(oracle::prompt(), || r.sq_flags() & IORING_SQ_NEED_WAKEUP != 0), "IORING_SQ_NEED_WAKEUP not set {:?} after the last submission (idle 10 ms)", oracle::prompt());
         r.push_all(&[Sqe::nop().user_data(2)])?;
         r.publish();
         check_eq!(r.enter_flags(1, 0, IORING_ENTER_SQ_WAKEUP)?, 1, "enter(to_submit 1, SQ_WAKEUP) result");
@@ -221,7 +221,7 @@ case! {
         check_eq!(t.len(), 1, "iou-sqp threads with one SQPOLL ring ({t:?})");
         check_eq!(t[0].1, format!("iou-sqp-{me}"), "the poller's name");
         drop(r);
-        check!(wait_until(harness::prompt(), || sq_threads().map(|t| t.is_empty()).unwrap_or(false)), "the iou-sqp thread was still there {:?} after the ring was closed", harness::prompt());
+        check!(wait_until(oracle::prompt(), || sq_threads().map(|t| t.is_empty()).unwrap_or(false)), "the iou-sqp thread was still there {:?} after the ring was closed", oracle::prompt());
         Ok(())
     },
 }
@@ -319,7 +319,7 @@ case! {
         check_cqes(&reap_without_enter(&mut b, 1)?, &[cqe(1, 0)])?;
         check_eq!(sq_threads()?.len(), 1, "iou-sqp threads with the second ring still open");
         drop(b);
-        check!(wait_until(harness::prompt(), || sq_threads().map(|t| t.is_empty()).unwrap_or(false)), "the shared iou-sqp thread outlived both rings by {:?}", harness::prompt());
+        check!(wait_until(oracle::prompt(), || sq_threads().map(|t| t.is_empty()).unwrap_or(false)), "the shared iou-sqp thread outlived both rings by {:?}", oracle::prompt());
         Ok(())
     },
 }
@@ -356,7 +356,7 @@ case! {
 /// Reads one i32 a child (or the helper it exec'd) wrote to `p`, waiting
 /// at most the prompt bound; None when nothing came (the writer died).
 fn read_i32(p: &Pipe) -> Result<Option<i32>, CaseError> {
-    if fixtures::poll_in(&p.rx, harness::prompt())?.is_empty() {
+    if fixtures::poll_in(&p.rx, oracle::prompt())?.is_empty() {
         return Ok(None);
     }
     let mut b = [0u8; 4];
@@ -409,7 +409,7 @@ case! {
                 }
                 Err(e) => put(-e.0),
             }
-            let env = std::ffi::CString::new(format!("{}={}:{fd}:{tx}", harness::exec_helper::HELPER_ENV, harness::exec_helper::ATTACH_SQPOLL)).expect("no NUL");
+            let env = std::ffi::CString::new(format!("{}={}:{fd}:{tx}", oracle::exec_helper::HELPER_ENV, oracle::exec_helper::ATTACH_SQPOLL)).expect("no NUL");
             // SAFETY: the ring fd and the pipe's write end survive the
             // exec; the argument and environment arrays are NULL-ended.
             unsafe {
@@ -423,7 +423,7 @@ case! {
         })?;
         let before = read_i32(&out)?;
         let after = read_i32(&out)?;
-        let status = child.wait_timeout(harness::prompt())?;
+        let status = child.wait_timeout(oracle::prompt())?;
         if let Some(v) = before.filter(|v| *v <= -1000) {
             return Err(CaseError::Error(format!("fixture: the child's SQPOLL ring: setup failed with {}", Errno(-1000 - v))));
         }
@@ -454,13 +454,13 @@ case! {
                 Err(Errno(e)) => e.min(99),
             }
         })?;
-        let Some(status) = child.wait_timeout(harness::prompt())? else {
+        let Some(status) = child.wait_timeout(oracle::prompt())? else {
             return Err(CaseError::Fail("the unprivileged child did not finish".into()));
         };
         check!(libc::WIFEXITED(status), "child wait status {status:#x}");
         let code = libc::WEXITSTATUS(status);
         check!(code != 10, "fixture: could not drop privileges");
-        let want = if cx.has(harness::Feature::FeatSqpollNonfixed) { 0 } else { libc::EPERM };
+        let want = if cx.has(oracle::Feature::FeatSqpollNonfixed) { 0 } else { libc::EPERM };
         check_eq!(code, want, "unprivileged SQPOLL setup (0 = success, else the errno)");
         Ok(())
     },
@@ -532,7 +532,7 @@ case! {
             <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as i32)
         };
         go.put(b"x")?;
-        let status = child.wait_timeout(harness::prompt())?;
+        let status = child.wait_timeout(oracle::prompt())?;
         check_eq!(status, Some(0), "the child's wait status");
         // The poller was a thread of the child: the child is reaped only
         // once all its threads are gone, and the poller cleared

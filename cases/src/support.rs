@@ -4,8 +4,8 @@
 //! them.
 
 use fixtures::{Bufs, Mapping, TempDir};
-use harness::sys::*;
-use harness::{cqe, BufRing, CaseError, Ring};
+use oracle::sys::*;
+use oracle::{cqe, BufRing, CaseError, CheckedRing};
 use std::ffi::CString;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
@@ -21,7 +21,7 @@ pub fn cpath(path: &Path) -> Result<CString, CaseError> {
 /// (the kernel's get_unused_fd_flags) and a trial process opens none of
 /// its own meanwhile, so callers know `fd` exactly: `fixtures::closed_fd()`
 /// taken before the submission.
-pub fn expect_fd(r: &mut Ring, user_data: u64, fd: i32) -> Result<OwnedFd, CaseError> {
+pub fn expect_fd(r: &mut CheckedRing, user_data: u64, fd: i32) -> Result<OwnedFd, CaseError> {
     let got = r.expect(&[cqe(user_data, fd)])?;
     // SAFETY: the kernel installed this descriptor for us.
     Ok(unsafe { OwnedFd::from_raw_fd(got[0].res) })
@@ -64,7 +64,7 @@ pub fn buf_flags(bid: u16) -> u32 {
 
 /// A registered buffer ring for group `bgid` with `n` buffers of `size`
 /// bytes (ids 0..n) pushed and published.
-pub fn buf_ring(r: &Ring, b: &mut Bufs, n: usize, bgid: u16, entries: u32, flags: u16) -> Result<BufRing, CaseError> {
+pub fn buf_ring(r: &CheckedRing, b: &mut Bufs, n: usize, bgid: u16, entries: u32, flags: u16) -> Result<BufRing, CaseError> {
     let mut br = BufRing::register(r, bgid, entries, flags)?;
     let size = b.buf(0).len() as u32;
     for i in 0..n {
@@ -128,16 +128,16 @@ pub fn ring_view(fd: i32, p: &io_uring_params) -> Result<Mapping, CaseError> {
 /// CQE_SKIP need a failure at execution, not at submission: a request that
 /// fails while being submitted fails its chain differently (before 5.15 a
 /// bad fd failed at submission too), and NOP result injection is only 6.10's.
-pub fn failing_read(f: &fixtures::TempFile) -> harness::Sqe {
+pub fn failing_read(f: &fixtures::TempFile) -> oracle::Sqe {
     // Deliberately malformed: address 8 is never mapped.
-    harness::Sqe::prep(IORING_OP_READ, std::os::fd::AsRawFd::as_raw_fd(&f.file), 8, 4, 0)
+    oracle::Sqe::prep(IORING_OP_READ, std::os::fd::AsRawFd::as_raw_fd(&f.file), 8, 4, 0)
 }
 
 /// Runs `f` in a forked child (for what must not touch the trial process:
 /// a resource limit, a network namespace) and returns the CQEs it reaped.
 /// A fixture failure in the child comes back as the harness's error; a
 /// child that does not finish within `limit` is killed and is an error too.
-pub fn cqes_from_child(limit: std::time::Duration, f: impl FnOnce() -> Result<Vec<harness::Cqe>, String>) -> Result<Vec<harness::Cqe>, CaseError> {
+pub fn cqes_from_child(limit: std::time::Duration, f: impl FnOnce() -> Result<Vec<oracle::Cqe>, String>) -> Result<Vec<oracle::Cqe>, CaseError> {
     let out = fixtures::Pipe::new()?;
     let tx = std::os::fd::AsRawFd::as_raw_fd(&out.tx);
     let mut child = fixtures::Child::fork(move || {
@@ -149,7 +149,7 @@ pub fn cqes_from_child(limit: std::time::Duration, f: impl FnOnce() -> Result<Ve
         let n = unsafe { libc::write(tx, text.as_ptr() as *const _, text.len()) };
         i32::from(n != text.len() as isize)
     })?;
-    let status = child.wait_timeout(harness::scaled(limit))?;
+    let status = child.wait_timeout(oracle::scaled(limit))?;
     drop(out.tx);
     let Some(status) = status else { return Err(CaseError::Error(format!("fixture: the child did not finish within {limit:?}"))) };
     let text = String::from_utf8_lossy(&read_all_pipe(&out.rx)?).into_owned();
@@ -164,7 +164,7 @@ pub fn cqes_from_child(limit: std::time::Duration, f: impl FnOnce() -> Result<Ve
         let v: Vec<&str> = line.split(' ').collect();
         let bad = || CaseError::Error(format!("fixture: bad line from the child: {line:?}"));
         let [ud, res, flags] = v.as_slice() else { return Err(bad()) };
-        cqes.push(harness::Cqe {
+        cqes.push(oracle::Cqe {
             user_data: ud.parse().map_err(|_| bad())?,
             res: res.parse().map_err(|_| bad())?,
             flags: flags.parse().map_err(|_| bad())?,

@@ -6,19 +6,19 @@
 //! URING_CONFORM_KMSG=1 turns on the kernel-log oracle (root);
 //! URING_CONFORM_TIMEOUT_SCALE multiplies trial timeouts.
 
-use harness::outcome::Bucket;
-use harness::runner::Selection;
-use harness::session::{Options, Session};
+use exec::runner::Selection;
+use exec::session::{Options, Session};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use oracle::outcome::Bucket;
 use std::sync::Arc;
 
 fn main() {
-    if let Some(code) = harness::runner::child_main() {
+    if let Some(code) = exec::runner::child_main() {
         std::process::exit(code);
     }
     cases::link();
     let args = Arguments::from_args();
-    let timeout_scale = harness::timing::scale_from_env().unwrap_or_else(|e| {
+    let timeout_scale = oracle::timing::scale_from_env().unwrap_or_else(|e| {
         eprintln!("uring-conform: {e}");
         std::process::exit(2);
     });
@@ -59,11 +59,11 @@ fn main() {
                     return Ok(Completion::ignored_with(&s.reason));
                 }
                 // After Ctrl-C: the remaining trials do not start.
-                if let Some(sig) = harness::interrupt::received() {
-                    return Err(Failed::from(format!("not run: interrupted by {}", harness::interrupt::name(sig))));
+                if let Some(sig) = exec::interrupt::received() {
+                    return Err(Failed::from(format!("not run: interrupted by {}", exec::interrupt::name(sig))));
                 }
                 let Some(r) = session.run_one(&t) else {
-                    return Err(Failed::from(format!("not run: interrupted by {}", harness::interrupt::name(harness::interrupt::received().unwrap_or(0)))));
+                    return Err(Failed::from(format!("not run: interrupted by {}", exec::interrupt::name(exec::interrupt::received().unwrap_or(0)))));
                 };
                 match r.outcome.bucket() {
                     Bucket::Pass => Ok(Completion::Completed),
@@ -80,12 +80,12 @@ fn main() {
         .collect();
     // Ctrl-C, SIGTERM, SIGHUP: running trials are killed, the rest do not
     // start, and what the run prepared is undone below before exiting.
-    harness::interrupt::install();
+    exec::interrupt::install();
     let conclusion = libtest_mimic::run(&args, tests);
     // Unmount and unload what the run prepared, then exit with its verdict.
     drop(session);
-    if let Some(sig) = harness::interrupt::received() {
-        eprintln!("uring-conform: interrupted by {}", harness::interrupt::name(sig));
+    if let Some(sig) = exec::interrupt::received() {
+        eprintln!("uring-conform: interrupted by {}", exec::interrupt::name(sig));
         std::process::exit(128 + sig);
     }
     conclusion.exit();

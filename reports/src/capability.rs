@@ -1,6 +1,6 @@
 //! Capabilities: what a runtime (tokio-uring, glommio, monoio, a liburing
 //! user) chooses between, each mapped to the probe features it needs (the
-//! vocabulary of `harness::features`) and the cases that check it (globs
+//! vocabulary of `oracle::features`) and the cases that check it (globs
 //! over case IDs, `area/name`, or over trial IDs where the glob names a
 //! variant, `*[sqpoll]`). A capability's verdict on a kernel
 //! ([`judge`]) says: present and conforming (N trials), present with a
@@ -313,7 +313,7 @@ pub const CAPABILITIES: &[Capability] = &[
 /// Whether a trial belongs to the capability.
 pub fn covers(cap: &Capability, trial_id: &str) -> bool {
     let case = trial_id.rsplit_once('[').map_or(trial_id, |(c, _)| c);
-    cap.trials.iter().any(|g| if g.contains('[') { harness::glob::matches(g, trial_id) } else { harness::glob::matches(g, case) })
+    cap.trials.iter().any(|g| if g.contains('[') { oracle::glob::matches(g, trial_id) } else { oracle::glob::matches(g, case) })
 }
 
 /// A capability's (or a claim's) state on one kernel.
@@ -598,7 +598,7 @@ mod tests {
             assert!(ids.insert(c.id), "capability {} twice", c.id);
             assert!(!c.features.is_empty(), "{} needs no feature", c.id);
             for f in c.features {
-                assert!(harness::features::Feature::from_id(f).is_some(), "{}: unknown feature {f}", c.id);
+                assert!(oracle::features::Feature::from_id(f).is_some(), "{}: unknown feature {f}", c.id);
             }
             for g in c.trials {
                 let one = CAPABILITIES.iter().find(|x| x.id == c.id).unwrap();

@@ -191,7 +191,7 @@ impl Dataset {
                     trials: c.trials.iter().map(|t| t.to_string()).collect(),
                 })
                 .collect(),
-            claims_liburing: harness::claims::Inventory::builtin().source.liburing,
+            claims_liburing: oracle::claims::Inventory::builtin().source.liburing,
             claims: m
                 .claims
                 .iter()

@@ -8,8 +8,8 @@ pub mod escape;
 pub mod matrix;
 pub mod page;
 
-use harness::report::model::{ExpectationsMode, RunReport, SCHEMA};
-use harness::{Outcome, TrialResult};
+use oracle::model::{ExpectationsMode, RunReport, SCHEMA};
+use oracle::{Outcome, TrialResult};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -17,7 +17,7 @@ use std::path::Path;
 pub struct Run {
     pub kernel: String,
     /// uname -v: Debian's package version where the release names only
-    /// the ABI ([`harness::expectations::effective_release`]).
+    /// the ABI ([`oracle::expectations::effective_release`]).
     pub kernel_version: String,
     pub label: String,
     /// The suite commit that made the run, and when it started (RFC 3339).
@@ -41,7 +41,7 @@ pub struct Run {
     pub results: BTreeMap<String, TrialResult>,
     /// Documentation errata the run's trials asserted (absent in reports
     /// written before errata existed).
-    pub errata: Vec<harness::expectations::Erratum>,
+    pub errata: Vec<oracle::expectations::Erratum>,
 }
 
 /// Reads a run report: anything but a `uring-conform/run/1` report that
@@ -217,7 +217,7 @@ impl Diff {
             }
         }
         if !self.newly_failing.is_empty() {
-            why.push(format!("{} newly failing", harness::report::plural(self.newly_failing.len(), "trial")));
+            why.push(format!("{} newly failing", exec::report::plural(self.newly_failing.len(), "trial")));
         }
         why
     }

@@ -8,8 +8,8 @@
 use crate::capability::{covers, judge, ClaimState, ColumnView, Counts, State, Verdict, CAPABILITIES};
 use crate::escape;
 use crate::Run;
-use harness::features::{parse_version, FEATURES};
-use harness::{Bucket, Outcome};
+use oracle::features::{parse_version, FEATURES};
+use oracle::{Bucket, Outcome};
 use std::collections::BTreeMap;
 
 /// Counts of one area on one kernel.
@@ -60,9 +60,9 @@ pub struct DeviationRow {
 
 /// Splits an xfail's message into the entry it matched and the failure,
 /// where the entry is still in the built-in file.
-type SplitXfail<'a> = (Option<&'a harness::expectations::Expectation>, String);
+type SplitXfail<'a> = (Option<&'a oracle::expectations::Expectation>, String);
 
-fn split_xfail<'a>(exps: &'a harness::expectations::Expectations, id: &'a str, release: &'a str, message: &str) -> SplitXfail<'a> {
+fn split_xfail<'a>(exps: &'a oracle::expectations::Expectations, id: &'a str, release: &'a str, message: &str) -> SplitXfail<'a> {
     for x in exps.find(id, release) {
         if let Some(rest) = message.strip_prefix(&x.xfail_prefix()) {
             return (Some(x), rest.to_string());
@@ -149,7 +149,7 @@ pub struct Matrix {
     /// Documentation errata (the kernel is right, the man page stale),
     /// with the columns whose runs asserted them: listed apart from the
     /// kernel deviations (xfail) in the area cells.
-    pub errata: Vec<(harness::expectations::Erratum, Vec<usize>)>,
+    pub errata: Vec<(oracle::expectations::Erratum, Vec<usize>)>,
     /// The recorded deviations seen, in file order, with their upstream
     /// status per column.
     pub deviations: Vec<DeviationRow>,
@@ -219,15 +219,15 @@ impl Matrix {
             .collect();
         let mut areas: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
         let mut briefs: BTreeMap<String, Vec<Vec<Brief>>> = BTreeMap::new();
-        let exps = harness::expectations::Expectations::builtin();
+        let exps = oracle::expectations::Expectations::builtin();
         let mut seen: BTreeMap<usize, DeviationRow> = BTreeMap::new();
         for (i, r) in order.iter().enumerate() {
-            let release = harness::expectations::effective_release(&r.kernel, &r.kernel_version);
+            let release = oracle::expectations::effective_release(&r.kernel, &r.kernel_version);
             for t in r.results.values() {
                 let row = areas.entry(t.area.clone()).or_insert_with(|| vec![Cell::default(); order.len()]);
                 let c = &mut row[i];
                 c.total += 1;
-                let erratum = r.errata.iter().any(|e| harness::glob::matches(&e.trials, &t.id));
+                let erratum = r.errata.iter().any(|e| oracle::glob::matches(&e.trials, &t.id));
                 match t.outcome.bucket() {
                     Bucket::Pass => c.pass += 1,
                     Bucket::Skip => c.skip += 1,
@@ -263,7 +263,7 @@ impl Matrix {
                 }
             }
         }
-        let mut errata: Vec<(harness::expectations::Erratum, Vec<usize>)> = Vec::new();
+        let mut errata: Vec<(oracle::expectations::Erratum, Vec<usize>)> = Vec::new();
         for (i, r) in order.iter().enumerate() {
             for e in &r.errata {
                 match errata.iter_mut().find(|(x, _)| x.trials == e.trials && x.page == e.page) {
@@ -296,7 +296,7 @@ impl Matrix {
         let claims = claim_rows(&columns, &briefs);
         let mut cases = BTreeMap::new();
         let ran: std::collections::BTreeSet<&str> = briefs.values().flatten().flatten().map(|b| case_of(&b.id)).collect();
-        for c in harness::case::all_cases() {
+        for c in oracle::case::all_cases() {
             if ran.contains(c.id) {
                 cases.insert(c.id.to_string(), (c.summary.to_string(), c.refs.iter().map(|r| r.to_string()).collect()));
             }
@@ -573,7 +573,7 @@ pub fn case_of(trial: &str) -> &str {
 }
 
 fn claim_rows(columns: &[Column], briefs: &BTreeMap<String, Vec<Vec<Brief>>>) -> Vec<ClaimRow> {
-    let inv = harness::claims::Inventory::builtin();
+    let inv = oracle::claims::Inventory::builtin();
     // Case ID -> per column, the trials' counts.
     let mut by_case: BTreeMap<&str, Vec<Counts>> = BTreeMap::new();
     for cells in briefs.values() {
@@ -642,7 +642,7 @@ fn seen(class: &str, since: &str, columns: &[Column], present: &[Option<bool>]) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use harness::TrialResult;
+    use oracle::TrialResult;
 
     fn run(kernel: &str, feats: &[(&str, bool)], trials: &[(&str, Outcome)]) -> Run {
         Run {
@@ -713,15 +713,15 @@ mod tests {
         r.label = format!("lab{html}\r\n<script>");
         r.commit = "c<b>".into();
         r.started = "<i>2026-12-01T00".into();
-        r.errata = vec![harness::expectations::Erratum {
+        r.errata = vec![oracle::expectations::Erratum {
             trials: format!("cancel/x`{html}"),
             page: format!("p{html}"),
             says: "says|\n".into(),
             kernel: "k<".into(),
             evidence: vec![],
             correction: "c&amp;".into(),
-            upstream: Some(harness::expectations::Upstream {
-                kind: harness::expectations::UpstreamKind::Fixed,
+            upstream: Some(oracle::expectations::Upstream {
+                kind: oracle::expectations::UpstreamKind::Fixed,
                 commits: vec![format!("abc{html}")],
                 release: Some("7.1|`x`".into()),
                 stable: vec![],
@@ -819,10 +819,10 @@ mod tests {
 
     #[test]
     fn an_xfail_column_says_whether_it_lacks_the_upstream_fix_or_upstream_behaves_so() {
-        let exps = harness::expectations::Expectations::builtin();
+        let exps = oracle::expectations::Expectations::builtin();
         let xfail = |trial: &str, id: &str, release: &str| {
             let x = exps.find(id, release).find(|x| x.trial == trial).expect("entry");
-            let mut r = harness::TrialResult::of(id, Outcome::Xfail, "");
+            let mut r = oracle::TrialResult::of(id, Outcome::Xfail, "");
             r.message = format!("{}{}", x.xfail_prefix(), "the failure");
             r
         };

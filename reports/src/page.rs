@@ -168,7 +168,7 @@ fn data(m: &Matrix) -> Value {
         })
         .collect();
     json!({"columns": columns, "commits": m.commits(), "ids": ids, "msgs": msgs, "entries": entries, "cases": cases, "areas": areas, "caps": caps,
-           "features": features, "claims": claims, "claims_liburing": harness::claims::Inventory::builtin().source.liburing,
+           "features": features, "claims": claims, "claims_liburing": oracle::claims::Inventory::builtin().source.liburing,
            "errata": errata, "deviations": deviations, "schema": crate::dataset::SCHEMA})
 }
 

@@ -11,7 +11,7 @@
 
 use crate::prelude::*;
 use fixtures::{Child, Listener, SocketPair};
-use harness::{CaseError, Ctx};
+use oracle::{CaseError, Ctx};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::AtomicU32;
 
@@ -263,7 +263,7 @@ case! {
     refs: ["io_uring_prep_cancel(3): -ENOENT (no request with that user_data on this ring)", "io_uring/cancel.c io_async_cancel_one: looks in this ring's io-wq and lists only", "claim:prep.cancel.ENOENT"],
     run: |cx| {
         let p = Pipe::new()?;
-        let mut other = Ring::new(4)?;
+        let mut other = CheckedRing::new(4)?;
         other.submit_all(&[poll_in(&p, 1)])?;
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::cancel(1, 0).user_data(100)], &[cqe(100, -libc::ENOENT)])?;

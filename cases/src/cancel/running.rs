@@ -40,15 +40,15 @@ impl BlockedOpen {
     /// Submits the open and waits until a worker sleeps in the FIFO's
     /// open (wchan wait_for_partner, or fifo_open where it is inlined): from
     /// then on it is running.
-    fn start(&self, r: &mut Ring, ud: u64) -> CaseResult {
+    fn start(&self, r: &mut CheckedRing, ud: u64) -> CaseResult {
         r.submit_all(&[self.sqe(ud)])?;
-        let blocked = fixtures::wait_until(harness::prompt(), || {
+        let blocked = fixtures::wait_until(oracle::prompt(), || {
             fixtures::threads_named("iou-wrk-").map(|ts| ts.iter().any(|(tid, _)| in_fifo_open(*tid))).unwrap_or(false)
         });
         if !blocked {
             return Err(CaseError::Error(format!(
                 "fixture: no io-wq worker was seen blocked in the FIFO open within {:?} (is /proc/<pid>/task/<tid>/wchan readable?)",
-                harness::prompt()
+                oracle::prompt()
             )));
         }
         Ok(())
@@ -83,7 +83,7 @@ impl HeldInodeLock {
         // file outlives the thread (release_and_expect and drop join it).
         let writer = std::thread::spawn(move || unsafe { libc::pwrite(fd, hold.as_ptr() as *const libc::c_void, 4096, 0) });
         let held = HeldInodeLock { file, page, writer: Some(writer) };
-        if !held.page.wait_for_fault(harness::prompt())? {
+        if !held.page.wait_for_fault(oracle::prompt())? {
             return Err(CaseError::Error("fixture: the helper's write(2) did not fault on its stalled page".into()));
         }
         Ok(held)
@@ -93,14 +93,14 @@ impl HeldInodeLock {
     /// file's write is issued blocking) and waits until an io-wq worker is
     /// in uninterruptible sleep, which here can only be the inode lock:
     /// from then on the request is running.
-    fn start(&self, r: &mut Ring, ud: u64) -> CaseResult {
+    fn start(&self, r: &mut CheckedRing, ud: u64) -> CaseResult {
         r.submit_all(&[Sqe::write(self.file.fd(), LOCKED_WRITE, 4096).user_data(ud).async_()])?;
-        let blocked = fixtures::wait_until(harness::prompt(), || {
+        let blocked = fixtures::wait_until(oracle::prompt(), || {
             fixtures::threads_named("iou-wrk-")
                 .is_ok_and(|ts| ts.iter().any(|(tid, _)| fixtures::thread_status(*tid, "State").is_ok_and(|s| s.starts_with('D'))))
         });
         if !blocked {
-            return Err(CaseError::Error(format!("fixture: no io-wq worker was seen in uninterruptible sleep within {:?}", harness::prompt())));
+            return Err(CaseError::Error(format!("fixture: no io-wq worker was seen in uninterruptible sleep within {:?}", oracle::prompt())));
         }
         Ok(())
     }
@@ -110,7 +110,7 @@ impl HeldInodeLock {
     /// helper's write(2) returns 4096, the WRITE `ud` completes with its
     /// full length (and nothing else arrives), and the file holds the
     /// helper's zero page followed by LOCKED_WRITE.
-    fn release_and_expect(&mut self, r: &mut Ring, ud: u64) -> CaseResult {
+    fn release_and_expect(&mut self, r: &mut CheckedRing, ud: u64) -> CaseResult {
         self.page.fill()?;
         let writer = self.writer.take().expect("released once");
         let helper = writer.join().map_err(|_| CaseError::Error("fixture: the helper thread panicked".into()))?;
@@ -227,7 +227,7 @@ fn hangs_up_within(fd: impl std::os::fd::AsFd, limit: Duration) -> bool {
 
 /// Arms one of each pending kind on `r`: a poll and a read on `rx`, a
 /// recv, an accept and a 10 s timeout.
-fn arm_everything(r: &mut Ring, rx: i32, s: &SocketPair, l: &Listener, buf: &mut [u8], rbuf: &mut [u8]) -> CaseResult {
+fn arm_everything(r: &mut CheckedRing, rx: i32, s: &SocketPair, l: &Listener, buf: &mut [u8], rbuf: &mut [u8]) -> CaseResult {
     let ts = ms(10_000);
     r.submit_all(&[
         Sqe::poll_add(rx, POLLIN as u32).user_data(1),
@@ -262,7 +262,7 @@ case! {
             check_elapsed(&t0, Duration::ZERO, "closing the ring with requests in flight")?;
             // Teardown finishes asynchronously; the registered write end
             // must be released within a bound.
-            check!(hangs_up_within(&rx, harness::prompt()), "the pipe's registered write end was not released within {:?} of closing the ring", harness::prompt());
+            check!(hangs_up_within(&rx, oracle::prompt()), "the pipe's registered write end was not released within {:?} of closing the ring", oracle::prompt());
         }
         check_eq!(fixtures::open_fds()?, before, "open fds after closing the ring and its fixtures");
         Ok(())
@@ -298,12 +298,12 @@ case! {
             0
         })?;
         drop(tx);
-        let status = child.wait_timeout(harness::prompt())?;
+        let status = child.wait_timeout(oracle::prompt())?;
         let Some(status) = status else {
-            return Err(CaseError::Fail(format!("the child did not exit within {:?} with requests in flight", harness::prompt())));
+            return Err(CaseError::Fail(format!("the child did not exit within {:?} with requests in flight", oracle::prompt())));
         };
         check!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child wait status {status:#x} (exit codes 2-5: its setup failed)");
-        check!(hangs_up_within(&rx, harness::prompt()), "the exited child's ring did not release its registered pipe end within {:?}", harness::prompt());
+        check!(hangs_up_within(&rx, oracle::prompt()), "the exited child's ring did not release its registered pipe end within {:?}", oracle::prompt());
         Ok(())
     },
 }
@@ -340,9 +340,9 @@ case! {
             std::mem::forget(r);
             0
         })?;
-        let status = child.wait_timeout(harness::prompt())?;
+        let status = child.wait_timeout(oracle::prompt())?;
         let Some(status) = status else {
-            return Err(CaseError::Fail(format!("the child did not exit within {:?} while its io-wq worker blocked in open(2)", harness::prompt())));
+            return Err(CaseError::Fail(format!("the child did not exit within {:?} while its io-wq worker blocked in open(2)", oracle::prompt())));
         };
         check!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child wait status {status:#x} (exit code 4: no io-wq worker appeared)");
         Ok(())
@@ -353,7 +353,7 @@ case! {
 /// POLL_ADD (user_data 1) on `p` from there, and then exits or, with
 /// `exec`, replaces itself with /bin/sh (io_uring_task_cancel at exec,
 /// io_uring_files_cancel at exit). Returns the child's exit status.
-fn share_then_leave(r: &mut Ring, p: &Pipe, exec: bool) -> Result<i32, CaseError> {
+fn share_then_leave(r: &mut CheckedRing, p: &Pipe, exec: bool) -> Result<i32, CaseError> {
     let poll = Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1);
     let mut child = Child::fork(|| {
         if r.submit_all(&[poll]).is_err() {
@@ -368,7 +368,7 @@ fn share_then_leave(r: &mut Ring, p: &Pipe, exec: bool) -> Result<i32, CaseError
         }
         0
     })?;
-    match child.wait_timeout(harness::scaled(Duration::from_secs(10)))? {
+    match child.wait_timeout(oracle::scaled(Duration::from_secs(10)))? {
         Some(status) => Ok(status),
         None => Err(CaseError::Error("fixture: the child sharing the ring did not finish".into())),
     }

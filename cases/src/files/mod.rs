@@ -13,7 +13,7 @@
 
 use crate::prelude::*;
 use fixtures::{Listener, SocketPair};
-use harness::CaseError;
+use oracle::CaseError;
 use std::ffi::CString;
 use std::os::fd::AsRawFd;
 
@@ -27,7 +27,7 @@ fn two_files() -> Result<(TempFile, TempFile), CaseError> {
 }
 
 /// Reads 32 bytes through registered slot `slot`, expecting `res`.
-fn read_slot(r: &mut Ring, slot: i32, res: i32) -> Result<Vec<u8>, CaseError> {
+fn read_slot(r: &mut CheckedRing, slot: i32, res: i32) -> Result<Vec<u8>, CaseError> {
     let mut buf = vec![0u8; 32];
     r.run_expect(&[Sqe::read(slot, &mut buf, 0).fixed_file().user_data(50)], &[cqe(50, res)])?;
     Ok(buf)
@@ -149,7 +149,7 @@ case! {
     refs: ["io_uring/rsrc.c io_sqe_files_register: io_uring fds are refused (-EBADF)", "claim:register.errors.EBADF-fd-array"],
     run: |cx| {
         let r = cx.ring()?;
-        let other = Ring::new(2)?;
+        let other = CheckedRing::new(2)?;
         check_errno!(r.register_files(&[other.fd()]), libc::EBADF, "registering an io_uring fd");
         Ok(())
     },

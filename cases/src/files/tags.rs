@@ -65,7 +65,7 @@ case! {
         let r = cx.ring()?;
         check_errno!(r.register_files(&[std::os::fd::AsRawFd::as_raw_fd(&tx), closed_fd()]), libc::EBADF, "REGISTER_FILES of an open and a closed fd");
         drop(tx);
-        let ev = fixtures::poll_in(&rx, harness::scaled(Duration::from_secs(1)))?;
+        let ev = fixtures::poll_in(&rx, oracle::scaled(Duration::from_secs(1)))?;
         check!(ev.contains(rustix::event::PollFlags::HUP), "the pipe's write end is still held after the failed registration (poll: {ev:?})");
         Ok(())
     },

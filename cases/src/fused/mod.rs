@@ -18,19 +18,19 @@
 //!
 //! The series' numbers collide with later upstream ones (setup and feature
 //! bit 14 are NO_MMAP and RECVSEND_BUNDLE, opcode 49 READ_MULTISHOT); the
-//! probe tells them apart (harness/src/probe/collisions.rs). Every case
+//! probe tells them apart (oracle/src/probe/collisions.rs). Every case
 //! drives a real zero-copy ublk device served by [`ublk`], so the one
 //! thing wrong in an error case is the thing it names.
 
 mod ublk;
 
 use crate::prelude::*;
-use harness::{CaseError, Ctx};
+use oracle::{CaseError, Ctx};
 use ublk::abi::IORING_SETUP_FUSED_REQ;
 use ublk::{Request, Ublk};
 
 /// A ring of the variant with IORING_SETUP_FUSED_REQ.
-fn fused_ring(cx: &Ctx) -> Result<Ring, CaseError> {
+fn fused_ring(cx: &Ctx) -> Result<CheckedRing, CaseError> {
     cx.build(cx.builder(8).series_flags(IORING_SETUP_FUSED_REQ))
 }
 
@@ -56,7 +56,7 @@ fn read_in_flight() -> Result<ReadInFlight, CaseError> {
         Ok(buf.as_slice()[..n].to_vec())
     });
     let req = requests
-        .recv_timeout(harness::prompt() * 20)
+        .recv_timeout(oracle::prompt() * 20)
         .map_err(|_| CaseError::Error("fixture: the O_DIRECT read of the ublk device never reached the server".into()))?;
     Ok(ReadInFlight { dev, req, reader })
 }
@@ -81,7 +81,7 @@ fn read_secondary(f: &ReadInFlight) -> Sqe {
 }
 
 /// Submits a primary/secondary pair and returns io_uring_enter's count.
-fn submit_pair(r: &mut Ring, primary: Sqe, secondary: Sqe) -> Result<u32, CaseError> {
+fn submit_pair(r: &mut CheckedRing, primary: Sqe, secondary: Sqe) -> Result<u32, CaseError> {
     r.push_all(&[primary.user_data(1), secondary.user_data(2)])?;
     Ok(r.submit()?)
 }

@@ -27,17 +27,18 @@
 //! itself; after it, each request is handed to the case, which moves the
 //! data with the fused pair under test and calls [`Request::complete`].
 
-use harness::ring::{Ring, RingBuilder};
-use harness::sqe::Sqe;
-use harness::sys::*;
-use harness::CaseError;
+use oracle::ring::RingBuilder;
+use oracle::sqe::Sqe;
+use oracle::sys::*;
+use oracle::CaseError;
+use oracle::Ring;
 use std::fs::{File, OpenOptions};
 use std::os::fd::AsRawFd;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use abi::*;
-pub use harness::sys::fused_v6 as abi;
+pub use oracle::sys::fused_v6 as abi;
 
 /// The device's size and block size.
 pub const DEV_BYTES: usize = 1 << 20;

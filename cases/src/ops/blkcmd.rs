@@ -16,9 +16,9 @@ use std::os::fd::{AsRawFd, OwnedFd};
 const BLK: usize = 4096;
 
 /// The run's null_blk device that takes discard, opened O_DIRECT with `mode`.
-fn discard_dev(mode: i32) -> Result<OwnedFd, harness::CaseError> {
-    let dev = std::env::var(harness::envsetup::NULLB_DISCARD_ENV)
-        .map_err(|_| harness::CaseError::Error(format!("{} is not set", harness::envsetup::NULLB_DISCARD_ENV)))?;
+fn discard_dev(mode: i32) -> Result<OwnedFd, oracle::CaseError> {
+    let dev = std::env::var(oracle::envsetup::NULLB_DISCARD_ENV)
+        .map_err(|_| oracle::CaseError::Error(format!("{} is not set", oracle::envsetup::NULLB_DISCARD_ENV)))?;
     Ok(fixtures::open(std::path::Path::new(&dev), mode | libc::O_DIRECT)?)
 }
 
@@ -81,7 +81,7 @@ case! {
         // SAFETY: BLKGETSIZE64 writes one u64 to a local.
         let got = unsafe { libc::ioctl(fd, 0x8008_1272, &mut size) };
         if got != 0 {
-            return Err(harness::CaseError::Error(format!("fixture: BLKGETSIZE64: {}", std::io::Error::last_os_error())));
+            return Err(oracle::CaseError::Error(format!("fixture: BLKGETSIZE64: {}", std::io::Error::last_os_error())));
         }
         let mut r = cx.ring()?;
         r.run_expect(

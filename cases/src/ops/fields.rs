@@ -5,6 +5,7 @@
 //! openclose.c, rw.c.
 
 use crate::prelude::*;
+use oracle::CheckedRing;
 
 case! {
     id: "ops/fsync/error-fields-einval",
@@ -41,7 +42,7 @@ case! {
     ],
     run: |_| {
         let f = TempFile::with_content(b"x")?;
-        let mut r = RingBuilder::new(8).flags(IORING_SETUP_IOPOLL).build()?;
+        let mut r = CheckedRing::from(RingBuilder::new(8).flags(IORING_SETUP_IOPOLL).build()?);
         r.run_expect(&[Sqe::fsync(f.fd(), 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },

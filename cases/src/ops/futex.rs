@@ -196,7 +196,7 @@ case! {
         let mut waiting = vec![1u64, 2, 3];
         for (ud, n) in [(10u64, 1usize), (11, 2)] {
             r.submit_all(&[Sqe::futex_wake(&word, n as u64).user_data(ud)])?;
-            let mut got = r.wait_for(n as u32 + 1, harness::prompt())?;
+            let mut got = r.wait_for(n as u32 + 1, oracle::prompt())?;
             got.extend(r.settle()?);
             let woken: Vec<u64> = got.iter().map(|c| c.user_data).filter(|u| waiting.contains(u)).collect();
             waiting.retain(|u| !woken.contains(u));
@@ -204,7 +204,7 @@ case! {
             want.push(cqe(ud, n as i32));
             got.sort_by_key(|c| c.user_data);
             check_eq!(woken.len(), n, "waiters woken by a FUTEX_WAKE of {n}");
-            harness::check_cqes(&got, &want)?;
+            oracle::check_cqes(&got, &want)?;
         }
         r.run_expect(&[Sqe::futex_wake(&word, 1).user_data(12)], &[cqe(12, 0)])?;
         Ok(())

@@ -21,8 +21,8 @@ pub mod rw;
 /// Opcodes covered by another area: (opcode, a success case, an error
 /// case; "" where `ops/` has that kind). The coverage test checks that
 /// each named case exists and requires the op.
-pub const ELSEWHERE: &[(harness::Feature, &str, &str)] = {
-    use harness::Feature::*;
+pub const ELSEWHERE: &[(oracle::Feature, &str, &str)] = {
+    use oracle::Feature::*;
     &[
         (OpPollRemove, "multishot/poll-remove-ends", "multishot/poll-update-unknown-enoent"),
         (OpTimeout, "timeouts/relative-fires-etime", "timeouts/unknown-flag-einval"),
@@ -44,14 +44,14 @@ pub const ELSEWHERE: &[(harness::Feature, &str, &str)] = {
 /// Opcodes whose success needs hardware no test machine is assumed to
 /// have: (opcode, what it needs). They still have their error cases; the
 /// note says what a success case would need.
-pub const NEEDS_HARDWARE: &[(harness::Feature, &str)] =
-    &[(harness::Feature::OpRecvZc, "a NIC with header split, flow steering and the netdev queue API (io_uring zcrx); loopback and virtio-net have none")];
+pub const NEEDS_HARDWARE: &[(oracle::Feature, &str)] =
+    &[(oracle::Feature::OpRecvZc, "a NIC with header split, flow steering and the netdev queue API (io_uring zcrx); loopback and virtio-net have none")];
 
 #[cfg(test)]
 mod tests {
     use super::{ELSEWHERE, NEEDS_HARDWARE};
-    use harness::case::all_cases;
-    use harness::features::{Detect, FEATURES};
+    use oracle::case::all_cases;
+    use oracle::features::{Detect, FEATURES};
 
     /// Every opcode in the vocabulary has a success case and a documented
     /// error case, in `ops/<op>/` or in another area listed in ELSEWHERE.

@@ -14,7 +14,7 @@ case! {
     variants: variants::ALL,
     refs: ["io_uring_prep_msg_ring(3)", "claim:enter.op.msg-ring", "claim:prep.msg-ring.target-cqe"],
     run: |cx| {
-        let mut target = Ring::new(4)?;
+        let mut target = CheckedRing::new(4)?;
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::msg_ring_data(target.fd(), 42, 0x77).user_data(1)], &[cqe(1, 0)])?;
         target.expect(&[cqe(0x77, 42)])?;
@@ -29,7 +29,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_msg_ring(3)", "io_uring/msg_ring.c io_msg_remote_post (task work for DEFER_TASKRUN targets)", "claim:setup.defer-taskrun.runs-on-wait"],
     run: |cx| {
-        let mut target = RingBuilder::new(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER).build()?;
+        let mut target = CheckedRing::from(RingBuilder::new(4).flags(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER).build()?);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::msg_ring_data(target.fd(), 7, 0x78).user_data(1)], &[cqe(1, 0)])?;
         target.expect(&[cqe(0x78, 7)])?;
@@ -44,7 +44,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_msg_ring_cqe_flags(3)", "claim:prep.msg-ring-cqe-flags"],
     run: |cx| {
-        let mut target = Ring::new(4)?;
+        let mut target = CheckedRing::new(4)?;
         let mut r = cx.ring()?;
         let s = Sqe::msg_ring_data(target.fd(), 5, 0x79).op_flags(IORING_MSG_RING_FLAGS_PASS).file_index(0x0123_0000);
         r.run_expect(&[s.user_data(1)], &[cqe(1, 0)])?;
@@ -61,7 +61,7 @@ case! {
     refs: ["io_uring_prep_msg_ring_fd(3)", "claim:prep.msg-ring-fd.send"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(16, 9))?;
-        let mut target = Ring::new(4)?;
+        let mut target = CheckedRing::new(4)?;
         target.register_files(&[-1, -1])?;
         let mut r = cx.ring()?;
         r.register_files(&[f.fd()])?;
@@ -95,7 +95,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/msg_ring.c __io_msg_ring: unknown msg->cmd -> -EINVAL", "claim:prep.msg-ring.EINVAL"],
     run: |cx| {
-        let mut target = Ring::new(4)?;
+        let mut target = CheckedRing::new(4)?;
         let mut s = Sqe::msg_ring_data(target.fd(), 0, 1);
         // Deliberately malformed: a MSG_RING command no kernel defines.
         s.raw.addr = 7;
@@ -113,7 +113,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/msg_ring.c io_msg_grab_file: no file in the slot -> -EBADF"],
     run: |cx| {
-        let mut target = Ring::new(4)?;
+        let mut target = CheckedRing::new(4)?;
         target.register_files(&[-1])?;
         let mut r = cx.ring()?;
         r.register_files(&[-1])?;
@@ -164,7 +164,7 @@ case! {
     refs: ["io_uring_register(2): IORING_REGISTER_SEND_MSG_RING", "io_uring/msg_ring.c io_uring_sync_msg_ring: only IORING_MSG_DATA", "claim:register.op.send-msg-ring"],
     run: |cx| {
         let _ = cx;
-        let mut target = Ring::new(4)?;
+        let mut target = CheckedRing::new(4)?;
         let mut sqe = Sqe::msg_ring_data(target.fd(), 5, 0x7a).raw;
         // SAFETY: one SQE, read by the kernel during the call.
         let res = unsafe { io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &mut sqe as *mut _ as *mut libc::c_void, 1) };
@@ -184,7 +184,7 @@ case! {
     refs: ["io_uring.h: IORING_MSG_RING_CQE_SKIP (don't post a CQE to the target ring)", "io_uring/msg_ring.c io_msg_install_complete: no target CQE with CQE_SKIP"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(16, 4))?;
-        let mut target = Ring::new(4)?;
+        let mut target = CheckedRing::new(4)?;
         target.register_files(&[-1, -1])?;
         let mut r = cx.ring()?;
         r.register_files(&[f.fd()])?;
@@ -204,7 +204,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring.h: IORING_MSG_RING_CQE_SKIP 'Not applicable for IORING_MSG_DATA'", "io_uring/msg_ring.c io_msg_ring_data: CQE_SKIP -> -EINVAL"],
     run: |cx| {
-        let mut target = Ring::new(4)?;
+        let mut target = CheckedRing::new(4)?;
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::msg_ring_data(target.fd(), 42, 0x77).op_flags(IORING_MSG_RING_CQE_SKIP).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         r.run_expect(&[Sqe::msg_ring_data(target.fd(), 43, 0x78).user_data(2)], &[cqe(2, 0)])?;
@@ -237,7 +237,7 @@ case! {
     refs: ["io_uring_prep_msg_ring_fd(3) ERRORS: -ENFILE", "io_uring/filetable.c io_file_bitmap_get: no free slot -> -ENFILE", "claim:prep.msg-ring-fd.ENFILE"],
     run: |cx| {
         let f = TempFile::with_content(b"x")?;
-        let mut target = Ring::new(4)?;
+        let mut target = CheckedRing::new(4)?;
         target.register_files(&[f.fd()])?;
         let mut r = cx.ring()?;
         r.register_files(&[f.fd()])?;

@@ -6,7 +6,7 @@ use crate::prelude::*;
 use std::os::fd::{FromRawFd, OwnedFd};
 
 /// Reads what is in a pipe now (its write end stays open: non-blocking).
-fn pipe_content(p: &Pipe) -> Result<Vec<u8>, harness::CaseError> {
+fn pipe_content(p: &Pipe) -> Result<Vec<u8>, oracle::CaseError> {
     // SAFETY: F_SETFL on our own descriptor.
     unsafe { libc::fcntl(p.rx(), libc::F_SETFL, libc::O_NONBLOCK) };
     let mut out = Vec::new();

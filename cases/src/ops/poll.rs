@@ -4,6 +4,7 @@
 
 use crate::prelude::*;
 use fixtures::EventFd;
+use oracle::CheckedRing;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 case! {
@@ -56,7 +57,7 @@ case! {
 }
 
 /// A fresh epoll instance.
-fn epoll() -> Result<OwnedFd, harness::CaseError> {
+fn epoll() -> Result<OwnedFd, oracle::CaseError> {
     // SAFETY: plain syscall.
     let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
     if fd < 0 {
@@ -307,7 +308,7 @@ case! {
     run: |_| {
         let p = Pipe::new()?;
         p.put(b"x")?;
-        let mut r = RingBuilder::new(8).flags(IORING_SETUP_IOPOLL).build()?;
+        let mut r = CheckedRing::from(RingBuilder::new(8).flags(IORING_SETUP_IOPOLL).build()?);
         r.run_expect(&[Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         r.run_expect(&[Sqe::poll_remove(1).user_data(2)], &[cqe(2, -libc::EINVAL)])?;
         Ok(())

@@ -524,7 +524,7 @@ case! {
         let _ = cx;
         let f = TempFile::empty()?;
         let fd = f.fd();
-        let got = cqes_from_child(harness::scaled(Duration::from_secs(10)), move || {
+        let got = cqes_from_child(oracle::scaled(Duration::from_secs(10)), move || {
             let lim = libc::rlimit { rlim_cur: 16, rlim_max: libc::RLIM_INFINITY };
             // SAFETY: plain syscalls in the forked child: a lower soft
             // limit, and SIGXFSZ ignored so the write answers instead of
@@ -536,11 +536,11 @@ case! {
                 libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
             }
             let data = [7u8; 4];
-            let mut r = Ring::new(4).map_err(|e| format!("ring: {e}"))?;
+            let mut r = CheckedRing::new(4).map_err(|e| format!("ring: {e}"))?;
             r.submit_all(&[Sqe::write(fd, &data, 16).user_data(1)]).map_err(|e| e.to_string())?;
-            r.wait_for(1, harness::prompt()).map_err(|e| e.to_string())
+            r.wait_for(1, oracle::prompt()).map_err(|e| e.to_string())
         })?;
-        harness::check_cqes(&got, &[cqe(1, -libc::EFBIG)])?;
+        oracle::check_cqes(&got, &[cqe(1, -libc::EFBIG)])?;
         check_eq!(f.content()?.len(), 0, "file size after the refused write");
         Ok(())
     },

@@ -10,7 +10,7 @@ use super::*;
 /// maps is the kernel's choice (io_ring_buffers_peek; 6.12 and 6.16 map
 /// one per pass on a fresh socket, 6.18 two); what a bundle promises
 /// (consecutive ids from the CQE's, the total) is checked.
-fn recv_bundles(r: &mut Ring, fd: i32, bgid: u16, total: usize, size: usize) -> CaseResult {
+fn recv_bundles(r: &mut CheckedRing, fd: i32, bgid: u16, total: usize, size: usize) -> CaseResult {
     let (mut got, mut bid) = (0usize, 0u16);
     // Each request takes at least one buffer.
     for ud in 1..=total.div_ceil(size) as u64 {
@@ -18,7 +18,7 @@ fn recv_bundles(r: &mut Ring, fd: i32, bgid: u16, total: usize, size: usize) -> 
             break;
         }
         r.submit_all(&[Sqe::recv_select(fd, 0, bgid).bundle().user_data(ud)])?;
-        let c = r.wait_for(1, harness::prompt())?;
+        let c = r.wait_for(1, oracle::prompt())?;
         check!(c.len() == 1 && c[0].user_data == ud && c[0].res > 0, "bundle recv {ud}: {c:?}");
         let n = c[0].res as usize;
         let left = total.saturating_sub(got + n);
@@ -154,7 +154,7 @@ case! {
         check_eq!(lens, vec![8u32; 4], "ring entry lengths after the recv waited");
         let data = pattern(16, 9);
         send_all(s.b(), &data)?;
-        let c = r.wait_for(1, harness::prompt())?;
+        let c = r.wait_for(1, oracle::prompt())?;
         check!(c.len() == 1 && c[0].user_data == 1 && c[0].res > 0, "the armed bundle recv: {c:?}");
         check_eq!(c[0].flags & !IORING_CQE_F_SOCK_NONEMPTY, buf_flags(0), "flags of the armed bundle recv");
         let n = c[0].res as usize;

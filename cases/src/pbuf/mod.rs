@@ -12,14 +12,14 @@
 
 use crate::prelude::*;
 use fixtures::{Bufs, SocketPair};
-use harness::{BufRing, CaseError};
+use oracle::{BufRing, CaseError};
 use std::os::fd::AsRawFd;
 
 mod bundles;
 
 /// Provides `n` buffers (ids `bid..`) to group `bgid`: the CQE's res is
 /// 0 ([`PROVIDED_INTO_NEW_GROUP`]: every case provides into a new group).
-fn provide(r: &mut Ring, b: &mut Bufs, n: u32, bgid: u16, bid: u16) -> CaseResult {
+fn provide(r: &mut CheckedRing, b: &mut Bufs, n: u32, bgid: u16, bid: u16) -> CaseResult {
     let size = (b.mem.len() / n as usize) as u32;
     r.run_expect(&[Sqe::provide_buffers(b.ptr(0), size, n, bgid, bid).user_data(900)], &[cqe(900, PROVIDED_INTO_NEW_GROUP)])?;
     Ok(())
@@ -27,7 +27,7 @@ fn provide(r: &mut Ring, b: &mut Bufs, n: u32, bgid: u16, bid: u16) -> CaseResul
 
 /// The buffer ids of a group of `n` provided from `bid`, in the order the
 /// kernel selects them ([`ordered_provided_buffers`]: FIFO, else LIFO).
-fn selection_order(cx: &harness::Ctx, bid: u16, n: u16) -> Vec<u16> {
+fn selection_order(cx: &oracle::Ctx, bid: u16, n: u16) -> Vec<u16> {
     let ids: Vec<u16> = (bid..bid + n).collect();
     if ordered_provided_buffers(cx) {
         ids
@@ -373,7 +373,7 @@ case! {
         let mut b = Bufs::new(2, 64);
         let mut r = cx.ring()?;
         provide(&mut r, &mut b, 2, 3, 0)?;
-        match harness::BufRing::register(&r, 3, 4, 0) {
+        match oracle::BufRing::register(&r, 3, 4, 0) {
             Err(e) => check_eq!(e, Errno(libc::EEXIST), "PBUF_RING registration over classic group 3"),
             Ok(_) => check!(false, "PBUF_RING registration over classic group 3 succeeded"),
         }

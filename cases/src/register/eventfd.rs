@@ -8,7 +8,7 @@ use super::*;
 /// was not signalled (EAGAIN). Any other read error is the fixture's. Cases
 /// read it after the ring's quiet check, so a late signal is counted, and
 /// use the grace wait there: a barrier's CQE would signal it too.
-fn eventfd_count(e: &EventFd) -> Result<u64, harness::CaseError> {
+fn eventfd_count(e: &EventFd) -> Result<u64, oracle::CaseError> {
     let mut v = 0u64;
     // SAFETY: reading 8 bytes from a non-blocking read of our eventfd.
     let n = unsafe {
@@ -18,7 +18,7 @@ fn eventfd_count(e: &EventFd) -> Result<u64, harness::CaseError> {
     match n {
         8 => Ok(v),
         _ if Errno::last() == Errno(libc::EAGAIN) => Ok(0),
-        _ => Err(harness::CaseError::Error(format!("fixture: reading the eventfd: {}", Errno::last()))),
+        _ => Err(oracle::CaseError::Error(format!("fixture: reading the eventfd: {}", Errno::last()))),
     }
 }
 

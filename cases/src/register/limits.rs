@@ -49,7 +49,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_register(2) ERRORS: EINVAL (too many restrictions)", "io_uring/register.c io_parse_restrictions: nr_args > IORING_MAX_RESTRICTIONS -> -EINVAL", "claim:register.errors.EINVAL-restrictions-too-many"],
     run: |_| {
-        let mut r = RingBuilder::new(4).flags(IORING_SETUP_R_DISABLED).build()?;
+        let mut r = CheckedRing::from(RingBuilder::new(4).flags(IORING_SETUP_R_DISABLED).build()?);
         let allow_nop = [restriction(IORING_RESTRICTION_SQE_OP, IORING_OP_NOP)];
         // The count is refused before the array is read.
         check_errno!(register_in(&r, IORING_REGISTER_RESTRICTIONS, &allow_nop, 1 << 20), libc::EINVAL, "RESTRICTIONS with nr_args 1 << 20");
@@ -105,7 +105,7 @@ case! {
     refs: ["io_uring_register(2) ERRORS: EEXIST (SINGLE_ISSUER ring, caller is not its submitter task)", "io_uring/register.c __io_uring_register: submitter_task != current -> -EEXIST", "claim:register.errors.EEXIST-thread"],
     run: |_| {
         let p = Pipe::new()?;
-        let mut r = RingBuilder::new(4).flags(IORING_SETUP_SINGLE_ISSUER).build()?;
+        let mut r = CheckedRing::from(RingBuilder::new(4).flags(IORING_SETUP_SINGLE_ISSUER).build()?);
         // A submission makes this task the owner on every kernel (6.0 set it at the first submit).
         r.run_expect(&[Sqe::nop().user_data(1)], &[cqe(1, 0)])?;
         let (fd, fds) = (r.fd(), [p.rx()]);
@@ -127,7 +127,7 @@ case! {
         // Effective uid nobody drops CAP_IPC_LOCK for the setup only: the
         // ring then accounts its pinned pages (the limit is read at each
         // registration).
-        let r = as_nobody(|| Ring::new(4))??;
+        let r = as_nobody(|| CheckedRing::new(4))??;
         let mut b = fixtures::Bufs::new(1, 4096);
         let old = set_rlimit(libc::RLIMIT_MEMLOCK, 0)?;
         let got = r.register_buffers(&[b.iov(0, 4096)]);
@@ -145,7 +145,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_register(2): IORING_UNREGISTER_RING_FDS", "io_uring/tctx.c io_ringfd_unregister: returns the number of entries handled", "io_uring/io_uring.c io_uring_enter: empty registered slot -> -EBADF", "claim:register.op.unregister-ring-fds"],
     run: |_| {
-        let mut r = Ring::new(4)?;
+        let mut r = CheckedRing::new(4)?;
         let fd = r.fd();
         let slot = {
             let mut up = io_uring_rsrc_update { offset: u32::MAX, resv: 0, data: fd as u64 };

@@ -14,7 +14,7 @@
 
 use crate::prelude::*;
 use fixtures::{EventFd, Mapping, TempDir};
-use harness::CaseError;
+use oracle::CaseError;
 use std::os::fd::AsRawFd;
 
 mod eventfd;
@@ -27,7 +27,7 @@ mod rings;
 /// opcode counts it). Any `T` is sound here: the kernel reads memory a
 /// reference keeps valid, and answers EFAULT for any address inside it
 /// that is not.
-fn register_in<T: ?Sized>(r: &Ring, op: u32, arg: &T, nr: u32) -> Result<i32, Errno> {
+fn register_in<T: ?Sized>(r: &CheckedRing, op: u32, arg: &T, nr: u32) -> Result<i32, Errno> {
     // SAFETY: arg is valid for reads of its whole size; op only reads it.
     unsafe { r.register_raw(op, arg as *const T as *const libc::c_void, nr) }
 }
@@ -35,13 +35,13 @@ fn register_in<T: ?Sized>(r: &Ring, op: u32, arg: &T, nr: u32) -> Result<i32, Er
 /// A register call whose argument the kernel writes into (PROBE and
 /// IOWQ_MAX_WORKERS write their answers, RESIZE_RINGS the new offsets,
 /// NAPI the old settings).
-fn register_out<T: ?Sized>(r: &Ring, op: u32, arg: &mut T, nr: u32) -> Result<i32, Errno> {
+fn register_out<T: ?Sized>(r: &CheckedRing, op: u32, arg: &mut T, nr: u32) -> Result<i32, Errno> {
     // SAFETY: arg is valid for reads and writes of its whole size.
     unsafe { r.register_raw_out(op, arg as *mut T as *mut libc::c_void, nr) }
 }
 
 /// A register call without an argument.
-fn register_none(r: &Ring, op: u32, nr: u32) -> Result<i32, Errno> {
+fn register_none(r: &CheckedRing, op: u32, nr: u32) -> Result<i32, Errno> {
     // SAFETY: a null argument is never dereferenced as valid memory (the
     // kernel answers EFAULT where it wants one).
     unsafe { r.register_raw(op, std::ptr::null(), nr) }
@@ -51,7 +51,7 @@ fn register_none(r: &Ring, op: u32, nr: u32) -> Result<i32, Errno> {
 
 /// IORING_REGISTER_PROBE into a zeroed buffer for 256 ops: (header
 /// bytes, ops as (op, flags)).
-fn probe(r: &Ring) -> Result<(io_uring_probe, Vec<(u8, u16)>), CaseError> {
+fn probe(r: &CheckedRing) -> Result<(io_uring_probe, Vec<(u8, u16)>), CaseError> {
     const N: usize = 256;
     let hdr = std::mem::size_of::<io_uring_probe>();
     let mut buf = vec![0u8; hdr + N * std::mem::size_of::<io_uring_probe_op>()];
@@ -163,7 +163,7 @@ fn restriction(opcode: u16, arg: u8) -> io_uring_restriction {
 }
 
 /// An R_DISABLED ring with `res` registered, then enabled.
-fn restricted(cx: &harness::Ctx, res: &[io_uring_restriction]) -> Result<Ring, CaseError> {
+fn restricted(cx: &oracle::Ctx, res: &[io_uring_restriction]) -> Result<CheckedRing, CaseError> {
     let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
     register_in(&r, IORING_REGISTER_RESTRICTIONS, res, res.len() as u32)?;
     r.enable()?;

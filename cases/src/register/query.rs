@@ -4,8 +4,8 @@
 //! and SQE flag and register opcode) and against what it refuses.
 
 use super::*;
-use harness::features::{Detect, FEATURES};
-use harness::probe::Finding;
+use oracle::features::{Detect, FEATURES};
+use oracle::probe::Finding;
 
 /// A query entry for `op` whose answer goes to `data` (`size` bytes).
 fn hdr<T>(op: u32, data: &mut T) -> io_uring_query_hdr {
@@ -32,7 +32,7 @@ fn query_opcodes() -> Result<io_uring_query_opcode, CaseError> {
 
 /// Whether what QUERY reports for `f` agrees with the probe's finding; an
 /// undetermined finding (the environment's) is left out.
-fn agrees(f: &harness::features::FeatureInfo, finding: &Finding, reported: bool) -> Option<String> {
+fn agrees(f: &oracle::features::FeatureInfo, finding: &Finding, reported: bool) -> Option<String> {
     let present = match finding {
         Finding::Present | Finding::Broken(_) => true,
         Finding::Absent(_) => false,

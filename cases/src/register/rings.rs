@@ -118,7 +118,7 @@ const IORING_MEM_REGION_REG_WAIT_ARG: u64 = 1;
 /// io_uring_reg_wait.flags: the ts field holds a timeout.
 const IORING_REG_WAIT_TS: u32 = 1;
 
-fn register_wait_region(r: &Ring, page: &Mapping) -> Result<i32, Errno> {
+fn register_wait_region(r: &CheckedRing, page: &Mapping) -> Result<i32, Errno> {
     let rd = io_uring_region_desc { user_addr: page.as_ptr() as u64, size: 4096, flags: IORING_MEM_REGION_TYPE_USER, ..Default::default() };
     let mr = io_uring_mem_region_reg { region_uptr: &rd as *const _ as u64, flags: IORING_MEM_REGION_REG_WAIT_ARG, ..Default::default() };
     register_in(r, IORING_REGISTER_MEM_REGION, &mr, 1)

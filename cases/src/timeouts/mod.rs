@@ -13,7 +13,7 @@
 //! IORING_ENTER_ABS_TIMER, min_wait_usec), io_uring/timeout.c.
 
 use crate::prelude::*;
-use harness::{CaseError, Ctx};
+use oracle::{CaseError, Ctx};
 
 mod linked;
 mod remove;

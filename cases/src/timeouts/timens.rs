@@ -14,7 +14,7 @@ const TIMENS_OFFSET_SECS: i64 = -1;
 /// SQPOLL poller took longer still), but kept short of the 1 s offset so a
 /// deadline read on the host's clock is always in the past.
 fn timens_ahead() -> Duration {
-    harness::expect::scaled(Duration::from_millis(500)).min(Duration::from_millis(900))
+    oracle::expect::scaled(Duration::from_millis(500)).min(Duration::from_millis(900))
 }
 
 /// Enters a fresh time namespace (offset [`TIMENS_OFFSET_SECS`]) for the

@@ -35,16 +35,16 @@ case! {
         // which the thread stalled (run delay), a third expiry already
         // there when the second was reaped, or a removal that took half a
         // period, is the machine's doing, and the trial is run again
-        // instead of judged (harness::timing).
-        let period = harness::scaled(Duration::from_millis(100));
+        // instead of judged (oracle::timing).
+        let period = oracle::scaled(Duration::from_millis(100));
         let ts = __kernel_timespec::from_duration(period);
         let more = cqe(1, -libc::ETIME).flags(IORING_CQE_F_MORE);
         let sw = Stopwatch::start();
         r.submit_all(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_MULTISHOT).user_data(1)])?;
-        let fired = r.wait_for(2, harness::prompt() + 2 * period).map_err(|e| CaseError::Fail(format!("waiting for two expiries: {e}")))?;
+        let fired = r.wait_for(2, oracle::prompt() + 2 * period).map_err(|e| CaseError::Fail(format!("waiting for two expiries: {e}")))?;
         let reaped = sw.elapsed();
         r.submit_all(&[Sqe::timeout_remove(1).user_data(2)])?;
-        let mut removed = r.wait_for(2, harness::prompt()).map_err(|e| CaseError::Fail(format!("waiting for the removal: {e}")))?;
+        let mut removed = r.wait_for(2, oracle::prompt()).map_err(|e| CaseError::Fail(format!("waiting for the removal: {e}")))?;
         let took = sw.elapsed().saturating_sub(reaped);
         if fired.len() > 2 || took >= period / 2 {
             return Err(CaseError::Disturbed(format!(
@@ -213,7 +213,7 @@ case! {
         // The wait must begin before the timeout fires (a wait counts the
         // timeouts that fire while it waits): submit and wait in one
         // io_uring_enter, with a timeout far longer than that call's start.
-        let ts = __kernel_timespec::from_duration(harness::scaled(Duration::from_millis(100)));
+        let ts = __kernel_timespec::from_duration(oracle::scaled(Duration::from_millis(100)));
         r.push_all(&[Sqe::timeout(&ts, 0, 0).user_data(1)])?;
         // Before publishing: an SQPOLL thread may take the SQE (and start
         // the timer) the moment the tail moves (5.10 under TCG fired 4 ms
@@ -223,7 +223,7 @@ case! {
         // SQ_WAKEUP: an SQPOLL thread gone idle takes the SQE (ignored otherwise).
         let wake = if r.flags() & IORING_SETUP_SQPOLL != 0 { IORING_ENTER_SQ_WAKEUP } else { 0 };
         r.enter_flags(n, 2, IORING_ENTER_GETEVENTS | wake)?;
-        check_elapsed(&t0, harness::scaled(Duration::from_millis(100)), "the wait for 2 CQEs")?;
+        check_elapsed(&t0, oracle::scaled(Duration::from_millis(100)), "the wait for 2 CQEs")?;
         r.expect(&[cqe(1, -libc::ETIME)])?;
         Ok(())
     },
@@ -276,7 +276,7 @@ case! {
         let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, min_wait_usec: 50_000, ..Default::default() };
         check_eq!(r.enter_wait(4, 0, &arg), Ok(0), "the wait for 4 CQEs");
         check_elapsed(&t0, Duration::from_millis(150), "the wait ended by the first CQEs")?;
-        check!(t0.elapsed() < harness::scaled(Duration::from_millis(2_500)), "the wait lasted {:?}: it ran towards its 5 s timeout", t0.elapsed());
+        check!(t0.elapsed() < oracle::scaled(Duration::from_millis(2_500)), "the wait lasted {:?}: it ran towards its 5 s timeout", t0.elapsed());
         r.expect_unordered(&[cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME)])?;
         Ok(())
     },

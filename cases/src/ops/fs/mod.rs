@@ -13,7 +13,7 @@ mod ftruncate;
 mod xattr;
 
 /// A directory for path ops, and an O_PATH-free fd on it for *at calls.
-fn dir_fd(d: &TempDir) -> Result<std::os::fd::OwnedFd, harness::CaseError> {
+fn dir_fd(d: &TempDir) -> Result<std::os::fd::OwnedFd, oracle::CaseError> {
     Ok(fixtures::open(d.path(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC)?)
 }
 
@@ -187,7 +187,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/openclose.c __io_close_fixed/io_close: a file with io_uring_fops -> -EBADF"],
     run: |cx| {
-        let other = Ring::new(4)?;
+        let other = CheckedRing::new(4)?;
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::close(other.fd()).user_data(1)], &[cqe(1, -libc::EBADF)])?;
         check!(fd_is_open(other.fd()), "the ring fd was closed");

@@ -26,7 +26,7 @@ fn sockaddr_v4(port: u16) -> libc::sockaddr_in {
 const SIN_LEN: u32 = std::mem::size_of::<libc::sockaddr_in>() as u32;
 
 /// A socket(2) made outside the ring.
-fn socket(ty: i32) -> Result<OwnedFd, harness::CaseError> {
+fn socket(ty: i32) -> Result<OwnedFd, oracle::CaseError> {
     // SAFETY: plain syscall.
     let fd = unsafe { libc::socket(libc::AF_INET, ty | libc::SOCK_CLOEXEC, 0) };
     if fd < 0 {
@@ -53,14 +53,14 @@ fn getsockopt_int(fd: i32, level: i32, name: i32) -> i32 {
 }
 
 /// A connected TCP pair on loopback: (client, server side).
-fn tcp_pair() -> Result<(TcpStream, TcpStream), harness::CaseError> {
+fn tcp_pair() -> Result<(TcpStream, TcpStream), oracle::CaseError> {
     let l = TcpListener::bind("127.0.0.1:0")?;
     let c = TcpStream::connect(l.local_addr()?)?;
     let (s, _) = l.accept()?;
     Ok((c, s))
 }
 
-fn read_some(fd: i32, n: usize) -> Result<Vec<u8>, harness::CaseError> {
+fn read_some(fd: i32, n: usize) -> Result<Vec<u8>, oracle::CaseError> {
     let mut buf = vec![0u8; n];
     // SAFETY: buf is valid for n bytes.
     let got = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut _, n, libc::MSG_DONTWAIT) };
@@ -471,7 +471,7 @@ case! {
     refs: ["connect(2) ERRORS: ENETUNREACH (network is unreachable)", "network_namespaces(7): a new namespace has only a loopback device"],
     run: |cx| {
         let _ = cx;
-        let got = cqes_from_child(harness::scaled(Duration::from_secs(10)), || {
+        let got = cqes_from_child(oracle::scaled(Duration::from_secs(10)), || {
             // SAFETY: only the network namespace is unshared (in a forked,
             // single-threaded child).
             unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWNET) }.map_err(|e| format!("unshare(CLONE_NEWNET): {e}"))?;
@@ -479,10 +479,10 @@ case! {
             // 192.0.2.1 (TEST-NET-1, RFC 5737): never routed anywhere.
             let mut sa = sockaddr_v4(80);
             sa.sin_addr.s_addr = u32::from_be_bytes([192, 0, 2, 1]).to_be();
-            let mut r = Ring::new(4).map_err(|e| format!("ring: {e}"))?;
+            let mut r = CheckedRing::new(4).map_err(|e| format!("ring: {e}"))?;
             r.submit_all(&[Sqe::connect(s.as_raw_fd(), &sa).user_data(1)]).map_err(|e| e.to_string())?;
-            r.wait_for(1, harness::prompt()).map_err(|e| e.to_string())
+            r.wait_for(1, oracle::prompt()).map_err(|e| e.to_string())
         })?;
-        harness::check_cqes(&got, &[cqe(1, -libc::ENETUNREACH)])
+        oracle::check_cqes(&got, &[cqe(1, -libc::ENETUNREACH)])
     },
 }

@@ -14,7 +14,7 @@ use super::*;
 /// A loopback TCP pair whose client side is full: small buffers, then
 /// nonblocking writes until EAGAIN. Returns the pair and how many bytes
 /// are queued.
-fn full_tcp_pair() -> Result<(TcpStream, TcpStream, usize), harness::CaseError> {
+fn full_tcp_pair() -> Result<(TcpStream, TcpStream, usize), oracle::CaseError> {
     let (c, s) = tcp_pair()?;
     let small = 4096i32;
     // SAFETY: setsockopt with a local int.
@@ -39,7 +39,7 @@ fn full_tcp_pair() -> Result<(TcpStream, TcpStream, usize), harness::CaseError> 
 }
 
 /// Reads exactly `n` bytes from `s` (blocking): the filler, in stream order.
-fn read_exactly(s: &TcpStream, n: usize) -> Result<Vec<u8>, harness::CaseError> {
+fn read_exactly(s: &TcpStream, n: usize) -> Result<Vec<u8>, oracle::CaseError> {
     let mut out = vec![0u8; n];
     std::io::Read::read_exact(&mut &*s, &mut out)?;
     Ok(out)
@@ -48,7 +48,7 @@ fn read_exactly(s: &TcpStream, n: usize) -> Result<Vec<u8>, harness::CaseError> 
 /// Submits `send` (POLL_FIRST, on the full client side of a pair), checks
 /// that it waits, makes room by reading the filler, and expects `want`;
 /// the peer then reads `data`.
-fn send_waits_for_room(cx: &harness::Ctx, send: impl FnOnce(i32) -> Sqe, data: &[u8], want: &[Want]) -> CaseResult {
+fn send_waits_for_room(cx: &oracle::Ctx, send: impl FnOnce(i32) -> Sqe, data: &[u8], want: &[Want]) -> CaseResult {
     let (c, s, queued) = full_tcp_pair()?;
     let mut r = cx.ring()?;
     r.submit_all(&[send(c.as_raw_fd()).ioprio(IORING_RECVSEND_POLL_FIRST)])?;

@@ -15,7 +15,7 @@ case! {
         std::io::Write::write_all(&mut &c, b"12345")?;
         // Wait until the bytes are queued at the receiver (loopback
         // delivers them before write returns; poll to be sure).
-        fixtures::poll_in(&s, harness::prompt())?;
+        fixtures::poll_in(&s, oracle::prompt())?;
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_SIOCINQ, 0, 0, std::ptr::null_mut()).user_data(1)], &[cqe(1, 5)])?;
         Ok(())
@@ -47,7 +47,7 @@ case! {
                 && libc::setsockopt(fd, libc::IPPROTO_TCP, libc::TCP_REPAIR_QUEUE, &send_queue as *const _ as *const _, 4) == 0
         };
         if !ok {
-            return Err(harness::CaseError::Error(format!("fixture: TCP_REPAIR: {}", std::io::Error::last_os_error())));
+            return Err(oracle::CaseError::Error(format!("fixture: TCP_REPAIR: {}", std::io::Error::last_os_error())));
         }
         send_all(fd, b"0123456789")?;
         let mut r = cx.ring()?;
@@ -130,7 +130,7 @@ fn sockaddr_bytes(a: &libc::sockaddr_storage, len: libc::socklen_t) -> Vec<u8> {
 }
 
 /// getsockname(2) (`peer` false) or getpeername(2) (true), for comparison.
-fn sockname_sys(fd: i32, peer: bool) -> Result<Vec<u8>, harness::CaseError> {
+fn sockname_sys(fd: i32, peer: bool) -> Result<Vec<u8>, oracle::CaseError> {
     let (mut a, mut len) = sockaddr_out();
     // SAFETY: a and len are live and sized for the call.
     let rc = unsafe {
@@ -141,7 +141,7 @@ fn sockname_sys(fd: i32, peer: bool) -> Result<Vec<u8>, harness::CaseError> {
         }
     };
     if rc != 0 {
-        return Err(harness::CaseError::Error(format!("fixture: getsockname/getpeername: {}", std::io::Error::last_os_error())));
+        return Err(oracle::CaseError::Error(format!("fixture: getsockname/getpeername: {}", std::io::Error::last_os_error())));
     }
     Ok(sockaddr_bytes(&a, len))
 }

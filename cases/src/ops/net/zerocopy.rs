@@ -97,7 +97,7 @@ case! {
 }
 
 /// Reads exactly `n` bytes from a connected TCP socket.
-fn read_exactly(s: &TcpStream, n: usize) -> Result<Vec<u8>, harness::CaseError> {
+fn read_exactly(s: &TcpStream, n: usize) -> Result<Vec<u8>, oracle::CaseError> {
     let mut got = vec![0u8; n];
     std::io::Read::read_exact(&mut &*s, &mut got)?;
     Ok(got)
@@ -237,7 +237,7 @@ case! {
         let data = pattern(1000, 5);
         // Effective uid nobody drops CAP_IPC_LOCK for the setup only: the
         // ring then accounts zero-copy pages against the limit.
-        let mut r = as_nobody(|| Ring::new(4))??;
+        let mut r = as_nobody(|| CheckedRing::new(4))??;
         let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         // SAFETY: this trial process's own limits, restored below.
         unsafe {

@@ -1,0 +1,77 @@
+//! The trial's side: a child process started for one trial runs it
+//! against the parent's probe and prints one result line.
+
+use super::{CHILD_ENV, PROBE_ENV};
+use oracle::case::{all_cases, Case, CaseError, Ctx, Variant};
+use oracle::model::TrialLine;
+use oracle::outcome::Outcome;
+use oracle::probe::Probe;
+
+/// If this process was started to run one trial (or the probe), runs it, prints the
+/// result line and returns the exit code. Call first thing in `main`.
+pub fn child_main() -> Option<i32> {
+    if let Some(code) = oracle::exec_helper::helper_main() {
+        return Some(code);
+    }
+    if let Some(code) = crate::executor::probe::child_main() {
+        return Some(code);
+    }
+    let id = std::env::var(CHILD_ENV).ok()?;
+    // The parent's probe, never a second one of our own: a probe that
+    // does not arrive intact is the harness's error.
+    let probe = match std::env::var(PROBE_ENV) {
+        Ok(s) => {
+            serde_json::from_str(&s).map(|r| Probe::from_report(&r)).map_err(|e| format!("harness error: the parent's probe ({PROBE_ENV}) does not parse: {e}"))
+        }
+        Err(_) => Err(format!("harness error: no probe from the parent ({PROBE_ENV} unset)")),
+    };
+    // The scale every wait of the case multiplies by, checked before any.
+    let scale = oracle::timing::scale_from_env().map_err(|e| format!("harness error: {e}"));
+    let (outcome, message, disturbed) = match (find_trial(&id), probe, scale) {
+        (None, _, _) => (Outcome::Error, format!("no trial named {id}"), false),
+        (_, Err(why), _) | (_, _, Err(why)) => (Outcome::Error, why, false),
+        (Some((case, variant)), Ok(probe), Ok(_)) => run_in_process(case, variant, &probe),
+    };
+    let (comparisons, mutated) = oracle::mutation::report();
+    crate::executor::emit(&crate::executor::Line::Trial(TrialLine { outcome, message: clip(&message), comparisons, mutated, disturbed }));
+    Some(0)
+}
+
+/// A trial's message, cut to a size a report can carry (a runaway case
+/// could otherwise list thousands of CQEs).
+fn clip(m: &str) -> String {
+    const MAX: usize = 4000;
+    if m.len() <= MAX {
+        return m.to_string();
+    }
+    let cut = (0..=MAX).rev().find(|&i| m.is_char_boundary(i)).unwrap_or(0);
+    format!("{} ... ({} more bytes)", &m[..cut], m.len() - cut)
+}
+
+fn find_trial(id: &str) -> Option<(&'static Case, Variant)> {
+    let (case_id, rest) = id.split_once('[')?;
+    let variant = Variant::from_name(rest.strip_suffix(']')?)?;
+    let case = all_cases().into_iter().find(|c| c.id == case_id)?;
+    case.variants.contains(&variant).then_some((case, variant))
+}
+
+/// Runs a case body in this process, turning a panic into an error; the
+/// third value says that a timed window was disturbed (an `error` the
+/// runner retries, see [`oracle::timing`]).
+pub fn run_in_process(case: &Case, variant: Variant, probe: &Probe) -> (Outcome, String, bool) {
+    let mut cx = Ctx { variant, probe };
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (case.run)(&mut cx)));
+    match r {
+        Ok(Ok(())) => (Outcome::Pass, String::new(), false),
+        Ok(Err(CaseError::Fail(m))) => (Outcome::Fail, m, false),
+        Ok(Err(CaseError::Error(m))) => (Outcome::Error, m, false),
+        Ok(Err(CaseError::Disturbed(m))) => (Outcome::Error, format!("machine too loaded to time this: {m}"), true),
+        // Late on this start: a fail if it is late on every start.
+        Ok(Err(CaseError::Late(m))) => (Outcome::Fail, m, true),
+        Err(p) => {
+            let msg =
+                p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "non-string panic".into());
+            (Outcome::Error, format!("the case panicked (a harness bug): {msg}"), false)
+        }
+    }
+}

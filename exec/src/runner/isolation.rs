@@ -1,0 +1,253 @@
+//! The parent's side: one child process per trial, in its own process
+//! group, killed at the trial's timeout; its result line parsed, a crash or
+//! a hang turned into an outcome.
+
+use super::{Trial, CHILD_ENV, PROBE_ENV};
+use crate::executor::{kill_group, signal_name, wait_bounded, Line, Output, StopWaiting, UNKILLABLE_GRACE};
+use crate::kmsg::KmsgWindow;
+use oracle::outcome::{Outcome, TrialResult};
+use oracle::probe::Probe;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// How to start a child for one trial.
+#[derive(Clone)]
+pub struct Isolation {
+    pub exe: PathBuf,
+    pub args: Vec<String>,
+    pub probe_json: String,
+    /// Watch the kernel log during each trial (root only).
+    pub kmsg: bool,
+    /// Multiplies every trial's timeout (slow emulated machines).
+    pub timeout_scale: f64,
+    /// The comparison a mutation run perturbs ([`oracle::mutation`]).
+    pub mutate: Option<usize>,
+}
+
+/// What a trial process said beside its outcome.
+#[derive(Clone, Debug, Default)]
+pub struct ChildReport {
+    /// Comparisons the trial made through the checked helpers.
+    pub comparisons: usize,
+    /// The perturbation applied, in a mutation run that reached it.
+    pub mutated: Option<String>,
+    /// A timed window was disturbed by the machine ([`oracle::timing`]).
+    pub disturbed: bool,
+}
+
+/// What became of a trial the runner started.
+#[derive(Clone, Debug)]
+pub enum Ran {
+    /// It ran to a result.
+    Done(TrialResult, ChildReport),
+    /// The run was interrupted (Ctrl-C, SIGTERM, SIGHUP) while it ran and
+    /// the runner killed it: it has no result, it was not run.
+    Interrupted,
+}
+
+/// What one start of a trial process gave.
+enum Spawned {
+    Verdict(Outcome, String, ChildReport),
+    Interrupted,
+}
+
+impl Isolation {
+    /// Re-executes the running binary.
+    pub fn current(probe: &Probe) -> Isolation {
+        Isolation {
+            exe: std::env::current_exe().expect("current_exe"),
+            args: vec![],
+            probe_json: serde_json::to_string(&probe.to_report()).expect("a probe serialises"),
+            kmsg: false,
+            timeout_scale: 1.0,
+            mutate: None,
+        }
+    }
+
+    /// Runs one trial in a child process and returns its result; None when
+    /// the run was interrupted while it ran (it was not run).
+    pub fn run(&self, t: &Trial) -> Option<TrialResult> {
+        match self.run_reporting(t) {
+            Ran::Done(r, _) => Some(r),
+            Ran::Interrupted => None,
+        }
+    }
+
+    /// [`Isolation::run`], with what the trial process reported beside
+    /// its outcome. A trial whose timed window the machine disturbed is
+    /// started again, [`oracle::timing::DISTURBED_TRIES`] times in all; if
+    /// every start was disturbed its result is that `error`.
+    pub fn run_reporting(&self, t: &Trial) -> Ran {
+        self.run_tries(t, oracle::timing::DISTURBED_TRIES)
+    }
+
+    /// [`Isolation::run_reporting`] with at most `tries` starts (1: a
+    /// disturbed result comes back as it is, `report.disturbed` set, for a
+    /// runner that retries it later on a quieter machine).
+    pub fn run_tries(&self, t: &Trial, tries: usize) -> Ran {
+        let max_tries = tries.max(1);
+        let mut r = TrialResult {
+            id: t.id.clone(),
+            area: t.case.area().to_string(),
+            variant: t.variant.name().to_string(),
+            outcome: Outcome::Skip,
+            message: String::new(),
+            missing: vec![],
+            duration_ms: 0.0,
+            mutation: None,
+        };
+        if let Some(s) = &t.skip {
+            r.message = s.reason.clone();
+            r.missing = s.missing.iter().map(|f| f.id().to_string()).collect();
+            return Ran::Done(r, ChildReport::default());
+        }
+        let timeout = Duration::from_millis((t.case.timeout_ms as f64 * self.timeout_scale) as u64);
+        let mut kmsg = if self.kmsg { KmsgWindow::open() } else { None };
+        let start = Instant::now();
+        let mut tries = 0;
+        let (outcome, message, report) = loop {
+            tries += 1;
+            match self.spawn_and_wait(&t.id, timeout) {
+                Spawned::Interrupted => return Ran::Interrupted,
+                Spawned::Verdict(_, _, rep) if rep.disturbed && tries < max_tries => continue,
+                Spawned::Verdict(o, m, rep) if rep.disturbed && max_tries > 1 => {
+                    let how = if o == Outcome::Fail { "late on all" } else { "disturbed on all" };
+                    break (o, format!("{m} ({how} {tries} tries)"), rep);
+                }
+                Spawned::Verdict(o, m, rep) => break (o, m, rep),
+            }
+        };
+        r.duration_ms = (start.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
+        r.outcome = outcome;
+        r.message = message;
+        if let Some(k) = kmsg.as_mut() {
+            let bad = k.bad_lines();
+            if !bad.is_empty() && !r.outcome.is_failure() {
+                r.outcome = Outcome::Fail;
+                r.message = format!("kernel log during the trial: {}", bad.join(" | "));
+            } else if !bad.is_empty() {
+                r.message = format!("{}; kernel log: {}", r.message, bad.join(" | "));
+            }
+        }
+        Ran::Done(r, report)
+    }
+
+    fn spawn_and_wait(&self, id: &str, timeout: Duration) -> Spawned {
+        use Spawned::Verdict;
+        let none = ChildReport::default;
+        let mut cmd = crate::executor::command(&self.exe, &self.args, Stdio::piped());
+        cmd.env(CHILD_ENV, id).env(oracle::timing::SCALE_ENV, self.timeout_scale.to_string()).env(PROBE_ENV, &self.probe_json);
+        match self.mutate {
+            Some(k) => cmd.env(oracle::mutation::MUTATE_ENV, k.to_string()),
+            None => cmd.env_remove(oracle::mutation::MUTATE_ENV),
+        };
+        let mut child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => return Verdict(Outcome::Error, format!("cannot start the trial process {}: {e}", self.exe.display()), none()),
+        };
+        let pid = child.id() as i32;
+        let out = Output::read(child.stdout.take());
+        let err = Output::read(child.stderr.take());
+        let status = wait_bounded(&mut child, pid, timeout, StopWaiting::OnInterrupt);
+        let timed_out = status.is_none();
+        // Stopped waiting because the run was interrupted: whatever the
+        // trial was doing, it gets no verdict (it is killed below).
+        let interrupted = timed_out && crate::interrupt::received().is_some();
+        // Kill the whole group: the child on timeout, and anything it left
+        // behind either way.
+        kill_group(pid);
+        let status = match status {
+            Some(s) => s,
+            // Waited out even after an interrupt: a trial killed then is
+            // reaped like any other, never taken for one stuck in the kernel.
+            None => match wait_bounded(&mut child, pid, UNKILLABLE_GRACE, StopWaiting::AtDeadline) {
+                Some(s) => s,
+                None => {
+                    // Stuck in the kernel (the exit path waits for requests
+                    // that never end): give up on it and go on. Its pipes
+                    // stay open, so its output is not waited for either.
+                    let stack = std::fs::read_to_string(format!("/proc/{pid}/stack")).ok().filter(|s| !s.trim().is_empty());
+                    let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+                    let stuck = format!(
+                        "the trial process did not exit within {} ms of SIGKILL (stuck in the kernel, left behind){}{}",
+                        UNKILLABLE_GRACE.as_millis(),
+                        if wchan.is_empty() || wchan == "0" { String::new() } else { format!("; wchan {wchan}") },
+                        stack.map(|s| format!("; kernel stack: {}", s.lines().take(12).collect::<Vec<_>>().join(" | "))).unwrap_or_default(),
+                    );
+                    // A verdict it gave before it hung stands, but a trial
+                    // whose process the kernel cannot end never passes.
+                    return match parse_result(&out.take_now()) {
+                        Some((Outcome::Pass, _, report)) => Verdict(Outcome::Fail, format!("the case passed, but then {stuck}"), report),
+                        Some((outcome, message, report)) => Verdict(outcome, format!("{message}; then {stuck}"), report),
+                        None if interrupted => Spawned::Interrupted,
+                        None => Verdict(Outcome::Timeout, format!("hang: no result within {} ms, and {stuck}", timeout.as_millis()), none()),
+                    };
+                }
+            },
+        };
+        let stdout = out.join();
+        let stderr = err.join();
+        // A trial killed at its timeout never dropped its temp dirs.
+        fixtures::remove_leftovers_of(pid as u32);
+        if interrupted {
+            // Killed because the run was interrupted: not a verdict.
+            return Spawned::Interrupted;
+        }
+        let tail = tail_of(&stderr, 1500);
+        if timed_out {
+            return Verdict(
+                Outcome::Timeout,
+                format!("no result within {} ms; killed{}", timeout.as_millis(), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }),
+                none(),
+            );
+        }
+        if let Some(sig) = status.signal() {
+            return Verdict(
+                Outcome::Crash,
+                format!("killed by signal {sig} ({}){}", signal_name(sig), if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }),
+                none(),
+            );
+        }
+        let code = status.code().unwrap_or(-1);
+        match parse_result(&stdout) {
+            // The child exits 0 right after its result line: anything else
+            // (a thread calling exit, a destructor failing) happened after
+            // the verdict, which is then not to be trusted.
+            Some((o, m, _)) if code != 0 => {
+                Verdict(Outcome::Error, format!("trial process gave a result ({}: {m}) but then exited with {code}; stderr: {tail}", o.word()), none())
+            }
+            Some((o, m, rep)) => Verdict(o, m, rep),
+            None => Verdict(Outcome::Error, format!("trial process exited with {code} and no result (or a broken result line); stderr: {tail}"), none()),
+        }
+    }
+}
+
+fn tail_of(s: &str, n: usize) -> String {
+    let s = s.trim();
+    if s.len() <= n {
+        return s.to_string();
+    }
+    let mut start = s.len() - n;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    format!("...{}", &s[start..])
+}
+
+/// The trial's verdict: the last protocol line of its stdout, which must
+/// be a trial's. None (the harness's error) when there is none, or when
+/// any protocol line is broken or another job's.
+fn parse_result(stdout: &str) -> Option<(Outcome, String, ChildReport)> {
+    let mut last = None;
+    for l in stdout.lines() {
+        match crate::executor::parse(l) {
+            Ok(None) => {}
+            Ok(Some(Line::Trial(v))) => last = Some(v),
+            Ok(Some(Line::Probe(_))) | Err(_) => return None,
+        }
+    }
+    let v = last?;
+    Some((v.outcome, v.message, ChildReport { comparisons: v.comparisons, mutated: v.mutated, disturbed: v.disturbed }))
+}

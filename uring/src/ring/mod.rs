@@ -1,0 +1,610 @@
+//! A small io_uring over [`crate::sys`]: the mapped (or user-provided)
+//! SQ/CQ rings with acquire/release ordering, SQE128/CQE32, NO_SQARRAY,
+//! SQPOLL wakeups, DEFER_TASKRUN, a registered ring fd and EXT_ARG waits.
+//!
+//! The ring never interprets completions: it hands every CQE back exactly
+//! as the kernel wrote it, so cases can assert on all of it.
+//!
+//! # References
+//! - io_uring_setup(2) (ring layout, NO_MMAP, NO_SQARRAY, SQPOLL idle)
+//! - io_uring_enter(2) (GETEVENTS, SQ_WAKEUP, EXT_ARG, REGISTERED_RING)
+
+mod register;
+mod setup;
+
+use crate::mmap::Mapping;
+use crate::sqe::{posts_several_cqes, Sqe};
+use crate::sys::*;
+use std::os::fd::BorrowedFd;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// One completion, owned, exactly as the kernel posted it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cqe {
+    pub user_data: u64,
+    pub res: i32,
+    pub flags: u32,
+    /// The second 16 bytes of a 32-byte CQE (CQE32 rings, or a CQE with
+    /// IORING_CQE_F_32 on a CQE_MIXED ring).
+    pub big: Option<[u64; 2]>,
+}
+
+impl std::fmt::Display for Cqe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{{user_data: {}, res: {}, flags: {:#x}", self.user_data, res_name(self.res), self.flags)?;
+        if let Some(b) = self.big {
+            write!(f, ", big: [{:#x}, {:#x}]", b[0], b[1])?;
+        }
+        write!(f, "}}")
+    }
+}
+
+/// SQEs that do not fit in the SQ: the harness's own limit, never an answer
+/// from the kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SqFull {
+    pub wanted: usize,
+    pub free: u32,
+}
+
+impl std::fmt::Display for SqFull {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} SQEs do not fit in the SQ ({} free)", self.wanted, self.free)
+    }
+}
+
+/// How to build a ring: entries plus the raw params the kernel reads.
+#[derive(Clone, Copy, Debug)]
+pub struct RingBuilder {
+    pub entries: u32,
+    pub params: io_uring_params,
+    /// Setup bits passed to the kernel that the harness does not read as
+    /// upstream's (see [`RingBuilder::series_flags`]).
+    series: u32,
+}
+
+impl RingBuilder {
+    pub fn new(entries: u32) -> RingBuilder {
+        RingBuilder { entries, params: io_uring_params::default(), series: 0 }
+    }
+    /// Setup flags of an unmerged series whose numbers upstream gave to
+    /// something else (the fused-command series' IORING_SETUP_FUSED_REQ is
+    /// upstream's NO_MMAP bit): passed to the kernel, but the ring's layout
+    /// is built as if they were not set.
+    pub fn series_flags(mut self, f: u32) -> RingBuilder {
+        self.params.flags |= f;
+        self.series |= f;
+        self
+    }
+    pub fn flags(mut self, f: u32) -> RingBuilder {
+        self.params.flags |= f;
+        self
+    }
+    pub fn cq_entries(mut self, n: u32) -> RingBuilder {
+        self.params.flags |= IORING_SETUP_CQSIZE;
+        self.params.cq_entries = n;
+        self
+    }
+    pub fn sq_thread_idle(mut self, ms: u32) -> RingBuilder {
+        self.params.sq_thread_idle = ms;
+        self
+    }
+    pub fn build(self) -> Result<Ring, Errno> {
+        Ring::setup_layout(self.entries, self.params, self.params.flags & !self.series)
+    }
+}
+
+/// An io_uring instance. Dropping it unmaps the rings and closes the fd.
+pub struct Ring {
+    fd: i32,
+    /// With IORING_SETUP_REGISTERED_FD_ONLY or after `register_ring_fd`,
+    /// the index used with IORING_ENTER_REGISTERED_RING.
+    reg_index: Option<u32>,
+    pub params: io_uring_params,
+    sq_head: *const AtomicU32,
+    sq_tail: *const AtomicU32,
+    sq_flags: *const AtomicU32,
+    sq_dropped: *const AtomicU32,
+    sq_array: Option<*mut u32>,
+    sq_mask: u32,
+    sq_entries: u32,
+    sqes: *mut u8,
+    sqe_size: usize,
+    /// Our copy of the tail: SQEs written but not yet published.
+    sq_local_tail: u32,
+    /// The tail as last published to the kernel.
+    sq_published: u32,
+    /// IORING_SETUP_SQ_REWIND: the kernel takes each submission from SQE 0
+    /// and leaves the shared head and tail alone (0), so the ring counts
+    /// what the kernel consumed here instead of reading the head, writes
+    /// the next SQE at slot `sq_pending()`, and never stores the tail.
+    rewind: bool,
+    rewind_consumed: u32,
+    cq_head: *const AtomicU32,
+    cq_tail: *const AtomicU32,
+    cq_overflow: *const AtomicU32,
+    cq_flags: Option<*const AtomicU32>,
+    cq_mask: u32,
+    cq_entries: u32,
+    cqes: *const u8,
+    cqe_size: usize,
+    _maps: Vec<Mapping>,
+    /// Final CQEs taken (those without IORING_CQE_F_MORE; see
+    /// [`Ring::maybe_in_flight`]).
+    finals: u32,
+    /// A drained request can no longer be relied on here (see
+    /// [`Ring::drain_usable`]).
+    drain_unusable: bool,
+}
+
+// SAFETY: the ring's pointers point into mappings it owns; it is used
+// from one thread at a time (&mut self for every change), so moving it to
+// another thread is fine.
+unsafe impl Send for Ring {}
+
+const PAGE: usize = 4096;
+
+fn round_up(n: usize, to: usize) -> usize {
+    n.div_ceil(to) * to
+}
+
+impl Ring {
+    /// The ring's file descriptor (-1 for a REGISTERED_FD_ONLY ring).
+    pub fn fd(&self) -> i32 {
+        self.fd
+    }
+    pub fn flags(&self) -> u32 {
+        self.params.flags
+    }
+    pub fn features(&self) -> u32 {
+        self.params.features
+    }
+    pub fn sq_entries(&self) -> u32 {
+        self.sq_entries
+    }
+    pub fn cq_entries(&self) -> u32 {
+        self.cq_entries
+    }
+    /// The registered-ring index, if enter uses one.
+    pub fn registered_index(&self) -> Option<u32> {
+        self.reg_index
+    }
+
+    // ------------------------------------------------------------ SQ
+
+    fn sq_head(&self) -> u32 {
+        if self.rewind {
+            return self.rewind_consumed;
+        }
+        // SAFETY: pointer into the live mapping.
+        unsafe { (*self.sq_head).load(Ordering::Acquire) }
+    }
+    /// The SQ head and tail as the shared ring holds them (what the kernel
+    /// wrote, what this ring published).
+    pub fn sq_shared_head_tail(&self) -> (u32, u32) {
+        // SAFETY: pointers into the live mapping.
+        unsafe { ((*self.sq_head).load(Ordering::Acquire), (*self.sq_tail).load(Ordering::Acquire)) }
+    }
+    /// Writes `sqe` into SQ slot `slot` (masked), leaving the ring's own
+    /// accounting alone: for cases that lay out the SQ themselves
+    /// (IORING_SETUP_SQ_REWIND, where the kernel reads from slot 0) and
+    /// then enter with a raw `to_submit`.
+    pub fn write_sqe_at(&mut self, slot: u32, sqe: &Sqe) {
+        let idx = slot & self.sq_mask;
+        // SAFETY: idx < sq_entries; sqes holds sq_entries * sqe_size bytes.
+        unsafe {
+            let dst = self.sqes.add(idx as usize * self.sqe_size);
+            std::ptr::copy_nonoverlapping(&sqe.raw as *const io_uring_sqe as *const u8, dst, 64);
+            if self.sqe_size == 128 {
+                std::ptr::copy_nonoverlapping(sqe.ext.as_ptr(), dst.add(64), 64);
+            }
+            if let Some(arr) = self.sq_array {
+                *arr.add(idx as usize) = idx;
+            }
+        }
+    }
+    /// On an SQ_REWIND ring, counts `n` SQEs as consumed by a submission
+    /// the case made itself with [`Ring::write_sqe_at`] and a raw enter
+    /// (the quiet check's accounting: SQEs consumed minus final CQEs).
+    pub fn rewind_consumed_by_hand(&mut self, n: u32) {
+        if self.rewind {
+            self.rewind_consumed = self.rewind_consumed.wrapping_add(n);
+            self.sq_local_tail = self.sq_local_tail.wrapping_add(n);
+            self.sq_published = self.sq_local_tail;
+        }
+    }
+    /// Requests that may still be in flight, as far as the ring can tell:
+    /// SQEs the kernel consumed minus final CQEs (those without
+    /// IORING_CQE_F_MORE) taken. Completions that answer no SQE (MSG_RING
+    /// targets, resource tags) make it undercount.
+    pub fn maybe_in_flight(&self) -> i64 {
+        self.sq_head().wrapping_sub(self.finals) as i32 as i64
+    }
+
+    /// SQ ring flags (IORING_SQ_NEED_WAKEUP, _CQ_OVERFLOW, _TASKRUN).
+    pub fn sq_flags(&self) -> u32 {
+        // SAFETY: pointer into the live mapping.
+        unsafe { (*self.sq_flags).load(Ordering::Acquire) }
+    }
+    /// Entries the kernel dropped as invalid (sq_off.dropped).
+    pub fn sq_dropped(&self) -> u32 {
+        // SAFETY: pointer into the live mapping.
+        unsafe { (*self.sq_dropped).load(Ordering::Acquire) }
+    }
+    /// SQEs written and not yet consumed by the kernel.
+    pub fn sq_pending(&self) -> u32 {
+        self.sq_local_tail.wrapping_sub(self.sq_head())
+    }
+    /// Free SQ slots.
+    pub fn sq_space(&self) -> u32 {
+        self.sq_entries - self.sq_pending()
+    }
+
+    /// Writes one SQE at the local tail (not yet visible to the kernel).
+    /// Returns false when the SQ is full.
+    pub fn push(&mut self, sqe: &Sqe) -> bool {
+        if self.sq_space() == 0 {
+            return false;
+        }
+        // Under SQ_REWIND the pending SQEs sit at slots 0.. in order.
+        let idx = if self.rewind { self.sq_pending() } else { self.sq_local_tail };
+        self.write_sqe_at(idx, sqe);
+        self.sq_local_tail = self.sq_local_tail.wrapping_add(1);
+        if posts_several_cqes(&sqe.raw) {
+            // Drain accounting with requests that post more than one CQE
+            // was wrong on older kernels (6.1 never starts a drained NOP
+            // after a zero-copy send or a multishot poll): the quiet check
+            // must not depend on it.
+            self.drain_unusable = true;
+        }
+        if sqe.raw.flags & IOSQE_CQE_SKIP_SUCCESS != 0 {
+            // The kernel refuses IOSQE_IO_DRAIN on a ring that has used
+            // CQE_SKIP_SUCCESS (io_init_req: ctx->drain_disabled), so the
+            // ring cannot use a drained request here any more.
+            self.drain_unusable = true;
+        }
+        true
+    }
+
+    /// Whether an IOSQE_IO_DRAIN request can still be relied on to start
+    /// only after every earlier one completed: not after the kernel refused
+    /// one, after CQE_SKIP_SUCCESS was used (the kernel's drain_disabled),
+    /// or after a request that posts several CQEs or a CQ overflow, where
+    /// older kernels' drain accounting is wrong
+    /// ([`crate::sqe::posts_several_cqes`]).
+    pub fn drain_usable(&self) -> bool {
+        !self.drain_unusable
+    }
+    /// Records that drains cannot be relied on here any more (a drained
+    /// request was refused, or the CQ overflowed).
+    pub fn mark_drain_unusable(&mut self) {
+        self.drain_unusable = true;
+    }
+
+    /// Takes back the last pushed SQE, if the kernel has not consumed it
+    /// (a harness request whose submission was refused).
+    pub fn unpush(&mut self) {
+        if self.sq_pending() > 0 {
+            self.sq_local_tail = self.sq_local_tail.wrapping_sub(1);
+            self.publish();
+            self.sq_published = self.sq_local_tail;
+        }
+    }
+
+    /// Pushes all of `sqes`, or none if they do not fit.
+    pub fn push_all(&mut self, sqes: &[Sqe]) -> Result<(), SqFull> {
+        if (self.sq_space() as usize) < sqes.len() {
+            return Err(SqFull { wanted: sqes.len(), free: self.sq_space() });
+        }
+        for s in sqes {
+            self.push(s);
+        }
+        Ok(())
+    }
+
+    /// Publishes written SQEs to the kernel (release store of the tail)
+    /// and returns how many this call published.
+    pub fn publish(&mut self) -> u32 {
+        if self.rewind {
+            // The kernel ignores the tail, which must stay 0 (io_uring.h:
+            // IORING_SETUP_SQ_REWIND); SQE writes are ordered before the
+            // enter by the syscall itself.
+            std::sync::atomic::fence(Ordering::Release);
+        } else {
+            // SAFETY: pointer into the live mapping.
+            unsafe { (*self.sq_tail).store(self.sq_local_tail, Ordering::Release) };
+        }
+        let n = self.sq_local_tail.wrapping_sub(self.sq_published);
+        self.sq_published = self.sq_local_tail;
+        n
+    }
+
+    /// Raw `io_uring_enter` on this ring, adding REGISTERED_RING when the
+    /// ring is used through its registered index.
+    ///
+    /// # Safety
+    /// `arg` is null, or points to `argsz` bytes that the kernel may read
+    /// (and, for the flags given, write) as the argument `flags` describe
+    /// (a sigset, an `io_uring_getevents_arg`, a registered wait region
+    /// offset), and that stay valid for the call; or it is an address the
+    /// caller wants the kernel to reject (EFAULT), which nothing in user
+    /// space dereferences.
+    pub unsafe fn enter(&self, to_submit: u32, min_complete: u32, flags: u32, arg: *const libc::c_void, argsz: usize) -> Result<u32, Errno> {
+        let (fd, extra) = match self.reg_index {
+            Some(i) => (i as i32, IORING_ENTER_REGISTERED_RING),
+            None => (self.fd, 0),
+        };
+        // SAFETY: the caller's contract above.
+        unsafe { io_uring_enter(fd, to_submit, min_complete, flags | extra, arg, argsz) }
+    }
+
+    /// `io_uring_enter` without an argument (flags that take none).
+    pub fn enter_flags(&self, to_submit: u32, min_complete: u32, flags: u32) -> Result<u32, Errno> {
+        // SAFETY: a null argument of size 0.
+        unsafe { self.enter(to_submit, min_complete, flags, std::ptr::null(), 0) }
+    }
+
+    fn is_sqpoll(&self) -> bool {
+        self.params.flags & IORING_SETUP_SQPOLL != 0
+    }
+
+    /// Submits what was pushed. Returns what io_uring_enter returned
+    /// (the number of SQEs consumed), or the number published under SQPOLL
+    /// when no syscall was needed.
+    pub fn submit(&mut self) -> Result<u32, Errno> {
+        self.submit_and_wait(0)
+    }
+
+    /// Submits and waits until at least `want` CQEs are in the CQ (no
+    /// timeout: use [`Ring::wait_for`] where a bound is needed).
+    pub fn submit_and_wait(&mut self, want: u32) -> Result<u32, Errno> {
+        let new = self.publish();
+        let mut flags = if want > 0 { IORING_ENTER_GETEVENTS } else { 0 };
+        if self.is_sqpoll() {
+            // The poller consumes the SQ; wake it if it went idle
+            // (io_uring_setup(2), IORING_SETUP_SQPOLL).
+            std::sync::atomic::fence(Ordering::SeqCst);
+            if self.sq_flags() & IORING_SQ_NEED_WAKEUP != 0 {
+                flags |= IORING_ENTER_SQ_WAKEUP;
+            }
+            if flags == 0 {
+                return Ok(new);
+            }
+            // Under SQPOLL enter returns to_submit without submitting.
+            return self.enter_flags(new, want, flags);
+        }
+        // Everything not yet consumed, including SQEs an earlier enter left
+        // in the SQ after a submission error.
+        let n = self.sq_pending();
+        // DEFER_TASKRUN rings only post completions while the task waits
+        // in GETEVENTS, so a plain submit also asks for them.
+        if self.params.flags & IORING_SETUP_DEFER_TASKRUN != 0 {
+            flags |= IORING_ENTER_GETEVENTS;
+        }
+        let consumed = self.enter_flags(n, want, flags)?;
+        if self.rewind {
+            self.rewound(consumed.min(n), n);
+        }
+        Ok(consumed)
+    }
+
+    /// After an SQ_REWIND submission consumed `c` of the `n` pending SQEs
+    /// (slots 0..n): the kernel starts again at slot 0, so the SQEs it
+    /// left move down to slot 0.
+    fn rewound(&mut self, c: u32, n: u32) {
+        if c > 0 && c < n {
+            // SAFETY: slots c..n and 0..n-c lie inside the SQE array
+            // (n <= sq_entries); copy handles the overlap.
+            unsafe { std::ptr::copy(self.sqes.add(c as usize * self.sqe_size), self.sqes, (n - c) as usize * self.sqe_size) };
+        }
+        self.rewind_consumed = self.rewind_consumed.wrapping_add(c);
+    }
+
+    // ------------------------------------------------------------ CQ
+
+    fn cq_head(&self) -> u32 {
+        // SAFETY: pointer into the live mapping.
+        unsafe { (*self.cq_head).load(Ordering::Relaxed) }
+    }
+    fn cq_tail(&self) -> u32 {
+        // SAFETY: pointer into the live mapping.
+        unsafe { (*self.cq_tail).load(Ordering::Acquire) }
+    }
+    /// CQEs ready in the CQ ring now.
+    pub fn cq_ready(&self) -> u32 {
+        self.cq_tail().wrapping_sub(self.cq_head())
+    }
+    /// The kernel's cq_off.overflow counter.
+    pub fn cq_overflow(&self) -> u32 {
+        // SAFETY: pointer into the live mapping.
+        unsafe { (*self.cq_overflow).load(Ordering::Acquire) }
+    }
+    /// cq_off.flags (IORING_CQ_EVENTFD_DISABLED), if the kernel has it.
+    pub fn cq_flags(&self) -> Option<u32> {
+        // SAFETY: pointer into the live mapping.
+        self.cq_flags.map(|p| unsafe { (*p).load(Ordering::Acquire) })
+    }
+    pub fn set_cq_flags(&self, v: u32) {
+        if let Some(p) = self.cq_flags {
+            // SAFETY: pointer into the live mapping.
+            unsafe { (*p).store(v, Ordering::Release) };
+        }
+    }
+
+    /// Takes the next CQE if one is ready (no syscall). On a CQE_MIXED
+    /// ring a 32-byte CQE (IORING_CQE_F_32) takes two slots.
+    pub fn pop(&mut self) -> Option<Cqe> {
+        let mut head = self.cq_head();
+        if self.cq_tail() == head {
+            return None;
+        }
+        let mut idx = (head & self.cq_mask) as usize;
+        // On a CQE_MIXED ring a 32-byte CQE never wraps: the kernel pads
+        // the last slot with a CQE flagged IORING_CQE_F_SKIP, which is ring
+        // framing, not a completion (io_uring.h: "the application must
+        // ignore this CQE").
+        if self.params.flags & IORING_SETUP_CQE_MIXED != 0 {
+            // SAFETY: idx < cq_entries; the CQ holds cq_entries * cqe_size bytes.
+            let flags = unsafe { std::ptr::read_volatile(self.cqes.add(idx * self.cqe_size) as *const io_uring_cqe).flags };
+            if flags & IORING_CQE_F_SKIP != 0 {
+                head = head.wrapping_add(1);
+                // SAFETY: pointer into the live mapping.
+                unsafe { (*self.cq_head).store(head, Ordering::Release) };
+                if self.cq_tail() == head {
+                    return None;
+                }
+                idx = (head & self.cq_mask) as usize;
+            }
+        }
+        // SAFETY: idx < cq_entries; the CQ holds cq_entries * cqe_size bytes.
+        let (cqe, slots) = unsafe {
+            let p = self.cqes.add(idx * self.cqe_size);
+            let c = std::ptr::read_volatile(p as *const io_uring_cqe);
+            let mixed_big = self.params.flags & IORING_SETUP_CQE_MIXED != 0 && c.flags & IORING_CQE_F_32 != 0;
+            let big = if self.cqe_size == 32 || mixed_big { Some(std::ptr::read_volatile(p.add(16) as *const [u64; 2])) } else { None };
+            (Cqe { user_data: c.user_data, res: c.res, flags: c.flags, big }, if mixed_big { 2 } else { 1 })
+        };
+        // SAFETY: pointer into the live mapping.
+        unsafe { (*self.cq_head).store(head.wrapping_add(slots), Ordering::Release) };
+        if cqe.flags & IORING_CQE_F_MORE == 0 {
+            self.finals = self.finals.wrapping_add(1);
+        }
+        Some(cqe)
+    }
+
+    /// Waits until at least `want` CQEs are ready or `timeout` passes, then
+    /// takes everything ready (possibly more than `want`, possibly fewer on
+    /// timeout). Uses EXT_ARG timeouts where the kernel has them, else
+    /// poll(2) on the ring fd.
+    pub fn wait_for(&mut self, want: u32, timeout: Duration) -> Result<Vec<Cqe>, Errno> {
+        let deadline = Instant::now() + timeout;
+        let mut out = Vec::new();
+        loop {
+            while let Some(c) = self.pop() {
+                out.push(c);
+            }
+            if out.len() as u32 >= want {
+                return Ok(out);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(out);
+            }
+            let left = deadline - now;
+            let need = want - out.len() as u32;
+            match self.wait_raw(need, left) {
+                Ok(()) | Err(Errno(libc::ETIME)) | Err(Errno(libc::EINTR)) | Err(Errno(libc::EAGAIN)) | Err(Errno(libc::EBUSY)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Takes what is ready after flushing deferred work (a GETEVENTS enter
+    /// with min_complete 0), without waiting.
+    pub fn drain_ready(&mut self) -> Result<Vec<Cqe>, Errno> {
+        let flags = IORING_ENTER_GETEVENTS | if self.is_sqpoll() && self.sq_flags() & IORING_SQ_NEED_WAKEUP != 0 { IORING_ENTER_SQ_WAKEUP } else { 0 };
+        match self.enter_flags(0, 0, flags) {
+            Ok(_) | Err(Errno(libc::EINTR)) | Err(Errno(libc::EBUSY)) | Err(Errno(libc::EAGAIN)) => {}
+            Err(e) => return Err(e),
+        }
+        let mut out = Vec::new();
+        while let Some(c) = self.pop() {
+            out.push(c);
+        }
+        Ok(out)
+    }
+
+    /// One blocking wait for `need` more CQEs, bounded by `left`.
+    fn wait_raw(&mut self, need: u32, left: Duration) -> Result<(), Errno> {
+        let min = need;
+        let sqpoll_wake = if self.is_sqpoll() && self.sq_flags() & IORING_SQ_NEED_WAKEUP != 0 { IORING_ENTER_SQ_WAKEUP } else { 0 };
+        if self.params.features & IORING_FEAT_EXT_ARG != 0 {
+            let ts = __kernel_timespec::from_duration(left);
+            let arg = io_uring_getevents_arg { ts: &ts as *const _ as u64, ..Default::default() };
+            // SAFETY: arg and the timespec it points to live through the call.
+            unsafe {
+                self.enter(
+                    0,
+                    min,
+                    IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | sqpoll_wake,
+                    &arg as *const _ as *const libc::c_void,
+                    std::mem::size_of::<io_uring_getevents_arg>(),
+                )
+            }?;
+            return Ok(());
+        }
+        // Kernels before 5.11: poll the ring fd, then reap.
+        // SAFETY: the ring's own fd (a real one: registered-fd-only rings
+        // come with 6.5, which has EXT_ARG), open while self lives.
+        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        crate::poll::poll_in(fd, left.max(Duration::from_millis(1)))?;
+        self.enter_flags(0, 0, IORING_ENTER_GETEVENTS | sqpoll_wake)?;
+        Ok(())
+    }
+
+    /// A GETEVENTS|EXT_ARG enter waiting for `min_complete` CQEs under
+    /// `arg` (its timeout and min-wait); `extra` adds enter flags such as
+    /// IORING_ENTER_ABS_TIMER. Returns what io_uring_enter returned.
+    /// The pointers inside `arg` (its timespec) must be valid or null.
+    pub fn enter_wait(&self, min_complete: u32, extra: u32, arg: &io_uring_getevents_arg) -> Result<u32, Errno> {
+        // SAFETY: arg is a live reference of the size given; the kernel
+        // checks the addresses inside it (EFAULT).
+        unsafe {
+            self.enter(
+                0,
+                min_complete,
+                IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG | extra,
+                arg as *const _ as *const libc::c_void,
+                std::mem::size_of::<io_uring_getevents_arg>(),
+            )
+        }
+    }
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        if self.fd >= 0 {
+            // SAFETY: our fd; the mappings are released after it.
+            unsafe { libc::close(self.fd) };
+        } else if let Some(i) = self.reg_index {
+            // A REGISTERED_FD_ONLY ring lives until its index is unregistered.
+            let up = io_uring_rsrc_update { offset: i, resv: 0, data: 0 };
+            // SAFETY: one valid rsrc_update; the fd argument is the index.
+            unsafe {
+                let _ = io_uring_register(i as i32, IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING, &up as *const _ as *mut _, 1);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kernel that takes setup bit 14 but does not build its rings in
+    /// the memory given (the fused-command series V6 has FUSED_REQ there)
+    /// leaves that memory zeroed: the ring is refused, naming the field,
+    /// instead of being used with a zero mask.
+    #[test]
+    fn rings_not_built_in_the_given_memory_are_refused() {
+        let mut p = io_uring_params { sq_entries: 4, cq_entries: 8, flags: IORING_SETUP_NO_MMAP, ..Default::default() };
+        p.sq_off = io_sqring_offsets { head: 0, tail: 4, ring_mask: 16, ring_entries: 24, flags: 36, dropped: 32, array: 256, ..Default::default() };
+        p.cq_off = io_cqring_offsets { head: 8, tail: 12, ring_mask: 20, ring_entries: 28, overflow: 44, cqes: 64, flags: 40, ..Default::default() };
+        let maps = vec![Mapping::anon(8192).unwrap(), Mapping::anon(4096).unwrap()];
+        let e = Ring::map(-1, None, p, p.flags, maps).err().expect("refused");
+        let msg = e.to_string();
+        assert!(msg.contains("ring_entries/ring_mask read 0/0") && msg.contains("IORING_SETUP_NO_MMAP"), "{msg}");
+    }
+
+    /// Offsets past the region given are refused before any pointer is
+    /// formed from them.
+    #[test]
+    fn offsets_outside_the_region_are_refused() {
+        let mut p = io_uring_params { sq_entries: 4, cq_entries: 8, flags: IORING_SETUP_NO_MMAP, ..Default::default() };
+        p.cq_off.cqes = 1 << 20;
+        let maps = vec![Mapping::anon(8192).unwrap(), Mapping::anon(4096).unwrap()];
+        let msg = Ring::map(-1, None, p, p.flags, maps).err().expect("refused").to_string();
+        assert!(msg.contains("the region given has 8192"), "{msg}");
+    }
+}
