@@ -42,13 +42,26 @@ impl BlockedOpen {
     /// then on it is running.
     fn start(&self, r: &mut CheckedRing, ud: u64) -> CaseResult {
         r.submit_all(&[self.sqe(ud)])?;
+        // A CQE before any worker blocks is the kernel's answer (a FIFO
+        // open without a writer must sleep): stop waiting and show it.
         let blocked = fixtures::wait_until(oracle::prompt(), || {
-            fixtures::threads_named("iou-wrk-").map(|ts| ts.iter().any(|(tid, _)| in_fifo_open(*tid))).unwrap_or(false)
+            r.cq_ready() > 0 || fixtures::threads_named("iou-wrk-").map(|ts| ts.iter().any(|(tid, _)| in_fifo_open(*tid))).unwrap_or(false)
         });
+        if r.cq_ready() > 0 {
+            let early = r.drain_ready().map_err(|e| CaseError::Fail(format!("reaping: {e}")))?;
+            return Err(CaseError::Fail(format!("the FIFO open (no writer) completed instead of sleeping in an io-wq worker: {early:?}")));
+        }
         if !blocked {
+            // Say what the workers were doing, so the next look starts there.
+            let workers: Vec<String> = fixtures::threads_named("iou-wrk-")
+                .unwrap_or_default()
+                .iter()
+                .map(|(tid, name)| format!("{name} ({tid}) wchan {:?}", fixtures::thread_wchan(*tid).unwrap_or_default()))
+                .collect();
             return Err(CaseError::Error(format!(
-                "fixture: no io-wq worker was seen blocked in the FIFO open within {:?} (is /proc/<pid>/task/<tid>/wchan readable?)",
-                oracle::prompt()
+                "fixture: no io-wq worker was seen blocked in the FIFO open within {:?}, and no CQE came; workers: [{}] (is /proc/<pid>/task/<tid>/wchan readable?)",
+                oracle::prompt(),
+                workers.join(", ")
             )));
         }
         Ok(())
