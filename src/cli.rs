@@ -96,6 +96,7 @@ pub struct RunArgs {
     pub timeout_scale: f64,
     pub quiet: bool,
     pub mutate: bool,
+    pub phases: bool,
     pub no_expectations: bool,
 }
 
@@ -266,6 +267,7 @@ fn parse_run(p: &mut lexopt::Parser) -> Result<RunArgs, UsageError> {
         timeout_scale: 1.0,
         quiet: false,
         mutate: false,
+        phases: false,
         no_expectations: false,
     };
     while let Some(arg) = p.next()? {
@@ -275,6 +277,7 @@ fn parse_run(p: &mut lexopt::Parser) -> Result<RunArgs, UsageError> {
             Long("ktap") => a.ktap = true,
             Long("strict") => a.strict = true,
             Long("mutate") => a.mutate = true,
+            Long("phases") => a.phases = true,
             Long("no-expectations") => a.no_expectations = true,
             Long("kmsg") => a.kmsg = true,
             Long("quiet") | Short('q') => a.quiet = true,

@@ -81,7 +81,7 @@ OPTIONS:
         usage: "[--json FILE] [--junit FILE] [--ktap] [--strict]
                         [--jobs N] [--kmsg] [--label L]
                         [--timeout-scale X] [--quiet] [--mutate]
-                        [--no-expectations] [SELECTION]",
+                        [--phases] [--no-expectations] [SELECTION]",
         about: "run the conformance trials on this kernel",
         body: &[
             "\
@@ -119,6 +119,9 @@ RUN OPTIONS:
                         perturbation is reported `fail`; one that still
                         passed is `pass`, listed at the end. Exits 0 only
                         when no running trial passed.
+    --phases            record in the report where each trial's process
+                        spent its time: start, prepare, case (ring setup,
+                        quiet check); ci/bench-executor.sh prints them
 ",
         ],
         exit: "\

@@ -314,7 +314,10 @@ impl Ctx<'_> {
     /// features exist, so a setup error here fails the case.
     pub fn build(&self, b: RingBuilder) -> Result<CheckedRing, CaseError> {
         let flags = b.params.flags;
-        let mut ring = b.build().map_err(|e| {
+        let t0 = crate::phases::now_ns();
+        let built = b.build();
+        crate::phases::add_ring_setup(t0);
+        let mut ring = built.map_err(|e| {
             // ENOMEM under a locked-memory limit is the environment's
             // (envlimits), not a kernel verdict.
             if let Some(limit) = crate::envlimits::memlock_limit_applies(e) {

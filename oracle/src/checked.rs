@@ -138,6 +138,13 @@ impl CheckedRing {
     /// dropped CQE shows up as an extra whatever the machine's load (the
     /// proof is about the check, not about how fast the kernel is).
     fn settle_for(&mut self, dropped: bool) -> Result<Vec<Cqe>, CaseError> {
+        let t0 = crate::phases::now_ns();
+        let r = self.settle_inner(dropped);
+        crate::phases::add_quiet(t0);
+        r
+    }
+
+    fn settle_inner(&mut self, dropped: bool) -> Result<Vec<Cqe>, CaseError> {
         let mut extra = Vec::new();
         if self.cq_overflow() > 0 || self.sq_flags() & crate::sys::IORING_SQ_CQ_OVERFLOW != 0 {
             self.ring.mark_drain_unusable();

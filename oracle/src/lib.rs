@@ -25,6 +25,7 @@ pub mod glob;
 pub mod model;
 pub mod mutation;
 pub mod outcome;
+pub mod phases;
 pub mod probe;
 pub mod timing;
 

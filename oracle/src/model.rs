@@ -425,6 +425,9 @@ pub struct TrialLine {
     /// `error`, and the runner runs the trial again).
     #[serde(default)]
     pub disturbed: bool,
+    /// Where the trial process's time went, in a `run --phases`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phases: Option<crate::phases::Phases>,
 }
 
 /// One line of the probe's child process: a step starting (so a crash or

@@ -86,6 +86,10 @@ pub struct TrialResult {
     /// each perturbation. Absent in every other report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mutation: Option<Box<Mutation>>,
+    /// Present only in a `run --phases` report: where the trial's last
+    /// process spent its time ([`crate::phases`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phases: Option<crate::phases::Phases>,
 }
 
 /// The mutation mode's result for one trial ([`crate::mutation`]): its own
@@ -155,6 +159,7 @@ impl TrialResult {
             missing: vec![],
             duration_ms: 0.0,
             mutation: None,
+            phases: None,
         }
     }
 }

@@ -69,6 +69,9 @@ pub fn command(exe: &Path, args: &[String], stderr: Stdio) -> Command {
     // Neither job's variables leak into the other's child.
     cmd.env_remove(probe::PROBE_CHILD_ENV).env_remove(crate::runner::CHILD_ENV);
     die_with_parent(&mut cmd);
+    if oracle::phases::enabled() {
+        cmd.env(oracle::phases::SPAWNED_ENV, oracle::phases::now_ns().to_string());
+    }
     cmd
 }
 

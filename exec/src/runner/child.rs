@@ -10,6 +10,7 @@ use oracle::probe::Probe;
 /// If this process was started to run one trial (or the probe), runs it, prints the
 /// result line and returns the exit code. Call first thing in `main`.
 pub fn child_main() -> Option<i32> {
+    let main_ns = oracle::phases::now_ns();
     if let Some(code) = oracle::exec_helper::helper_main() {
         return Some(code);
     }
@@ -27,13 +28,15 @@ pub fn child_main() -> Option<i32> {
     };
     // The scale every wait of the case multiplies by, checked before any.
     let scale = oracle::timing::scale_from_env().map_err(|e| format!("harness error: {e}"));
+    let case_start = oracle::phases::now_ns();
     let (outcome, message, disturbed) = match (find_trial(&id), probe, scale) {
         (None, _, _) => (Outcome::Error, format!("no trial named {id}"), false),
         (_, Err(why), _) | (_, _, Err(why)) => (Outcome::Error, why, false),
         (Some((case, variant)), Ok(probe), Ok(_)) => run_in_process(case, variant, &probe),
     };
+    let phases = oracle::phases::collect(main_ns, case_start, oracle::phases::now_ns());
     let (comparisons, mutated) = oracle::mutation::report();
-    crate::executor::emit(&crate::executor::Line::Trial(TrialLine { outcome, message: clip(&message), comparisons, mutated, disturbed }));
+    crate::executor::emit(&crate::executor::Line::Trial(TrialLine { outcome, message: clip(&message), comparisons, mutated, disturbed, phases }));
     Some(0)
 }
 

@@ -35,6 +35,8 @@ pub struct ChildReport {
     pub mutated: Option<String>,
     /// A timed window was disturbed by the machine ([`oracle::timing`]).
     pub disturbed: bool,
+    /// Where the process's time went, in a `run --phases`.
+    pub phases: Option<oracle::phases::Phases>,
 }
 
 /// What became of a trial the runner started.
@@ -97,6 +99,7 @@ impl Isolation {
             missing: vec![],
             duration_ms: 0.0,
             mutation: None,
+            phases: None,
         };
         if let Some(s) = &t.skip {
             r.message = s.reason.clone();
@@ -122,6 +125,7 @@ impl Isolation {
         r.duration_ms = (start.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
         r.outcome = outcome;
         r.message = message;
+        r.phases = report.phases.clone();
         if let Some(k) = kmsg.as_mut() {
             let bad = k.bad_lines();
             if !bad.is_empty() && !r.outcome.is_failure() {
@@ -249,5 +253,5 @@ fn parse_result(stdout: &str) -> Option<(Outcome, String, ChildReport)> {
         }
     }
     let v = last?;
-    Some((v.outcome, v.message, ChildReport { comparisons: v.comparisons, mutated: v.mutated, disturbed: v.disturbed }))
+    Some((v.outcome, v.message, ChildReport { comparisons: v.comparisons, mutated: v.mutated, disturbed: v.disturbed, phases: v.phases }))
 }
