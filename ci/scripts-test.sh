@@ -24,7 +24,7 @@ check() { # check DESCRIPTION COMMAND...: runs COMMAND, names a failure
 }
 
 # --help and usage mistakes.
-for s in boot build-kernel fetch-kernel matrix mutants repro-vm; do
+for s in boot build-kernel fetch-kernel matrix mutants repro-vm bench-executor; do
 	rc=0; "$CI_DIR/$s.sh" --help > "$t/stdout" 2> "$t/stderr" || rc=$?
 	check "$s.sh --help: usage on stdout, exit 0" \
 		test "$rc" = 0 -a -s "$t/stdout" -a ! -s "$t/stderr"
@@ -34,7 +34,7 @@ done
 usage_error() {
 	[ "$1" = 2 ] && [ ! -s "$t/stdout" ] && grep -q "ci/$2.sh" "$t/stderr" && ! grep -q "line [0-9]*:" "$t/stderr"
 }
-for args in "boot" "build-kernel" "fetch-kernel" "matrix --bogus" "mutants --bogus" "repro-vm" "repro-vm --bogus"; do
+for args in "boot" "build-kernel" "fetch-kernel" "matrix --bogus" "mutants --bogus" "repro-vm" "repro-vm --bogus" "bench-executor --bogus"; do
 	read -r -a words <<< "$args"
 	rc=0; "$CI_DIR/${words[0]}.sh" "${words[@]:1}" > "$t/stdout" 2> "$t/stderr" || rc=$?
 	rest="${args#"${words[0]}"}"
