@@ -203,8 +203,8 @@ pub fn late_bound(min: Duration) -> Duration {
 
 /// The shortest timer whose double this module can tell from right: below
 /// it the wake-up overhead of a slow machine (a TCG guest) is a large
-/// share of the [`late_bound`], so a case timing a shorter one must not
-/// rely on its upper bound.
+/// share of the [`late_bound`]. [`check_elapsed`] refuses a shorter
+/// (non-zero) timer as the case's error.
 pub const SHORTEST_TIMED: Duration = Duration::from_millis(50);
 
 /// Checks that between `min` and `min` + [`late_bound`] passed since the
@@ -223,6 +223,11 @@ pub const SHORTEST_TIMED: Duration = Duration::from_millis(50);
 #[track_caller]
 pub fn check_elapsed(sw: &Stopwatch, min: Duration, what: &str) -> CaseResult {
     let e = sw.elapsed();
+    if !min.is_zero() && min < SHORTEST_TIMED {
+        // The case's mistake, not the kernel's: its bound could not tell
+        // double from right on a slow machine.
+        return Err(CaseError::Error(format!("harness: {what} times a {min:?} timer, shorter than the {SHORTEST_TIMED:?} the timing checks can judge")));
+    }
     let late = late_bound(min);
     let max = min + late;
     let at = std::panic::Location::caller();
@@ -314,6 +319,15 @@ mod tests {
             assert!(min + min / 10 <= min + late_bound(min));
         }
         assert!(SHORTEST_TIMED + late_bound(SHORTEST_TIMED) < SHORTEST_TIMED * 2);
+    }
+
+    #[test]
+    fn a_timer_too_short_to_judge_is_the_cases_error() {
+        let sw = Stopwatch::start();
+        match check_elapsed(&sw, SHORTEST_TIMED / 2, "a 25 ms timer") {
+            Err(CaseError::Error(m)) => assert!(m.contains("shorter than"), "{m}"),
+            other => panic!("expected the case's error, got {other:?}"),
+        }
     }
 
     #[test]
