@@ -21,8 +21,9 @@ fn source() -> Result<TempFile, CaseError> {
 /// A READ_FIXED of `len` bytes into `mem[at..]` from offset 0, buffer
 /// `index`, expecting `res`; on success the bytes must match the file.
 fn read_fixed_at(r: &mut CheckedRing, f: &TempFile, mem: &mut Bufs, at: isize, len: u32, index: u16, res: i32) -> CaseResult {
-    // SAFETY: only an address; the kernel checks it against the buffer.
-    let addr = unsafe { mem.ptr(0).offset(at) };
+    // Only an address (never dereferenced here); the kernel checks it
+    // against the buffer.
+    let addr = mem.ptr(0).wrapping_offset(at);
     r.run_expect(&[Sqe::read_fixed(f.fd(), addr, len, 0, index).user_data(1)], &[cqe(1, res)])?;
     if res > 0 {
         let a = at as usize;
@@ -471,12 +472,8 @@ case! {
     ],
     run: |cx| {
         let f = fixtures::DirectFile::create()?;
-        // SAFETY: ftruncate on our own open file.
-        if unsafe { libc::ftruncate(f.fd(), 8192) } != 0 {
-            return Err(std::io::Error::last_os_error().into());
-        }
-        // SAFETY: f outlives the borrow (the mapping keeps its own reference to the file).
-        let map = fixtures::Mapping::shared(unsafe { std::os::fd::BorrowedFd::borrow_raw(f.fd()) }, 0, 8192)?;
+        rustix::fs::ftruncate(&f, 8192).map_err(std::io::Error::from)?;
+        let map = fixtures::Mapping::shared(&f, 0, 8192)?;
         let r = cx.ring()?;
         let iov = libc::iovec { iov_base: map.as_ptr() as *mut _, iov_len: 8192 };
         check_errno!(r.register_buffers(&[iov]), libc::EFAULT, "REGISTER_BUFFERS of a MAP_SHARED file mapping");

@@ -332,6 +332,9 @@ extern "C" fn note_sigusr1(_: libc::c_int) {
 }
 
 /// Whether SIGUSR1 is blocked in this thread's signal mask now.
+///
+/// Signal masks, handlers and raise(3) stay libc here and below: rustix
+/// offers them only in its unstable runtime module.
 fn sigusr1_blocked() -> bool {
     // SAFETY: reads the current mask into a local set.
     unsafe {

@@ -38,7 +38,6 @@
 use crate::prelude::*;
 use oracle::{CaseError, Ctx};
 use std::fs::File;
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 
 /// More runs than any of these syscalls makes allocation checks.
@@ -341,10 +340,7 @@ fn knob_read(name: &str) -> Result<String, CaseError> {
 impl FailslabBurst {
     fn arm(times: u32) -> Result<FailslabBurst, CaseError> {
         let lock = File::open(FAILSLAB).map_err(|e| CaseError::Error(format!("fixture: {FAILSLAB}: {e}")))?;
-        // SAFETY: flock on our own fd.
-        if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
-            return Err(CaseError::Error(format!("fixture: flock {FAILSLAB}: {}", std::io::Error::last_os_error())));
-        }
+        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).map_err(|e| CaseError::Error(format!("fixture: flock {FAILSLAB}: {e}")))?;
         // The filter first, the probability last: no moment where every
         // task's allocations could fail.
         let order = ["task-filter", "verbose", "space", "interval", "times", "probability"];
@@ -538,7 +534,7 @@ case! {
 /// A pipe holding one byte.
 fn pipe_with(b: u8) -> Result<Pipe, CaseError> {
     let p = Pipe::new().map_err(|e| CaseError::Error(format!("fixture: pipe: {e}")))?;
-    send_all(p.tx(), &[b])?;
+    send_all(&p.tx, &[b])?;
     Ok(p)
 }
 
@@ -600,8 +596,8 @@ case! {
         let enomem = sweep(|n, fail| {
             let mut r = cx.ring_sized(4)?;
             r.run_expect(&[Sqe::provide_buffers(mem.as_mut_ptr(), 64, 1, 7, 0).user_data(1)], &[cqe(1, PROVIDED_INTO_NEW_GROUP)])?;
-            // SAFETY: 64 is inside the 128-byte buffer.
-            let second = unsafe { mem.as_mut_ptr().add(64) };
+            // 64 is inside the 128-byte buffer.
+            let second = mem.as_mut_ptr().wrapping_add(64);
             r.push(&Sqe::provide_buffers(second, 64, 1, 7, 1).user_data(2));
             let (got, reached) = enter_armed(&mut r, fail, n)?;
             check!(matches!(got, Ok(1)), "enter submitting PROVIDE_BUFFERS, allocation check {n} failed: {got:?}");

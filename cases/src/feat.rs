@@ -83,14 +83,12 @@ case! {
     refs: ["io_uring_setup(2): IORING_FEAT_RW_CUR_POS", "claim:setup.feat.rw-cur-pos"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(12, 2))?;
-        // SAFETY: seeking our own fd.
-        unsafe { libc::lseek(f.fd(), 4, libc::SEEK_SET) };
+        rustix::fs::seek(&f.file, rustix::fs::SeekFrom::Start(4)).map_err(std::io::Error::from)?;
         let mut buf = [0u8; 4];
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::read(f.fd(), &mut buf, u64::MAX).user_data(1)], &[cqe(1, 4)])?;
         check_eq!(buf.to_vec(), pattern(12, 2)[4..8].to_vec(), "bytes read");
-        // SAFETY: reading the position.
-        check_eq!(unsafe { libc::lseek(f.fd(), 0, libc::SEEK_CUR) }, 8, "file position");
+        check_eq!(rustix::fs::seek(&f.file, rustix::fs::SeekFrom::Current(0)), Ok(8), "file position");
         Ok(())
     },
 }
@@ -131,7 +129,7 @@ case! {
         r.expect_none()?;
         let workers = fixtures::threads_named("iou-wrk")?;
         check!(workers.is_empty(), "io-wq workers while a recv waits: {workers:?}");
-        send_all(s.b(), b"polled")?;
+        send_all(&s.b, b"polled")?;
         r.expect(&[cqe(1, 6)])?;
         check_eq!(&buf[..6], b"polled", "bytes received");
         Ok(())
@@ -311,7 +309,7 @@ case! {
         let mut b = Bufs::new(4, 8);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
-        send_all(s.b(), b"bundled!")?;
+        send_all(&s.b, b"bundled!")?;
         let sqe = Sqe::recv_select(s.a(), 0, 1).ioprio(IORING_RECVSEND_BUNDLE).user_data(1);
         if cx.has(Feature::FeatRecvsendBundle) {
             r.run_expect(&[sqe], &[cqe(1, 8).flags(buf_flags(0))])?;

@@ -1,5 +1,15 @@
 //! The conformance cases, one module per area. Each case registers itself
 //! with `oracle::case!`; the runner finds them through `inventory`.
+//!
+//! Fixture syscalls go through rustix. What stays `unsafe` here, each
+//! with its reason at the site: io_uring_setup/enter/register calls and
+//! `register_raw` (the kernel reads and writes the memory they point at);
+//! descriptors a CQE or the ring hands out as raw numbers (owning or
+//! closing one has no safe form); zeroed libc C structs (siginfo_t,
+//! statx, msghdr, sigset_t, sockaddr_storage: no Default) and their union
+//! fields; buffer addresses built for SQEs; and the libc calls rustix
+//! lacks or keeps in its unstable runtime module (signal masks and
+//! handlers, raise, execv/execve, process-wide seteuid, TCP_REPAIR).
 
 pub mod buffers;
 pub mod cancel;
@@ -44,10 +54,9 @@ pub(crate) mod prelude {
 
     /// Writes `data` to the socket (or pipe) `fd` in one call: a fixture
     /// step, so a short write is the harness's error.
-    pub fn send_all(fd: i32, data: &[u8]) -> CaseResult {
-        // SAFETY: writing a local buffer.
-        let n = unsafe { libc::write(fd, data.as_ptr() as *const _, data.len()) };
-        if n < 0 || n as usize != data.len() {
+    pub fn send_all(fd: impl std::os::fd::AsFd, data: &[u8]) -> CaseResult {
+        let n = rustix::io::write(fd, data).map_err(|e| oracle::CaseError::Error(format!("fixture: socket write: {e}")))?;
+        if n != data.len() {
             return Err(oracle::CaseError::Error(format!("fixture: short socket write ({n})")));
         }
         Ok(())

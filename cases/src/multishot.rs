@@ -32,8 +32,7 @@ case! {
             p.put(b"x")?;
             r.expect(&[cqe(1, POLLIN).flags(MORE)])?;
             // Empty the pipe so the next write is a new edge.
-            // SAFETY: reading into a local buffer.
-            unsafe { libc::read(p.rx(), buf.as_mut_ptr() as *mut _, 8) };
+            check_eq!(rustix::io::read(&p.rx, &mut buf), Ok(1), "fixture: emptying the pipe (read(2) of its one byte)");
         }
         r.run_expect_unordered(&[Sqe::cancel(1, 0).user_data(2)], &[cqe(1, -libc::ECANCELED), cqe(2, 0)])?;
         r.expect_none()
@@ -123,6 +122,8 @@ case! {
             let next = fixtures::closed_fd();
             peers.push(l.connect()?);
             let c = r.expect(&[cqe(1, next + 1).flags(MORE)])?;
+            // Stays unsafe: the CQE's fd is raw, and closing a raw fd (libc
+            // or rustix) is unsafe.
             // SAFETY: the accepted fd is ours to close.
             unsafe { libc::close(c[0].res) };
         }
@@ -164,9 +165,9 @@ case! {
         let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 1).user_data(1)])?;
         r.expect_none()?;
-        send_all(s.b(), b"abc")?;
+        send_all(&s.b, b"abc")?;
         r.expect(&[cqe(1, 3).flags(buf_flags(0) | MORE)])?;
-        send_all(s.b(), b"defg")?;
+        send_all(&s.b, b"defg")?;
         r.expect(&[cqe(1, 4).flags(buf_flags(1) | MORE)])?;
         check_eq!(&b.buf(0)[..3], b"abc", "buffer 0");
         check_eq!(&b.buf(1)[..4], b"defg", "buffer 1");
@@ -190,10 +191,10 @@ case! {
         // ends is the kernel's choice (at once on 6.1, with the next data on
         // 6.18), so 4 more bytes are sent after the first CQE and only the
         // whole stream of CQEs is compared: one buffer, then -ENOBUFS.
-        send_all(s.b(), &[7u8; 16])?;
+        send_all(&s.b, &[7u8; 16])?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 1).user_data(1)])?;
         let mut got = r.wait_for(1, oracle::prompt())?;
-        send_all(s.b(), &[8u8; 4])?;
+        send_all(&s.b, &[8u8; 4])?;
         if got.len() < 2 {
             got.extend(r.wait_for(2 - got.len() as u32, oracle::prompt())?);
         }
@@ -214,7 +215,7 @@ case! {
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &mut b, 2, 1, 2, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 1).user_data(1)])?;
-        send_all(s.b(), b"hi")?;
+        send_all(&s.b, b"hi")?;
         r.expect(&[cqe(1, 2).flags(buf_flags(0) | MORE)])?;
         let SocketPair { a, b: peer } = s;
         drop(peer);
@@ -340,8 +341,7 @@ case! {
         let mut r = cx.ring()?;
         r.submit_all(&[Sqe::accept_multi(l.fd(), 0).user_data(1)])?;
         r.expect_none()?;
-        // SAFETY: shutting down our listener.
-        unsafe { libc::shutdown(l.fd(), libc::SHUT_RDWR) };
+        rustix::net::shutdown(&l.listener, rustix::net::Shutdown::Both).map_err(std::io::Error::from)?;
         // accept(2) on a socket that no longer listens: EINVAL
         // (inet_accept: sk_state != TCP_LISTEN).
         r.expect(&[cqe(1, -libc::EINVAL)])?;
@@ -439,7 +439,7 @@ case! {
         let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 1).user_data(1)])?;
         for (i, byte) in [b"a", b"b", b"c"].iter().enumerate() {
-            send_all(s.b(), *byte)?;
+            send_all(&s.b, *byte)?;
             // One arrival at a time: wait until the kernel took it.
             let posted = fixtures::wait_until(oracle::prompt(), || r.cq_ready() as usize > i || r.sq_flags() & IORING_SQ_CQ_OVERFLOW != 0);
             check!(posted, "arrival {} was not posted", i + 1);

@@ -17,6 +17,8 @@ case! {
     refs: ["commit 978e5c19dfef (io_uring: Fix io_cqring_wait() not restoring sigmask on get_timespec64() failure), 6.9"],
     run: |cx| {
         let r = cx.ring()?;
+        // Stays libc: rustix reads and sets signal masks only in its
+        // unstable runtime module.
         // SAFETY: sigset_t is plain data; the libc calls fill it.
         let (mut before, mut after, mut block): (libc::sigset_t, libc::sigset_t, libc::sigset_t) = unsafe { (std::mem::zeroed(), std::mem::zeroed(), std::mem::zeroed()) };
         // SAFETY: valid sigset pointers.
@@ -130,9 +132,9 @@ case! {
         let _br = buf_ring(&r, &mut b, 4, 7, 4, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 7).async_().user_data(1)])?;
         r.expect_none()?;
-        send_all(s.b(), b"one")?;
+        send_all(&s.b, b"one")?;
         r.expect(&[cqe(1, 3).flags(buf_flags(0) | IORING_CQE_F_MORE)])?;
-        send_all(s.b(), b"two!")?;
+        send_all(&s.b, b"two!")?;
         r.expect(&[cqe(1, 4).flags(buf_flags(1) | IORING_CQE_F_MORE)])?;
         check_eq!((&b.buf(0)[..3], &b.buf(1)[..4]), (&b"one"[..], &b"two!"[..]), "buffers 0 and 1");
         Ok(())
@@ -166,8 +168,7 @@ case! {
     refs: ["commit 5d329e1286b0 (io_uring: allow retry for O_NONBLOCK if async is supported), 5.15"],
     run: |cx| {
         let p = Pipe::new()?;
-        // SAFETY: F_SETFL on our own descriptor.
-        unsafe { libc::fcntl(p.rx(), libc::F_SETFL, libc::O_NONBLOCK) };
+        rustix::fs::fcntl_setfl(&p.rx, rustix::fs::OFlags::NONBLOCK).map_err(std::io::Error::from)?;
         let mut buf = [0u8; 8];
         let mut r = cx.ring()?;
         r.submit_all(&[Sqe::read(p.rx(), &mut buf, 0).user_data(1)])?;
@@ -187,15 +188,13 @@ case! {
     refs: ["CVE-2021-41073; commit 16c8d2df7ec0 (io_uring: ensure symmetry in handling iter types in loop_rw_iter()), 5.15", "fs/notify/inotify/inotify_user.c: inotify_fops has .read, no .read_iter"],
     run: |cx| {
         let d = fixtures::TempDir::new()?;
-        // SAFETY: plain syscalls on a fresh inotify instance.
-        let ifd = unsafe { libc::inotify_init1(libc::IN_CLOEXEC | libc::IN_NONBLOCK) };
-        check!(ifd >= 0, "inotify_init1: {}", std::io::Error::last_os_error());
-        // SAFETY: our descriptor.
-        let ifd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(ifd) };
-        let dir = cpath(d.path())?;
-        // SAFETY: a valid path.
-        let wd = unsafe { libc::inotify_add_watch(ifd.as_raw_fd(), dir.as_ptr(), libc::IN_CREATE) };
-        check!(wd >= 0, "inotify_add_watch: {}", std::io::Error::last_os_error());
+        use rustix::fs::inotify;
+        let ifd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK);
+        check!(ifd.is_ok(), "inotify_init1: {ifd:?}");
+        let ifd = ifd.map_err(std::io::Error::from)?;
+        let wd = inotify::add_watch(&ifd, d.path(), inotify::WatchFlags::CREATE);
+        check!(wd.is_ok(), "inotify_add_watch: {wd:?}");
+        let wd = wd.map_err(std::io::Error::from)?;
         std::fs::write(d.join("x"), b"")?;
         let mut b = Bufs::new(1, 64);
         let mut r = cx.ring()?;

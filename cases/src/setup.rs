@@ -8,6 +8,7 @@ use crate::prelude::*;
 fn setup_raw(entries: u32, p: &mut io_uring_params) -> Result<i32, Errno> {
     let r = io_uring_setup(entries, p);
     if let Ok(fd) = r {
+        // Stays libc: io_uring_setup hands out a raw fd.
         // SAFETY: our fd.
         unsafe { libc::close(fd) };
     }
@@ -579,16 +580,10 @@ case! {
 }
 
 /// Sets the soft RLIMIT_NOFILE of this (trial) process, returning the old limits.
-fn set_nofile(soft: u64) -> Result<libc::rlimit, oracle::CaseError> {
-    let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: plain syscalls on this process's own limits.
-    unsafe {
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut old);
-        let new = libc::rlimit { rlim_cur: soft, rlim_max: old.rlim_max };
-        if libc::setrlimit(libc::RLIMIT_NOFILE, &new) != 0 {
-            return Err(std::io::Error::last_os_error().into());
-        }
-    }
+fn set_nofile(soft: u64) -> Result<rustix::process::Rlimit, oracle::CaseError> {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let old = getrlimit(Resource::Nofile);
+    setrlimit(Resource::Nofile, Rlimit { current: Some(soft), maximum: old.maximum }).map_err(std::io::Error::from)?;
     Ok(old)
 }
 
@@ -606,8 +601,7 @@ case! {
         let full = setup_raw(4, &mut params(0));
         set_nofile(free as u64 + 1)?;
         let one_free = setup_raw(4, &mut params(0));
-        // SAFETY: restoring this process's own limits.
-        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &old) };
+        rustix::process::setrlimit(rustix::process::Resource::Nofile, old).map_err(std::io::Error::from)?;
         check_errno!(full, libc::EMFILE, "setup with RLIMIT_NOFILE {free} and fds 0..{free} open");
         check_eq!(one_free, Ok(free), "setup with one descriptor free");
         Ok(())

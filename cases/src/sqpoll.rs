@@ -360,9 +360,7 @@ fn read_i32(p: &Pipe) -> Result<Option<i32>, CaseError> {
         return Ok(None);
     }
     let mut b = [0u8; 4];
-    // SAFETY: reads 4 bytes into a local buffer.
-    let n = unsafe { libc::read(p.rx(), b.as_mut_ptr() as *mut _, 4) };
-    Ok((n == 4).then(|| i32::from_ne_bytes(b)))
+    Ok((rustix::io::read(&p.rx, &mut b) == Ok(4)).then(|| i32::from_ne_bytes(b)))
 }
 
 case! {
@@ -386,10 +384,10 @@ case! {
         // Everything the exec needs is made before the fork.
         let exe = std::ffi::CString::new("/proc/self/exe").expect("no NUL");
         let argv0 = std::ffi::CString::new("uring-conform-exec-helper").expect("no NUL");
-        let mut child = Child::fork(move || {
+        let mut child = Child::fork(|| {
             let put = |v: i32| {
-                // SAFETY: writes 4 bytes from a local to our pipe.
-                unsafe { libc::write(tx, v.to_ne_bytes().as_ptr() as *const _, 4) };
+                // A failed write shows in the parent: read_i32 gives None.
+                let _ = rustix::io::write(&out.tx, &v.to_ne_bytes());
             };
             let mut p = io_uring_params { flags: IORING_SETUP_SQPOLL, sq_thread_idle: AWAKE_MS, ..Default::default() };
             let fd = match io_uring_setup(4, &mut p) {
@@ -404,17 +402,22 @@ case! {
             match io_uring_setup(4, &mut a) {
                 Ok(afd) => {
                     put(0);
+                    // Stays libc: io_uring_setup hands out a raw fd.
                     // SAFETY: our descriptor.
                     unsafe { libc::close(afd) };
                 }
                 Err(e) => put(-e.0),
             }
             let env = std::ffi::CString::new(format!("{}={}:{fd}:{tx}", oracle::exec_helper::HELPER_ENV, oracle::exec_helper::ATTACH_SQPOLL)).expect("no NUL");
+            if rustix::io::fcntl_setfd(&out.tx, rustix::io::FdFlags::empty()).is_err() {
+                return 12;
+            }
+            // Stays libc: rustix has no execve outside its unstable runtime
+            // module, and io_uring_setup hands out the ring fd raw.
             // SAFETY: the ring fd and the pipe's write end survive the
             // exec; the argument and environment arrays are NULL-ended.
             unsafe {
                 libc::fcntl(fd, libc::F_SETFD, 0);
-                libc::fcntl(tx, libc::F_SETFD, 0);
                 let argv = [argv0.as_ptr(), std::ptr::null()];
                 let envp = [env.as_ptr(), std::ptr::null()];
                 libc::execve(exe.as_ptr(), argv.as_ptr(), envp.as_ptr());
@@ -443,11 +446,12 @@ case! {
     run: |cx| {
         let b = cx.builder(4).flags(IORING_SETUP_SQPOLL);
         let mut child = Child::fork(|| {
-            // SAFETY: dropping to nobody in this child only.
-            unsafe {
-                if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
-                    return 10;
-                }
+            // Dropping to nobody in this (single-threaded) child only, so
+            // the per-thread calls change the whole process.
+            use rustix::thread::{set_thread_gid, set_thread_groups, set_thread_uid};
+            let nobody = (rustix::process::Gid::from_raw(65534), rustix::process::Uid::from_raw(65534));
+            if set_thread_groups(&[]).is_err() || set_thread_gid(nobody.0).is_err() || set_thread_uid(nobody.1).is_err() {
+                return 10;
             }
             match b.build() {
                 Ok(_) => 0,
@@ -476,6 +480,8 @@ case! {
         let r = sqpoll_ring(cx, 4, AWAKE_MS)?;
         // The poller has started once it has named itself.
         check_eq!(sq_threads_settled(1)?.len(), 1, "iou-sqp threads");
+        // The 100 ms window is what the case checks, not a wait bound (not
+        // scaled): far inside the 10 s idle time.
         let set = wait_until(Duration::from_millis(100), || r.sq_flags() & IORING_SQ_NEED_WAKEUP != 0);
         check!(!set, "IORING_SQ_NEED_WAKEUP was set within 100 ms of the poller starting, with sq_thread_idle 10 s (the thread slept at once)");
         Ok(())
@@ -500,37 +506,30 @@ case! {
     run: |_| {
         let ready = Pipe::new()?;
         let go = Pipe::new()?;
-        let (tx, rx) = (ready.tx(), go.rx());
-        let mut child = Child::fork(move || {
+        let mut child = Child::fork(|| {
             let mut p = io_uring_params { flags: IORING_SETUP_SQPOLL, sq_thread_idle: 10, ..Default::default() };
             let Ok(fd) = io_uring_setup(4, &mut p) else { return 2 };
             let mut byte = [0u8; 1];
-            // SAFETY: plain reads and writes of local buffers on the child's pipes.
-            unsafe {
-                libc::write(tx, fd.to_ne_bytes().as_ptr() as *const _, 4);
-                libc::read(rx, byte.as_mut_ptr() as *mut _, 1);
+            if rustix::io::write(&ready.tx, &fd.to_ne_bytes()) != Ok(4) {
+                return 3;
+            }
+            // Held until the parent has taken the ring fd.
+            if rustix::io::read(&go.rx, &mut byte) != Ok(1) {
+                return 4;
             }
             0
         })?;
         let mut num = [0u8; 4];
-        // SAFETY: reads 4 bytes into a local buffer.
-        let n = unsafe { libc::read(ready.rx(), num.as_mut_ptr() as *mut _, 4) };
-        if n != 4 {
-            return Err(CaseError::Error(format!("fixture: the child set up no SQPOLL ring ({n})")));
+        let n = rustix::io::read(&ready.rx, &mut num);
+        if n != Ok(4) {
+            return Err(CaseError::Error(format!("fixture: the child set up no SQPOLL ring ({n:?})")));
         }
         let child_fd = i32::from_ne_bytes(num);
-        // SAFETY: plain syscalls; the new descriptor is ours.
-        let ring = unsafe {
-            let pidfd = libc::syscall(libc::SYS_pidfd_open, child.pid, 0);
-            let fd = if pidfd < 0 { -1 } else { libc::syscall(libc::SYS_pidfd_getfd, pidfd as i32, child_fd, 0) };
-            if pidfd >= 0 {
-                libc::close(pidfd as i32);
-            }
-            if fd < 0 {
-                return Err(CaseError::Error(format!("fixture: pidfd_getfd: {}", std::io::Error::last_os_error())));
-            }
-            <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as i32)
-        };
+        let fixture = |e: rustix::io::Errno| CaseError::Error(format!("fixture: pidfd_getfd: {e}"));
+        let pid = rustix::process::Pid::from_raw(child.pid).ok_or_else(|| fixture(rustix::io::Errno::SRCH))?;
+        let pidfd = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).map_err(fixture)?;
+        let ring = rustix::process::pidfd_getfd(&pidfd, child_fd, rustix::process::PidfdGetfdFlags::empty()).map_err(fixture)?;
+        drop(pidfd);
         go.put(b"x")?;
         let status = child.wait_timeout(oracle::prompt())?;
         check_eq!(status, Some(0), "the child's wait status");

@@ -23,6 +23,8 @@ pub fn cpath(path: &Path) -> Result<CString, CaseError> {
 /// taken before the submission.
 pub fn expect_fd(r: &mut CheckedRing, user_data: u64, fd: i32) -> Result<OwnedFd, CaseError> {
     let got = r.expect(&[cqe(user_data, fd)])?;
+    // Stays unsafe: taking ownership of a descriptor the kernel installed
+    // (a CQE's res) has no safe constructor.
     // SAFETY: the kernel installed this descriptor for us.
     Ok(unsafe { OwnedFd::from_raw_fd(got[0].res) })
 }
@@ -34,26 +36,24 @@ pub fn iov(buf: &mut [u8]) -> libc::iovec {
 
 /// Whether `fd` is an open descriptor in this process.
 pub fn fd_is_open(fd: i32) -> bool {
+    // Stays libc: the number may name no open descriptor, so no BorrowedFd
+    // (what rustix's fcntl_getfd takes) may be made for it.
     // SAFETY: F_GETFD only reads descriptor flags.
     unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
 }
 
 /// Reads all of `fd` from offset 0 (a fixture read, outside io_uring).
-pub fn read_all(fd: i32) -> Result<Vec<u8>, CaseError> {
+pub fn read_all(fd: impl std::os::fd::AsFd) -> Result<Vec<u8>, CaseError> {
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
     let mut off = 0;
     loop {
-        // SAFETY: buf is valid for its length.
-        let n = unsafe { libc::pread(fd, buf.as_mut_ptr() as *mut _, buf.len(), off) };
-        if n < 0 {
-            return Err(std::io::Error::last_os_error().into());
-        }
+        let n = rustix::io::pread(&fd, &mut buf, off).map_err(std::io::Error::from)?;
         if n == 0 {
             return Ok(out);
         }
-        out.extend_from_slice(&buf[..n as usize]);
-        off += n as i64;
+        out.extend_from_slice(&buf[..n]);
+        off += n as u64;
     }
 }
 
@@ -79,6 +79,9 @@ pub fn buf_ring(r: &CheckedRing, b: &mut Bufs, n: usize, bgid: u16, entries: u32
 /// "If the effective user ID is changed from 0 to nonzero, then all
 /// capabilities are cleared from the effective set") and come back.
 pub fn as_nobody<T>(f: impl FnOnce() -> T) -> Result<T, CaseError> {
+    // Stays libc: seteuid(3) changes the credentials of every thread of the
+    // process (glibc's setxid broadcast); rustix has only the per-thread
+    // syscalls (set_thread_*).
     // SAFETY: plain syscalls on this (single-threaded) trial process.
     unsafe {
         if libc::setegid(65534) != 0 || libc::seteuid(65534) != 0 {
@@ -117,6 +120,7 @@ pub fn root_only_file(d: &TempDir) -> Result<std::ffi::CString, CaseError> {
 /// put there after a resize; reads outside what `p` describes panic.
 pub fn ring_view(fd: i32, p: &io_uring_params) -> Result<Mapping, CaseError> {
     let len = (p.cq_off.cqes as usize + p.cq_entries as usize * 16).max(p.sq_off.array as usize + p.sq_entries as usize * 4);
+    // Stays unsafe: the ring hands out its fd as a raw i32 (Ring::fd).
     // SAFETY: the ring's fd, open for as long as this call.
     let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
     Mapping::shared_read_only(fd, IORING_OFF_SQ_RING, len).map_err(|e| CaseError::Fail(format!("mmap of the rings at IORING_OFF_SQ_RING: {e}")))
@@ -136,20 +140,18 @@ pub fn failing_read(f: &fixtures::TempFile) -> oracle::Sqe {
 /// Runs `f` in a forked child (for what must not touch the trial process:
 /// a resource limit, a network namespace) and returns the CQEs it reaped.
 /// A fixture failure in the child comes back as the harness's error; a
-/// child that does not finish within `limit` is killed and is an error too.
+/// child that does not finish within `limit` (a bound the caller scaled:
+/// `oracle::scaled`) is killed and is an error too.
 pub fn cqes_from_child(limit: std::time::Duration, f: impl FnOnce() -> Result<Vec<oracle::Cqe>, String>) -> Result<Vec<oracle::Cqe>, CaseError> {
     let out = fixtures::Pipe::new()?;
-    let tx = std::os::fd::AsRawFd::as_raw_fd(&out.tx);
-    let mut child = fixtures::Child::fork(move || {
+    let mut child = fixtures::Child::fork(|| {
         let text = match f() {
             Ok(cqes) => cqes.iter().map(|c| format!("{} {} {}\n", c.user_data, c.res, c.flags)).collect::<String>(),
             Err(e) => format!("error {e}\n"),
         };
-        // SAFETY: writing a local buffer to the pipe's write end.
-        let n = unsafe { libc::write(tx, text.as_ptr() as *const _, text.len()) };
-        i32::from(n != text.len() as isize)
+        i32::from(rustix::io::write(&out.tx, text.as_bytes()).ok() != Some(text.len()))
     })?;
-    let status = child.wait_timeout(oracle::scaled(limit))?;
+    let status = child.wait_timeout(limit)?;
     drop(out.tx);
     let Some(status) = status else { return Err(CaseError::Error(format!("fixture: the child did not finish within {limit:?}"))) };
     let text = String::from_utf8_lossy(&read_all_pipe(&out.rx)?).into_owned();

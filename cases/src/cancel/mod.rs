@@ -236,13 +236,11 @@ case! {
     run: |cx| {
         let gate = Pipe::new()?;
         // The child waits on the gate until it is killed on drop.
-        let rx = gate.rx();
-        let child = Child::fork(move || {
+        let child = Child::fork(|| {
             let mut b = [0u8; 1];
-            // SAFETY: reading into a local buffer.
-            unsafe { libc::read(rx, b.as_mut_ptr() as *mut _, 1) };
-            0
+            i32::from(rustix::io::read(&gate.rx, &mut b).is_err())
         })?;
+        // Stays unsafe: libc's C structs have no Default.
         // SAFETY: siginfo_t is plain data.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         cancel_expect(cx, &[Sqe::waitid(child.pid, libc::WEXITED as u32, &mut info).user_data(1)], Sqe::cancel(1, 0), &[cqe(1, ECANCELED), cqe(100, 1)])

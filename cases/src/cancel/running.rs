@@ -26,10 +26,7 @@ impl BlockedOpen {
     fn new() -> Result<BlockedOpen, CaseError> {
         let dir = fixtures::TempDir::new()?;
         let path = std::ffi::CString::new(dir.join("fifo").as_os_str().as_encoded_bytes()).map_err(|e| CaseError::Error(e.to_string()))?;
-        // SAFETY: a NUL-terminated path.
-        if unsafe { libc::mkfifo(path.as_ptr(), 0o600) } != 0 {
-            return Err(std::io::Error::last_os_error().into());
-        }
+        rustix::fs::mkfifoat(rustix::fs::CWD, path.as_c_str(), rustix::fs::Mode::from_raw_mode(0o600)).map_err(std::io::Error::from)?;
         Ok(BlockedOpen { _dir: dir, path })
     }
 
@@ -92,6 +89,8 @@ impl HeldInodeLock {
         let file = fixtures::TempFile::empty()?;
         let page = fixtures::StalledPage::new()?;
         let (fd, hold) = (file.fd(), page.hold());
+        // Stays libc: the source is a page the fault handler stalls, known
+        // by its address only (no Rust slice may be made over it).
         // SAFETY: `hold` keeps the page mapped until the write returns; the
         // file outlives the thread (release_and_expect and drop join it).
         let writer = std::thread::spawn(move || unsafe { libc::pwrite(fd, hold.as_ptr() as *const libc::c_void, 4096, 0) });
@@ -300,8 +299,8 @@ case! {
             if r.register_files(&[txfd]).is_err() {
                 return 4;
             }
-            // SAFETY: the child's copy of the write end; the ring keeps its own.
-            unsafe { libc::close(txfd) };
+            // The child's copy of the write end; the ring keeps its own.
+            drop(tx);
             let (mut buf, mut rbuf) = ([0u8; 8], [0u8; 8]);
             if arm_everything(&mut r, rx.as_raw_fd(), &s, &l, &mut buf, &mut rbuf).is_err() {
                 return 5;
@@ -310,7 +309,7 @@ case! {
             std::mem::forget(r);
             0
         })?;
-        drop(tx);
+        // The closure owned tx: the parent's copy closed as fork returned.
         let status = child.wait_timeout(oracle::prompt())?;
         let Some(status) = status else {
             return Err(CaseError::Fail(format!("the child did not exit within {:?} with requests in flight", oracle::prompt())));
@@ -330,10 +329,7 @@ case! {
     run: |cx| {
         let dir = fixtures::TempDir::new()?;
         let fifo = std::ffi::CString::new(dir.join("fifo").as_os_str().as_encoded_bytes()).map_err(|e| CaseError::Error(e.to_string()))?;
-        // SAFETY: a NUL-terminated path.
-        if unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) } != 0 {
-            return Err(std::io::Error::last_os_error().into());
-        }
+        rustix::fs::mkfifoat(rustix::fs::CWD, fifo.as_c_str(), rustix::fs::Mode::from_raw_mode(0o600)).map_err(std::io::Error::from)?;
         let mut child = Child::fork(|| {
             let Ok(mut r) = cx.ring() else { return 2 };
             // open(O_RDONLY) of a FIFO blocks until a writer comes;
@@ -346,7 +342,7 @@ case! {
             // Wait until a worker is blocked, so the exit has one to cancel.
             // Workers are named after the task that owns the io-wq: this
             // process, or its SQPOLL thread.
-            let blocked = fixtures::wait_until(Duration::from_secs(2), || fixtures::threads_named("iou-wrk-").map(|t| !t.is_empty()).unwrap_or(false));
+            let blocked = fixtures::wait_until(oracle::scaled(Duration::from_secs(2)), || fixtures::threads_named("iou-wrk-").map(|t| !t.is_empty()).unwrap_or(false));
             if !blocked {
                 return 4;
             }
@@ -375,6 +371,7 @@ fn share_then_leave(r: &mut CheckedRing, p: &Pipe, exec: bool) -> Result<i32, Ca
         if exec {
             let (sh, arg0, arg1, arg2) = (c"/bin/sh", c"sh", c"-c", c":");
             let argv = [arg0.as_ptr(), arg1.as_ptr(), arg2.as_ptr(), std::ptr::null()];
+            // Stays libc: rustix has no execv outside its unstable runtime.
             // SAFETY: NUL-terminated strings and a null-terminated argv.
             unsafe { libc::execv(sh.as_ptr(), argv.as_ptr()) };
             return 4;

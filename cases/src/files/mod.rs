@@ -15,7 +15,6 @@ use crate::prelude::*;
 use fixtures::{Listener, SocketPair};
 use oracle::CaseError;
 use std::ffi::CString;
-use std::os::fd::AsRawFd;
 
 mod direct_slots;
 mod tags;
@@ -295,7 +294,7 @@ case! {
         let h = std::thread::spawn(move || unsafe { io_uring_register(fd, IORING_UNREGISTER_FILES, std::ptr::null_mut(), 0) });
         // Give a non-waiting kernel the time to return first; a waiting one
         // returns once the poll below completes. Both are fine.
-        fixtures::wait_until(Duration::from_millis(100), || h.is_finished());
+        fixtures::wait_until(oracle::scaled(Duration::from_millis(100)), || h.is_finished());
         p.put(b"x")?;
         r.expect(&[cqe(1, POLLIN)])?;
         let res = h.join().map_err(|_| CaseError::Error("the unregister thread panicked".into()))?;
@@ -459,15 +458,13 @@ case! {
         // The new fd is the lowest free one (see fixed-fd-install-no-cloexec).
         let next = closed_fd();
         let got = r.run_expect(&[Sqe::fixed_fd_install(0, 0).user_data(1)], &[cqe(1, next)])?;
+        // Stays unsafe: owning a descriptor the kernel installed.
         // SAFETY: the kernel gave us this fd; OwnedFd closes it.
         let fd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(got[0].res) };
-        // SAFETY: plain fcntl on our fd.
-        let fl = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFD) };
-        check!(fl & libc::FD_CLOEXEC != 0, "the installed fd lacks FD_CLOEXEC (F_GETFD {fl:#x})");
+        let fl = rustix::io::fcntl_getfd(&fd).map_err(std::io::Error::from)?;
+        check!(fl.contains(rustix::io::FdFlags::CLOEXEC), "the installed fd lacks FD_CLOEXEC (F_GETFD {fl:?})");
         let mut buf = [0u8; 32];
-        // SAFETY: reading into a local buffer.
-        let n = unsafe { libc::pread(fd.as_raw_fd(), buf.as_mut_ptr() as *mut _, 32, 0) };
-        check_eq!(n, 32, "pread on the installed fd");
+        check_eq!(rustix::io::pread(&fd, &mut buf, 0), Ok(32), "pread on the installed fd");
         check_eq!(buf.to_vec(), pattern(32, 3), "bytes read through the installed fd");
         r.expect_none()
     },
@@ -487,11 +484,11 @@ case! {
         // get_unused_fd_flags), and nothing else opens fds in the trial.
         let next = closed_fd();
         let got = r.run_expect(&[Sqe::fixed_fd_install(0, IORING_FIXED_FD_NO_CLOEXEC).user_data(1)], &[cqe(1, next)])?;
+        // Stays unsafe: owning a descriptor the kernel installed.
         // SAFETY: the kernel gave us this fd; OwnedFd closes it.
         let fd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(got[0].res) };
-        // SAFETY: plain fcntl on our fd.
-        let fl = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFD) };
-        check!(fl & libc::FD_CLOEXEC == 0, "the installed fd has FD_CLOEXEC despite NO_CLOEXEC");
+        let fl = rustix::io::fcntl_getfd(&fd).map_err(std::io::Error::from)?;
+        check!(!fl.contains(rustix::io::FdFlags::CLOEXEC), "the installed fd has FD_CLOEXEC despite NO_CLOEXEC");
         Ok(())
     },
 }
@@ -522,8 +519,7 @@ case! {
         let s = SocketPair::stream()?;
         let mut r = cx.ring()?;
         r.register_files(&[s.a()])?;
-        // SAFETY: writing a local buffer.
-        unsafe { libc::write(s.b(), b"ping".as_ptr() as *const _, 4) };
+        send_all(&s.b, b"ping")?;
         let mut buf = [0u8; 4];
         r.run_expect(&[Sqe::recv(0, &mut buf, 0).fixed_file().user_data(1)], &[cqe(1, 4)])?;
         check_eq!(&buf, b"ping", "bytes received");

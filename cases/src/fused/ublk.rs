@@ -44,7 +44,8 @@ pub use oracle::sys::fused_v6 as abi;
 pub const DEV_BYTES: usize = 1 << 20;
 const BLOCK_SHIFT: u8 = 12;
 const MAX_IO: u32 = 64 << 10;
-/// How long a step of the protocol may take (generous; TCG is slow).
+/// How long a step of the protocol may take (generous; TCG is slow;
+/// scaled at each use).
 const STEP: Duration = Duration::from_secs(20);
 
 #[repr(C)]
@@ -126,7 +127,7 @@ fn ctrl_cmd(ring: &mut Ring, fd: i32, cmd_op: u32, dev_id: u32, addr: u64, len: 
     let s = Sqe::ublk_ctrl_cmd(fd, cmd_op, dev_id, addr, len, data0);
     ring.push_all(&[s.user_data(cmd_op as u64)]).map_err(|e| fixture("control SQ", format!("{e:?}")))?;
     ring.submit().map_err(|e| fixture("control submit", e))?;
-    let got = ring.wait_for(1, STEP).map_err(|e| fixture("control wait", e))?;
+    let got = ring.wait_for(1, oracle::scaled(STEP)).map_err(|e| fixture("control wait", e))?;
     got.first().map(|c| c.res).ok_or_else(|| fixture("control command", format!("no CQE for command {cmd_op:#x} within {STEP:?}")))
 }
 
@@ -168,13 +169,12 @@ impl Ublk {
         u.queue = Some(std::thread::spawn(move || queue_thread(qfd, bfd, ready_tx, hand_rx)));
         u.cdev = Some(cdev);
         u.hand_over = hand_tx;
-        match ready_rx.recv_timeout(STEP) {
+        match ready_rx.recv_timeout(oracle::scaled(STEP)) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(fixture("queue thread", e)),
             Err(_) => return Err(fixture("queue thread", "not ready")),
         }
-        // SAFETY: getpid has no preconditions.
-        let pid = unsafe { libc::getpid() } as u64;
+        let pid = rustix::process::getpid().as_raw_nonzero().get() as u64;
         let res = ctrl_cmd(&mut u.ctrl, cfd, UBLK_CMD_START_DEV, dev_id, 0, 0, pid)?;
         if res != 0 {
             return Err(fixture("START_DEV", res_name(res)));
@@ -215,13 +215,7 @@ impl Drop for Ublk {
 }
 
 fn memfd(content: &[u8]) -> Result<File, CaseError> {
-    // SAFETY: a NUL-terminated name; the fd is owned by the File.
-    let fd = unsafe { libc::memfd_create(c"uring-conform-ublk".as_ptr(), libc::MFD_CLOEXEC) };
-    if fd < 0 {
-        return Err(fixture("memfd_create", std::io::Error::last_os_error()));
-    }
-    // SAFETY: a fresh fd we own.
-    let f = unsafe { <File as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+    let f = File::from(rustix::fs::memfd_create(c"uring-conform-ublk", rustix::fs::MemfdFlags::CLOEXEC).map_err(|e| fixture("memfd_create", e))?);
     f.set_len(DEV_BYTES as u64).map_err(|e| fixture("size the backing memfd", e))?;
     std::os::unix::fs::FileExt::write_all_at(&f, &content[..content.len().min(DEV_BYTES)], 0).map_err(|e| fixture("fill the backing memfd", e))?;
     Ok(f)
@@ -230,7 +224,7 @@ fn memfd(content: &[u8]) -> Result<File, CaseError> {
 /// devtmpfs creates the node asynchronously after ADD_DEV.
 fn open_when_there(path: &str) -> Result<File, CaseError> {
     let mut last = None;
-    let there = fixtures::wait_until(STEP, || match OpenOptions::new().read(true).write(true).open(path) {
+    let there = fixtures::wait_until(oracle::scaled(STEP), || match OpenOptions::new().read(true).write(true).open(path) {
         Ok(f) => {
             last = Some(Ok(f));
             true
@@ -280,7 +274,7 @@ fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String
         // The FETCH (or COMMIT_AND_FETCH) completes when a request comes,
         // or with UBLK_IO_RES_ABORT when the device stops; no bound here:
         // STOP_DEV ends it.
-        let got = ring.wait_for(1, Duration::from_secs(3600)).map_err(|e| e.to_string())?;
+        let got = ring.wait_for(1, oracle::scaled(Duration::from_secs(3600))).map_err(|e| e.to_string())?;
         let Some(c) = got.first() else { continue };
         if c.res != 0 {
             drop(iod);
@@ -301,7 +295,7 @@ fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String
                 if tx.send(r).is_err() {
                     -libc::EIO
                 } else {
-                    done_rx.recv_timeout(STEP).unwrap_or(-libc::EIO)
+                    done_rx.recv_timeout(oracle::scaled(STEP)).unwrap_or(-libc::EIO)
                 }
             }
             (None, UBLK_IO_OP_READ | UBLK_IO_OP_WRITE) => {
@@ -309,7 +303,7 @@ fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String
                 ring.push_all(&[Sqe::fused_primary(fd, 0, 1).user_data(1), Sqe::fused_secondary(sec_op, backing.as_raw_fd(), 0, bytes, offset).user_data(2)])
                     .map_err(|e| format!("{e:?}"))?;
                 ring.submit().map_err(|e| e.to_string())?;
-                let got = ring.wait_for(2, STEP).map_err(|e| e.to_string())?;
+                let got = ring.wait_for(2, oracle::scaled(STEP)).map_err(|e| e.to_string())?;
                 match got.iter().find(|c| c.user_data == 2) {
                     Some(c) => c.res,
                     None => -libc::EIO,

@@ -124,13 +124,16 @@ case! {
     refs: ["io_uring_prep_waitid(3)", "waitid(2)", "claim:enter.op.waitid", "claim:prep.waitid"],
     run: |cx| {
         let gate = Pipe::new()?;
-        let rx = gate.rx();
-        let mut child = Child::fork(move || {
+        let mut child = Child::fork(|| {
             let mut b = [0u8; 1];
-            // SAFETY: reading into a local buffer.
-            unsafe { libc::read(rx, b.as_mut_ptr() as *mut _, 1) };
-            7
+            // 7 once the gate opens; 1 (a wrong si_status) if the read fails.
+            if rustix::io::read(&gate.rx, &mut b) == Ok(1) {
+                7
+            } else {
+                1
+            }
         })?;
+        // Stays unsafe: libc's C structs have no Default.
         // SAFETY: siginfo_t is plain data.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         let mut r = cx.ring()?;
@@ -141,6 +144,7 @@ case! {
         child.mark_reaped();
         got?;
         check_eq!(info.si_code, libc::CLD_EXITED, "si_code");
+        // Stays unsafe: libc reads siginfo_t's union fields unsafely.
         // SAFETY: a CLD_EXITED siginfo carries si_pid and si_status.
         let (pid, status) = unsafe { (info.si_pid(), info.si_status()) };
         check_eq!(pid, child.pid, "si_pid");

@@ -7,17 +7,15 @@ use std::os::fd::{FromRawFd, OwnedFd};
 
 /// Reads what is in a pipe now (its write end stays open: non-blocking).
 fn pipe_content(p: &Pipe) -> Result<Vec<u8>, oracle::CaseError> {
-    // SAFETY: F_SETFL on our own descriptor.
-    unsafe { libc::fcntl(p.rx(), libc::F_SETFL, libc::O_NONBLOCK) };
+    rustix::fs::fcntl_setfl(&p.rx, rustix::fs::OFlags::NONBLOCK).map_err(std::io::Error::from)?;
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
-        // SAFETY: buf is valid for its length.
-        let n = unsafe { libc::read(p.rx(), buf.as_mut_ptr() as *mut _, buf.len()) };
-        if n <= 0 {
-            return Ok(out);
+        match rustix::io::read(&p.rx, &mut buf) {
+            Ok(0) | Err(rustix::io::Errno::AGAIN) => return Ok(out),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) => return Err(std::io::Error::from(e).into()),
         }
-        out.extend_from_slice(&buf[..n as usize]);
     }
 }
 
@@ -49,7 +47,7 @@ case! {
         p.put(b"spliced")?;
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::splice(p.rx(), -1, f.fd(), 2, 7, 0).user_data(1)], &[cqe(1, 7)])?;
-        check_eq!(read_all(f.fd())?, b"\0\0spliced".to_vec(), "file content");
+        check_eq!(read_all(&f.file)?, b"\0\0spliced".to_vec(), "file content");
         Ok(())
     },
 }
@@ -141,13 +139,14 @@ case! {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::pipe(&mut fds, libc::O_CLOEXEC as u32).user_data(1)], &[cqe(1, 0)])?;
         check!(fds[0] >= 0 && fds[1] >= 0 && fds[0] != fds[1], "fds {fds:?}");
+        // Stays unsafe: owning descriptors the kernel installed has no safe
+        // constructor.
         // SAFETY: the kernel installed both for us.
         let (rx, tx) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
         let p = Pipe { rx, tx };
         p.put(b"through")?;
         check_eq!(pipe_content(&p)?, b"through".to_vec(), "bytes through the new pipe");
-        // SAFETY: F_GETFD reads descriptor flags.
-        check!(unsafe { libc::fcntl(fds[0], libc::F_GETFD) } & libc::FD_CLOEXEC != 0, "O_CLOEXEC not applied");
+        check!(rustix::io::fcntl_getfd(&p.rx).map_err(std::io::Error::from)?.contains(rustix::io::FdFlags::CLOEXEC), "O_CLOEXEC not applied");
         Ok(())
     },
 }

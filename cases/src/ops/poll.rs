@@ -5,7 +5,7 @@
 use crate::prelude::*;
 use fixtures::EventFd;
 use oracle::CheckedRing;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 case! {
     id: "ops/poll_add/readable-pipe",
@@ -58,13 +58,13 @@ case! {
 
 /// A fresh epoll instance.
 fn epoll() -> Result<OwnedFd, oracle::CaseError> {
-    // SAFETY: plain syscall.
-    let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error().into());
-    }
-    // SAFETY: fresh descriptor we own.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    Ok(rustix::event::epoll::create(rustix::event::epoll::CreateFlags::CLOEXEC).map_err(std::io::Error::from)?)
+}
+
+/// EPOLL_CTL_ADD of `fd` for EPOLLIN with `data` (what [`event`] says).
+fn epoll_add(ep: &OwnedFd, fd: &OwnedFd, data: u64) -> rustix::io::Result<()> {
+    use rustix::event::epoll::{add, EventData, EventFlags};
+    add(ep, fd, EventData::new_u64(data), EventFlags::IN)
 }
 
 fn event(data: u64) -> libc::epoll_event {
@@ -83,12 +83,11 @@ case! {
         let ev = event(0x5555);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_ADD, efd.raw(), &ev).user_data(1)], &[cqe(1, 0)])?;
-        let mut out = [event(0); 4];
-        // SAFETY: out has room for 4 events.
-        let n = unsafe { libc::epoll_wait(ep.as_raw_fd(), out.as_mut_ptr(), 4, 0) };
+        let mut out = Vec::with_capacity(4);
+        let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
+        let n = rustix::event::epoll::wait(&ep, rustix::buffer::spare_capacity(&mut out), Some(&zero)).map_err(std::io::Error::from)?;
         check_eq!(n, 1, "epoll_wait(2) count");
-        let data = out[0].u64;
-        check_eq!(data, 0x5555, "event data");
+        check_eq!(out[0].data.u64(), 0x5555, "event data");
         Ok(())
     },
 }
@@ -135,10 +134,8 @@ case! {
     run: |cx| {
         let ep = epoll()?;
         let (e1, e2) = (EventFd::new(1)?, EventFd::new(0)?);
-        for (fd, data) in [(e1.raw(), 11u64), (e2.raw(), 22)] {
-            let mut ev = event(data);
-            // SAFETY: valid epoll and eventfd descriptors.
-            check!(unsafe { libc::epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut ev) } == 0, "fixture epoll_ctl(2)");
+        for (fd, data) in [(&e1.fd, 11u64), (&e2.fd, 22)] {
+            check!(epoll_add(&ep, fd, data).is_ok(), "fixture epoll_ctl(2)");
         }
         let mut out = [event(0); 4];
         let mut r = cx.ring()?;
@@ -158,9 +155,7 @@ case! {
     run: |cx| {
         let ep = epoll()?;
         let e = EventFd::new(0)?;
-        let mut ev = event(33);
-        // SAFETY: valid epoll and eventfd descriptors.
-        check!(unsafe { libc::epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_ADD, e.raw(), &mut ev) } == 0, "fixture epoll_ctl(2)");
+        check!(epoll_add(&ep, &e.fd, 33).is_ok(), "fixture epoll_ctl(2)");
         let mut out = [event(0); 2];
         let mut r = cx.ring()?;
         r.submit_all(&[Sqe::epoll_wait(ep.as_raw_fd(), &mut out).user_data(1)])?;
@@ -199,7 +194,7 @@ case! {
         let mut r = cx.ring()?;
         r.submit_all(&[Sqe::poll_add(p.rx.as_raw_fd(), POLLIN as u32).user_data(1)])?;
         r.run_expect(&[Sqe::poll_remove(99).user_data(2)], &[cqe(2, -libc::ENOENT)])?;
-        send_all(p.tx.as_raw_fd(), b"x")?;
+        send_all(&p.tx, b"x")?;
         r.expect(&[cqe(1, POLLIN)])?;
         Ok(())
     },

@@ -12,9 +12,8 @@ use std::os::fd::AsRawFd;
 /// IORING_OP_* offset -1: use (and advance) the file position.
 const CUR_POS: u64 = u64::MAX;
 
-fn file_pos(fd: i32) -> i64 {
-    // SAFETY: lseek only reads the position.
-    unsafe { libc::lseek(fd, 0, libc::SEEK_CUR) }
+fn file_pos(fd: impl std::os::fd::AsFd) -> i64 {
+    rustix::fs::seek(fd, rustix::fs::SeekFrom::Current(0)).map_or(-1, |p| p as i64)
 }
 
 // ------------------------------------------------------------ readv / writev
@@ -44,14 +43,13 @@ case! {
     refs: ["io_uring_enter(2): offset -1 uses the current file position (IORING_FEAT_RW_CUR_POS)"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(30, 7))?;
-        // SAFETY: seeking our own fd.
-        unsafe { libc::lseek(f.fd(), 5, libc::SEEK_SET) };
+        rustix::fs::seek(&f.file, rustix::fs::SeekFrom::Start(5)).map_err(std::io::Error::from)?;
         let mut a = [0u8; 10];
         let v = [iov(&mut a)];
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::readv(f.fd(), &v, CUR_POS).user_data(1)], &[cqe(1, 10)])?;
         check_eq!(a.to_vec(), pattern(30, 7)[5..15].to_vec(), "bytes read");
-        check_eq!(file_pos(f.fd()), 15, "file position after the read");
+        check_eq!(file_pos(&f.file), 15, "file position after the read");
         Ok(())
     },
 }
@@ -166,14 +164,13 @@ case! {
     run: |cx| {
         let f = TempFile::with_content(&pattern(20, 3))?;
         // The fixture wrote through this fd: start from 0.
-        // SAFETY: seeking our own fd.
-        unsafe { libc::lseek(f.fd(), 0, libc::SEEK_SET) };
+        rustix::fs::seek(&f.file, rustix::fs::SeekFrom::Start(0)).map_err(std::io::Error::from)?;
         let (mut a, mut b) = ([0u8; 8], [0u8; 8]);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::read(f.fd(), &mut a, CUR_POS).user_data(1)], &[cqe(1, 8)])?;
         r.run_expect(&[Sqe::read(f.fd(), &mut b, CUR_POS).user_data(2)], &[cqe(2, 8)])?;
         check_eq!([&a[..], &b[..]].concat(), pattern(20, 3)[..16].to_vec(), "bytes read");
-        check_eq!(file_pos(f.fd()), 16, "file position");
+        check_eq!(file_pos(&f.file), 16, "file position");
         Ok(())
     },
 }
@@ -222,7 +219,7 @@ case! {
         r.run_expect(&[Sqe::write(f.fd(), b"one", CUR_POS).user_data(1)], &[cqe(1, 3)])?;
         r.run_expect(&[Sqe::write(f.fd(), b"two", CUR_POS).user_data(2)], &[cqe(2, 3)])?;
         check_eq!(f.content()?, b"onetwo".to_vec(), "file content");
-        check_eq!(file_pos(f.fd()), 6, "file position");
+        check_eq!(file_pos(&f.file), 6, "file position");
         Ok(())
     },
 }
@@ -436,7 +433,7 @@ case! {
         let f = TempFile::with_content(&pattern(8192, 1))?;
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::fadvise(f.fd(), 0, 8192, libc::POSIX_FADV_WILLNEED).user_data(1)], &[cqe(1, 0)])?;
-        check_eq!(read_all(f.fd())?, pattern(8192, 1), "content unchanged");
+        check_eq!(read_all(&f.file)?, pattern(8192, 1), "content unchanged");
         Ok(())
     },
 }
@@ -525,15 +522,15 @@ case! {
         let f = TempFile::empty()?;
         let fd = f.fd();
         let got = cqes_from_child(oracle::scaled(Duration::from_secs(10)), move || {
-            let lim = libc::rlimit { rlim_cur: 16, rlim_max: libc::RLIM_INFINITY };
-            // SAFETY: plain syscalls in the forked child: a lower soft
-            // limit, and SIGXFSZ ignored so the write answers instead of
-            // the signal killing the child.
-            unsafe {
-                if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
-                    return Err(format!("setrlimit: {}", std::io::Error::last_os_error()));
-                }
-                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            // A lower soft limit, and SIGXFSZ ignored so the write answers
+            // instead of the signal killing the child.
+            let lim = rustix::process::Rlimit { current: Some(16), maximum: None };
+            rustix::process::setrlimit(rustix::process::Resource::Fsize, lim).map_err(|e| format!("setrlimit: {e}"))?;
+            // Stays libc: rustix sets no signal dispositions outside its
+            // unstable runtime module.
+            // SAFETY: SIG_IGN in the forked child.
+            if unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) } == libc::SIG_ERR {
+                return Err(format!("signal(SIGXFSZ): {}", std::io::Error::last_os_error()));
             }
             let data = [7u8; 4];
             let mut r = CheckedRing::new(4).map_err(|e| format!("ring: {e}"))?;

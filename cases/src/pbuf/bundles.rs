@@ -43,7 +43,7 @@ case! {
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
         let data = pattern(20, 6);
-        send_all(s.b(), &data)?;
+        send_all(&s.b, &data)?;
         recv_bundles(&mut r, s.a(), 1, 20, 8)?;
         check_eq!(&b.mem[..20], &data[..], "bytes across consecutive buffers");
         r.expect_none()
@@ -65,9 +65,8 @@ case! {
         let sqe = Sqe::send_select(s.a(), 1).bundle().user_data(1);
         r.run_expect(&[sqe], &[cqe(1, 24).flags(buf_flags(0))])?;
         let mut got = [0u8; 24];
-        // SAFETY: reading into a local buffer.
-        let n = unsafe { libc::recv(s.b(), got.as_mut_ptr() as *mut _, 24, libc::MSG_WAITALL) };
-        check_eq!(n, 24, "bytes the peer received");
+        let n = rustix::net::recv(&s.b, &mut got, rustix::net::RecvFlags::WAITALL).map(|(n, _)| n);
+        check_eq!(n, Ok(24), "bytes the peer received");
         check_eq!(got.to_vec(), pattern(24, 8), "the peer's bytes");
         Ok(())
     },
@@ -111,7 +110,7 @@ case! {
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &mut b, 16, 1, 16, 0)?;
         let data = pattern(64, 3);
-        send_all(s.b(), &data)?;
+        send_all(&s.b, &data)?;
         recv_bundles(&mut r, s.a(), 1, 64, 4)?;
         check_eq!(&b.mem[..], &data[..], "bytes across the 16 buffers");
         Ok(())
@@ -130,7 +129,7 @@ case! {
         let mut r = cx.ring()?;
         provide(&mut r, &mut b, 4, 2, 0)?;
         let data = pattern(20, 6);
-        send_all(s.b(), &data)?;
+        send_all(&s.b, &data)?;
         recv_bundles(&mut r, s.a(), 2, 20, 8)?;
         check_eq!(&b.mem[..20], &data[..], "bytes across consecutive buffers");
         Ok(())
@@ -153,7 +152,7 @@ case! {
         let lens: Vec<u32> = (0..4).map(|i| br.entry_len(i)).collect();
         check_eq!(lens, vec![8u32; 4], "ring entry lengths after the recv waited");
         let data = pattern(16, 9);
-        send_all(s.b(), &data)?;
+        send_all(&s.b, &data)?;
         let c = r.wait_for(1, oracle::prompt())?;
         check!(c.len() == 1 && c[0].user_data == 1 && c[0].res > 0, "the armed bundle recv: {c:?}");
         check_eq!(c[0].flags & !IORING_CQE_F_SOCK_NONEMPTY, buf_flags(0), "flags of the armed bundle recv");
@@ -165,15 +164,12 @@ case! {
 }
 
 /// Sets or clears O_NONBLOCK on `fd`.
-fn nonblocking(fd: i32, on: bool) -> CaseResult {
-    // SAFETY: F_GETFL/F_SETFL on our own descriptor.
-    let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    let fl = if on { fl | libc::O_NONBLOCK } else { fl & !libc::O_NONBLOCK };
-    // SAFETY: as above.
-    if fl < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, fl) } != 0 {
-        return Err(CaseError::Error(format!("fixture: fcntl O_NONBLOCK: {}", std::io::Error::last_os_error())));
-    }
-    Ok(())
+fn nonblocking(fd: impl std::os::fd::AsFd, on: bool) -> CaseResult {
+    use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
+    let fixture = |e| CaseError::Error(format!("fixture: fcntl O_NONBLOCK: {e}"));
+    let mut fl = fcntl_getfl(&fd).map_err(fixture)?;
+    fl.set(OFlags::NONBLOCK, on);
+    fcntl_setfl(&fd, fl).map_err(fixture)
 }
 
 case! {
@@ -185,19 +181,15 @@ case! {
     run: |cx| {
         let s = SocketPair::stream()?;
         // Fill the peer's queue: nonblocking writes until EAGAIN.
-        nonblocking(s.a(), true)?;
+        nonblocking(&s.a, true)?;
         let chunk = [0x55u8; 4096];
         let mut filled = 0usize;
-        loop {
-            // SAFETY: writing a local buffer.
-            let n = unsafe { libc::write(s.a(), chunk.as_ptr() as *const _, chunk.len()) };
-            if n < 0 {
-                break;
-            }
-            filled += n as usize;
+        // Until EAGAIN (the queue is full).
+        while let Ok(n) = rustix::io::write(&s.a, &chunk) {
+            filled += n;
         }
         // io_uring answers -EAGAIN itself on an O_NONBLOCK file.
-        nonblocking(s.a(), false)?;
+        nonblocking(&s.a, false)?;
         let mut b = Bufs::new(4, 8);
         b.mem.copy_from_slice(&pattern(32, 3));
         let mut r = cx.ring()?;
@@ -209,10 +201,9 @@ case! {
         // its task work sends), then read the bundle's bytes.
         let recv_exact = |len: usize| -> Result<Vec<u8>, CaseError> {
             let mut got = vec![0u8; len];
-            // SAFETY: reading into a local buffer of that size.
-            let n = unsafe { libc::recv(s.b(), got.as_mut_ptr() as *mut _, len, libc::MSG_WAITALL) };
-            if n != len as isize {
-                return Err(CaseError::Error(format!("fixture: recv of {len} bytes gave {n}")));
+            let n = rustix::net::recv(&s.b, &mut got, rustix::net::RecvFlags::WAITALL).map(|(n, _)| n);
+            if n != Ok(len) {
+                return Err(CaseError::Error(format!("fixture: recv of {len} bytes gave {n:?}")));
             }
             Ok(got)
         };

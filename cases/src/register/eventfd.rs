@@ -9,16 +9,13 @@ use super::*;
 /// read it after the ring's quiet check, so a late signal is counted, and
 /// use the grace wait there: a barrier's CQE would signal it too.
 fn eventfd_count(e: &EventFd) -> Result<u64, oracle::CaseError> {
-    let mut v = 0u64;
-    // SAFETY: reading 8 bytes from a non-blocking read of our eventfd.
-    let n = unsafe {
-        libc::fcntl(e.raw(), libc::F_SETFL, libc::O_NONBLOCK);
-        libc::read(e.raw(), &mut v as *mut u64 as *mut _, 8)
-    };
-    match n {
-        8 => Ok(v),
-        _ if Errno::last() == Errno(libc::EAGAIN) => Ok(0),
-        _ => Err(oracle::CaseError::Error(format!("fixture: reading the eventfd: {}", Errno::last()))),
+    let fixture = |e: String| oracle::CaseError::Error(format!("fixture: reading the eventfd: {e}"));
+    rustix::fs::fcntl_setfl(&e.fd, rustix::fs::OFlags::NONBLOCK).map_err(|e| fixture(e.to_string()))?;
+    let mut v = [0u8; 8];
+    match rustix::io::read(&e.fd, &mut v) {
+        Ok(8) => Ok(u64::from_ne_bytes(v)),
+        Err(rustix::io::Errno::AGAIN) => Ok(0),
+        got => Err(fixture(format!("{got:?}"))),
     }
 }
 

@@ -8,21 +8,15 @@
 use super::*;
 
 /// Sets the soft limit `res` of this (trial) process, returning the old limits.
-fn set_rlimit(res: libc::__rlimit_resource_t, soft: u64) -> Result<libc::rlimit, CaseError> {
-    let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: plain syscalls on this process's own limits.
-    unsafe {
-        libc::getrlimit(res, &mut old);
-        if libc::setrlimit(res, &libc::rlimit { rlim_cur: soft, rlim_max: old.rlim_max }) != 0 {
-            return Err(std::io::Error::last_os_error().into());
-        }
-    }
+fn set_rlimit(res: rustix::process::Resource, soft: u64) -> Result<rustix::process::Rlimit, CaseError> {
+    let old = rustix::process::getrlimit(res);
+    rustix::process::setrlimit(res, rustix::process::Rlimit { current: Some(soft), maximum: old.maximum }).map_err(std::io::Error::from)?;
     Ok(old)
 }
 
-fn restore_rlimit(res: libc::__rlimit_resource_t, old: &libc::rlimit) {
-    // SAFETY: restoring this process's own limits.
-    unsafe { libc::setrlimit(res, old) };
+/// Puts back the limits [`set_rlimit`] returned.
+fn restore_rlimit(res: rustix::process::Resource, old: rustix::process::Rlimit) -> Result<(), CaseError> {
+    Ok(rustix::process::setrlimit(res, old).map_err(std::io::Error::from)?)
 }
 
 case! {
@@ -87,10 +81,10 @@ case! {
     run: |cx| {
         let r = cx.ring()?;
         let sparse = [-1i32; 17];
-        let old = set_rlimit(libc::RLIMIT_NOFILE, 16)?;
+        let old = set_rlimit(rustix::process::Resource::Nofile, 16)?;
         let over = r.register_files(&sparse);
         let at = r.register_files(&sparse[..16]);
-        restore_rlimit(libc::RLIMIT_NOFILE, &old);
+        restore_rlimit(rustix::process::Resource::Nofile, old)?;
         check_errno!(over, libc::EMFILE, "REGISTER_FILES of 17 slots with RLIMIT_NOFILE 16");
         check_eq!(at, Ok(()), "REGISTER_FILES of 16 slots");
         Ok(())
@@ -129,9 +123,9 @@ case! {
         // registration).
         let r = as_nobody(|| CheckedRing::new(4))??;
         let mut b = fixtures::Bufs::new(1, 4096);
-        let old = set_rlimit(libc::RLIMIT_MEMLOCK, 0)?;
+        let old = set_rlimit(rustix::process::Resource::Memlock, 0)?;
         let got = r.register_buffers(&[b.iov(0, 4096)]);
-        restore_rlimit(libc::RLIMIT_MEMLOCK, &old);
+        restore_rlimit(rustix::process::Resource::Memlock, old)?;
         check_errno!(got, libc::ENOMEM, "REGISTER_BUFFERS of one page with RLIMIT_MEMLOCK 0");
         check_eq!(r.register_buffers(&[b.iov(0, 4096)]), Ok(()), "the same registration under the old limit");
         Ok(())

@@ -56,8 +56,9 @@ fn probe(r: &CheckedRing) -> Result<(io_uring_probe, Vec<(u8, u16)>), CaseError>
     let hdr = std::mem::size_of::<io_uring_probe>();
     let mut buf = vec![0u8; hdr + N * std::mem::size_of::<io_uring_probe_op>()];
     register_out(r, IORING_REGISTER_PROBE, buf.as_mut_slice(), N as u32)?;
-    // SAFETY: buf starts with the header.
-    let h: io_uring_probe = unsafe { std::ptr::read_unaligned(buf.as_ptr() as *const io_uring_probe) };
+    // The header: last_op, ops_len, resv, resv2[3] (native byte order).
+    let u32_at = |at: usize| u32::from_ne_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]);
+    let h = io_uring_probe { last_op: buf[0], ops_len: buf[1], resv: u16::from_ne_bytes([buf[2], buf[3]]), resv2: [u32_at(4), u32_at(8), u32_at(12)] };
     let ops = (0..N).map(|i| (buf[hdr + i * 8], u16::from_ne_bytes([buf[hdr + i * 8 + 2], buf[hdr + i * 8 + 3]]))).collect();
     Ok((h, ops))
 }

@@ -105,6 +105,7 @@ case! {
         let mut p = io_uring_params { flags: flag, ..Default::default() };
         let got = io_uring_setup(4, &mut p);
         if let Ok(fd) = got {
+            // Stays libc: io_uring_setup hands out a raw fd.
             // SAFETY: the fd the kernel just returned.
             unsafe { libc::close(fd) };
         }

@@ -197,7 +197,7 @@ case! {
         let next = fixtures::closed_fd();
         r.submit_all(&[Sqe::openat(libc::AT_FDCWD, &p, libc::O_RDONLY | libc::O_CLOEXEC, 0).personality(id as u16).user_data(1)])?;
         let fd = expect_fd(&mut r, 1, next)?;
-        check_eq!(read_all(fd.as_raw_fd())?, b"public".to_vec(), "content");
+        check_eq!(read_all(&fd)?, b"public".to_vec(), "content");
         Ok(())
     },
 }

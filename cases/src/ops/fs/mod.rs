@@ -32,7 +32,7 @@ case! {
         let next = fixtures::closed_fd();
         r.submit_all(&[Sqe::openat(libc::AT_FDCWD, &p, libc::O_RDONLY | libc::O_CLOEXEC, 0).user_data(1)])?;
         let fd = expect_fd(&mut r, 1, next)?;
-        check_eq!(read_all(fd.as_raw_fd())?, pattern(100, 4), "content read through the new fd");
+        check_eq!(read_all(&fd)?, pattern(100, 4), "content read through the new fd");
         Ok(())
     },
 }
@@ -90,7 +90,7 @@ case! {
         let next = fixtures::closed_fd();
         r.submit_all(&[Sqe::openat2(libc::AT_FDCWD, &p, &how).user_data(1)])?;
         let fd = expect_fd(&mut r, 1, next)?;
-        check_eq!(read_all(fd.as_raw_fd())?, pattern(64, 6), "content read through the new fd");
+        check_eq!(read_all(&fd)?, pattern(64, 6), "content read through the new fd");
         Ok(())
     },
 }
@@ -157,9 +157,8 @@ case! {
     refs: ["io_uring_prep_close(3)", "close(2)", "claim:enter.op.close", "claim:prep.close.errno"],
     run: |cx| {
         let f = TempFile::empty()?;
-        // SAFETY: dup of our own fd; io_uring closes it.
-        let fd = unsafe { libc::dup(f.fd()) };
-        check!(fd >= 0, "dup failed");
+        // A dup of our own fd, handed over: io_uring closes it.
+        let fd = std::os::fd::IntoRawFd::into_raw_fd(rustix::io::dup(&f.file).map_err(std::io::Error::from)?);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::close(fd).user_data(1)], &[cqe(1, 0)])?;
         check!(!fd_is_open(fd), "fd {fd} is still open after CLOSE completed");

@@ -50,9 +50,8 @@ case! {
     refs: ["io_uring_prep_fgetxattr(3)", "getxattr(2)", "claim:enter.op.xattr"],
     run: |cx| {
         let f = TempFile::empty()?;
-        // SAFETY: valid name and value.
-        let rc = unsafe { libc::fsetxattr(f.fd(), XNAME.as_ptr(), b"abc".as_ptr() as *const _, 3, 0) };
-        check!(rc == 0, "fixture fsetxattr(2): {}", std::io::Error::last_os_error());
+        let rc = rustix::fs::fsetxattr(&f.file, XNAME, b"abc", rustix::fs::XattrFlags::empty());
+        check!(rc.is_ok(), "fixture fsetxattr(2): {rc:?}");
         let mut buf = [0u8; 8];
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &mut buf).user_data(1)], &[cqe(1, 3)])?;
@@ -118,9 +117,8 @@ case! {
     run: |cx| {
         let f = TempFile::empty()?;
         let p = cpath(&f.path())?;
-        // SAFETY: valid path, name and value.
-        let rc = unsafe { libc::setxattr(p.as_ptr(), XNAME.as_ptr(), b"wxyz".as_ptr() as *const _, 4, 0) };
-        check!(rc == 0, "fixture setxattr(2): {}", std::io::Error::last_os_error());
+        let rc = rustix::fs::setxattr(p.as_c_str(), XNAME, b"wxyz", rustix::fs::XattrFlags::empty());
+        check!(rc.is_ok(), "fixture setxattr(2): {rc:?}");
         let mut buf = [0u8; 8];
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::getxattr(&p, XNAME, &mut buf).user_data(1)], &[cqe(1, 4)])?;
@@ -137,9 +135,8 @@ case! {
     refs: ["getxattr(2) ERRORS: ERANGE (size too small)", "claim:prep.xattr"],
     run: |cx| {
         let f = TempFile::empty()?;
-        // SAFETY: valid name and value.
-        let rc = unsafe { libc::fsetxattr(f.fd(), XNAME.as_ptr(), b"abcdef".as_ptr() as *const _, 6, 0) };
-        check!(rc == 0, "fixture fsetxattr(2): {}", std::io::Error::last_os_error());
+        let rc = rustix::fs::fsetxattr(&f.file, XNAME, b"abcdef", rustix::fs::XattrFlags::empty());
+        check!(rc.is_ok(), "fixture fsetxattr(2): {rc:?}");
         let p = cpath(&f.path())?;
         let mut buf = [0u8; 2];
         let mut r = cx.ring()?;

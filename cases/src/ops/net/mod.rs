@@ -8,7 +8,7 @@
 use crate::prelude::*;
 use fixtures::{Listener, SocketPair};
 use std::net::{TcpListener, TcpStream};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 mod pollfirst;
 mod sockcmd;
@@ -27,29 +27,13 @@ const SIN_LEN: u32 = std::mem::size_of::<libc::sockaddr_in>() as u32;
 
 /// A socket(2) made outside the ring.
 fn socket(ty: i32) -> Result<OwnedFd, oracle::CaseError> {
-    // SAFETY: plain syscall.
-    let fd = unsafe { libc::socket(libc::AF_INET, ty | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error().into());
-    }
-    // SAFETY: fresh descriptor we own.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    use rustix::net::{AddressFamily, SocketFlags, SocketType};
+    Ok(rustix::net::socket_with(AddressFamily::INET, SocketType::from_raw(ty as u32), SocketFlags::CLOEXEC, None).map_err(std::io::Error::from)?)
 }
 
-fn local_port(fd: i32) -> u16 {
-    let mut sa = sockaddr_v4(0);
-    let mut len = SIN_LEN;
-    // SAFETY: sa has room for a sockaddr_in.
-    unsafe { libc::getsockname(fd, &mut sa as *mut _ as *mut libc::sockaddr, &mut len) };
-    u16::from_be(sa.sin_port)
-}
-
-fn getsockopt_int(fd: i32, level: i32, name: i32) -> i32 {
-    let mut v = 0i32;
-    let mut len = 4u32;
-    // SAFETY: v has room for an int.
-    unsafe { libc::getsockopt(fd, level, name, &mut v as *mut _ as *mut _, &mut len) };
-    v
+/// The local port of an IPv4 socket (0 when it has none or is not IPv4).
+fn local_port(fd: impl std::os::fd::AsFd) -> u16 {
+    rustix::net::getsockname(fd).ok().and_then(|a| std::net::SocketAddrV4::try_from(a).ok()).map_or(0, |a| a.port())
 }
 
 /// A connected TCP pair on loopback: (client, server side).
@@ -60,14 +44,10 @@ fn tcp_pair() -> Result<(TcpStream, TcpStream), oracle::CaseError> {
     Ok((c, s))
 }
 
-fn read_some(fd: i32, n: usize) -> Result<Vec<u8>, oracle::CaseError> {
+fn read_some(fd: impl std::os::fd::AsFd, n: usize) -> Result<Vec<u8>, oracle::CaseError> {
     let mut buf = vec![0u8; n];
-    // SAFETY: buf is valid for n bytes.
-    let got = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut _, n, libc::MSG_DONTWAIT) };
-    if got < 0 {
-        return Err(std::io::Error::last_os_error().into());
-    }
-    buf.truncate(got as usize);
+    let (got, _) = rustix::net::recv(fd, &mut buf, rustix::net::RecvFlags::DONTWAIT).map_err(std::io::Error::from)?;
+    buf.truncate(got);
     Ok(buf)
 }
 
@@ -84,8 +64,8 @@ case! {
         let next = fixtures::closed_fd();
         r.submit_all(&[Sqe::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0).user_data(1)])?;
         let fd = expect_fd(&mut r, 1, next)?;
-        check_eq!(getsockopt_int(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_TYPE), libc::SOCK_STREAM, "SO_TYPE");
-        check_eq!(getsockopt_int(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_DOMAIN), libc::AF_INET, "SO_DOMAIN");
+        check_eq!(rustix::net::sockopt::socket_type(&fd), Ok(rustix::net::SocketType::STREAM), "SO_TYPE");
+        check_eq!(rustix::net::sockopt::socket_domain(&fd), Ok(rustix::net::AddressFamily::INET), "SO_DOMAIN");
         Ok(())
     },
 }
@@ -116,7 +96,7 @@ case! {
         let sa = sockaddr_v4(0);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::bind(s.as_raw_fd(), &sa).user_data(1)], &[cqe(1, 0)])?;
-        check!(local_port(s.as_raw_fd()) != 0, "no port assigned after BIND");
+        check!(local_port(&s) != 0, "no port assigned after BIND");
         Ok(())
     },
 }
@@ -148,7 +128,7 @@ case! {
         let sa = sockaddr_v4(0);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::bind(s.as_raw_fd(), &sa).link().user_data(1), Sqe::listen(s.as_raw_fd(), 8).user_data(2)], &[cqe(1, 0), cqe(2, 0)])?;
-        let port = local_port(s.as_raw_fd());
+        let port = local_port(&s);
         check!(TcpStream::connect(("127.0.0.1", port)).is_ok(), "connect(2) to the listening socket failed");
         Ok(())
     },
@@ -183,7 +163,7 @@ case! {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::connect(s.as_raw_fd(), &sa).user_data(1)], &[cqe(1, 0)])?;
         let (_peer, addr) = l.listener.accept()?;
-        check_eq!(addr.port(), local_port(s.as_raw_fd()), "peer port seen by the listener");
+        check_eq!(addr.port(), local_port(&s), "peer port seen by the listener");
         Ok(())
     },
 }
@@ -198,10 +178,9 @@ case! {
         // Bound but not listening: the port is ours, so nobody else can
         // listen on it while the case runs.
         let hold = socket(libc::SOCK_STREAM)?;
-        let any = sockaddr_v4(0);
-        // SAFETY: a valid sockaddr_in.
-        check!(unsafe { libc::bind(hold.as_raw_fd(), &any as *const _ as *const libc::sockaddr, SIN_LEN) } == 0, "fixture bind(2)");
-        let sa = sockaddr_v4(local_port(hold.as_raw_fd()));
+        let any = std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, 0);
+        check!(rustix::net::bind(&hold, &any).is_ok(), "fixture bind(2)");
+        let sa = sockaddr_v4(local_port(&hold));
         let s = socket(libc::SOCK_STREAM)?;
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::connect(s.as_raw_fd(), &sa).user_data(1)], &[cqe(1, -libc::ECONNREFUSED)])?;
@@ -229,8 +208,7 @@ case! {
         check_eq!(plen, SIN_LEN, "peer address length");
         std::io::Write::write_all(&mut &client, b"hi")?;
         let mut buf = [0u8; 2];
-        // SAFETY: buf is valid for 2 bytes.
-        check_eq!(unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr() as *mut _, 2, libc::MSG_WAITALL) }, 2, "recv(2) on the accepted fd");
+        check_eq!(rustix::net::recv(&fd, &mut buf, rustix::net::RecvFlags::WAITALL).map(|(n, _)| n), Ok(2), "recv(2) on the accepted fd");
         check_eq!(&buf, b"hi", "bytes from the client");
         Ok(())
     },
@@ -263,7 +241,7 @@ case! {
         let data = pattern(100, 8);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::send(sp.a(), &data, 0).user_data(1)], &[cqe(1, 100)])?;
-        check_eq!(read_some(sp.b(), 200)?, data, "bytes at the peer");
+        check_eq!(read_some(&sp.b, 200)?, data, "bytes at the peer");
         Ok(())
     },
 }
@@ -290,7 +268,7 @@ case! {
     refs: ["io_uring_prep_recv(3)", "recv(2)", "claim:enter.op.recv", "claim:prep.recv"],
     run: |cx| {
         let sp = SocketPair::stream()?;
-        send_all(sp.b(), b"hello")?;
+        send_all(&sp.b, b"hello")?;
         let mut buf = [0u8; 16];
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::recv(sp.a(), &mut buf, 0).user_data(1)], &[cqe(1, 5)])?;
@@ -317,6 +295,7 @@ case! {
 // ------------------------------------------------------------ sendmsg / recvmsg
 
 fn msghdr(iov: &mut [libc::iovec]) -> libc::msghdr {
+    // Stays unsafe: libc's C structs have no Default.
     // SAFETY: msghdr is plain data.
     let mut m: libc::msghdr = unsafe { std::mem::zeroed() };
     m.msg_iov = iov.as_mut_ptr();
@@ -337,7 +316,7 @@ case! {
         let m = msghdr(&mut v);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::sendmsg_op(IORING_OP_SENDMSG, sp.a(), &m).user_data(1)], &[cqe(1, 8)])?;
-        check_eq!(read_some(sp.b(), 64)?, b"datagram".to_vec(), "the datagram");
+        check_eq!(read_some(&sp.b, 64)?, b"datagram".to_vec(), "the datagram");
         Ok(())
     },
 }
@@ -367,7 +346,7 @@ case! {
     refs: ["io_uring_prep_recvmsg(3)", "recvmsg(2)", "claim:enter.op.recvmsg", "claim:prep.recvmsg"],
     run: |cx| {
         let sp = SocketPair::new(libc::SOCK_DGRAM)?;
-        send_all(sp.b(), b"scattered")?;
+        send_all(&sp.b, b"scattered")?;
         let (mut a, mut b) = ([0u8; 4], [0u8; 16]);
         let mut v = [iov(&mut a), iov(&mut b)];
         let mut m = msghdr(&mut v);
@@ -387,7 +366,7 @@ case! {
     refs: ["recvmsg(2): MSG_TRUNC in msg_flags (the datagram was larger than the buffer)"],
     run: |cx| {
         let sp = SocketPair::new(libc::SOCK_DGRAM)?;
-        send_all(sp.b(), b"0123456789")?;
+        send_all(&sp.b, b"0123456789")?;
         let mut a = [0u8; 4];
         let mut v = [iov(&mut a)];
         let mut m = msghdr(&mut v);
@@ -429,8 +408,7 @@ case! {
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::shutdown(sp.a(), libc::SHUT_WR).user_data(1)], &[cqe(1, 0)])?;
         let mut b = [0u8; 1];
-        // SAFETY: reading into a local buffer.
-        check_eq!(unsafe { libc::recv(sp.b(), b.as_mut_ptr() as *mut _, 1, libc::MSG_DONTWAIT) }, 0, "recv(2) at the peer (0 = end of file)");
+        check_eq!(rustix::net::recv(&sp.b, &mut b, rustix::net::RecvFlags::DONTWAIT).map(|(n, _)| n), Ok(0), "recv(2) at the peer (0 = end of file)");
         Ok(())
     },
 }
@@ -472,6 +450,7 @@ case! {
     run: |cx| {
         let _ = cx;
         let got = cqes_from_child(oracle::scaled(Duration::from_secs(10)), || {
+            // Stays unsafe: rustix marks unshare unsafe (for CLONE_FILES).
             // SAFETY: only the network namespace is unshared (in a forked,
             // single-threaded child).
             unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWNET) }.map_err(|e| format!("unshare(CLONE_NEWNET): {e}"))?;

@@ -16,25 +16,17 @@ use super::*;
 /// are queued.
 fn full_tcp_pair() -> Result<(TcpStream, TcpStream, usize), oracle::CaseError> {
     let (c, s) = tcp_pair()?;
-    let small = 4096i32;
-    // SAFETY: setsockopt with a local int.
-    unsafe {
-        libc::setsockopt(c.as_raw_fd(), libc::SOL_SOCKET, libc::SO_SNDBUF, &small as *const _ as *const _, 4);
-        libc::setsockopt(s.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, &small as *const _ as *const _, 4);
-    }
+    let small = 4096;
+    rustix::net::sockopt::set_socket_send_buffer_size(&c, small).map_err(std::io::Error::from)?;
+    rustix::net::sockopt::set_socket_recv_buffer_size(&s, small).map_err(std::io::Error::from)?;
     let chunk = [0x55u8; 4096];
     let mut queued = 0;
     loop {
-        // SAFETY: writing a local buffer.
-        let n = unsafe { libc::send(c.as_raw_fd(), chunk.as_ptr() as *const _, chunk.len(), libc::MSG_DONTWAIT) };
-        if n < 0 {
-            let e = std::io::Error::last_os_error();
-            if e.raw_os_error() == Some(libc::EAGAIN) {
-                return Ok((c, s, queued));
-            }
-            return Err(e.into());
+        match rustix::net::send(&c, &chunk, rustix::net::SendFlags::DONTWAIT) {
+            Ok(n) => queued += n,
+            Err(rustix::io::Errno::AGAIN) => return Ok((c, s, queued)),
+            Err(e) => return Err(std::io::Error::from(e).into()),
         }
-        queued += n as usize;
     }
 }
 
@@ -110,7 +102,7 @@ case! {
         let mut r = cx.ring()?;
         r.submit_all(&[Sqe::recv(sp.a(), &mut buf, 0).ioprio(IORING_RECVSEND_POLL_FIRST).user_data(1)])?;
         r.expect_none()?;
-        send_all(sp.b(), b"later")?;
+        send_all(&sp.b, b"later")?;
         r.expect(&[cqe(1, 5)])?;
         check_eq!(&buf[..5], b"later", "bytes received");
         Ok(())
@@ -131,7 +123,7 @@ case! {
         let mut r = cx.ring()?;
         r.submit_all(&[Sqe::recvmsg(sp.a(), &mut m).ioprio(IORING_RECVSEND_POLL_FIRST).user_data(1)])?;
         r.expect_none()?;
-        send_all(sp.b(), b"later")?;
+        send_all(&sp.b, b"later")?;
         r.expect(&[cqe(1, 5)])?;
         check_eq!(&buf[..5], b"later", "bytes received");
         Ok(())

@@ -41,6 +41,7 @@ case! {
         let (c, _s) = tcp_pair()?;
         let fd = c.as_raw_fd();
         let (on, send_queue) = (1i32, 2i32);
+        // Stays libc: rustix has no TCP_REPAIR / TCP_REPAIR_QUEUE option.
         // SAFETY: setsockopt with local ints on our socket.
         let ok = unsafe {
             libc::setsockopt(fd, libc::IPPROTO_TCP, libc::TCP_REPAIR, &on as *const _ as *const _, 4) == 0
@@ -49,7 +50,7 @@ case! {
         if !ok {
             return Err(oracle::CaseError::Error(format!("fixture: TCP_REPAIR: {}", std::io::Error::last_os_error())));
         }
-        send_all(fd, b"0123456789")?;
+        send_all(&c, b"0123456789")?;
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD, fd, SOCKET_URING_OP_SIOCOUTQ, 0, 0, std::ptr::null_mut()).user_data(1)], &[cqe(1, 10)])?;
         Ok(())
@@ -83,7 +84,7 @@ case! {
         let mut v = 1i32;
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_SETSOCKOPT, libc::SOL_SOCKET, libc::SO_REUSEADDR, &mut v).user_data(1)], &[cqe(1, 0)])?;
-        check_eq!(getsockopt_int(s.as_raw_fd(), libc::SOL_SOCKET, libc::SO_REUSEADDR), 1, "SO_REUSEADDR");
+        check_eq!(rustix::net::sockopt::socket_reuseaddr(&s), Ok(true), "SO_REUSEADDR");
         Ok(())
     },
 }
@@ -119,31 +120,30 @@ case! {
 
 /// An empty sockaddr_storage and its length, for GETSOCKNAME to fill.
 fn sockaddr_out() -> (libc::sockaddr_storage, libc::socklen_t) {
+    // Stays unsafe: libc's C structs have no Default.
     // SAFETY: all-zero bytes are a valid sockaddr_storage.
     (unsafe { std::mem::zeroed() }, std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t)
 }
 
 /// The bytes of the first `len` bytes of a sockaddr_storage.
 fn sockaddr_bytes(a: &libc::sockaddr_storage, len: libc::socklen_t) -> Vec<u8> {
+    // Stays unsafe: a view of a C struct's bytes (what the kernel wrote).
     // SAFETY: a is a live sockaddr_storage; len is clamped to its size.
     unsafe { std::slice::from_raw_parts(a as *const _ as *const u8, (len as usize).min(std::mem::size_of_val(a))).to_vec() }
 }
 
-/// getsockname(2) (`peer` false) or getpeername(2) (true), for comparison.
-fn sockname_sys(fd: i32, peer: bool) -> Result<Vec<u8>, oracle::CaseError> {
-    let (mut a, mut len) = sockaddr_out();
-    // SAFETY: a and len are live and sized for the call.
-    let rc = unsafe {
-        if peer {
-            libc::getpeername(fd, &mut a as *mut _ as *mut libc::sockaddr, &mut len)
-        } else {
-            libc::getsockname(fd, &mut a as *mut _ as *mut libc::sockaddr, &mut len)
-        }
-    };
-    if rc != 0 {
-        return Err(oracle::CaseError::Error(format!("fixture: getsockname/getpeername: {}", std::io::Error::last_os_error())));
-    }
-    Ok(sockaddr_bytes(&a, len))
+/// getsockname(2) (`peer` false) or getpeername(2) (true) of an IPv4
+/// socket, for comparison: the bytes of its struct sockaddr_in (family,
+/// port in network order, address, 8 zero bytes).
+fn sockname_sys(fd: impl std::os::fd::AsFd, peer: bool) -> Result<Vec<u8>, oracle::CaseError> {
+    let got = if peer { rustix::net::getpeername(&fd).and_then(|a| a.ok_or(rustix::io::Errno::NOTCONN)) } else { rustix::net::getsockname(&fd) };
+    let fixture = |e: String| oracle::CaseError::Error(format!("fixture: getsockname/getpeername: {e}"));
+    let a = std::net::SocketAddrV4::try_from(got.map_err(|e| fixture(e.to_string()))?).map_err(|e| fixture(e.to_string()))?;
+    let mut b = (libc::AF_INET as u16).to_ne_bytes().to_vec();
+    b.extend(a.port().to_be_bytes());
+    b.extend(a.ip().octets());
+    b.extend([0u8; 8]);
+    Ok(b)
 }
 
 case! {
@@ -173,8 +173,8 @@ case! {
         let sin = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
         check_eq!(own_len, sin, "length written for the socket's own address");
         check_eq!(peer_len, sin, "length written for the peer's address");
-        check_eq!(sockaddr_bytes(&own, own_len), sockname_sys(fd, false)?, "own address against getsockname(2)");
-        check_eq!(sockaddr_bytes(&peer, peer_len), sockname_sys(fd, true)?, "peer address against getpeername(2)");
+        check_eq!(sockaddr_bytes(&own, own_len), sockname_sys(&c, false)?, "own address against getsockname(2)");
+        check_eq!(sockaddr_bytes(&peer, peer_len), sockname_sys(&c, true)?, "peer address against getpeername(2)");
         check!(own_len > 0 && sockaddr_bytes(&own, own_len) != sockaddr_bytes(&peer, peer_len), "own and peer address are the same");
         Ok(())
     },

@@ -209,6 +209,7 @@ case! {
         // Issued from io-wq, after the submit has returned.
         r.submit_all(&[Sqe::send_zc(tx.as_raw_fd(), &data, 0).dest(&to).async_().user_data(1)])?;
         let elsewhere = sockaddr_v4(b.local_addr()?.port());
+        // Stays unsafe: a volatile write (the point of the case).
         // SAFETY: a local the SQE points at; volatile, so the rewrite is
         // not elided although nothing in Rust reads it again.
         unsafe { std::ptr::write_volatile(&mut to, elsewhere) };
@@ -238,17 +239,16 @@ case! {
         // Effective uid nobody drops CAP_IPC_LOCK for the setup only: the
         // ring then accounts zero-copy pages against the limit.
         let mut r = as_nobody(|| CheckedRing::new(4))??;
-        let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        // SAFETY: this trial process's own limits, restored below.
-        unsafe {
-            libc::getrlimit(libc::RLIMIT_MEMLOCK, &mut old);
-            libc::setrlimit(libc::RLIMIT_MEMLOCK, &libc::rlimit { rlim_cur: 0, rlim_max: old.rlim_max });
-        }
+        use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+        let fixture = |e: rustix::io::Errno| oracle::CaseError::Error(format!("fixture: setrlimit(RLIMIT_MEMLOCK): {e}"));
+        // This trial process's own limit, restored below.
+        let old = getrlimit(Resource::Memlock);
+        setrlimit(Resource::Memlock, Rlimit { current: Some(0), maximum: old.maximum }).map_err(fixture)?;
         let got = r.run_expect(&[Sqe::send_zc(c.as_raw_fd(), &data, 0).user_data(1)], &[cqe(1, -libc::ENOMEM).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)]);
-        // SAFETY: as above.
-        unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &old) };
+        let restored = setrlimit(Resource::Memlock, old);
         got?;
-        check_eq!(read_some(s.as_raw_fd(), 64).map_err(|_| ()), Err(()), "the peer has nothing to read (EAGAIN)");
+        restored.map_err(fixture)?;
+        check_eq!(read_some(&s, 64).map_err(|_| ()), Err(()), "the peer has nothing to read (EAGAIN)");
         Ok(())
     },
 }
