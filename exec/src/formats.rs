@@ -130,6 +130,7 @@ mod tests {
             missing: vec![],
             duration_ms: 1.5,
             mutation: None,
+            phases: None,
         };
         vec![
             t("links/a[default]", Outcome::Pass, ""),
