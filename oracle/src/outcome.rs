@@ -89,7 +89,7 @@ pub struct TrialResult {
     /// Present only in a `run --phases` report: where the trial's last
     /// process spent its time ([`crate::phases`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phases: Option<crate::phases::Phases>,
+    pub phases: Option<Box<crate::phases::Phases>>,
 }
 
 /// The mutation mode's result for one trial ([`crate::mutation`]): its own

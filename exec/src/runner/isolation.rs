@@ -36,7 +36,7 @@ pub struct ChildReport {
     /// A timed window was disturbed by the machine ([`oracle::timing`]).
     pub disturbed: bool,
     /// Where the process's time went, in a `run --phases`.
-    pub phases: Option<oracle::phases::Phases>,
+    pub phases: Option<Box<oracle::phases::Phases>>,
 }
 
 /// What became of a trial the runner started.
@@ -253,5 +253,5 @@ fn parse_result(stdout: &str) -> Option<(Outcome, String, ChildReport)> {
         }
     }
     let v = last?;
-    Some((v.outcome, v.message, ChildReport { comparisons: v.comparisons, mutated: v.mutated, disturbed: v.disturbed, phases: v.phases }))
+    Some((v.outcome, v.message, ChildReport { comparisons: v.comparisons, mutated: v.mutated, disturbed: v.disturbed, phases: v.phases.map(Box::new) }))
 }
