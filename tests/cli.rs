@@ -752,15 +752,19 @@ fn a_run_killed_with_sigkill_leaves_nothing_but_its_unfinished_report() {
     drop(err);
     // The guardian cleans up on its own once the runner is gone: wait
     // (bounded) for the run directory to go.
+    // The three go in steps (the directory's files, the unmount, the loop
+    // device, whose detach the kernel finishes after the last close), so
+    // the wait is for all three, not for the first.
     let left = || -> Vec<std::ffi::OsString> { std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).filter(|n| n != "r.json").collect() };
+    let mounts = || std::fs::read_to_string("/proc/self/mounts").unwrap();
+    let loops = || Command::new("losetup").arg("-a").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    let under = |text: String| text.contains(dir.to_str().unwrap());
     let t0 = std::time::Instant::now();
-    while !left().is_empty() && t0.elapsed() < std::time::Duration::from_secs(30) {
-        std::thread::yield_now();
+    while (!left().is_empty() || under(mounts()) || under(loops())) && t0.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
-    assert!(!mounts.contains(dir.to_str().unwrap()), "a mount under the run's TMPDIR remains");
-    let loops = Command::new("losetup").arg("-a").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
-    assert!(!loops.contains(dir.to_str().unwrap()), "a loop device on the run's image remains: {loops}");
+    assert!(!under(mounts()), "a mount under the run's TMPDIR remains");
+    assert!(!under(loops()), "a loop device on the run's image remains: {}", loops());
     assert!(left().is_empty(), "left {:?}", left());
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(v["unfinished"], true);
