@@ -101,13 +101,53 @@ pub fn process_run_delay() -> Option<Duration> {
     run_delays().map(|(own, _)| own)
 }
 
+/// The stall sentinel's thread name ([`stall_total`]).
+const SENTINEL_COMM: &str = "uc-stall";
+/// How often the sentinel wakes.
+const SENTINEL_TICK: Duration = Duration::from_millis(5);
+/// Lateness of one wake-up that is noise, not a stall: a timer's slack
+/// and a wake-up's cost, also in a TCG guest.
+const SENTINEL_NOISE: Duration = Duration::from_millis(2);
+
+/// Time this process could not run although it wanted to, seen from
+/// inside: a thread that sleeps [`SENTINEL_TICK`] at a time adds up how
+/// much later than asked it woke (beyond [`SENTINEL_NOISE`]), started with
+/// the first [`Stopwatch`]. Scheduler statistics miss one kind of stall:
+/// in a TCG guest whose host is busy, the whole guest stops, its clock
+/// runs on and timers fire late, but no guest thread waited on a guest
+/// run queue. The sentinel wakes late then, by the whole stall.
+fn stall_total() -> Duration {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static STALL_NS: AtomicU64 = AtomicU64::new(0);
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        // A process that cannot start a thread keeps the scheduler
+        // statistics alone.
+        let _ = std::thread::Builder::new().name(SENTINEL_COMM.into()).spawn(|| loop {
+            let t = Instant::now();
+            std::thread::sleep(SENTINEL_TICK);
+            let over = t.elapsed().saturating_sub(SENTINEL_TICK);
+            if over > SENTINEL_NOISE {
+                STALL_NS.fetch_add(over.as_nanos() as u64, Ordering::Relaxed);
+            }
+        });
+    });
+    Duration::from_nanos(STALL_NS.load(Ordering::Relaxed))
+}
+
 /// The run delay of this process's threads, summed: (the trial's own
-/// threads, its SQPOLL threads). None without scheduler statistics.
+/// threads, its SQPOLL threads). None without scheduler statistics. The
+/// stall sentinel is left out: its own waits are what [`stall_total`]
+/// counts.
 fn run_delays() -> Option<(Duration, Duration)> {
     let (mut own, mut sqpoll) = (0u64, 0u64);
     let mut seen = false;
     for e in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
-        let is_sqpoll = std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.starts_with("iou-sqp-"));
+        let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+        if comm.starts_with(SENTINEL_COMM) {
+            continue;
+        }
+        let is_sqpoll = comm.starts_with("iou-sqp-");
         let Ok(s) = std::fs::read_to_string(e.path().join("schedstat")) else { continue };
         // "<on-cpu ns> <run-delay ns> <timeslices>"
         if let Some(ns) = s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()) {
@@ -130,6 +170,8 @@ pub struct Stopwatch {
     delay0: Option<Duration>,
     /// The SQPOLL threads' run delay at the start (zero without any).
     sqpoll0: Duration,
+    /// The stall sentinel's total at the start ([`stall_total`]).
+    stall0: Duration,
     /// Run delay counted on top of the measured one: zero, except in the
     /// tests of the decision itself.
     extra: Duration,
@@ -139,8 +181,9 @@ impl Stopwatch {
     pub fn start() -> Stopwatch {
         // The delay first: a stall between the two reads then counts
         // against the window, never for it.
+        let stall0 = stall_total();
         let d = run_delays();
-        Stopwatch { t0: Instant::now(), delay0: d.map(|(own, _)| own), sqpoll0: d.map(|(_, s)| s).unwrap_or_default(), extra: Duration::ZERO }
+        Stopwatch { t0: Instant::now(), delay0: d.map(|(own, _)| own), sqpoll0: d.map(|(_, s)| s).unwrap_or_default(), stall0, extra: Duration::ZERO }
     }
 
     /// Wall time since the start.
@@ -154,10 +197,19 @@ impl Stopwatch {
     }
 
     /// Run delay the process's threads took since the start (threads that
-    /// exited in the window take theirs with them; it never goes below 0).
-    /// None where the kernel keeps no scheduler statistics.
+    /// exited in the window take theirs with them; it never goes below 0),
+    /// or the stall the sentinel saw if that is longer ([`stall_total`]:
+    /// the two measure one stall in two ways, so they are not added).
+    /// None where the kernel keeps no scheduler statistics and the
+    /// sentinel saw nothing.
     pub fn run_delay(&self) -> Option<Duration> {
-        Some(process_run_delay()?.saturating_sub(self.delay0?) + self.extra)
+        let stall = stall_total().saturating_sub(self.stall0);
+        let sched = self.delay0.and_then(|d0| Some(process_run_delay()?.saturating_sub(d0)));
+        match sched {
+            Some(d) => Some(d.max(stall) + self.extra),
+            None if !stall.is_zero() => Some(stall + self.extra),
+            None => None,
+        }
     }
 
     /// Run delay the SQPOLL threads took since the start. It says nothing
@@ -278,7 +330,7 @@ mod tests {
 
     #[test]
     fn a_window_without_statistics_or_delay_is_undisturbed() {
-        let sw = Stopwatch { t0: Instant::now(), delay0: None, sqpoll0: Duration::ZERO, extra: Duration::from_secs(3600) };
+        let sw = Stopwatch { t0: Instant::now(), delay0: None, sqpoll0: Duration::ZERO, stall0: Duration::ZERO, extra: Duration::from_secs(3600) };
         assert!(sw.undisturbed(Duration::ZERO, "x").is_ok());
     }
 
@@ -335,7 +387,13 @@ mod tests {
         // Stopwatches started in the past with no run delay counted: a 1 s
         // timer read at 2 s is late, at 1 s on time (600 ms of margin, so a
         // stall of this test's own thread cannot move it out).
-        let ago = |ms| Stopwatch { t0: Instant::now() - Duration::from_millis(ms), delay0: None, sqpoll0: Duration::ZERO, extra: Duration::ZERO };
+        let ago = |ms| Stopwatch {
+            t0: Instant::now() - Duration::from_millis(ms),
+            delay0: None,
+            sqpoll0: Duration::ZERO,
+            stall0: stall_total(),
+            extra: Duration::ZERO,
+        };
         match check_elapsed(&ago(2000), Duration::from_secs(1), "timer") {
             Err(CaseError::Late(m)) => assert!(m.contains("later than"), "{m}"),
             other => panic!("expected Late, got {other:?}"),
