@@ -58,7 +58,12 @@ pub const FINDINGS: &[Finding] = &[
         name: "cancel-userdata-poll-6-1",
         title: "6.1.y: a cancel by FD|USERDATA of polls ignores the user_data (the key mask was backported without the poll lookups)",
         entries: &[("cancel/userdata-and-fd[*]", ">=6.1.171, <6.2"), ("probe/opflag.async_cancel.userdata[*]", ">=6.1.171, <6.2")],
-        repros: &[],
+        // It shows the 6.16/6.17 deviation (fixed upstream, matches nothing) as BAD too.
+        repros: &[Repro {
+            file: "expectations/repro/cancel-userdata-poll.c",
+            args: &[],
+            entries: &[("cancel/userdata-and-fd[*]", ">=6.1.171, <6.2"), ("cancel/userdata-and-fd[*]", ">=6.16, <6.18.14")],
+        }],
     },
     Finding {
         name: "cancel-running-erestartsys",
@@ -299,5 +304,10 @@ mod tests {
         // reproducer must say GOOD.
         assert_eq!(expected_verdict(&exps, &race.repros[0], "7.1.13+deb13-amd64"), Verdict::Either);
         assert_eq!(expected_verdict(&exps, &race.repros[0], "6.18.44"), Verdict::Good);
+        let poll = FINDINGS.iter().find(|f| f.name == "cancel-userdata-poll-6-1").unwrap();
+        assert_eq!(expected_verdict(&exps, &poll.repros[0], "6.1.192 (6.1.0-57-amd64)"), Verdict::Bad);
+        assert_eq!(expected_verdict(&exps, &poll.repros[0], "6.1.170 (6.1.0-44-amd64)"), Verdict::Good);
+        assert_eq!(expected_verdict(&exps, &poll.repros[0], "6.17.13+deb13-amd64"), Verdict::Bad);
+        assert_eq!(expected_verdict(&exps, &poll.repros[0], "6.18.44"), Verdict::Good);
     }
 }
