@@ -32,13 +32,13 @@ impl Finding {
 }
 
 const ERESTART: &[(&str, &str)] = &[
-    ("cancel/running-interrupted-eintr[default]", ">=6.16, <7.3"),
-    ("cancel/running-interrupted-eintr[defer_taskrun]", ">=6.16, <7.3"),
-    ("cancel/running-interrupted-eintr[coop_taskrun]", ">=6.16, <7.3"),
-    ("cancel/running-interrupted-eintr[sqpoll]", ">=6.16, <7.3"),
+    ("cancel/running-interrupted-eintr[default]", ">=6.16, <7.3.2"),
+    ("cancel/running-interrupted-eintr[defer_taskrun]", ">=6.16, <7.3.2"),
+    ("cancel/running-interrupted-eintr[coop_taskrun]", ">=6.16, <7.3.2"),
+    ("cancel/running-interrupted-eintr[sqpoll]", ">=6.16, <7.3.2"),
     ("cancel/running-interrupted-eintr[*]", "<6.1"),
-    ("cancel/sync-running-waits[default]", ">=6.16, <7.3"),
-    ("cancel/sync-running-waits[coop_taskrun]", ">=6.16, <7.3"),
+    ("cancel/sync-running-waits[default]", ">=6.16, <7.3.2"),
+    ("cancel/sync-running-waits[coop_taskrun]", ">=6.16, <7.3.2"),
     ("cancel/sync-running-waits[*]", "<6.1"),
 ];
 
@@ -57,8 +57,13 @@ pub const FINDINGS: &[Finding] = &[
     Finding {
         name: "cancel-userdata-poll-6-1",
         title: "6.1.y: a cancel by FD|USERDATA of polls ignores the user_data (the key mask was backported without the poll lookups)",
-        entries: &[("cancel/userdata-and-fd[*]", ">=6.1.171, <6.2"), ("probe/opflag.async_cancel.userdata[*]", ">=6.1.171, <6.2")],
-        repros: &[],
+        entries: &[("cancel/userdata-and-fd[*]", ">=6.1.165, <6.2"), ("probe/opflag.async_cancel.userdata[*]", ">=6.1.165, <6.2")],
+        // It shows the 6.16/6.17 deviation (fixed upstream, matches nothing) as BAD too.
+        repros: &[Repro {
+            file: "expectations/repro/cancel-userdata-poll.c",
+            args: &[],
+            entries: &[("cancel/userdata-and-fd[*]", ">=6.1.165, <6.2"), ("cancel/userdata-and-fd[*]", ">=6.16, <6.18.14")],
+        }],
     },
     Finding {
         name: "cancel-running-erestartsys",
@@ -67,22 +72,22 @@ pub const FINDINGS: &[Finding] = &[
         repros: &[Repro {
             file: "expectations/repro/cancel-interrupted-open.c",
             args: &["eintr"],
-            entries: &[("cancel/running-interrupted-eintr[default]", ">=6.16, <7.3"), ("cancel/running-interrupted-eintr[*]", "<6.1")],
+            entries: &[("cancel/running-interrupted-eintr[default]", ">=6.16, <7.3.2"), ("cancel/running-interrupted-eintr[*]", "<6.1")],
         }],
     },
     Finding {
         name: "cancel-sqpoll-enoent",
         title: "on an SQPOLL ring, cancelling a request running in the SQPOLL thread's io-wq answers -ENOENT (async) or fails with ENOENT (sync)",
         entries: &[
-            ("cancel/running-ealready[sqpoll]", ">=6.16, <7.3"),
-            ("cancel/running-interrupted-eintr[sqpoll]", ">=6.16, <7.3"),
+            ("cancel/running-ealready[sqpoll]", ">=6.16, <7.3.2"),
+            ("cancel/running-interrupted-eintr[sqpoll]", ">=6.16, <7.3.2"),
             ("cancel/sync-running-waits[sqpoll]", ">=6.0"),
         ],
         repros: &[
             Repro {
                 file: "expectations/repro/cancel-interrupted-open.c",
                 args: &["sqpoll-ealready"],
-                entries: &[("cancel/running-ealready[sqpoll]", ">=6.16, <7.3")],
+                entries: &[("cancel/running-ealready[sqpoll]", ">=6.16, <7.3.2")],
             },
             Repro { file: "expectations/repro/cancel-interrupted-open.c", args: &["sync-sqpoll"], entries: &[("cancel/sync-running-waits[sqpoll]", ">=6.0")] },
         ],
@@ -91,21 +96,21 @@ pub const FINDINGS: &[Finding] = &[
         name: "cancel-enoent-after-ealready",
         title: "a cancel that found and signalled a running io-wq request sometimes answers -ENOENT (question: intended?)",
         entries: &[
-            ("cancel/running-interrupted-eintr[*]", ">=7.1, <7.3"),
-            ("cancel/running-interrupted-eintr[*]", ">=6.16, <7.3"),
-            ("cancel/sync-running-waits[default]", ">=6.19, <7.3"),
+            ("cancel/running-interrupted-eintr[*]", ">=7.1, <7.3.2"),
+            ("cancel/running-interrupted-eintr[*]", ">=6.16, <7.3.2"),
+            ("cancel/sync-running-waits[default]", ">=6.19, <7.3.2"),
         ],
         repros: &[Repro {
             file: "expectations/repro/cancel-interrupted-open.c",
             args: &["ealready-race"],
-            entries: &[("cancel/running-interrupted-eintr[*]", ">=7.1, <7.3")],
+            entries: &[("cancel/running-interrupted-eintr[*]", ">=7.1, <7.3.2")],
         }],
     },
     Finding {
         name: "cqe-mixed-overflow-tail",
         title: "CQE_MIXED overflow flush leaves the CQ tail 9 slots ahead in an 8-slot CQ",
-        entries: &[("overflow/mixed-sizes-in-order[*]", ">=6.18, <7.3")],
-        repros: &[Repro { file: "expectations/repro/cqe-mixed-overflow.c", args: &[], entries: &[("overflow/mixed-sizes-in-order[*]", ">=6.18, <7.3")] }],
+        entries: &[("overflow/mixed-sizes-in-order[*]", ">=6.18, <7.3.2")],
+        repros: &[Repro { file: "expectations/repro/cqe-mixed-overflow.c", args: &[], entries: &[("overflow/mixed-sizes-in-order[*]", ">=6.18, <7.3.2")] }],
     },
     Finding {
         name: "sqpoll-need-wakeup-at-start",
@@ -299,5 +304,10 @@ mod tests {
         // reproducer must say GOOD.
         assert_eq!(expected_verdict(&exps, &race.repros[0], "7.1.13+deb13-amd64"), Verdict::Either);
         assert_eq!(expected_verdict(&exps, &race.repros[0], "6.18.44"), Verdict::Good);
+        let poll = FINDINGS.iter().find(|f| f.name == "cancel-userdata-poll-6-1").unwrap();
+        assert_eq!(expected_verdict(&exps, &poll.repros[0], "6.1.192 (6.1.0-57-amd64)"), Verdict::Bad);
+        assert_eq!(expected_verdict(&exps, &poll.repros[0], "6.1.164 (6.1.0-43-amd64)"), Verdict::Good);
+        assert_eq!(expected_verdict(&exps, &poll.repros[0], "6.17.13+deb13-amd64"), Verdict::Bad);
+        assert_eq!(expected_verdict(&exps, &poll.repros[0], "6.18.44"), Verdict::Good);
     }
 }
