@@ -68,7 +68,7 @@ fn main() {
                 match r.outcome.bucket() {
                     Bucket::Pass => Ok(Completion::Completed),
                     Bucket::Xfail => {
-                        eprintln!("{}: xfail: {}", r.id, r.message);
+                        eprintln!("{}: xfail: {}", r.id, session.exps.described(&r));
                         Ok(Completion::Completed)
                     }
                     Bucket::Skip => Ok(Completion::ignored_with(&r.message)),

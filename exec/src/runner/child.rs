@@ -32,8 +32,15 @@ pub fn child_main() -> Option<i32> {
         (_, Err(why), _) | (_, _, Err(why)) => (Outcome::Error, why, false),
         (Some((case, variant)), Ok(probe), Ok(_)) => run_in_process(case, variant, &probe),
     };
-    let (comparisons, mutated) = oracle::mutation::report();
-    crate::executor::emit(&crate::executor::Line::Trial(TrialLine { outcome, message: clip(&message), comparisons, mutated, disturbed }));
+    let m = oracle::mutation::report();
+    crate::executor::emit(&crate::executor::Line::Trial(TrialLine {
+        outcome,
+        message: clip(&message),
+        comparisons: m.comparisons,
+        mutated: m.mutated,
+        already_failing: m.already_failing,
+        disturbed,
+    }));
     Some(0)
 }
 

@@ -33,6 +33,9 @@ pub struct ChildReport {
     pub comparisons: usize,
     /// The perturbation applied, in a mutation run that reached it.
     pub mutated: Option<String>,
+    /// The perturbed check already failed unmutated (a recorded
+    /// deviation's own check).
+    pub already_failing: bool,
     /// A timed window was disturbed by the machine ([`oracle::timing`]).
     pub disturbed: bool,
 }
@@ -96,11 +99,15 @@ impl Isolation {
             message: String::new(),
             missing: vec![],
             duration_ms: 0.0,
+            skip: None,
+            deviation: None,
+            erratum: None,
             mutation: None,
         };
         if let Some(s) = &t.skip {
             r.message = s.reason.clone();
             r.missing = s.missing.iter().map(|f| f.id().to_string()).collect();
+            r.skip = Some(s.cause.clone());
             return Ran::Done(r, ChildReport::default());
         }
         let timeout = Duration::from_millis((t.case.timeout_ms as f64 * self.timeout_scale) as u64);
@@ -249,5 +256,5 @@ fn parse_result(stdout: &str) -> Option<(Outcome, String, ChildReport)> {
         }
     }
     let v = last?;
-    Some((v.outcome, v.message, ChildReport { comparisons: v.comparisons, mutated: v.mutated, disturbed: v.disturbed }))
+    Some((v.outcome, v.message, ChildReport { comparisons: v.comparisons, mutated: v.mutated, already_failing: v.already_failing, disturbed: v.disturbed }))
 }

@@ -3,7 +3,6 @@
 
 use super::{Isolation, Ran, Trial};
 use oracle::expectations::Expectations;
-use oracle::mutation::ALREADY_FAILS;
 use oracle::outcome::{Mutation, Outcome, TrialResult};
 
 /// Runs one trial under the mutation mode: once as it is (counting its
@@ -44,7 +43,7 @@ pub fn run_mutated_judging(t: &Trial, iso: &Isolation, exps: &Expectations, rele
             m.unjudged.push(what);
             continue;
         }
-        let own_check = r.outcome == Outcome::Xfail && what.ends_with(ALREADY_FAILS);
+        let own_check = r.outcome == Outcome::Xfail && rep.already_failing;
         if (r.outcome == Outcome::Fail && rep.mutated.is_some()) || own_check {
             m.noticed += 1;
             m.example.get_or_insert_with(|| format!("{what}: {}", r.message.lines().next().unwrap_or("")));

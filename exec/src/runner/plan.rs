@@ -3,12 +3,15 @@
 
 use oracle::case::{all_cases, Case, Variant};
 use oracle::features::Feature;
+use oracle::outcome::SkipCause;
 use oracle::probe::Probe;
 
-/// Why a trial is skipped: the features it lacks, or the environment.
+/// Why a trial is skipped: the features it lacks, by kind
+/// ([`SkipCause`], what the report stores), and the reason in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skip {
     pub missing: Vec<Feature>,
+    pub cause: SkipCause,
     pub reason: String,
 }
 
@@ -94,16 +97,17 @@ pub fn plan(probe: &Probe, sel: &Selection) -> Vec<Trial> {
 
 fn skip_reason(probe: &Probe, t: &Trial) -> Option<Skip> {
     if !probe.available() {
-        return Some(Skip { missing: vec![], reason: format!("io_uring unavailable: {}", probe.availability_detail) });
+        return Some(Skip { missing: vec![], cause: SkipCause::unavailable(), reason: format!("io_uring unavailable: {}", probe.availability_detail) });
     }
     let missing = probe.missing(&t.requires());
     if missing.is_empty() {
         return None;
     }
-    // The environment (privilege, devices, a disposable machine) is named
-    // with what provides it, and a feature the environment kept the probe
-    // from telling with the reason; only the rest is the kernel's.
-    let (env, kernel): (Vec<oracle::Feature>, Vec<oracle::Feature>) = missing.iter().partition(|f| f.is_environment());
+    // The environment (privilege, devices, a disposable machine: the
+    // feature's class, features::Class::Env) is named with what provides
+    // it, and a feature the environment kept the probe from telling with
+    // the reason; only the rest is the kernel's.
+    let (env, kernel): (Vec<oracle::Feature>, Vec<oracle::Feature>) = missing.iter().partition(|f| f.class() == oracle::features::Class::Env);
     let (unknown, kernel): (Vec<oracle::Feature>, Vec<oracle::Feature>) =
         kernel.iter().partition(|f| matches!(probe.finding(**f), oracle::probe::Finding::Undetermined(_)));
     let mut parts = Vec::new();
@@ -125,7 +129,9 @@ fn skip_reason(probe: &Probe, t: &Trial) -> Option<Skip> {
         };
         parts.push(format!("environment lacks {}", env.iter().map(named).collect::<Vec<_>>().join(", ")));
     }
-    Some(Skip { reason: parts.join("; "), missing })
+    let ids = |fs: &[Feature]| fs.iter().map(|f| f.id().to_string()).collect::<Vec<_>>();
+    let cause = SkipCause::of(ids(&kernel), ids(&env), ids(&unknown)).expect("something is missing");
+    Some(Skip { reason: parts.join("; "), cause, missing })
 }
 
 #[cfg(test)]
