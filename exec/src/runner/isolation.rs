@@ -258,3 +258,50 @@ fn parse_result(stdout: &str) -> Option<(Outcome, String, ChildReport)> {
     let v = last?;
     Some((v.outcome, v.message, ChildReport { comparisons: v.comparisons, mutated: v.mutated, already_failing: v.already_failing, disturbed: v.disturbed }))
 }
+
+#[cfg(test)]
+mod tests {
+    //! The parent's reading of a trial's stdout: only a whole, last
+    //! protocol line of a trial is a verdict; anything broken is none (the
+    //! harness's error, never a pass).
+    use super::*;
+    use crate::executor::MARK;
+
+    fn line(json: &str) -> String {
+        format!("{MARK}{json}")
+    }
+    const PASS: &str = r#"{"trial":{"outcome":"pass","message":"","comparisons":2,"mutated":null}}"#;
+
+    #[test]
+    fn a_whole_trial_line_is_the_verdict() {
+        let (o, m, rep) = parse_result(&format!("noise\n{}\n", line(PASS))).expect("a verdict");
+        assert_eq!((o, m.as_str(), rep.comparisons, rep.already_failing, rep.disturbed), (Outcome::Pass, "", 2, false, false));
+        let typed = r#"{"trial":{"outcome":"xfail","message":"m","comparisons":1,"mutated":"c #0","already_failing":true,"disturbed":true}}"#;
+        let (o, _, rep) = parse_result(&line(typed)).expect("a verdict");
+        assert_eq!((o, rep.mutated.as_deref(), rep.already_failing, rep.disturbed), (Outcome::Xfail, Some("c #0"), true, true));
+    }
+
+    #[test]
+    fn truncated_garbled_or_foreign_lines_are_no_verdict() {
+        let full = line(PASS);
+        for cut in [MARK.len(), MARK.len() + 1, full.len() / 2, full.len() - 1] {
+            assert!(parse_result(&full[..cut]).is_none(), "truncated at {cut}: {:?}", &full[..cut]);
+        }
+        for bad in [
+            format!("{full} trailing"),
+            line(r#"{"trial":{"outcome":"passed","message":"","comparisons":0,"mutated":null}}"#),
+            line(r#"{"trial":{"outcome":"pass","message":"","mutated":null}}"#),
+            line(r#"{"trial":{"outcome":"pass","message":"","comparisons":0,"mutated":null,"extra":1}}"#),
+            line(r#"{"probe":{"start":"op.nop"}}"#),
+            line("\u{0}\u{1b}[2J"),
+            // A good verdict, then a broken line: the last word is broken.
+            format!("{full}\n{}", &full[..full.len() - 3]),
+            // A good verdict after a broken line: the stream is not to be trusted.
+            format!("{}\n{full}", line("{")),
+        ] {
+            assert!(parse_result(&bad).is_none(), "{bad:?}");
+        }
+        assert!(parse_result("").is_none(), "no line at all");
+        assert!(parse_result(&PASS.replace('\n', "")).is_none(), "JSON without the marker is the case's own output");
+    }
+}
