@@ -18,7 +18,7 @@ fn main() {
     }
     cases::link();
     let args = Arguments::from_args();
-    let timeout_scale = oracle::timing::scale_from_env().unwrap_or_else(|e| {
+    let timeout_scale = oracle::timing::Scale::from_env().unwrap_or_else(|e| {
         eprintln!("uring-conform: {e}");
         std::process::exit(2);
     });

@@ -21,7 +21,7 @@ pub struct Isolation {
     /// Watch the kernel log during each trial (root only).
     pub kmsg: bool,
     /// Multiplies every trial's timeout (slow emulated machines).
-    pub timeout_scale: f64,
+    pub timeout_scale: oracle::timing::Scale,
     /// The comparison a mutation run perturbs ([`oracle::mutation`]).
     pub mutate: Option<usize>,
 }
@@ -64,7 +64,7 @@ impl Isolation {
             args: vec![],
             probe_json: serde_json::to_string(&probe.to_report()).expect("a probe serialises"),
             kmsg: false,
-            timeout_scale: 1.0,
+            timeout_scale: oracle::timing::Scale::ONE,
             mutate: None,
         }
     }
@@ -110,7 +110,7 @@ impl Isolation {
             r.skip = Some(s.cause.clone());
             return Ran::Done(r, ChildReport::default());
         }
-        let timeout = Duration::from_millis((t.case.timeout_ms as f64 * self.timeout_scale) as u64);
+        let timeout = Duration::from_millis((t.case.timeout_ms as f64 * self.timeout_scale.get()) as u64);
         let mut kmsg = if self.kmsg { KmsgWindow::open() } else { None };
         let start = Instant::now();
         let mut tries = 0;
@@ -145,7 +145,7 @@ impl Isolation {
         use Spawned::Verdict;
         let none = ChildReport::default;
         let mut cmd = crate::executor::command(&self.exe, &self.args, Stdio::piped());
-        cmd.env(CHILD_ENV, id).env(oracle::timing::SCALE_ENV, self.timeout_scale.to_string()).env(PROBE_ENV, &self.probe_json);
+        cmd.env(CHILD_ENV, id).env(oracle::timing::SCALE_ENV, self.timeout_scale.get().to_string()).env(PROBE_ENV, &self.probe_json);
         match self.mutate {
             Some(k) => cmd.env(oracle::mutation::MUTATE_ENV, k.to_string()),
             None => cmd.env_remove(oracle::mutation::MUTATE_ENV),
