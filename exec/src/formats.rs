@@ -7,8 +7,8 @@
 //! <skipped>, KTAP "# SKIP"); xfail -> passed with the known deviation
 //! noted (JUnit <system-out>, KTAP "ok ... # XFAIL").
 
-use oracle::outcome::{Bucket, Outcome, TrialResult};
 use oracle::expectations::Expectations;
+use oracle::outcome::{Bucket, Outcome, TrialResult};
 use std::collections::BTreeMap;
 
 fn xml_escape(s: &str) -> String {

@@ -3,11 +3,11 @@
 //! from the types) and the human summary.
 
 use oracle::model::{DeviationSeen, ErratumRan, ExpectationsMode, Machine, Mode, RunReport, Suite, Summary, Virtualization, SCHEMA};
+/// The bucket counts ([`oracle::outcome::Tally`]: the one list).
+pub use oracle::outcome::Tally;
 use oracle::outcome::{Outcome, TrialResult};
 use oracle::probe::Probe;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-/// The bucket counts ([`oracle::outcome::Tally`]: the one list).
-pub use oracle::outcome::Tally;
 
 /// "1 trial", "2 trials".
 pub fn plural(n: usize, word: &str) -> String {

@@ -593,9 +593,10 @@ mod tests {
 
     #[test]
     fn a_different_failure_of_the_trial_stays_a_failure() {
-        let e =
-            Expectations::parse(&format!("[[expect]]\nid = \"x\"\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"got -512\"\n{UP}"))
-                .unwrap();
+        let e = Expectations::parse(&format!(
+            "[[expect]]\nid = \"x\"\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"got -512\"\n{UP}"
+        ))
+        .unwrap();
         let mut r = TrialResult::of("a/b[default]", Outcome::Fail, "got -512, and 3 more CQEs");
         e.apply(&mut r, "6.18.0");
         assert_eq!(r.outcome, Outcome::Fail);
@@ -616,7 +617,10 @@ mod tests {
         )
         .is_err());
         assert!(
-            Expectations::parse("[[erratum]]\nid = \"y\"\ntrials = \"a\"\npage = \"p\"\nsays = \"s\"\nkernel = \"k\"\nevidence = [\"e\"]\ncorrection = \"c\"\n").is_err(),
+            Expectations::parse(
+                "[[erratum]]\nid = \"y\"\ntrials = \"a\"\npage = \"p\"\nsays = \"s\"\nkernel = \"k\"\nevidence = [\"e\"]\ncorrection = \"c\"\n"
+            )
+            .is_err(),
             "an erratum without upstream status"
         );
     }
@@ -748,7 +752,8 @@ mod tests {
         assert_eq!((r.outcome, r.deviation.as_deref(), r.message.as_str()), (Outcome::Xfail, Some("e1"), "got 3"));
         assert!(e.described(&r).starts_with("known deviation on kernels >=6.1, <6.6 (r; evidence: c): got 3"), "{}", e.described(&r));
         assert_eq!(judged("a/b[sqpoll]", Outcome::Timeout, "6.5.13").deviation.as_deref(), Some("e1"));
-        for (id, release) in [("a/b[sqpoll]", "6.0.9"), ("a/b[sqpoll]", "6.6.0"), ("a/b[default]", "6.1.0"), ("a/bb[sqpoll]", "6.1.0"), ("x/b[sqpoll]", "6.2")] {
+        for (id, release) in [("a/b[sqpoll]", "6.0.9"), ("a/b[sqpoll]", "6.6.0"), ("a/b[default]", "6.1.0"), ("a/bb[sqpoll]", "6.1.0"), ("x/b[sqpoll]", "6.2")]
+        {
             let r = judged(id, Outcome::Fail, release);
             assert_eq!((r.outcome, r.deviation.as_deref()), (Outcome::Fail, None), "{id} on {release}");
         }
@@ -800,7 +805,10 @@ mod tests {
 
     #[test]
     fn an_empty_kernel_range_is_refused() {
-        assert!(Expectations::parse(&format!("[[expect]]\nid = \"x\"\ntrial = \"a\"\nkernels = \"\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"m\"\n{UP}")).is_err());
+        assert!(Expectations::parse(&format!(
+            "[[expect]]\nid = \"x\"\ntrial = \"a\"\nkernels = \"\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"m\"\n{UP}"
+        ))
+        .is_err());
     }
 
     /// Only a failure, a timeout or a crash can be a known deviation: an
@@ -808,10 +816,14 @@ mod tests {
     /// entry beside a steady one still makes a pass an xpass.
     #[test]
     fn what_an_entry_excuses() {
-        let e = Expectations::parse(&format!("[[expect]]\nid = \"x\"\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"*\"\n{UP}"));
+        let e = Expectations::parse(&format!(
+            "[[expect]]\nid = \"x\"\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"*\"\n{UP}"
+        ));
         assert!(e.is_err(), "a lone * is refused");
-        let e = Expectations::parse(&format!("[[expect]]\nid = \"x\"\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"hang*\"\n{UP}"))
-            .unwrap();
+        let e = Expectations::parse(&format!(
+            "[[expect]]\nid = \"x\"\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"hang*\"\n{UP}"
+        ))
+        .unwrap();
         for (o, want) in [
             (Outcome::Fail, Outcome::Xfail),
             (Outcome::Timeout, Outcome::Xfail),

@@ -11,9 +11,9 @@
 
 use crate::expectations::{effective_release, Expectations};
 use crate::model::RunReport;
-use crate::outcome::{Outcome, SkipCause, SkipKind};
 #[cfg(doc)]
 use crate::outcome::TrialResult;
+use crate::outcome::{Outcome, SkipCause, SkipKind};
 
 /// Fills in the typed verdict of every result of `report` that lacks it
 /// (see the module). `exps`: the expectations to recognise old xfail
@@ -35,7 +35,7 @@ pub fn upgrade(report: &mut RunReport, exps: &Expectations) {
     let errata: Vec<(String, String)> = report.errata.iter().map(|e| (e.erratum.trials.clone(), e.erratum.id.clone())).collect();
     for r in &mut report.results {
         match r.outcome {
-            Outcome::Skip if r.skip.is_none() => r.skip = Some(skip_of(&r.message, &r.missing)),
+            Outcome::Skip if r.skip.is_none() => r.skip = Some(Box::new(skip_of(&r.message, &r.missing))),
             Outcome::Xfail if r.deviation.is_none() => {
                 if let Some((id, failure)) = split_xfail(exps, &r.id, &release, &r.message) {
                     r.deviation = Some(id);

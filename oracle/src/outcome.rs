@@ -111,7 +111,7 @@ pub struct TrialResult {
     /// every skip. (Reports written before typed verdicts lack it; their
     /// readers derive it once on loading: [`crate::legacy`].)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub skip: Option<SkipCause>,
+    pub skip: Option<Box<SkipCause>>,
     /// The recorded deviation (the `id` of its entry in
     /// expectations/known-failures.toml) that made this trial an xfail,
     /// or whose pass made it an xpass.

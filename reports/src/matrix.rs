@@ -583,8 +583,11 @@ fn claim_rows(columns: &[Column], briefs: &BTreeMap<String, Vec<Vec<Brief>>>) ->
                             n.total += k.total;
                         }
                     }
-                    let state =
-                        if columns[i].availability != Availability::Ok && !c.cases.is_empty() { ClaimState::NotRun } else { ClaimState::of(!c.cases.is_empty(), &n) };
+                    let state = if columns[i].availability != Availability::Ok && !c.cases.is_empty() {
+                        ClaimState::NotRun
+                    } else {
+                        ClaimState::of(!c.cases.is_empty(), &n)
+                    };
                     (state, n)
                 })
                 .collect();
@@ -655,7 +658,7 @@ fn seen(class: Class, since: &str, columns: &[Column], present: &[Option<bool>])
 #[cfg(test)]
 mod tests {
     use super::*;
-    
+
     fn run(kernel: &str, feats: &[(&str, bool)], trials: &[(&str, Outcome)]) -> (String, RunReport) {
         let mut r = RunReport::minimal(kernel, trials.iter().map(|(id, o)| TrialResult::of(id, *o, "")).collect());
         r.machine.label = "t".into();
@@ -715,23 +718,26 @@ mod tests {
         r.1.machine.label = format!("lab{html}\r\n<script>");
         r.1.suite.commit = "c<b>".into();
         r.1.started = "<i>2026-12-01T00".into();
-        r.1.errata = vec![ErratumRan { ran: vec![], erratum: oracle::expectations::Erratum {
-            id: "e".into(),
-            trials: format!("cancel/x`{html}"),
-            page: format!("p{html}"),
-            says: "says|\n".into(),
-            kernel: "k<".into(),
-            evidence: vec![],
-            correction: "c&amp;".into(),
-            upstream: Some(oracle::expectations::Upstream {
-                kind: oracle::expectations::UpstreamKind::Fixed,
-                commits: vec![format!("abc{html}")],
-                release: Some("7.1|`x`".into()),
-                stable: vec![],
-                messages: vec![],
-                checked: "<b>".into(),
-            }),
-        }}];
+        r.1.errata = vec![ErratumRan {
+            ran: vec![],
+            erratum: oracle::expectations::Erratum {
+                id: "e".into(),
+                trials: format!("cancel/x`{html}"),
+                page: format!("p{html}"),
+                says: "says|\n".into(),
+                kernel: "k<".into(),
+                evidence: vec![],
+                correction: "c&amp;".into(),
+                upstream: Some(oracle::expectations::Upstream {
+                    kind: oracle::expectations::UpstreamKind::Fixed,
+                    commits: vec![format!("abc{html}")],
+                    release: Some("7.1|`x`".into()),
+                    stable: vec![],
+                    messages: vec![],
+                    checked: "<b>".into(),
+                }),
+            },
+        }];
         let md = Matrix::build(&[r]).markdown();
         assert!(!md.contains('<'), "raw markup in {md}");
         assert!(!md.chars().any(|c| c.is_control() && c != '\n'), "control characters in {md:?}");

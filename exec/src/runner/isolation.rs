@@ -44,7 +44,7 @@ pub struct ChildReport {
 #[derive(Clone, Debug)]
 pub enum Ran {
     /// It ran to a result.
-    Done(TrialResult, ChildReport),
+    Done(Box<TrialResult>, ChildReport),
     /// The run was interrupted (Ctrl-C, SIGTERM, SIGHUP) while it ran and
     /// the runner killed it: it has no result, it was not run.
     Interrupted,
@@ -73,7 +73,7 @@ impl Isolation {
     /// the run was interrupted while it ran (it was not run).
     pub fn run(&self, t: &Trial) -> Option<TrialResult> {
         match self.run_reporting(t) {
-            Ran::Done(r, _) => Some(r),
+            Ran::Done(r, _) => Some(*r),
             Ran::Interrupted => None,
         }
     }
@@ -107,8 +107,8 @@ impl Isolation {
         if let Some(s) = &t.skip {
             r.message = s.reason.clone();
             r.missing = s.missing.iter().map(|f| f.id().to_string()).collect();
-            r.skip = Some(s.cause.clone());
-            return Ran::Done(r, ChildReport::default());
+            r.skip = Some(Box::new(s.cause.clone()));
+            return Ran::Done(Box::new(r), ChildReport::default());
         }
         let timeout = Duration::from_millis((t.case.timeout_ms as f64 * self.timeout_scale.get()) as u64);
         let mut kmsg = if self.kmsg { KmsgWindow::open() } else { None };
@@ -138,7 +138,7 @@ impl Isolation {
                 r.message = format!("{}; kernel log: {}", r.message, bad.join(" | "));
             }
         }
-        Ran::Done(r, report)
+        Ran::Done(Box::new(r), report)
     }
 
     fn spawn_and_wait(&self, id: &str, timeout: Duration) -> Spawned {

@@ -316,7 +316,7 @@ mod tests {
         let iso = crate::runner::Isolation { exe: "/nonexistent".into(), ..crate::runner::Isolation::current(&p) };
         let r = iso.run(&t).expect("a result");
         let s = t.skip.as_ref().unwrap();
-        assert_eq!((r.outcome, r.skip.as_ref(), &r.message), (oracle::Outcome::Skip, Some(&s.cause), &s.reason));
+        assert_eq!((r.outcome, r.skip.as_deref(), &r.message), (oracle::Outcome::Skip, Some(&s.cause), &s.reason));
         assert_eq!(r.missing, s.missing.iter().map(|f| f.id().to_string()).collect::<Vec<_>>());
     }
 
