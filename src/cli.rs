@@ -93,7 +93,7 @@ pub struct RunArgs {
     pub jobs: Option<usize>,
     pub kmsg: bool,
     pub label: Option<String>,
-    pub timeout_scale: f64,
+    pub timeout_scale: oracle::timing::Scale,
     pub quiet: bool,
     pub mutate: bool,
     pub phases: bool,
@@ -264,7 +264,7 @@ fn parse_run(p: &mut lexopt::Parser) -> Result<RunArgs, UsageError> {
         jobs: None,
         kmsg: false,
         label: None,
-        timeout_scale: 1.0,
+        timeout_scale: oracle::timing::Scale::ONE,
         quiet: false,
         mutate: false,
         phases: false,
@@ -288,7 +288,7 @@ fn parse_run(p: &mut lexopt::Parser) -> Result<RunArgs, UsageError> {
             }
             Long("timeout-scale") => {
                 let x = string(p, "--timeout-scale")?;
-                a.timeout_scale = oracle::timing::parse_scale(&x).map_err(|e| UsageError(format!("--timeout-scale: {e}")))?;
+                a.timeout_scale = oracle::timing::Scale::parse(&x).map_err(|e| UsageError(format!("--timeout-scale: {e}")))?;
             }
             Long("area") => select_area(p, &mut a.sel)?,
             Long("feature") => select_feature(p, &mut a.sel)?,

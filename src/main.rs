@@ -184,7 +184,8 @@ fn cmd_failed_run(kernel: &str, label: &str, reason: &str) -> anyhow::Result<i32
 }
 
 fn cmd_matrix(out: &Path, files: &[std::path::PathBuf], compare: Option<&(String, String)>) -> anyhow::Result<i32> {
-    let runs = files.iter().map(|f| reports::load_run(f).map_err(anyhow::Error::msg)).collect::<anyhow::Result<Vec<_>>>()?;
+    let runs =
+        files.iter().map(|f| reports::load_run(f).map(|r| (reports::file_name(f), r)).map_err(anyhow::Error::msg)).collect::<anyhow::Result<Vec<_>>>()?;
     let m = reports::matrix::Matrix::build(&runs);
     if let Some((a, b)) = compare {
         let (a, b) = (m.column_named(a).map_err(anyhow::Error::msg)?, m.column_named(b).map_err(anyhow::Error::msg)?);
@@ -194,14 +195,14 @@ fn cmd_matrix(out: &Path, files: &[std::path::PathBuf], compare: Option<&(String
     // The page links each kernel to its report in runs/ beside it: two
     // reports of one name would make one link lie.
     let mut names = std::collections::BTreeMap::new();
-    for (f, r) in files.iter().zip(&runs) {
-        if let Some(other) = names.insert(r.file.clone(), f) {
+    for (f, (name, _)) in files.iter().zip(&runs) {
+        if let Some(other) = names.insert(name.clone(), f) {
             anyhow::bail!("{} and {} have the same file name: the page links each kernel to runs/<file name>; rename one", other.display(), f.display());
         }
     }
     std::fs::create_dir_all(out.join("runs")).with_context(|| format!("cannot create {}", out.join("runs").display()))?;
-    for (f, r) in files.iter().zip(&runs) {
-        let to = out.join("runs").join(&r.file);
+    for (f, (name, _)) in files.iter().zip(&runs) {
+        let to = out.join("runs").join(name);
         let same = std::fs::canonicalize(&to).ok().zip(std::fs::canonicalize(f).ok()).is_some_and(|(a, b)| a == b);
         if !same {
             std::fs::copy(f, &to).with_context(|| format!("cannot copy {} to {}", f.display(), to.display()))?;

@@ -141,7 +141,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
         // The mode's own summary follows (mutation_verdict): the usual
         // one would count the unmutated runs.
     } else if a.ktap {
-        print!("{}", exec::formats::ktap(&results, &probe.kernel.release));
+        print!("{}", exec::formats::ktap(&results, &probe.kernel.release, &session.exps));
         eprint!("{errata}{}", human_summary(&results, wall));
     } else {
         print!("{errata}{}", human_summary(&results, wall));
@@ -157,7 +157,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
         }
     };
     if let Some(path) = &a.junit {
-        write(path, "JUnit XML", exec::formats::junit(&results, &probe.kernel.release));
+        write(path, "JUnit XML", exec::formats::junit(&results, &probe.kernel.release, &session.exps));
     }
     let strict = if a.strict { strict_violations(probe) } else { vec![] };
     for (id, since) in &strict {

@@ -18,7 +18,7 @@ fn main() {
     }
     cases::link();
     let args = Arguments::from_args();
-    let timeout_scale = oracle::timing::scale_from_env().unwrap_or_else(|e| {
+    let timeout_scale = oracle::timing::Scale::from_env().unwrap_or_else(|e| {
         eprintln!("uring-conform: {e}");
         std::process::exit(2);
     });
@@ -68,7 +68,7 @@ fn main() {
                 match r.outcome.bucket() {
                     Bucket::Pass => Ok(Completion::Completed),
                     Bucket::Xfail => {
-                        eprintln!("{}: xfail: {}", r.id, r.message);
+                        eprintln!("{}: xfail: {}", r.id, session.exps.described(&r));
                         Ok(Completion::Completed)
                     }
                     Bucket::Skip => Ok(Completion::ignored_with(&r.message)),

@@ -7,6 +7,7 @@
 //! <skipped>, KTAP "# SKIP"); xfail -> passed with the known deviation
 //! noted (JUnit <system-out>, KTAP "ok ... # XFAIL").
 
+use oracle::expectations::Expectations;
 use oracle::outcome::{Bucket, Outcome, TrialResult};
 use std::collections::BTreeMap;
 
@@ -28,7 +29,7 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// JUnit XML for `results` of a run on `kernel`.
-pub fn junit(results: &[TrialResult], kernel: &str) -> String {
+pub fn junit(results: &[TrialResult], kernel: &str, exps: &Expectations) -> String {
     let mut by_area: BTreeMap<&str, Vec<&TrialResult>> = BTreeMap::new();
     for r in results {
         by_area.entry(r.area.as_str()).or_default().push(r);
@@ -63,8 +64,9 @@ pub fn junit(results: &[TrialResult], kernel: &str) -> String {
         );
         for r in rs {
             let head = format!("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"", xml_escape(area), xml_escape(&r.id), r.duration_ms / 1000.0);
-            let msg = xml_escape(&r.message);
-            let first = xml_escape(r.message.lines().next().unwrap_or(""));
+            let said = exps.described(r);
+            let msg = xml_escape(&said);
+            let first = xml_escape(said.lines().next().unwrap_or(""));
             s += &match r.outcome {
                 Outcome::Pass => format!("{head}/>\n"),
                 Outcome::Xfail => format!("{head}>\n      <system-out>xfail: {msg}</system-out>\n    </testcase>\n"),
@@ -83,15 +85,16 @@ pub fn junit(results: &[TrialResult], kernel: &str) -> String {
 /// a failure or an xfail (the recorded deviation and the failure it pins,
 /// expected vs got) goes as diagnostic lines before its result line; a
 /// result line holds one line only.
-pub fn ktap(results: &[TrialResult], kernel: &str) -> String {
+pub fn ktap(results: &[TrialResult], kernel: &str, exps: &Expectations) -> String {
     let mut s = format!("KTAP version 1\n# uring-conform on {kernel}\n1..{}\n", results.len());
     for (i, r) in results.iter().enumerate() {
         let n = i + 1;
         // '#' starts the directive in a result line: keep it out of names.
         let name = r.id.replace('#', "_");
         let one_line = |m: &str| m.lines().next().unwrap_or("").replace('#', "_");
+        let said = exps.described(r);
         let diagnostics = |s: &mut String| {
-            for line in r.message.lines() {
+            for line in said.lines() {
                 *s += &format!("# {line}\n");
             }
         };
@@ -100,7 +103,7 @@ pub fn ktap(results: &[TrialResult], kernel: &str) -> String {
             Bucket::Skip => s += &format!("ok {n} {name} # SKIP {}\n", one_line(&r.message)),
             Bucket::Xfail => {
                 diagnostics(&mut s);
-                s += &format!("ok {n} {name} # XFAIL {}\n", one_line(&r.message));
+                s += &format!("ok {n} {name} # XFAIL {}\n", one_line(&said));
             }
             Bucket::Fail => {
                 diagnostics(&mut s);
@@ -129,8 +132,7 @@ mod tests {
             message: m.into(),
             missing: vec![],
             duration_ms: 1.5,
-            mutation: None,
-            phases: None,
+            ..TrialResult::of(id, o, m)
         };
         vec![
             t("links/a[default]", Outcome::Pass, ""),
@@ -147,7 +149,7 @@ mod tests {
     /// result lines numbered 1..N in order, diagnostic lines.
     #[test]
     fn ktap_follows_the_grammar() {
-        let out = ktap(&results(), "6.18.0");
+        let out = ktap(&results(), "6.18.0", &Expectations::none());
         let mut lines = out.lines();
         assert_eq!(lines.next(), Some("KTAP version 1"));
         let mut plan = None;
@@ -196,7 +198,7 @@ mod tests {
 
     #[test]
     fn junit_is_well_formed_and_counts_match() {
-        let out = junit(&results(), "6.18.0");
+        let out = junit(&results(), "6.18.0", &Expectations::none());
         let doc = roxmltree::Document::parse(&out).expect("well-formed XML");
         let root = doc.root_element();
         assert_eq!(root.tag_name().name(), "testsuites");

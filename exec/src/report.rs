@@ -3,33 +3,11 @@
 //! from the types) and the human summary.
 
 use oracle::model::{DeviationSeen, ErratumRan, ExpectationsMode, Machine, Mode, RunReport, Suite, Summary, Virtualization, SCHEMA};
-use oracle::outcome::{Bucket, Outcome, TrialResult};
+/// The bucket counts ([`oracle::outcome::Tally`]: the one list).
+pub use oracle::outcome::Tally;
+use oracle::outcome::{Outcome, TrialResult};
 use oracle::probe::Probe;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-/// Outcome counts in the buckets the summary and the progress line share:
-/// pass, fail (every failure outcome, xpass included), skip, and xfail
-/// (a known deviation: neither a pass nor a new failure).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Tally {
-    pub pass: usize,
-    pub fail: usize,
-    pub skip: usize,
-    pub xfail: usize,
-}
-
-impl Tally {
-    pub fn add(&mut self, o: Outcome) {
-        *self.count_mut(o.bucket()) += 1;
-    }
-    fn count_mut(&mut self, b: Bucket) -> &mut usize {
-        match b {
-            Bucket::Pass => &mut self.pass,
-            Bucket::Fail => &mut self.fail,
-            Bucket::Skip => &mut self.skip,
-            Bucket::Xfail => &mut self.xfail,
-        }
-    }
-}
 
 /// "1 trial", "2 trials".
 pub fn plural(n: usize, word: &str) -> String {
@@ -136,8 +114,7 @@ pub fn errata_ran(exps: &oracle::expectations::Expectations, results: &[TrialRes
     exps.erratum
         .iter()
         .filter_map(|e| {
-            let ran: Vec<String> =
-                results.iter().filter(|r| r.outcome == Outcome::Pass && oracle::glob::matches(&e.trials, &r.id)).map(|r| r.id.clone()).collect();
+            let ran: Vec<String> = results.iter().filter(|r| r.outcome == Outcome::Pass && r.erratum.as_ref() == Some(&e.id)).map(|r| r.id.clone()).collect();
             (!ran.is_empty()).then(|| ErratumRan { erratum: e.clone(), ran })
         })
         .collect()
@@ -161,14 +138,15 @@ documentation errata (the kernel is right and the man page stale; the cases asse
     out
 }
 
-/// The recorded deviations that this run's xfail trials matched, in file
-/// order, each with its upstream status against `release` (an effective
-/// release, [`oracle::expectations::effective_release`]).
+/// The recorded deviations that this run's xfail trials matched (their
+/// `deviation`), in file order, each with its upstream status against
+/// `release` (an effective release,
+/// [`oracle::expectations::effective_release`]).
 pub fn deviations_seen(exps: &oracle::expectations::Expectations, results: &[TrialResult], release: &str) -> Vec<DeviationSeen> {
     let mut seen: Vec<(usize, Vec<String>)> = Vec::new();
     for r in results.iter().filter(|r| r.outcome == Outcome::Xfail) {
-        let hit = exps.expect.iter().enumerate().find(|(_, x)| x.applies(&r.id, release) && r.message.starts_with(&x.xfail_prefix()));
-        if let Some((i, _)) = hit {
+        let hit = r.deviation.as_ref().and_then(|id| exps.expect.iter().position(|x| &x.id == id));
+        if let Some(i) = hit {
             match seen.iter_mut().find(|(j, _)| *j == i) {
                 Some((_, ran)) => ran.push(r.id.clone()),
                 None => seen.push((i, vec![r.id.clone()])),
@@ -181,6 +159,7 @@ pub fn deviations_seen(exps: &oracle::expectations::Expectations, results: &[Tri
             let x = &exps.expect[i];
             let up = x.upstream.clone()?;
             Some(DeviationSeen {
+                id: x.id.clone(),
                 trial: x.trial.clone(),
                 kernels: x.kernels.clone(),
                 reason: x.reason.clone(),

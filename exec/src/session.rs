@@ -17,7 +17,7 @@ pub struct Options {
     /// Watch the kernel log during each trial (needs a readable /dev/kmsg).
     pub kmsg: bool,
     /// Multiplies every trial's timeout (slow emulated machines).
-    pub timeout_scale: f64,
+    pub timeout_scale: oracle::timing::Scale,
     /// Apply the recorded deviations and errata (`run --no-expectations`:
     /// not).
     pub expectations: bool,
@@ -25,7 +25,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { kmsg: false, timeout_scale: 1.0, expectations: true }
+        Options { kmsg: false, timeout_scale: oracle::timing::Scale::ONE, expectations: true }
     }
 }
 

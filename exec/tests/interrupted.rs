@@ -29,7 +29,7 @@ fn a_trial_cut_short_by_sigint_is_not_run() {
         args: vec!["-c".into(), format!("touch {}; exec sleep 60", started.display())],
         probe_json: "{}".into(),
         kmsg: false,
-        timeout_scale: 1.0,
+        timeout_scale: oracle::timing::Scale::ONE,
         mutate: None,
     };
     let t = Trial { case: &CASE, variant: Variant::Default, id: "selftest/interrupted[default]".into(), skip: None };

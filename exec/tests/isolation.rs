@@ -11,8 +11,14 @@ static CASE: Case =
     Case { id: "selftest/isolation", summary: "", requires: &[], variants: &[Variant::Default], timeout_ms: 300, serial: false, refs: &[], run: |_| Ok(()) };
 
 fn sh(script: &str) -> (Outcome, String, f64) {
-    let iso =
-        Isolation { exe: "/bin/sh".into(), args: vec!["-c".into(), script.into()], probe_json: "{}".into(), kmsg: false, timeout_scale: 1.0, mutate: None };
+    let iso = Isolation {
+        exe: "/bin/sh".into(),
+        args: vec!["-c".into(), script.into()],
+        probe_json: "{}".into(),
+        kmsg: false,
+        timeout_scale: oracle::timing::Scale::ONE,
+        mutate: None,
+    };
     let t = Trial { case: &CASE, variant: Variant::Default, id: "selftest/isolation[default]".into(), skip: None };
     let r = iso.run(&t).expect("nothing interrupts these runs");
     (r.outcome, r.message, r.duration_ms)

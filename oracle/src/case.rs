@@ -123,47 +123,43 @@ macro_rules! check_errno {
     }};
 }
 
-/// A ring configuration a behaviour must hold under.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Variant {
-    Default,
-    Sqe128,
-    Cqe32,
-    DeferTaskrun,
-    Sqpoll,
-    NoSqarray,
-    CoopTaskrun,
-    NoMmap,
-    RegisteredRing,
+/// Declares [`Variant`], its one list [`Variant::EVERY`] and each
+/// variant's name together, so that no variant can be left out of either.
+macro_rules! declare_variants {
+    ($($v:ident => $name:literal,)*) => {
+        /// A ring configuration a behaviour must hold under.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Variant {
+            $($v,)*
+        }
+
+        impl Variant {
+            /// Every variant, in declaration order: the one list.
+            pub const EVERY: &'static [Variant] = &[$(Variant::$v,)*];
+
+            /// The name trial IDs carry (`area/name[sqpoll]`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Variant::$v => $name,)*
+                }
+            }
+        }
+    };
+}
+
+declare_variants! {
+    Default => "default",
+    Sqe128 => "sqe128",
+    Cqe32 => "cqe32",
+    DeferTaskrun => "defer_taskrun",
+    Sqpoll => "sqpoll",
+    NoSqarray => "no_sqarray",
+    CoopTaskrun => "coop_taskrun",
+    NoMmap => "no_mmap",
+    RegisteredRing => "registered_ring",
 }
 
 impl Variant {
-    pub const EVERY: &'static [Variant] = &[
-        Variant::Default,
-        Variant::Sqe128,
-        Variant::Cqe32,
-        Variant::DeferTaskrun,
-        Variant::Sqpoll,
-        Variant::NoSqarray,
-        Variant::CoopTaskrun,
-        Variant::NoMmap,
-        Variant::RegisteredRing,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Variant::Default => "default",
-            Variant::Sqe128 => "sqe128",
-            Variant::Cqe32 => "cqe32",
-            Variant::DeferTaskrun => "defer_taskrun",
-            Variant::Sqpoll => "sqpoll",
-            Variant::NoSqarray => "no_sqarray",
-            Variant::CoopTaskrun => "coop_taskrun",
-            Variant::NoMmap => "no_mmap",
-            Variant::RegisteredRing => "registered_ring",
-        }
-    }
-
     pub fn from_name(s: &str) -> Option<Variant> {
         Variant::EVERY.iter().copied().find(|v| v.name() == s)
     }

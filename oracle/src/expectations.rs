@@ -16,6 +16,7 @@
 //!
 //! ```toml
 //! [[expect]]
+//! id = "links/some-case"          # the entry's stable ID (unique; reports name it)
 //! trial = "links/some-case[*]"    # glob over trial IDs
 //! kernels = ">=6.1, <6.18.20"     # comma-separated bounds: major.minor, or a full
 //!                                 # version (6.18.20) where the fix's stable release is known; "*" for all
@@ -50,6 +51,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expectation {
+    /// The entry's stable ID, unique in the file: a trial's verdict names
+    /// the entry that applied by it ([`TrialResult::deviation`]), so it
+    /// stays while the range, reason or evidence are edited.
+    pub id: String,
     pub trial: String,
     pub kernels: String,
     pub reason: String,
@@ -315,8 +320,9 @@ impl Expectation {
         in_range(&self.kernels, release).unwrap_or(false) && self.series.as_ref().is_none_or(|s| built_with_series(release, s))
     }
 
-    /// What an xfail's message starts with before the failure itself (the
-    /// matrix splits it off again).
+    /// How an xfail on this entry is introduced to a reader, before the
+    /// failure itself (the report keeps the two apart: the failure in
+    /// `message`, the entry's ID in `deviation`).
     pub fn xfail_prefix(&self) -> String {
         let series = self.series.as_ref().map(|s| format!(" with the {s} series")).unwrap_or_default();
         format!("known deviation on kernels {}{series} ({}; evidence: {}): ", self.kernels, self.reason, self.evidence.join("; "))
@@ -327,6 +333,11 @@ impl Expectation {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Erratum {
+    /// The erratum's stable ID, unique in the file: a passing trial names
+    /// the erratum it asserts by it ([`TrialResult::erratum`]). Empty in
+    /// reports written before errata had IDs.
+    #[serde(default)]
+    pub id: String,
     /// Glob over the trials that assert the kernel's intended behaviour.
     pub trials: String,
     /// The man page and section ("io_uring_prep_cancel(3) RETURN VALUE").
@@ -353,6 +364,11 @@ pub struct Expectations {
     pub expect: Vec<Expectation>,
     #[serde(default)]
     pub erratum: Vec<Erratum>,
+}
+
+/// An entry ID: not empty, and only ASCII letters, digits and `. _ - / @`.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|c| c.is_ascii_alphanumeric() || b"._-/@".contains(&c))
 }
 
 /// Whether `release` (e.g. "6.18.44-amd64") lies in `range` (">=6.1,
@@ -392,6 +408,15 @@ impl Expectations {
     /// TOML text.
     pub fn parse(text: &str) -> Result<Expectations, String> {
         let e: Expectations = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut ids = std::collections::BTreeSet::new();
+        for id in e.expect.iter().map(|x| &x.id).chain(e.erratum.iter().map(|x| &x.id)) {
+            if !valid_id(id) {
+                return Err(format!("entry ID {id:?} is not a stable ID (letters, digits and . _ - / @, not empty)"));
+            }
+            if !ids.insert(id.as_str()) {
+                return Err(format!("entry ID {id:?} is used twice"));
+            }
+        }
         for x in &e.expect {
             in_range(&x.kernels, "1.0")?;
             if x.evidence.is_empty() {
@@ -427,9 +452,29 @@ impl Expectations {
         Expectations::default()
     }
 
+    /// The deviation entry with this ID.
+    pub fn entry(&self, id: &str) -> Option<&Expectation> {
+        self.expect.iter().find(|x| x.id == id)
+    }
+
+    /// The erratum with this ID.
+    pub fn erratum(&self, id: &str) -> Option<&Erratum> {
+        self.erratum.iter().find(|x| x.id == id)
+    }
+
     /// The deviation entries that apply to `trial` on `release`.
     pub fn find<'a>(&'a self, trial: &'a str, release: &'a str) -> impl Iterator<Item = &'a Expectation> + 'a {
         self.expect.iter().filter(move |x| x.applies(trial, release))
+    }
+
+    /// A result's message as a reader sees it: an xfail's failure
+    /// introduced by the deviation it matched ([`Expectation::xfail_prefix`]),
+    /// any other message as it is.
+    pub fn described(&self, r: &TrialResult) -> String {
+        match r.deviation.as_deref().and_then(|id| self.entry(id)) {
+            Some(x) if r.outcome == Outcome::Xfail => format!("{}{}", x.xfail_prefix(), r.message),
+            _ => r.message.clone(),
+        }
     }
 
     /// The errata whose trials include `trial`.
@@ -438,8 +483,13 @@ impl Expectations {
     }
 
     /// Turns a failure that is exactly a recorded deviation into xfail,
-    /// and a pass where a deviation is recorded into xpass.
+    /// and a pass where a deviation is recorded into xpass, naming the
+    /// entry in [`TrialResult::deviation`]; names the erratum a pass
+    /// asserts in [`TrialResult::erratum`].
     pub fn apply(&self, r: &mut TrialResult, release: &str) {
+        if r.outcome == Outcome::Pass {
+            r.erratum = self.errata_for(&r.id).next().map(|e| e.id.clone());
+        }
         let entries: Vec<&Expectation> = self.find(&r.id, release).collect();
         if entries.is_empty() {
             return;
@@ -448,7 +498,7 @@ impl Expectations {
             Outcome::Fail | Outcome::Timeout | Outcome::Crash => match entries.iter().find(|x| crate::glob::matches_star(x.failure.trim(), r.message.trim())) {
                 Some(x) => {
                     r.outcome = Outcome::Xfail;
-                    r.message = format!("{}{}", x.xfail_prefix(), r.message);
+                    r.deviation = Some(x.id.clone());
                 }
                 None => {
                     r.message = format!(
@@ -462,6 +512,8 @@ impl Expectations {
             Outcome::Pass if entries.iter().any(|x| !x.intermittent) => {
                 let x = entries.iter().find(|x| !x.intermittent).expect("one");
                 r.outcome = Outcome::Xpass;
+                r.erratum = None;
+                r.deviation = Some(x.id.clone());
                 r.message = format!("expected to fail on {} ({}), but passed: remove the entry", x.kernels, x.reason);
             }
             _ => {}
@@ -487,7 +539,7 @@ mod tests {
     #[test]
     fn apply_turns_fail_into_xfail_and_pass_into_xpass() {
         let e = Expectations::parse(&format!(
-            "[[expect]]\ntrial = \"a/b[*]\"\nkernels = \">=6.1\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"m after * ms\"\n{UP}"
+            "[[expect]]\nid = \"x\"\ntrial = \"a/b[*]\"\nkernels = \">=6.1\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"m after * ms\"\n{UP}"
         ))
         .unwrap();
         let mut r = TrialResult::of("a/b[default]", Outcome::Fail, "m after 3 ms");
@@ -504,7 +556,7 @@ mod tests {
     #[test]
     fn intermittent_entries_excuse_only_their_message_and_never_xpass() {
         let e = Expectations::parse(&format!(
-            "[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nintermittent = true\nfailure = \"got {{res: -2, flags: 0}}\"\n{UP}",
+            "[[expect]]\nid = \"x\"\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nintermittent = true\nfailure = \"got {{res: -2, flags: 0}}\"\n{UP}",
         ))
         .unwrap();
         let mut r = TrialResult::of("a/b[default]", Outcome::Fail, "got {res: -2, flags: 0}");
@@ -517,7 +569,7 @@ mod tests {
         e.apply(&mut pass, "7.1.0");
         assert_eq!(pass.outcome, Outcome::Pass);
         assert!(
-            Expectations::parse("[[expect]]\ntrial = \"a\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nintermittent = true\n").is_err(),
+            Expectations::parse("[[expect]]\nid = \"x\"\ntrial = \"a\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nintermittent = true\n").is_err(),
             "no failure pinned"
         );
     }
@@ -525,14 +577,15 @@ mod tests {
     #[test]
     fn a_series_entry_applies_only_to_kernels_built_with_the_series() {
         let e = Expectations::parse(&format!(
-            "[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nseries = \"sqe-group-v8\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"no CQE\"\n{UP}",
+            "[[expect]]\nid = \"x\"\ntrial = \"a/b[*]\"\nkernels = \"*\"\nseries = \"sqe-group-v8\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"no CQE\"\n{UP}",
         ))
         .unwrap();
         let r = TrialResult::of("a/b[default]", Outcome::Fail, "no CQE");
         let mut patched = r.clone();
         e.apply(&mut patched, "6.12.118-sqe-group-v8");
         assert_eq!(patched.outcome, Outcome::Xfail);
-        assert!(patched.message.contains("with the sqe-group-v8 series"), "{}", patched.message);
+        assert_eq!(patched.deviation.as_deref(), Some("x"));
+        assert!(e.described(&patched).contains("with the sqe-group-v8 series"), "{}", e.described(&patched));
         let mut mainline = r;
         e.apply(&mut mainline, "6.12.118");
         assert_eq!(mainline.outcome, Outcome::Fail);
@@ -540,9 +593,10 @@ mod tests {
 
     #[test]
     fn a_different_failure_of_the_trial_stays_a_failure() {
-        let e =
-            Expectations::parse(&format!("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"got -512\"\n{UP}"))
-                .unwrap();
+        let e = Expectations::parse(&format!(
+            "[[expect]]\nid = \"x\"\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"got -512\"\n{UP}"
+        ))
+        .unwrap();
         let mut r = TrialResult::of("a/b[default]", Outcome::Fail, "got -512, and 3 more CQEs");
         e.apply(&mut r, "6.18.0");
         assert_eq!(r.outcome, Outcome::Fail);
@@ -551,7 +605,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_unpinned_entries_are_refused() {
-        let base = "[[expect]]\ntrial = \"a\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\n";
+        let base = "[[expect]]\nid = \"x\"\ntrial = \"a\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\n";
         assert!(Expectations::parse(&format!("{base}failure = \"x\"\nmesage = \"y\"\n{UP}")).is_err(), "misspelt key");
         assert!(Expectations::parse(&format!("{base}failure = \"x\"\n{UP}")).is_ok(), "the same entry, spelt right");
         assert!(Expectations::parse(&format!("{base}failure = \"x\"\n")).is_err(), "no upstream status");
@@ -559,18 +613,21 @@ mod tests {
         assert!(Expectations::parse(&format!("{base}failure = \"*\"\n")).is_err(), "a lone star");
         assert!(Expectations::parse(base).is_err(), "no failure");
         assert!(Expectations::parse(
-            "[[erratum]]\ntrials = \"a\"\npage = \"p\"\nsays = \"s\"\nkernel = \"k\"\nevidence = [\"e\"]\ncorrection = \"c\"\nextra = 1\n"
+            "[[erratum]]\nid = \"y\"\ntrials = \"a\"\npage = \"p\"\nsays = \"s\"\nkernel = \"k\"\nevidence = [\"e\"]\ncorrection = \"c\"\nextra = 1\n"
         )
         .is_err());
         assert!(
-            Expectations::parse("[[erratum]]\ntrials = \"a\"\npage = \"p\"\nsays = \"s\"\nkernel = \"k\"\nevidence = [\"e\"]\ncorrection = \"c\"\n").is_err(),
+            Expectations::parse(
+                "[[erratum]]\nid = \"y\"\ntrials = \"a\"\npage = \"p\"\nsays = \"s\"\nkernel = \"k\"\nevidence = [\"e\"]\ncorrection = \"c\"\n"
+            )
+            .is_err(),
             "an erratum without upstream status"
         );
     }
 
     fn upstream(kind: &str, extra: &str) -> Result<Expectations, String> {
         Expectations::parse(&format!(
-            "[[expect]]\ntrial = \"a\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"x\"\n[expect.upstream]\nkind = \"{kind}\"\nchecked = \"c\"\n{extra}"
+            "[[expect]]\nid = \"x\"\ntrial = \"a\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"x\"\n[expect.upstream]\nkind = \"{kind}\"\nchecked = \"c\"\n{extra}"
         ))
     }
 
@@ -652,6 +709,64 @@ mod tests {
         Expectations::builtin();
     }
 
+    /// Every entry of the built-in files has an ID of its own (the
+    /// reports name entries by it), and a file that reuses one, or leaves
+    /// one out, is refused.
+    #[test]
+    fn entry_ids_are_unique_and_required() {
+        let e = Expectations::builtin();
+        let ids: Vec<&str> = e.expect.iter().map(|x| x.id.as_str()).chain(e.erratum.iter().map(|x| x.id.as_str())).collect();
+        let set: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+        assert_eq!(set.len(), ids.len(), "an ID used twice");
+        assert!(ids.iter().all(|id| valid_id(id)), "{ids:?}");
+        for x in &e.expect {
+            assert!(std::ptr::eq(e.entry(&x.id).unwrap(), x));
+        }
+        let one = |id: &str| format!("[[expect]]\nid = \"{id}\"\ntrial = \"a\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"x\"\n{UP}");
+        assert!(Expectations::parse(&format!("{}{}", one("a"), one("b"))).is_ok());
+        assert!(Expectations::parse(&format!("{}{}", one("a"), one("a"))).unwrap_err().contains("used twice"));
+        assert!(Expectations::parse(&one("")).is_err(), "an empty ID");
+        assert!(Expectations::parse(&one("a b")).is_err(), "a space in an ID");
+        assert!(Expectations::parse(&one("x").replace("id = \"x\"\n", "")).is_err(), "no ID");
+    }
+
+    /// An entry applies only on its kernel range and to the trials its
+    /// glob names; where it applies, the verdict names it by ID (and the
+    /// failure stays the message); where not, the failure stays a plain
+    /// failure with no entry named. A pass on an erratum's trial names the
+    /// erratum.
+    #[test]
+    fn an_entry_applies_only_to_its_range_and_trials_and_names_itself() {
+        let e = Expectations::parse(&format!(
+            "[[expect]]\nid = \"e1\"\ntrial = \"a/b[sqpoll]\"\nkernels = \">=6.1, <6.6\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"got *\"\n{UP}\n\
+             [[erratum]]\nid = \"doc1\"\ntrials = \"a/c[*]\"\npage = \"p\"\nsays = \"s\"\nkernel = \"k\"\nevidence = [\"e\"]\ncorrection = \"c\"\n\
+             [erratum.upstream]\nkind = \"intended\"\nchecked = \"c\"\n"
+        ))
+        .unwrap();
+        let judged = |id: &str, o: Outcome, release: &str| {
+            let mut r = TrialResult::of(id, o, if o == Outcome::Pass { "" } else { "got 3" });
+            e.apply(&mut r, release);
+            r
+        };
+        let r = judged("a/b[sqpoll]", Outcome::Fail, "6.1.0");
+        assert_eq!((r.outcome, r.deviation.as_deref(), r.message.as_str()), (Outcome::Xfail, Some("e1"), "got 3"));
+        assert!(e.described(&r).starts_with("known deviation on kernels >=6.1, <6.6 (r; evidence: c): got 3"), "{}", e.described(&r));
+        assert_eq!(judged("a/b[sqpoll]", Outcome::Timeout, "6.5.13").deviation.as_deref(), Some("e1"));
+        for (id, release) in [("a/b[sqpoll]", "6.0.9"), ("a/b[sqpoll]", "6.6.0"), ("a/b[default]", "6.1.0"), ("a/bb[sqpoll]", "6.1.0"), ("x/b[sqpoll]", "6.2")]
+        {
+            let r = judged(id, Outcome::Fail, release);
+            assert_eq!((r.outcome, r.deviation.as_deref()), (Outcome::Fail, None), "{id} on {release}");
+        }
+        let r = judged("a/b[sqpoll]", Outcome::Pass, "6.3.0");
+        assert_eq!((r.outcome, r.deviation.as_deref()), (Outcome::Xpass, Some("e1")));
+        assert_eq!(judged("a/b[sqpoll]", Outcome::Pass, "6.6.0").deviation, None);
+        let r = judged("a/c[default]", Outcome::Pass, "6.3.0");
+        assert_eq!((r.outcome, r.erratum.as_deref(), r.deviation.as_deref()), (Outcome::Pass, Some("doc1"), None));
+        assert_eq!(judged("a/c[default]", Outcome::Fail, "6.3.0").erratum, None, "only a pass asserts an erratum");
+        assert_eq!(judged("a/d[default]", Outcome::Pass, "6.3.0").erratum, None);
+        assert_eq!(Expectations::none().described(&r), r.message);
+    }
+
     #[test]
     fn range_bounds_are_exact_at_their_edges() {
         for (range, release, want) in [
@@ -690,7 +805,10 @@ mod tests {
 
     #[test]
     fn an_empty_kernel_range_is_refused() {
-        assert!(Expectations::parse(&format!("[[expect]]\ntrial = \"a\"\nkernels = \"\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"m\"\n{UP}")).is_err());
+        assert!(Expectations::parse(&format!(
+            "[[expect]]\nid = \"x\"\ntrial = \"a\"\nkernels = \"\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"m\"\n{UP}"
+        ))
+        .is_err());
     }
 
     /// Only a failure, a timeout or a crash can be a known deviation: an
@@ -698,10 +816,14 @@ mod tests {
     /// entry beside a steady one still makes a pass an xpass.
     #[test]
     fn what_an_entry_excuses() {
-        let e = Expectations::parse(&format!("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"*\"\n{UP}"));
+        let e = Expectations::parse(&format!(
+            "[[expect]]\nid = \"x\"\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"*\"\n{UP}"
+        ));
         assert!(e.is_err(), "a lone * is refused");
-        let e = Expectations::parse(&format!("[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"hang*\"\n{UP}"))
-            .unwrap();
+        let e = Expectations::parse(&format!(
+            "[[expect]]\nid = \"x\"\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nfailure = \"hang*\"\n{UP}"
+        ))
+        .unwrap();
         for (o, want) in [
             (Outcome::Fail, Outcome::Xfail),
             (Outcome::Timeout, Outcome::Xfail),
@@ -717,7 +839,7 @@ mod tests {
         e.apply(&mut r, "6.1.0");
         assert_eq!(r.outcome, Outcome::Fail, "another trial");
         let both = Expectations::parse(&format!(
-            "[[expect]]\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nintermittent = true\nfailure = \"x\"\n{UP}\n[[expect]]\ntrial = \"a/b[*]\"\nkernels = \">=6.1\"\nreason = \"s\"\nevidence = [\"c\"]\nfailure = \"y\"\n{UP}"
+            "[[expect]]\nid = \"x\"\ntrial = \"a/b[*]\"\nkernels = \"*\"\nreason = \"r\"\nevidence = [\"c\"]\nintermittent = true\nfailure = \"x\"\n{UP}\n[[expect]]\nid = \"x2\"\ntrial = \"a/b[*]\"\nkernels = \">=6.1\"\nreason = \"s\"\nevidence = [\"c\"]\nfailure = \"y\"\n{UP}"
         ))
         .unwrap();
         let mut r = TrialResult::of("a/b[default]", Outcome::Pass, "");

@@ -73,6 +73,42 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// A report of `results` on kernel `release`, everything else empty or
+    /// zero (io_uring available, every feature unknown): for tests and
+    /// synthesised reports.
+    pub fn minimal(release: &str, results: Vec<TrialResult>) -> RunReport {
+        let kernel = KernelInfo { release: release.into(), version: String::new(), machine: "x86_64".into() };
+        RunReport {
+            schema: SCHEMA.into(),
+            suite: Suite { name: "uring-conform".into(), version: String::new(), commit: String::new() },
+            kernel: kernel.clone(),
+            machine: Machine { label: String::new(), arch: "x86_64".into(), cpus: 1, virtualization: Virtualization::None },
+            uid: 0,
+            jobs: 1,
+            started: String::new(),
+            finished: String::new(),
+            probe: ProbeReport {
+                kernel,
+                availability: Availability::Ok,
+                availability_detail: String::new(),
+                features: BTreeMap::new(),
+                broken: BTreeMap::new(),
+                undetermined: BTreeMap::new(),
+                contradictions: vec![],
+                params: None,
+                notes: BTreeMap::new(),
+            },
+            summary: Summary::of(&results),
+            results,
+            errata: vec![],
+            deviations: vec![],
+            expectations: ExpectationsMode::Builtin,
+            mode: None,
+            interrupted: None,
+            unfinished: false,
+        }
+    }
+
     /// Whether the report agrees with itself: each trial ID once, and the
     /// summary counting exactly the results. The writer always makes such
     /// a report; a reader (diff, matrix) refuses any other, since either
@@ -209,6 +245,10 @@ pub struct ErratumRan {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviationSeen {
+    /// The entry's ID (what each xfail result's `deviation` names). Empty
+    /// in reports written before entries had IDs.
+    #[serde(default)]
+    pub id: String,
     /// The entry's trial glob and kernel range.
     pub trial: String,
     pub kernels: String,
@@ -237,6 +277,15 @@ pub enum ExpectationsMode {
     Builtin,
     /// `run --no-expectations`: every recorded deviation is a plain fail.
     None,
+}
+
+impl ExpectationsMode {
+    pub fn word(self) -> &'static str {
+        match self {
+            ExpectationsMode::Builtin => "builtin",
+            ExpectationsMode::None => "none",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -421,6 +470,10 @@ pub struct TrialLine {
     pub comparisons: usize,
     /// The comparison a mutation run perturbed, when one was.
     pub mutated: Option<String>,
+    /// The perturbed comparison already failed unmutated (a recorded
+    /// deviation's own check): the kernel has shown that it can fail.
+    #[serde(default)]
+    pub already_failing: bool,
     /// A timed window was disturbed by the machine (the outcome is then
     /// `error`, and the runner runs the trial again).
     #[serde(default)]

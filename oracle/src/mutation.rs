@@ -23,6 +23,7 @@ pub const MUTATE_ENV: &str = "URING_CONFORM_MUTATE";
 
 static COUNT: AtomicUsize = AtomicUsize::new(0);
 static APPLIED: Mutex<Option<String>> = Mutex::new(None);
+static ALREADY_FAILING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 fn target() -> Option<usize> {
     static T: OnceLock<Option<usize>> = OnceLock::new();
@@ -98,6 +99,7 @@ pub fn verdict(ok: bool) -> bool {
     let t = next();
     if t.perturb {
         t.applied(if ok { "a holding check inverted to fail" } else { ALREADY_FAILS });
+        ALREADY_FAILING.store(!ok, Ordering::Relaxed);
         return false;
     }
     ok
@@ -106,9 +108,24 @@ pub fn verdict(ok: bool) -> bool {
 /// What [`verdict`] records for a check that fails without perturbation.
 pub const ALREADY_FAILS: &str = "already fails unmutated (the recorded deviation's own check)";
 
+/// What the mutation mode counted in this process.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Comparisons made.
+    pub comparisons: usize,
+    /// What was perturbed, in words.
+    pub mutated: Option<String>,
+    /// The perturbed check already failed unmutated ([`ALREADY_FAILS`]).
+    pub already_failing: bool,
+}
+
 /// How many comparisons this process made, and what was perturbed.
-pub fn report() -> (usize, Option<String>) {
-    (COUNT.load(Ordering::Relaxed), APPLIED.lock().unwrap_or_else(|e| e.into_inner()).clone())
+pub fn report() -> Report {
+    Report {
+        comparisons: COUNT.load(Ordering::Relaxed),
+        mutated: APPLIED.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+        already_failing: ALREADY_FAILING.load(Ordering::Relaxed),
+    }
 }
 
 /// The perturbation kinds for a list of expected items, chosen by the

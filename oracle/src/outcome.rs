@@ -65,6 +65,30 @@ pub enum Bucket {
     Xfail,
 }
 
+/// Outcome counts by bucket: what the summary, the progress line and the
+/// matrix cells count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub pass: usize,
+    pub fail: usize,
+    pub skip: usize,
+    pub xfail: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, o: Outcome) {
+        *self.count_mut(o.bucket()) += 1;
+    }
+    fn count_mut(&mut self, b: Bucket) -> &mut usize {
+        match b {
+            Bucket::Pass => &mut self.pass,
+            Bucket::Fail => &mut self.fail,
+            Bucket::Skip => &mut self.skip,
+            Bucket::Xfail => &mut self.xfail,
+        }
+    }
+}
+
 /// One trial's result, as the run report stores it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -74,13 +98,29 @@ pub struct TrialResult {
     pub area: String,
     pub variant: String,
     pub outcome: Outcome,
-    /// Expected vs got for a failure, the reason for a skip.
+    /// Expected vs got for a failure (for an xfail, the failure its
+    /// `deviation` pins), the reason for a skip in words.
     pub message: String,
-    /// The feature IDs a skip lacks.
+    /// The feature IDs a skip lacks (every kind together; by kind:
+    /// `skip`).
     pub missing: Vec<String>,
     /// The trial's process, start to exit (in a mutation run: all of the
     /// trial's perturbed runs together).
     pub duration_ms: f64,
+    /// Why a skip skipped, by kind, as the planner decided it: present on
+    /// every skip. (Reports written before typed verdicts lack it; their
+    /// readers derive it once on loading: [`crate::legacy`].)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<Box<SkipCause>>,
+    /// The recorded deviation (the `id` of its entry in
+    /// expectations/known-failures.toml) that made this trial an xfail,
+    /// or whose pass made it an xpass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deviation: Option<String>,
+    /// The documentation erratum (the `id` of its entry in
+    /// expectations/doc-errata.toml) this passing trial asserts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erratum: Option<String>,
     /// Present only in a `run --mutate` report, on a trial whose
     /// unmutated run passed or xfailed (its `outcome`): what became of
     /// each perturbation. Absent in every other report.
@@ -90,6 +130,83 @@ pub struct TrialResult {
     /// process spent its time ([`crate::phases`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phases: Option<Box<crate::phases::Phases>>,
+}
+
+/// What kept a trial from running, as its own kind (never read back out
+/// of the message).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SkipKind {
+    /// io_uring cannot be used at all on this machine (the probe's
+    /// `availability` says why): every trial skips.
+    Unavailable,
+    /// The kernel lacks a feature the trial needs: the kernel's verdict.
+    Kernel,
+    /// The environment lacks what the trial needs (a device, a privilege,
+    /// a file system's support), and the kernel lacks nothing: never a
+    /// kernel verdict.
+    Environment,
+    /// The environment kept the probe from telling whether the kernel has
+    /// a feature the trial needs (and nothing else is missing).
+    Undetermined,
+}
+
+impl SkipKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            SkipKind::Unavailable => "unavailable",
+            SkipKind::Kernel => "kernel",
+            SkipKind::Environment => "environment",
+            SkipKind::Undetermined => "undetermined",
+        }
+    }
+}
+
+/// Why a trial skipped: the deciding kind, and the features of each kind
+/// it lacks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SkipCause {
+    /// The kind that decides the skip: `unavailable`; else `kernel` when
+    /// the kernel lacks anything; else `environment` when the environment
+    /// does; else `undetermined`.
+    pub kind: SkipKind,
+    /// Feature IDs the kernel lacks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kernel: Vec<String>,
+    /// Feature IDs the environment lacks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environment: Vec<String>,
+    /// Feature IDs the probe could not tell.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undetermined: Vec<String>,
+}
+
+impl SkipCause {
+    /// io_uring unavailable.
+    pub fn unavailable() -> SkipCause {
+        SkipCause { kind: SkipKind::Unavailable, kernel: vec![], environment: vec![], undetermined: vec![] }
+    }
+
+    /// The skip for these missing features (None when nothing is
+    /// missing), its kind decided by the one rule above.
+    pub fn of(kernel: Vec<String>, environment: Vec<String>, undetermined: Vec<String>) -> Option<SkipCause> {
+        let kind = if !kernel.is_empty() {
+            SkipKind::Kernel
+        } else if !environment.is_empty() {
+            SkipKind::Environment
+        } else if !undetermined.is_empty() {
+            SkipKind::Undetermined
+        } else {
+            return None;
+        };
+        Some(SkipCause { kind, kernel, environment, undetermined })
+    }
+
+    /// A skip for the environment (a device, a privilege), not the kernel.
+    pub fn is_environment(&self) -> bool {
+        self.kind == SkipKind::Environment
+    }
 }
 
 /// The mutation mode's result for one trial ([`crate::mutation`]): its own
@@ -158,6 +275,9 @@ impl TrialResult {
             message: message.into(),
             missing: vec![],
             duration_ms: 0.0,
+            skip: None,
+            deviation: None,
+            erratum: None,
             mutation: None,
             phases: None,
         }

@@ -47,6 +47,33 @@ pub fn parse_scale(s: &str) -> Result<f64, String> {
     s.trim().parse().ok().filter(|x: &f64| x.is_finite() && *x > 0.0).ok_or_else(|| format!("a timeout scale is a positive finite number, not {s:?}"))
 }
 
+/// A timeout scale known to be valid (a positive finite number): only
+/// [`Scale::parse`] and [`Scale::from_env`] make one, so a scale that
+/// reaches the runner or a session has passed the one check.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scale(f64);
+
+impl Scale {
+    pub const ONE: Scale = Scale(1.0);
+    /// [`parse_scale`].
+    pub fn parse(s: &str) -> Result<Scale, String> {
+        parse_scale(s).map(Scale)
+    }
+    /// [`scale_from_env`].
+    pub fn from_env() -> Result<Scale, String> {
+        scale_from_env().map(Scale)
+    }
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl Default for Scale {
+    fn default() -> Scale {
+        Scale::ONE
+    }
+}
+
 /// The scale [`SCALE_ENV`] sets (1 when unset), or an error naming the
 /// variable when it is not a valid scale. Every entry point (the binary,
 /// `cargo test`, a trial process) checks it first, so that [`scale`]

@@ -12,6 +12,8 @@
 //! need, and the `about` text says so.
 
 use crate::matrix::Brief;
+use oracle::model::Availability;
+use oracle::{Bucket, Outcome};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -380,21 +382,20 @@ fn is_zero(n: &u32) -> bool {
 impl Counts {
     pub fn add(&mut self, b: &Brief) {
         self.total += 1;
-        match b.outcome.as_str() {
-            "pass" => self.pass += 1,
-            "erratum" => {
+        // The buckets (Outcome::bucket), with error apart from the other
+        // failures: no verdict, the harness's or a fixture's.
+        match (b.outcome.bucket(), b.outcome) {
+            (Bucket::Pass, _) => {
                 self.pass += 1;
-                self.erratum += 1;
+                self.erratum += u32::from(b.is_erratum());
             }
-            "skip" => {
+            (Bucket::Skip, _) => {
                 self.skip += 1;
-                if b.env {
-                    self.skip_env += 1;
-                }
+                self.skip_env += u32::from(b.env);
             }
-            "xfail" => self.xfail += 1,
-            "error" => self.error += 1,
-            _ => self.fail += 1,
+            (Bucket::Xfail, _) => self.xfail += 1,
+            (Bucket::Fail, Outcome::Error) => self.error += 1,
+            (Bucket::Fail, _) => self.fail += 1,
         }
     }
 }
@@ -480,8 +481,8 @@ impl ClaimState {
 
 /// What [`judge`] needs of one column.
 pub struct ColumnView<'a> {
-    /// io_uring availability word and detail.
-    pub availability: &'a str,
+    /// io_uring availability and its detail.
+    pub availability: Availability,
     pub availability_detail: &'a str,
     /// Feature ID -> present (None: the report does not know it).
     pub present: &'a dyn Fn(&str) -> Option<bool>,
@@ -501,9 +502,9 @@ pub fn judge(cap: &Capability, col: &ColumnView, trials: &[&Brief]) -> Verdict {
         counts.add(t);
     }
     let v = |state, why: String, evidence| Verdict { state, why, evidence, counts };
-    if col.availability != "ok" {
+    if col.availability != Availability::Ok {
         let d = if col.availability_detail.is_empty() { String::new() } else { format!(": {}", col.availability_detail) };
-        return v(State::Undetermined, format!("io_uring was unavailable in this run ({}{d})", col.availability), vec![]);
+        return v(State::Undetermined, format!("io_uring was unavailable in this run ({}{d})", col.availability.word()), vec![]);
     }
     let missing: Vec<&str> = cap.features.iter().copied().filter(|f| (col.present)(f) == Some(false)).collect();
     if !missing.is_empty() {
@@ -521,15 +522,15 @@ pub fn judge(cap: &Capability, col: &ColumnView, trials: &[&Brief]) -> Verdict {
     }
     let failing: Vec<Evidence> = trials
         .iter()
-        .filter(|t| !matches!(t.outcome.as_str(), "pass" | "erratum" | "skip" | "xfail" | "error"))
-        .map(|t| Evidence { subject: t.id.clone(), detail: format!("{}: {}", t.outcome, first_line(&t.message)) })
+        .filter(|t| t.outcome.is_failure() && t.outcome != Outcome::Error)
+        .map(|t| Evidence { subject: t.id.clone(), detail: format!("{}: {}", t.outcome.word(), first_line(&t.message)) })
         .collect();
     if !failing.is_empty() {
         return v(State::Broken, format!("{} of {} trials fail", failing.len(), counts.total), failing);
     }
     let deviating: Vec<Evidence> = trials
         .iter()
-        .filter(|t| t.outcome == "xfail")
+        .filter(|t| t.outcome == Outcome::Xfail)
         .map(|t| Evidence {
             subject: t.id.clone(),
             detail: match &t.entry {
@@ -555,8 +556,8 @@ pub fn judge(cap: &Capability, col: &ColumnView, trials: &[&Brief]) -> Verdict {
     if counts.pass == 0 {
         let mut reasons: Vec<String> = trials
             .iter()
-            .filter(|t| t.outcome == "skip" || t.outcome == "error")
-            .map(|t| if t.outcome == "error" { "harness or fixture error".to_string() } else { first_line(&t.message).to_string() })
+            .filter(|t| matches!(t.outcome, Outcome::Skip | Outcome::Error))
+            .map(|t| if t.outcome == Outcome::Error { "harness or fixture error".to_string() } else { first_line(&t.message).to_string() })
             .collect();
         reasons.sort();
         reasons.dedup();
@@ -603,13 +604,17 @@ mod tests {
             for g in c.trials {
                 let one = CAPABILITIES.iter().find(|x| x.id == c.id).unwrap();
                 let probe = Capability { trials: std::slice::from_ref(g), ..*one };
-                assert!(run.results.keys().any(|t| covers(&probe, t)), "{}: {g} selects no trial of {}", c.id, newest.display());
+                assert!(run.results.iter().any(|t| covers(&probe, &t.id)), "{}: {g} selects no trial of {}", c.id, newest.display());
             }
         }
     }
 
     fn brief(id: &str, outcome: &str) -> Brief {
-        Brief { id: id.into(), outcome: outcome.into(), message: String::new(), entry: None, upstream: None, env: false }
+        let (outcome, erratum) = match outcome {
+            "erratum" => (Outcome::Pass, Some("e".to_string())),
+            w => (Outcome::ALL.into_iter().find(|o| o.word() == w).expect("an outcome word"), None),
+        };
+        Brief { id: id.into(), outcome, erratum, message: String::new(), entry: None, upstream: None, env: false }
     }
 
     #[test]
@@ -618,7 +623,7 @@ mod tests {
         let notes: BTreeMap<String, String> = [("reg.pbuf_ring".to_string(), "REGISTER_PBUF_RING gave EINVAL".to_string())].into();
         let broken = BTreeMap::new();
         let all = |_: &str| Some(true);
-        let col = ColumnView { availability: "ok", availability_detail: "", present: &all, notes: &notes, broken: &broken };
+        let col = ColumnView { availability: Availability::Ok, availability_detail: "", present: &all, notes: &notes, broken: &broken };
         let (p, s, x) = (brief("multishot/recv[default]", "pass"), brief("multishot/recv[sqpoll]", "skip"), brief("multishot/recv-eof-ends[default]", "xfail"));
         assert_eq!(judge(cap, &col, &[&p, &s]).state, State::Conforming);
         assert_eq!(judge(cap, &col, &[&p, &s]).why, "1 of 2 trials pass, 1 skipped");

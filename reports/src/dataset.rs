@@ -141,7 +141,7 @@ impl Dataset {
                 suite_commit: c.commit.clone(),
                 started: c.started.clone(),
                 report: format!("runs/{}", c.file),
-                availability: c.availability.clone(),
+                availability: c.availability.word().into(),
                 availability_detail: c.availability_detail.clone(),
                 capabilities: CAPABILITIES.iter().zip(&m.capabilities).map(|(cap, v)| (cap.id.to_string(), v[i].clone())).collect(),
                 features: m

@@ -8,86 +8,39 @@ pub mod escape;
 pub mod matrix;
 pub mod page;
 
-use oracle::model::{ExpectationsMode, RunReport, SCHEMA};
+use oracle::model::{Availability, RunReport, SCHEMA};
 use oracle::{Outcome, TrialResult};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// A loaded run report: its kernel, machine label, probe and results.
-pub struct Run {
-    pub kernel: String,
-    /// uname -v: Debian's package version where the release names only
-    /// the ABI ([`oracle::expectations::effective_release`]).
-    pub kernel_version: String,
-    pub label: String,
-    /// The suite commit that made the run, and when it started (RFC 3339).
-    pub commit: String,
-    pub started: String,
-    /// The report's file name (the matrix page links to it).
-    pub file: String,
-    /// `builtin`, or `none` for a run without expectations.
-    pub expectations: String,
-    /// Feature ID -> what the probe saw, for features it found absent.
-    pub notes: BTreeMap<String, String>,
-    /// io_uring availability word (`ok`, `error`, ...) and its detail.
-    pub availability: String,
-    pub availability_detail: String,
-    /// Feature ID -> present, from the probe (true also for broken ones:
-    /// their trials ran).
-    pub features: BTreeMap<String, bool>,
-    /// Feature ID -> evidence, for features the probe found taken but not
-    /// behaving as documented (absent in reports from before it could).
-    pub broken: BTreeMap<String, String>,
-    pub results: BTreeMap<String, TrialResult>,
-    /// Documentation errata the run's trials asserted (absent in reports
-    /// written before errata existed).
-    pub errata: Vec<oracle::expectations::Erratum>,
-}
-
 /// Reads a run report: anything but a `uring-conform/run/1` report that
 /// agrees with itself is refused with the reason (the file, what is wrong
 /// in it), escaped for the terminal: the reason can quote the report (a
-/// duplicate ID, an unknown outcome word).
-pub fn load_run(path: &Path) -> Result<Run, String> {
+/// duplicate ID, an unknown outcome word). A report written before typed
+/// verdicts gets them here, once ([`oracle::legacy`]).
+pub fn load_run(path: &Path) -> Result<RunReport, String> {
     read_run(path).map_err(|e| escape::terminal(&e))
 }
 
-fn read_run(path: &Path) -> Result<Run, String> {
+/// The file name of a report's path: the matrix page links each kernel to
+/// `runs/<file name>`.
+pub fn file_name(path: &Path) -> String {
+    path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn read_run(path: &Path) -> Result<RunReport, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
     // The schema first, so another tool's JSON gets a plain answer.
     if v.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
         return Err(format!("{} is not a {SCHEMA} report", path.display()));
     }
-    let report: RunReport = serde_json::from_value(v).map_err(|e| format!("{}: not a valid {SCHEMA} report: {e}", path.display()))?;
+    let mut report: RunReport = serde_json::from_value(v).map_err(|e| format!("{}: not a valid {SCHEMA} report: {e}", path.display()))?;
     report.check_consistent().map_err(|e| format!("{}: refused: {e}", path.display()))?;
-    Ok(Run::from_report(report, path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()))
-}
-
-impl Run {
-    /// The matrix's and diff's view of a report.
-    pub fn from_report(r: RunReport, file: String) -> Run {
-        Run {
-            kernel: r.kernel.release,
-            kernel_version: r.kernel.version,
-            label: r.machine.label,
-            commit: r.suite.commit,
-            started: r.started,
-            file,
-            expectations: match r.expectations {
-                ExpectationsMode::Builtin => "builtin",
-                ExpectationsMode::None => "none",
-            }
-            .into(),
-            notes: r.probe.notes,
-            availability: r.probe.availability.word().into(),
-            availability_detail: r.probe.availability_detail,
-            features: r.probe.features,
-            broken: r.probe.broken,
-            results: r.results.into_iter().map(|t| (t.id.clone(), t)).collect(),
-            errata: r.errata.into_iter().map(|e| e.erratum).collect(),
-        }
+    if oracle::legacy::needs_upgrade(&report) {
+        oracle::legacy::upgrade(&mut report, &oracle::expectations::Expectations::builtin());
     }
+    Ok(report)
 }
 
 /// One trial whose outcome changed: old outcome (None: the old run did
@@ -103,9 +56,9 @@ pub struct Diff {
     /// Suite commits of the two runs, when they differ (trials may have
     /// changed, not only the kernel).
     pub commits: Option<(String, String)>,
-    /// io_uring availability (word and detail) of the old and the new run,
-    /// when the word differs.
-    pub availability: Option<((String, String), (String, String))>,
+    /// io_uring availability (and its detail) of the old and the new run,
+    /// when it differs.
+    pub availability: Option<((Availability, String), (Availability, String))>,
     /// Failing now, and not before: a trial that passed, skipped or was a
     /// known deviation, or one the old run did not have.
     pub newly_failing: Vec<Change>,
@@ -120,17 +73,20 @@ pub struct Diff {
     pub removed: Vec<String>,
 }
 
-pub fn diff(old: &Run, new: &Run) -> Diff {
-    let mut d = Diff { old: old.kernel.clone(), new: new.kernel.clone(), ..Default::default() };
-    if old.commit != new.commit {
-        d.commits = Some((old.commit.clone(), new.commit.clone()));
+pub fn diff(old: &RunReport, new: &RunReport) -> Diff {
+    let mut d = Diff { old: old.kernel.release.clone(), new: new.kernel.release.clone(), ..Default::default() };
+    if old.suite.commit != new.suite.commit {
+        d.commits = Some((old.suite.commit.clone(), new.suite.commit.clone()));
     }
-    if old.availability != new.availability {
-        d.availability = Some(((old.availability.clone(), old.availability_detail.clone()), (new.availability.clone(), new.availability_detail.clone())));
+    let (a, b) = (&old.probe, &new.probe);
+    if a.availability != b.availability {
+        d.availability = Some(((a.availability, a.availability_detail.clone()), (b.availability, b.availability_detail.clone())));
     }
     let ok = Outcome::is_ok;
-    for (id, n) in &new.results {
-        let was = old.results.get(id).map(|o| o.outcome);
+    let by_id = |r: &'_ RunReport| -> BTreeMap<String, TrialResult> { r.results.iter().map(|t| (t.id.clone(), t.clone())).collect() };
+    let (old_results, new_results) = (by_id(old), by_id(new));
+    for (id, n) in &new_results {
+        let was = old_results.get(id).map(|o| o.outcome);
         let row = (id.clone(), was, n.outcome, n.message.clone());
         let Some(was) = was else {
             // A trial new to the suite is judged on its own: failing is
@@ -158,7 +114,7 @@ pub fn diff(old: &Run, new: &Run) -> Diff {
             d.newly_skipped.push(row);
         }
     }
-    d.removed = old.results.keys().filter(|k| !new.results.contains_key(*k)).cloned().collect();
+    d.removed = old_results.keys().filter(|k| !new_results.contains_key(*k)).cloned().collect();
     d
 }
 
@@ -176,7 +132,7 @@ impl Diff {
         // First: every trial of a run without io_uring is a skip, so the
         // sections below would only say "N newly skipped".
         if let Some(((a, _), (b, why))) = &self.availability {
-            let (a, b, why) = (t(a), t(b), t(why));
+            let (a, b, why) = (a.word(), b.word(), t(why));
             s += &format!("io_uring availability: {a} -> {b}{}\n", if why.is_empty() { String::new() } else { format!(" ({why})") });
         }
         let sections = [
@@ -212,8 +168,8 @@ impl Diff {
     pub fn failures(&self) -> Vec<String> {
         let mut why = Vec::new();
         if let Some(((a, _), (b, _))) = &self.availability {
-            if a == "ok" {
-                why.push(format!("io_uring became unavailable ({b})"));
+            if *a == Availability::Ok {
+                why.push(format!("io_uring became unavailable ({})", b.word()));
             }
         }
         if !self.newly_failing.is_empty() {
@@ -232,23 +188,8 @@ impl Diff {
 #[cfg(test)]
 mod tests {
     use super::*;
-    fn run(k: &str, rows: &[(&str, Outcome)]) -> Run {
-        Run {
-            kernel: k.into(),
-            kernel_version: String::new(),
-            label: String::new(),
-            commit: String::new(),
-            started: String::new(),
-            file: String::new(),
-            expectations: "builtin".into(),
-            notes: BTreeMap::new(),
-            availability: "ok".into(),
-            availability_detail: String::new(),
-            features: BTreeMap::new(),
-            broken: BTreeMap::new(),
-            results: rows.iter().map(|(id, o)| (id.to_string(), TrialResult::of(id, *o, ""))).collect(),
-            errata: vec![],
-        }
+    fn run(k: &str, rows: &[(&str, Outcome)]) -> RunReport {
+        RunReport::minimal(k, rows.iter().map(|(id, o)| TrialResult::of(id, *o, "")).collect())
     }
     #[test]
     fn diff_classifies_changes() {
@@ -308,8 +249,8 @@ mod tests {
     fn losing_io_uring_is_a_failure_named_first() {
         let a = run("6.18", &[("a/x[default]", Outcome::Pass)]);
         let mut b = run("6.18", &[("a/x[default]", Outcome::Skip)]);
-        b.availability = "blocked".into();
-        b.availability_detail = "io_uring_setup(2) failed with EPERM under a seccomp filter".into();
+        b.probe.availability = Availability::Blocked;
+        b.probe.availability_detail = "io_uring_setup(2) failed with EPERM under a seccomp filter".into();
         let d = diff(&a, &b);
         assert_eq!(d.exit_code(), 1);
         let text = d.render();
@@ -327,9 +268,9 @@ mod tests {
     fn diff_output_shows_control_characters_escaped() {
         let hostile = "a/x\u{1b}[2J\u{7}\0\nFAKE: pass -> pass\r\u{202e}[default]";
         let mut a = run("6.18\u{1b}]0;title\u{7}", &[(hostile, Outcome::Pass), ("a/gone\n[default]", Outcome::Pass)]);
-        a.commit = "c1\u{1b}[0m".into();
+        a.suite.commit = "c1\u{1b}[0m".into();
         let mut b = run("7.0", &[(hostile, Outcome::Fail), ("a/added\u{9b}31m[default]", Outcome::Pass)]);
-        b.results.get_mut(hostile).unwrap().message = "\u{1b}[32mexpected\r\u{0}".into();
+        b.results.iter_mut().find(|t| t.id == hostile).unwrap().message = "\u{1b}[32mexpected\r\u{0}".into();
         let text = diff(&a, &b).render();
         let raw: Vec<char> = text.chars().filter(|c| (c.is_control() && *c != '\n') || ('\u{2028}'..='\u{202e}').contains(c)).collect();
         assert!(raw.is_empty(), "raw control characters {raw:?} in {text:?}");

@@ -7,12 +7,13 @@
 
 use crate::capability::{covers, judge, ClaimState, ColumnView, Counts, State, Verdict, CAPABILITIES};
 use crate::escape;
-use crate::Run;
-use oracle::features::{parse_version, FEATURES};
-use oracle::{Bucket, Outcome};
+use oracle::features::{parse_version, Class, FEATURES};
+use oracle::model::{Availability, ErratumRan, ExpectationsMode, RunReport};
+use oracle::{Outcome, Tally, TrialResult};
 use std::collections::BTreeMap;
 
-/// Counts of one area on one kernel.
+/// Counts of one area on one kernel: the buckets (pass, fail, skip,
+/// xfail: [`Tally`]) and what the matrix tells apart within them.
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
 pub struct Cell {
     pub pass: usize,
@@ -28,12 +29,13 @@ pub struct Cell {
 }
 
 /// One trial behind a cell, for drill-down: every trial, passing ones
-/// too. `outcome` is the report's word, or `erratum` for a pass that
-/// asserts a documentation erratum.
+/// too, read from its typed verdict.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Brief {
     pub id: String,
-    pub outcome: String,
+    pub outcome: Outcome,
+    /// The documentation erratum a pass asserts (its ID).
+    pub erratum: Option<String>,
     pub message: String,
     /// A skip for the environment (a device, a privilege), not the kernel.
     pub env: bool,
@@ -58,30 +60,21 @@ pub struct DeviationRow {
     pub columns: Vec<(usize, String, String)>,
 }
 
-/// Splits an xfail's message into the entry it matched and the failure,
-/// where the entry is still in the built-in file.
-type SplitXfail<'a> = (Option<&'a oracle::expectations::Expectation>, String);
+impl Brief {
+    /// The outcome's word, or `erratum` for a pass that asserts a
+    /// documentation erratum (the page's and the CSV's word).
+    pub fn word(&self) -> &'static str {
+        if self.is_erratum() {
+            "erratum"
+        } else {
+            self.outcome.word()
+        }
+    }
 
-fn split_xfail<'a>(exps: &'a oracle::expectations::Expectations, id: &'a str, release: &'a str, message: &str) -> SplitXfail<'a> {
-    for x in exps.find(id, release) {
-        if let Some(rest) = message.strip_prefix(&x.xfail_prefix()) {
-            return (Some(x), rest.to_string());
-        }
+    /// A pass that asserts a documentation erratum.
+    pub fn is_erratum(&self) -> bool {
+        self.outcome == Outcome::Pass && self.erratum.is_some()
     }
-    // A report written before the entry's range or evidence was edited:
-    // the same entry by its reason.
-    for x in exps.find(id, release) {
-        let marker = format!(" ({}; evidence: ", x.reason);
-        if !message.starts_with("known deviation on kernels ") {
-            break;
-        }
-        if let Some(p) = message.find(&marker) {
-            if let Some(q) = message[p + marker.len()..].find("): ") {
-                return (Some(x), message[p + marker.len() + q + 3..].to_string());
-            }
-        }
-    }
-    (None, message.to_string())
 }
 
 /// How what the matrix saw compares with a feature's documented version.
@@ -116,12 +109,12 @@ pub struct Column {
     /// uname -v of the run.
     pub version: String,
     pub label: String,
-    pub availability: String,
+    pub availability: Availability,
     pub availability_detail: String,
     pub commit: String,
     pub started: String,
     pub file: String,
-    pub expectations: String,
+    pub expectations: ExpectationsMode,
     /// The column's heading: major.minor, the full release where two runs
     /// share a kernel line, or a patched kernel's label ("6.12 + sqe-group v8").
     pub head: String,
@@ -170,24 +163,26 @@ fn is_patched_label(label: &str) -> bool {
 }
 
 impl Matrix {
-    pub fn build(runs: &[Run]) -> Matrix {
-        let mut order: Vec<&Run> = runs.iter().collect();
-        order.sort_by_key(|r| (version_key(&r.kernel), r.label.clone()));
+    /// The matrix of run reports, each with its file name (the page links
+    /// to it).
+    pub fn build(runs: &[(String, RunReport)]) -> Matrix {
+        let mut order: Vec<(&String, &RunReport)> = runs.iter().map(|(f, r)| (f, r)).collect();
+        order.sort_by_key(|(_, r)| (version_key(&r.kernel.release), r.machine.label.clone()));
         let mut columns: Vec<Column> = order
             .iter()
-            .map(|r| Column {
-                release: r.kernel.clone(),
-                version: r.kernel_version.clone(),
-                label: r.label.clone(),
-                availability: r.availability.clone(),
-                availability_detail: r.availability_detail.clone(),
-                commit: r.commit.clone(),
+            .map(|(file, r)| Column {
+                release: r.kernel.release.clone(),
+                version: r.kernel.version.clone(),
+                label: r.machine.label.clone(),
+                availability: r.probe.availability,
+                availability_detail: r.probe.availability_detail.clone(),
+                commit: r.suite.commit.clone(),
                 started: r.started.clone(),
-                file: r.file.clone(),
-                expectations: r.expectations.clone(),
-                head: if is_patched_label(&r.label) { r.label.clone() } else { major_minor(&r.kernel) },
-                notes: r.notes.clone(),
-                broken: r.broken.clone(),
+                file: (*file).clone(),
+                expectations: r.expectations,
+                head: if is_patched_label(&r.machine.label) { r.machine.label.clone() } else { major_minor(&r.kernel.release) },
+                notes: r.probe.notes.clone(),
+                broken: r.probe.broken.clone(),
             })
             .collect();
         // Two runs of one kernel line are told apart by their release (and
@@ -195,14 +190,15 @@ impl Matrix {
         let heads: Vec<String> = columns.iter().map(|c| c.head.clone()).collect();
         for (i, c) in columns.iter_mut().enumerate() {
             if heads.iter().filter(|h| **h == heads[i]).count() > 1 {
-                let same_release = order.iter().filter(|r| r.kernel == c.release).count() > 1;
+                let same_release = order.iter().filter(|(_, r)| r.kernel.release == c.release).count() > 1;
                 c.head = if same_release { format!("{} ({})", c.release, c.label) } else { c.release.clone() };
             }
         }
         let features: Vec<FeatureRow> = FEATURES
             .iter()
             .map(|f| {
-                let present: Vec<Option<bool>> = order.iter().map(|r| if r.availability == "ok" { r.features.get(f.id).copied() } else { None }).collect();
+                let present: Vec<Option<bool>> =
+                    order.iter().map(|(_, r)| if r.probe.availability == Availability::Ok { r.probe.features.get(f.id).copied() } else { None }).collect();
                 // The first column from which every later one has it.
                 let mut observed = None;
                 for i in (0..order.len()).rev() {
@@ -212,60 +208,45 @@ impl Matrix {
                         None => {}
                     }
                 }
-                let class = f.feature.class().name();
+                let class = f.feature.class();
                 let seen = seen(class, f.since, &columns, &present);
-                FeatureRow { id: f.id, class, since: f.since, reference: f.reference, observed, present, seen }
+                FeatureRow { id: f.id, class: class.name(), since: f.since, reference: f.reference, observed, present, seen }
             })
             .collect();
         let mut areas: BTreeMap<String, Vec<Cell>> = BTreeMap::new();
         let mut briefs: BTreeMap<String, Vec<Vec<Brief>>> = BTreeMap::new();
         let exps = oracle::expectations::Expectations::builtin();
         let mut seen: BTreeMap<usize, DeviationRow> = BTreeMap::new();
-        for (i, r) in order.iter().enumerate() {
-            let release = oracle::expectations::effective_release(&r.kernel, &r.kernel_version);
-            for t in r.results.values() {
+        for (i, (_, r)) in order.iter().enumerate() {
+            let release = oracle::expectations::effective_release(&r.kernel.release, &r.kernel.version);
+            let mut results: Vec<&TrialResult> = r.results.iter().collect();
+            results.sort_by(|a, b| a.id.cmp(&b.id));
+            for t in results {
                 let row = areas.entry(t.area.clone()).or_insert_with(|| vec![Cell::default(); order.len()]);
                 let c = &mut row[i];
-                c.total += 1;
-                let erratum = r.errata.iter().any(|e| oracle::glob::matches(&e.trials, &t.id));
-                match t.outcome.bucket() {
-                    Bucket::Pass => c.pass += 1,
-                    Bucket::Skip => c.skip += 1,
-                    Bucket::Xfail => c.xfail += 1,
-                    Bucket::Fail => c.fail += 1,
-                }
-                if t.outcome == Outcome::Skip && t.message.contains("environment lacks") && !t.message.contains("kernel lacks") {
-                    c.skip_env += 1;
-                }
-                if t.outcome == Outcome::Pass && erratum {
-                    c.erratum += 1;
-                }
-                {
-                    let outcome = if t.outcome == Outcome::Pass && erratum { "erratum".to_string() } else { t.outcome.word().to_string() };
-                    let env = t.outcome == Outcome::Skip && t.message.contains("environment lacks") && !t.message.contains("kernel lacks");
-                    let list = briefs.entry(t.area.clone()).or_insert_with(|| vec![Vec::new(); order.len()]);
-                    let (x, message) = if t.outcome == Outcome::Xfail { split_xfail(&exps, &t.id, &release, &t.message) } else { (None, t.message.clone()) };
-                    let entry = x.map(|x| (x.kernels.clone(), x.reason.clone(), x.evidence.clone()));
-                    let upstream = x.and_then(|x| x.upstream.as_ref()).map(|u| (u.standing(&release).word().to_string(), u.status_for(&release)));
-                    if let (Some(x), Some((standing, status))) = (x, &upstream) {
-                        let k = exps.expect.iter().position(|e| std::ptr::eq(e, x)).unwrap_or(usize::MAX);
-                        let row = seen.entry(k).or_insert_with(|| DeviationRow {
-                            trial: x.trial.clone(),
-                            reason: x.reason.clone(),
-                            upstream: x.upstream.as_ref().map(|u| u.summary()).unwrap_or_default(),
-                            columns: vec![],
-                        });
-                        if !row.columns.iter().any(|(c, _, _)| *c == i) {
-                            row.columns.push((i, standing.clone(), status.clone()));
-                        }
+                let b = brief(&exps, &release, t);
+                c.add(&b);
+                // The entry an xfail matched, by its ID, where the built-in
+                // file still has it.
+                let x = t.deviation.as_deref().filter(|_| t.outcome == Outcome::Xfail).and_then(|id| exps.entry(id));
+                if let (Some(x), Some((standing, status))) = (x, &b.upstream) {
+                    let k = exps.expect.iter().position(|e| std::ptr::eq(e, x)).unwrap_or(usize::MAX);
+                    let row = seen.entry(k).or_insert_with(|| DeviationRow {
+                        trial: x.trial.clone(),
+                        reason: x.reason.clone(),
+                        upstream: x.upstream.as_ref().map(|u| u.summary()).unwrap_or_default(),
+                        columns: vec![],
+                    });
+                    if !row.columns.iter().any(|(c, _, _)| *c == i) {
+                        row.columns.push((i, standing.clone(), status.clone()));
                     }
-                    list[i].push(Brief { id: t.id.clone(), outcome, message, env, entry, upstream });
                 }
+                briefs.entry(t.area.clone()).or_insert_with(|| vec![Vec::new(); order.len()])[i].push(b);
             }
         }
         let mut errata: Vec<(oracle::expectations::Erratum, Vec<usize>)> = Vec::new();
-        for (i, r) in order.iter().enumerate() {
-            for e in &r.errata {
+        for (i, (_, r)) in order.iter().enumerate() {
+            for ErratumRan { erratum: e, .. } in &r.errata {
                 match errata.iter_mut().find(|(x, _)| x.trials == e.trials && x.page == e.page) {
                     Some((_, cols)) => cols.push(i),
                     None => errata.push((e.clone(), vec![i])),
@@ -281,7 +262,7 @@ impl Matrix {
                         let present = |id: &str| features.iter().find(|f: &&FeatureRow| f.id == id).and_then(|f| f.present[i]);
                         let c = &columns[i];
                         let view = ColumnView {
-                            availability: &c.availability,
+                            availability: c.availability,
                             availability_detail: &c.availability_detail,
                             present: &present,
                             notes: &c.notes,
@@ -455,7 +436,7 @@ impl Matrix {
         s += "## Kernels\n\n| kernel | release | machine | io_uring | suite commit | date |\n| --- | --- | --- | --- | --- | --- |\n";
         for c in &self.columns {
             let date = c.started.get(..10).unwrap_or(&c.started);
-            s += &format!("| {} | {} | {} | {} | {} | {} |\n", md(&c.head), md(&c.release), md(&c.label), md(&c.availability), md(&c.commit), md(date));
+            s += &format!("| {} | {} | {} | {} | {} | {} |\n", md(&c.head), md(&c.release), md(&c.label), md(c.availability.word()), md(&c.commit), md(date));
         }
         let commits = self.commits();
         if commits.len() > 1 {
@@ -602,8 +583,11 @@ fn claim_rows(columns: &[Column], briefs: &BTreeMap<String, Vec<Vec<Brief>>>) ->
                             n.total += k.total;
                         }
                     }
-                    let state =
-                        if columns[i].availability != "ok" && !c.cases.is_empty() { ClaimState::NotRun } else { ClaimState::of(!c.cases.is_empty(), &n) };
+                    let state = if columns[i].availability != Availability::Ok && !c.cases.is_empty() {
+                        ClaimState::NotRun
+                    } else {
+                        ClaimState::of(!c.cases.is_empty(), &n)
+                    };
                     (state, n)
                 })
                 .collect();
@@ -621,9 +605,41 @@ fn claim_rows(columns: &[Column], briefs: &BTreeMap<String, Vec<Vec<Brief>>>) ->
         .collect()
 }
 
+/// A trial's brief from its typed verdict: the entry an xfail matched (by
+/// its `deviation` ID, where today's file still has it) with this kernel's
+/// standing against its upstream status.
+fn brief(exps: &oracle::expectations::Expectations, release: &str, t: &TrialResult) -> Brief {
+    let x = t.deviation.as_deref().filter(|_| t.outcome == Outcome::Xfail).and_then(|id| exps.entry(id));
+    Brief {
+        id: t.id.clone(),
+        outcome: t.outcome,
+        erratum: t.erratum.clone().filter(|_| t.outcome == Outcome::Pass),
+        message: t.message.clone(),
+        env: t.outcome == Outcome::Skip && t.skip.as_ref().is_some_and(|s| s.is_environment()),
+        entry: x.map(|x| (x.kernels.clone(), x.reason.clone(), x.evidence.clone())),
+        upstream: x.and_then(|x| x.upstream.as_ref()).map(|u| (u.standing(release).word().to_string(), u.status_for(release))),
+    }
+}
+
+impl Cell {
+    /// Counts one trial: its bucket, and whether it is a skip for the
+    /// environment or a pass asserting an erratum.
+    fn add(&mut self, b: &Brief) {
+        let mut t = Tally::default();
+        t.add(b.outcome);
+        self.pass += t.pass;
+        self.fail += t.fail;
+        self.skip += t.skip;
+        self.xfail += t.xfail;
+        self.total += 1;
+        self.skip_env += usize::from(b.env);
+        self.erratum += usize::from(b.is_erratum());
+    }
+}
+
 /// Compares what the columns show with a feature's documented version.
-fn seen(class: &str, since: &str, columns: &[Column], present: &[Option<bool>]) -> Seen {
-    let Some(doc) = parse_version(since).filter(|_| class != "env" && class != "proposal") else { return Seen::NoVersion };
+fn seen(class: Class, since: &str, columns: &[Column], present: &[Option<bool>]) -> Seen {
+    let Some(doc) = parse_version(since).filter(|_| !matches!(class, Class::Env | Class::Proposal)) else { return Seen::NoVersion };
     let ver = |c: &Column| parse_version(&c.release);
     // Patched kernels are left out: their features are the series', not
     // the release's.
@@ -642,25 +658,14 @@ fn seen(class: &str, since: &str, columns: &[Column], present: &[Option<bool>]) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oracle::TrialResult;
 
-    fn run(kernel: &str, feats: &[(&str, bool)], trials: &[(&str, Outcome)]) -> Run {
-        Run {
-            kernel: kernel.into(),
-            kernel_version: String::new(),
-            label: "t".into(),
-            commit: "c0ffee".into(),
-            started: "2026-12-01T00:00:00Z".into(),
-            file: format!("{kernel}.json"),
-            expectations: "builtin".into(),
-            notes: BTreeMap::new(),
-            availability: "ok".into(),
-            availability_detail: String::new(),
-            features: feats.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-            broken: BTreeMap::new(),
-            results: trials.iter().map(|(id, o)| (id.to_string(), TrialResult::of(id, *o, ""))).collect(),
-            errata: vec![],
-        }
+    fn run(kernel: &str, feats: &[(&str, bool)], trials: &[(&str, Outcome)]) -> (String, RunReport) {
+        let mut r = RunReport::minimal(kernel, trials.iter().map(|(id, o)| TrialResult::of(id, *o, "")).collect());
+        r.machine.label = "t".into();
+        r.suite.commit = "c0ffee".into();
+        r.started = "2026-12-01T00:00:00Z".into();
+        r.probe.features = feats.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        (format!("{kernel}.json"), r)
     }
 
     /// Text from a report (a label, a release, a message) never becomes
@@ -670,8 +675,8 @@ mod tests {
     fn report_text_cannot_break_out_of_the_page() {
         let hostile = "x\" onmouseover=\"alert(1)</script><b>";
         let mut r = run(hostile, &[("op.nop", true)], &[("a/x[default]", Outcome::Fail)]);
-        r.label = hostile.into();
-        r.results.get_mut("a/x[default]").unwrap().message = hostile.into();
+        r.1.machine.label = hostile.into();
+        r.1.results[0].message = hostile.into();
         let html = Matrix::build(&[r]).html();
         assert!(html.contains("<title>io_uring support on x&quot; onmouseover=&quot;alert(1)&lt;/script&gt;&lt;b&gt;</title>"), "{html}");
         assert!(!html.contains("</script><b>"), "the data ends its script element early");
@@ -687,7 +692,7 @@ mod tests {
     fn a_trial_id_cannot_open_a_comment_or_script_in_the_data_block() {
         let id = "a/x<!--<script>alert(1)</script><SCRIPT>[default]";
         let mut r = run("6.18.1", &[("op.nop", true)], &[(id, Outcome::Fail)]);
-        r.label = "<!--".into();
+        r.1.machine.label = "<!--".into();
         let html = Matrix::build(&[r]).html();
         let open = "<script type=\"application/json\" id=\"data\">";
         let start = html.find(open).expect("the data block") + open.len();
@@ -710,24 +715,28 @@ mod tests {
     fn markdown_shows_report_text_as_text() {
         let html = "<img src=x onerror=alert(1)>";
         let mut r = run(&format!("6.18.1{html}|x\n| evil |"), &[("op.nop", true)], &[(&format!("ar{html}|`e`*[l](u)/x[default]"), Outcome::Fail)]);
-        r.label = format!("lab{html}\r\n<script>");
-        r.commit = "c<b>".into();
-        r.started = "<i>2026-12-01T00".into();
-        r.errata = vec![oracle::expectations::Erratum {
-            trials: format!("cancel/x`{html}"),
-            page: format!("p{html}"),
-            says: "says|\n".into(),
-            kernel: "k<".into(),
-            evidence: vec![],
-            correction: "c&amp;".into(),
-            upstream: Some(oracle::expectations::Upstream {
-                kind: oracle::expectations::UpstreamKind::Fixed,
-                commits: vec![format!("abc{html}")],
-                release: Some("7.1|`x`".into()),
-                stable: vec![],
-                messages: vec![],
-                checked: "<b>".into(),
-            }),
+        r.1.machine.label = format!("lab{html}\r\n<script>");
+        r.1.suite.commit = "c<b>".into();
+        r.1.started = "<i>2026-12-01T00".into();
+        r.1.errata = vec![ErratumRan {
+            ran: vec![],
+            erratum: oracle::expectations::Erratum {
+                id: "e".into(),
+                trials: format!("cancel/x`{html}"),
+                page: format!("p{html}"),
+                says: "says|\n".into(),
+                kernel: "k<".into(),
+                evidence: vec![],
+                correction: "c&amp;".into(),
+                upstream: Some(oracle::expectations::Upstream {
+                    kind: oracle::expectations::UpstreamKind::Fixed,
+                    commits: vec![format!("abc{html}")],
+                    release: Some("7.1|`x`".into()),
+                    stable: vec![],
+                    messages: vec![],
+                    checked: "<b>".into(),
+                }),
+            },
         }];
         let md = Matrix::build(&[r]).markdown();
         assert!(!md.contains('<'), "raw markup in {md}");
@@ -755,7 +764,7 @@ mod tests {
     #[test]
     fn broken_features_show_as_broken() {
         let mut r = run("6.12.118-mutant-x", &[("opflag.poll_add.multi", true), ("op.nop", true)], &[]);
-        r.broken.insert("opflag.poll_add.multi".into(), "POLL_ADD ... gave {user_data: 1, res: 1, flags: 0x0}".into());
+        r.1.probe.broken.insert("opflag.poll_add.multi".into(), "POLL_ADD ... gave {user_data: 1, res: 1, flags: 0x0}".into());
         let m = Matrix::build(&[r]);
         assert!(m.markdown().contains("| `opflag.poll_add.multi` | 5.13 | "), "{}", m.markdown());
         assert!(m.markdown().lines().any(|l| l.starts_with("| `opflag.poll_add.multi`") && l.ends_with("| BROKEN |")));
@@ -776,7 +785,7 @@ mod tests {
         assert_eq!(order, ["5.10.0-46-amd64", "6.12.1", "6.18.15"]);
         assert_eq!(m.areas["a"][0], Cell { pass: 0, fail: 1, skip: 0, xfail: 1, total: 2, skip_env: 0, erratum: 0 });
         assert_eq!(m.briefs["a"][0].len(), 2, "every trial behind the cell");
-        assert_eq!(m.briefs["a"][2].iter().map(|b| b.outcome.as_str()).collect::<Vec<_>>(), ["pass", "pass"], "passing ones too");
+        assert_eq!(m.briefs["a"][2].iter().map(|b| b.word()).collect::<Vec<_>>(), ["pass", "pass"], "passing ones too");
         assert_eq!(Matrix::cell_class(&Cell { pass: 2, skip: 104, total: 106, ..Cell::default() }), "partial", "mostly skipped is not green");
         assert_eq!(Matrix::cell_text(&m.areas["a"][1]), "1/2 (1 skip)");
         let mixed = m.features.iter().find(|f| f.id == "setup.cqe_mixed").unwrap();
@@ -822,15 +831,13 @@ mod tests {
         let exps = oracle::expectations::Expectations::builtin();
         let xfail = |trial: &str, id: &str, release: &str| {
             let x = exps.find(id, release).find(|x| x.trial == trial).expect("entry");
-            let mut r = oracle::TrialResult::of(id, Outcome::Xfail, "");
-            r.message = format!("{}{}", x.xfail_prefix(), "the failure");
-            r
+            TrialResult { deviation: Some(x.id.clone()), ..TrialResult::of(id, Outcome::Xfail, "the failure") }
         };
         let mut old = run("7.0.13+deb13-amd64", &[], &[]);
         let t = xfail("timeouts/timens-abs-monotonic[*]", "timeouts/timens-abs-monotonic[default]", "7.0.13+deb13-amd64");
-        old.results.insert(t.id.clone(), t);
+        old.1.results.push(t);
         let t = xfail("sqpoll/awake-after-setup[*]", "sqpoll/awake-after-setup[default]", "7.0.13+deb13-amd64");
-        old.results.insert(t.id.clone(), t);
+        old.1.results.push(t);
         let m = Matrix::build(&[old]);
         let b = &m.briefs["timeouts"][0][0];
         let (standing, status) = b.upstream.clone().expect("upstream status");

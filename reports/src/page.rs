@@ -58,8 +58,8 @@ fn data(m: &Matrix) -> Value {
         .columns
         .iter()
         .map(|c| {
-            json!({"head": c.head, "release": c.release, "version": c.version, "label": c.label, "availability": c.availability, "detail": c.availability_detail,
-                   "commit": c.commit, "started": c.started, "file": c.file, "expectations": c.expectations})
+            json!({"head": c.head, "release": c.release, "version": c.version, "label": c.label, "availability": c.availability.word(), "detail": c.availability_detail,
+                   "commit": c.commit, "started": c.started, "file": c.file, "expectations": c.expectations.word()})
         })
         .collect();
     let areas: Vec<Value> = m
@@ -86,7 +86,7 @@ fn data(m: &Matrix) -> Value {
                                 }
                                 None => -1,
                             };
-                            json!([index(&t.id), t.outcome, msg(&t.message), e, u8::from(t.env)])
+                            json!([index(&t.id), t.word(), msg(&t.message), e, u8::from(t.env)])
                         })
                         .collect();
                     json!({"trials": trials})

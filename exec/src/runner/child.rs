@@ -35,8 +35,16 @@ pub fn child_main() -> Option<i32> {
         (Some((case, variant)), Ok(probe), Ok(_)) => run_in_process(case, variant, &probe),
     };
     let phases = oracle::phases::collect(main_ns, case_start, oracle::phases::now_ns());
-    let (comparisons, mutated) = oracle::mutation::report();
-    crate::executor::emit(&crate::executor::Line::Trial(TrialLine { outcome, message: clip(&message), comparisons, mutated, disturbed, phases }));
+    let m = oracle::mutation::report();
+    crate::executor::emit(&crate::executor::Line::Trial(TrialLine {
+        outcome,
+        message: clip(&message),
+        comparisons: m.comparisons,
+        mutated: m.mutated,
+        already_failing: m.already_failing,
+        disturbed,
+        phases,
+    }));
     Some(0)
 }
 

@@ -21,7 +21,7 @@ pub struct Isolation {
     /// Watch the kernel log during each trial (root only).
     pub kmsg: bool,
     /// Multiplies every trial's timeout (slow emulated machines).
-    pub timeout_scale: f64,
+    pub timeout_scale: oracle::timing::Scale,
     /// The comparison a mutation run perturbs ([`oracle::mutation`]).
     pub mutate: Option<usize>,
 }
@@ -33,6 +33,9 @@ pub struct ChildReport {
     pub comparisons: usize,
     /// The perturbation applied, in a mutation run that reached it.
     pub mutated: Option<String>,
+    /// The perturbed check already failed unmutated (a recorded
+    /// deviation's own check).
+    pub already_failing: bool,
     /// A timed window was disturbed by the machine ([`oracle::timing`]).
     pub disturbed: bool,
     /// Where the process's time went, in a `run --phases`.
@@ -43,7 +46,7 @@ pub struct ChildReport {
 #[derive(Clone, Debug)]
 pub enum Ran {
     /// It ran to a result.
-    Done(TrialResult, ChildReport),
+    Done(Box<TrialResult>, ChildReport),
     /// The run was interrupted (Ctrl-C, SIGTERM, SIGHUP) while it ran and
     /// the runner killed it: it has no result, it was not run.
     Interrupted,
@@ -63,7 +66,7 @@ impl Isolation {
             args: vec![],
             probe_json: serde_json::to_string(&probe.to_report()).expect("a probe serialises"),
             kmsg: false,
-            timeout_scale: 1.0,
+            timeout_scale: oracle::timing::Scale::ONE,
             mutate: None,
         }
     }
@@ -72,7 +75,7 @@ impl Isolation {
     /// the run was interrupted while it ran (it was not run).
     pub fn run(&self, t: &Trial) -> Option<TrialResult> {
         match self.run_reporting(t) {
-            Ran::Done(r, _) => Some(r),
+            Ran::Done(r, _) => Some(*r),
             Ran::Interrupted => None,
         }
     }
@@ -98,15 +101,19 @@ impl Isolation {
             message: String::new(),
             missing: vec![],
             duration_ms: 0.0,
+            skip: None,
+            deviation: None,
+            erratum: None,
             mutation: None,
             phases: None,
         };
         if let Some(s) = &t.skip {
             r.message = s.reason.clone();
             r.missing = s.missing.iter().map(|f| f.id().to_string()).collect();
-            return Ran::Done(r, ChildReport::default());
+            r.skip = Some(Box::new(s.cause.clone()));
+            return Ran::Done(Box::new(r), ChildReport::default());
         }
-        let timeout = Duration::from_millis((t.case.timeout_ms as f64 * self.timeout_scale) as u64);
+        let timeout = Duration::from_millis((t.case.timeout_ms as f64 * self.timeout_scale.get()) as u64);
         let mut kmsg = if self.kmsg { KmsgWindow::open() } else { None };
         let start = Instant::now();
         let mut tries = 0;
@@ -135,14 +142,14 @@ impl Isolation {
                 r.message = format!("{}; kernel log: {}", r.message, bad.join(" | "));
             }
         }
-        Ran::Done(r, report)
+        Ran::Done(Box::new(r), report)
     }
 
     fn spawn_and_wait(&self, id: &str, timeout: Duration) -> Spawned {
         use Spawned::Verdict;
         let none = ChildReport::default;
         let mut cmd = crate::executor::command(&self.exe, &self.args, Stdio::piped());
-        cmd.env(CHILD_ENV, id).env(oracle::timing::SCALE_ENV, self.timeout_scale.to_string()).env(PROBE_ENV, &self.probe_json);
+        cmd.env(CHILD_ENV, id).env(oracle::timing::SCALE_ENV, self.timeout_scale.get().to_string()).env(PROBE_ENV, &self.probe_json);
         match self.mutate {
             Some(k) => cmd.env(oracle::mutation::MUTATE_ENV, k.to_string()),
             None => cmd.env_remove(oracle::mutation::MUTATE_ENV),
@@ -253,5 +260,62 @@ fn parse_result(stdout: &str) -> Option<(Outcome, String, ChildReport)> {
         }
     }
     let v = last?;
-    Some((v.outcome, v.message, ChildReport { comparisons: v.comparisons, mutated: v.mutated, disturbed: v.disturbed, phases: v.phases.map(Box::new) }))
+    Some((
+        v.outcome,
+        v.message,
+        ChildReport {
+            comparisons: v.comparisons,
+            mutated: v.mutated,
+            already_failing: v.already_failing,
+            disturbed: v.disturbed,
+            phases: v.phases.map(Box::new),
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The parent's reading of a trial's stdout: only a whole, last
+    //! protocol line of a trial is a verdict; anything broken is none (the
+    //! harness's error, never a pass).
+    use super::*;
+    use crate::executor::MARK;
+
+    fn line(json: &str) -> String {
+        format!("{MARK}{json}")
+    }
+    const PASS: &str = r#"{"trial":{"outcome":"pass","message":"","comparisons":2,"mutated":null}}"#;
+
+    #[test]
+    fn a_whole_trial_line_is_the_verdict() {
+        let (o, m, rep) = parse_result(&format!("noise\n{}\n", line(PASS))).expect("a verdict");
+        assert_eq!((o, m.as_str(), rep.comparisons, rep.already_failing, rep.disturbed), (Outcome::Pass, "", 2, false, false));
+        let typed = r#"{"trial":{"outcome":"xfail","message":"m","comparisons":1,"mutated":"c #0","already_failing":true,"disturbed":true}}"#;
+        let (o, _, rep) = parse_result(&line(typed)).expect("a verdict");
+        assert_eq!((o, rep.mutated.as_deref(), rep.already_failing, rep.disturbed), (Outcome::Xfail, Some("c #0"), true, true));
+    }
+
+    #[test]
+    fn truncated_garbled_or_foreign_lines_are_no_verdict() {
+        let full = line(PASS);
+        for cut in [MARK.len(), MARK.len() + 1, full.len() / 2, full.len() - 1] {
+            assert!(parse_result(&full[..cut]).is_none(), "truncated at {cut}: {:?}", &full[..cut]);
+        }
+        for bad in [
+            format!("{full} trailing"),
+            line(r#"{"trial":{"outcome":"passed","message":"","comparisons":0,"mutated":null}}"#),
+            line(r#"{"trial":{"outcome":"pass","message":"","mutated":null}}"#),
+            line(r#"{"trial":{"outcome":"pass","message":"","comparisons":0,"mutated":null,"extra":1}}"#),
+            line(r#"{"probe":{"start":"op.nop"}}"#),
+            line("\u{0}\u{1b}[2J"),
+            // A good verdict, then a broken line: the last word is broken.
+            format!("{full}\n{}", &full[..full.len() - 3]),
+            // A good verdict after a broken line: the stream is not to be trusted.
+            format!("{}\n{full}", line("{")),
+        ] {
+            assert!(parse_result(&bad).is_none(), "{bad:?}");
+        }
+        assert!(parse_result("").is_none(), "no line at all");
+        assert!(parse_result(&PASS.replace('\n', "")).is_none(), "JSON without the marker is the case's own output");
+    }
 }

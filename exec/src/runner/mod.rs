@@ -60,7 +60,7 @@ pub fn run_all(
         // window was disturbed (the machine, often its own siblings) is run
         // again alone at the end, with the remaining tries.
         let attempt = |t: &Trial, alone: bool| match iso.run_tries(t, if alone { oracle::timing::DISTURBED_TRIES - 1 } else { 1 }) {
-            Ran::Done(r, rep) => Attempt { result: Some(r), retry_alone: rep.disturbed && !alone },
+            Ran::Done(r, rep) => Attempt { result: Some(*r), retry_alone: rep.disturbed && !alone },
             Ran::Interrupted => Attempt::of(None),
         };
         run_with(trials, jobs, attempt, |r| exps.apply(r, release), progress)

@@ -3,7 +3,6 @@
 
 use super::{Isolation, Ran, Trial};
 use oracle::expectations::Expectations;
-use oracle::mutation::ALREADY_FAILS;
 use oracle::outcome::{Mutation, Outcome, TrialResult};
 
 /// Runs one trial under the mutation mode: once as it is (counting its
@@ -22,7 +21,8 @@ pub fn run_mutated(t: &Trial, iso: &Isolation, exps: &Expectations, release: &st
 /// (its run disturbed on every start): the runner then runs the trial
 /// again alone, as it does a disturbed trial outside the mutation mode.
 pub fn run_mutated_judging(t: &Trial, iso: &Isolation, exps: &Expectations, release: &str) -> Option<(TrialResult, bool)> {
-    let Ran::Done(mut base, rep) = iso.run_reporting(t) else { return None };
+    let Ran::Done(base, rep) = iso.run_reporting(t) else { return None };
+    let mut base = *base;
     if base.outcome == Outcome::Skip {
         return Some((base, false));
     }
@@ -37,14 +37,15 @@ pub fn run_mutated_judging(t: &Trial, iso: &Isolation, exps: &Expectations, rele
     for k in 0..n {
         let mut iso = iso.clone();
         iso.mutate = Some(k);
-        let Ran::Done(mut r, rep) = iso.run_reporting(t) else { return None };
+        let Ran::Done(r, rep) = iso.run_reporting(t) else { return None };
+        let mut r = *r;
         exps.apply(&mut r, release);
         let what = rep.mutated.clone().unwrap_or_else(|| format!("comparison #{k} (not reached in this run)"));
         if rep.disturbed {
             m.unjudged.push(what);
             continue;
         }
-        let own_check = r.outcome == Outcome::Xfail && what.ends_with(ALREADY_FAILS);
+        let own_check = r.outcome == Outcome::Xfail && rep.already_failing;
         if (r.outcome == Outcome::Fail && rep.mutated.is_some()) || own_check {
             m.noticed += 1;
             m.example.get_or_insert_with(|| format!("{what}: {}", r.message.lines().next().unwrap_or("")));

@@ -3,12 +3,15 @@
 
 use oracle::case::{all_cases, Case, Variant};
 use oracle::features::Feature;
+use oracle::outcome::SkipCause;
 use oracle::probe::Probe;
 
-/// Why a trial is skipped: the features it lacks, or the environment.
+/// Why a trial is skipped: the features it lacks, by kind
+/// ([`SkipCause`], what the report stores), and the reason in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skip {
     pub missing: Vec<Feature>,
+    pub cause: SkipCause,
     pub reason: String,
 }
 
@@ -94,16 +97,17 @@ pub fn plan(probe: &Probe, sel: &Selection) -> Vec<Trial> {
 
 fn skip_reason(probe: &Probe, t: &Trial) -> Option<Skip> {
     if !probe.available() {
-        return Some(Skip { missing: vec![], reason: format!("io_uring unavailable: {}", probe.availability_detail) });
+        return Some(Skip { missing: vec![], cause: SkipCause::unavailable(), reason: format!("io_uring unavailable: {}", probe.availability_detail) });
     }
     let missing = probe.missing(&t.requires());
     if missing.is_empty() {
         return None;
     }
-    // The environment (privilege, devices, a disposable machine) is named
-    // with what provides it, and a feature the environment kept the probe
-    // from telling with the reason; only the rest is the kernel's.
-    let (env, kernel): (Vec<oracle::Feature>, Vec<oracle::Feature>) = missing.iter().partition(|f| f.is_environment());
+    // The environment (privilege, devices, a disposable machine: the
+    // feature's class, features::Class::Env) is named with what provides
+    // it, and a feature the environment kept the probe from telling with
+    // the reason; only the rest is the kernel's.
+    let (env, kernel): (Vec<oracle::Feature>, Vec<oracle::Feature>) = missing.iter().partition(|f| f.class() == oracle::features::Class::Env);
     let (unknown, kernel): (Vec<oracle::Feature>, Vec<oracle::Feature>) =
         kernel.iter().partition(|f| matches!(probe.finding(**f), oracle::probe::Finding::Undetermined(_)));
     let mut parts = Vec::new();
@@ -125,7 +129,9 @@ fn skip_reason(probe: &Probe, t: &Trial) -> Option<Skip> {
         };
         parts.push(format!("environment lacks {}", env.iter().map(named).collect::<Vec<_>>().join(", ")));
     }
-    Some(Skip { reason: parts.join("; "), missing })
+    let ids = |fs: &[Feature]| fs.iter().map(|f| f.id().to_string()).collect::<Vec<_>>();
+    let cause = SkipCause::of(ids(&kernel), ids(&env), ids(&unknown)).expect("something is missing");
+    Some(Skip { reason: parts.join("; "), cause, missing })
 }
 
 #[cfg(test)]
@@ -137,7 +143,14 @@ mod tests {
     use super::*;
     use oracle::case::CaseResult;
     use oracle::model::{Availability, KernelInfo, ProbeReport};
+    use oracle::outcome::SkipKind;
     use oracle::Feature::*;
+
+    /// The typed cause: its kind and the feature IDs of each kind.
+    fn cause(kind: SkipKind, kernel: &[Feature], environment: &[Feature], undetermined: &[Feature]) -> SkipCause {
+        let ids = |fs: &[Feature]| fs.iter().map(|f| f.id().to_string()).collect();
+        SkipCause { kind, kernel: ids(kernel), environment: ids(environment), undetermined: ids(undetermined) }
+    }
 
     fn body(_: &mut oracle::case::Ctx) -> CaseResult {
         Ok(())
@@ -189,6 +202,7 @@ mod tests {
     fn a_feature_the_kernel_lacks() {
         let s = skip(&probe(|r| absent(r, OpRead)), Variant::Default).expect("skipped");
         assert_eq!(s.missing, vec![OpRead]);
+        assert_eq!(s.cause, cause(SkipKind::Kernel, &[OpRead], &[], &[]));
         assert_eq!(s.reason, "kernel lacks op.read");
     }
 
@@ -198,6 +212,7 @@ mod tests {
         assert_eq!(skip(&p, Variant::Default), None);
         let s = skip(&p, Variant::Sqpoll).expect("skipped");
         assert_eq!((s.missing, s.reason.as_str()), (vec![SetupSqpoll], "kernel lacks setup.sqpoll"));
+        assert_eq!(s.cause, cause(SkipKind::Kernel, &[SetupSqpoll], &[], &[]));
     }
 
     #[test]
@@ -209,6 +224,7 @@ mod tests {
         let s = skip(&p, Variant::Default).expect("skipped");
         assert_eq!(s.missing, vec![OpRead]);
         assert_eq!(s.reason, "the probe could not tell whether the kernel has op.read (RLIMIT_NOFILE too small)");
+        assert_eq!(s.cause, cause(SkipKind::Undetermined, &[], &[], &[OpRead]));
         assert!(!s.reason.contains("kernel lacks"), "never a kernel verdict");
     }
 
@@ -216,6 +232,8 @@ mod tests {
     fn a_feature_the_environment_lacks() {
         let s = skip(&probe(|r| absent(r, EnvNullBlkPoll)), Variant::Default).expect("skipped");
         assert_eq!(s.missing, vec![EnvNullBlkPoll]);
+        assert_eq!(s.cause, cause(SkipKind::Environment, &[], &[EnvNullBlkPoll], &[]));
+        assert!(s.cause.is_environment());
         assert!(s.reason.starts_with("environment lacks env.nullblk_poll ("), "{}", s.reason);
         assert!(!s.reason.contains("kernel lacks"), "never a kernel verdict: {}", s.reason);
     }
@@ -230,6 +248,7 @@ mod tests {
         });
         let s = skip(&p, Variant::Default).expect("skipped");
         assert!(s.reason.starts_with("environment lacks env.nullblk_poll"), "{}", s.reason);
+        assert_eq!(s.cause, cause(SkipKind::Environment, &[], &[EnvNullBlkPoll], &[]));
     }
 
     #[test]
@@ -243,6 +262,7 @@ mod tests {
         });
         let s = skip(&p, Variant::Sqpoll).expect("skipped");
         assert_eq!(s.missing, vec![OpNop, OpRead, EnvNullBlkPoll, SetupSqpoll]);
+        assert_eq!(s.cause, cause(SkipKind::Kernel, &[OpNop, SetupSqpoll], &[EnvNullBlkPoll], &[OpRead]), "the kernel's lack decides the kind");
         let parts: Vec<&str> = s.reason.split("; ").collect();
         assert_eq!(parts.len(), 3, "{}", s.reason);
         assert_eq!(parts[0], "kernel lacks op.nop, setup.sqpoll");
@@ -269,6 +289,44 @@ mod tests {
         });
         let s = skip(&p, Variant::Default).expect("skipped");
         assert_eq!(s.missing, Vec::<Feature>::new());
+        assert_eq!(s.cause, SkipCause::unavailable());
         assert_eq!(s.reason, "io_uring unavailable: kernel.io_uring_disabled = 2");
+    }
+
+    /// The environment and a feature the probe could not tell, without a
+    /// kernel lack: a skip for the environment, never a kernel verdict.
+    #[test]
+    fn the_environment_decides_over_an_undetermined_feature() {
+        let p = probe(|r| {
+            absent(r, OpRead);
+            r.undetermined.insert(OpRead.id().into(), "why".into());
+            absent(r, EnvNullBlkPoll);
+        });
+        let s = skip(&p, Variant::Default).expect("skipped");
+        assert_eq!(s.cause, cause(SkipKind::Environment, &[], &[EnvNullBlkPoll], &[OpRead]));
+    }
+
+    /// The planner's skip reaches the trial's result as it is: the cause
+    /// typed, the features, the reason, and no process started.
+    #[test]
+    fn a_planned_skip_is_the_result() {
+        let p = probe(|r| absent(r, EnvNullBlkPoll));
+        let mut t = Trial { case: &CASE, variant: Variant::Default, id: CASE.trial_id(Variant::Default), skip: None };
+        t.skip = skip_reason(&p, &t);
+        let iso = crate::runner::Isolation { exe: "/nonexistent".into(), ..crate::runner::Isolation::current(&p) };
+        let r = iso.run(&t).expect("a result");
+        let s = t.skip.as_ref().unwrap();
+        assert_eq!((r.outcome, r.skip.as_deref(), &r.message), (oracle::Outcome::Skip, Some(&s.cause), &s.reason));
+        assert_eq!(r.missing, s.missing.iter().map(|f| f.id().to_string()).collect::<Vec<_>>());
+    }
+
+    /// Kind by kind, the rule that decides it (SkipCause::of).
+    #[test]
+    fn the_kind_rule() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(SkipCause::of(v(&[]), v(&[]), v(&[])), None, "nothing missing is no skip");
+        assert_eq!(SkipCause::of(v(&["op.nop"]), v(&["env.root"]), v(&["op.read"])).unwrap().kind, SkipKind::Kernel);
+        assert_eq!(SkipCause::of(v(&[]), v(&["env.root"]), v(&["op.read"])).unwrap().kind, SkipKind::Environment);
+        assert_eq!(SkipCause::of(v(&[]), v(&[]), v(&["op.read"])).unwrap().kind, SkipKind::Undetermined);
     }
 }
