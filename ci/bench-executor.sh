@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: ci/bench-executor.sh [--kernel IMAGE [--modules DIR]] [--bin BINARY]
 #                             [--out FILE.json] [-- SELECTION...]
+#        ci/bench-executor.sh --from FILE.json
 # Where a trial's time goes: runs the selection (default: the whole suite)
 # one trial at a time with `run --phases` and prints, over the trials that
 # ran, the median and the total of each phase of a trial's process:
@@ -14,15 +15,19 @@
 #   exit        the rest of the trial's duration: teardown and the reaping
 # On this machine by default; with --kernel, inside a TCG VM (ci/boot.sh,
 # whose options --kernel, --modules and --bin it passes on).
+# --from prints the figures of a report already made with `run --phases`
+# (e.g. a matrix run's: its trials ran in parallel, so each phase also
+# holds the waits for a CPU).
 # Figures, not a test: nothing here passes or fails on a number.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-boot_args=(); bin=""; out=""; sel=()
+boot_args=(); bin=""; out=""; sel=(); from=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel | --modules) boot_args+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
 	--bin) bin="${2:?--bin needs a binary}"; shift 2 ;;
 	--out) out="${2:?--out needs a FILE.json}"; shift 2 ;;
+	--from) from="${2:?--from needs a FILE.json}"; shift 2 ;;
 	-h | --help) usage 0 ;;
 	--) shift; sel=("$@"); break ;;
 	*) log "unknown argument $1"; usage ;;
@@ -31,7 +36,10 @@ done
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 [ -n "$out" ] || out="$tmp/bench.json"
-if [ ${#boot_args[@]} -gt 0 ]; then
+if [ -n "$from" ]; then
+	out="$from"
+	where="$(jq -r '"\(.kernel.release), machine \(.machine.label), \(.jobs) jobs"' "$out")"
+elif [ ${#boot_args[@]} -gt 0 ]; then
 	[ -n "$bin" ] || bin="$("$CI_DIR/build.sh")"
 	"$CI_DIR/boot.sh" "${boot_args[@]}" --bin "$bin" --label bench-executor --out "$out" -- --phases --jobs 1 "${sel[@]}" >&2
 	where="a TCG VM ($(jq -r .kernel.release "$out"))"
@@ -40,7 +48,7 @@ else
 	"$bin" run --phases --jobs 1 --quiet --json "$out" "${sel[@]}" >/dev/null 2>"$tmp/run.log" || true
 	where="this machine ($(uname -r), $(nproc) CPUs)"
 fi
-echo "where a trial's time goes, on $where: $(jq '[.results[] | select(.phases)] | length' "$out") trials, one at a time"
+echo "where a trial's time goes, on $where: $(jq '[.results[] | select(.phases)] | length' "$out") trials"
 jq -r '
 	[.results[] | select(.phases) | .phases + {total_ms: .duration_ms}
 		| . + {exit_ms: ([.total_ms - .start_ms - .prepare_ms - .case_ms, 0] | max)}] as $t
