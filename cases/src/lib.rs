@@ -35,6 +35,7 @@ pub(crate) mod prelude {
     pub use oracle::{case, check, check_eq, check_errno};
     pub use oracle::{check_cqes, check_elapsed, check_order, cqe, variants, CaseResult, CheckedRing, RingBuilder, Sqe, Stopwatch, Variant, Want};
     pub use std::time::Duration;
+    pub use uring::{IoBuf, IoCell};
 
     /// An opcode no kernel knows: io_init_req fails it with -EINVAL.
     pub const BAD_OPCODE: u8 = 0xff;

@@ -63,7 +63,7 @@ case! {
     run: |cx| {
         let mut b = Bufs::new(2, 16);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::provide_buffers(b.ptr(0), 16, 2, 3, 0xffff).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::provide_buffers(b.from(0), 16, 2, 3, 0xffff).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -78,7 +78,7 @@ case! {
         let f = TempFile::with_content(b"last")?;
         let mut b = Bufs::new(1, 16);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::provide_buffers(b.ptr(0), 16, 1, 3, 0xffff).user_data(1)], &[cqe(1, PROVIDED_INTO_NEW_GROUP)])?;
+        r.run_expect(&[Sqe::provide_buffers(b.from(0), 16, 1, 3, 0xffff).user_data(1)], &[cqe(1, PROVIDED_INTO_NEW_GROUP)])?;
         r.run_expect(&[Sqe::read_select(f.fd(), 16, 0, 3).user_data(2)], &[cqe(2, 4).flags(buf_flags(0xffff))])?;
         check_eq!(&b.buf(0)[..4], b"last", "buffer 65535");
         Ok(())
@@ -94,9 +94,9 @@ case! {
     run: |cx| {
         let p = Pipe::new()?;
         let ts = __kernel_timespec { tv_sec: -1, tv_nsec: 0 };
-        let mut buf = [0u8; 4];
+        let buf = IoBuf::new(4);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::read(p.rx(), &mut buf, 0).link().user_data(1), Sqe::link_timeout(&ts, 0).user_data(2)], &[cqe(1, -libc::ECANCELED), cqe(2, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::read(p.rx(), &buf, 0).link().user_data(1), Sqe::link_timeout(&ts, 0).user_data(2)], &[cqe(1, -libc::ECANCELED), cqe(2, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -127,7 +127,7 @@ case! {
         let s = SocketPair::stream()?;
         let mut b = Bufs::new(4, 16);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 4, 7, 4, 0)?;
+        let _br = buf_ring(&r, &b, 4, 7, 4, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 7).async_().user_data(1)])?;
         r.expect_none()?;
         send_all(s.b(), b"one")?;
@@ -168,13 +168,13 @@ case! {
         let p = Pipe::new()?;
         // SAFETY: F_SETFL on our own descriptor.
         unsafe { libc::fcntl(p.rx(), libc::F_SETFL, libc::O_NONBLOCK) };
-        let mut buf = [0u8; 8];
+        let buf = IoBuf::new(8);
         let mut r = cx.ring()?;
-        r.submit_all(&[Sqe::read(p.rx(), &mut buf, 0).user_data(1)])?;
+        r.submit_all(&[Sqe::read(p.rx(), &buf, 0).user_data(1)])?;
         r.expect_none()?;
         p.put(b"late")?;
         r.expect(&[cqe(1, 4)])?;
-        check_eq!(&buf[..4], b"late", "bytes read");
+        check_eq!(&buf.read(..4), b"late", "bytes read");
         Ok(())
     },
 }
@@ -199,7 +199,7 @@ case! {
         std::fs::write(d.join("x"), b"")?;
         let mut b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
-        r.submit_all(&[Sqe::provide_buffers(b.ptr(0), 64, 1, 5, 0).user_data(1)])?;
+        r.submit_all(&[Sqe::provide_buffers(b.from(0), 64, 1, 5, 0).user_data(1)])?;
         r.wait_for(1, oracle::prompt())?;
         // One event: struct inotify_event (16 bytes) + "x" padded to 16.
         r.run_expect(&[Sqe::read_select(ifd.as_raw_fd(), 64, 0, 5).user_data(2)], &[cqe(2, 32).flags(buf_flags(0))])?;

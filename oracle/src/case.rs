@@ -59,6 +59,12 @@ impl From<Errno> for CaseError {
     }
 }
 
+impl From<uring::SetupError> for CaseError {
+    fn from(e: uring::SetupError) -> Self {
+        CaseError::Fail(format!("unexpected {e} from the kernel"))
+    }
+}
+
 /// A full SQ is the case's own sizing mistake: no verdict on the kernel.
 impl From<crate::ring::SqFull> for CaseError {
     fn from(e: crate::ring::SqFull) -> Self {

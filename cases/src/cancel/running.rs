@@ -33,14 +33,14 @@ impl BlockedOpen {
         Ok(BlockedOpen { _dir: dir, path })
     }
 
-    fn sqe(&self, ud: u64) -> Sqe {
+    fn sqe(&self, ud: u64) -> Sqe<'_> {
         Sqe::openat(libc::AT_FDCWD, &self.path, libc::O_RDONLY | libc::O_CLOEXEC, 0).user_data(ud).async_()
     }
 
     /// Submits the open and waits until a worker sleeps in the FIFO's
     /// open (wchan wait_for_partner, or fifo_open where it is inlined): from
     /// then on it is running.
-    fn start(&self, r: &mut CheckedRing, ud: u64) -> CaseResult {
+    fn start<'b>(&'b self, r: &mut CheckedRing<'b>, ud: u64) -> CaseResult {
         r.submit_all(&[self.sqe(ud)])?;
         let blocked = fixtures::wait_until(oracle::prompt(), || {
             fixtures::threads_named("iou-wrk-").map(|ts| ts.iter().any(|(tid, _)| in_fifo_open(*tid))).unwrap_or(false)
@@ -225,16 +225,29 @@ fn hangs_up_within(fd: impl std::os::fd::AsFd, limit: Duration) -> bool {
     fixtures::poll_in(fd, limit).is_ok_and(|ev| ev.contains(rustix::event::PollFlags::HUP))
 }
 
+/// What [`arm_everything`]'s requests use: a read's and a recv's buffer,
+/// the timeout's timespec (10 s).
+struct Armed {
+    buf: Box<IoBuf>,
+    rbuf: Box<IoBuf>,
+    ts: __kernel_timespec,
+}
+
+impl Armed {
+    fn new() -> Armed {
+        Armed { buf: IoBuf::new(8), rbuf: IoBuf::new(8), ts: ms(10_000) }
+    }
+}
+
 /// Arms one of each pending kind on `r`: a poll and a read on `rx`, a
 /// recv, an accept and a 10 s timeout.
-fn arm_everything(r: &mut CheckedRing, rx: i32, s: &SocketPair, l: &Listener, buf: &mut [u8], rbuf: &mut [u8]) -> CaseResult {
-    let ts = ms(10_000);
+fn arm_everything<'b>(r: &mut CheckedRing<'b>, rx: i32, s: &SocketPair, l: &Listener, mem: &'b Armed) -> CaseResult {
     r.submit_all(&[
         Sqe::poll_add(rx, POLLIN as u32).user_data(1),
-        Sqe::read(rx, buf, u64::MAX).user_data(2),
-        Sqe::recv(s.a(), rbuf, 0).user_data(3),
+        Sqe::read(rx, &mem.buf, u64::MAX).user_data(2),
+        Sqe::recv(s.a(), &mem.rbuf, 0).user_data(3),
         Sqe::accept(l.fd(), libc::SOCK_CLOEXEC as u32).user_data(4),
-        Sqe::timeout(&ts, 0, 0).user_data(5),
+        Sqe::timeout(&mem.ts, 0, 0).user_data(5),
     ])?;
     r.expect_none()
 }
@@ -250,15 +263,18 @@ case! {
         {
             let p = Pipe::new()?;
             let (s, l) = (SocketPair::stream()?, Listener::new()?);
-            let (mut buf, mut rbuf) = ([0u8; 8], [0u8; 8]);
+            // The kernel cancels the requests itself once the fd is closed,
+            // after this returns: their memory lives for the rest of the
+            // trial process.
+            let mem: &'static Armed = Box::leak(Box::new(Armed::new()));
             let mut r = cx.ring()?;
             // The ring's file table holds the pipe's only write end.
             r.register_files(&[p.tx()])?;
             let Pipe { rx, tx } = p;
             drop(tx);
-            arm_everything(&mut r, rx.as_raw_fd(), &s, &l, &mut buf, &mut rbuf)?;
+            arm_everything(&mut r, rx.as_raw_fd(), &s, &l, mem)?;
             let t0 = Stopwatch::start();
-            drop(r);
+            r.into_inner().close_leaving_requests();
             check_elapsed(&t0, Duration::ZERO, "closing the ring with requests in flight")?;
             // Teardown finishes asynchronously; the registered write end
             // must be released within a bound.
@@ -282,6 +298,7 @@ case! {
         // The ring is made in the child: a SINGLE_ISSUER ring belongs to the
         // task that set it up.
         let mut child = Child::fork(|| {
+            let mem = Armed::new();
             let Ok(mut r) = cx.ring_sized(8) else { return 2 };
             let (Ok(s), Ok(l)) = (SocketPair::stream(), Listener::new()) else { return 3 };
             if r.register_files(&[txfd]).is_err() {
@@ -289,8 +306,7 @@ case! {
             }
             // SAFETY: the child's copy of the write end; the ring keeps its own.
             unsafe { libc::close(txfd) };
-            let (mut buf, mut rbuf) = ([0u8; 8], [0u8; 8]);
-            if arm_everything(&mut r, rx.as_raw_fd(), &s, &l, &mut buf, &mut rbuf).is_err() {
+            if arm_everything(&mut r, rx.as_raw_fd(), &s, &l, &mem).is_err() {
                 return 5;
             }
             // Exit without closing anything.
@@ -386,11 +402,12 @@ case! {
     ],
     run: |cx| {
         let p = Pipe::new()?;
+        let ts;
         let mut r = cx.ring()?;
         // The child moves the shared SQ on: from here on this process only
         // reaps, and the quiet checks use the grace wait, not a NOP.
         r.quiet_by_grace(true);
-        let ts = ms(100);
+        ts = ms(100);
         r.submit_all(&[Sqe::timeout(&ts, 0, 0).user_data(2)])?;
         check_eq!(share_then_leave(&mut r, &p, false)?, 0, "the child's exit status");
         r.expect(&[cqe(2, -libc::ETIME)])?;
@@ -408,9 +425,10 @@ case! {
     refs: ["include/linux/io_uring.h io_uring_task_cancel: called from begin_new_exec, cancels every request of the task"],
     run: |cx| {
         let p = Pipe::new()?;
+        let ts;
         let mut r = cx.ring()?;
         r.quiet_by_grace(true);
-        let ts = ms(100);
+        ts = ms(100);
         r.submit_all(&[Sqe::timeout(&ts, 0, 0).user_data(2)])?;
         check_eq!(share_then_leave(&mut r, &p, true)?, 0, "the child's exit status");
         r.expect_unordered(&[cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME)])?;

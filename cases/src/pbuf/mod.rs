@@ -19,9 +19,9 @@ mod bundles;
 
 /// Provides `n` buffers (ids `bid..`) to group `bgid`: the CQE's res is
 /// 0 ([`PROVIDED_INTO_NEW_GROUP`]: every case provides into a new group).
-fn provide(r: &mut CheckedRing, b: &mut Bufs, n: u32, bgid: u16, bid: u16) -> CaseResult {
+fn provide<'b>(r: &mut CheckedRing<'b>, b: &'b Bufs, n: u32, bgid: u16, bid: u16) -> CaseResult {
     let size = (b.mem.len() / n as usize) as u32;
-    r.run_expect(&[Sqe::provide_buffers(b.ptr(0), size, n, bgid, bid).user_data(900)], &[cqe(900, PROVIDED_INTO_NEW_GROUP)])?;
+    r.run_expect(&[Sqe::provide_buffers(b.from(0), size, n, bgid, bid).user_data(900)], &[cqe(900, PROVIDED_INTO_NEW_GROUP)])?;
     Ok(())
 }
 
@@ -51,7 +51,7 @@ case! {
         let f = file32()?;
         let mut b = Bufs::new(4, 64);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 4, 1, 10)?;
+        provide(&mut r, &b, 4, 1, 10)?;
         let bid = selection_order(cx, 10, 4)[0];
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)], &[cqe(1, 32).flags(buf_flags(bid))])?;
         check_eq!(&b.buf((bid - 10) as usize)[..32], &pattern(32, 4)[..], "bytes of buffer {bid}");
@@ -69,7 +69,7 @@ case! {
         let f = file32()?;
         let mut b = Bufs::new(3, 64);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 3, 1, 10)?;
+        provide(&mut r, &b, 3, 1, 10)?;
         for (ud, bid) in (1..4u64).zip(selection_order(cx, 10, 3)) {
             r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(ud)], &[cqe(ud, 32).flags(buf_flags(bid))])?;
         }
@@ -102,7 +102,7 @@ case! {
         let f = file32()?;
         let mut b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 1, 2, 5)?;
+        provide(&mut r, &b, 1, 2, 5)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 2).user_data(1)], &[cqe(1, 32).flags(buf_flags(5))])?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 2).user_data(2)], &[cqe(2, -libc::ENOBUFS)])?;
         Ok(())
@@ -119,7 +119,7 @@ case! {
         let f = file32()?;
         let mut b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 1, 1, 0)?;
+        provide(&mut r, &b, 1, 1, 0)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 16, 0, 1).user_data(1)], &[cqe(1, 16).flags(buf_flags(0))])?;
         check_eq!(&b.buf(0)[..16], &pattern(32, 4)[..16], "bytes read");
         check!(b.buf(0)[16..].iter().all(|&x| x == 0), "bytes past len were written");
@@ -136,7 +136,7 @@ case! {
     run: |cx| {
         let mut b = Bufs::new(4, 64);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 4, 3, 0)?;
+        provide(&mut r, &b, 4, 3, 0)?;
         r.run_expect(&[Sqe::remove_buffers(2, 3).user_data(1)], &[cqe(1, 2)])?;
         r.run_expect(&[Sqe::remove_buffers(10, 3).user_data(2)], &[cqe(2, 2)])?;
         r.run_expect(&[Sqe::remove_buffers(1, 3).user_data(3)], &[cqe(3, -libc::ENOENT)])?;
@@ -167,7 +167,7 @@ case! {
         let f = file32()?;
         let mut b = Bufs::new(2, 64);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 2, 3, 0)?;
+        provide(&mut r, &b, 2, 3, 0)?;
         r.run_expect(&[Sqe::remove_buffers(2, 3).user_data(1)], &[cqe(1, 2)])?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 3).user_data(2)], &[cqe(2, -libc::ENOBUFS)])?;
         Ok(())
@@ -185,7 +185,9 @@ case! {
     run: |cx| {
         let mut b = Bufs::new(1, 8);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::provide_buffers(b.ptr(0), 8, 65537, 1, 0).user_data(1)], &[cqe(1, -libc::E2BIG)])?;
+        // SAFETY: 65537 buffers do not fit b: the kernel refuses the count
+        // at prep (E2BIG), before it records any address.
+        r.run_expect(&[unsafe { Sqe::provide_buffers_raw(b.ptr(0), 8, 65537, 1, 0) }.user_data(1)], &[cqe(1, -libc::E2BIG)])?;
         Ok(())
     },
 }
@@ -200,7 +202,7 @@ case! {
         let f = file32()?;
         let mut b = Bufs::new(4, 64);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 4, 1, 8, 0)?;
+        let _br = buf_ring(&r, &b, 4, 1, 8, 0)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)], &[cqe(1, 32).flags(buf_flags(0))])?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(2)], &[cqe(2, 32).flags(buf_flags(1))])?;
         check_eq!(&b.buf(1)[..32], &pattern(32, 4)[..], "buffer 1's bytes");
@@ -218,7 +220,7 @@ case! {
         let f = file32()?;
         let mut b = Bufs::new(2, 64);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 2, 4, 4, IOU_PBUF_RING_MMAP)?;
+        let _br = buf_ring(&r, &b, 2, 4, 4, IOU_PBUF_RING_MMAP)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 4).user_data(1)], &[cqe(1, 32).flags(buf_flags(0))])?;
         check_eq!(&b.buf(0)[..32], &pattern(32, 4)[..], "buffer 0's bytes");
         Ok(())
@@ -237,7 +239,7 @@ case! {
         let mut r = cx.ring()?;
         let mut br = BufRing::register(&r, 1, 4, 0)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)], &[cqe(1, -libc::ENOBUFS)])?;
-        br.push(b.ptr(0), 64, 9);
+        br.push(b.span(0, 64), 9);
         br.publish();
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(2)], &[cqe(2, 32).flags(buf_flags(9))])?;
         Ok(())
@@ -254,7 +256,7 @@ case! {
         let f = file32()?;
         let mut b = Bufs::new(4, 64);
         let mut r = cx.ring()?;
-        let br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        let br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         check_eq!(br.head(&r)?, 0, "head before any read");
         for ud in 1..3u64 {
             r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(ud)], &[cqe(ud, 32).flags(buf_flags(ud as u16 - 1))])?;
@@ -274,7 +276,7 @@ case! {
         let f = file32()?;
         let mut b = Bufs::new(2, 64);
         let mut r = cx.ring()?;
-        let br = buf_ring(&r, &mut b, 2, 1, 4, 0)?;
+        let mut br = buf_ring(&r, &b, 2, 1, 4, 0)?;
         br.unregister(&r)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)], &[cqe(1, -libc::ENOBUFS)])?;
         Ok(())
@@ -335,7 +337,7 @@ case! {
         let p = Pipe::new()?;
         let mut b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 1, 1, 4, IOU_PBUF_RING_INC)?;
+        let _br = buf_ring(&r, &b, 1, 1, 4, IOU_PBUF_RING_INC)?;
         for i in 0..4u64 {
             let chunk = pattern(16, i as u8);
             p.put(&chunk)?;
@@ -357,8 +359,8 @@ case! {
     run: |cx| {
         let (mut a, mut b) = (Bufs::new(2, 64), Bufs::new(2, 64));
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut a, 2, 3, 4, 0)?;
-        r.run_expect(&[Sqe::provide_buffers(b.ptr(0), 64, 2, 3, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        let _br = buf_ring(&r, &a, 2, 3, 4, 0)?;
+        r.run_expect(&[Sqe::provide_buffers(b.from(0), 64, 2, 3, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -372,7 +374,7 @@ case! {
     run: |cx| {
         let mut b = Bufs::new(2, 64);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 2, 3, 0)?;
+        provide(&mut r, &b, 2, 3, 0)?;
         match oracle::BufRing::register(&r, 3, 4, 0) {
             Err(e) => check_eq!(e, Errno(libc::EEXIST), "PBUF_RING registration over classic group 3"),
             Ok(_) => check!(false, "PBUF_RING registration over classic group 3 succeeded"),
@@ -391,13 +393,13 @@ case! {
         let f = file32()?;
         let mut b = Bufs::new(6, 64);
         let mut r = cx.ring()?;
-        let mut br = buf_ring(&r, &mut b, 4, 5, 4, 0)?;
+        let mut br = buf_ring(&r, &b, 4, 5, 4, 0)?;
         for ud in 0..3u64 {
             r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 5).user_data(ud)], &[cqe(ud, 32).flags(buf_flags(ud as u16))])?;
         }
         // Two more entries land in ring slots 0 and 1 (the tail wrapped).
-        br.push(b.ptr(4), 64, 4);
-        br.push(b.ptr(5), 64, 5);
+        br.push(b.span(4, 64), 4);
+        br.push(b.span(5, 64), 5);
         br.publish();
         for ud in 3..6u64 {
             r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 5).user_data(ud)], &[cqe(ud, 32).flags(buf_flags(ud as u16))])?;
@@ -417,7 +419,7 @@ case! {
         let f = file32()?;
         let mut b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 1, 6, 4, IOU_PBUF_RING_INC)?;
+        let _br = buf_ring(&r, &b, 1, 6, 4, IOU_PBUF_RING_INC)?;
         let more = buf_flags(0) | IORING_CQE_F_BUF_MORE;
         r.run_expect(&[Sqe::read_select(f.fd(), 16, 0, 6).user_data(1)], &[cqe(1, 16).flags(more)])?;
         r.run_expect(&[Sqe::read_select(f.fd(), 16, 16, 6).user_data(2)], &[cqe(2, 16).flags(more)])?;
@@ -437,7 +439,7 @@ case! {
         let f = file32()?;
         let mut b = Bufs::new(2, 64);
         let mut r = cx.build(cx.builder(4).flags(IORING_SETUP_NO_MMAP))?;
-        let _br = buf_ring(&r, &mut b, 2, 4, 4, IOU_PBUF_RING_MMAP)?;
+        let _br = buf_ring(&r, &b, 2, 4, 4, IOU_PBUF_RING_MMAP)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 4).user_data(1)], &[cqe(1, 32).flags(buf_flags(0))])?;
         check_eq!(&b.buf(0)[..32], &pattern(32, 4)[..], "buffer 0's bytes");
         Ok(())
@@ -453,9 +455,10 @@ case! {
     run: |cx| {
         let mut b = Bufs::new(1, 8);
         let mut r = cx.ring()?;
-        let mut s = Sqe::provide_buffers(b.ptr(0), 8, 1, 1, 0).user_data(1);
+        let mut s = Sqe::provide_buffers(b.from(0), 8, 1, 1, 0).user_data(1);
         // Deliberately malformed: a buffer id the 16-bit CQE field cannot carry.
-        s.raw.off = 65536;
+        // SAFETY: a non-address field (off here), set to what the case asks the kernel about.
+        unsafe { s.raw_mut().off = 65536 };
         r.run_expect(&[s], &[cqe(1, -libc::E2BIG)])?;
         Ok(())
     },
@@ -470,7 +473,8 @@ case! {
     run: |cx| {
         let mut r = cx.ring()?;
         // Deliberately malformed: the start of the kernel half of the address space.
-        r.run_expect(&[Sqe::provide_buffers(0xffff_8000_0000_0000usize as *mut u8, 8, 1, 1, 0).user_data(1)], &[cqe(1, -libc::EFAULT)])?;
+        // SAFETY: a kernel address, refused at prep (EFAULT): never written.
+        r.run_expect(&[unsafe { Sqe::provide_buffers_raw(0xffff_8000_0000_0000usize as *mut u8, 8, 1, 1, 0) }.user_data(1)], &[cqe(1, -libc::EFAULT)])?;
         Ok(())
     },
 }
@@ -484,7 +488,8 @@ case! {
     run: |cx| {
         let mut r = cx.ring()?;
         // Deliberately malformed: 4 buffers of 16 bytes from 32 bytes below the top.
-        r.run_expect(&[Sqe::provide_buffers((u64::MAX - 31) as usize as *mut u8, 16, 4, 1, 0).user_data(1)], &[cqe(1, -libc::EOVERFLOW)])?;
+        // SAFETY: a range that wraps, refused at prep (EOVERFLOW): never written.
+        r.run_expect(&[unsafe { Sqe::provide_buffers_raw((u64::MAX - 31) as usize as *mut u8, 16, 4, 1, 0) }.user_data(1)], &[cqe(1, -libc::EOVERFLOW)])?;
         Ok(())
     },
 }
@@ -498,10 +503,11 @@ case! {
     run: |cx| {
         let mut b = Bufs::new(2, 8);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 2, 1, 0)?;
+        provide(&mut r, &b, 2, 1, 0)?;
         let mut with_addr = Sqe::remove_buffers(1, 1).user_data(2);
         // Deliberately malformed: a field REMOVE_BUFFERS does not take.
-        with_addr.raw.addr = 8;
+        // SAFETY: a field set wrong on purpose; 8 is no mapped address, so the kernel can only refuse it (EFAULT) or read it as the integer it is.
+        unsafe { with_addr.raw_mut().addr = 8 };
         r.run_expect(&[Sqe::remove_buffers(0, 1).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         r.run_expect(&[with_addr], &[cqe(2, -libc::EINVAL)])?;
         r.run_expect(&[Sqe::remove_buffers(4, 1).user_data(3)], &[cqe(3, 2)])?;
@@ -523,7 +529,7 @@ case! {
     run: |cx| {
         let mut b = Bufs::new(2, 8);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 2, 1, 0)?;
+        provide(&mut r, &b, 2, 1, 0)?;
         let status = |bgid: u32| {
             let mut st = io_uring_buf_status { buf_group: bgid, ..Default::default() };
             // SAFETY: one valid io_uring_buf_status, written by the kernel.

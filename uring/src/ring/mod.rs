@@ -139,6 +139,13 @@ impl std::fmt::Display for SetupError {
 
 impl std::error::Error for SetupError {}
 
+/// A setup refused with this errno (what cases compare against).
+impl PartialEq<Errno> for SetupError {
+    fn eq(&self, other: &Errno) -> bool {
+        matches!(self, SetupError::Errno(e) if e == other)
+    }
+}
+
 /// An io_uring instance whose requests may use memory borrowed for `'buf`
 /// (see [`crate::sqe`]: every SQE it takes is an `Sqe<'buf>`).
 ///
@@ -200,6 +207,8 @@ pub struct Ring<'buf> {
     /// may stay above the truth by that many).
     pushed_ud: std::collections::BTreeSet<u64>,
     skip_success: u32,
+    /// Closed without cancelling ([`Ring::close_leaving_requests`]).
+    leave_requests: bool,
     _buf: PhantomData<&'buf ()>,
     /// A drained request can no longer be relied on here (see
     /// [`Ring::drain_usable`]).
@@ -728,13 +737,26 @@ impl Ring<'_> {
     }
 }
 
+impl Ring<'static> {
+    /// Closes the ring without cancelling its requests first: the kernel
+    /// cancels them itself in its ring teardown, asynchronously (what cases
+    /// about closing a ring with requests in flight test). Only for a ring
+    /// whose memory lives for the rest of the process (`'static`: leaked
+    /// or static), since the kernel may use it after this returns.
+    pub fn close_leaving_requests(mut self) {
+        self.leave_requests = true;
+    }
+}
+
 impl Drop for Ring<'_> {
     fn drop(&mut self) {
-        if !self.is_sqpoll() {
+        if self.leave_requests {
+            // 'static memory only (close_leaving_requests).
+        } else if !self.is_sqpoll() {
             // Never submitted: the kernel will not see them.
             self.unpush_all();
         }
-        if self.maybe_in_flight() > 0 || (self.is_sqpoll() && self.sq_pending() > 0) {
+        if !self.leave_requests && (self.maybe_in_flight() > 0 || (self.is_sqpoll() && self.sq_pending() > 0)) {
             // Unpublished SQEs never reach the kernel of a plain ring once
             // it is closed; under SQPOLL the poller may still take them.
             if !self.cancel_and_reap() {

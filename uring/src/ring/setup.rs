@@ -199,6 +199,7 @@ impl<'buf> Ring<'buf> {
                 drain_unusable: false,
                 pushed_ud: Default::default(),
                 skip_success: 0,
+                leave_requests: false,
                 _buf: PhantomData,
             };
             Ok(ring)

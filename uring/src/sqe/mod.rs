@@ -118,6 +118,11 @@ impl<'buf> Sqe<'buf> {
     pub fn write(fd: i32, buf: &'buf [u8], off: u64) -> Self {
         Sqe::rw(IORING_OP_WRITE, fd, buf.as_ptr() as u64, buf.len() as u32, off)
     }
+    /// WRITE from an [`IoBuf`] (memory a request may also write: an
+    /// O_DIRECT block read back into the same buffer type).
+    pub fn write_io(fd: i32, buf: &'buf IoBuf, off: u64) -> Self {
+        Sqe::rw(IORING_OP_WRITE, fd, buf.as_ptr() as u64, buf.len() as u32, off)
+    }
     /// READV into the buffers `iov` describes.
     ///
     /// # Safety
@@ -342,6 +347,15 @@ impl<'buf> Sqe<'buf> {
         let mut s = Sqe::rw(IORING_OP_SEND_ZC, fd, buf.as_ptr() as u64, buf.len() as u32, 0);
         s.raw.op_flags = msg_flags;
         s
+    }
+
+    /// SEND_ZC of `len` bytes at `addr` inside registered buffer `index`
+    /// (IORING_RECVSEND_FIXED_BUF). Safe with any `addr`, as
+    /// [`Sqe::read_fixed`]: the kernel reads only the registered buffer.
+    pub fn send_zc_fixed(fd: i32, addr: *const u8, len: u32, msg_flags: u32, index: u16) -> Self {
+        let mut s = Sqe::rw(IORING_OP_SEND_ZC, fd, addr as u64, len, 0);
+        s.raw.op_flags = msg_flags;
+        s.fixed_buf(index)
     }
 
     /// PROVIDE_BUFFERS: `nr` buffers of `len` bytes each from the start of

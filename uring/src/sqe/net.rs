@@ -89,6 +89,13 @@ impl<'buf> Sqe<'buf> {
     /// The destination of a SEND or SEND_ZC on an unconnected socket
     /// (io_uring_prep_send_set_addr(3): the address in addr2, its length in
     /// addr_len, the low half of the file_index union).
+    /// [`Sqe::dest`] from an [`IoCell`], for a case that rewrites the
+    /// address after the submit.
+    pub fn dest_cell(mut self, to: &'buf IoCell<libc::sockaddr_in>) -> Self {
+        self.raw.off = to.as_ptr() as u64;
+        self.raw.file_index = std::mem::size_of::<libc::sockaddr_in>() as u32;
+        self
+    }
     pub fn dest(mut self, to: &'buf libc::sockaddr_in) -> Self {
         self.raw.off = to as *const _ as u64;
         self.raw.file_index = std::mem::size_of::<libc::sockaddr_in>() as u32;

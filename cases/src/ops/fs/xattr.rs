@@ -18,11 +18,11 @@ case! {
     refs: ["io_uring_prep_fsetxattr(3)", "setxattr(2), getxattr(2): the size of the value on success", "claim:enter.op.xattr"],
     run: |cx| {
         let f = TempFile::empty()?;
-        let mut buf = [0u8; 32];
+        let buf = IoBuf::new(32);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::fsetxattr(f.fd(), XNAME, b"value-1", 0).user_data(1)], &[cqe(1, 0)])?;
-        r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &mut buf).user_data(2)], &[cqe(2, 7)])?;
-        check_eq!(&buf[..7], b"value-1", "value read back");
+        r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &buf).user_data(2)], &[cqe(2, 7)])?;
+        check_eq!(&buf.read(..7), b"value-1", "value read back");
         Ok(())
     },
 }
@@ -53,10 +53,10 @@ case! {
         // SAFETY: valid name and value.
         let rc = unsafe { libc::fsetxattr(f.fd(), XNAME.as_ptr(), b"abc".as_ptr() as *const _, 3, 0) };
         check!(rc == 0, "fixture fsetxattr(2): {}", std::io::Error::last_os_error());
-        let mut buf = [0u8; 8];
+        let buf = IoBuf::new(8);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &mut buf).user_data(1)], &[cqe(1, 3)])?;
-        check_eq!(&buf[..3], b"abc", "value");
+        r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &buf).user_data(1)], &[cqe(1, 3)])?;
+        check_eq!(&buf.read(..3), b"abc", "value");
         Ok(())
     },
 }
@@ -69,9 +69,9 @@ case! {
     refs: ["getxattr(2) ERRORS: ENODATA", "claim:prep.xattr"],
     run: |cx| {
         let f = TempFile::empty()?;
-        let mut buf = [0u8; 8];
+        let buf = IoBuf::new(8);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &mut buf).user_data(1)], &[cqe(1, -libc::ENODATA)])?;
+        r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &buf).user_data(1)], &[cqe(1, -libc::ENODATA)])?;
         Ok(())
     },
 }
@@ -85,11 +85,11 @@ case! {
     run: |cx| {
         let f = TempFile::empty()?;
         let p = cpath(&f.path())?;
-        let mut buf = [0u8; 16];
+        let buf = IoBuf::new(16);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::setxattr(&p, XNAME, b"by-path", 0).user_data(1)], &[cqe(1, 0)])?;
-        r.run_expect(&[Sqe::getxattr(&p, XNAME, &mut buf).user_data(2)], &[cqe(2, 7)])?;
-        check_eq!(&buf[..7], b"by-path", "value");
+        r.run_expect(&[Sqe::getxattr(&p, XNAME, &buf).user_data(2)], &[cqe(2, 7)])?;
+        check_eq!(&buf.read(..7), b"by-path", "value");
         Ok(())
     },
 }
@@ -121,10 +121,10 @@ case! {
         // SAFETY: valid path, name and value.
         let rc = unsafe { libc::setxattr(p.as_ptr(), XNAME.as_ptr(), b"wxyz".as_ptr() as *const _, 4, 0) };
         check!(rc == 0, "fixture setxattr(2): {}", std::io::Error::last_os_error());
-        let mut buf = [0u8; 8];
+        let buf = IoBuf::new(8);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::getxattr(&p, XNAME, &mut buf).user_data(1)], &[cqe(1, 4)])?;
-        check_eq!(&buf[..4], b"wxyz", "value");
+        r.run_expect(&[Sqe::getxattr(&p, XNAME, &buf).user_data(1)], &[cqe(1, 4)])?;
+        check_eq!(&buf.read(..4), b"wxyz", "value");
         Ok(())
     },
 }
@@ -141,9 +141,9 @@ case! {
         let rc = unsafe { libc::fsetxattr(f.fd(), XNAME.as_ptr(), b"abcdef".as_ptr() as *const _, 6, 0) };
         check!(rc == 0, "fixture fsetxattr(2): {}", std::io::Error::last_os_error());
         let p = cpath(&f.path())?;
-        let mut buf = [0u8; 2];
+        let buf = IoBuf::new(2);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::getxattr(&p, XNAME, &mut buf).user_data(1)], &[cqe(1, -libc::ERANGE)])?;
+        r.run_expect(&[Sqe::getxattr(&p, XNAME, &buf).user_data(1)], &[cqe(1, -libc::ERANGE)])?;
         Ok(())
     },
 }
@@ -157,9 +157,9 @@ case! {
     run: |cx| {
         let d = TempDir::new()?;
         let p = cpath(&d.join("missing"))?;
-        let mut buf = [0u8; 8];
+        let buf = IoBuf::new(8);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::getxattr(&p, XNAME, &mut buf).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
+        r.run_expect(&[Sqe::getxattr(&p, XNAME, &buf).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
         Ok(())
     },
 }
