@@ -40,7 +40,7 @@ case! {
     refs: ["io_uring_prep_read_fixed(3)", "io_uring_register(2): IORING_REGISTER_BUFFERS", "claim:enter.op.read-write-fixed", "claim:register.op.buffers", "claim:prep.read-fixed"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 8192);
+        let mem = Bufs::new(1, 8192);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 8192)])?;
         read_fixed_at(&mut r, &f, &mem, 0, 4096, 0, 4096)
@@ -55,7 +55,7 @@ case! {
     refs: ["io_uring_prep_write_fixed(3)", "claim:enter.op.read-write-fixed", "claim:prep.write-fixed"],
     run: |cx| {
         let f = TempFile::empty()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         mem.mem.write(0, &pattern(4096, 9));
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
@@ -75,7 +75,7 @@ case! {
     refs: ["io_uring_prep_read_fixed(3)", "claim:enter.op.read-write-fixed"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
         read_fixed_at(&mut r, &f, &mem, 100, 50, 0, 50)?;
@@ -92,7 +92,7 @@ case! {
     refs: ["io_uring/rsrc.c validate_fixed_range: buf_end <= ubuf + len", "claim:enter.op.read-write-fixed"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 2048)])?;
         read_fixed_at(&mut r, &f, &mem, 1024, 1024, 0, 1024)
@@ -107,7 +107,7 @@ case! {
     refs: ["io_uring/rsrc.c io_import_fixed: a range outside the buffer is -EFAULT", "claim:enter.cqe.EFAULT-fixed-range", "claim:prep.read-fixed"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 2048)])?;
         read_fixed_at(&mut r, &f, &mem, 1024, 1025, 0, -libc::EFAULT)
@@ -122,7 +122,7 @@ case! {
     refs: ["io_uring/rsrc.c io_import_fixed: a range outside the buffer is -EFAULT", "claim:enter.cqe.EFAULT-fixed-range"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(1024, 2048)])?;
         read_fixed_at(&mut r, &f, &mem, 1023, 16, 0, -libc::EFAULT)
@@ -137,7 +137,7 @@ case! {
     refs: ["io_uring_prep_read_fixed(3): the range must be within buffer buf_index", "claim:enter.cqe.EFAULT-fixed-range"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         // Two buffers that are neighbours in memory.
         r.register_buffers(&[mem.iov(0, 2048), mem.iov(2048, 4096)])?;
@@ -155,7 +155,7 @@ case! {
     refs: ["io_uring/rsrc.c io_find_buf_node: no node for the index -> -EFAULT", "claim:enter.cqe.EINVAL-buf-index", "claim:enter.cqe.EINVAL-fixed-buf-index"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
         read_fixed_at(&mut r, &f, &mem, 0, 16, 1, -libc::EFAULT)
@@ -170,7 +170,7 @@ case! {
     refs: ["io_uring/rsrc.c io_find_buf_node", "claim:enter.cqe.EFAULT-fixed-no-buffers"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 64);
+        let mem = Bufs::new(1, 64);
         let mut r = cx.ring()?;
         read_fixed_at(&mut r, &f, &mem, 0, 16, 0, -libc::EFAULT)
     },
@@ -183,7 +183,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_register(2) ERRORS: EBUSY", "claim:register.errors.EBUSY-buffers"],
     run: |cx| {
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
         check_errno!(r.register_buffers(&[mem.iov(0, 4096)]), libc::EBUSY, "second REGISTER_BUFFERS");
@@ -212,7 +212,7 @@ case! {
     refs: ["io_uring_register(2): IORING_UNREGISTER_BUFFERS", "claim:register.op.unregister-buffers"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
         r.unregister_buffers()?;
@@ -228,7 +228,7 @@ case! {
     refs: ["io_uring_register(2): IORING_RSRC_REGISTER_SPARSE, IORING_REGISTER_BUFFERS_UPDATE", "claim:register.op.buffers2-sparse", "claim:register.op.buffers-update"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers_tagged(&[], &[], 4)?;
         read_fixed_at(&mut r, &f, &mem, 0, 16, 2, -libc::EFAULT)?;
@@ -244,7 +244,7 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_register(2): IORING_REGISTER_BUFFERS2 tags", "claim:register.op.buffers2-tags"],
     run: |cx| {
-        let (mut a, mut b) = (Bufs::new(1, 4096), Bufs::new(1, 4096));
+        let (a, b) = (Bufs::new(1, 4096), Bufs::new(1, 4096));
         let mut r = cx.ring()?;
         r.register_buffers_tagged(&[a.iov(0, 4096), a.iov(0, 1024)], &[0x55, 0], 0)?;
         check_eq!(r.update_buffers(0, &[b.iov(0, 4096), b.iov(0, 1024)], &[])?, 2, "slots updated");
@@ -260,7 +260,7 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_register(2): IORING_REGISTER_BUFFERS2 tags", "claim:register.op.buffers2-tags"],
     run: |cx| {
-        let mut a = Bufs::new(1, 8192);
+        let a = Bufs::new(1, 8192);
         let mut r = cx.ring()?;
         r.register_buffers_tagged(&[a.iov(0, 4096), a.iov(4096, 8192)], &[0x61, 0x62], 0)?;
         r.unregister_buffers()?;
@@ -276,7 +276,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/rsrc.c: nr_args > IORING_MAX_REG_BUFFERS is -EINVAL"],
     run: |cx| {
-        let mut a = Bufs::new(1, 64);
+        let a = Bufs::new(1, 64);
         let iovs = vec![a.iov(0, 64); 16385];
         let r = cx.ring()?;
         check_errno!(r.register_buffers(&iovs), libc::EINVAL, "16385 buffers");
@@ -292,7 +292,7 @@ case! {
     refs: ["io_uring_prep_readv_fixed(3)", "claim:enter.op.rw-fixed-vec", "claim:prep.readv-fixed"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let iov = [mem.raw_iov(100, 200), mem.raw_iov(1000, 1300)];
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
@@ -312,7 +312,7 @@ case! {
     refs: ["io_uring_prep_writev_fixed(3)", "claim:enter.op.rw-fixed-vec", "claim:prep.writev-fixed"],
     run: |cx| {
         let f = TempFile::empty()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         mem.mem.write(0, &pattern(4096, 3));
         let iov = [mem.raw_iov(10, 20), mem.raw_iov(3000, 3005)];
         let mut r = cx.ring()?;
@@ -332,7 +332,7 @@ case! {
     refs: ["io_uring/rsrc.c io_import_reg_vec: each iovec must lie in the buffer (-EFAULT)", "claim:prep.readv-fixed"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let iov = [mem.raw_iov(0, 10), mem.raw_iov(2040, 2060)];
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 2048)])?;
@@ -349,7 +349,7 @@ case! {
     refs: ["io_uring_register(2): IORING_REGISTER_CLONE_BUFFERS", "claim:register.op.clone-buffers"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let src = CheckedRing::new(4)?;
         src.register_buffers(&[mem.iov(0, 4096)])?;
         let mut r = cx.ring()?;
@@ -367,7 +367,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_register(2): IORING_REGISTER_CLONE_BUFFERS (IORING_REGISTER_DST_REPLACE to replace)", "claim:register.op.clone-buffers"],
     run: |cx| {
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let src = CheckedRing::new(4)?;
         src.register_buffers(&[mem.iov(0, 4096)])?;
         let r = cx.ring()?;
@@ -389,7 +389,7 @@ case! {
         let l = Listener::new()?;
         let client = l.connect()?;
         let (mut server, _) = l.listener.accept()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         mem.mem.write(0, b"hello");
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
@@ -410,7 +410,7 @@ case! {
     refs: ["io_uring_register(2): tags are posted when the resource is no longer in use", "io_uring/rsrc.c: a request holds its buffer node until it completes"],
     run: |cx| {
         let p = Pipe::new()?;
-        let (mut a, mut b) = (Bufs::new(1, 4096), Bufs::new(1, 4096));
+        let (a, b) = (Bufs::new(1, 4096), Bufs::new(1, 4096));
         let mut r = cx.ring()?;
         r.register_buffers_tagged(&[a.iov(0, 4096)], &[0x77], 0)?;
         r.submit_all(&[Sqe::read_fixed(p.rx(), a.ptr(0), 8, 0, 0).user_data(1)])?;
@@ -430,7 +430,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/rsrc.c __io_sqe_buffers_update: !iov_base && tag -> -EINVAL"],
     run: |cx| {
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers_tagged(&[mem.iov(0, 4096)], &[0], 0)?;
         let empty = libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 };
@@ -511,7 +511,7 @@ case! {
     refs: ["io_uring_register_clone_buffers_offset(3): src_off, dst_off, nr", "io_uring/rsrc.c io_clone_buffers", "claim:register.op.clone-buffers"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let src = ring_with_buffers(&mem, 4)?;
         let mut r = cx.ring()?;
         check_eq!(clone_range(&r, &src, 1, 0, 2, 0), Ok(0), "CLONE_BUFFERS src_off 1 nr 2");
@@ -530,7 +530,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/rsrc.c io_clone_buffers: nr > the source's buffers -> -EINVAL; check_add_overflow, or src_off + nr past the source -> -EOVERFLOW"],
     run: |cx| {
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let src = ring_with_buffers(&mem, 4)?;
         let r = cx.ring()?;
         check_errno!(clone_range(&r, &src, 0, 0, 5, 0), libc::EINVAL, "nr 5 of 4 buffers");
@@ -549,7 +549,7 @@ case! {
     refs: ["io_uring_register_clone_buffers_offset(3): IORING_REGISTER_DST_REPLACE"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let src = ring_with_buffers(&mem, 1)?;
         let mut r = cx.ring()?;
         r.register_buffers_tagged(&[], &[], 4)?;
@@ -567,9 +567,9 @@ case! {
     refs: ["io_uring/rsrc.c io_clone_buffers: the new table has max(dst_off + nr, the old size) slots"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let src = ring_with_buffers(&mem, 1)?;
-        let mut own = Bufs::new(1, 4096);
+        let own = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[own.iov(0, 1024), own.iov(1024, 2048)])?;
         check_eq!(clone_range(&r, &src, 0, 3, 1, IORING_REGISTER_DST_REPLACE), Ok(0), "CLONE_BUFFERS into slot 3 of 2");
@@ -621,7 +621,7 @@ case! {
         "claim:register.errors.EINVAL-buffers-over-uio-maxiov",
     ],
     run: |cx| {
-        let mut a = Bufs::new(1, 64);
+        let a = Bufs::new(1, 64);
         let iovs = vec![a.iov(0, 64); 1025];
         let r = cx.ring()?;
         check_eq!(r.register_buffers(&iovs), Ok(()), "REGISTER_BUFFERS of 1025 buffers");

@@ -310,7 +310,7 @@ case! {
     refs: ["io_uring_setup(2): IORING_FEAT_RECVSEND_BUNDLE", "io_uring/net.c io_recv_prep: unknown ioprio flags -> -EINVAL", "claim:setup.feat.recvsend-bundle"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 8);
+        let b = Bufs::new(4, 8);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         send_all(s.b(), b"bundled!")?;

@@ -159,7 +159,7 @@ case! {
     refs: ["io_uring_prep_recv_multishot(3)", "claim:prep.recv-multishot"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 16);
+        let b = Bufs::new(4, 16);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 1).user_data(1)])?;
@@ -182,7 +182,7 @@ case! {
     refs: ["io_uring_prep_recv_multishot(3): the request terminates when no buffers are left (-ENOBUFS)", "claim:prep.recv-multishot"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(1, 16);
+        let b = Bufs::new(1, 16);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 1, 1, 2, 0)?;
         // 16 bytes fill the one 16-byte buffer (nothing left, so no
@@ -210,7 +210,7 @@ case! {
     refs: ["io_uring_prep_recv_multishot(3)", "claim:prep.recv-multishot"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(2, 16);
+        let b = Bufs::new(2, 16);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 2, 1, 2, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 1).user_data(1)])?;
@@ -251,7 +251,7 @@ case! {
     run: |cx| {
         let rx = std::net::UdpSocket::bind("127.0.0.1:0")?;
         let tx = std::net::UdpSocket::bind("127.0.0.1:0")?;
-        let mut b = Bufs::new(2, 128);
+        let b = Bufs::new(2, 128);
         let mut msg: libc::msghdr;
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 2, 1, 2, 0)?;
@@ -285,7 +285,7 @@ case! {
     refs: ["io_uring_prep_read_multishot(3)", "claim:enter.op.read-multishot"],
     run: |cx| {
         let p = Pipe::new()?;
-        let mut b = Bufs::new(4, 16);
+        let b = Bufs::new(4, 16);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         r.submit_all(&[Sqe::read_multi(p.rx(), 1).user_data(1)])?;
@@ -361,7 +361,7 @@ case! {
     refs: ["io_uring/rw.c io_read_mshot: 'Multishot MUST be used on a pollable file' -> -EBADFD", "claim:enter.op.read-multishot.pollable"],
     run: |cx| {
         let f = TempFile::with_content(b"data")?;
-        let mut b = Bufs::new(2, 16);
+        let b = Bufs::new(2, 16);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 2, 1, 2, 0)?;
         r.run_expect(&[Sqe::read_multi(f.fd(), 1).user_data(1)], &[cqe(1, -libc::EBADFD)])?;
@@ -377,7 +377,7 @@ case! {
     refs: ["io_uring_prep_read_multishot(3): the request terminates when no buffers are left (-ENOBUFS)", "claim:prep.read-multishot.ends"],
     run: |cx| {
         let p = Pipe::new()?;
-        let mut b = Bufs::new(1, 16);
+        let b = Bufs::new(1, 16);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 1, 1, 2, 0)?;
         r.submit_all(&[Sqe::read_multi(p.rx(), 1).user_data(1)])?;
@@ -402,7 +402,7 @@ case! {
     refs: ["io_uring_prep_read_multishot(3): with nbytes 0 each read uses the provided buffer's length", "liburing test/read-mshot.c test_clamp"],
     run: |cx| {
         let p = Pipe::new()?;
-        let mut b = Bufs::new(4, 16);
+        let b = Bufs::new(4, 16);
         let mut r = cx.ring()?;
         let mut br = oracle::BufRing::register(&r, 1, 4, 0)?;
         for (bid, len) in [(0u16, 8u32), (1, 16), (2, 4), (3, 16)] {
@@ -437,7 +437,7 @@ case! {
     refs: ["io_uring_prep_recv_multishot(3): a multishot request terminates when the CQ ring overflows", "io_uring/net.c io_recv_finish: a CQE that cannot be posted with F_MORE ends the request"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 16);
+        let b = Bufs::new(4, 16);
         let mut r = cx.ring_sized(1)?;
         r.quiet_by_grace(true);
         let _br = buf_ring(&r, &b, 4, 1, 4, 0)?;
@@ -463,7 +463,7 @@ case! {
     run: |cx| {
         let rx = std::net::UdpSocket::bind("127.0.0.1:0")?;
         let tx = std::net::UdpSocket::bind("127.0.0.1:0")?;
-        let mut b = Bufs::new(2, 48);
+        let b = Bufs::new(2, 48);
         let mut msg: libc::msghdr;
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 2, 1, 2, 0)?;

@@ -61,7 +61,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["commit 3851d25c75ed (io_uring: check for rollover of buffer ID when providing buffers), 6.1", "claim:prep.provide-buffers.EINVAL"],
     run: |cx| {
-        let mut b = Bufs::new(2, 16);
+        let b = Bufs::new(2, 16);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::provide_buffers(b.from(0), 16, 2, 3, 0xffff).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
@@ -76,7 +76,7 @@ case! {
     refs: ["commit ab69838e7c75 (io_uring: fix check of BID wrapping in provided buffers): 3851d25c75ed was off by one, rejecting the last possible id"],
     run: |cx| {
         let f = TempFile::with_content(b"last")?;
-        let mut b = Bufs::new(1, 16);
+        let b = Bufs::new(1, 16);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::provide_buffers(b.from(0), 16, 1, 3, 0xffff).user_data(1)], &[cqe(1, PROVIDED_INTO_NEW_GROUP)])?;
         r.run_expect(&[Sqe::read_select(f.fd(), 16, 0, 3).user_data(2)], &[cqe(2, 4).flags(buf_flags(0xffff))])?;
@@ -125,7 +125,7 @@ case! {
     refs: ["commit b00c51ef8f72 (io_uring/net: cache provided buffer group value for multishot receives), 6.2: an io-wq issue lost the group"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 16);
+        let b = Bufs::new(4, 16);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 4, 7, 4, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 7).async_().user_data(1)])?;
@@ -197,7 +197,7 @@ case! {
         let wd = unsafe { libc::inotify_add_watch(ifd.as_raw_fd(), dir.as_ptr(), libc::IN_CREATE) };
         check!(wd >= 0, "inotify_add_watch: {}", std::io::Error::last_os_error());
         std::fs::write(d.join("x"), b"")?;
-        let mut b = Bufs::new(1, 64);
+        let b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
         r.submit_all(&[Sqe::provide_buffers(b.from(0), 64, 1, 5, 0).user_data(1)])?;
         r.wait_for(1, oracle::prompt())?;

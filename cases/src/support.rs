@@ -4,12 +4,12 @@
 //! them.
 
 use fixtures::{Bufs, Mapping, TempDir};
-use uring::IoBuf;
 use oracle::sys::*;
 use oracle::{cqe, BufRing, CaseError, CheckedRing};
 use std::ffi::CString;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
+use uring::IoBuf;
 
 /// `path` as a C string for SQE path arguments.
 pub fn cpath(path: &Path) -> Result<CString, CaseError> {

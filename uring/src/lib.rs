@@ -12,9 +12,9 @@ pub mod ring;
 pub mod sqe;
 pub mod sys;
 
+pub use buf::{IoBuf, IoCell};
 pub use mmap::Mapping;
 pub use pbuf::BufRing;
 pub use poll::poll_in;
-pub use buf::{IoBuf, IoCell};
 pub use ring::{Cqe, Ring, RingBuilder, SetupError};
 pub use sqe::Sqe;

@@ -921,13 +921,13 @@ pub unsafe fn io_uring_enter(fd: i32, to_submit: u32, min_complete: u32, flags: 
     // plain integers.
     let r = unsafe {
         libc::syscall(
-        libc::SYS_io_uring_enter,
-        fd as libc::c_long,
-        to_submit as libc::c_long,
-        min_complete as libc::c_long,
-        flags as libc::c_long,
-        arg,
-        argsz as libc::c_long,
+            libc::SYS_io_uring_enter,
+            fd as libc::c_long,
+            to_submit as libc::c_long,
+            min_complete as libc::c_long,
+            flags as libc::c_long,
+            arg,
+            argsz as libc::c_long,
         )
     };
     if r < 0 {

@@ -22,7 +22,7 @@ mod sync;
 const ECANCELED: i32 = -libc::ECANCELED;
 
 /// A poll for input on the empty pipe `p`: pending until cancelled.
-fn poll_in(p: &Pipe, ud: u64) -> Sqe {
+fn poll_in(p: &Pipe, ud: u64) -> Sqe<'_> {
     Sqe::poll_add(p.rx(), POLLIN as u32).user_data(ud)
 }
 

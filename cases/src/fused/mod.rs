@@ -114,6 +114,7 @@ case! {
     requires: [OpRead, ProposalFusedCmd, EnvUblk],
     variants: variants::DEFAULT,
     refs: ["IORING_OP_FUSED_CMD V6 03/17 io_fused_cmd_prep: !(ctx->flags & IORING_SETUP_FUSED_REQ) -> -EINVAL, before the secondary SQE is taken"],
+    // SAFETY: the fd is the ublk char device.
     run: |cx| expect_refused_before_secondary(cx, false, |f| unsafe { Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1) }),
 }
 
@@ -172,6 +173,7 @@ case! {
     requires: [OpRead, ProposalFusedCmd, EnvUblk],
     variants: variants::DEFAULT,
     refs: ["IORING_OP_FUSED_CMD V6 03/17 io_fused_secondary_valid: op == IORING_OP_FUSED_CMD -> false -> -EINVAL, after io_get_secondary_sqe took the SQE"],
+    // SAFETY: the fd is the ublk char device.
     run: |cx| expect_refused_with_secondary(cx, |f| unsafe { Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1) }),
 }
 

@@ -117,7 +117,7 @@ case! {
     refs: ["pwritev2(2): RWF_APPEND (the offset is ignored)", "claim:prep.writev2"],
     run: |cx| {
         let f = TempFile::with_content(b"head")?;
-        let a = IoBuf::from_bytes(&b"tail".to_vec());
+        let a = IoBuf::from_bytes(b"tail");
         let v = [iov(&a)];
         let mut r = cx.ring()?;
         // SAFETY: v's iovecs point into buffers declared before the ring, which outlive it; the kernel only reads them.
@@ -136,7 +136,7 @@ case! {
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
         let ro = fixtures::open(&f.path(), libc::O_RDONLY | libc::O_CLOEXEC)?;
-        let a = IoBuf::from_bytes(&b"x".to_vec());
+        let a = IoBuf::from_bytes(b"x");
         let v = [iov(&a)];
         let mut r = cx.ring()?;
         // SAFETY: v's iovecs point into buffers declared before the ring, which outlive it; the kernel only reads them.
@@ -153,7 +153,7 @@ case! {
     refs: ["pwritev2(2) ERRORS: EOPNOTSUPP (an unknown flag is specified in flags)", "include/linux/fs.h kiocb_set_rw_flags", "claim:prep.writev2"],
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
-        let a = IoBuf::from_bytes(&b"x".to_vec());
+        let a = IoBuf::from_bytes(b"x");
         let v = [iov(&a)];
         let mut r = cx.ring()?;
         // SAFETY: v's iovecs point into buffers declared before the ring, which outlive it; the kernel only reads them.

@@ -39,7 +39,7 @@ case! {
     refs: ["io_uring_prep_recv(3): IORING_RECVSEND_BUNDLE (the buffers used are consecutive ids starting with the one in the CQE)", "io_uring.h: IORING_CQE_F_SOCK_NONEMPTY"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 8);
+        let b = Bufs::new(4, 8);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         let data = pattern(20, 6);
@@ -58,7 +58,7 @@ case! {
     refs: ["io_uring_prep_send_bundle(3)", "claim:prep.send-bundle"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(3, 8);
+        let b = Bufs::new(3, 8);
         b.mem.write(0, &pattern(24, 8));
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 3, 1, 4, 0)?;
@@ -83,7 +83,7 @@ case! {
         let l = std::net::TcpListener::bind("127.0.0.1:0")?;
         let c = std::net::TcpStream::connect(l.local_addr()?)?;
         let (s, _) = l.accept()?;
-        let mut b = Bufs::new(4, 8);
+        let b = Bufs::new(4, 8);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.as_raw_fd(), 1).bundle().user_data(1)])?;
@@ -107,7 +107,7 @@ case! {
     refs: ["io_uring_prep_recv(3): IORING_RECVSEND_BUNDLE", "io_uring/kbuf.c io_ring_buffers_peek: iovecs beyond the inline UIO_FASTIOV are allocated"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(16, 4);
+        let b = Bufs::new(16, 4);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 16, 1, 16, 0)?;
         let data = pattern(64, 3);
@@ -126,7 +126,7 @@ case! {
     refs: ["io_uring_prep_recv(3): IORING_RECVSEND_BUNDLE (ring or classic provided buffers)", "io_uring/kbuf.c io_buffers_select: legacy lists are peeked as well"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 8);
+        let b = Bufs::new(4, 8);
         let mut r = cx.ring()?;
         provide(&mut r, &b, 4, 2, 0)?;
         let data = pattern(20, 6);
@@ -145,7 +145,7 @@ case! {
     refs: ["io_uring/kbuf.c io_ring_buffers_peek: a bundle that does not complete must not shrink the entries it looked at", "liburing test/recvsend_bundle.c"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 8);
+        let b = Bufs::new(4, 8);
         let mut r = cx.ring()?;
         let br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         r.submit_all(&[Sqe::recv_select(s.a(), 0, 1).bundle().user_data(1)])?;
@@ -198,7 +198,7 @@ case! {
         }
         // io_uring answers -EAGAIN itself on an O_NONBLOCK file.
         nonblocking(s.a(), false)?;
-        let mut b = Bufs::new(4, 8);
+        let b = Bufs::new(4, 8);
         b.mem.write(0, &pattern(32, 3));
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 4, 1, 4, 0)?;

@@ -49,7 +49,7 @@ case! {
     refs: ["io_uring_prep_provide_buffers(3)", "io_uring_enter(2): IOSQE_BUFFER_SELECT, IORING_CQE_F_BUFFER", "claim:enter.op.provide-buffers", "claim:enter.sqe.buffer-select", "claim:prep.provide-buffers.res"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(4, 64);
+        let b = Bufs::new(4, 64);
         let mut r = cx.ring()?;
         provide(&mut r, &b, 4, 1, 10)?;
         let bid = selection_order(cx, 10, 4)[0];
@@ -67,7 +67,7 @@ case! {
     refs: ["io_uring_prep_provide_buffers(3)", "commit dbc7d452e7cf (io_uring: manage provided buffers strictly ordered): FIFO; LIFO before it", "claim:enter.op.provide-buffers"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(3, 64);
+        let b = Bufs::new(3, 64);
         let mut r = cx.ring()?;
         provide(&mut r, &b, 3, 1, 10)?;
         for (ud, bid) in (1..4u64).zip(selection_order(cx, 10, 3)) {
@@ -100,7 +100,7 @@ case! {
     refs: ["io_uring_prep_provide_buffers(3): each buffer is used once", "claim:enter.sqe.buffer-select.ENOBUFS"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(1, 64);
+        let b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
         provide(&mut r, &b, 1, 2, 5)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 2).user_data(1)], &[cqe(1, 32).flags(buf_flags(5))])?;
@@ -117,7 +117,7 @@ case! {
     refs: ["io_uring_enter(2): IOSQE_BUFFER_SELECT (len bounds the read)"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(1, 64);
+        let b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
         provide(&mut r, &b, 1, 1, 0)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 16, 0, 1).user_data(1)], &[cqe(1, 16).flags(buf_flags(0))])?;
@@ -134,7 +134,7 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_remove_buffers(3): res is the number removed; -ENOENT 'No buffers exist at the specified bgid'", "claim:enter.op.remove-buffers", "claim:prep.remove-buffers.count"],
     run: |cx| {
-        let mut b = Bufs::new(4, 64);
+        let b = Bufs::new(4, 64);
         let mut r = cx.ring()?;
         provide(&mut r, &b, 4, 3, 0)?;
         r.run_expect(&[Sqe::remove_buffers(2, 3).user_data(1)], &[cqe(1, 2)])?;
@@ -165,7 +165,7 @@ case! {
     refs: ["io_uring_prep_remove_buffers(3)"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(2, 64);
+        let b = Bufs::new(2, 64);
         let mut r = cx.ring()?;
         provide(&mut r, &b, 2, 3, 0)?;
         r.run_expect(&[Sqe::remove_buffers(2, 3).user_data(1)], &[cqe(1, 2)])?;
@@ -183,7 +183,7 @@ case! {
     // MAX_BIDS_PER_BGID (65536), so 65537 is the first count both reject.
     refs: ["io_uring_prep_provide_buffers(3) ERRORS: -E2BIG", "io_uring/kbuf.c io_provide_buffers_prep: nbufs > MAX_BIDS_PER_BGID is -E2BIG", "claim:prep.provide-buffers.E2BIG-count"],
     run: |cx| {
-        let mut b = Bufs::new(1, 8);
+        let b = Bufs::new(1, 8);
         let mut r = cx.ring()?;
         // SAFETY: 65537 buffers do not fit b: the kernel refuses the count
         // at prep (E2BIG), before it records any address.
@@ -200,7 +200,7 @@ case! {
     refs: ["io_uring_register_buf_ring(3)", "io_uring_buf_ring_add(3)", "claim:enter.sqe.buffer-select", "claim:register.op.pbuf-ring"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(4, 64);
+        let b = Bufs::new(4, 64);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 4, 1, 8, 0)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)], &[cqe(1, 32).flags(buf_flags(0))])?;
@@ -218,7 +218,7 @@ case! {
     refs: ["io_uring_register_buf_ring(3): IOU_PBUF_RING_MMAP, mmap at IORING_OFF_PBUF_RING | bgid << IORING_OFF_PBUF_SHIFT", "claim:register.op.pbuf-ring"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(2, 64);
+        let b = Bufs::new(2, 64);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 2, 4, 4, IOU_PBUF_RING_MMAP)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 4).user_data(1)], &[cqe(1, 32).flags(buf_flags(0))])?;
@@ -235,7 +235,7 @@ case! {
     refs: ["io_uring_register_buf_ring(3)"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(1, 64);
+        let b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
         let mut br = BufRing::register(&r, 1, 4, 0)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)], &[cqe(1, -libc::ENOBUFS)])?;
@@ -254,7 +254,7 @@ case! {
     refs: ["io_uring_register(2): IORING_REGISTER_PBUF_STATUS", "claim:register.op.pbuf-status"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(4, 64);
+        let b = Bufs::new(4, 64);
         let mut r = cx.ring()?;
         let br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         check_eq!(br.head(&r)?, 0, "head before any read");
@@ -274,7 +274,7 @@ case! {
     refs: ["io_uring_unregister_buf_ring(3)", "claim:register.op.unregister-pbuf-ring"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(2, 64);
+        let b = Bufs::new(2, 64);
         let mut r = cx.ring()?;
         let mut br = buf_ring(&r, &b, 2, 1, 4, 0)?;
         br.unregister(&r)?;
@@ -335,7 +335,7 @@ case! {
     refs: ["io_uring_register_buf_ring(3): IOU_PBUF_RING_INC", "io_uring.h: IORING_CQE_F_BUF_MORE (the buffer will be used again)"],
     run: |cx| {
         let p = Pipe::new()?;
-        let mut b = Bufs::new(1, 64);
+        let b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 1, 1, 4, IOU_PBUF_RING_INC)?;
         for i in 0..4u64 {
@@ -357,7 +357,7 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring/kbuf.c io_provide_buffers: can't add buffers via this command for a mapped buffer ring -> -EINVAL", "claim:prep.provide-buffers.EINVAL"],
     run: |cx| {
-        let (mut a, mut b) = (Bufs::new(2, 64), Bufs::new(2, 64));
+        let (a, b) = (Bufs::new(2, 64), Bufs::new(2, 64));
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &a, 2, 3, 4, 0)?;
         r.run_expect(&[Sqe::provide_buffers(b.from(0), 64, 2, 3, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
@@ -372,7 +372,7 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring/kbuf.c io_register_pbuf_ring: a group with classic buffers -> -EEXIST"],
     run: |cx| {
-        let mut b = Bufs::new(2, 64);
+        let b = Bufs::new(2, 64);
         let mut r = cx.ring()?;
         provide(&mut r, &b, 2, 3, 0)?;
         match oracle::BufRing::register(&r, 3, 4, 0) {
@@ -391,7 +391,7 @@ case! {
     refs: ["io_uring_buf_ring_add(3): entries at tail & mask", "io_uring/kbuf.c io_ring_buffer_select: head & mask"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(6, 64);
+        let b = Bufs::new(6, 64);
         let mut r = cx.ring()?;
         let mut br = buf_ring(&r, &b, 4, 5, 4, 0)?;
         for ud in 0..3u64 {
@@ -417,7 +417,7 @@ case! {
     refs: ["io_uring_register_buf_ring(3): IOU_PBUF_RING_INC", "io_uring/kbuf.c io_kbuf_inc_commit: a buffer with length left stays at the head (IORING_CQE_F_BUF_MORE)"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(1, 64);
+        let b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
         let _br = buf_ring(&r, &b, 1, 6, 4, IOU_PBUF_RING_INC)?;
         let more = buf_flags(0) | IORING_CQE_F_BUF_MORE;
@@ -437,7 +437,7 @@ case! {
     refs: ["io_uring_register_buf_ring(3): IOU_PBUF_RING_MMAP", "io_uring_setup(2): IORING_SETUP_NO_MMAP covers the SQ/CQ rings only"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(2, 64);
+        let b = Bufs::new(2, 64);
         let mut r = cx.build(cx.builder(4).flags(IORING_SETUP_NO_MMAP))?;
         let _br = buf_ring(&r, &b, 2, 4, 4, IOU_PBUF_RING_MMAP)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 4).user_data(1)], &[cqe(1, 32).flags(buf_flags(0))])?;
@@ -453,7 +453,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_provide_buffers(3) ERRORS: -E2BIG (bid above USHRT_MAX)", "io_uring/kbuf.c io_provide_buffers_prep: off > USHRT_MAX -> -E2BIG", "claim:prep.provide-buffers.E2BIG-bid"],
     run: |cx| {
-        let mut b = Bufs::new(1, 8);
+        let b = Bufs::new(1, 8);
         let mut r = cx.ring()?;
         let mut s = Sqe::provide_buffers(b.from(0), 8, 1, 1, 0).user_data(1);
         // Deliberately malformed: a buffer id the 16-bit CQE field cannot carry.
@@ -501,7 +501,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_remove_buffers(3) ERRORS: -EINVAL", "io_uring/kbuf.c io_remove_buffers_prep: addr, len, off or rw_flags set, or nbufs 0 -> -EINVAL", "claim:prep.remove-buffers.EINVAL"],
     run: |cx| {
-        let mut b = Bufs::new(2, 8);
+        let b = Bufs::new(2, 8);
         let mut r = cx.ring()?;
         provide(&mut r, &b, 2, 1, 0)?;
         let mut with_addr = Sqe::remove_buffers(1, 1).user_data(2);
@@ -527,7 +527,7 @@ case! {
         "claim:register.errors.EINVAL-pbuf-status-classic",
     ],
     run: |cx| {
-        let mut b = Bufs::new(2, 8);
+        let b = Bufs::new(2, 8);
         let mut r = cx.ring()?;
         provide(&mut r, &b, 2, 1, 0)?;
         let status = |bgid: u32| {

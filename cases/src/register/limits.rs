@@ -129,7 +129,7 @@ case! {
         // ring then accounts its pinned pages (the limit is read at each
         // registration).
         let r = as_nobody(|| CheckedRing::new(4))??;
-        let mut b = fixtures::Bufs::new(1, 4096);
+        let b = fixtures::Bufs::new(1, 4096);
         let old = set_rlimit(libc::RLIMIT_MEMLOCK, 0)?;
         let got = r.register_buffers(&[b.iov(0, 4096)]);
         restore_rlimit(libc::RLIMIT_MEMLOCK, &old);

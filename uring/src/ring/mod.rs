@@ -769,12 +769,12 @@ impl Drop for Ring<'_> {
         }
         if self.fd.is_none() {
             if let Some(i) = self.reg_index {
-            // A REGISTERED_FD_ONLY ring lives until its index is unregistered.
-            let up = io_uring_rsrc_update { offset: i, resv: 0, data: 0 };
-            // SAFETY: one valid rsrc_update; the fd argument is the index.
-            unsafe {
-                let _ = io_uring_register(i as i32, IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING, &up as *const _ as *mut _, 1);
-            }
+                // A REGISTERED_FD_ONLY ring lives until its index is unregistered.
+                let up = io_uring_rsrc_update { offset: i, resv: 0, data: 0 };
+                // SAFETY: one valid rsrc_update; the fd argument is the index.
+                unsafe {
+                    let _ = io_uring_register(i as i32, IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING, &up as *const _ as *mut _, 1);
+                }
             }
         }
     }

@@ -351,7 +351,7 @@ case! {
     refs: ["sendmsg(2) ERRORS: ENOTSOCK", "claim:prep.sendmsg"],
     run: |cx| {
         let f = TempFile::empty()?;
-        let a = IoBuf::from_bytes(&b"x".to_vec());
+        let a = IoBuf::from_bytes(b"x");
         let mut v = [iov(&a)];
         let m = msghdr(&mut v);
         let mut r = cx.ring()?;

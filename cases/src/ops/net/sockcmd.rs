@@ -200,13 +200,13 @@ case! {
     ],
     run: |cx| {
         let f = TempFile::empty()?;
-        let (mut a, mut len) = sockaddr_out();
+        let (a, len) = sockaddr_out();
+        let (a, len) = (IoCell::new(a), IoCell::new(len));
         let mut r = cx.ring()?;
         // SAFETY: the address and its length are IoCells declared before the ring, so they outlive it.
-        r.run_expect(
-            &[unsafe { Sqe::cmd_getsockname(IORING_OP_URING_CMD, f.fd(), &mut a as *mut _ as *mut libc::sockaddr, &mut len, false) }.user_data(1)],
-            &[cqe(1, -libc::ENOTSUP)],
-        )?;
+        let s = unsafe { Sqe::cmd_getsockname(IORING_OP_URING_CMD, f.fd(), a.as_ptr() as *mut libc::sockaddr, len.as_ptr(), false) };
+        r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::ENOTSUP)])?;
+        let len = len.get();
         check_eq!(len, std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t, "length left as given");
         Ok(())
     },

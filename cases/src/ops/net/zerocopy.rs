@@ -118,7 +118,7 @@ case! {
     ],
     run: |cx| {
         let (c, s) = tcp_pair()?;
-        let mut mem = fixtures::Bufs::new(1, 4096);
+        let mem = fixtures::Bufs::new(1, 4096);
         mem.mem.write(0, &pattern(300, 5));
         mem.mem.write(1000, &pattern(200, 6));
         let want = [mem.mem.read(..300), mem.mem.read(1000..1200)].concat();
@@ -147,7 +147,7 @@ case! {
     ],
     run: |cx| {
         let (c, s) = tcp_pair()?;
-        let mut mem = fixtures::Bufs::new(2, 4096);
+        let mem = fixtures::Bufs::new(2, 4096);
         let m;
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
@@ -173,7 +173,7 @@ case! {
     refs: ["io_uring/net.c io_send_zc_prep: REQ_F_CQE_SKIP -> -EINVAL"],
     run: |cx| {
         let (c, _s) = tcp_pair()?;
-        let a = IoBuf::from_bytes(&b"abc".to_vec());
+        let a = IoBuf::from_bytes(b"abc");
         let mut v = [iov(&a)];
         let m = msghdr(&mut v);
         let mut r = cx.ring()?;
