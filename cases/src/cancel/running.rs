@@ -144,8 +144,10 @@ case! {
         "io_uring/cancel.c io_async_cancel_one: IO_WQ_CANCEL_RUNNING -> -EALREADY",
         "io_uring/io-wq.c __io_wq_worker_cancel: a running request is only signalled (__set_notify_signal), which does not wake an uninterruptible sleep", "claim:enter.op.async-cancel.EALREADY", "claim:prep.cancel.EALREADY"],
     run: |cx| {
-        let mut held = HeldInodeLock::new()?;
         let mut r = cx.ring()?;
+        // After the ring: dropped first, so a failed check releases the
+        // lock before the ring's drop waits for the WRITE it holds.
+        let mut held = HeldInodeLock::new()?;
         held.start(&mut r, 1)?;
         // Only the cancel's CQE: the WRITE still waits for the lock.
         r.run_expect(&[Sqe::cancel(1, 0).user_data(2)], &[cqe(2, -libc::EALREADY)])?;
@@ -180,8 +182,10 @@ case! {
         "io_uring_register_sync_cancel(3): timeout",
         "io_uring/cancel.c io_sync_cancel: while the cancel answers -EALREADY it waits; schedule_hrtimeout running out -> -ETIME", "claim:register.op.sync-cancel"],
     run: |cx| {
-        let mut held = HeldInodeLock::new()?;
         let mut r = cx.ring()?;
+        // After the ring: dropped first, so a failed check releases the
+        // lock before the ring's drop waits for the WRITE it holds.
+        let mut held = HeldInodeLock::new()?;
         held.start(&mut r, 1)?;
         let mut reg = sync_reg(1, 0);
         reg.timeout = ms(50);

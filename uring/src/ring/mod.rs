@@ -310,6 +310,19 @@ impl<'buf> Ring<'buf> {
         self.sq_head().wrapping_sub(self.finals) as i32 as i64
     }
 
+    /// Tells the ring that none of its requests is in flight any more,
+    /// when it cannot see that itself (its CQEs were posted into rings
+    /// that IORING_REGISTER_RESIZE_RINGS put in place of the ones it maps).
+    ///
+    /// # Safety
+    /// Every request submitted on this ring has posted its last CQE (the
+    /// caller saw them), so the kernel uses none of the ring's `'buf`
+    /// memory any more: the drop will not wait.
+    pub unsafe fn assume_nothing_in_flight(&mut self) {
+        self.finals = self.sq_head();
+        self.skip_success = 0;
+    }
+
     /// SQ ring flags (IORING_SQ_NEED_WAKEUP, _CQ_OVERFLOW, _TASKRUN).
     pub fn sq_flags(&self) -> u32 {
         // SAFETY: pointer into the live mapping.
@@ -384,12 +397,14 @@ impl<'buf> Ring<'buf> {
 
     /// Takes back every SQE the kernel has not consumed.
     fn unpush_all(&mut self) {
-        while self.sq_pending() > 0 {
-            let before = self.sq_pending();
+        let n = self.sq_pending();
+        if n > self.sq_entries {
+            // The shared head moved past our tail: another process sharing
+            // the ring (forked) submitted; nothing of ours is pending.
+            return;
+        }
+        for _ in 0..n {
             self.unpush();
-            if self.sq_pending() == before {
-                break;
-            }
         }
     }
 
@@ -685,18 +700,23 @@ impl Ring<'_> {
         // that is all there is.
         let mut nothing_found = false;
         let (mut outstanding, mut found) = (0usize, false);
+        // CQEs the last wait took, looked at with the next flush's.
+        let mut waited: Vec<Cqe> = Vec::new();
         loop {
             match self.drain_ready() {
                 // A disabled ring (R_DISABLED, never enabled) runs nothing.
                 Err(Errno(libc::EBADFD)) => return true,
                 Ok(cqes) => {
-                    for c in cqes {
+                    for c in std::mem::take(&mut waited).into_iter().chain(cqes) {
                         if c.user_data == DROP_CANCEL_UD {
                             if c.res == -libc::EINVAL && any {
                                 any = false;
                                 next_cancel = Instant::now();
                             }
-                            found |= c.res != -libc::ENOENT;
+                            // With IORING_ASYNC_CANCEL_ALL the result is the
+                            // count (0 or -ENOENT: none); by key, 0 is one
+                            // cancelled.
+                            found |= if any { c.res > 0 || c.res == -libc::EALREADY } else { c.res != -libc::ENOENT };
                             outstanding = outstanding.saturating_sub(1);
                             if outstanding == 0 {
                                 nothing_found = !found;
@@ -712,6 +732,14 @@ impl Ring<'_> {
                 return true;
             }
             if Instant::now() >= deadline {
+                eprintln!(
+                    "uring: drop: {left} in flight by the count (slack {}), last cancellation round found {}, ASYNC_CANCEL_ANY {}, {} SQEs pending, flags {:#x}",
+                    self.count_slack(),
+                    if nothing_found { "nothing" } else { "something or is unanswered" },
+                    if any { "used" } else { "refused" },
+                    self.sq_pending(),
+                    self.params.flags
+                );
                 return false;
             }
             if Instant::now() >= next_cancel && self.sq_pending() == 0 {
@@ -732,7 +760,7 @@ impl Ring<'_> {
                 }
                 next_cancel = Instant::now() + Duration::from_millis(50);
             }
-            let _ = self.wait_for(1, Duration::from_millis(10));
+            waited = self.wait_for(1, Duration::from_millis(10)).unwrap_or_default();
         }
     }
 }
@@ -761,8 +789,9 @@ impl Drop for Ring<'_> {
             // it is closed; under SQPOLL the poller may still take them.
             if !self.cancel_and_reap() {
                 eprintln!(
-                    "uring: a ring dropped with {} request(s) still in flight after cancelling for {DROP_BOUND:?}: aborting rather than let the kernel use freed memory",
-                    self.maybe_in_flight()
+                    "uring: a ring dropped with {} request(s) still in flight after cancelling for {DROP_BOUND:?}: aborting rather than let the kernel use freed memory\n{}",
+                    self.maybe_in_flight(),
+                    std::backtrace::Backtrace::force_capture()
                 );
                 std::process::abort();
             }
