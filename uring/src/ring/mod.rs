@@ -163,6 +163,20 @@ impl PartialEq<Errno> for SetupError {
 /// `std::mem::forget` (or a leak) skips that drop: the ring stays open and
 /// its requests keep their memory's addresses, so a ring must not be
 /// leaked while requests on borrowed memory are in flight.
+///
+/// A buffer must outlive the ring that was handed it:
+/// ```compile_fail
+/// let mut ring = uring::Ring::new(4).unwrap();
+/// {
+///     let buf = uring::IoBuf::new(8);
+///     ring.push(&uring::Sqe::read(0, &buf, 0)); // error: `buf` does not live long enough
+/// }
+/// ```
+/// ```
+/// let buf = uring::IoBuf::new(8);
+/// let mut ring = uring::Ring::new(4).unwrap();
+/// ring.push(&uring::Sqe::read(0, &buf, 0));
+/// ```
 pub struct Ring<'buf> {
     /// None for a REGISTERED_FD_ONLY ring.
     fd: Option<OwnedFd>,
@@ -826,6 +840,25 @@ mod tests {
         let e = Ring::map(None, None, p, p.flags, maps).err().expect("refused");
         let msg = e.to_string();
         assert!(msg.contains("ring_entries/ring_mask read 0/0") && msg.contains("IORING_SETUP_NO_MMAP"), "{msg}");
+    }
+
+    /// A ring dropped with a read pending on a pipe cancels it and waits
+    /// for its CQE: data written to the pipe afterwards never reaches the
+    /// buffer, which outlives the ring.
+    #[test]
+    fn drop_cancels_what_is_in_flight() {
+        let (rx, tx) = rustix::pipe::pipe().unwrap();
+        let buf = crate::IoBuf::new(4);
+        {
+            let mut ring = Ring::new(4).unwrap();
+            ring.push(&Sqe::read(std::os::fd::AsRawFd::as_raw_fd(&rx), &buf, u64::MAX).user_data(1));
+            assert_eq!(ring.submit(), Ok(1));
+            assert_eq!(ring.maybe_in_flight(), 1);
+        }
+        rustix::io::write(&tx, b"late").unwrap();
+        assert_eq!(buf.to_vec(), [0; 4]);
+        let mut back = [0u8; 4];
+        assert_eq!(rustix::io::read(&rx, &mut back).unwrap(), 4, "the bytes stayed in the pipe");
     }
 
     /// Offsets past the region given are refused before any pointer is
