@@ -709,6 +709,9 @@ impl Ring<'_> {
         // Whether the kernel has IORING_ASYNC_CANCEL_ANY (5.19): assumed
         // until a cancellation with it is refused.
         let mut any = true;
+        // Whether IORING_REGISTER_SYNC_CANCEL works here: assumed until
+        // refused.
+        let mut sync = true;
         // The kernel found nothing left to cancel (every cancellation of
         // the last round answered -ENOENT): with the count's slack only,
         // that is all there is.
@@ -756,7 +759,22 @@ impl Ring<'_> {
                 );
                 return false;
             }
-            if Instant::now() >= next_cancel && self.sq_pending() == 0 {
+            if Instant::now() >= next_cancel && sync {
+                // IORING_REGISTER_SYNC_CANCEL (6.0) first: a register call,
+                // so it is not queued behind a drained request the way an
+                // ASYNC_CANCEL SQE is (a drain waiting for a pending read
+                // holds every later SQE back).
+                let reg = crate::sqe::CancelKey::any().all().sync_reg(__kernel_timespec { tv_sec: 0, tv_nsec: 50_000_000 });
+                match self.sync_cancel(&reg) {
+                    Ok(n) => nothing_found = n == 0,
+                    Err(Errno(libc::ENOENT)) => nothing_found = true,
+                    Err(Errno(libc::ETIME)) | Err(Errno(libc::EALREADY)) | Err(Errno(libc::EINTR)) => nothing_found = false,
+                    // Not there (before 6.0), or refused here: the SQE.
+                    Err(_) => sync = false,
+                }
+                next_cancel = Instant::now() + Duration::from_millis(50);
+            }
+            if Instant::now() >= next_cancel && !sync && self.sq_pending() == 0 {
                 nothing_found = false;
                 let keys: Vec<Sqe<'static>> = if any {
                     vec![crate::sqe::CancelKey::any().all().sqe()]
