@@ -17,9 +17,27 @@ fn in_fifo_open(tid: u32) -> bool {
 /// A FIFO in a fresh temp dir, and an OPENAT of it for reading forced into
 /// an io-wq worker (IOSQE_ASYNC), where open(2) blocks until a writer
 /// comes: a request that is running, not pending.
+/// Made after the ring, so that it is dropped first: its drop opens the
+/// FIFO for writing, which ends an open the case left blocked (a failed
+/// check), so the ring's drop does not wait for it for ever.
 struct BlockedOpen {
     _dir: fixtures::TempDir,
-    path: std::ffi::CString,
+    /// Leaked: the OPENAT may outlive this struct by as long as the ring.
+    path: &'static std::ffi::CStr,
+}
+
+impl Drop for BlockedOpen {
+    fn drop(&mut self) {
+        // O_NONBLOCK: succeeds only while a reader is blocked in open (and
+        // then releases it); ENXIO when none is.
+        // SAFETY: a NUL-terminated path; the fd, if any, is closed at once.
+        unsafe {
+            let fd = libc::open(self.path.as_ptr(), libc::O_WRONLY | libc::O_NONBLOCK | libc::O_CLOEXEC);
+            if fd >= 0 {
+                libc::close(fd);
+            }
+        }
+    }
 }
 
 impl BlockedOpen {
@@ -30,17 +48,17 @@ impl BlockedOpen {
         if unsafe { libc::mkfifo(path.as_ptr(), 0o600) } != 0 {
             return Err(std::io::Error::last_os_error().into());
         }
-        Ok(BlockedOpen { _dir: dir, path })
+        Ok(BlockedOpen { _dir: dir, path: Box::leak(path.into_boxed_c_str()) })
     }
 
-    fn sqe(&self, ud: u64) -> Sqe<'_> {
-        Sqe::openat(libc::AT_FDCWD, &self.path, libc::O_RDONLY | libc::O_CLOEXEC, 0).user_data(ud).async_()
+    fn sqe(&self, ud: u64) -> Sqe<'static> {
+        Sqe::openat(libc::AT_FDCWD, self.path, libc::O_RDONLY | libc::O_CLOEXEC, 0).user_data(ud).async_()
     }
 
     /// Submits the open and waits until a worker sleeps in the FIFO's
     /// open (wchan wait_for_partner, or fifo_open where it is inlined): from
     /// then on it is running.
-    fn start<'b>(&'b self, r: &mut CheckedRing<'b>, ud: u64) -> CaseResult {
+    fn start(&self, r: &mut CheckedRing, ud: u64) -> CaseResult {
         r.submit_all(&[self.sqe(ud)])?;
         let blocked = fixtures::wait_until(oracle::prompt(), || {
             fixtures::threads_named("iou-wrk-").map(|ts| ts.iter().any(|(tid, _)| in_fifo_open(*tid))).unwrap_or(false)
@@ -162,8 +180,8 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_cancel(3): -EALREADY ... 'interrupted due to the cancelation'", "include/linux/errno.h: ERESTARTSYS 'should never be seen by user programs'", "commit 441cdbd5449b (io_uring: transform send/recvmsg() -ERESTARTSYS to -EINTR: 'We should never return -ERESTARTSYS to userspace')"],
     run: |cx| {
-        let b = BlockedOpen::new()?;
         let mut r = cx.ring()?;
+        let b = BlockedOpen::new()?;
         b.start(&mut r, 1)?;
         r.run_expect_unordered(&[Sqe::cancel(1, 0).user_data(2)], &[cqe(2, -libc::EALREADY), cqe(1, -libc::EINTR)])?;
         Ok(())
@@ -207,8 +225,8 @@ case! {
     variants: &[Variant::Default, Variant::Sqpoll, Variant::CoopTaskrun],
     refs: ["io_uring_register_sync_cancel(3)", "io_uring/cancel.c io_sync_cancel: on -EALREADY, wait until the request is gone (-ENOENT -> 0) or the timeout passes"],
     run: |cx| {
-        let b = BlockedOpen::new()?;
         let mut r = cx.ring()?;
+        let b = BlockedOpen::new()?;
         b.start(&mut r, 1)?;
         // The worker is interrupted at once; the timeout only bounds a
         // kernel that never sees the request end.
