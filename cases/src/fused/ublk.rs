@@ -319,14 +319,12 @@ fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String
             }
             (None, UBLK_IO_OP_READ | UBLK_IO_OP_WRITE) => {
                 let sec_op = if op == UBLK_IO_OP_READ { IORING_OP_READ } else { IORING_OP_WRITE };
-                // SAFETY: fd is the ublk char device, whose command reads addr3 as tag and result.
-                // SAFETY: buf_ounsafe { ff 0 is an offset into the l }ent buffer; read as an address (a kernel without the series) it is NULL, which the kernel cannot write (EFAULT).
-                // SAFETY: fd is the ublk char device.
-                ring.push_all(&[
-                    unsafe { Sqe::fused_primary(fd, 0, 1) }.user_data(1),
-                    unsafe { Sqe::fused_secondary(sec_op, backing.as_raw_fd(), 0, bytes, offset) }.user_data(2),
-                ])
-                .map_err(|e| format!("{e:?}"))?;
+                // SAFETY: fd is the ublk char device, whose command reads
+                // addr3 as tag and result; the secondary's buf_off 0 is an
+                // offset into the lent buffer (read as an address, on a
+                // kernel without the series, it is NULL: EFAULT).
+                let pair = unsafe { [Sqe::fused_primary(fd, 0, 1), Sqe::fused_secondary(sec_op, backing.as_raw_fd(), 0, bytes, offset)] };
+                ring.push_all(&[pair[0].user_data(1), pair[1].user_data(2)]).map_err(|e| format!("{e:?}"))?;
                 ring.submit().map_err(|e| e.to_string())?;
                 let got = ring.wait_for(2, STEP).map_err(|e| e.to_string())?;
                 match got.iter().find(|c| c.user_data == 2) {
