@@ -20,14 +20,14 @@ fn source() -> Result<TempFile, CaseError> {
 
 /// A READ_FIXED of `len` bytes into `mem[at..]` from offset 0, buffer
 /// `index`, expecting `res`; on success the bytes must match the file.
-fn read_fixed_at(r: &mut CheckedRing, f: &TempFile, mem: &mut Bufs, at: isize, len: u32, index: u16, res: i32) -> CaseResult {
-    // Only an address (never dereferenced here); the kernel checks it
-    // against the buffer.
+fn read_fixed_at(r: &mut CheckedRing, f: &TempFile, mem: &Bufs, at: isize, len: u32, index: u16, res: i32) -> CaseResult {
+    // Only an address (possibly outside mem, on purpose): the kernel checks
+    // it against the registered buffer.
     let addr = mem.ptr(0).wrapping_offset(at);
     r.run_expect(&[Sqe::read_fixed(f.fd(), addr, len, 0, index).user_data(1)], &[cqe(1, res)])?;
     if res > 0 {
         let a = at as usize;
-        check_eq!(&mem.mem[a..a + res as usize], &pattern(4096, 7)[..res as usize], "bytes read into the registered buffer");
+        check_eq!(&mem.mem.read(a..a + res as usize), &pattern(4096, 7)[..res as usize], "bytes read into the registered buffer");
     }
     Ok(())
 }
@@ -40,10 +40,10 @@ case! {
     refs: ["io_uring_prep_read_fixed(3)", "io_uring_register(2): IORING_REGISTER_BUFFERS", "claim:enter.op.read-write-fixed", "claim:register.op.buffers", "claim:prep.read-fixed"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 8192);
+        let mem = Bufs::new(1, 8192);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 8192)])?;
-        read_fixed_at(&mut r, &f, &mut mem, 0, 4096, 0, 4096)
+        read_fixed_at(&mut r, &f, &mem, 0, 4096, 0, 4096)
     },
 }
 
@@ -55,8 +55,8 @@ case! {
     refs: ["io_uring_prep_write_fixed(3)", "claim:enter.op.read-write-fixed", "claim:prep.write-fixed"],
     run: |cx| {
         let f = TempFile::empty()?;
-        let mut mem = Bufs::new(1, 4096);
-        mem.mem.copy_from_slice(&pattern(4096, 9));
+        let mem = Bufs::new(1, 4096);
+        mem.mem.write(0, &pattern(4096, 9));
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
         let p = mem.ptr(0);
@@ -75,11 +75,11 @@ case! {
     refs: ["io_uring_prep_read_fixed(3)", "claim:enter.op.read-write-fixed"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
-        read_fixed_at(&mut r, &f, &mut mem, 100, 50, 0, 50)?;
-        check!(mem.mem[..100].iter().all(|&b| b == 0) && mem.mem[150..].iter().all(|&b| b == 0), "bytes outside 100..150 were written");
+        read_fixed_at(&mut r, &f, &mem, 100, 50, 0, 50)?;
+        check!(mem.mem.read(..100).iter().all(|&b| b == 0) && mem.mem.read(150..).iter().all(|&b| b == 0), "bytes outside 100..150 were written");
         Ok(())
     },
 }
@@ -92,10 +92,10 @@ case! {
     refs: ["io_uring/rsrc.c validate_fixed_range: buf_end <= ubuf + len", "claim:enter.op.read-write-fixed"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 2048)])?;
-        read_fixed_at(&mut r, &f, &mut mem, 1024, 1024, 0, 1024)
+        read_fixed_at(&mut r, &f, &mem, 1024, 1024, 0, 1024)
     },
 }
 
@@ -107,10 +107,10 @@ case! {
     refs: ["io_uring/rsrc.c io_import_fixed: a range outside the buffer is -EFAULT", "claim:enter.cqe.EFAULT-fixed-range", "claim:prep.read-fixed"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 2048)])?;
-        read_fixed_at(&mut r, &f, &mut mem, 1024, 1025, 0, -libc::EFAULT)
+        read_fixed_at(&mut r, &f, &mem, 1024, 1025, 0, -libc::EFAULT)
     },
 }
 
@@ -122,10 +122,10 @@ case! {
     refs: ["io_uring/rsrc.c io_import_fixed: a range outside the buffer is -EFAULT", "claim:enter.cqe.EFAULT-fixed-range"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(1024, 2048)])?;
-        read_fixed_at(&mut r, &f, &mut mem, 1023, 16, 0, -libc::EFAULT)
+        read_fixed_at(&mut r, &f, &mem, 1023, 16, 0, -libc::EFAULT)
     },
 }
 
@@ -137,13 +137,13 @@ case! {
     refs: ["io_uring_prep_read_fixed(3): the range must be within buffer buf_index", "claim:enter.cqe.EFAULT-fixed-range"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         // Two buffers that are neighbours in memory.
         r.register_buffers(&[mem.iov(0, 2048), mem.iov(2048, 4096)])?;
-        read_fixed_at(&mut r, &f, &mut mem, 2000, 100, 0, -libc::EFAULT)?;
+        read_fixed_at(&mut r, &f, &mem, 2000, 100, 0, -libc::EFAULT)?;
         // The same range is fine in buffer 1 once it starts there.
-        read_fixed_at(&mut r, &f, &mut mem, 2048, 100, 1, 100)
+        read_fixed_at(&mut r, &f, &mem, 2048, 100, 1, 100)
     },
 }
 
@@ -155,10 +155,10 @@ case! {
     refs: ["io_uring/rsrc.c io_find_buf_node: no node for the index -> -EFAULT", "claim:enter.cqe.EINVAL-buf-index", "claim:enter.cqe.EINVAL-fixed-buf-index"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
-        read_fixed_at(&mut r, &f, &mut mem, 0, 16, 1, -libc::EFAULT)
+        read_fixed_at(&mut r, &f, &mem, 0, 16, 1, -libc::EFAULT)
     },
 }
 
@@ -170,9 +170,9 @@ case! {
     refs: ["io_uring/rsrc.c io_find_buf_node", "claim:enter.cqe.EFAULT-fixed-no-buffers"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 64);
+        let mem = Bufs::new(1, 64);
         let mut r = cx.ring()?;
-        read_fixed_at(&mut r, &f, &mut mem, 0, 16, 0, -libc::EFAULT)
+        read_fixed_at(&mut r, &f, &mem, 0, 16, 0, -libc::EFAULT)
     },
 }
 
@@ -183,7 +183,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_register(2) ERRORS: EBUSY", "claim:register.errors.EBUSY-buffers"],
     run: |cx| {
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
         check_errno!(r.register_buffers(&[mem.iov(0, 4096)]), libc::EBUSY, "second REGISTER_BUFFERS");
@@ -212,11 +212,11 @@ case! {
     refs: ["io_uring_register(2): IORING_UNREGISTER_BUFFERS", "claim:register.op.unregister-buffers"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
         r.unregister_buffers()?;
-        read_fixed_at(&mut r, &f, &mut mem, 0, 16, 0, -libc::EFAULT)
+        read_fixed_at(&mut r, &f, &mem, 0, 16, 0, -libc::EFAULT)
     },
 }
 
@@ -228,12 +228,12 @@ case! {
     refs: ["io_uring_register(2): IORING_RSRC_REGISTER_SPARSE, IORING_REGISTER_BUFFERS_UPDATE", "claim:register.op.buffers2-sparse", "claim:register.op.buffers-update"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers_tagged(&[], &[], 4)?;
-        read_fixed_at(&mut r, &f, &mut mem, 0, 16, 2, -libc::EFAULT)?;
+        read_fixed_at(&mut r, &f, &mem, 0, 16, 2, -libc::EFAULT)?;
         check_eq!(r.update_buffers(2, &[mem.iov(0, 4096)], &[])?, 1, "slots updated");
-        read_fixed_at(&mut r, &f, &mut mem, 0, 4096, 2, 4096)
+        read_fixed_at(&mut r, &f, &mem, 0, 4096, 2, 4096)
     },
 }
 
@@ -244,7 +244,7 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_register(2): IORING_REGISTER_BUFFERS2 tags", "claim:register.op.buffers2-tags"],
     run: |cx| {
-        let (mut a, mut b) = (Bufs::new(1, 4096), Bufs::new(1, 4096));
+        let (a, b) = (Bufs::new(1, 4096), Bufs::new(1, 4096));
         let mut r = cx.ring()?;
         r.register_buffers_tagged(&[a.iov(0, 4096), a.iov(0, 1024)], &[0x55, 0], 0)?;
         check_eq!(r.update_buffers(0, &[b.iov(0, 4096), b.iov(0, 1024)], &[])?, 2, "slots updated");
@@ -260,7 +260,7 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_register(2): IORING_REGISTER_BUFFERS2 tags", "claim:register.op.buffers2-tags"],
     run: |cx| {
-        let mut a = Bufs::new(1, 8192);
+        let a = Bufs::new(1, 8192);
         let mut r = cx.ring()?;
         r.register_buffers_tagged(&[a.iov(0, 4096), a.iov(4096, 8192)], &[0x61, 0x62], 0)?;
         r.unregister_buffers()?;
@@ -276,7 +276,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/rsrc.c: nr_args > IORING_MAX_REG_BUFFERS is -EINVAL"],
     run: |cx| {
-        let mut a = Bufs::new(1, 64);
+        let a = Bufs::new(1, 64);
         let iovs = vec![a.iov(0, 64); 16385];
         let r = cx.ring()?;
         check_errno!(r.register_buffers(&iovs), libc::EINVAL, "16385 buffers");
@@ -292,14 +292,14 @@ case! {
     refs: ["io_uring_prep_readv_fixed(3)", "claim:enter.op.rw-fixed-vec", "claim:prep.readv-fixed"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
+        let iov = [mem.raw_iov(100, 200), mem.raw_iov(1000, 1300)];
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
-        let iov = [mem.iov(100, 200), mem.iov(1000, 1300)];
         r.run_expect(&[Sqe::readv_fixed(f.fd(), &iov, 0, 0).user_data(1)], &[cqe(1, 400)])?;
         let p = pattern(4096, 7);
-        check_eq!(&mem.mem[100..200], &p[..100], "first iovec");
-        check_eq!(&mem.mem[1000..1300], &p[100..400], "second iovec");
+        check_eq!(&mem.mem.read(100..200), &p[..100], "first iovec");
+        check_eq!(&mem.mem.read(1000..1300), &p[100..400], "second iovec");
         Ok(())
     },
 }
@@ -312,11 +312,11 @@ case! {
     refs: ["io_uring_prep_writev_fixed(3)", "claim:enter.op.rw-fixed-vec", "claim:prep.writev-fixed"],
     run: |cx| {
         let f = TempFile::empty()?;
-        let mut mem = Bufs::new(1, 4096);
-        mem.mem.copy_from_slice(&pattern(4096, 3));
+        let mem = Bufs::new(1, 4096);
+        mem.mem.write(0, &pattern(4096, 3));
+        let iov = [mem.raw_iov(10, 20), mem.raw_iov(3000, 3005)];
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
-        let iov = [mem.iov(10, 20), mem.iov(3000, 3005)];
         r.run_expect(&[Sqe::writev_fixed(f.fd(), &iov, 0, 0).user_data(1)], &[cqe(1, 15)])?;
         let p = pattern(4096, 3);
         check_eq!(f.content()?, [&p[10..20], &p[3000..3005]].concat(), "file content");
@@ -332,10 +332,10 @@ case! {
     refs: ["io_uring/rsrc.c io_import_reg_vec: each iovec must lie in the buffer (-EFAULT)", "claim:prep.readv-fixed"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
+        let iov = [mem.raw_iov(0, 10), mem.raw_iov(2040, 2060)];
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 2048)])?;
-        let iov = [mem.iov(0, 10), mem.iov(2040, 2060)];
         r.run_expect(&[Sqe::readv_fixed(f.fd(), &iov, 0, 0).user_data(1)], &[cqe(1, -libc::EFAULT)])?;
         Ok(())
     },
@@ -349,14 +349,14 @@ case! {
     refs: ["io_uring_register(2): IORING_REGISTER_CLONE_BUFFERS", "claim:register.op.clone-buffers"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let src = CheckedRing::new(4)?;
         src.register_buffers(&[mem.iov(0, 4096)])?;
         let mut r = cx.ring()?;
         let clone = io_uring_clone_buffers { src_fd: src.fd() as u32, ..Default::default() };
         // SAFETY: one valid io_uring_clone_buffers.
         unsafe { r.register_raw(IORING_REGISTER_CLONE_BUFFERS, &clone as *const _ as *const _, 1)? };
-        read_fixed_at(&mut r, &f, &mut mem, 0, 4096, 0, 4096)
+        read_fixed_at(&mut r, &f, &mem, 0, 4096, 0, 4096)
     },
 }
 
@@ -367,7 +367,7 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_register(2): IORING_REGISTER_CLONE_BUFFERS (IORING_REGISTER_DST_REPLACE to replace)", "claim:register.op.clone-buffers"],
     run: |cx| {
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let src = CheckedRing::new(4)?;
         src.register_buffers(&[mem.iov(0, 4096)])?;
         let r = cx.ring()?;
@@ -389,11 +389,11 @@ case! {
         let l = Listener::new()?;
         let client = l.connect()?;
         let (mut server, _) = l.listener.accept()?;
-        let mut mem = Bufs::new(1, 4096);
-        mem.mem[..5].copy_from_slice(b"hello");
+        let mem = Bufs::new(1, 4096);
+        mem.mem.write(0, b"hello");
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
-        let s = Sqe::send_zc(std::os::fd::AsRawFd::as_raw_fd(&client), &mem.mem[..5], 0).user_data(1).fixed_buf(0);
+        let s = Sqe::send_zc_fixed(std::os::fd::AsRawFd::as_raw_fd(&client), mem.ptr(0), 5, 0, 0).user_data(1);
         r.run_expect(&[s], &[cqe(1, 5).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
         let mut got = [0u8; 5];
         std::io::Read::read_exact(&mut server, &mut got)?;
@@ -410,7 +410,7 @@ case! {
     refs: ["io_uring_register(2): tags are posted when the resource is no longer in use", "io_uring/rsrc.c: a request holds its buffer node until it completes"],
     run: |cx| {
         let p = Pipe::new()?;
-        let (mut a, mut b) = (Bufs::new(1, 4096), Bufs::new(1, 4096));
+        let (a, b) = (Bufs::new(1, 4096), Bufs::new(1, 4096));
         let mut r = cx.ring()?;
         r.register_buffers_tagged(&[a.iov(0, 4096)], &[0x77], 0)?;
         r.submit_all(&[Sqe::read_fixed(p.rx(), a.ptr(0), 8, 0, 0).user_data(1)])?;
@@ -430,11 +430,12 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/rsrc.c __io_sqe_buffers_update: !iov_base && tag -> -EINVAL"],
     run: |cx| {
-        let mut mem = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers_tagged(&[mem.iov(0, 4096)], &[0], 0)?;
         let empty = libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 };
-        check_errno!(r.update_buffers(0, &[empty], &[5]), libc::EINVAL, "emptying a slot with tag 5");
+        // SAFETY: an empty slot (NULL, 0) names no memory.
+        check_errno!(unsafe { r.update_buffers_raw(0, &[empty], &[5]) }, libc::EINVAL, "emptying a slot with tag 5");
         r.expect_none()?;
         Ok(())
     },
@@ -449,7 +450,8 @@ case! {
     run: |cx| {
         let r = cx.ring()?;
         let bad = libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 4096 };
-        check_errno!(r.register_buffers(&[bad]), libc::EFAULT, "REGISTER_BUFFERS of NULL, 4096");
+        // SAFETY: NULL is never mapped: the kernel refuses it (EFAULT).
+        check_errno!(unsafe { r.register_buffers_raw(&[bad]) }, libc::EFAULT, "REGISTER_BUFFERS of NULL, 4096");
         Ok(())
     },
 }
@@ -475,8 +477,7 @@ case! {
         rustix::fs::ftruncate(&f, 8192).map_err(std::io::Error::from)?;
         let map = fixtures::Mapping::shared(&f, 0, 8192)?;
         let r = cx.ring()?;
-        let iov = libc::iovec { iov_base: map.as_ptr() as *mut _, iov_len: 8192 };
-        check_errno!(r.register_buffers(&[iov]), libc::EFAULT, "REGISTER_BUFFERS of a MAP_SHARED file mapping");
+        check_errno!(r.register_buffers(&[map.as_io_buf()]), libc::EFAULT, "REGISTER_BUFFERS of a MAP_SHARED file mapping");
         check_errno!(r.unregister_buffers(), libc::ENXIO, "UNREGISTER_BUFFERS after the refused registration (nothing registered)");
         Ok(())
     },
@@ -491,9 +492,9 @@ fn clone_range(dst: &CheckedRing, src: &CheckedRing, src_off: u32, dst_off: u32,
 
 /// A ring with `n` 1024-byte buffers of `mem` registered (buffer i at
 /// mem[i * 1024..]).
-fn ring_with_buffers(mem: &mut Bufs, n: usize) -> Result<CheckedRing, CaseError> {
+fn ring_with_buffers(mem: &Bufs, n: usize) -> Result<CheckedRing<'_>, CaseError> {
     let r = CheckedRing::new(4)?;
-    let iovs: Vec<libc::iovec> = (0..n).map(|i| mem.iov(i * 1024, (i + 1) * 1024)).collect();
+    let iovs: Vec<&IoBuf> = (0..n).map(|i| mem.iov(i * 1024, (i + 1) * 1024)).collect();
     r.register_buffers(&iovs)?;
     Ok(r)
 }
@@ -506,15 +507,15 @@ case! {
     refs: ["io_uring_register_clone_buffers_offset(3): src_off, dst_off, nr", "io_uring/rsrc.c io_clone_buffers", "claim:register.op.clone-buffers"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
-        let src = ring_with_buffers(&mut mem, 4)?;
+        let mem = Bufs::new(1, 4096);
+        let src = ring_with_buffers(&mem, 4)?;
         let mut r = cx.ring()?;
         check_eq!(clone_range(&r, &src, 1, 0, 2, 0), Ok(0), "CLONE_BUFFERS src_off 1 nr 2");
         // Slot 0 is src buffer 1 (mem[1024..2048]), slot 1 src buffer 2.
-        read_fixed_at(&mut r, &f, &mut mem, 1024, 1024, 0, 1024)?;
-        read_fixed_at(&mut r, &f, &mut mem, 2048, 1024, 1, 1024)?;
-        read_fixed_at(&mut r, &f, &mut mem, 0, 1024, 0, -libc::EFAULT)?;
-        read_fixed_at(&mut r, &f, &mut mem, 3072, 1024, 2, -libc::EFAULT)
+        read_fixed_at(&mut r, &f, &mem, 1024, 1024, 0, 1024)?;
+        read_fixed_at(&mut r, &f, &mem, 2048, 1024, 1, 1024)?;
+        read_fixed_at(&mut r, &f, &mem, 0, 1024, 0, -libc::EFAULT)?;
+        read_fixed_at(&mut r, &f, &mem, 3072, 1024, 2, -libc::EFAULT)
     },
 }
 
@@ -525,8 +526,8 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/rsrc.c io_clone_buffers: nr > the source's buffers -> -EINVAL; check_add_overflow, or src_off + nr past the source -> -EOVERFLOW"],
     run: |cx| {
-        let mut mem = Bufs::new(1, 4096);
-        let src = ring_with_buffers(&mut mem, 4)?;
+        let mem = Bufs::new(1, 4096);
+        let src = ring_with_buffers(&mem, 4)?;
         let r = cx.ring()?;
         check_errno!(clone_range(&r, &src, 0, 0, 5, 0), libc::EINVAL, "nr 5 of 4 buffers");
         check_errno!(clone_range(&r, &src, 3, 0, 2, 0), libc::EOVERFLOW, "src_off 3 nr 2 of 4 buffers");
@@ -544,13 +545,13 @@ case! {
     refs: ["io_uring_register_clone_buffers_offset(3): IORING_REGISTER_DST_REPLACE"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
-        let src = ring_with_buffers(&mut mem, 1)?;
+        let mem = Bufs::new(1, 4096);
+        let src = ring_with_buffers(&mem, 1)?;
         let mut r = cx.ring()?;
         r.register_buffers_tagged(&[], &[], 4)?;
         check_eq!(clone_range(&r, &src, 0, 2, 1, IORING_REGISTER_DST_REPLACE), Ok(0), "CLONE_BUFFERS into slot 2");
-        read_fixed_at(&mut r, &f, &mut mem, 0, 1024, 2, 1024)?;
-        read_fixed_at(&mut r, &f, &mut mem, 0, 1024, 0, -libc::EFAULT)
+        read_fixed_at(&mut r, &f, &mem, 0, 1024, 2, 1024)?;
+        read_fixed_at(&mut r, &f, &mem, 0, 1024, 0, -libc::EFAULT)
     },
 }
 
@@ -562,15 +563,15 @@ case! {
     refs: ["io_uring/rsrc.c io_clone_buffers: the new table has max(dst_off + nr, the old size) slots"],
     run: |cx| {
         let f = source()?;
-        let mut mem = Bufs::new(1, 4096);
-        let src = ring_with_buffers(&mut mem, 1)?;
-        let mut own = Bufs::new(1, 4096);
+        let mem = Bufs::new(1, 4096);
+        let src = ring_with_buffers(&mem, 1)?;
+        let own = Bufs::new(1, 4096);
         let mut r = cx.ring()?;
         r.register_buffers(&[own.iov(0, 1024), own.iov(1024, 2048)])?;
         check_eq!(clone_range(&r, &src, 0, 3, 1, IORING_REGISTER_DST_REPLACE), Ok(0), "CLONE_BUFFERS into slot 3 of 2");
-        read_fixed_at(&mut r, &f, &mut mem, 0, 1024, 3, 1024)?;
-        read_fixed_at(&mut r, &f, &mut own, 1024, 1024, 1, 1024)?;
-        read_fixed_at(&mut r, &f, &mut mem, 0, 1024, 2, -libc::EFAULT)
+        read_fixed_at(&mut r, &f, &mem, 0, 1024, 3, 1024)?;
+        read_fixed_at(&mut r, &f, &own, 1024, 1024, 1, 1024)?;
+        read_fixed_at(&mut r, &f, &mem, 0, 1024, 2, -libc::EFAULT)
     },
 }
 
@@ -586,17 +587,19 @@ case! {
     ],
     run: |cx| {
         let f = TempFile::with_content(&pattern(32, 7))?;
-        let mut a = Bufs::new(1, 64);
+        let a = Bufs::new(1, 64);
         let r0 = a.iov(0, 64);
+        let out = IoBuf::new(32);
+        let v = [iov(&out)];
+        let more = b"tail".to_vec();
+        let w = [iov_ro(&more)];
         let mut r = cx.ring()?;
         r.register_buffers(&[r0])?;
-        let mut out = [0u8; 32];
-        let v = [iov(&mut out)];
-        r.run_expect(&[Sqe::readv(f.fd(), &v, 0).user_data(1)], &[cqe(1, 32)])?;
+        // SAFETY: v's one iovec is `out`, an IoBuf that outlives the ring.
+        r.run_expect(&[unsafe { Sqe::readv(f.fd(), &v, 0) }.user_data(1)], &[cqe(1, 32)])?;
         check_eq!(out.to_vec(), pattern(32, 7), "bytes read by READV");
-        let mut more = b"tail".to_vec();
-        let w = [iov(&mut more)];
-        r.run_expect(&[Sqe::writev(f.fd(), &w, 32).user_data(2)], &[cqe(2, 4)])?;
+        // SAFETY: w's one iovec is `more`, which outlives the ring.
+        r.run_expect(&[unsafe { Sqe::writev(f.fd(), &w, 32) }.user_data(2)], &[cqe(2, 4)])?;
         Ok(())
     },
 }
@@ -614,7 +617,7 @@ case! {
         "claim:register.errors.EINVAL-buffers-over-uio-maxiov",
     ],
     run: |cx| {
-        let mut a = Bufs::new(1, 64);
+        let a = Bufs::new(1, 64);
         let iovs = vec![a.iov(0, 64); 1025];
         let r = cx.ring()?;
         check_eq!(r.register_buffers(&iovs), Ok(()), "REGISTER_BUFFERS of 1025 buffers");

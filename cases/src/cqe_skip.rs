@@ -126,8 +126,9 @@ case! {
     variants: variants::ALL,
     refs: ["io_uring_prep_link_timeout(3)", "io_uring_enter(2): IOSQE_CQE_SKIP_SUCCESS", "claim:enter.sqe.cqe-skip.linked-timeout"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = __kernel_timespec::from_duration(Duration::from_secs(10));
+        ts = __kernel_timespec::from_duration(Duration::from_secs(10));
         r.run_expect(&[Sqe::nop().skip_success().link().user_data(1), Sqe::link_timeout(&ts, 0).user_data(2)], &[cqe(2, -libc::ECANCELED)])?;
         Ok(())
     },
@@ -173,8 +174,9 @@ case! {
     variants: variants::ALL,
     refs: ["commit 04c76b41ca97: 'whether a linked timeout will post a completion or not solely depends on IOSQE_CQE_SKIP_SUCCESS of that linked timeout request. Linked timeout never \"fail\" during execution'", "liburing test/skip-cqe.c test_ltimeout_cancel", "claim:enter.sqe.cqe-skip.linked-timeout"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = __kernel_timespec::from_duration(Duration::from_secs(10));
+        ts = __kernel_timespec::from_duration(Duration::from_secs(10));
         r.run_expect(&[Sqe::nop().link().user_data(1), Sqe::link_timeout(&ts, 0).skip_success().user_data(2)], &[cqe(1, 0)])?;
         Ok(())
     },
@@ -188,8 +190,9 @@ case! {
     refs: ["commit 04c76b41ca97: a linked timeout's CQE depends solely on its own IOSQE_CQE_SKIP_SUCCESS, unconditionally", "liburing test/skip-cqe.c test_ltimeout_fire", "claim:enter.sqe.cqe-skip.linked-timeout"],
     run: |cx| {
         let p = Pipe::new()?;
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(100);
+        ts = ms(100);
         let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::poll_add(p.rx(), POLLIN as u32).link().user_data(1), Sqe::link_timeout(&ts, 0).skip_success().user_data(2)], &[cqe(1, -libc::ECANCELED)])?;
         check_elapsed(&t0, Duration::from_millis(100), "the linked timeout")

@@ -24,19 +24,20 @@ fn nullb() -> Result<OwnedFd, oracle::CaseError> {
 }
 
 /// An IOPOLL ring (with `extra` setup flags) in the variant's delivery mode.
-fn iopoll_ring(cx: &oracle::Ctx, extra: u32) -> Result<CheckedRing, oracle::CaseError> {
+fn iopoll_ring<'buf>(cx: &oracle::Ctx, extra: u32) -> Result<CheckedRing<'buf>, oracle::CaseError> {
     cx.build(cx.builder(8).flags(IORING_SETUP_IOPOLL | extra))
 }
 
 /// Writes one aligned block of `seed` at `off` and reads it back through
 /// `r`, checking the bytes.
 fn write_read_block(r: &mut CheckedRing, fd: i32, off: u64, seed: u8) -> CaseResult {
-    let mut w = AlignedBuf::new(BLK);
-    w.as_mut_slice().copy_from_slice(&pattern(BLK, seed));
-    let mut rd = AlignedBuf::new(BLK);
-    r.run_expect(&[Sqe::write(fd, w.as_slice(), off).user_data(1)], &[cqe(1, BLK as i32)])?;
-    r.run_expect(&[Sqe::read(fd, rd.as_mut_slice(), off).user_data(2)], &[cqe(2, BLK as i32)])?;
-    check!(rd.as_slice() == w.as_slice(), "the block read back differs from the one written");
+    // Leaked: the ring outlives this call.
+    let w: &'static AlignedBuf = Box::leak(Box::new(AlignedBuf::new(BLK)));
+    w.io().write(0, &pattern(BLK, seed));
+    let rd: &'static AlignedBuf = Box::leak(Box::new(AlignedBuf::new(BLK)));
+    r.run_expect(&[Sqe::write_io(fd, w.io(), off).user_data(1)], &[cqe(1, BLK as i32)])?;
+    r.run_expect(&[Sqe::read(fd, rd.io(), off).user_data(2)], &[cqe(2, BLK as i32)])?;
+    check!(rd.io().to_vec() == w.io().to_vec(), "the block read back differs from the one written");
     Ok(())
 }
 
@@ -65,15 +66,14 @@ case! {
     refs: ["io_uring_prep_read_fixed(3)", "open(2): O_DIRECT"],
     run: |cx| {
         let f = DirectFile::create()?;
-        let mut w = AlignedBuf::new(BLK);
-        w.as_mut_slice().copy_from_slice(&pattern(BLK, 8));
-        let mut rd = AlignedBuf::new(BLK);
+        let w = AlignedBuf::new(BLK);
+        w.io().write(0, &pattern(BLK, 8));
+        let rd = AlignedBuf::new(BLK);
         let mut r = cx.ring()?;
-        let iov = libc::iovec { iov_base: rd.as_mut_slice().as_mut_ptr() as *mut _, iov_len: BLK };
-        r.register_buffers(&[iov])?;
-        r.run_expect(&[Sqe::write(f.fd(), w.as_slice(), 0).user_data(1)], &[cqe(1, BLK as i32)])?;
-        r.run_expect(&[Sqe::read_fixed(f.fd(), rd.as_mut_slice().as_mut_ptr(), BLK as u32, 0, 0).user_data(2)], &[cqe(2, BLK as i32)])?;
-        check!(rd.as_slice() == w.as_slice(), "the block read back differs");
+        r.register_buffers(&[rd.io()])?;
+        r.run_expect(&[Sqe::write_io(f.fd(), w.io(), 0).user_data(1)], &[cqe(1, BLK as i32)])?;
+        r.run_expect(&[Sqe::read_fixed(f.fd(), rd.io().as_ptr(), BLK as u32, 0, 0).user_data(2)], &[cqe(2, BLK as i32)])?;
+        check!(rd.io().to_vec() == w.io().to_vec(), "the block read back differs");
         Ok(())
     },
 }
@@ -87,10 +87,11 @@ case! {
     run: |cx| {
         let f = DirectFile::create()?;
         let w = AlignedBuf::new(BLK);
+        let b;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::write(f.fd(), w.as_slice(), 0).user_data(1)], &[cqe(1, BLK as i32)])?;
-        let mut b = AlignedBuf::new(2 * BLK);
-        r.run_expect(&[Sqe::read(f.fd(), &mut b.as_mut_slice()[1..BLK + 1], 0).user_data(2)], &[cqe(2, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::write_io(f.fd(), w.io(), 0).user_data(1)], &[cqe(1, BLK as i32)])?;
+        b = AlignedBuf::new(2 * BLK);
+        r.run_expect(&[Sqe::read(f.fd(), b.io().range(1..BLK + 1), 0).user_data(2)], &[cqe(2, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -103,9 +104,9 @@ case! {
     refs: ["io_uring_setup(2) IORING_SETUP_IOPOLL: 'only for file descriptors opened using O_DIRECT'", "io_uring/rw.c io_rw_init_file: IOPOLL without IOCB_DIRECT or ->iopoll -> -EOPNOTSUPP", "claim:setup.iopoll.odirect-only"],
     run: |cx| {
         let f = TempFile::with_content(b"buffered")?;
-        let mut buf = [0u8; 8];
+        let buf = IoBuf::new(8);
         let mut r = iopoll_ring(cx, 0)?;
-        r.run_expect(&[Sqe::read(f.fd(), &mut buf, 0).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
+        r.run_expect(&[Sqe::read(f.fd(), &buf, 0).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
         Ok(())
     },
 }
@@ -131,9 +132,9 @@ case! {
     refs: ["open(2) O_DIRECT: EINVAL on misalignment", "block/fops.c blkdev_direct_IO: buffer not aligned to the logical block size -> -EINVAL"],
     run: |cx| {
         let fd = nullb()?;
-        let mut b = AlignedBuf::new(2 * BLK);
+        let b = AlignedBuf::new(2 * BLK);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::read(fd.as_raw_fd(), &mut b.as_mut_slice()[1..BLK + 1], 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::read(fd.as_raw_fd(), b.io().range(1..BLK + 1), 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -166,20 +167,22 @@ case! {
     run: |cx| {
         let fd = nullb()?;
         let fd = fd.as_raw_fd();
+        let w;
+        let (a, b);
         let mut r = iopoll_ring(cx, 0)?;
         let off = 24 * BLK as u64;
-        let mut w = AlignedBuf::new(BLK);
-        w.as_mut_slice().copy_from_slice(&pattern(BLK, 9));
-        r.run_expect(&[Sqe::write(fd, w.as_slice(), off).user_data(1)], &[cqe(1, BLK as i32)])?;
-        let (mut a, mut b) = (AlignedBuf::new(BLK), AlignedBuf::new(BLK));
-        r.push_all(&[Sqe::read(fd, a.as_mut_slice(), off).user_data(2)])?;
+        w = AlignedBuf::new(BLK);
+        w.io().write(0, &pattern(BLK, 9));
+        r.run_expect(&[Sqe::write_io(fd, w.io(), off).user_data(1)], &[cqe(1, BLK as i32)])?;
+        (a, b) = (AlignedBuf::new(BLK), AlignedBuf::new(BLK));
+        r.push_all(&[Sqe::read(fd, a.io(), off).user_data(2)])?;
         r.publish();
         check_eq!(r.enter_flags(1, 0, 0), Ok(1), "a submit-only enter of READ 2");
         check_eq!(r.cq_ready(), 0, "CQEs after the submit-only enter (a polled READ completes only when polled)");
         check_eq!(r.enter_flags(0, 0, IORING_ENTER_GETEVENTS), Ok(0), "GETEVENTS enter, min_complete 0, READ 2 in flight");
         check_eq!(r.cq_ready(), 1, "CQEs after it (its one poll pass reaped READ 2)");
         // READ 2's CQE stays in the CQ, unconsumed.
-        r.push_all(&[Sqe::read(fd, b.as_mut_slice(), off).user_data(3)])?;
+        r.push_all(&[Sqe::read(fd, b.io(), off).user_data(3)])?;
         r.publish();
         check_eq!(r.enter_flags(1, 0, 0), Ok(1), "a submit-only enter of READ 3");
         check_eq!(r.enter_flags(0, 0, IORING_ENTER_GETEVENTS), Ok(0), "GETEVENTS enter, min_complete 0, a CQE pending and READ 3 in flight");
@@ -189,7 +192,7 @@ case! {
         check_eq!(r.enter_flags(0, 0, IORING_ENTER_GETEVENTS), Ok(0), "GETEVENTS enter, min_complete 0, CQ empty and READ 3 in flight");
         check_eq!(r.cq_ready(), 1, "CQEs after it (its poll pass reaped READ 3)");
         r.expect(&[cqe(3, BLK as i32)])?;
-        check!(a.as_slice() == w.as_slice() && b.as_slice() == w.as_slice(), "the blocks read back differ from the one written");
+        check!(a.io().to_vec() == w.io().to_vec() && b.io().to_vec() == w.io().to_vec(), "the blocks read back differ from the one written");
         Ok(())
     },
 }

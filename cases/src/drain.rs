@@ -15,7 +15,7 @@ const HELD: Duration = Duration::from_millis(30);
 
 /// A READ of one byte from the empty pipe `p` into `buf`: pending until
 /// the case writes.
-fn read_pipe(p: &Pipe, buf: &mut [u8; 1], ud: u64) -> Sqe {
+fn read_pipe<'b>(p: &Pipe, buf: &'b IoBuf, ud: u64) -> Sqe<'b> {
     Sqe::read(p.rx(), buf, u64::MAX).user_data(ud)
 }
 
@@ -29,9 +29,10 @@ case! {
     refs: ["io_uring_enter(2): IOSQE_IO_DRAIN", "claim:enter.sqe.drain"],
     run: |cx| {
         let p = Pipe::new()?;
+        let buf;
         let mut r = cx.ring()?;
-        let mut buf = [0u8; 1];
-        r.submit_all(&[read_pipe(&p, &mut buf, 1), Sqe::nop().drain().user_data(2)])?;
+        buf = IoBuf::new(1);
+        r.submit_all(&[read_pipe(&p, &buf, 1), Sqe::nop().drain().user_data(2)])?;
         r.expect_none_within(HELD)?;
         p.put(b"x")?;
         r.expect(&[cqe(1, 1), cqe(2, 0)])?;
@@ -47,9 +48,10 @@ case! {
     refs: ["io_uring_enter(2): IOSQE_IO_DRAIN (new SQEs will not be started before this one completes)", "claim:enter.sqe.drain"],
     run: |cx| {
         let p = Pipe::new()?;
+        let buf;
         let mut r = cx.ring()?;
-        let mut buf = [0u8; 1];
-        r.submit_all(&[read_pipe(&p, &mut buf, 1), Sqe::nop().drain().user_data(2), Sqe::nop().user_data(3)])?;
+        buf = IoBuf::new(1);
+        r.submit_all(&[read_pipe(&p, &buf, 1), Sqe::nop().drain().user_data(2), Sqe::nop().user_data(3)])?;
         r.expect_none_within(HELD)?;
         p.put(b"x")?;
         r.expect(&[cqe(1, 1), cqe(2, 0), cqe(3, 0)])?;
@@ -78,9 +80,10 @@ case! {
     refs: ["io_uring_enter(2): IOSQE_IO_DRAIN, IOSQE_IO_LINK"],
     run: |cx| {
         let p = Pipe::new()?;
+        let buf;
         let mut r = cx.ring()?;
-        let mut buf = [0u8; 1];
-        r.submit_all(&[read_pipe(&p, &mut buf, 1), Sqe::nop().drain().link().user_data(2), Sqe::nop().user_data(3)])?;
+        buf = IoBuf::new(1);
+        r.submit_all(&[read_pipe(&p, &buf, 1), Sqe::nop().drain().link().user_data(2), Sqe::nop().user_data(3)])?;
         r.expect_none_within(HELD)?;
         p.put(b"x")?;
         r.expect(&[cqe(1, 1), cqe(2, 0), cqe(3, 0)])?;

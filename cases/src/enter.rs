@@ -147,16 +147,15 @@ case! {
         // early unless a run delay far above the margin hid it (then no
         // verdict).
         let (p1, p2, p3) = (Pipe::new()?, Pipe::new()?, Pipe::new()?);
-        let mut bufs = [[0u8; 8]; 3];
-        let [b1, b2, b3] = &mut bufs;
+        let (b1, b2, b3) = (IoBuf::new(8), IoBuf::new(8), IoBuf::new(8));
         let ts = [50u64, 100, 300].map(|n| __kernel_timespec::from_duration(Duration::from_millis(n)));
         let mut r = cx.ring()?;
         r.push_all(&[
-            Sqe::read(p1.rx(), b1, 0).user_data(1).link(),
+            Sqe::read(p1.rx(), &b1, 0).user_data(1).link(),
             Sqe::link_timeout(&ts[0], 0).user_data(2),
-            Sqe::read(p2.rx(), b2, 0).user_data(3).link(),
+            Sqe::read(p2.rx(), &b2, 0).user_data(3).link(),
             Sqe::link_timeout(&ts[1], 0).user_data(4),
-            Sqe::read(p3.rx(), b3, 0).user_data(5).link(),
+            Sqe::read(p3.rx(), &b3, 0).user_data(5).link(),
             Sqe::link_timeout(&ts[2], 0).user_data(6),
         ])?;
         let t0 = Stopwatch::start();
@@ -177,10 +176,10 @@ case! {
     refs: ["io_uring/io_uring.h io_should_wake: 'For timeouts, we always want to return to userspace, regardless of event count' (ctx->cq_timeouts)", "io_uring_prep_timeout(3)"],
     run: |cx| {
         let p = Pipe::new()?;
-        let mut buf = [0u8; 8];
+        let buf = IoBuf::new(8);
         let ts = __kernel_timespec::from_duration(Duration::from_millis(100));
         let mut r = cx.ring()?;
-        r.push_all(&[Sqe::timeout(&ts, 0, 0).user_data(1), Sqe::read(p.rx(), &mut buf, 0).user_data(2)])?;
+        r.push_all(&[Sqe::timeout(&ts, 0, 0).user_data(1), Sqe::read(p.rx(), &buf, 0).user_data(2)])?;
         let t0 = Stopwatch::start();
         // Two wanted; the read never completes on its own.
         r.submit_and_wait(2).map_err(|e| oracle::CaseError::Fail(format!("io_uring_enter: {e}")))?;

@@ -208,7 +208,7 @@ fn still_works(r: &mut CheckedRing, ud: u64) -> CaseResult {
 }
 
 /// A CQ with 8 slots (a 4-entry ring) filled by NOPs 1..=8, nothing reaped.
-fn full_ring(b: RingBuilder, cx: &Ctx) -> Result<CheckedRing, CaseError> {
+fn full_ring<'buf>(b: RingBuilder, cx: &Ctx) -> Result<CheckedRing<'buf>, CaseError> {
     let mut r = cx.build(b)?;
     check_eq!(r.cq_entries(), 8, "CQ slots of a 4-entry ring");
     for chunk in [[1u64, 2, 3, 4], [5, 6, 7, 8]] {
@@ -259,7 +259,8 @@ case! {
         let enomem = sweep(|n, fail| {
             let mut p = io_uring_params::default();
             fail.arm(n)?;
-            let got = io_uring_setup(4, &mut p);
+            // SAFETY: no IORING_SETUP_NO_MMAP: no user memory is handed to the kernel.
+            let got = unsafe { io_uring_setup(4, &mut p) };
             let reached = fail.disarm()?;
             check!(reached || got.is_ok(), "io_uring_setup with no allocation failed (fail-nth {n} not reached): {got:?}");
             let hit = got.is_err();
@@ -270,7 +271,11 @@ case! {
                     if reached {
                         absorbed.push(n);
                     }
-                    let mut r = CheckedRing::adopt(fd, p).map_err(|e| CaseError::Fail(format!("mapping the ring set up with check {n} failed: {e}")))?;
+                    let mut r = CheckedRing::adopt(
+                        // SAFETY: io_uring_setup just returned fd; nothing else owns it.
+                        unsafe { std::os::fd::FromRawFd::from_raw_fd(fd) },
+                        p,
+                    ).map_err(|e| CaseError::Fail(format!("mapping the ring set up with check {n} failed: {e}")))?;
                     still_works(&mut r, 2)?;
                 }
                 Err(e) => {
@@ -552,9 +557,11 @@ case! {
     run: |cx| {
         let enomem = sweep(|n, fail| {
             let (old, new) = (pipe_with(b'o')?, pipe_with(b'n')?);
+            let fds;
+            let b;
             let mut r = cx.ring_sized(4)?;
             r.register_files(&[old.rx()]).map_err(|e| CaseError::Fail(format!("IORING_REGISTER_FILES: {e}")))?;
-            let fds = [new.rx()];
+            fds = cells(&[new.rx()]);
             r.push(&Sqe::files_update(&fds, 0).user_data(1));
             let (got, reached) = enter_armed(&mut r, fail, n)?;
             check!(matches!(got, Ok(1)), "enter submitting FILES_UPDATE, allocation check {n} failed: {got:?}");
@@ -569,9 +576,9 @@ case! {
             if hit {
                 check!(reached, "-ENOMEM with no allocation failed (check {n} not reached)");
             }
-            let mut b = [0u8; 1];
-            r.run_expect(&[Sqe::read(0, &mut b, 0).fixed_file().user_data(2)], &[cqe(2, 1)])?;
-            check_eq!(b[0], if hit { b'o' } else { b'n' }, "the byte read through slot 0 (o: the old file, n: the new one)");
+            b = IoBuf::new(1);
+            r.run_expect(&[Sqe::read(0, &b, 0).fixed_file().user_data(2)], &[cqe(2, 1)])?;
+            check_eq!(b.get(0), if hit { b'o' } else { b'n' }, "the byte read through slot 0 (o: the old file, n: the new one)");
             Ok(Run { reached, hit })
         })?;
         check!(enomem > 0, "no injected allocation failure gave -ENOMEM (runs: {})", traced());
@@ -592,13 +599,11 @@ case! {
     serial: true,
     run: |cx| {
         let ok = if ordered_provided_buffers(cx) { 0 } else { 1 };
-        let mut mem = vec![0u8; 128];
+        let mem = IoBuf::new(128);
         let enomem = sweep(|n, fail| {
             let mut r = cx.ring_sized(4)?;
-            r.run_expect(&[Sqe::provide_buffers(mem.as_mut_ptr(), 64, 1, 7, 0).user_data(1)], &[cqe(1, PROVIDED_INTO_NEW_GROUP)])?;
-            // 64 is inside the 128-byte buffer.
-            let second = mem.as_mut_ptr().wrapping_add(64);
-            r.push(&Sqe::provide_buffers(second, 64, 1, 7, 1).user_data(2));
+            r.run_expect(&[Sqe::provide_buffers(&mem, 64, 1, 7, 0).user_data(1)], &[cqe(1, PROVIDED_INTO_NEW_GROUP)])?;
+            r.push(&Sqe::provide_buffers(mem.range(64..), 64, 1, 7, 1).user_data(2));
             let (got, reached) = enter_armed(&mut r, fail, n)?;
             check!(matches!(got, Ok(1)), "enter submitting PROVIDE_BUFFERS, allocation check {n} failed: {got:?}");
             let c = r.wait_for(1, oracle::prompt()).map_err(|e| CaseError::Fail(format!("waiting for PROVIDE_BUFFERS: {e}")))?;
@@ -633,10 +638,10 @@ case! {
     ],
     serial: true,
     run: |cx| {
-        let mut mem = vec![0u8; 128];
+        let mem = IoBuf::new(128);
         sweep(|n, fail| {
             let mut r = cx.ring_sized(4)?;
-            r.run_expect(&[Sqe::provide_buffers(mem.as_mut_ptr(), 64, 2, 7, 0).user_data(1)], &[cqe(1, PROVIDED_INTO_NEW_GROUP)])?;
+            r.run_expect(&[Sqe::provide_buffers(&mem, 64, 2, 7, 0).user_data(1)], &[cqe(1, PROVIDED_INTO_NEW_GROUP)])?;
             r.push(&Sqe::remove_buffers(8, 7).user_data(2));
             let (got, reached) = enter_armed(&mut r, fail, n)?;
             check!(matches!(got, Ok(1)), "enter submitting REMOVE_BUFFERS, allocation check {n} failed: {got:?}");

@@ -60,17 +60,18 @@ case! {
     refs: ["io_uring_setup(2): IORING_FEAT_SUBMIT_STABLE (data for async offload has been consumed when the submit returns)", "claim:setup.feat.submit-stable"],
     run: |cx| {
         let p = Pipe::new()?;
-        let (mut a, mut b) = ([0u8; 4], [0u8; 4]);
-        let mut v = [libc::iovec { iov_base: a.as_mut_ptr() as *mut _, iov_len: 4 }];
+        let (a, b) = (IoBuf::new(4), IoBuf::new(4));
+        let v = IoCell::new([iov(&a)]);
         let mut r = cx.ring()?;
-        r.submit_all(&[Sqe::readv(p.rx(), &v, 0).user_data(1)])?;
+        // SAFETY: v is an IoCell (changed below through it, never through a
+        // reference) whose iovecs point at IoBufs declared before the ring.
+        r.submit_all(&[unsafe { Sqe::prep(IORING_OP_READV, p.rx(), v.as_ptr() as u64, 1, 0) }.user_data(1)])?;
         // The read waits on the empty pipe; point the iovec elsewhere.
-        v[0].iov_base = b.as_mut_ptr() as *mut _;
-        std::hint::black_box(&v);
+        v.set([iov(&b)]);
         p.put(b"good")?;
         r.expect(&[cqe(1, 4)])?;
-        check_eq!(&a, b"good", "the original buffer");
-        check_eq!(b, [0u8; 4], "the buffer the iovec was changed to");
+        check_eq!(&a.to_vec(), b"good", "the original buffer");
+        check_eq!(b.to_vec(), [0u8; 4], "the buffer the iovec was changed to");
         Ok(())
     },
 }
@@ -84,9 +85,9 @@ case! {
     run: |cx| {
         let f = TempFile::with_content(&pattern(12, 2))?;
         rustix::fs::seek(&f.file, rustix::fs::SeekFrom::Start(4)).map_err(std::io::Error::from)?;
-        let mut buf = [0u8; 4];
+        let buf = IoBuf::new(4);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::read(f.fd(), &mut buf, u64::MAX).user_data(1)], &[cqe(1, 4)])?;
+        r.run_expect(&[Sqe::read(f.fd(), &buf, u64::MAX).user_data(1)], &[cqe(1, 4)])?;
         check_eq!(buf.to_vec(), pattern(12, 2)[4..8].to_vec(), "bytes read");
         check_eq!(rustix::fs::seek(&f.file, rustix::fs::SeekFrom::Current(0)), Ok(8), "file position");
         Ok(())
@@ -123,15 +124,15 @@ case! {
     refs: ["io_uring_setup(2): IORING_FEAT_FAST_POLL (internal poll instead of an async worker for pollable files)", "claim:setup.feat.fast-poll"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut buf = [0u8; 8];
+        let buf = IoBuf::new(8);
         let mut r = cx.ring()?;
-        r.submit_all(&[Sqe::recv(s.a(), &mut buf, 0).user_data(1)])?;
+        r.submit_all(&[Sqe::recv(s.a(), &buf, 0).user_data(1)])?;
         r.expect_none()?;
         let workers = fixtures::threads_named("iou-wrk")?;
         check!(workers.is_empty(), "io-wq workers while a recv waits: {workers:?}");
         send_all(&s.b, b"polled")?;
         r.expect(&[cqe(1, 6)])?;
-        check_eq!(&buf[..6], b"polled", "bytes received");
+        check_eq!(&buf.read(..6), b"polled", "bytes received");
         Ok(())
     },
 }
@@ -170,13 +171,14 @@ case! {
         let f = TempFile::with_content(b"sqpoll")?;
         let mut b = RingBuilder::new(8).flags(IORING_SETUP_SQPOLL);
         b.params.sq_thread_idle = 1000;
+        let buf;
         let mut r = cx.build(b)?;
-        let mut buf = [0u8; 6];
+        buf = IoBuf::new(6);
         if cx.has(Feature::FeatSqpollNonfixed) {
-            r.run_expect(&[Sqe::read(f.fd(), &mut buf, 0).user_data(1)], &[cqe(1, 6)])?;
-            check_eq!(&buf, b"sqpoll", "bytes read");
+            r.run_expect(&[Sqe::read(f.fd(), &buf, 0).user_data(1)], &[cqe(1, 6)])?;
+            check_eq!(&buf.to_vec(), b"sqpoll", "bytes read");
         } else {
-            r.run_expect(&[Sqe::read(f.fd(), &mut buf, 0).user_data(1)], &[cqe(1, -libc::EBADF)])?;
+            r.run_expect(&[Sqe::read(f.fd(), &buf, 0).user_data(1)], &[cqe(1, -libc::EBADF)])?;
         }
         Ok(())
     },
@@ -264,14 +266,14 @@ case! {
     run: |cx| {
         let f = TempFile::with_content(b"linked")?;
         let p = cpath(&f.path())?;
-        let mut buf = [0u8; 6];
+        let buf = IoBuf::new(6);
         let mut r = cx.ring()?;
         r.register_files(&[-1])?;
         r.run_expect(
-            &[Sqe::openat(libc::AT_FDCWD, &p, libc::O_RDONLY, 0).direct(0).link().user_data(1), Sqe::read(0, &mut buf, 0).fixed_file().user_data(2)],
+            &[Sqe::openat(libc::AT_FDCWD, &p, libc::O_RDONLY, 0).direct(0).link().user_data(1), Sqe::read(0, &buf, 0).fixed_file().user_data(2)],
             &[cqe(1, 0), cqe(2, 6)],
         )?;
-        check_eq!(&buf, b"linked", "bytes read through the slot");
+        check_eq!(&buf.to_vec(), b"linked", "bytes read through the slot");
         Ok(())
     },
 }
@@ -306,9 +308,9 @@ case! {
     refs: ["io_uring_setup(2): IORING_FEAT_RECVSEND_BUNDLE", "io_uring/net.c io_recv_prep: unknown ioprio flags -> -EINVAL", "claim:setup.feat.recvsend-bundle"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 8);
+        let b = Bufs::new(4, 8);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        let _br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         send_all(&s.b, b"bundled!")?;
         let sqe = Sqe::recv_select(s.a(), 0, 1).ioprio(IORING_RECVSEND_BUNDLE).user_data(1);
         if cx.has(Feature::FeatRecvsendBundle) {
@@ -350,10 +352,11 @@ case! {
     refs: ["io_uring_setup(2): IORING_FEAT_RW_ATTR", "io_uring/rw.c io_prep_rw: attr_type_mask other than IORING_RW_ATTR_FLAG_PI -> -EINVAL"],
     run: |cx| {
         let f = TempFile::with_content(b"attr")?;
-        let mut buf = [0u8; 4];
-        let mut s = Sqe::read(f.fd(), &mut buf, 0).user_data(1);
+        let buf = IoBuf::new(4);
+        let mut s = Sqe::read(f.fd(), &buf, 0).user_data(1);
         // Deliberately malformed: an attribute type (attr_type_mask, in pad2) beyond PI.
-        s.raw.pad2 = 1 << 5;
+        // SAFETY: a non-address field (pad2 here), set to what the case asks the kernel about.
+        unsafe { s.raw_mut().pad2 = 1 << 5 };
         let mut r = cx.ring()?;
         if cx.has(Feature::FeatRwAttr) {
             r.run_expect(&[s], &[cqe(1, -libc::EINVAL)])?;

@@ -178,8 +178,9 @@ case! {
     variants: variants::DELIVERY,
     refs: ["IOSQE_SQE_GROUP V8 4/7 __io_timeout_prep: 'so far disallow IO group link timeout'"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(1000);
+        ts = ms(1000);
         let sqes = [Sqe::nop().with(GROUP).user_data(1), Sqe::link_timeout(&ts, 0).user_data(2)];
         r.submit_all(&sqes)?;
         let got = r.wait_for(2, oracle::prompt())?;

@@ -28,10 +28,12 @@ case! {
     refs: ["io_uring_enter(2): IOSQE_IO_HARDLINK", "claim:enter.sqe.hardlink.survives"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(10, 0))?;
+        let buf;
+        let data;
         let mut r = cx.ring()?;
-        let mut buf = [0u8; 20];
-        let data = [5u8; 6];
-        r.run_expect(&[Sqe::read(f.fd(), &mut buf, 0).user_data(1).hardlink(), Sqe::write(f.fd(), &data, 10).user_data(2)], &[cqe(1, 10), cqe(2, 6)])?;
+        buf = IoBuf::new(20);
+        data = [5u8; 6];
+        r.run_expect(&[Sqe::read(f.fd(), &buf, 0).user_data(1).hardlink(), Sqe::write(f.fd(), &data, 10).user_data(2)], &[cqe(1, 10), cqe(2, 6)])?;
         check_eq!(f.content()?.len(), 16, "file size after the write");
         Ok(())
     },
@@ -74,8 +76,9 @@ case! {
     variants: variants::ALL,
     refs: ["io_uring_enter(2): IOSQE_IO_HARDLINK", "io_uring_prep_timeout(3): -ETIME on expiry"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = __kernel_timespec::from_duration(Duration::from_millis(1));
+        ts = __kernel_timespec::from_duration(Duration::from_millis(1));
         r.run_expect(&[Sqe::timeout(&ts, 0, 0).user_data(1).hardlink(), Sqe::nop().user_data(2)], &[cqe(1, -libc::ETIME), cqe(2, 0)])?;
         Ok(())
     },

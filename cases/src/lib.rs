@@ -11,6 +11,12 @@
 //! lacks or keeps in its unstable runtime module (signal masks and
 //! handlers, raise, execv/execve, process-wide seteuid, TCP_REPAIR).
 
+// What a ring borrows (a buffer, a timespec) is declared before the ring
+// and assigned where the case computes it: `let ts; let r = ...; ts = ...`.
+// The order of computation stays as the case wrote it, so clippy's
+// suggestion to initialise at the declaration does not apply.
+#![allow(clippy::needless_late_init)]
+
 pub mod buffers;
 pub mod cancel;
 pub mod cqe_skip;
@@ -45,6 +51,7 @@ pub(crate) mod prelude {
     pub use oracle::{case, check, check_eq, check_errno};
     pub use oracle::{check_cqes, check_elapsed, check_order, cqe, variants, CaseResult, CheckedRing, RingBuilder, Sqe, Stopwatch, Variant, Want};
     pub use std::time::Duration;
+    pub use uring::{IoBuf, IoCell};
 
     /// An opcode no kernel knows: io_init_req fails it with -EINVAL.
     pub const BAD_OPCODE: u8 = 0xff;

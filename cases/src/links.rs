@@ -10,7 +10,7 @@
 use crate::prelude::*;
 
 /// `n` NOPs linked into one chain, user_data base..base+n.
-pub(crate) fn nop_chain(base: u64, n: u64) -> Vec<Sqe> {
+pub(crate) fn nop_chain(base: u64, n: u64) -> Vec<Sqe<'static>> {
     (0..n).map(|i| if i + 1 < n { Sqe::nop().user_data(base + i).link() } else { Sqe::nop().user_data(base + i) }).collect()
 }
 
@@ -50,12 +50,14 @@ case! {
     refs: ["io_uring_enter(2): IOSQE_IO_LINK (a short read breaks the chain)", "io_uring/rw.c __io_complete_rw_common: res != cqe.res -> req_set_fail", "claim:enter.sqe.link.short-read"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(10, 0))?;
+        let buf;
+        let data;
         let mut r = cx.ring()?;
-        let mut buf = [0u8; 20];
-        let data = [7u8; 4];
-        let sqes = [Sqe::read(f.fd(), &mut buf, 0).user_data(1).link(), Sqe::write(f.fd(), &data, 100).user_data(2).link(), Sqe::nop().user_data(3)];
+        buf = IoBuf::new(20);
+        data = [7u8; 4];
+        let sqes = [Sqe::read(f.fd(), &buf, 0).user_data(1).link(), Sqe::write(f.fd(), &data, 100).user_data(2).link(), Sqe::nop().user_data(3)];
         r.run_expect(&sqes, &[cqe(1, 10), cqe(2, -libc::ECANCELED), cqe(3, -libc::ECANCELED)])?;
-        check_eq!(&buf[..10], &pattern(10, 0)[..], "bytes read");
+        check_eq!(&buf.read(..10), &pattern(10, 0)[..], "bytes read");
         check_eq!(f.content()?.len(), 10, "file size (the cancelled write must not have run)");
         Ok(())
     },
@@ -69,10 +71,11 @@ case! {
     refs: ["io_uring_enter(2): IOSQE_IO_LINK"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(32, 3))?;
+        let buf;
         let mut r = cx.ring()?;
-        let mut buf = [0u8; 32];
-        r.run_expect(&[Sqe::read(f.fd(), &mut buf, 0).user_data(1).link(), Sqe::nop().user_data(2)], &[cqe(1, 32), cqe(2, 0)])?;
-        check_eq!(&buf[..], &pattern(32, 3)[..], "bytes read");
+        buf = IoBuf::new(32);
+        r.run_expect(&[Sqe::read(f.fd(), &buf, 0).user_data(1).link(), Sqe::nop().user_data(2)], &[cqe(1, 32), cqe(2, 0)])?;
+        check_eq!(&buf.read(..), &pattern(32, 3)[..], "bytes read");
         Ok(())
     },
 }
@@ -84,9 +87,10 @@ case! {
     variants: variants::ALL,
     refs: ["io_uring_enter(2): IOSQE_IO_LINK", "read(2): EBADF", "claim:enter.cqe.EBADF-fd"],
     run: |cx| {
+        let buf;
         let mut r = cx.ring()?;
-        let mut buf = [0u8; 8];
-        let sqes = [Sqe::read(closed_fd(), &mut buf, 0).user_data(1).link(), Sqe::nop().user_data(2).link(), Sqe::nop().user_data(3)];
+        buf = IoBuf::new(8);
+        let sqes = [Sqe::read(closed_fd(), &buf, 0).user_data(1).link(), Sqe::nop().user_data(2).link(), Sqe::nop().user_data(3)];
         r.run_expect(&sqes, &[cqe(1, -libc::EBADF), cqe(2, -libc::ECANCELED), cqe(3, -libc::ECANCELED)])?;
         Ok(())
     },
@@ -100,11 +104,13 @@ case! {
     refs: ["io_uring_enter(2): IOSQE_IO_LINK (ordering)", "claim:enter.sqe.link.order"],
     run: |cx| {
         let f = TempFile::empty()?;
+        let data;
+        let back;
         let mut r = cx.ring()?;
-        let data = pattern(4096, 9);
-        let mut back = vec![0u8; 4096];
-        r.run_expect(&[Sqe::write(f.fd(), &data, 0).user_data(1).link(), Sqe::read(f.fd(), &mut back, 0).user_data(2)], &[cqe(1, 4096), cqe(2, 4096)])?;
-        check!(back == data, "read-back differs from what the linked write wrote");
+        data = pattern(4096, 9);
+        back = IoBuf::new(4096);
+        r.run_expect(&[Sqe::write(f.fd(), &data, 0).user_data(1).link(), Sqe::read(f.fd(), &back, 0).user_data(2)], &[cqe(1, 4096), cqe(2, 4096)])?;
+        check!(back.to_vec() == data, "read-back differs from what the linked write wrote");
         Ok(())
     },
 }

@@ -160,9 +160,9 @@ case! {
     refs: ["io_uring_prep_recv_multishot(3)", "claim:prep.recv-multishot"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 16);
+        let b = Bufs::new(4, 16);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        let _br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 1).user_data(1)])?;
         r.expect_none()?;
         send_all(&s.b, b"abc")?;
@@ -183,9 +183,9 @@ case! {
     refs: ["io_uring_prep_recv_multishot(3): the request terminates when no buffers are left (-ENOBUFS)", "claim:prep.recv-multishot"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(1, 16);
+        let b = Bufs::new(1, 16);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 1, 1, 2, 0)?;
+        let _br = buf_ring(&r, &b, 1, 1, 2, 0)?;
         // 16 bytes fill the one 16-byte buffer (nothing left, so no
         // IORING_CQE_F_SOCK_NONEMPTY); the pool is then empty. When the recv
         // ends is the kernel's choice (at once on 6.1, with the next data on
@@ -211,9 +211,9 @@ case! {
     refs: ["io_uring_prep_recv_multishot(3)", "claim:prep.recv-multishot"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(2, 16);
+        let b = Bufs::new(2, 16);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 2, 1, 2, 0)?;
+        let _br = buf_ring(&r, &b, 2, 1, 2, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 1).user_data(1)])?;
         send_all(&s.b, b"hi")?;
         r.expect(&[cqe(1, 2).flags(buf_flags(0) | MORE)])?;
@@ -233,10 +233,11 @@ case! {
     refs: ["io_uring/net.c io_recvmsg_prep: multishot needs provided buffers (-EINVAL)"],
     run: |cx| {
         let s = SocketPair::stream()?;
+        let buf;
         let mut r = cx.ring()?;
-        let mut buf = [0u8; 8];
+        buf = IoBuf::new(8);
         // Multishot without provided buffers, which it needs.
-        let sqe = Sqe::recv(s.a(), &mut buf, 0).recv_multishot().user_data(1);
+        let sqe = Sqe::recv(s.a(), &buf, 0).recv_multishot().user_data(1);
         r.run_expect(&[sqe], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
@@ -251,13 +252,15 @@ case! {
     run: |cx| {
         let rx = std::net::UdpSocket::bind("127.0.0.1:0")?;
         let tx = std::net::UdpSocket::bind("127.0.0.1:0")?;
-        let mut b = Bufs::new(2, 128);
+        let b = Bufs::new(2, 128);
+        let mut msg: libc::msghdr;
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 2, 1, 2, 0)?;
+        let _br = buf_ring(&r, &b, 2, 1, 2, 0)?;
         // SAFETY: msghdr is plain data; only the name and control lengths matter.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg = unsafe { std::mem::zeroed() };
         msg.msg_namelen = std::mem::size_of::<libc::sockaddr_in>() as u32;
-        r.submit_all(&[Sqe::recvmsg_multi(rx.as_raw_fd(), &msg, 1).user_data(1)])?;
+        // SAFETY: msg holds no pointers (name, iov and control are null): multishot RECVMSG reads only its lengths.
+        r.submit_all(&[unsafe { Sqe::recvmsg_multi(rx.as_raw_fd(), &msg, 1) }.user_data(1)])?;
         tx.send_to(b"hello", rx.local_addr()?)?;
         let hdr = std::mem::size_of::<io_uring_recvmsg_out>();
         r.expect(&[cqe(1, (hdr + 16 + 5) as i32).flags(buf_flags(0) | MORE)])?;
@@ -283,9 +286,9 @@ case! {
     refs: ["io_uring_prep_read_multishot(3)", "claim:enter.op.read-multishot"],
     run: |cx| {
         let p = Pipe::new()?;
-        let mut b = Bufs::new(4, 16);
+        let b = Bufs::new(4, 16);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        let _br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         r.submit_all(&[Sqe::read_multi(p.rx(), 1).user_data(1)])?;
         r.expect_none()?;
         p.put(b"ab")?;
@@ -323,8 +326,9 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_MULTISHOT", "claim:enter.op.timeout.multishot"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(5);
+        ts = ms(5);
         r.run_expect(&[Sqe::timeout(&ts, 2, IORING_TIMEOUT_MULTISHOT).user_data(1)], &[cqe(1, -libc::ETIME).flags(MORE), cqe(1, -libc::ETIME)])?;
         r.expect_none_within(Duration::from_millis(20))
     },
@@ -357,9 +361,9 @@ case! {
     refs: ["io_uring/rw.c io_read_mshot: 'Multishot MUST be used on a pollable file' -> -EBADFD", "claim:enter.op.read-multishot.pollable"],
     run: |cx| {
         let f = TempFile::with_content(b"data")?;
-        let mut b = Bufs::new(2, 16);
+        let b = Bufs::new(2, 16);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 2, 1, 2, 0)?;
+        let _br = buf_ring(&r, &b, 2, 1, 2, 0)?;
         r.run_expect(&[Sqe::read_multi(f.fd(), 1).user_data(1)], &[cqe(1, -libc::EBADFD)])?;
         Ok(())
     },
@@ -373,9 +377,9 @@ case! {
     refs: ["io_uring_prep_read_multishot(3): the request terminates when no buffers are left (-ENOBUFS)", "claim:prep.read-multishot.ends"],
     run: |cx| {
         let p = Pipe::new()?;
-        let mut b = Bufs::new(1, 16);
+        let b = Bufs::new(1, 16);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 1, 1, 2, 0)?;
+        let _br = buf_ring(&r, &b, 1, 1, 2, 0)?;
         r.submit_all(&[Sqe::read_multi(p.rx(), 1).user_data(1)])?;
         p.put(b"ab")?;
         // When the read sees the empty pool is the kernel's choice (at once,
@@ -398,11 +402,11 @@ case! {
     refs: ["io_uring_prep_read_multishot(3): with nbytes 0 each read uses the provided buffer's length", "liburing test/read-mshot.c test_clamp"],
     run: |cx| {
         let p = Pipe::new()?;
-        let mut b = Bufs::new(4, 16);
+        let b = Bufs::new(4, 16);
         let mut r = cx.ring()?;
         let mut br = oracle::BufRing::register(&r, 1, 4, 0)?;
         for (bid, len) in [(0u16, 8u32), (1, 16), (2, 4), (3, 16)] {
-            br.push(b.ptr(bid as usize), len, bid);
+            br.push(b.span(bid as usize, len as usize), bid);
         }
         br.publish();
         p.put(&pattern(16, 1))?;
@@ -433,10 +437,10 @@ case! {
     refs: ["io_uring_prep_recv_multishot(3): a multishot request terminates when the CQ ring overflows", "io_uring/net.c io_recv_finish: a CQE that cannot be posted with F_MORE ends the request"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 16);
+        let b = Bufs::new(4, 16);
         let mut r = cx.ring_sized(1)?;
         r.quiet_by_grace(true);
-        let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        let _br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 1).user_data(1)])?;
         for (i, byte) in [b"a", b"b", b"c"].iter().enumerate() {
             send_all(&s.b, *byte)?;
@@ -459,13 +463,15 @@ case! {
     run: |cx| {
         let rx = std::net::UdpSocket::bind("127.0.0.1:0")?;
         let tx = std::net::UdpSocket::bind("127.0.0.1:0")?;
-        let mut b = Bufs::new(2, 48);
+        let b = Bufs::new(2, 48);
+        let mut msg: libc::msghdr;
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 2, 1, 2, 0)?;
+        let _br = buf_ring(&r, &b, 2, 1, 2, 0)?;
         // SAFETY: msghdr is plain data; only the name and control lengths matter.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg = unsafe { std::mem::zeroed() };
         msg.msg_namelen = std::mem::size_of::<libc::sockaddr_in>() as u32;
-        r.submit_all(&[Sqe::recvmsg_multi(rx.as_raw_fd(), &msg, 1).user_data(1)])?;
+        // SAFETY: msg holds no pointers (name, iov and control are null): multishot RECVMSG reads only its lengths.
+        r.submit_all(&[unsafe { Sqe::recvmsg_multi(rx.as_raw_fd(), &msg, 1) }.user_data(1)])?;
         // 48 = 16 (recvmsg_out) + 16 (name) + 16 of the 40-byte payload.
         tx.send_to(&pattern(40, 1), rx.local_addr()?)?;
         r.expect(&[cqe(1, 48).flags(buf_flags(0) | MORE)])?;

@@ -16,7 +16,7 @@ use crate::prelude::*;
 use oracle::{CaseError, Ctx};
 
 /// The variant's ring with 4 SQEs and (by default) 8 CQEs.
-fn small_ring(cx: &Ctx) -> Result<CheckedRing, CaseError> {
+fn small_ring<'buf>(cx: &Ctx) -> Result<CheckedRing<'buf>, CaseError> {
     let r = cx.ring_sized(4)?;
     check_eq!(r.cq_entries(), 8, "CQ size of a 4-entry ring (io_uring_setup(2): twice the SQ by default)");
     Ok(r)
@@ -264,10 +264,11 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring/timeout.c io_timeout_complete: io_req_post_cqe failing completes the request"],
     run: |cx| {
+        let ts;
         let mut r = small_ring(cx)?;
         nops(&mut r, 1, 9)?;
         settle(&r)?;
-        let ts = ms(5);
+        ts = ms(5);
         r.submit_all(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_MULTISHOT).user_data(100)])?;
         // The CQ is full from before, so the first expiry already ends it.
         await_backlog(&r)?;

@@ -63,9 +63,9 @@ case! {
     variants: variants::DEFAULT,
     refs: ["commit 3851d25c75ed (io_uring: check for rollover of buffer ID when providing buffers), 6.1", "claim:prep.provide-buffers.EINVAL"],
     run: |cx| {
-        let mut b = Bufs::new(2, 16);
+        let b = Bufs::new(2, 16);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::provide_buffers(b.ptr(0), 16, 2, 3, 0xffff).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::provide_buffers(b.from(0), 16, 2, 3, 0xffff).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -78,9 +78,9 @@ case! {
     refs: ["commit ab69838e7c75 (io_uring: fix check of BID wrapping in provided buffers): 3851d25c75ed was off by one, rejecting the last possible id"],
     run: |cx| {
         let f = TempFile::with_content(b"last")?;
-        let mut b = Bufs::new(1, 16);
+        let b = Bufs::new(1, 16);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::provide_buffers(b.ptr(0), 16, 1, 3, 0xffff).user_data(1)], &[cqe(1, PROVIDED_INTO_NEW_GROUP)])?;
+        r.run_expect(&[Sqe::provide_buffers(b.from(0), 16, 1, 3, 0xffff).user_data(1)], &[cqe(1, PROVIDED_INTO_NEW_GROUP)])?;
         r.run_expect(&[Sqe::read_select(f.fd(), 16, 0, 3).user_data(2)], &[cqe(2, 4).flags(buf_flags(0xffff))])?;
         check_eq!(&b.buf(0)[..4], b"last", "buffer 65535");
         Ok(())
@@ -96,9 +96,9 @@ case! {
     run: |cx| {
         let p = Pipe::new()?;
         let ts = __kernel_timespec { tv_sec: -1, tv_nsec: 0 };
-        let mut buf = [0u8; 4];
+        let buf = IoBuf::new(4);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::read(p.rx(), &mut buf, 0).link().user_data(1), Sqe::link_timeout(&ts, 0).user_data(2)], &[cqe(1, -libc::ECANCELED), cqe(2, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::read(p.rx(), &buf, 0).link().user_data(1), Sqe::link_timeout(&ts, 0).user_data(2)], &[cqe(1, -libc::ECANCELED), cqe(2, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -127,9 +127,9 @@ case! {
     refs: ["commit b00c51ef8f72 (io_uring/net: cache provided buffer group value for multishot receives), 6.2: an io-wq issue lost the group"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 16);
+        let b = Bufs::new(4, 16);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 4, 7, 4, 0)?;
+        let _br = buf_ring(&r, &b, 4, 7, 4, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.a(), 7).async_().user_data(1)])?;
         r.expect_none()?;
         send_all(&s.b, b"one")?;
@@ -169,13 +169,13 @@ case! {
     run: |cx| {
         let p = Pipe::new()?;
         rustix::fs::fcntl_setfl(&p.rx, rustix::fs::OFlags::NONBLOCK).map_err(std::io::Error::from)?;
-        let mut buf = [0u8; 8];
+        let buf = IoBuf::new(8);
         let mut r = cx.ring()?;
-        r.submit_all(&[Sqe::read(p.rx(), &mut buf, 0).user_data(1)])?;
+        r.submit_all(&[Sqe::read(p.rx(), &buf, 0).user_data(1)])?;
         r.expect_none()?;
         p.put(b"late")?;
         r.expect(&[cqe(1, 4)])?;
-        check_eq!(&buf[..4], b"late", "bytes read");
+        check_eq!(&buf.read(..4), b"late", "bytes read");
         Ok(())
     },
 }
@@ -196,9 +196,9 @@ case! {
         check!(wd.is_ok(), "inotify_add_watch: {wd:?}");
         let wd = wd.map_err(std::io::Error::from)?;
         std::fs::write(d.join("x"), b"")?;
-        let mut b = Bufs::new(1, 64);
+        let b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
-        r.submit_all(&[Sqe::provide_buffers(b.ptr(0), 64, 1, 5, 0).user_data(1)])?;
+        r.submit_all(&[Sqe::provide_buffers(b.from(0), 64, 1, 5, 0).user_data(1)])?;
         r.wait_for(1, oracle::prompt())?;
         // One event: struct inotify_event (16 bytes) + "x" padded to 16.
         r.run_expect(&[Sqe::read_select(ifd.as_raw_fd(), 64, 0, 5).user_data(2)], &[cqe(2, 32).flags(buf_flags(0))])?;

@@ -20,7 +20,7 @@ use oracle::{check_cqes, CaseError, Ctx};
 const AWAKE_MS: u32 = 10_000;
 
 /// The variant's ring with SQPOLL added.
-fn sqpoll_ring(cx: &Ctx, entries: u32, idle_ms: u32) -> Result<CheckedRing, CaseError> {
+fn sqpoll_ring<'buf>(cx: &Ctx, entries: u32, idle_ms: u32) -> Result<CheckedRing<'buf>, CaseError> {
     cx.build(cx.builder(entries).flags(IORING_SETUP_SQPOLL).sq_thread_idle(idle_ms))
 }
 
@@ -29,7 +29,7 @@ fn sqpoll_ring(cx: &Ctx, entries: u32, idle_ms: u32) -> Result<CheckedRing, Case
 /// IORING_SQ_NEED_WAKEUP is set) and is reaped. From then on the poller
 /// stays awake for `AWAKE_MS` without work. (A new poller sleeps at once
 /// when it starts with nothing to do: see `sqpoll/awake-after-setup`.)
-fn awake_sqpoll_ring(cx: &Ctx, entries: u32) -> Result<CheckedRing, CaseError> {
+fn awake_sqpoll_ring<'buf>(cx: &Ctx, entries: u32) -> Result<CheckedRing<'buf>, CaseError> {
     let mut r = sqpoll_ring(cx, entries, AWAKE_MS)?;
     r.push_all(&[Sqe::nop().user_data(u64::MAX)])?;
     r.submit()?;
@@ -199,10 +199,11 @@ case! {
     refs: ["io_uring_setup(2): IORING_FEAT_SQPOLL_NONFIXED (since 5.11 no registered files needed)", "claim:setup.feat.sqpoll-nonfixed"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(64, 9))?;
+        let buf;
         let mut r = sqpoll_ring(cx, 8, AWAKE_MS)?;
-        let mut buf = [0u8; 64];
-        r.run_expect(&[Sqe::read(f.fd(), &mut buf, 0).user_data(1)], &[cqe(1, 64)])?;
-        check_eq!(&buf[..], &pattern(64, 9)[..], "bytes read by the poller");
+        buf = IoBuf::new(64);
+        r.run_expect(&[Sqe::read(f.fd(), &buf, 0).user_data(1)], &[cqe(1, 64)])?;
+        check_eq!(&buf.read(..), &pattern(64, 9)[..], "bytes read by the poller");
         Ok(())
     },
 }
@@ -390,7 +391,8 @@ case! {
                 let _ = rustix::io::write(&out.tx, &v.to_ne_bytes());
             };
             let mut p = io_uring_params { flags: IORING_SETUP_SQPOLL, sq_thread_idle: AWAKE_MS, ..Default::default() };
-            let fd = match io_uring_setup(4, &mut p) {
+            // SAFETY: no IORING_SETUP_NO_MMAP: no user memory is handed to the kernel.
+            let fd = match unsafe { io_uring_setup(4, &mut p) } {
                 Ok(fd) => fd,
                 Err(e) => {
                     put(-1000 - e.0);
@@ -399,7 +401,8 @@ case! {
             };
             // The control: the same attach, from this process, before the exec.
             let mut a = io_uring_params { flags: IORING_SETUP_SQPOLL | IORING_SETUP_ATTACH_WQ, wq_fd: fd as u32, ..Default::default() };
-            match io_uring_setup(4, &mut a) {
+            // SAFETY: no IORING_SETUP_NO_MMAP: no user memory is handed to the kernel.
+            match unsafe { io_uring_setup(4, &mut a) } {
                 Ok(afd) => {
                     put(0);
                     // Stays libc: io_uring_setup hands out a raw fd.
@@ -455,7 +458,7 @@ case! {
             }
             match b.build() {
                 Ok(_) => 0,
-                Err(Errno(e)) => e.min(99),
+                Err(e) => e.errno().map_or(99, |Errno(e)| e.min(99)),
             }
         })?;
         let Some(status) = child.wait_timeout(oracle::prompt())? else {
@@ -508,7 +511,8 @@ case! {
         let go = Pipe::new()?;
         let mut child = Child::fork(|| {
             let mut p = io_uring_params { flags: IORING_SETUP_SQPOLL, sq_thread_idle: 10, ..Default::default() };
-            let Ok(fd) = io_uring_setup(4, &mut p) else { return 2 };
+            // SAFETY: no IORING_SETUP_NO_MMAP: no user memory is handed to the kernel.
+            let Ok(fd) = (unsafe { io_uring_setup(4, &mut p) }) else { return 2 };
             let mut byte = [0u8; 1];
             if rustix::io::write(&ready.tx, &fd.to_ne_bytes()) != Ok(4) {
                 return 3;

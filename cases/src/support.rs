@@ -9,6 +9,7 @@ use oracle::{cqe, BufRing, CaseError, CheckedRing};
 use std::ffi::CString;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
+use uring::IoBuf;
 
 /// `path` as a C string for SQE path arguments.
 pub fn cpath(path: &Path) -> Result<CString, CaseError> {
@@ -29,9 +30,21 @@ pub fn expect_fd(r: &mut CheckedRing, user_data: u64, fd: i32) -> Result<OwnedFd
     Ok(unsafe { OwnedFd::from_raw_fd(got[0].res) })
 }
 
-/// An iovec over `buf`.
-pub fn iov(buf: &mut [u8]) -> libc::iovec {
-    libc::iovec { iov_base: buf.as_mut_ptr() as *mut _, iov_len: buf.len() }
+/// An fd array for FILES_UPDATE, which the kernel may write back into
+/// (IORING_FILE_INDEX_ALLOC).
+pub fn cells(fds: &[i32]) -> Vec<uring::IoCell<i32>> {
+    fds.iter().map(|&fd| uring::IoCell::new(fd)).collect()
+}
+
+/// An iovec over `buf` (memory the kernel may write: a READV's, RECVMSG's).
+pub fn iov(buf: &IoBuf) -> libc::iovec {
+    libc::iovec { iov_base: buf.as_ptr() as *mut _, iov_len: buf.len() }
+}
+
+/// An iovec over `buf`, which the kernel only reads (a WRITEV's,
+/// SENDMSG's): the pointer is `*mut` only because `struct iovec` says so.
+pub fn iov_ro(buf: &[u8]) -> libc::iovec {
+    libc::iovec { iov_base: buf.as_ptr() as *mut _, iov_len: buf.len() }
 }
 
 /// Whether `fd` is an open descriptor in this process.
@@ -64,11 +77,10 @@ pub fn buf_flags(bid: u16) -> u32 {
 
 /// A registered buffer ring for group `bgid` with `n` buffers of `size`
 /// bytes (ids 0..n) pushed and published.
-pub fn buf_ring(r: &CheckedRing, b: &mut Bufs, n: usize, bgid: u16, entries: u32, flags: u16) -> Result<BufRing, CaseError> {
+pub fn buf_ring<'b>(r: &CheckedRing<'b>, b: &'b Bufs, n: usize, bgid: u16, entries: u32, flags: u16) -> Result<BufRing<'b>, CaseError> {
     let mut br = BufRing::register(r, bgid, entries, flags)?;
-    let size = b.buf(0).len() as u32;
     for i in 0..n {
-        br.push(b.ptr(i), size, i as u16);
+        br.push(b.at(i), i as u16);
     }
     br.publish();
     Ok(br)
@@ -132,9 +144,10 @@ pub fn ring_view(fd: i32, p: &io_uring_params) -> Result<Mapping, CaseError> {
 /// CQE_SKIP need a failure at execution, not at submission: a request that
 /// fails while being submitted fails its chain differently (before 5.15 a
 /// bad fd failed at submission too), and NOP result injection is only 6.10's.
-pub fn failing_read(f: &fixtures::TempFile) -> oracle::Sqe {
+pub fn failing_read(f: &fixtures::TempFile) -> oracle::Sqe<'static> {
     // Deliberately malformed: address 8 is never mapped.
-    oracle::Sqe::prep(IORING_OP_READ, std::os::fd::AsRawFd::as_raw_fd(&f.file), 8, 4, 0)
+    // SAFETY: the kernel cannot write to address 8 (never mapped): EFAULT.
+    unsafe { oracle::Sqe::prep(IORING_OP_READ, std::os::fd::AsRawFd::as_raw_fd(&f.file), 8, 4, 0) }
 }
 
 /// Runs `f` in a forked child (for what must not touch the trial process:

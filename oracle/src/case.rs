@@ -59,6 +59,12 @@ impl From<Errno> for CaseError {
     }
 }
 
+impl From<uring::SetupError> for CaseError {
+    fn from(e: uring::SetupError) -> Self {
+        CaseError::Fail(format!("unexpected {e} from the kernel"))
+    }
+}
+
 /// A full SQ is the case's own sizing mistake: no verdict on the kernel.
 impl From<crate::ring::SqFull> for CaseError {
     fn from(e: crate::ring::SqFull) -> Self {
@@ -308,7 +314,7 @@ impl Ctx<'_> {
     /// Builds a ring from a builder and applies the variant's post-setup
     /// step (registering the ring fd). The probe said the variant's
     /// features exist, so a setup error here fails the case.
-    pub fn build(&self, b: RingBuilder) -> Result<CheckedRing, CaseError> {
+    pub fn build<'buf>(&self, b: RingBuilder) -> Result<CheckedRing<'buf>, CaseError> {
         let flags = b.params.flags;
         let t0 = crate::phases::now_ns();
         let built = b.build();
@@ -316,7 +322,7 @@ impl Ctx<'_> {
         let mut ring = built.map_err(|e| {
             // ENOMEM under a locked-memory limit is the environment's
             // (envlimits), not a kernel verdict.
-            if let Some(limit) = crate::envlimits::memlock_limit_applies(e) {
+            if let Some(limit) = e.errno().and_then(crate::envlimits::memlock_limit_applies) {
                 return CaseError::Error(format!(
                     "environment: io_uring_setup for variant {} (flags {flags:#x}): ENOMEM under {limit} (not a kernel verdict)",
                     self.variant.name()
@@ -331,12 +337,12 @@ impl Ctx<'_> {
     }
 
     /// The variant's ring with 32 SQEs.
-    pub fn ring(&self) -> Result<CheckedRing, CaseError> {
+    pub fn ring<'buf>(&self) -> Result<CheckedRing<'buf>, CaseError> {
         self.build(self.builder(32))
     }
 
     /// The variant's ring with `entries` SQEs.
-    pub fn ring_sized(&self, entries: u32) -> Result<CheckedRing, CaseError> {
+    pub fn ring_sized<'buf>(&self, entries: u32) -> Result<CheckedRing<'buf>, CaseError> {
         self.build(self.builder(entries))
     }
 }

@@ -54,47 +54,47 @@ pub const RESET_UD: u64 = BARRIER_UD + 1;
 /// A ring whose expectations check every CQE and that nothing else
 /// arrived. It is the ring cases use (their [`crate::Ctx`] builds it); it
 /// derefs to the raw [`uring::Ring`] for everything else.
-pub struct CheckedRing {
-    ring: Ring,
+pub struct CheckedRing<'buf> {
+    ring: Ring<'buf>,
     /// The case asked for the grace wait ([`CheckedRing::quiet_by_grace`]).
     grace_only: bool,
 }
 
-impl From<Ring> for CheckedRing {
-    fn from(ring: Ring) -> CheckedRing {
+impl<'buf> From<Ring<'buf>> for CheckedRing<'buf> {
+    fn from(ring: Ring<'buf>) -> CheckedRing<'buf> {
         CheckedRing { ring, grace_only: false }
     }
 }
 
-impl Deref for CheckedRing {
-    type Target = Ring;
-    fn deref(&self) -> &Ring {
+impl<'buf> Deref for CheckedRing<'buf> {
+    type Target = Ring<'buf>;
+    fn deref(&self) -> &Ring<'buf> {
         &self.ring
     }
 }
 
-impl DerefMut for CheckedRing {
-    fn deref_mut(&mut self) -> &mut Ring {
+impl DerefMut for CheckedRing<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.ring
     }
 }
 
-impl CheckedRing {
+impl<'buf> CheckedRing<'buf> {
     /// A checked ring with `entries` SQEs and default params.
-    pub fn new(entries: u32) -> Result<CheckedRing, crate::sys::Errno> {
+    pub fn new(entries: u32) -> Result<CheckedRing<'buf>, uring::SetupError> {
         Ring::new(entries).map(CheckedRing::from)
     }
     /// A checked ring over a ring fd set up elsewhere ([`Ring::adopt`]).
-    pub fn adopt(fd: i32, p: crate::sys::io_uring_params) -> Result<CheckedRing, crate::sys::Errno> {
+    pub fn adopt(fd: std::os::fd::OwnedFd, p: crate::sys::io_uring_params) -> Result<CheckedRing<'buf>, uring::SetupError> {
         Ring::adopt(fd, p).map(CheckedRing::from)
     }
     /// The raw ring, given up (the checks end here).
-    pub fn into_inner(self) -> Ring {
+    pub fn into_inner(self) -> Ring<'buf> {
         self.ring
     }
 }
 
-impl CheckedRing {
+impl<'buf> CheckedRing<'buf> {
     /// Makes "nothing else arrived" a bounded grace wait on this ring
     /// instead of a drained barrier, for a case whose subject the barrier's
     /// own CQE would disturb: CQEs placed at exact CQ slots, eventfd signal
@@ -196,8 +196,8 @@ impl CheckedRing {
     /// Returns its res, or None when the ring did not take it (a disabled
     /// ring, a full SQ under SQPOLL: the push is undone, so the case's own
     /// SQEs stay as they were, and the ring uses grace waits from then on).
-    fn harness_nop(&mut self, sqe: Sqe, extra: &mut Vec<Cqe>) -> Result<Option<i32>, CaseError> {
-        let ud = sqe.raw.user_data;
+    fn harness_nop(&mut self, sqe: Sqe<'buf>, extra: &mut Vec<Cqe>) -> Result<Option<i32>, CaseError> {
+        let ud = sqe.raw().user_data;
         self.push(&sqe);
         if !matches!(self.submit(), Ok(1)) {
             self.unpush();
@@ -305,7 +305,7 @@ impl CheckedRing {
 
     /// Pushes and submits `sqes`, checking that io_uring_enter consumed
     /// all of them.
-    pub fn submit_all(&mut self, sqes: &[Sqe]) -> CaseResult {
+    pub fn submit_all(&mut self, sqes: &[Sqe<'buf>]) -> CaseResult {
         self.push_all(sqes)?;
         let n = self.submit().map_err(|e| CaseError::Fail(format!("io_uring_enter submitting {} SQEs: {e}", sqes.len())))?;
         if n as usize != sqes.len() {
@@ -332,14 +332,14 @@ impl CheckedRing {
 
     /// The usual case body: submit, then expect these CQEs in this order.
     #[track_caller]
-    pub fn run_expect(&mut self, sqes: &[Sqe], want: &[Want]) -> Result<Vec<Cqe>, CaseError> {
+    pub fn run_expect(&mut self, sqes: &[Sqe<'buf>], want: &[Want]) -> Result<Vec<Cqe>, CaseError> {
         self.submit_all(sqes)?;
         self.expect(want)
     }
 
     /// Submit, then expect these CQEs in any order.
     #[track_caller]
-    pub fn run_expect_unordered(&mut self, sqes: &[Sqe], want: &[Want]) -> Result<Vec<Cqe>, CaseError> {
+    pub fn run_expect_unordered(&mut self, sqes: &[Sqe<'buf>], want: &[Want]) -> Result<Vec<Cqe>, CaseError> {
         self.submit_all(sqes)?;
         self.expect_unordered(want)
     }
@@ -352,11 +352,11 @@ mod tests {
     use crate::expect::{cqe, prompt};
     use uring::RingBuilder;
 
-    fn nop(ud: u64) -> Sqe {
+    fn nop(ud: u64) -> Sqe<'static> {
         Sqe::nop().user_data(ud)
     }
 
-    fn ring() -> CheckedRing {
+    fn ring() -> CheckedRing<'static> {
         RingBuilder::new(8).build().expect("a ring on the host kernel").into()
     }
 

@@ -31,7 +31,8 @@ pub fn helper_main() -> Option<i32> {
                 wq_fd: wq_fd as u32,
                 ..Default::default()
             };
-            let res = match crate::sys::io_uring_setup(4, &mut p) {
+            // SAFETY: no IORING_SETUP_NO_MMAP: no user memory is named.
+            let res = match unsafe { crate::sys::io_uring_setup(4, &mut p) } {
                 Ok(fd) => fd,
                 Err(e) => -e.0,
             };

@@ -414,7 +414,10 @@ pub enum Step<'a> {
 }
 
 /// Turns io_uring_setup's errno into an availability with the reason.
-pub fn classify_setup_error(e: Errno) -> (Availability, String) {
+pub fn classify_setup_error(e: uring::SetupError) -> (Availability, String) {
+    let Some(e) = e.errno() else {
+        return (Availability::Error, format!("io_uring_setup: {e}"));
+    };
     let sysctl = std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled").ok().and_then(|s| s.trim().parse::<u32>().ok());
     let seccomp = std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -514,7 +517,7 @@ pub fn setup_prerequisites(flag: u32) -> u32 {
 }
 
 /// Submits `sqes` on `ring` and collects every CQE within a short bound.
-pub(crate) fn run_sqes(ring: &mut Ring, sqes: &[Sqe], want: u32) -> Result<Vec<crate::ring::Cqe>, String> {
+pub(crate) fn run_sqes<'buf>(ring: &mut Ring<'buf>, sqes: &[Sqe<'buf>], want: u32) -> Result<Vec<crate::ring::Cqe>, String> {
     ring.push_all(sqes).map_err(|e| format!("push: {e}"))?;
     // An SQE the kernel rejects at submission stops the batch: wait only
     // for what it consumed.

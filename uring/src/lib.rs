@@ -4,6 +4,7 @@
 //! the layer above (`oracle`) adds the checks, the one above that (`exec`)
 //! runs trials. This crate depends on no other crate of the suite.
 
+pub mod buf;
 pub mod mmap;
 pub mod pbuf;
 pub mod poll;
@@ -11,8 +12,9 @@ pub mod ring;
 pub mod sqe;
 pub mod sys;
 
+pub use buf::{IoBuf, IoCell};
 pub use mmap::Mapping;
 pub use pbuf::BufRing;
 pub use poll::poll_in;
-pub use ring::{Cqe, Ring, RingBuilder};
+pub use ring::{Cqe, Ring, RingBuilder, SetupError};
 pub use sqe::Sqe;

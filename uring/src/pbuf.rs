@@ -7,13 +7,20 @@
 //!
 //! References: io_uring_register_buf_ring(3), io_uring_buf_ring_add(3).
 
+use crate::buf::IoBuf;
 use crate::mmap::Mapping;
 use crate::ring::Ring;
 use crate::sys::*;
-use std::os::fd::BorrowedFd;
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU16, Ordering};
 
-pub struct BufRing {
+/// A registered buffer ring whose buffers borrow `'buf`, the lifetime of
+/// the ring it is registered on (the kernel may write them for as long as
+/// that ring lives). The ring memory itself stays mapped for as long as
+/// the kernel may read it: if the BufRing is dropped while still
+/// registered, its mapping is leaked (a page or two per trial process)
+/// rather than unmapped under the kernel.
+pub struct BufRing<'buf> {
     /// The ring's memory: ours (registered by address) or the kernel's
     /// (IOU_PBUF_RING_MMAP, mapped from the ring fd after registering).
     mem: Mapping,
@@ -21,29 +28,34 @@ pub struct BufRing {
     pub bgid: u16,
     /// Entries written and not yet published.
     local_tail: u16,
+    /// Registered and not unregistered since.
+    registered: bool,
+    _buf: PhantomData<&'buf ()>,
 }
 
-impl BufRing {
+impl<'buf> BufRing<'buf> {
     /// Registers a buffer ring of `entries` (a power of two) for group
     /// `bgid`, in page-aligned user memory, or, with IOU_PBUF_RING_MMAP in
     /// `flags`, in kernel memory mapped from the ring fd.
-    pub fn register(ring: &Ring, bgid: u16, entries: u32, flags: u16) -> Result<BufRing, Errno> {
+    pub fn register(ring: &Ring<'buf>, bgid: u16, entries: u32, flags: u16) -> Result<BufRing<'buf>, Errno> {
         let len = (entries as usize * 16).max(4096).next_multiple_of(4096);
         let user = if flags & IOU_PBUF_RING_MMAP == 0 { Some(Mapping::anon(len)?) } else { None };
         let ring_addr = user.as_ref().map_or(0, |m| m.as_ptr() as u64);
         let reg = io_uring_buf_reg { ring_addr, ring_entries: entries, bgid, flags, ..Default::default() };
         // SAFETY: one valid io_uring_buf_reg; the memory it names (if any)
-        // lives in the returned BufRing, unmapped only after it.
+        // lives in the returned BufRing, which leaks it rather than unmap
+        // it while it is registered.
         unsafe { ring.register_raw(IORING_REGISTER_PBUF_RING, &reg as *const _ as *const _, 1)? };
         let mem = match user {
             Some(m) => m,
             None => {
                 let off = IORING_OFF_PBUF_RING | ((bgid as u64) << IORING_OFF_PBUF_SHIFT);
-                // SAFETY: the ring fd, open for as long as this call.
-                Mapping::shared(unsafe { BorrowedFd::borrow_raw(ring.fd()) }, off, len)?
+                // A kernel-memory ring needs the ring's fd (REGISTERED_FD_ONLY
+                // rings use user memory).
+                Mapping::shared(ring.borrow_fd().ok_or(Errno(libc::EBADF))?, off, len)?
             }
         };
-        Ok(BufRing { mem, entries: entries as u16, bgid, local_tail: 0 })
+        Ok(BufRing { mem, entries: entries as u16, bgid, local_tail: 0, registered: true, _buf: PhantomData })
     }
 
     /// The shared tail (`struct io_uring_buf_ring`: bytes 14..16, over
@@ -52,8 +64,20 @@ impl BufRing {
         self.mem.atomic_u16(14)
     }
 
-    /// Writes a buffer entry at the local tail (visible after `publish`).
-    pub fn push(&mut self, addr: *mut u8, len: u32, bid: u16) {
+    /// Adds `buf` as buffer `bid` at the local tail (visible after
+    /// `publish`). The kernel may write it for as long as the ring lives.
+    pub fn push(&mut self, buf: &'buf IoBuf, bid: u16) {
+        // SAFETY: buf is borrowed for 'buf.
+        unsafe { self.push_raw(buf.as_ptr(), buf.len() as u32, bid) }
+    }
+
+    /// Writes a buffer entry of `len` bytes at `addr` at the local tail.
+    ///
+    /// # Safety
+    /// `len` bytes at `addr` are valid for writes for `'buf` and only read
+    /// through raw pointers or [`IoBuf`]s meanwhile (or deliberately
+    /// invalid).
+    pub unsafe fn push_raw(&mut self, addr: *mut u8, len: u32, bid: u16) {
         let e = (self.local_tail & (self.entries - 1)) as usize * 16;
         // The tail shares entry 0's last bytes, so write the fields, not
         // the whole entry.
@@ -83,9 +107,22 @@ impl BufRing {
     }
 
     /// IORING_UNREGISTER_PBUF_RING for this group.
-    pub fn unregister(&self, ring: &Ring) -> Result<(), Errno> {
+    pub fn unregister(&mut self, ring: &Ring<'buf>) -> Result<(), Errno> {
         let reg = io_uring_buf_reg { bgid: self.bgid, ..Default::default() };
         // SAFETY: one valid io_uring_buf_reg.
-        unsafe { ring.register_raw(IORING_UNREGISTER_PBUF_RING, &reg as *const _ as *const _, 1).map(|_| ()) }
+        unsafe { ring.register_raw(IORING_UNREGISTER_PBUF_RING, &reg as *const _ as *const _, 1)? };
+        self.registered = false;
+        Ok(())
+    }
+}
+
+impl Drop for BufRing<'_> {
+    fn drop(&mut self) {
+        if self.registered {
+            // The kernel may still read the entries (and, for incremental
+            // consumption, write them): keep the memory mapped.
+            let mem = std::mem::replace(&mut self.mem, Mapping::empty());
+            std::mem::forget(mem);
+        }
     }
 }

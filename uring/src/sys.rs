@@ -213,9 +213,6 @@ const INTERNAL_ERRNO_NAMES: &[(i32, &str)] = &[
 
 /// The errno's name (EINVAL), or E?N for a number Linux does not define.
 pub fn errno_name(e: i32) -> String {
-    if e == ELAYOUT {
-        return LAYOUT_ERROR.with(|l| format!("unusable ring layout from the kernel: {}", l.borrow()));
-    }
     if let Some(n) = usize::try_from(e).ok().and_then(|i| ERRNO_NAMES.get(i)).filter(|n| !n.is_empty()) {
         return n.to_string();
     }
@@ -223,20 +220,6 @@ pub fn errno_name(e: i32) -> String {
         return n.to_string();
     }
     format!("E?{e}")
-}
-
-/// Not a kernel errno: io_uring_setup succeeded, but the ring it describes
-/// (offsets, sizes, entries) cannot be used as documented. The detail,
-/// naming the field, is kept per thread and printed with the value, so
-/// every `setup: {e}` message says what was wrong.
-pub const ELAYOUT: i32 = 1 << 20;
-thread_local! {
-    static LAYOUT_ERROR: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-}
-/// An [`ELAYOUT`] error with this detail.
-pub fn layout_error(detail: String) -> Errno {
-    LAYOUT_ERROR.with(|l| *l.borrow_mut() = detail);
-    Errno(ELAYOUT)
 }
 
 /// Renders a CQE `res`: a count as a number, a negative errno by name.
@@ -911,7 +894,14 @@ const _: () = {
 // ---------------------------------------------------------------- syscalls
 
 /// `io_uring_setup(2)`: returns the ring fd.
-pub fn io_uring_setup(entries: u32, p: &mut io_uring_params) -> Result<i32, Errno> {
+///
+/// # Safety
+/// With IORING_SETUP_NO_MMAP (or a setup bit a patched kernel reads as
+/// it), the kernel builds the rings in the memory at `sq_off.user_addr` /
+/// `cq_off.user_addr` and writes it for as long as the ring lives: that
+/// memory outlives the ring and is only accessed through raw pointers or
+/// atomics meanwhile (or the addresses are deliberately invalid, or 0).
+pub unsafe fn io_uring_setup(entries: u32, p: &mut io_uring_params) -> Result<i32, Errno> {
     // SAFETY: p points to a valid params struct for the call's duration.
     let r = unsafe { libc::syscall(libc::SYS_io_uring_setup, entries as libc::c_long, p as *mut _) };
     if r < 0 {
@@ -927,15 +917,19 @@ pub fn io_uring_setup(entries: u32, p: &mut io_uring_params) -> Result<i32, Errn
 /// # Safety
 /// `arg` must be valid for what `flags` tells the kernel it is.
 pub unsafe fn io_uring_enter(fd: i32, to_submit: u32, min_complete: u32, flags: u32, arg: *const libc::c_void, argsz: usize) -> Result<u32, Errno> {
-    let r = libc::syscall(
-        libc::SYS_io_uring_enter,
-        fd as libc::c_long,
-        to_submit as libc::c_long,
-        min_complete as libc::c_long,
-        flags as libc::c_long,
-        arg,
-        argsz as libc::c_long,
-    );
+    // SAFETY: the caller's contract covers arg; the other arguments are
+    // plain integers.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_io_uring_enter,
+            fd as libc::c_long,
+            to_submit as libc::c_long,
+            min_complete as libc::c_long,
+            flags as libc::c_long,
+            arg,
+            argsz as libc::c_long,
+        )
+    };
     if r < 0 {
         Err(Errno::last())
     } else {
@@ -953,7 +947,8 @@ pub unsafe fn io_uring_enter(fd: i32, to_submit: u32, min_complete: u32, flags: 
 /// the opcode writes back, for writes (or deliberately invalid, which the
 /// kernel must answer with EFAULT).
 pub unsafe fn io_uring_register(fd: i32, opcode: u32, arg: *mut libc::c_void, nr_args: u32) -> Result<i32, Errno> {
-    let r = libc::syscall(libc::SYS_io_uring_register, fd as libc::c_long, opcode as libc::c_long, arg, nr_args as libc::c_long);
+    // SAFETY: the caller's contract covers arg.
+    let r = unsafe { libc::syscall(libc::SYS_io_uring_register, fd as libc::c_long, opcode as libc::c_long, arg, nr_args as libc::c_long) };
     if r < 0 {
         Err(Errno::last())
     } else {

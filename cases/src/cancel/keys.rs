@@ -34,10 +34,10 @@ case! {
     run: |cx| {
         let p = Pipe::new()?;
         let ts = ms(10_000);
-        let mut buf = [0u8; 4];
+        let buf = IoBuf::new(4);
         cancel_expect(
             cx,
-            &[poll_in(&p, 1), Sqe::read(p.rx(), &mut buf, u64::MAX).user_data(2), Sqe::timeout(&ts, 0, 0).user_data(3)],
+            &[poll_in(&p, 1), Sqe::read(p.rx(), &buf, u64::MAX).user_data(2), Sqe::timeout(&ts, 0, 0).user_data(3)],
             Sqe::cancel(0, IORING_ASYNC_CANCEL_ANY),
             &[cqe(1, ECANCELED), cqe(2, ECANCELED), cqe(3, ECANCELED), cqe(100, 3)],
         )
@@ -230,7 +230,8 @@ case! {
     run: |cx| {
         let mut s = Sqe::cancel(1, 0);
         // Deliberately malformed: a cancel with `off` set, which it reserves.
-        s.raw.off = 1;
+        // SAFETY: a field set wrong on purpose; 1 is no mapped address, so the kernel can only refuse it (EFAULT) or read it as the integer it is.
+        unsafe { s.raw_mut().off = 1 };
         cancel_einval(cx, s)
     },
 }

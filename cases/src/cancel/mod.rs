@@ -22,7 +22,7 @@ mod sync;
 const ECANCELED: i32 = -libc::ECANCELED;
 
 /// A poll for input on the empty pipe `p`: pending until cancelled.
-fn poll_in(p: &Pipe, ud: u64) -> Sqe {
+fn poll_in(p: &Pipe, ud: u64) -> Sqe<'_> {
     Sqe::poll_add(p.rx(), POLLIN as u32).user_data(ud)
 }
 
@@ -120,8 +120,8 @@ case! {
     refs: ["io_uring_prep_cancel(3)", "io_uring_setup(2): IORING_FEAT_FAST_POLL (the read waits on poll, not in a worker)"],
     run: |cx| {
         let p = Pipe::new()?;
-        let mut buf = [0u8; 8];
-        cancel_expect(cx, &[Sqe::read(p.rx(), &mut buf, u64::MAX).user_data(1)], Sqe::cancel(1, 0), &[cqe(1, ECANCELED), cqe(100, 0)])
+        let buf = IoBuf::new(8);
+        cancel_expect(cx, &[Sqe::read(p.rx(), &buf, u64::MAX).user_data(1)], Sqe::cancel(1, 0), &[cqe(1, ECANCELED), cqe(100, 0)])
     },
 }
 
@@ -133,8 +133,8 @@ case! {
     refs: ["io_uring_prep_cancel(3)"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut buf = [0u8; 8];
-        cancel_expect(cx, &[Sqe::recv(s.a(), &mut buf, 0).user_data(1)], Sqe::cancel(1, 0), &[cqe(1, ECANCELED), cqe(100, 0)])
+        let buf = IoBuf::new(8);
+        cancel_expect(cx, &[Sqe::recv(s.a(), &buf, 0).user_data(1)], Sqe::cancel(1, 0), &[cqe(1, ECANCELED), cqe(100, 0)])
     },
 }
 
@@ -240,10 +240,8 @@ case! {
             let mut b = [0u8; 1];
             i32::from(rustix::io::read(&gate.rx, &mut b).is_err())
         })?;
-        // Stays unsafe: libc's C structs have no Default.
-        // SAFETY: siginfo_t is plain data.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        cancel_expect(cx, &[Sqe::waitid(child.pid, libc::WEXITED as u32, &mut info).user_data(1)], Sqe::cancel(1, 0), &[cqe(1, ECANCELED), cqe(100, 1)])
+        let info = IoCell::<libc::siginfo_t>::zeroed();
+        cancel_expect(cx, &[Sqe::waitid(child.pid, libc::WEXITED as u32, &info).user_data(1)], Sqe::cancel(1, 0), &[cqe(1, ECANCELED), cqe(100, 1)])
     },
 }
 

@@ -17,9 +17,27 @@ fn in_fifo_open(tid: u32) -> bool {
 /// A FIFO in a fresh temp dir, and an OPENAT of it for reading forced into
 /// an io-wq worker (IOSQE_ASYNC), where open(2) blocks until a writer
 /// comes: a request that is running, not pending.
+/// Made after the ring, so that it is dropped first: its drop opens the
+/// FIFO for writing, which ends an open the case left blocked (a failed
+/// check), so the ring's drop does not wait for it for ever.
 struct BlockedOpen {
     _dir: fixtures::TempDir,
-    path: std::ffi::CString,
+    /// Leaked: the OPENAT may outlive this struct by as long as the ring.
+    path: &'static std::ffi::CStr,
+}
+
+impl Drop for BlockedOpen {
+    fn drop(&mut self) {
+        // O_NONBLOCK: succeeds only while a reader is blocked in open (and
+        // then releases it); ENXIO when none is.
+        // SAFETY: a NUL-terminated path; the fd, if any, is closed at once.
+        unsafe {
+            let fd = libc::open(self.path.as_ptr(), libc::O_WRONLY | libc::O_NONBLOCK | libc::O_CLOEXEC);
+            if fd >= 0 {
+                libc::close(fd);
+            }
+        }
+    }
 }
 
 impl BlockedOpen {
@@ -27,11 +45,11 @@ impl BlockedOpen {
         let dir = fixtures::TempDir::new()?;
         let path = std::ffi::CString::new(dir.join("fifo").as_os_str().as_encoded_bytes()).map_err(|e| CaseError::Error(e.to_string()))?;
         rustix::fs::mkfifoat(rustix::fs::CWD, path.as_c_str(), rustix::fs::Mode::from_raw_mode(0o600)).map_err(std::io::Error::from)?;
-        Ok(BlockedOpen { _dir: dir, path })
+        Ok(BlockedOpen { _dir: dir, path: Box::leak(path.into_boxed_c_str()) })
     }
 
-    fn sqe(&self, ud: u64) -> Sqe {
-        Sqe::openat(libc::AT_FDCWD, &self.path, libc::O_RDONLY | libc::O_CLOEXEC, 0).user_data(ud).async_()
+    fn sqe(&self, ud: u64) -> Sqe<'static> {
+        Sqe::openat(libc::AT_FDCWD, self.path, libc::O_RDONLY | libc::O_CLOEXEC, 0).user_data(ud).async_()
     }
 
     /// Submits the open and waits until a worker sleeps in the FIFO's
@@ -156,8 +174,10 @@ case! {
         "io_uring/cancel.c io_async_cancel_one: IO_WQ_CANCEL_RUNNING -> -EALREADY",
         "io_uring/io-wq.c __io_wq_worker_cancel: a running request is only signalled (__set_notify_signal), which does not wake an uninterruptible sleep", "claim:enter.op.async-cancel.EALREADY", "claim:prep.cancel.EALREADY"],
     run: |cx| {
-        let mut held = HeldInodeLock::new()?;
         let mut r = cx.ring()?;
+        // After the ring: dropped first, so a failed check releases the
+        // lock before the ring's drop waits for the WRITE it holds.
+        let mut held = HeldInodeLock::new()?;
         held.start(&mut r, 1)?;
         // Only the cancel's CQE: the WRITE still waits for the lock.
         r.run_expect(&[Sqe::cancel(1, 0).user_data(2)], &[cqe(2, -libc::EALREADY)])?;
@@ -172,8 +192,8 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_cancel(3): -EALREADY ... 'interrupted due to the cancelation'", "include/linux/errno.h: ERESTARTSYS 'should never be seen by user programs'", "commit 441cdbd5449b (io_uring: transform send/recvmsg() -ERESTARTSYS to -EINTR: 'We should never return -ERESTARTSYS to userspace')"],
     run: |cx| {
-        let b = BlockedOpen::new()?;
         let mut r = cx.ring()?;
+        let b = BlockedOpen::new()?;
         b.start(&mut r, 1)?;
         r.run_expect_unordered(&[Sqe::cancel(1, 0).user_data(2)], &[cqe(2, -libc::EALREADY), cqe(1, -libc::EINTR)])?;
         Ok(())
@@ -192,8 +212,10 @@ case! {
         "io_uring_register_sync_cancel(3): timeout",
         "io_uring/cancel.c io_sync_cancel: while the cancel answers -EALREADY it waits; schedule_hrtimeout running out -> -ETIME", "claim:register.op.sync-cancel"],
     run: |cx| {
-        let mut held = HeldInodeLock::new()?;
         let mut r = cx.ring()?;
+        // After the ring: dropped first, so a failed check releases the
+        // lock before the ring's drop waits for the WRITE it holds.
+        let mut held = HeldInodeLock::new()?;
         held.start(&mut r, 1)?;
         let mut reg = sync_reg(1, 0);
         reg.timeout = ms(50);
@@ -215,8 +237,8 @@ case! {
     variants: &[Variant::Default, Variant::Sqpoll, Variant::CoopTaskrun],
     refs: ["io_uring_register_sync_cancel(3)", "io_uring/cancel.c io_sync_cancel: on -EALREADY, wait until the request is gone (-ENOENT -> 0) or the timeout passes"],
     run: |cx| {
-        let b = BlockedOpen::new()?;
         let mut r = cx.ring()?;
+        let b = BlockedOpen::new()?;
         b.start(&mut r, 1)?;
         // The worker is interrupted at once; the timeout only bounds a
         // kernel that never sees the request end.
@@ -237,16 +259,29 @@ fn hangs_up_within(fd: impl std::os::fd::AsFd, limit: Duration) -> bool {
     fixtures::poll_in(fd, limit).is_ok_and(|ev| ev.contains(rustix::event::PollFlags::HUP))
 }
 
+/// What [`arm_everything`]'s requests use: a read's and a recv's buffer,
+/// the timeout's timespec (10 s).
+struct Armed {
+    buf: Box<IoBuf>,
+    rbuf: Box<IoBuf>,
+    ts: __kernel_timespec,
+}
+
+impl Armed {
+    fn new() -> Armed {
+        Armed { buf: IoBuf::new(8), rbuf: IoBuf::new(8), ts: ms(10_000) }
+    }
+}
+
 /// Arms one of each pending kind on `r`: a poll and a read on `rx`, a
 /// recv, an accept and a 10 s timeout.
-fn arm_everything(r: &mut CheckedRing, rx: i32, s: &SocketPair, l: &Listener, buf: &mut [u8], rbuf: &mut [u8]) -> CaseResult {
-    let ts = ms(10_000);
+fn arm_everything<'b>(r: &mut CheckedRing<'b>, rx: i32, s: &SocketPair, l: &Listener, mem: &'b Armed) -> CaseResult {
     r.submit_all(&[
         Sqe::poll_add(rx, POLLIN as u32).user_data(1),
-        Sqe::read(rx, buf, u64::MAX).user_data(2),
-        Sqe::recv(s.a(), rbuf, 0).user_data(3),
+        Sqe::read(rx, &mem.buf, u64::MAX).user_data(2),
+        Sqe::recv(s.a(), &mem.rbuf, 0).user_data(3),
         Sqe::accept(l.fd(), libc::SOCK_CLOEXEC as u32).user_data(4),
-        Sqe::timeout(&ts, 0, 0).user_data(5),
+        Sqe::timeout(&mem.ts, 0, 0).user_data(5),
     ])?;
     r.expect_none()
 }
@@ -262,15 +297,18 @@ case! {
         {
             let p = Pipe::new()?;
             let (s, l) = (SocketPair::stream()?, Listener::new()?);
-            let (mut buf, mut rbuf) = ([0u8; 8], [0u8; 8]);
+            // The kernel cancels the requests itself once the fd is closed,
+            // after this returns: their memory lives for the rest of the
+            // trial process.
+            let mem: &'static Armed = Box::leak(Box::new(Armed::new()));
             let mut r = cx.ring()?;
             // The ring's file table holds the pipe's only write end.
             r.register_files(&[p.tx()])?;
             let Pipe { rx, tx } = p;
             drop(tx);
-            arm_everything(&mut r, rx.as_raw_fd(), &s, &l, &mut buf, &mut rbuf)?;
+            arm_everything(&mut r, rx.as_raw_fd(), &s, &l, mem)?;
             let t0 = Stopwatch::start();
-            drop(r);
+            r.into_inner().close_leaving_requests();
             check_elapsed(&t0, Duration::ZERO, "closing the ring with requests in flight")?;
             // Teardown finishes asynchronously; the registered write end
             // must be released within a bound.
@@ -294,6 +332,7 @@ case! {
         // The ring is made in the child: a SINGLE_ISSUER ring belongs to the
         // task that set it up.
         let mut child = Child::fork(|| {
+            let mem = Armed::new();
             let Ok(mut r) = cx.ring_sized(8) else { return 2 };
             let (Ok(s), Ok(l)) = (SocketPair::stream(), Listener::new()) else { return 3 };
             if r.register_files(&[txfd]).is_err() {
@@ -301,8 +340,7 @@ case! {
             }
             // The child's copy of the write end; the ring keeps its own.
             drop(tx);
-            let (mut buf, mut rbuf) = ([0u8; 8], [0u8; 8]);
-            if arm_everything(&mut r, rx.as_raw_fd(), &s, &l, &mut buf, &mut rbuf).is_err() {
+            if arm_everything(&mut r, rx.as_raw_fd(), &s, &l, &mem).is_err() {
                 return 5;
             }
             // Exit without closing anything.
@@ -396,11 +434,12 @@ case! {
     ],
     run: |cx| {
         let p = Pipe::new()?;
+        let ts;
         let mut r = cx.ring()?;
         // The child moves the shared SQ on: from here on this process only
         // reaps, and the quiet checks use the grace wait, not a NOP.
         r.quiet_by_grace(true);
-        let ts = ms(100);
+        ts = ms(100);
         r.submit_all(&[Sqe::timeout(&ts, 0, 0).user_data(2)])?;
         check_eq!(share_then_leave(&mut r, &p, false)?, 0, "the child's exit status");
         r.expect(&[cqe(2, -libc::ETIME)])?;
@@ -418,9 +457,10 @@ case! {
     refs: ["include/linux/io_uring.h io_uring_task_cancel: called from begin_new_exec, cancels every request of the task"],
     run: |cx| {
         let p = Pipe::new()?;
+        let ts;
         let mut r = cx.ring()?;
         r.quiet_by_grace(true);
-        let ts = ms(100);
+        ts = ms(100);
         r.submit_all(&[Sqe::timeout(&ts, 0, 0).user_data(2)])?;
         check_eq!(share_then_leave(&mut r, &p, true)?, 0, "the child's exit status");
         r.expect_unordered(&[cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME)])?;

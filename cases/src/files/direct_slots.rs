@@ -14,14 +14,15 @@ case! {
     refs: ["io_uring_enter(2) IORING_OP_ACCEPT: file_index installs into slot file_index - 1, res 0", "io_uring_prep_accept_direct(3)", "claim:enter.op.accept.direct-slot", "claim:prep.accept.direct-slot"],
     run: |cx| {
         let l = Listener::new()?;
+        let buf;
         let mut r = cx.ring()?;
         r.register_files(&[-1, -1])?;
         let mut peer = l.connect()?;
         r.run_expect(&[Sqe::accept(l.fd(), 0).direct(1).user_data(1)], &[cqe(1, 0)])?;
         std::io::Write::write_all(&mut peer, b"hello")?;
-        let mut buf = [0u8; 5];
-        r.run_expect(&[Sqe::recv(1, &mut buf, libc::MSG_WAITALL as u32).fixed_file().user_data(2)], &[cqe(2, 5)])?;
-        check_eq!(&buf, b"hello", "bytes received through slot 1");
+        buf = IoBuf::new(5);
+        r.run_expect(&[Sqe::recv(1, &buf, libc::MSG_WAITALL as u32).fixed_file().user_data(2)], &[cqe(2, 5)])?;
+        check_eq!(&buf.to_vec(), b"hello", "bytes received through slot 1");
         Ok(())
     },
 }
@@ -67,11 +68,12 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_enter(2) IORING_OP_SOCKET: file_index installs into that slot, res 0", "io_uring_prep_socket_direct(3)", "claim:enter.op.socket.direct-slot"],
     run: |cx| {
+        let data;
         let mut r = cx.ring()?;
         r.register_files(&[-1, -1])?;
         r.run_expect(&[Sqe::socket(libc::AF_INET, libc::SOCK_DGRAM, 0).direct(1).user_data(1)], &[cqe(1, 0)])?;
         // An unconnected UDP socket answers a send without address with -EDESTADDRREQ.
-        let data = [1u8; 4];
+        data = [1u8; 4];
         r.run_expect(&[Sqe::send(1, &data, 0).fixed_file().user_data(2)], &[cqe(2, -libc::EDESTADDRREQ)])?;
         r.run_expect(&[Sqe::send(0, &data, 0).fixed_file().user_data(3)], &[cqe(3, -libc::EBADF)])?;
         Ok(())
@@ -85,15 +87,16 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_enter(2) IORING_OP_PIPE: with file_index the two ends become direct descriptors", "io_uring_prep_pipe_direct(3)", "io_uring/openclose.c io_pipe_fixed: slot, then slot + 1", "claim:enter.op.pipe.direct"],
     run: |cx| {
-        let mut fds = [-1i32; 2];
+        let fds = IoCell::new([-1i32; 2]);
+        let buf;
         let mut r = cx.ring()?;
         r.register_files(&[-1, -1, -1, -1])?;
-        r.run_expect(&[Sqe::pipe(&mut fds, 0).direct(1).user_data(1)], &[cqe(1, 0)])?;
-        check_eq!(fds, [1, 2], "the slots PIPE reported");
+        r.run_expect(&[Sqe::pipe(&fds, 0).direct(1).user_data(1)], &[cqe(1, 0)])?;
+        check_eq!(fds.get(), [1, 2], "the slots PIPE reported");
         r.run_expect(&[Sqe::write(2, b"slot", 0).fixed_file().user_data(2)], &[cqe(2, 4)])?;
-        let mut buf = [0u8; 4];
-        r.run_expect(&[Sqe::read(1, &mut buf, 0).fixed_file().user_data(3)], &[cqe(3, 4)])?;
-        check_eq!(&buf, b"slot", "bytes through the direct pipe");
+        buf = IoBuf::new(4);
+        r.run_expect(&[Sqe::read(1, &buf, 0).fixed_file().user_data(3)], &[cqe(3, 4)])?;
+        check_eq!(&buf.to_vec(), b"slot", "bytes through the direct pipe");
         Ok(())
     },
 }

@@ -27,9 +27,11 @@ fn two_files() -> Result<(TempFile, TempFile), CaseError> {
 
 /// Reads 32 bytes through registered slot `slot`, expecting `res`.
 fn read_slot(r: &mut CheckedRing, slot: i32, res: i32) -> Result<Vec<u8>, CaseError> {
-    let mut buf = vec![0u8; 32];
-    r.run_expect(&[Sqe::read(slot, &mut buf, 0).fixed_file().user_data(50)], &[cqe(50, res)])?;
-    Ok(buf)
+    // Leaked: the ring outlives this call (a read through a slot cannot be
+    // left in flight here, but the type cannot tell).
+    let buf: &'static IoBuf = Box::leak(IoBuf::new(32));
+    r.run_expect(&[Sqe::read(slot, buf, 0).fixed_file().user_data(50)], &[cqe(50, res)])?;
+    Ok(buf.to_vec())
 }
 
 fn path_of(f: &TempFile) -> Result<CString, CaseError> {
@@ -60,9 +62,10 @@ case! {
     refs: ["io_uring_enter(2): IOSQE_FIXED_FILE", "claim:enter.sqe.fixed-file"],
     run: |cx| {
         let f = TempFile::empty()?;
+        let data;
         let mut r = cx.ring()?;
         r.register_files(&[f.fd()])?;
-        let data = pattern(40, 5);
+        data = pattern(40, 5);
         r.run_expect(&[Sqe::write(0, &data, 0).fixed_file().user_data(1)], &[cqe(1, 40)])?;
         check_eq!(f.content()?, data, "file content");
         Ok(())
@@ -210,9 +213,10 @@ case! {
     refs: ["io_uring_prep_files_update(3): res is the number of files updated", "claim:enter.op.files-update", "claim:prep.files-update.count"],
     run: |cx| {
         let (a, b) = two_files()?;
+        let fds;
         let mut r = cx.ring()?;
         r.register_files(&[a.fd(), a.fd()])?;
-        let fds = [b.fd()];
+        fds = cells(&[b.fd()]);
         r.run_expect(&[Sqe::files_update(&fds, 1).user_data(1)], &[cqe(1, 1)])?;
         check_eq!(read_slot(&mut r, 1, 32)?, pattern(32, 2), "slot 1 after FILES_UPDATE");
         check_eq!(read_slot(&mut r, 0, 32)?, pattern(32, 1), "slot 0 untouched");
@@ -232,9 +236,10 @@ case! {
     ],
     run: |cx| {
         let (a, b) = two_files()?;
+        let fds;
         let mut r = cx.ring()?;
         r.register_files(&[a.fd(), a.fd(), a.fd()])?;
-        let fds = [IORING_REGISTER_FILES_SKIP, b.fd()];
+        fds = cells(&[IORING_REGISTER_FILES_SKIP, b.fd()]);
         r.run_expect(&[Sqe::files_update(&fds, 1).user_data(1)], &[cqe(1, 2)])?;
         check_eq!(read_slot(&mut r, 1, 32)?, pattern(32, 1), "slot 1 (skipped)");
         check_eq!(read_slot(&mut r, 2, 32)?, pattern(32, 2), "slot 2 (updated)");
@@ -251,8 +256,9 @@ case! {
     refs: ["io_uring/rsrc.c io_files_update: no file table -> -ENXIO"],
     run: |cx| {
         let a = TempFile::empty()?;
+        let fds;
         let mut r = cx.ring()?;
-        let fds = [a.fd()];
+        fds = cells(&[a.fd()]);
         r.run_expect(&[Sqe::files_update(&fds, 0).user_data(1)], &[cqe(1, -libc::ENXIO)])?;
         Ok(())
     },
@@ -415,14 +421,15 @@ case! {
     refs: ["io_uring_prep_accept_direct(3)", "claim:prep.accept.direct-alloc"],
     run: |cx| {
         let l = Listener::new()?;
+        let buf;
         let mut r = cx.ring()?;
         r.register_files(&[-1, -1])?;
         let mut peer = l.connect()?;
         r.run_expect(&[Sqe::accept(l.fd(), 0).direct(IORING_FILE_INDEX_ALLOC).user_data(1)], &[cqe(1, 0)])?;
         std::io::Write::write_all(&mut peer, b"hello")?;
-        let mut buf = [0u8; 5];
-        r.run_expect(&[Sqe::recv(0, &mut buf, libc::MSG_WAITALL as u32).fixed_file().user_data(2)], &[cqe(2, 5)])?;
-        check_eq!(&buf, b"hello", "bytes received through the accepted slot");
+        buf = IoBuf::new(5);
+        r.run_expect(&[Sqe::recv(0, &buf, libc::MSG_WAITALL as u32).fixed_file().user_data(2)], &[cqe(2, 5)])?;
+        check_eq!(&buf.to_vec(), b"hello", "bytes received through the accepted slot");
         Ok(())
     },
 }
@@ -434,12 +441,13 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_socket_direct_alloc(3)", "claim:prep.socket-direct-alloc"],
     run: |cx| {
+        let data;
         let mut r = cx.ring()?;
         r.register_files(&[-1])?;
         r.run_expect(&[Sqe::socket(libc::AF_INET, libc::SOCK_DGRAM, 0).direct(IORING_FILE_INDEX_ALLOC).user_data(1)], &[cqe(1, 0)])?;
         // An unconnected UDP socket answers a send without address with -EDESTADDRREQ:
         // the slot holds a socket of the right kind.
-        let data = [1u8; 4];
+        data = [1u8; 4];
         r.run_expect(&[Sqe::send(0, &data, 0).fixed_file().user_data(2)], &[cqe(2, -libc::EDESTADDRREQ)])?;
         Ok(())
     },
@@ -517,12 +525,13 @@ case! {
     refs: ["io_uring_enter(2): IOSQE_FIXED_FILE", "claim:enter.sqe.fixed-file"],
     run: |cx| {
         let s = SocketPair::stream()?;
+        let buf;
         let mut r = cx.ring()?;
         r.register_files(&[s.a()])?;
         send_all(&s.b, b"ping")?;
-        let mut buf = [0u8; 4];
-        r.run_expect(&[Sqe::recv(0, &mut buf, 0).fixed_file().user_data(1)], &[cqe(1, 4)])?;
-        check_eq!(&buf, b"ping", "bytes received");
+        buf = IoBuf::new(4);
+        r.run_expect(&[Sqe::recv(0, &buf, 0).fixed_file().user_data(1)], &[cqe(1, 4)])?;
+        check_eq!(&buf.to_vec(), b"ping", "bytes received");
         Ok(())
     },
 }

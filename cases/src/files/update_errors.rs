@@ -14,9 +14,10 @@ case! {
     refs: ["io_uring_prep_files_update(3) ERRORS: -EINVAL", "io_uring/rsrc.c io_files_update_prep: rw_flags or splice_fd_in set, nr_args 0 -> -EINVAL", "claim:prep.files-update.EINVAL"],
     run: |cx| {
         let (a, b) = two_files()?;
+        let fds;
         let mut r = cx.ring()?;
         r.register_files(&[a.fd()])?;
-        let fds = [b.fd()];
+        fds = cells(&[b.fd()]);
         let flagged = Sqe::files_update(&fds, 0).op_flags(1).user_data(1);
         let empty = Sqe::files_update(&[], 0).user_data(2);
         r.run_expect(&[flagged], &[cqe(1, -libc::EINVAL)])?;
@@ -34,12 +35,14 @@ case! {
     refs: ["io_uring_prep_files_update(3) ERRORS: -EFAULT", "io_uring/rsrc.c __io_sqe_files_update: copy_from_user of an fd fails -> -EFAULT (nothing updated)", "claim:prep.files-update.EFAULT"],
     run: |cx| {
         let (a, b) = two_files()?;
+        let fds;
         let mut r = cx.ring()?;
         r.register_files(&[a.fd()])?;
-        let fds = [b.fd()];
+        fds = cells(&[b.fd()]);
         let mut s = Sqe::files_update(&fds, 0).user_data(1);
         // Deliberately malformed: address 8 is never mapped.
-        s.raw.addr = 8;
+        // SAFETY: a field set wrong on purpose; 8 is no mapped address, so the kernel can only refuse it (EFAULT) or read it as the integer it is.
+        unsafe { s.raw_mut().addr = 8 };
         r.run_expect(&[s], &[cqe(1, -libc::EFAULT)])?;
         check_eq!(read_slot(&mut r, 0, 32)?, pattern(32, 1), "slot 0 untouched");
         Ok(())
@@ -54,10 +57,12 @@ case! {
     refs: ["io_uring_prep_files_update(3) ERRORS: -EBADF (invalid fd, or an io_uring fd)", "io_uring/rsrc.c __io_sqe_files_update: fget fails or io_is_uring_fops -> -EBADF", "claim:prep.files-update.EBADF"],
     run: |cx| {
         let a = TempFile::with_content(&pattern(32, 1))?;
+        let closed;
+        let ring;
         let mut r = cx.ring()?;
         r.register_files(&[a.fd()])?;
-        let closed = [closed_fd()];
-        let ring = [r.fd()];
+        closed = cells(&[closed_fd()]);
+        ring = cells(&[r.fd()]);
         r.run_expect(&[Sqe::files_update(&closed, 0).user_data(1)], &[cqe(1, -libc::EBADF)])?;
         r.run_expect(&[Sqe::files_update(&ring, 0).user_data(2)], &[cqe(2, -libc::EBADF)])?;
         Ok(())
@@ -72,9 +77,10 @@ case! {
     refs: ["io_uring_prep_files_update(3) ERRORS: -EOVERFLOW", "io_uring/rsrc.c: check_add_overflow(up->offset, nr_args) -> -EOVERFLOW", "claim:prep.files-update.EOVERFLOW"],
     run: |cx| {
         let (a, b) = two_files()?;
+        let fds;
         let mut r = cx.ring()?;
         r.register_files(&[a.fd()])?;
-        let fds = [b.fd(), b.fd()];
+        fds = cells(&[b.fd(), b.fd()]);
         // 0xffff_ffff is IORING_FILE_INDEX_ALLOC; one below it plus 2 wraps.
         r.run_expect(&[Sqe::files_update(&fds, u32::MAX - 1).user_data(1)], &[cqe(1, -libc::EOVERFLOW)])?;
         check_eq!(read_slot(&mut r, 0, 32)?, pattern(32, 1), "slot 0 untouched");

@@ -30,7 +30,7 @@ use ublk::abi::IORING_SETUP_FUSED_REQ;
 use ublk::{Request, Ublk};
 
 /// A ring of the variant with IORING_SETUP_FUSED_REQ.
-fn fused_ring(cx: &Ctx) -> Result<CheckedRing, CaseError> {
+fn fused_ring<'buf>(cx: &Ctx) -> Result<CheckedRing<'buf>, CaseError> {
     cx.build(cx.builder(8).series_flags(IORING_SETUP_FUSED_REQ))
 }
 
@@ -53,7 +53,7 @@ fn read_in_flight() -> Result<ReadInFlight, CaseError> {
         let f = std::os::unix::fs::OpenOptionsExt::custom_flags(std::fs::OpenOptions::new().read(true), libc::O_DIRECT).open(&path)?;
         let mut buf = fixtures::AlignedBuf::new(BLOCK);
         let n = std::os::unix::fs::FileExt::read_at(&f, buf.as_mut_slice(), BLOCK as u64)?;
-        Ok(buf.as_slice()[..n].to_vec())
+        Ok(buf.io().read(..n))
     });
     let req = requests
         .recv_timeout(oracle::prompt() * 20)
@@ -76,12 +76,13 @@ impl ReadInFlight {
 /// request's block from the backing store into the lent buffer. Valid as
 /// a secondary; on its own (not taken by a primary) its `addr` 0 is no
 /// user buffer and it fails with -EFAULT.
-fn read_secondary(f: &ReadInFlight) -> Sqe {
-    Sqe::fused_secondary(IORING_OP_READ, std::os::fd::AsRawFd::as_raw_fd(&f.dev.backing), 0, f.req.bytes, f.req.offset)
+fn read_secondary(f: &ReadInFlight) -> Sqe<'static> {
+    // SAFETY: buf_off 0 is an offset into the lent buffer; read as an address (a kernel without the series) it is NULL, which the kernel cannot write (EFAULT).
+    unsafe { Sqe::fused_secondary(IORING_OP_READ, std::os::fd::AsRawFd::as_raw_fd(&f.dev.backing), 0, f.req.bytes, f.req.offset) }
 }
 
 /// Submits a primary/secondary pair and returns io_uring_enter's count.
-fn submit_pair(r: &mut CheckedRing, primary: Sqe, secondary: Sqe) -> Result<u32, CaseError> {
+fn submit_pair<'b>(r: &mut CheckedRing<'b>, primary: Sqe<'b>, secondary: Sqe<'b>) -> Result<u32, CaseError> {
     r.push_all(&[primary.user_data(1), secondary.user_data(2)])?;
     Ok(r.submit()?)
 }
@@ -93,7 +94,7 @@ fn submit_pair(r: &mut CheckedRing, primary: Sqe, secondary: Sqe) -> Result<u32,
 /// is an ordinary READ whose `addr` 0 is no user buffer: -EFAULT. The
 /// count is checked last: the series miscounts it (V6 02/17), and the
 /// checks this case is about come first.
-fn expect_refused_before_secondary(cx: &Ctx, with_flag: bool, primary: impl Fn(&ReadInFlight) -> Sqe) -> CaseResult {
+fn expect_refused_before_secondary(cx: &Ctx, with_flag: bool, primary: impl Fn(&ReadInFlight) -> Sqe<'static>) -> CaseResult {
     let f = read_in_flight()?;
     let mut r = if with_flag { fused_ring(cx)? } else { cx.ring()? };
     let n = submit_pair(&mut r, primary(&f), read_secondary(&f))?;
@@ -107,12 +108,14 @@ fn expect_refused_before_secondary(cx: &Ctx, with_flag: bool, primary: impl Fn(&
 }
 
 case! {
+    // SAFETY: fd is the ublk char device, whose command reads addr3 as tag and result.
     id: "fused/needs-setup-flag",
     summary: "a well-formed fused pair on a ring without IORING_SETUP_FUSED_REQ: the primary fails with -EINVAL, the secondary runs on its own",
     requires: [OpRead, ProposalFusedCmd, EnvUblk],
     variants: variants::DEFAULT,
     refs: ["IORING_OP_FUSED_CMD V6 03/17 io_fused_cmd_prep: !(ctx->flags & IORING_SETUP_FUSED_REQ) -> -EINVAL, before the secondary SQE is taken"],
-    run: |cx| expect_refused_before_secondary(cx, false, |f| Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1)),
+    // SAFETY: the fd is the ublk char device.
+    run: |cx| expect_refused_before_secondary(cx, false, |f| unsafe { Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1) }),
 }
 
 case! {
@@ -123,7 +126,8 @@ case! {
     refs: ["IORING_OP_FUSED_CMD V6 03/17 io_fused_cmd_prep: sqe->nr_secondary != 1 -> -EINVAL"],
     run: |cx| {
         for nr in [0u16, 2] {
-            expect_refused_before_secondary(cx, true, |f| Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, nr))?;
+            // SAFETY: fd is the ublk char device, whose command reads addr3 as tag and result.
+            expect_refused_before_secondary(cx, true, |f| unsafe { Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, nr) })?;
         }
         Ok(())
     },
@@ -137,9 +141,11 @@ case! {
     refs: ["IORING_OP_FUSED_CMD V6 04/17 io_fused_cmd_prep: flags without IORING_FUSED_CMD_BUF -> -EINVAL ('so far, only support plugin of providing buffer')"],
     run: |cx| {
         expect_refused_before_secondary(cx, true, |f| {
-            let mut p = Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1);
+            // SAFETY: fd is the ublk char device, whose command reads addr3 as tag and result.
+            let mut p = unsafe { Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1) };
             // Deliberately malformed: the primary without its only flag.
-            p.raw.op_flags = 0;
+            // SAFETY: a non-address field (op_flags here), set to what the case asks the kernel about.
+            unsafe { p.raw_mut().op_flags = 0 };
             p
         })
     },
@@ -148,10 +154,11 @@ case! {
 /// A primary refused after it took its secondary: one CQE, the
 /// primary's; both SQEs consumed, nothing left in the SQ. The count is
 /// checked last (see [`expect_refused_before_secondary`]).
-fn expect_refused_with_secondary(cx: &Ctx, secondary: impl Fn(&ReadInFlight) -> Sqe) -> CaseResult {
+fn expect_refused_with_secondary(cx: &Ctx, secondary: impl Fn(&ReadInFlight) -> Sqe<'static>) -> CaseResult {
     let f = read_in_flight()?;
     let mut r = fused_ring(cx)?;
-    let n = submit_pair(&mut r, Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1), secondary(&f))?;
+    // SAFETY: fd is the ublk char device, whose command reads addr3 as tag and result.
+    let n = submit_pair(&mut r, unsafe { Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1) }, secondary(&f))?;
     r.expect(&[cqe(1, -libc::EINVAL)])?;
     check_eq!(r.sq_pending(), 0, "SQEs left in the SQ (the primary took its secondary)");
     check!(f.finish(-libc::EIO)?.is_err(), "the block read, failed by the server, fails");
@@ -160,12 +167,14 @@ fn expect_refused_with_secondary(cx: &Ctx, secondary: impl Fn(&ReadInFlight) -> 
 }
 
 case! {
+    // SAFETY: fd is the ublk char device, whose command reads addr3 as tag and result.
     id: "fused/secondary-fused-refused",
     summary: "a secondary that is itself a FUSED_CMD is refused: the primary fails with -EINVAL and the secondary posts nothing",
     requires: [OpRead, ProposalFusedCmd, EnvUblk],
     variants: variants::DEFAULT,
     refs: ["IORING_OP_FUSED_CMD V6 03/17 io_fused_secondary_valid: op == IORING_OP_FUSED_CMD -> false -> -EINVAL, after io_get_secondary_sqe took the SQE"],
-    run: |cx| expect_refused_with_secondary(cx, |f| Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1)),
+    // SAFETY: the fd is the ublk char device.
+    run: |cx| expect_refused_with_secondary(cx, |f| unsafe { Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1) }),
 }
 
 case! {
@@ -190,7 +199,8 @@ case! {
         let f = read_in_flight()?;
         check!(!f.req.write && f.req.bytes as usize == BLOCK && f.req.offset == BLOCK as u64, "the block request is the 4096-byte read at 4096");
         let mut r = fused_ring(cx)?;
-        let n = submit_pair(&mut r, Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1), read_secondary(&f))?;
+        // SAFETY: fd is the ublk char device, whose command reads addr3 as tag and result.
+        let n = submit_pair(&mut r, unsafe { Sqe::fused_primary(f.dev.cdev_fd(), f.req.tag, 1) }, read_secondary(&f))?;
         r.expect(&[cqe(2, BLOCK as i32), cqe(1, 0)])?;
         check_eq!(n, 2, "SQEs consumed (primary and secondary)");
         let data = f.finish(BLOCK as i32)?.map_err(|e| CaseError::Fail(format!("the O_DIRECT read of the ublk device failed: {e}")))?;

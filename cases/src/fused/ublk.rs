@@ -108,7 +108,7 @@ impl Request {
 
 /// A started ublk device and its queue thread.
 pub struct Ublk {
-    ctrl: Ring,
+    ctrl: Ring<'static>,
     ctrl_file: File,
     pub dev_id: u32,
     cdev: Option<File>,
@@ -123,8 +123,12 @@ fn fixture(what: &str, e: impl std::fmt::Display) -> CaseError {
 }
 
 /// One control command on the SQE128 control ring; returns its res.
-fn ctrl_cmd(ring: &mut Ring, fd: i32, cmd_op: u32, dev_id: u32, addr: u64, len: u16, data0: u64) -> Result<i32, CaseError> {
-    let s = Sqe::ublk_ctrl_cmd(fd, cmd_op, dev_id, addr, len, data0);
+/// `addr` is 0 or leaked memory (the ring is `'static`).
+fn ctrl_cmd(ring: &mut Ring<'static>, fd: i32, cmd_op: u32, dev_id: u32, addr: u64, len: u16, data0: u64) -> Result<i32, CaseError> {
+    // SAFETY: fd is /dev/ublk-control; addr is 0 or memory leaked for the
+    // rest of the process (a command that does not complete within STEP
+    // may still write it).
+    let s = unsafe { Sqe::ublk_ctrl_cmd(fd, cmd_op, dev_id, addr, len, data0) };
     ring.push_all(&[s.user_data(cmd_op as u64)]).map_err(|e| fixture("control SQ", format!("{e:?}")))?;
     ring.submit().map_err(|e| fixture("control submit", e))?;
     let got = ring.wait_for(1, oracle::scaled(STEP)).map_err(|e| fixture("control wait", e))?;
@@ -138,14 +142,20 @@ impl Ublk {
         let ctrl_file = OpenOptions::new().read(true).write(true).open("/dev/ublk-control").map_err(|e| fixture("open /dev/ublk-control", e))?;
         let mut ctrl = RingBuilder::new(4).flags(IORING_SETUP_SQE128).build().map_err(|e| fixture("control ring", e))?;
         let cfd = ctrl_file.as_raw_fd();
-        let mut info =
-            CtrlDevInfo { nr_hw_queues: 1, queue_depth: 1, max_io_buf_bytes: MAX_IO, dev_id: u32::MAX, flags: UBLK_F_SUPPORT_ZERO_COPY, ..Default::default() };
-        let res = ctrl_cmd(&mut ctrl, cfd, UBLK_CMD_ADD_DEV, u32::MAX, &mut info as *mut _ as u64, std::mem::size_of::<CtrlDevInfo>() as u16, 0)?;
+        let info: &'static uring::IoCell<CtrlDevInfo> = Box::leak(Box::new(uring::IoCell::new(CtrlDevInfo {
+            nr_hw_queues: 1,
+            queue_depth: 1,
+            max_io_buf_bytes: MAX_IO,
+            dev_id: u32::MAX,
+            flags: UBLK_F_SUPPORT_ZERO_COPY,
+            ..Default::default()
+        })));
+        let res = ctrl_cmd(&mut ctrl, cfd, UBLK_CMD_ADD_DEV, u32::MAX, info.as_ptr() as u64, std::mem::size_of::<CtrlDevInfo>() as u16, 0)?;
         if res != 0 {
             return Err(fixture("ADD_DEV with UBLK_F_SUPPORT_ZERO_COPY", res_name(res)));
         }
-        let dev_id = info.dev_id;
-        let mut params = ParamsBasic {
+        let dev_id = info.get().dev_id;
+        let params = ParamsBasic {
             len: std::mem::size_of::<ParamsBasic>() as u32,
             types: UBLK_PARAM_TYPE_BASIC,
             logical_bs_shift: BLOCK_SHIFT,
@@ -157,7 +167,9 @@ impl Ublk {
             ..Default::default()
         };
         let mut u = Ublk { ctrl, ctrl_file, dev_id, cdev: None, backing: memfd(content)?, hand_over: mpsc::channel().0, queue: None };
-        let res = ctrl_cmd(&mut u.ctrl, cfd, UBLK_CMD_SET_PARAMS, dev_id, &mut params as *mut _ as u64, params.len as u16, 0)?;
+        let len = params.len as u16;
+        let params: &'static uring::IoCell<ParamsBasic> = Box::leak(Box::new(uring::IoCell::new(params)));
+        let res = ctrl_cmd(&mut u.ctrl, cfd, UBLK_CMD_SET_PARAMS, dev_id, params.as_ptr() as u64, len, 0)?;
         if res != 0 {
             return Err(fixture("SET_PARAMS", res_name(res)));
         }
@@ -248,7 +260,7 @@ const FETCH_UD: u64 = 0xfe7c;
 /// COMMIT_AND_FETCH, until the device stops.
 fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String>>, hand_over: mpsc::Receiver<mpsc::Sender<Request>>) -> Result<(), String> {
     let fd = cdev.as_raw_fd();
-    let mut ring = match RingBuilder::new(8).series_flags(IORING_SETUP_FUSED_REQ).build() {
+    let mut ring: Ring<'static> = match RingBuilder::new(8).series_flags(IORING_SETUP_FUSED_REQ).build() {
         Ok(r) => r,
         Err(e) => {
             let _ = ready.send(Err(format!("queue ring with IORING_SETUP_FUSED_REQ: {e}")));
@@ -263,11 +275,12 @@ fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String
             return Err(e.to_string());
         }
     };
-    let step = |ring: &mut Ring, s: Sqe| -> Result<(), String> {
+    let step = |ring: &mut Ring<'static>, s: Sqe<'static>| -> Result<(), String> {
         ring.push_all(&[s.user_data(FETCH_UD)]).map_err(|e| format!("{e:?}"))?;
         ring.submit().map_err(|e| e.to_string()).map(|_| ())
     };
-    step(&mut ring, Sqe::ublk_io_cmd(IORING_OP_URING_CMD, fd, UBLK_IO_FETCH_REQ, 0, -1))?;
+    // SAFETY: fd is the ublk char device, whose command reads addr3 as tag and result.
+    step(&mut ring, unsafe { Sqe::ublk_io_cmd(IORING_OP_URING_CMD, fd, UBLK_IO_FETCH_REQ, 0, -1) })?;
     let _ = ready.send(Ok(()));
     let mut case: Option<mpsc::Sender<Request>> = None;
     loop {
@@ -300,8 +313,12 @@ fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String
             }
             (None, UBLK_IO_OP_READ | UBLK_IO_OP_WRITE) => {
                 let sec_op = if op == UBLK_IO_OP_READ { IORING_OP_READ } else { IORING_OP_WRITE };
-                ring.push_all(&[Sqe::fused_primary(fd, 0, 1).user_data(1), Sqe::fused_secondary(sec_op, backing.as_raw_fd(), 0, bytes, offset).user_data(2)])
-                    .map_err(|e| format!("{e:?}"))?;
+                // SAFETY: fd is the ublk char device, whose command reads
+                // addr3 as tag and result; the secondary's buf_off 0 is an
+                // offset into the lent buffer (read as an address, on a
+                // kernel without the series, it is NULL: EFAULT).
+                let pair = unsafe { [Sqe::fused_primary(fd, 0, 1), Sqe::fused_secondary(sec_op, backing.as_raw_fd(), 0, bytes, offset)] };
+                ring.push_all(&[pair[0].user_data(1), pair[1].user_data(2)]).map_err(|e| format!("{e:?}"))?;
                 ring.submit().map_err(|e| e.to_string())?;
                 let got = ring.wait_for(2, oracle::scaled(STEP)).map_err(|e| e.to_string())?;
                 match got.iter().find(|c| c.user_data == 2) {
@@ -311,6 +328,7 @@ fn queue_thread(cdev: File, backing: File, ready: mpsc::Sender<Result<(), String
             }
             _ => 0, // flush and the like: nothing to move
         };
-        step(&mut ring, Sqe::ublk_io_cmd(IORING_OP_URING_CMD, fd, UBLK_IO_COMMIT_AND_FETCH_REQ, 0, result))?;
+        // SAFETY: fd is the ublk char device, whose command reads addr3 as tag and result.
+        step(&mut ring, unsafe { Sqe::ublk_io_cmd(IORING_OP_URING_CMD, fd, UBLK_IO_COMMIT_AND_FETCH_REQ, 0, result) })?;
     }
 }

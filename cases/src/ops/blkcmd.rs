@@ -41,15 +41,15 @@ case! {
         let fd = discard_dev(libc::O_RDWR)?;
         let fd = fd.as_raw_fd();
         let off = 8 * BLK as u64;
-        let mut w = AlignedBuf::new(2 * BLK);
-        w.as_mut_slice().copy_from_slice(&pattern(2 * BLK, 5));
-        let mut rd = AlignedBuf::new(2 * BLK);
+        let w = AlignedBuf::new(2 * BLK);
+        w.io().write(0, &pattern(2 * BLK, 5));
+        let rd = AlignedBuf::new(2 * BLK);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::write(fd, w.as_slice(), off).user_data(1)], &[cqe(1, 2 * BLK as i32)])?;
+        r.run_expect(&[Sqe::write_io(fd, w.io(), off).user_data(1)], &[cqe(1, 2 * BLK as i32)])?;
         r.run_expect(&[Sqe::blk_discard(fd, off, BLK as u64).user_data(2)], &[cqe(2, 0)])?;
-        r.run_expect(&[Sqe::read(fd, rd.as_mut_slice(), off).user_data(3)], &[cqe(3, 2 * BLK as i32)])?;
-        check!(rd.as_slice()[..BLK].iter().all(|&b| b == 0), "the discarded block does not read back as zeroes");
-        check!(rd.as_slice()[BLK..] == w.as_slice()[BLK..], "the block after the discarded range changed");
+        r.run_expect(&[Sqe::read(fd, rd.io(), off).user_data(3)], &[cqe(3, 2 * BLK as i32)])?;
+        check!(rd.io().read(..BLK).iter().all(|&b| b == 0), "the discarded block does not read back as zeroes");
+        check!(rd.io().read(BLK..) == w.io().read(BLK..), "the block after the discarded range changed");
         Ok(())
     },
 }

@@ -22,7 +22,8 @@ case! {
         let mut r = cx.ring()?;
         // Deliberately malformed: a field FSYNC does not take.
         let mut with_addr = Sqe::fsync(f.fd(), 0).user_data(1);
-        with_addr.raw.addr = 8;
+        // SAFETY: a field set wrong on purpose; 8 is no mapped address, so the kernel can only refuse it (EFAULT) or read it as the integer it is.
+        unsafe { with_addr.raw_mut().addr = 8 };
         let with_index = Sqe::fsync(f.fd(), 0).buf_index(1).user_data(2);
         r.run_expect(&[with_addr], &[cqe(1, -libc::EINVAL)])?;
         r.run_expect(&[with_index], &[cqe(2, -libc::EINVAL)])?;
@@ -84,12 +85,14 @@ case! {
     ],
     run: |cx| {
         let p = Pipe::new()?;
-        let mut buf = [0u8; 8];
-        let v = [iov(&mut buf)];
+        let buf = IoBuf::new(8);
+        let v = [iov(&buf)];
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::readv(p.rx(), &v, 0).op_flags(libc::RWF_NOWAIT as u32).user_data(1)], &[cqe(1, -libc::EAGAIN)])?;
+        // SAFETY: v's iovecs are IoBufs declared before the ring, so they outlive it.
+        r.run_expect(&[unsafe { Sqe::readv(p.rx(), &v, 0) }.op_flags(libc::RWF_NOWAIT as u32).user_data(1)], &[cqe(1, -libc::EAGAIN)])?;
         // Without the flag the same read waits for data.
-        r.submit_all(&[Sqe::readv(p.rx(), &v, 0).user_data(2)])?;
+        // SAFETY: v's iovecs are IoBufs declared before the ring, so they outlive it.
+        r.submit_all(&[unsafe { Sqe::readv(p.rx(), &v, 0) }.user_data(2)])?;
         r.expect_none()?;
         p.put(b"abc")?;
         r.expect(&[cqe(2, 3)])?;

@@ -64,7 +64,8 @@ case! {
         let word = AtomicU32::new(0);
         let mut s = Sqe::futex_wake(&word, 1);
         // Deliberately malformed: a 64-bit futex size, which io_uring refuses.
-        s.raw.fd = 0x03 | FUTEX2_PRIVATE as i32;
+        // SAFETY: a non-address field (fd here), set to what the case asks the kernel about.
+        unsafe { s.raw_mut().fd = 0x03 | FUTEX2_PRIVATE as i32 };
         let mut r = cx.ring()?;
         r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
@@ -81,7 +82,8 @@ case! {
         let (a, b) = (AtomicU32::new(0), AtomicU32::new(0));
         let v = [waitv_entry(&a, 0), waitv_entry(&b, 0)];
         let mut r = cx.ring()?;
-        r.submit_all(&[Sqe::futex_waitv(&v).user_data(1)])?;
+        // SAFETY: every entry's uaddr points to a futex word declared before the ring, so it outlives it (or the array is empty).
+        r.submit_all(&[unsafe { Sqe::futex_waitv(&v) }.user_data(1)])?;
         r.expect_none()?;
         r.run_expect_unordered(&[Sqe::futex_wake(&b, 1).user_data(2)], &[cqe(1, 1), cqe(2, 1)])?;
         Ok(())
@@ -96,7 +98,8 @@ case! {
     refs: ["futex_waitv(2) ERRORS: EINVAL (nr_futexes is 0 or above FUTEX_WAITV_MAX)", "claim:enter.op.futex-waitv.nr"],
     run: |cx| {
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::futex_waitv(&[]).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        // SAFETY: every entry's uaddr points to a futex word declared before the ring, so it outlives it (or the array is empty).
+        r.run_expect(&[unsafe { Sqe::futex_waitv(&[]) }.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -111,7 +114,8 @@ case! {
         let (a, b) = (AtomicU32::new(0), AtomicU32::new(3));
         let v = [waitv_entry(&a, 0), waitv_entry(&b, 0)];
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::futex_waitv(&v).user_data(1)], &[cqe(1, -libc::EAGAIN)])?;
+        // SAFETY: every entry's uaddr points to a futex word declared before the ring, so it outlives it (or the array is empty).
+        r.run_expect(&[unsafe { Sqe::futex_waitv(&v) }.user_data(1)], &[cqe(1, -libc::EAGAIN)])?;
         Ok(())
     },
 }
@@ -133,16 +137,15 @@ case! {
                 1
             }
         })?;
-        // Stays unsafe: libc's C structs have no Default.
-        // SAFETY: siginfo_t is plain data.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let info = IoCell::<libc::siginfo_t>::zeroed();
         let mut r = cx.ring()?;
-        r.submit_all(&[Sqe::waitid(child.pid, libc::WEXITED as u32, &mut info).user_data(1)])?;
+        r.submit_all(&[Sqe::waitid(child.pid, libc::WEXITED as u32, &info).user_data(1)])?;
         r.expect_none()?;
         gate.put(b"x")?;
         let got = r.expect(&[cqe(1, 0)]);
         child.mark_reaped();
         got?;
+        let info = info.get();
         check_eq!(info.si_code, libc::CLD_EXITED, "si_code");
         // Stays unsafe: libc reads siginfo_t's union fields unsafely.
         // SAFETY: a CLD_EXITED siginfo carries si_pid and si_status.
@@ -160,11 +163,10 @@ case! {
     variants: variants::DEFAULT,
     refs: ["waitid(2) ERRORS: ECHILD (the process specified does not exist or is not a child)", "claim:prep.waitid"],
     run: |cx| {
-        // SAFETY: siginfo_t is plain data.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let info = IoCell::<libc::siginfo_t>::zeroed();
         let mut r = cx.ring()?;
         // pid 1 (init) is never our child.
-        r.run_expect(&[Sqe::waitid(1, libc::WEXITED as u32, &mut info).user_data(1)], &[cqe(1, -libc::ECHILD)])?;
+        r.run_expect(&[Sqe::waitid(1, libc::WEXITED as u32, &info).user_data(1)], &[cqe(1, -libc::ECHILD)])?;
         Ok(())
     },
 }
@@ -176,10 +178,9 @@ case! {
     variants: variants::DEFAULT,
     refs: ["waitid(2) ERRORS: EINVAL (options was invalid)"],
     run: |cx| {
-        // SAFETY: siginfo_t is plain data.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let info = IoCell::<libc::siginfo_t>::zeroed();
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::waitid(1, 0, &mut info).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::waitid(1, 0, &info).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }

@@ -80,7 +80,8 @@ case! {
         let l = std::net::TcpListener::bind("127.0.0.1:0")?;
         let c = std::net::TcpStream::connect(l.local_addr()?)?;
         let mut r = cx.build(cx.builder(8).flags(IORING_SETUP_SQE128))?;
-        r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD128, c.as_raw_fd(), SOCKET_URING_OP_SIOCINQ, 0, 0, std::ptr::null_mut()).user_data(1)], &[cqe(1, 0)])?;
+        // SAFETY: optval is null or an IoCell declared before the ring, so it outlives it; fd is our socket, whose command reads addr as level/optname.
+        r.run_expect(&[unsafe { Sqe::sock_cmd(IORING_OP_URING_CMD128, c.as_raw_fd(), SOCKET_URING_OP_SIOCINQ, 0, 0, std::ptr::null_mut()) }.user_data(1)], &[cqe(1, 0)])?;
         Ok(())
     },
 }

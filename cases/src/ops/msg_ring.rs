@@ -61,14 +61,15 @@ case! {
     refs: ["io_uring_prep_msg_ring_fd(3)", "claim:prep.msg-ring-fd.send"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(16, 9))?;
+        let buf;
         let mut target = CheckedRing::new(4)?;
         target.register_files(&[-1, -1])?;
         let mut r = cx.ring()?;
         r.register_files(&[f.fd()])?;
         r.run_expect(&[Sqe::msg_ring_send_fd(target.fd(), 0, 1, 0x99).user_data(1)], &[cqe(1, 0)])?;
         target.expect(&[cqe(0x99, 0)])?;
-        let mut buf = [0u8; 16];
-        target.run_expect(&[Sqe::read(1, &mut buf, 0).fixed_file().user_data(2)], &[cqe(2, 16)])?;
+        buf = IoBuf::new(16);
+        target.run_expect(&[Sqe::read(1, &buf, 0).fixed_file().user_data(2)], &[cqe(2, 16)])?;
         check_eq!(buf.to_vec(), pattern(16, 9), "bytes read through the passed slot");
         Ok(())
     },
@@ -98,7 +99,8 @@ case! {
         let mut target = CheckedRing::new(4)?;
         let mut s = Sqe::msg_ring_data(target.fd(), 0, 1);
         // Deliberately malformed: a MSG_RING command no kernel defines.
-        s.raw.addr = 7;
+        // SAFETY: a field set wrong on purpose; 7 is no mapped address, so the kernel can only refuse it (EFAULT) or read it as the integer it is.
+        unsafe { s.raw_mut().addr = 7 };
         let mut r = cx.ring()?;
         r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         target.expect_none()?;
@@ -165,7 +167,7 @@ case! {
     run: |cx| {
         let _ = cx;
         let mut target = CheckedRing::new(4)?;
-        let mut sqe = Sqe::msg_ring_data(target.fd(), 5, 0x7a).raw;
+        let mut sqe = *Sqe::msg_ring_data(target.fd(), 5, 0x7a).raw();
         // SAFETY: one SQE, read by the kernel during the call.
         let res = unsafe { io_uring_register(-1, IORING_REGISTER_SEND_MSG_RING, &mut sqe as *mut _ as *mut libc::c_void, 1) };
         check_eq!(res, Ok(0), "IORING_REGISTER_SEND_MSG_RING");
@@ -184,14 +186,15 @@ case! {
     refs: ["io_uring.h: IORING_MSG_RING_CQE_SKIP (don't post a CQE to the target ring)", "io_uring/msg_ring.c io_msg_install_complete: no target CQE with CQE_SKIP"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(16, 4))?;
+        let buf;
         let mut target = CheckedRing::new(4)?;
         target.register_files(&[-1, -1])?;
         let mut r = cx.ring()?;
         r.register_files(&[f.fd()])?;
         r.run_expect(&[Sqe::msg_ring_send_fd(target.fd(), 0, 1, 0x99).op_flags(IORING_MSG_RING_CQE_SKIP).user_data(1)], &[cqe(1, 0)])?;
-        let mut buf = [0u8; 16];
+        buf = IoBuf::new(16);
         // The read's CQE is the target's only one: the install posted none.
-        target.run_expect(&[Sqe::read(1, &mut buf, 0).fixed_file().user_data(2)], &[cqe(2, 16)])?;
+        target.run_expect(&[Sqe::read(1, &buf, 0).fixed_file().user_data(2)], &[cqe(2, 16)])?;
         check_eq!(buf.to_vec(), pattern(16, 4), "bytes read through the passed slot");
         Ok(())
     },

@@ -135,9 +135,10 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_pipe(3)", "pipe2(2)", "claim:enter.op.pipe", "claim:prep.pipe"],
     run: |cx| {
-        let mut fds = [-1i32; 2];
+        let fds = IoCell::new([-1i32; 2]);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::pipe(&mut fds, libc::O_CLOEXEC as u32).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::pipe(&fds, libc::O_CLOEXEC as u32).user_data(1)], &[cqe(1, 0)])?;
+        let fds = fds.get();
         check!(fds[0] >= 0 && fds[1] >= 0 && fds[0] != fds[1], "fds {fds:?}");
         // Stays unsafe: owning descriptors the kernel installed has no safe
         // constructor.
@@ -158,10 +159,10 @@ case! {
     variants: variants::DEFAULT,
     refs: ["pipe2(2) ERRORS: EINVAL (invalid value in flags)", "claim:prep.pipe"],
     run: |cx| {
-        let mut fds = [-1i32; 2];
+        let fds = IoCell::new([-1i32; 2]);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::pipe(&mut fds, libc::O_APPEND as u32).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
-        check_eq!(fds, [-1, -1], "fds");
+        r.run_expect(&[Sqe::pipe(&fds, libc::O_APPEND as u32).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        check_eq!(fds.get(), [-1, -1], "fds");
         Ok(())
     },
 }

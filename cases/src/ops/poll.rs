@@ -49,7 +49,8 @@ case! {
         let p = Pipe::new()?;
         let mut s = Sqe::poll_add(p.rx(), libc::POLLIN as u32);
         // Deliberately malformed: a POLL_ADD flag bit no kernel defines.
-        s.raw.len = 1 << 6;
+        // SAFETY: a non-address field (len here), set to what the case asks the kernel about.
+        unsafe { s.raw_mut().len = 1 << 6 };
         let mut r = cx.ring()?;
         r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
@@ -137,10 +138,10 @@ case! {
         for (fd, data) in [(&e1.fd, 11u64), (&e2.fd, 22)] {
             check!(epoll_add(&ep, fd, data).is_ok(), "fixture epoll_ctl(2)");
         }
-        let mut out = [event(0); 4];
+        let out = IoCell::new([event(0); 4]);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::epoll_wait(ep.as_raw_fd(), &mut out).user_data(1)], &[cqe(1, 1)])?;
-        let data = out[0].u64;
+        r.run_expect(&[Sqe::epoll_wait(ep.as_raw_fd(), &out).user_data(1)], &[cqe(1, 1)])?;
+        let data = out.get()[0].u64;
         check_eq!(data, 11, "data of the ready fd");
         Ok(())
     },
@@ -156,13 +157,13 @@ case! {
         let ep = epoll()?;
         let e = EventFd::new(0)?;
         check!(epoll_add(&ep, &e.fd, 33).is_ok(), "fixture epoll_ctl(2)");
-        let mut out = [event(0); 2];
+        let out = IoCell::new([event(0); 2]);
         let mut r = cx.ring()?;
-        r.submit_all(&[Sqe::epoll_wait(ep.as_raw_fd(), &mut out).user_data(1)])?;
+        r.submit_all(&[Sqe::epoll_wait(ep.as_raw_fd(), &out).user_data(1)])?;
         r.expect_none()?;
         rustix::io::write(&e.fd, &1u64.to_ne_bytes()).map_err(std::io::Error::from)?;
         r.expect(&[cqe(1, 1)])?;
-        let data = out[0].u64;
+        let data = out.get()[0].u64;
         check_eq!(data, 33, "event data");
         Ok(())
     },
@@ -176,9 +177,9 @@ case! {
     refs: ["epoll_wait(2) ERRORS: EINVAL (epfd is not an epoll file descriptor)", "claim:prep.epoll-wait"],
     run: |cx| {
         let e = EventFd::new(1)?;
-        let mut out = [event(0); 2];
+        let out = IoCell::new([event(0); 2]);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::epoll_wait(e.raw(), &mut out).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::epoll_wait(e.raw(), &out).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -219,9 +220,11 @@ case! {
         let mut r = cx.ring()?;
         // Deliberately malformed: one reserved field set on each.
         let mut with_addr = Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1);
-        with_addr.raw.addr = 8;
+        // SAFETY: a field set wrong on purpose; 8 is no mapped address, so the kernel can only refuse it (EFAULT) or read it as the integer it is.
+        unsafe { with_addr.raw_mut().addr = 8 };
         let mut with_off = Sqe::poll_add(p.rx(), POLLIN as u32).user_data(2);
-        with_off.raw.off = 1;
+        // SAFETY: a field set wrong on purpose; 1 is no mapped address, so the kernel can only refuse it (EFAULT) or read it as the integer it is.
+        unsafe { with_off.raw_mut().off = 1 };
         let with_index = Sqe::poll_add(p.rx(), POLLIN as u32).buf_index(1).user_data(3);
         let with_ioprio = Sqe::poll_add(p.rx(), POLLIN as u32).ioprio(1).user_data(4);
         // A prep failure ends the submission: one SQE per enter.
@@ -252,9 +255,11 @@ case! {
         // Deliberately malformed: a new user_data without the flag that takes it,
         // and a len bit no kernel defines.
         let mut with_off = Sqe::poll_remove(1).user_data(3);
-        with_off.raw.off = 9;
+        // SAFETY: a field set wrong on purpose; 9 is no mapped address, so the kernel can only refuse it (EFAULT) or read it as the integer it is.
+        unsafe { with_off.raw_mut().off = 9 };
         let mut with_len = Sqe::poll_remove(1).user_data(4);
-        with_len.raw.len = 1 << 7;
+        // SAFETY: a non-address field (len here), set to what the case asks the kernel about.
+        unsafe { with_len.raw_mut().len = 1 << 7 };
         let with_ioprio = Sqe::poll_remove(1).ioprio(1).user_data(5);
         for (s, ud) in [(with_index, 2), (with_off, 3), (with_len, 4), (with_ioprio, 5)] {
             r.run_expect(&[s], &[cqe(ud, -libc::EINVAL)])?;

@@ -26,11 +26,12 @@ case! {
     refs: ["io_uring_prep_readv(3)", "readv(2)", "claim:enter.op.readv-writev", "claim:prep.readv"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(30, 7))?;
-        let (mut a, mut b) = ([0u8; 10], [0u8; 20]);
-        let v = [iov(&mut a), iov(&mut b)];
+        let (a, b) = (IoBuf::new(10), IoBuf::new(20));
+        let v = [iov(&a), iov(&b)];
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::readv(f.fd(), &v, 0).user_data(1)], &[cqe(1, 30)])?;
-        check_eq!([&a[..], &b[..]].concat(), pattern(30, 7), "bytes in the iovecs");
+        // SAFETY: v's iovecs are IoBufs declared before the ring, so they outlive it.
+        r.run_expect(&[unsafe { Sqe::readv(f.fd(), &v, 0) }.user_data(1)], &[cqe(1, 30)])?;
+        check_eq!([a.to_vec(), b.to_vec()].concat(), pattern(30, 7), "bytes in the iovecs");
         Ok(())
     },
 }
@@ -44,10 +45,11 @@ case! {
     run: |cx| {
         let f = TempFile::with_content(&pattern(30, 7))?;
         rustix::fs::seek(&f.file, rustix::fs::SeekFrom::Start(5)).map_err(std::io::Error::from)?;
-        let mut a = [0u8; 10];
-        let v = [iov(&mut a)];
+        let a = IoBuf::new(10);
+        let v = [iov(&a)];
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::readv(f.fd(), &v, CUR_POS).user_data(1)], &[cqe(1, 10)])?;
+        // SAFETY: v's iovecs are IoBufs declared before the ring, so they outlive it.
+        r.run_expect(&[unsafe { Sqe::readv(f.fd(), &v, CUR_POS) }.user_data(1)], &[cqe(1, 10)])?;
         check_eq!(a.to_vec(), pattern(30, 7)[5..15].to_vec(), "bytes read");
         check_eq!(file_pos(&f.file), 15, "file position after the read");
         Ok(())
@@ -61,10 +63,11 @@ case! {
     variants: variants::DEFAULT,
     refs: ["readv(2) ERRORS: EBADF", "claim:enter.cqe.EBADF-fd", "claim:enter.op.readv-writev"],
     run: |cx| {
-        let mut a = [0u8; 4];
-        let v = [iov(&mut a)];
+        let a = IoBuf::new(4);
+        let v = [iov(&a)];
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::readv(closed_fd(), &v, 0).user_data(1)], &[cqe(1, -libc::EBADF)])?;
+        // SAFETY: v's iovecs are IoBufs declared before the ring, so they outlive it.
+        r.run_expect(&[unsafe { Sqe::readv(closed_fd(), &v, 0) }.user_data(1)], &[cqe(1, -libc::EBADF)])?;
         Ok(())
     },
 }
@@ -77,10 +80,11 @@ case! {
     refs: ["readv(2) ERRORS: EINVAL (iovcnt greater than the permitted maximum)", "claim:prep.readv"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(16, 1))?;
-        let mut byte = [0u8; 1];
-        let v = vec![iov(&mut byte); 1025];
+        let byte = IoBuf::new(1);
+        let v = vec![iov(&byte); 1025];
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::readv(f.fd(), &v, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        // SAFETY: v's iovecs are IoBufs declared before the ring, so they outlive it.
+        r.run_expect(&[unsafe { Sqe::readv(f.fd(), &v, 0) }.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -93,10 +97,11 @@ case! {
     refs: ["io_uring_prep_writev(3)", "writev(2)", "claim:enter.op.readv-writev", "claim:prep.writev"],
     run: |cx| {
         let f = TempFile::with_content(&[0u8; 4])?;
-        let (mut a, mut b) = (pattern(6, 1), pattern(9, 2));
-        let v = [iov(&mut a), iov(&mut b)];
+        let (a, b) = (pattern(6, 1), pattern(9, 2));
+        let v = [iov_ro(&a), iov_ro(&b)];
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::writev(f.fd(), &v, 2).user_data(1)], &[cqe(1, 15)])?;
+        // SAFETY: v's iovecs point into buffers declared before the ring, which outlive it; the kernel only reads them.
+        r.run_expect(&[unsafe { Sqe::writev(f.fd(), &v, 2) }.user_data(1)], &[cqe(1, 15)])?;
         check_eq!(f.content()?, [&[0u8, 0][..], &a[..], &b[..]].concat(), "file content");
         Ok(())
     },
@@ -110,10 +115,11 @@ case! {
     refs: ["pwritev2(2): RWF_APPEND (the offset is ignored)", "claim:prep.writev2"],
     run: |cx| {
         let f = TempFile::with_content(b"head")?;
-        let mut a = b"tail".to_vec();
-        let v = [iov(&mut a)];
+        let a = IoBuf::from_bytes(b"tail");
+        let v = [iov(&a)];
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::writev(f.fd(), &v, 0).op_flags(libc::RWF_APPEND as u32).user_data(1)], &[cqe(1, 4)])?;
+        // SAFETY: v's iovecs point into buffers declared before the ring, which outlive it; the kernel only reads them.
+        r.run_expect(&[unsafe { Sqe::writev(f.fd(), &v, 0) }.op_flags(libc::RWF_APPEND as u32).user_data(1)], &[cqe(1, 4)])?;
         check_eq!(f.content()?, b"headtail".to_vec(), "file content");
         Ok(())
     },
@@ -128,10 +134,11 @@ case! {
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
         let ro = fixtures::open(&f.path(), libc::O_RDONLY | libc::O_CLOEXEC)?;
-        let mut a = b"x".to_vec();
-        let v = [iov(&mut a)];
+        let a = IoBuf::from_bytes(b"x");
+        let v = [iov(&a)];
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::writev(ro.as_raw_fd(), &v, 0).user_data(1)], &[cqe(1, -libc::EBADF)])?;
+        // SAFETY: v's iovecs point into buffers declared before the ring, which outlive it; the kernel only reads them.
+        r.run_expect(&[unsafe { Sqe::writev(ro.as_raw_fd(), &v, 0) }.user_data(1)], &[cqe(1, -libc::EBADF)])?;
         Ok(())
     },
 }
@@ -144,10 +151,11 @@ case! {
     refs: ["pwritev2(2) ERRORS: EOPNOTSUPP (an unknown flag is specified in flags)", "include/linux/fs.h kiocb_set_rw_flags", "claim:prep.writev2"],
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
-        let mut a = b"x".to_vec();
-        let v = [iov(&mut a)];
+        let a = IoBuf::from_bytes(b"x");
+        let v = [iov(&a)];
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::writev(f.fd(), &v, 0).op_flags(0x8000_0000).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
+        // SAFETY: v's iovecs point into buffers declared before the ring, which outlive it; the kernel only reads them.
+        r.run_expect(&[unsafe { Sqe::writev(f.fd(), &v, 0) }.op_flags(0x8000_0000).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
         check_eq!(f.content()?, b"abc".to_vec(), "file content");
         Ok(())
     },
@@ -165,11 +173,11 @@ case! {
         let f = TempFile::with_content(&pattern(20, 3))?;
         // The fixture wrote through this fd: start from 0.
         rustix::fs::seek(&f.file, rustix::fs::SeekFrom::Start(0)).map_err(std::io::Error::from)?;
-        let (mut a, mut b) = ([0u8; 8], [0u8; 8]);
+        let (a, b) = (IoBuf::new(8), IoBuf::new(8));
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::read(f.fd(), &mut a, CUR_POS).user_data(1)], &[cqe(1, 8)])?;
-        r.run_expect(&[Sqe::read(f.fd(), &mut b, CUR_POS).user_data(2)], &[cqe(2, 8)])?;
-        check_eq!([&a[..], &b[..]].concat(), pattern(20, 3)[..16].to_vec(), "bytes read");
+        r.run_expect(&[Sqe::read(f.fd(), &a, CUR_POS).user_data(1)], &[cqe(1, 8)])?;
+        r.run_expect(&[Sqe::read(f.fd(), &b, CUR_POS).user_data(2)], &[cqe(2, 8)])?;
+        check_eq!([a.to_vec(), b.to_vec()].concat(), pattern(20, 3)[..16].to_vec(), "bytes read");
         check_eq!(file_pos(&f.file), 16, "file position");
         Ok(())
     },
@@ -183,10 +191,10 @@ case! {
     refs: ["read(2): fewer bytes at end of file; 0 at end of file", "claim:enter.op.read-write", "claim:prep.read"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(10, 3))?;
-        let mut a = [0u8; 32];
+        let a = IoBuf::new(32);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::read(f.fd(), &mut a, 4).user_data(1)], &[cqe(1, 6)])?;
-        r.run_expect(&[Sqe::read(f.fd(), &mut a, 10).user_data(2)], &[cqe(2, 0)])?;
+        r.run_expect(&[Sqe::read(f.fd(), &a, 4).user_data(1)], &[cqe(1, 6)])?;
+        r.run_expect(&[Sqe::read(f.fd(), &a, 10).user_data(2)], &[cqe(2, 0)])?;
         Ok(())
     },
 }
@@ -200,9 +208,9 @@ case! {
     run: |cx| {
         let d = fixtures::TempDir::new()?;
         let dfd = fixtures::open(d.path(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC)?;
-        let mut a = [0u8; 8];
+        let a = IoBuf::new(8);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::read(dfd.as_raw_fd(), &mut a, 0).user_data(1)], &[cqe(1, -libc::EISDIR)])?;
+        r.run_expect(&[Sqe::read(dfd.as_raw_fd(), &a, 0).user_data(1)], &[cqe(1, -libc::EISDIR)])?;
         Ok(())
     },
 }
@@ -263,8 +271,8 @@ case! {
     refs: ["io_uring/rsrc.c io_find_buf_node: no buffer at buf_index -> -EFAULT", "claim:prep.writev-fixed"],
     run: |cx| {
         let f = TempFile::empty()?;
-        let mut mem = Bufs::new(1, 64);
-        let v = [mem.iov(0, 16)];
+        let mem = Bufs::new(1, 64);
+        let v = [mem.raw_iov(0, 16)];
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::writev_fixed(f.fd(), &v, 0, 0).user_data(1)], &[cqe(1, -libc::EFAULT)])?;
         Ok(())
@@ -476,7 +484,8 @@ case! {
         let mut m = Mapping::anon_pages(2)?;
         m.bytes().fill(0xaa);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::madvise(m.as_ptr(), 8192, libc::MADV_DONTNEED).user_data(1)], &[cqe(1, 0)])?;
+        // SAFETY: the range is memory of this case that nothing else relies on (or deliberately invalid).
+        r.run_expect(&[unsafe { Sqe::madvise(m.as_ptr(), 8192, libc::MADV_DONTNEED) }.user_data(1)], &[cqe(1, 0)])?;
         check!(m.bytes().iter().all(|&b| b == 0), "memory not zero after MADV_DONTNEED");
         Ok(())
     },
@@ -492,7 +501,8 @@ case! {
         let m = Mapping::anon_pages(2)?;
         let mut r = cx.ring()?;
         // An address inside the mapping, off the page boundary.
-        r.run_expect(&[Sqe::madvise(m.as_ptr().wrapping_add(1), 4096, libc::MADV_NORMAL).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        // SAFETY: the range is memory of this case that nothing else relies on (or deliberately invalid).
+        r.run_expect(&[unsafe { Sqe::madvise(m.as_ptr().wrapping_add(1), 4096, libc::MADV_NORMAL) }.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -506,7 +516,8 @@ case! {
     run: |cx| {
         let m = Mapping::anon_pages(1)?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::madvise(m.as_ptr(), 4096, 999).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        // SAFETY: the range is memory of this case that nothing else relies on (or deliberately invalid).
+        r.run_expect(&[unsafe { Sqe::madvise(m.as_ptr(), 4096, 999) }.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }

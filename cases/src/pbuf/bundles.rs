@@ -39,13 +39,13 @@ case! {
     refs: ["io_uring_prep_recv(3): IORING_RECVSEND_BUNDLE (the buffers used are consecutive ids starting with the one in the CQE)", "io_uring.h: IORING_CQE_F_SOCK_NONEMPTY"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 8);
+        let b = Bufs::new(4, 8);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        let _br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         let data = pattern(20, 6);
         send_all(&s.b, &data)?;
         recv_bundles(&mut r, s.a(), 1, 20, 8)?;
-        check_eq!(&b.mem[..20], &data[..], "bytes across consecutive buffers");
+        check_eq!(&b.mem.read(..20), &data[..], "bytes across consecutive buffers");
         r.expect_none()
     },
 }
@@ -58,10 +58,10 @@ case! {
     refs: ["io_uring_prep_send_bundle(3)", "claim:prep.send-bundle"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(3, 8);
-        b.mem.copy_from_slice(&pattern(24, 8));
+        let b = Bufs::new(3, 8);
+        b.mem.write(0, &pattern(24, 8));
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 3, 1, 4, 0)?;
+        let _br = buf_ring(&r, &b, 3, 1, 4, 0)?;
         let sqe = Sqe::send_select(s.a(), 1).bundle().user_data(1);
         r.run_expect(&[sqe], &[cqe(1, 24).flags(buf_flags(0))])?;
         let mut got = [0u8; 24];
@@ -82,9 +82,9 @@ case! {
         let l = std::net::TcpListener::bind("127.0.0.1:0")?;
         let c = std::net::TcpStream::connect(l.local_addr()?)?;
         let (s, _) = l.accept()?;
-        let mut b = Bufs::new(4, 8);
+        let b = Bufs::new(4, 8);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        let _br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         r.submit_all(&[Sqe::recv_multi(s.as_raw_fd(), 1).bundle().user_data(1)])?;
         // Each arrival fits one buffer: how many buffers one pass maps (and
         // whether a pass that leaves data behind is retried) stays out of it.
@@ -93,7 +93,7 @@ case! {
         r.expect(&[cqe(1, 5).flags(buf_flags(0) | IORING_CQE_F_MORE)])?;
         std::io::Write::write_all(&mut &c, &two)?;
         r.expect(&[cqe(1, 8).flags(buf_flags(1) | IORING_CQE_F_MORE)])?;
-        check_eq!((&b.mem[..5], &b.mem[8..16]), (&one[..], &two[..]), "bytes in buffers 0 and 1");
+        check_eq!((b.mem.read(..5), b.mem.read(8..16)), (one.to_vec(), two.to_vec()), "bytes in buffers 0 and 1");
         Ok(())
     },
 }
@@ -106,13 +106,13 @@ case! {
     refs: ["io_uring_prep_recv(3): IORING_RECVSEND_BUNDLE", "io_uring/kbuf.c io_ring_buffers_peek: iovecs beyond the inline UIO_FASTIOV are allocated"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(16, 4);
+        let b = Bufs::new(16, 4);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 16, 1, 16, 0)?;
+        let _br = buf_ring(&r, &b, 16, 1, 16, 0)?;
         let data = pattern(64, 3);
         send_all(&s.b, &data)?;
         recv_bundles(&mut r, s.a(), 1, 64, 4)?;
-        check_eq!(&b.mem[..], &data[..], "bytes across the 16 buffers");
+        check_eq!(&b.mem.read(..), &data[..], "bytes across the 16 buffers");
         Ok(())
     },
 }
@@ -125,13 +125,13 @@ case! {
     refs: ["io_uring_prep_recv(3): IORING_RECVSEND_BUNDLE (ring or classic provided buffers)", "io_uring/kbuf.c io_buffers_select: legacy lists are peeked as well"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 8);
+        let b = Bufs::new(4, 8);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 4, 2, 0)?;
+        provide(&mut r, &b, 4, 2, 0)?;
         let data = pattern(20, 6);
         send_all(&s.b, &data)?;
         recv_bundles(&mut r, s.a(), 2, 20, 8)?;
-        check_eq!(&b.mem[..20], &data[..], "bytes across consecutive buffers");
+        check_eq!(&b.mem.read(..20), &data[..], "bytes across consecutive buffers");
         Ok(())
     },
 }
@@ -144,9 +144,9 @@ case! {
     refs: ["io_uring/kbuf.c io_ring_buffers_peek: a bundle that does not complete must not shrink the entries it looked at", "liburing test/recvsend_bundle.c"],
     run: |cx| {
         let s = SocketPair::stream()?;
-        let mut b = Bufs::new(4, 8);
+        let b = Bufs::new(4, 8);
         let mut r = cx.ring()?;
-        let br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        let br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         r.submit_all(&[Sqe::recv_select(s.a(), 0, 1).bundle().user_data(1)])?;
         r.expect_none()?;
         let lens: Vec<u32> = (0..4).map(|i| br.entry_len(i)).collect();
@@ -158,7 +158,7 @@ case! {
         check_eq!(c[0].flags & !IORING_CQE_F_SOCK_NONEMPTY, buf_flags(0), "flags of the armed bundle recv");
         let n = c[0].res as usize;
         check_eq!(n % 8, 0, "the bundle took whole 8-byte buffers ({n} bytes)");
-        check_eq!(&b.mem[..n], &data[..n], "bytes in the buffers");
+        check_eq!(&b.mem.read(..n), &data[..n], "bytes in the buffers");
         Ok(())
     },
 }
@@ -190,10 +190,10 @@ case! {
         }
         // io_uring answers -EAGAIN itself on an O_NONBLOCK file.
         nonblocking(&s.a, false)?;
-        let mut b = Bufs::new(4, 8);
-        b.mem.copy_from_slice(&pattern(32, 3));
+        let b = Bufs::new(4, 8);
+        b.mem.write(0, &pattern(32, 3));
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        let _br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         r.submit_all(&[Sqe::send_select(s.a(), 1).bundle().user_data(1)])?;
         r.expect_none()?;
         // Drain what filled the queue (already there: no wait), then reap

@@ -19,9 +19,9 @@ mod bundles;
 
 /// Provides `n` buffers (ids `bid..`) to group `bgid`: the CQE's res is
 /// 0 ([`PROVIDED_INTO_NEW_GROUP`]: every case provides into a new group).
-fn provide(r: &mut CheckedRing, b: &mut Bufs, n: u32, bgid: u16, bid: u16) -> CaseResult {
+fn provide<'b>(r: &mut CheckedRing<'b>, b: &'b Bufs, n: u32, bgid: u16, bid: u16) -> CaseResult {
     let size = (b.mem.len() / n as usize) as u32;
-    r.run_expect(&[Sqe::provide_buffers(b.ptr(0), size, n, bgid, bid).user_data(900)], &[cqe(900, PROVIDED_INTO_NEW_GROUP)])?;
+    r.run_expect(&[Sqe::provide_buffers(b.from(0), size, n, bgid, bid).user_data(900)], &[cqe(900, PROVIDED_INTO_NEW_GROUP)])?;
     Ok(())
 }
 
@@ -49,9 +49,9 @@ case! {
     refs: ["io_uring_prep_provide_buffers(3)", "io_uring_enter(2): IOSQE_BUFFER_SELECT, IORING_CQE_F_BUFFER", "claim:enter.op.provide-buffers", "claim:enter.sqe.buffer-select", "claim:prep.provide-buffers.res"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(4, 64);
+        let b = Bufs::new(4, 64);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 4, 1, 10)?;
+        provide(&mut r, &b, 4, 1, 10)?;
         let bid = selection_order(cx, 10, 4)[0];
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)], &[cqe(1, 32).flags(buf_flags(bid))])?;
         check_eq!(&b.buf((bid - 10) as usize)[..32], &pattern(32, 4)[..], "bytes of buffer {bid}");
@@ -67,9 +67,9 @@ case! {
     refs: ["io_uring_prep_provide_buffers(3)", "commit dbc7d452e7cf (io_uring: manage provided buffers strictly ordered): FIFO; LIFO before it", "claim:enter.op.provide-buffers"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(3, 64);
+        let b = Bufs::new(3, 64);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 3, 1, 10)?;
+        provide(&mut r, &b, 3, 1, 10)?;
         for (ud, bid) in (1..4u64).zip(selection_order(cx, 10, 3)) {
             r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(ud)], &[cqe(ud, 32).flags(buf_flags(bid))])?;
         }
@@ -100,9 +100,9 @@ case! {
     refs: ["io_uring_prep_provide_buffers(3): each buffer is used once", "claim:enter.sqe.buffer-select.ENOBUFS"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(1, 64);
+        let b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 1, 2, 5)?;
+        provide(&mut r, &b, 1, 2, 5)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 2).user_data(1)], &[cqe(1, 32).flags(buf_flags(5))])?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 2).user_data(2)], &[cqe(2, -libc::ENOBUFS)])?;
         Ok(())
@@ -117,9 +117,9 @@ case! {
     refs: ["io_uring_enter(2): IOSQE_BUFFER_SELECT (len bounds the read)"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(1, 64);
+        let b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 1, 1, 0)?;
+        provide(&mut r, &b, 1, 1, 0)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 16, 0, 1).user_data(1)], &[cqe(1, 16).flags(buf_flags(0))])?;
         check_eq!(&b.buf(0)[..16], &pattern(32, 4)[..16], "bytes read");
         check!(b.buf(0)[16..].iter().all(|&x| x == 0), "bytes past len were written");
@@ -134,9 +134,9 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_remove_buffers(3): res is the number removed; -ENOENT 'No buffers exist at the specified bgid'", "claim:enter.op.remove-buffers", "claim:prep.remove-buffers.count"],
     run: |cx| {
-        let mut b = Bufs::new(4, 64);
+        let b = Bufs::new(4, 64);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 4, 3, 0)?;
+        provide(&mut r, &b, 4, 3, 0)?;
         r.run_expect(&[Sqe::remove_buffers(2, 3).user_data(1)], &[cqe(1, 2)])?;
         r.run_expect(&[Sqe::remove_buffers(10, 3).user_data(2)], &[cqe(2, 2)])?;
         r.run_expect(&[Sqe::remove_buffers(1, 3).user_data(3)], &[cqe(3, -libc::ENOENT)])?;
@@ -165,9 +165,9 @@ case! {
     refs: ["io_uring_prep_remove_buffers(3)"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(2, 64);
+        let b = Bufs::new(2, 64);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 2, 3, 0)?;
+        provide(&mut r, &b, 2, 3, 0)?;
         r.run_expect(&[Sqe::remove_buffers(2, 3).user_data(1)], &[cqe(1, 2)])?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 3).user_data(2)], &[cqe(2, -libc::ENOBUFS)])?;
         Ok(())
@@ -183,9 +183,11 @@ case! {
     // MAX_BIDS_PER_BGID (65536), so 65537 is the first count both reject.
     refs: ["io_uring_prep_provide_buffers(3) ERRORS: -E2BIG", "io_uring/kbuf.c io_provide_buffers_prep: nbufs > MAX_BIDS_PER_BGID is -E2BIG", "claim:prep.provide-buffers.E2BIG-count"],
     run: |cx| {
-        let mut b = Bufs::new(1, 8);
+        let b = Bufs::new(1, 8);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::provide_buffers(b.ptr(0), 8, 65537, 1, 0).user_data(1)], &[cqe(1, -libc::E2BIG)])?;
+        // SAFETY: 65537 buffers do not fit b: the kernel refuses the count
+        // at prep (E2BIG), before it records any address.
+        r.run_expect(&[unsafe { Sqe::provide_buffers_raw(b.ptr(0), 8, 65537, 1, 0) }.user_data(1)], &[cqe(1, -libc::E2BIG)])?;
         Ok(())
     },
 }
@@ -198,9 +200,9 @@ case! {
     refs: ["io_uring_register_buf_ring(3)", "io_uring_buf_ring_add(3)", "claim:enter.sqe.buffer-select", "claim:register.op.pbuf-ring"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(4, 64);
+        let b = Bufs::new(4, 64);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 4, 1, 8, 0)?;
+        let _br = buf_ring(&r, &b, 4, 1, 8, 0)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)], &[cqe(1, 32).flags(buf_flags(0))])?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(2)], &[cqe(2, 32).flags(buf_flags(1))])?;
         check_eq!(&b.buf(1)[..32], &pattern(32, 4)[..], "buffer 1's bytes");
@@ -216,9 +218,9 @@ case! {
     refs: ["io_uring_register_buf_ring(3): IOU_PBUF_RING_MMAP, mmap at IORING_OFF_PBUF_RING | bgid << IORING_OFF_PBUF_SHIFT", "claim:register.op.pbuf-ring"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(2, 64);
+        let b = Bufs::new(2, 64);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 2, 4, 4, IOU_PBUF_RING_MMAP)?;
+        let _br = buf_ring(&r, &b, 2, 4, 4, IOU_PBUF_RING_MMAP)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 4).user_data(1)], &[cqe(1, 32).flags(buf_flags(0))])?;
         check_eq!(&b.buf(0)[..32], &pattern(32, 4)[..], "buffer 0's bytes");
         Ok(())
@@ -233,11 +235,11 @@ case! {
     refs: ["io_uring_register_buf_ring(3)"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(1, 64);
+        let b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
         let mut br = BufRing::register(&r, 1, 4, 0)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)], &[cqe(1, -libc::ENOBUFS)])?;
-        br.push(b.ptr(0), 64, 9);
+        br.push(b.span(0, 64), 9);
         br.publish();
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(2)], &[cqe(2, 32).flags(buf_flags(9))])?;
         Ok(())
@@ -252,9 +254,9 @@ case! {
     refs: ["io_uring_register(2): IORING_REGISTER_PBUF_STATUS", "claim:register.op.pbuf-status"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(4, 64);
+        let b = Bufs::new(4, 64);
         let mut r = cx.ring()?;
-        let br = buf_ring(&r, &mut b, 4, 1, 4, 0)?;
+        let br = buf_ring(&r, &b, 4, 1, 4, 0)?;
         check_eq!(br.head(&r)?, 0, "head before any read");
         for ud in 1..3u64 {
             r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(ud)], &[cqe(ud, 32).flags(buf_flags(ud as u16 - 1))])?;
@@ -272,9 +274,9 @@ case! {
     refs: ["io_uring_unregister_buf_ring(3)", "claim:register.op.unregister-pbuf-ring"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(2, 64);
+        let b = Bufs::new(2, 64);
         let mut r = cx.ring()?;
-        let br = buf_ring(&r, &mut b, 2, 1, 4, 0)?;
+        let mut br = buf_ring(&r, &b, 2, 1, 4, 0)?;
         br.unregister(&r)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 1).user_data(1)], &[cqe(1, -libc::ENOBUFS)])?;
         Ok(())
@@ -333,9 +335,9 @@ case! {
     refs: ["io_uring_register_buf_ring(3): IOU_PBUF_RING_INC", "io_uring.h: IORING_CQE_F_BUF_MORE (the buffer will be used again)"],
     run: |cx| {
         let p = Pipe::new()?;
-        let mut b = Bufs::new(1, 64);
+        let b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 1, 1, 4, IOU_PBUF_RING_INC)?;
+        let _br = buf_ring(&r, &b, 1, 1, 4, IOU_PBUF_RING_INC)?;
         for i in 0..4u64 {
             let chunk = pattern(16, i as u8);
             p.put(&chunk)?;
@@ -355,10 +357,10 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring/kbuf.c io_provide_buffers: can't add buffers via this command for a mapped buffer ring -> -EINVAL", "claim:prep.provide-buffers.EINVAL"],
     run: |cx| {
-        let (mut a, mut b) = (Bufs::new(2, 64), Bufs::new(2, 64));
+        let (a, b) = (Bufs::new(2, 64), Bufs::new(2, 64));
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut a, 2, 3, 4, 0)?;
-        r.run_expect(&[Sqe::provide_buffers(b.ptr(0), 64, 2, 3, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        let _br = buf_ring(&r, &a, 2, 3, 4, 0)?;
+        r.run_expect(&[Sqe::provide_buffers(b.from(0), 64, 2, 3, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -370,9 +372,9 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring/kbuf.c io_register_pbuf_ring: a group with classic buffers -> -EEXIST"],
     run: |cx| {
-        let mut b = Bufs::new(2, 64);
+        let b = Bufs::new(2, 64);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 2, 3, 0)?;
+        provide(&mut r, &b, 2, 3, 0)?;
         match oracle::BufRing::register(&r, 3, 4, 0) {
             Err(e) => check_eq!(e, Errno(libc::EEXIST), "PBUF_RING registration over classic group 3"),
             Ok(_) => check!(false, "PBUF_RING registration over classic group 3 succeeded"),
@@ -389,15 +391,15 @@ case! {
     refs: ["io_uring_buf_ring_add(3): entries at tail & mask", "io_uring/kbuf.c io_ring_buffer_select: head & mask"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(6, 64);
+        let b = Bufs::new(6, 64);
         let mut r = cx.ring()?;
-        let mut br = buf_ring(&r, &mut b, 4, 5, 4, 0)?;
+        let mut br = buf_ring(&r, &b, 4, 5, 4, 0)?;
         for ud in 0..3u64 {
             r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 5).user_data(ud)], &[cqe(ud, 32).flags(buf_flags(ud as u16))])?;
         }
         // Two more entries land in ring slots 0 and 1 (the tail wrapped).
-        br.push(b.ptr(4), 64, 4);
-        br.push(b.ptr(5), 64, 5);
+        br.push(b.span(4, 64), 4);
+        br.push(b.span(5, 64), 5);
         br.publish();
         for ud in 3..6u64 {
             r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 5).user_data(ud)], &[cqe(ud, 32).flags(buf_flags(ud as u16))])?;
@@ -415,9 +417,9 @@ case! {
     refs: ["io_uring_register_buf_ring(3): IOU_PBUF_RING_INC", "io_uring/kbuf.c io_kbuf_inc_commit: a buffer with length left stays at the head (IORING_CQE_F_BUF_MORE)"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(1, 64);
+        let b = Bufs::new(1, 64);
         let mut r = cx.ring()?;
-        let _br = buf_ring(&r, &mut b, 1, 6, 4, IOU_PBUF_RING_INC)?;
+        let _br = buf_ring(&r, &b, 1, 6, 4, IOU_PBUF_RING_INC)?;
         let more = buf_flags(0) | IORING_CQE_F_BUF_MORE;
         r.run_expect(&[Sqe::read_select(f.fd(), 16, 0, 6).user_data(1)], &[cqe(1, 16).flags(more)])?;
         r.run_expect(&[Sqe::read_select(f.fd(), 16, 16, 6).user_data(2)], &[cqe(2, 16).flags(more)])?;
@@ -435,9 +437,9 @@ case! {
     refs: ["io_uring_register_buf_ring(3): IOU_PBUF_RING_MMAP", "io_uring_setup(2): IORING_SETUP_NO_MMAP covers the SQ/CQ rings only"],
     run: |cx| {
         let f = file32()?;
-        let mut b = Bufs::new(2, 64);
+        let b = Bufs::new(2, 64);
         let mut r = cx.build(cx.builder(4).flags(IORING_SETUP_NO_MMAP))?;
-        let _br = buf_ring(&r, &mut b, 2, 4, 4, IOU_PBUF_RING_MMAP)?;
+        let _br = buf_ring(&r, &b, 2, 4, 4, IOU_PBUF_RING_MMAP)?;
         r.run_expect(&[Sqe::read_select(f.fd(), 64, 0, 4).user_data(1)], &[cqe(1, 32).flags(buf_flags(0))])?;
         check_eq!(&b.buf(0)[..32], &pattern(32, 4)[..], "buffer 0's bytes");
         Ok(())
@@ -451,11 +453,12 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_provide_buffers(3) ERRORS: -E2BIG (bid above USHRT_MAX)", "io_uring/kbuf.c io_provide_buffers_prep: off > USHRT_MAX -> -E2BIG", "claim:prep.provide-buffers.E2BIG-bid"],
     run: |cx| {
-        let mut b = Bufs::new(1, 8);
+        let b = Bufs::new(1, 8);
         let mut r = cx.ring()?;
-        let mut s = Sqe::provide_buffers(b.ptr(0), 8, 1, 1, 0).user_data(1);
+        let mut s = Sqe::provide_buffers(b.from(0), 8, 1, 1, 0).user_data(1);
         // Deliberately malformed: a buffer id the 16-bit CQE field cannot carry.
-        s.raw.off = 65536;
+        // SAFETY: a non-address field (off here), set to what the case asks the kernel about.
+        unsafe { s.raw_mut().off = 65536 };
         r.run_expect(&[s], &[cqe(1, -libc::E2BIG)])?;
         Ok(())
     },
@@ -470,7 +473,8 @@ case! {
     run: |cx| {
         let mut r = cx.ring()?;
         // Deliberately malformed: the start of the kernel half of the address space.
-        r.run_expect(&[Sqe::provide_buffers(0xffff_8000_0000_0000usize as *mut u8, 8, 1, 1, 0).user_data(1)], &[cqe(1, -libc::EFAULT)])?;
+        // SAFETY: a kernel address, refused at prep (EFAULT): never written.
+        r.run_expect(&[unsafe { Sqe::provide_buffers_raw(0xffff_8000_0000_0000usize as *mut u8, 8, 1, 1, 0) }.user_data(1)], &[cqe(1, -libc::EFAULT)])?;
         Ok(())
     },
 }
@@ -484,7 +488,8 @@ case! {
     run: |cx| {
         let mut r = cx.ring()?;
         // Deliberately malformed: 4 buffers of 16 bytes from 32 bytes below the top.
-        r.run_expect(&[Sqe::provide_buffers((u64::MAX - 31) as usize as *mut u8, 16, 4, 1, 0).user_data(1)], &[cqe(1, -libc::EOVERFLOW)])?;
+        // SAFETY: a range that wraps, refused at prep (EOVERFLOW): never written.
+        r.run_expect(&[unsafe { Sqe::provide_buffers_raw((u64::MAX - 31) as usize as *mut u8, 16, 4, 1, 0) }.user_data(1)], &[cqe(1, -libc::EOVERFLOW)])?;
         Ok(())
     },
 }
@@ -496,12 +501,13 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_remove_buffers(3) ERRORS: -EINVAL", "io_uring/kbuf.c io_remove_buffers_prep: addr, len, off or rw_flags set, or nbufs 0 -> -EINVAL", "claim:prep.remove-buffers.EINVAL"],
     run: |cx| {
-        let mut b = Bufs::new(2, 8);
+        let b = Bufs::new(2, 8);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 2, 1, 0)?;
+        provide(&mut r, &b, 2, 1, 0)?;
         let mut with_addr = Sqe::remove_buffers(1, 1).user_data(2);
         // Deliberately malformed: a field REMOVE_BUFFERS does not take.
-        with_addr.raw.addr = 8;
+        // SAFETY: a field set wrong on purpose; 8 is no mapped address, so the kernel can only refuse it (EFAULT) or read it as the integer it is.
+        unsafe { with_addr.raw_mut().addr = 8 };
         r.run_expect(&[Sqe::remove_buffers(0, 1).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         r.run_expect(&[with_addr], &[cqe(2, -libc::EINVAL)])?;
         r.run_expect(&[Sqe::remove_buffers(4, 1).user_data(3)], &[cqe(3, 2)])?;
@@ -521,9 +527,9 @@ case! {
         "claim:register.errors.EINVAL-pbuf-status-classic",
     ],
     run: |cx| {
-        let mut b = Bufs::new(2, 8);
+        let b = Bufs::new(2, 8);
         let mut r = cx.ring()?;
-        provide(&mut r, &mut b, 2, 1, 0)?;
+        provide(&mut r, &b, 2, 1, 0)?;
         let status = |bgid: u32| {
             let mut st = io_uring_buf_status { buf_group: bgid, ..Default::default() };
             // SAFETY: one valid io_uring_buf_status, written by the kernel.

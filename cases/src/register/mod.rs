@@ -164,7 +164,7 @@ fn restriction(opcode: u16, arg: u8) -> io_uring_restriction {
 }
 
 /// An R_DISABLED ring with `res` registered, then enabled.
-fn restricted(cx: &oracle::Ctx, res: &[io_uring_restriction]) -> Result<CheckedRing, CaseError> {
+fn restricted<'buf>(cx: &oracle::Ctx, res: &[io_uring_restriction]) -> Result<CheckedRing<'buf>, CaseError> {
     let r = cx.build(cx.builder(8).flags(IORING_SETUP_R_DISABLED))?;
     register_in(&r, IORING_REGISTER_RESTRICTIONS, res, res.len() as u32)?;
     r.enable()?;
@@ -179,12 +179,13 @@ case! {
     refs: ["io_uring_register_restrictions(3)", "io_uring/io_uring.c io_init_req: !io_check_restriction -> -EACCES", "claim:enter.cqe.EACCES-restricted", "claim:register.op.restrictions"],
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
+        let buf;
         let mut r = restricted(cx, &[restriction(IORING_RESTRICTION_SQE_OP, IORING_OP_NOP)])?;
-        let mut buf = [0u8; 3];
+        buf = IoBuf::new(3);
         // Two independent requests: their CQE order is not defined (6.1
         // posts the refused one first).
-        r.run_expect_unordered(&[Sqe::nop().user_data(1), Sqe::read(f.fd(), &mut buf, 0).user_data(2)], &[cqe(1, 0), cqe(2, -libc::EACCES)])?;
-        check_eq!(buf, [0u8; 3], "buffer untouched");
+        r.run_expect_unordered(&[Sqe::nop().user_data(1), Sqe::read(f.fd(), &buf, 0).user_data(2)], &[cqe(1, 0), cqe(2, -libc::EACCES)])?;
+        check_eq!(buf.to_vec(), [0u8; 3], "buffer untouched");
         Ok(())
     },
 }
@@ -288,9 +289,9 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_register(2) ERRORS: EINVAL (REGISTER_BUFFERS with nr_args 0)", "claim:register.errors.EINVAL-buffers-nr-zero"],
     run: |cx| {
-        let mut buf = vec![0u8; 64];
+        let buf = IoBuf::new(64);
         let r = cx.ring()?;
-        let v = [iov(&mut buf)];
+        let v = [iov(&buf)];
         check_errno!(register_in(&r, IORING_REGISTER_BUFFERS, &v, 0), libc::EINVAL, "REGISTER_BUFFERS, nr_args 0");
         check_errno!(r.unregister_buffers(), libc::ENXIO, "UNREGISTER_BUFFERS after the refused registration");
         Ok(())
@@ -320,9 +321,9 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_register(2) ERRORS: EINVAL (UNREGISTER_BUFFERS with nr_args or arg)", "claim:register.errors.EINVAL-unregister-buffers-args"],
     run: |cx| {
-        let mut buf = vec![0u8; 64];
+        let buf = IoBuf::new(64);
         let r = cx.ring()?;
-        r.register_buffers(&[iov(&mut buf)])?;
+        r.register_buffers(&[&buf])?;
         check_errno!(register_none(&r, IORING_UNREGISTER_BUFFERS, 1), libc::EINVAL, "UNREGISTER_BUFFERS, nr_args 1");
         let junk = [0u64; 2];
         check_errno!(register_in(&r, IORING_UNREGISTER_BUFFERS, &junk, 0), libc::EINVAL, "UNREGISTER_BUFFERS, arg set");

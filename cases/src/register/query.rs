@@ -103,7 +103,8 @@ case! {
         check!(setup_bit.is_some(), "ring_setup_flags {:#x} reports every setup bit", q.ring_setup_flags);
         let flag = 1u32 << setup_bit.unwrap_or(31);
         let mut p = io_uring_params { flags: flag, ..Default::default() };
-        let got = io_uring_setup(4, &mut p);
+        // SAFETY: no IORING_SETUP_NO_MMAP: no user memory is handed to the kernel.
+        let got = unsafe { io_uring_setup(4, &mut p) };
         if let Ok(fd) = got {
             // Stays libc: io_uring_setup hands out a raw fd.
             // SAFETY: the fd the kernel just returned.
@@ -124,7 +125,8 @@ case! {
         r.run_expect(&[Sqe::op(op as u8).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         if let Some(bit) = lowest_clear(q.sqe_flags, 8) {
             let mut s = Sqe::nop().user_data(2);
-            s.raw.flags = 1 << bit;
+            // SAFETY: a non-address field (flags here), set to what the case asks the kernel about.
+            unsafe { s.raw_mut().flags = 1 << bit };
             r.run_expect(&[s], &[cqe(2, -libc::EINVAL)])?;
         }
         Ok(())

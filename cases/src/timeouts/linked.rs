@@ -10,8 +10,9 @@ case! {
     refs: ["io_uring_prep_link_timeout(3): -ETIME for the timeout, -ECANCELED for the request it cancelled", "claim:enter.op.link-timeout.etime", "claim:prep.link-timeout.ETIME"],
     run: |cx| {
         let p = Pipe::new()?;
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(100);
+        ts = ms(100);
         let t0 = Stopwatch::start();
         r.run_expect_unordered(&[Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1).link(), Sqe::link_timeout(&ts, 0).user_data(2)], &[cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME)])?;
         check_elapsed(&t0, Duration::from_millis(100), "linked timeout")
@@ -25,8 +26,9 @@ case! {
     variants: variants::ALL,
     refs: ["io_uring_prep_link_timeout(3): a timeout whose request completes first completes with -ECANCELED", "claim:enter.op.link-timeout.ecanceled", "claim:prep.link-timeout.ECANCELED"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(10_000);
+        ts = ms(10_000);
         r.run_expect_unordered(&[Sqe::nop().user_data(1).link(), Sqe::link_timeout(&ts, 0).user_data(2)], &[cqe(1, 0), cqe(2, -libc::ECANCELED)])?;
         Ok(())
     },
@@ -41,11 +43,13 @@ case! {
     run: |cx| {
         let p = Pipe::new()?;
         p.put(b"hello")?;
+        let ts;
+        let buf;
         let mut r = cx.ring()?;
-        let ts = ms(10_000);
-        let mut buf = [0u8; 5];
-        r.run_expect_unordered(&[Sqe::read(p.rx(), &mut buf, u64::MAX).user_data(1).link(), Sqe::link_timeout(&ts, 0).user_data(2)], &[cqe(1, 5), cqe(2, -libc::ECANCELED)])?;
-        check_eq!(&buf, b"hello", "bytes read");
+        ts = ms(10_000);
+        buf = IoBuf::new(5);
+        r.run_expect_unordered(&[Sqe::read(p.rx(), &buf, u64::MAX).user_data(1).link(), Sqe::link_timeout(&ts, 0).user_data(2)], &[cqe(1, 5), cqe(2, -libc::ECANCELED)])?;
+        check_eq!(&buf.to_vec(), b"hello", "bytes read");
         Ok(())
     },
 }
@@ -69,11 +73,13 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring/timeout.c __io_timeout_prep: off && is_timeout_link is -EINVAL", "io_uring/io_uring.c io_submit_fail_init: the head of a failed link gets -ECANCELED", "claim:prep.link-timeout.EINVAL"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(10);
+        ts = ms(10);
         let mut lt = Sqe::link_timeout(&ts, 0).user_data(2);
         // Deliberately malformed: a linked timeout with a completion count.
-        lt.raw.off = 1;
+        // SAFETY: a field set wrong on purpose; 1 is no mapped address, so the kernel can only refuse it (EFAULT) or read it as the integer it is.
+        unsafe { lt.raw_mut().off = 1 };
         r.run_expect_unordered(&[Sqe::nop().user_data(1).link(), lt], &[cqe(1, -libc::ECANCELED), cqe(2, -libc::EINVAL)])?;
         Ok(())
     },
@@ -87,8 +93,9 @@ case! {
     refs: ["io_uring_prep_link_timeout_update(3)"],
     run: |cx| {
         let p = Pipe::new()?;
+        let (long, short);
         let mut r = cx.ring()?;
-        let (long, short) = (ms(10_000), ms(100));
+        (long, short) = (ms(10_000), ms(100));
         r.submit_all(&[Sqe::poll_add(p.rx(), POLLIN as u32).user_data(1).link(), Sqe::link_timeout(&long, 0).user_data(2)])?;
         let t0 = Stopwatch::start();
         // On a slow machine the 100 ms may pass before we reap the update's
@@ -107,8 +114,9 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring/timeout.c io_timeout_fn: req_set_fail unless IORING_TIMEOUT_ETIME_SUCCESS"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(1);
+        ts = ms(1);
         r.run_expect(&[Sqe::timeout(&ts, 0, 0).user_data(1).link(), Sqe::nop().user_data(2)], &[cqe(1, -libc::ETIME), cqe(2, -libc::ECANCELED)])?;
         Ok(())
     },
@@ -121,8 +129,9 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_ETIME_SUCCESS", "claim:enter.op.timeout.etime-success"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(1);
+        ts = ms(1);
         r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_ETIME_SUCCESS).user_data(1).link(), Sqe::nop().user_data(2)], &[cqe(1, -libc::ETIME), cqe(2, 0)])?;
         Ok(())
     },
@@ -136,8 +145,9 @@ case! {
     refs: ["io_uring_prep_link_timeout(3)", "io_uring/timeout.c io_req_task_link_timeout: the cancelled request fails, and io_fail_links cancels its remaining links"],
     run: |cx| {
         let p = Pipe::new()?;
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(100);
+        ts = ms(100);
         let t0 = Stopwatch::start();
         let sqes = [Sqe::poll_add(p.rx(), POLLIN as u32).link().user_data(1), Sqe::link_timeout(&ts, 0).link().user_data(2), Sqe::nop().link().user_data(3), Sqe::nop().user_data(4)];
         r.run_expect_unordered(&sqes, &[cqe(1, -libc::ECANCELED), cqe(2, -libc::ETIME), cqe(3, -libc::ECANCELED), cqe(4, -libc::ECANCELED)])?;
@@ -153,8 +163,9 @@ case! {
     refs: ["io_uring_prep_link_timeout(3): the timeout applies to the request it is linked after", "io_uring/timeout.c io_prep_linked_timeout: armed when that request is issued"],
     run: |cx| {
         let p = Pipe::new()?;
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(100);
+        ts = ms(100);
         let t0 = Stopwatch::start();
         let sqes = [Sqe::nop().link().user_data(1), Sqe::poll_add(p.rx(), POLLIN as u32).link().user_data(2), Sqe::link_timeout(&ts, 0).user_data(3)];
         let got = r.run_expect_unordered(&sqes, &[cqe(1, 0), cqe(2, -libc::ECANCELED), cqe(3, -libc::ETIME)])?;
@@ -172,8 +183,9 @@ case! {
     refs: ["io_uring/timeout.c __io_timeout_prep: a LINK_TIMEOUT whose previous link is a LINK_TIMEOUT is -EINVAL", "io_uring/io_uring.c io_submit_fail_init"],
     run: |cx| {
         let p = Pipe::new()?;
+        let ts;
         let mut r = cx.ring()?;
-        let ts = __kernel_timespec::from_duration(Duration::from_secs(10));
+        ts = __kernel_timespec::from_duration(Duration::from_secs(10));
         let sqes = [Sqe::poll_add(p.rx(), POLLIN as u32).link().user_data(1), Sqe::link_timeout(&ts, 0).link().user_data(2), Sqe::link_timeout(&ts, 0).user_data(3)];
         r.run_expect_unordered(&sqes, &[cqe(1, -libc::ECANCELED), cqe(2, -libc::ECANCELED), cqe(3, -libc::EINVAL)])?;
         Ok(())
@@ -187,8 +199,9 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_link_timeout_update(3)", "io_uring/timeout.c io_linked_timeout_update: no match is -ENOENT"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(10);
+        ts = ms(10);
         r.run_expect(&[Sqe::timeout_update(0x99, &ts, IORING_LINK_TIMEOUT_UPDATE).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
         Ok(())
     },
@@ -206,11 +219,13 @@ case! {
         "claim:prep.link-timeout.EFAULT",
     ],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(10);
+        ts = ms(10);
         let mut lt = Sqe::link_timeout(&ts, 0).user_data(2);
         // Deliberately malformed: address 8 is never mapped.
-        lt.raw.addr = 8;
+        // SAFETY: a field set wrong on purpose; 8 is no mapped address, so the kernel can only refuse it (EFAULT) or read it as the integer it is.
+        unsafe { lt.raw_mut().addr = 8 };
         r.run_expect_unordered(&[Sqe::nop().user_data(1).link(), lt], &[cqe(1, -libc::ECANCELED), cqe(2, -libc::EFAULT)])?;
         Ok(())
     },

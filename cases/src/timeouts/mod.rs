@@ -41,8 +41,9 @@ case! {
     variants: variants::ALL,
     refs: ["io_uring_prep_timeout(3): completes with -ETIME when the timeout expires", "claim:enter.op.timeout.etime", "claim:prep.timeout.ETIME"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(100);
+        ts = ms(100);
         let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout(&ts, 0, 0).user_data(1)], &[cqe(1, -libc::ETIME)])?;
         check_elapsed(&t0, Duration::from_millis(100), "timeout")
@@ -56,8 +57,9 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_timeout(3)", "claim:prep.timeout.ETIME"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(0);
+        ts = ms(0);
         r.run_expect(&[Sqe::timeout(&ts, 0, 0).user_data(1)], &[cqe(1, -libc::ETIME)])?;
         Ok(())
     },
@@ -75,12 +77,14 @@ case! {
         "claim:enter.op.timeout.immediate-arg",
     ],
     run: |cx| {
+        let unused;
         let mut r = cx.ring()?;
-        let unused = ms(0);
+        unused = ms(0);
         let mut s = Sqe::timeout(&unused, 0, IORING_TIMEOUT_IMMEDIATE_ARG);
         // 100 ms as a number, not the address of a timespec (the one
         // Sqe::timeout pointed at, 0 s, would fire at once).
-        s.raw.addr = 100_000_000;
+        // SAFETY: the op reads addr as a value here (nanoseconds), not as an address.
+        unsafe { s.raw_mut().addr = 100_000_000 };
         let t0 = Stopwatch::start();
         r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::ETIME)])?;
         check_elapsed(&t0, Duration::from_millis(100), "IMMEDIATE_ARG timeout of 100 ms")
@@ -94,8 +98,9 @@ case! {
     variants: variants::ALL,
     refs: ["io_uring_prep_timeout(3): count: completes with 0 once that many events completed", "io_uring/timeout.c io_flush_timeouts", "claim:enter.op.timeout.count", "claim:prep.timeout.zero"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(10_000);
+        ts = ms(10_000);
         r.run_expect(&[Sqe::timeout(&ts, 2, 0).user_data(1), Sqe::nop().user_data(2), Sqe::nop().user_data(3)], &[cqe(2, 0), cqe(3, 0), cqe(1, 0)])?;
         Ok(())
     },
@@ -108,8 +113,9 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_timeout(3)"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(100);
+        ts = ms(100);
         let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout(&ts, 2, 0).user_data(1), Sqe::nop().user_data(2)], &[cqe(2, 0), cqe(1, -libc::ETIME)])?;
         check_elapsed(&t0, Duration::from_millis(100), "count timeout")
@@ -123,8 +129,9 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring/timeout.c io_flush_timeouts: seq = cached_cq_tail - cq_timeouts (timeout CQEs are not events)"],
     run: |cx| {
+        let (long, zero);
         let mut r = cx.ring()?;
-        let (long, zero) = (ms(10_000), ms(0));
+        (long, zero) = (ms(10_000), ms(0));
         r.run_expect(&[Sqe::timeout(&long, 1, 0).user_data(1), Sqe::timeout(&zero, 0, 0).user_data(2)], &[cqe(2, -libc::ETIME)])?;
         r.expect_none()?;
         r.run_expect(&[Sqe::nop().user_data(3)], &[cqe(3, 0), cqe(1, 0)])?;
@@ -134,9 +141,10 @@ case! {
 
 /// An absolute timeout on `clock` 100 ms ahead.
 fn abs_fires(cx: &Ctx, flag: u32, clock: libc::clockid_t, slack: Duration) -> CaseResult {
+    let ts;
     let mut r = cx.ring()?;
     let t0 = Stopwatch::start();
-    let ts = deadline(clock, Duration::from_millis(100));
+    ts = deadline(clock, Duration::from_millis(100));
     r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_ABS | flag).user_data(1)], &[cqe(1, -libc::ETIME)])?;
     check_elapsed(&t0, Duration::from_millis(100) - slack, "absolute timeout")
 }
@@ -176,8 +184,9 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_ABS"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = __kernel_timespec { tv_sec: 1, tv_nsec: 0 };
+        ts = __kernel_timespec { tv_sec: 1, tv_nsec: 0 };
         r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_ABS).user_data(1)], &[cqe(1, -libc::ETIME)])?;
         Ok(())
     },
@@ -190,8 +199,9 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_BOOTTIME", "claim:enter.op.timeout.boottime"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(100);
+        ts = ms(100);
         let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_BOOTTIME).user_data(1)], &[cqe(1, -libc::ETIME)])?;
         check_elapsed(&t0, Duration::from_millis(100), "boottime timeout")
@@ -205,8 +215,9 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_REALTIME", "claim:enter.op.timeout.realtime"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(100);
+        ts = ms(100);
         let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_REALTIME).user_data(1)], &[cqe(1, -libc::ETIME)])?;
         check_elapsed(&t0, Duration::from_millis(100), "realtime timeout")
@@ -247,7 +258,8 @@ case! {
         let ts = ms(10);
         let mut s = Sqe::timeout(&ts, 0, 0);
         // Deliberately malformed: a TIMEOUT with two timespecs.
-        s.raw.len = 2;
+        // SAFETY: a non-address field (len here), set to what the case asks the kernel about.
+        unsafe { s.raw_mut().len = 2 };
         expect_timeout_einval(cx, s)
     },
 }
@@ -274,8 +286,10 @@ case! {
         let mut r = cx.ring()?;
         let mut s = Sqe::op(IORING_OP_TIMEOUT).user_data(1);
         // Deliberately malformed: a timespec at an unmapped address.
-        s.raw.addr = 8;
-        s.raw.len = 1;
+        // SAFETY: a field set wrong on purpose; 8 is no mapped address, so the kernel can only refuse it (EFAULT) or read it as the integer it is.
+        unsafe { s.raw_mut().addr = 8 };
+        // SAFETY: a non-address field (len here), set to what the case asks the kernel about.
+        unsafe { s.raw_mut().len = 1 };
         r.run_expect(&[s], &[cqe(1, -libc::EFAULT)])?;
         Ok(())
     },
@@ -288,8 +302,9 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_timeout(3)"],
     run: |cx| {
+        let (long, short);
         let mut r = cx.ring()?;
-        let (long, short) = (ms(200), ms(10));
+        (long, short) = (ms(200), ms(10));
         r.run_expect(&[Sqe::timeout(&long, 0, 0).user_data(1), Sqe::timeout(&short, 0, 0).user_data(2)], &[cqe(2, -libc::ETIME), cqe(1, -libc::ETIME)])?;
         Ok(())
     },

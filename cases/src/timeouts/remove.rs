@@ -9,8 +9,9 @@ case! {
     variants: variants::ALL,
     refs: ["io_uring_prep_timeout_remove(3): 0 on success; the removed timeout completes with -ECANCELED", "claim:enter.op.timeout.ecanceled", "claim:enter.op.timeout-remove.found", "claim:prep.timeout.ECANCELED", "claim:prep.timeout-update.zero"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(10_000);
+        ts = ms(10_000);
         r.run_expect_unordered(&[Sqe::timeout(&ts, 0, 0).user_data(1), Sqe::timeout_remove(1).user_data(2)], &[cqe(1, -libc::ECANCELED), cqe(2, 0)])?;
         Ok(())
     },
@@ -36,8 +37,9 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_timeout_remove(3): -ENOENT if not found", "claim:enter.op.timeout-remove.ENOENT"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(0);
+        ts = ms(0);
         r.run_expect(&[Sqe::timeout(&ts, 0, 0).user_data(1)], &[cqe(1, -libc::ETIME)])?;
         r.run_expect(&[Sqe::timeout_remove(1).user_data(2)], &[cqe(2, -libc::ENOENT)])?;
         Ok(())
@@ -53,7 +55,8 @@ case! {
     run: |cx| {
         let mut s = Sqe::timeout_remove(1);
         // Deliberately malformed: a removal with a flag only updates take.
-        s.raw.op_flags = IORING_TIMEOUT_ABS;
+        // SAFETY: a non-address field (op_flags here), set to what the case asks the kernel about.
+        unsafe { s.raw_mut().op_flags = IORING_TIMEOUT_ABS };
         expect_timeout_einval(cx, s)
     },
 }
@@ -65,8 +68,9 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_timeout_update(3)", "claim:enter.op.timeout-remove.update", "claim:prep.timeout-update.zero"],
     run: |cx| {
+        let (long, short);
         let mut r = cx.ring()?;
-        let (long, short) = (ms(10_000), ms(100));
+        (long, short) = (ms(10_000), ms(100));
         r.submit_all(&[Sqe::timeout(&long, 0, 0).user_data(1)])?;
         let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout_update(1, &short, 0).user_data(2)], &[cqe(2, 0), cqe(1, -libc::ETIME)])?;
@@ -81,8 +85,9 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_prep_timeout_update(3): -ENOENT if not found", "claim:prep.timeout-update.ENOENT"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(10);
+        ts = ms(10);
         r.run_expect(&[Sqe::timeout_update(77, &ts, 0).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
         Ok(())
     },
@@ -119,8 +124,9 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring/timeout.c io_timeout_update: timeout->off = 0 /* noseq */"],
     run: |cx| {
+        let long;
         let mut r = cx.ring()?;
-        let long = ms(10_000);
+        long = ms(10_000);
         r.submit_all(&[Sqe::timeout(&long, 1, 0).user_data(1)])?;
         r.run_expect(&[Sqe::timeout_update(1, &long, 0).user_data(2)], &[cqe(2, 0)])?;
         r.run_expect(&[Sqe::nop().user_data(3)], &[cqe(3, 0)])?;
@@ -140,11 +146,13 @@ case! {
         "claim:prep.timeout-update.EFAULT",
     ],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(10_000);
+        ts = ms(10_000);
         let mut up = Sqe::timeout_update(1, &ts, 0).user_data(2);
         // Deliberately malformed: address 8 is never mapped.
-        up.raw.off = 8;
+        // SAFETY: a field set wrong on purpose; 8 is no mapped address, so the kernel can only refuse it (EFAULT) or read it as the integer it is.
+        unsafe { up.raw_mut().off = 8 };
         r.submit_all(&[Sqe::timeout(&ts, 0, 0).user_data(1)])?;
         r.run_expect(&[up], &[cqe(2, -libc::EFAULT)])?;
         r.run_expect_unordered(&[Sqe::timeout_remove(1).user_data(3)], &[cqe(1, -libc::ECANCELED), cqe(3, 0)])?;

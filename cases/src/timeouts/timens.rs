@@ -34,10 +34,11 @@ fn enter_timens() -> CaseResult {
 /// double.
 fn timens_abs(cx: &Ctx, flag: u32, clock: libc::clockid_t) -> CaseResult {
     enter_timens()?;
+    let ts;
     let mut r = cx.ring()?;
     let ahead = timens_ahead();
     let t0 = Stopwatch::start();
-    let ts = deadline(clock, ahead);
+    ts = deadline(clock, ahead);
     r.submit_all(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_ABS | flag).user_data(1)])?;
     r.expect(&[cqe(1, -libc::ETIME)])?;
     check_elapsed(&t0, ahead, "absolute timeout inside a time namespace (a deadline read on the host's clock fires at once)")
@@ -80,10 +81,11 @@ case! {
     refs: ["time_namespaces(7): offsets do not change intervals"],
     run: |cx| {
         enter_timens()?;
+        let ts;
         let mut r = cx.ring()?;
         // 150 ms: an SQPOLL poller in a TCG guest took the SQE about 50 ms
         // late (6.18.15, every start), more than a 50 ms timer's bound.
-        let ts = ms(150);
+        ts = ms(150);
         let t0 = Stopwatch::start();
         r.run_expect(&[Sqe::timeout(&ts, 0, 0).user_data(1)], &[cqe(1, -libc::ETIME)])?;
         check_elapsed(&t0, Duration::from_millis(150), "relative timeout inside a time namespace")

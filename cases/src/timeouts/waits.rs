@@ -9,8 +9,9 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_MULTISHOT (count = number of expirations)", "claim:enter.op.timeout.multishot"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
-        let ts = ms(50);
+        ts = ms(50);
         let t0 = Stopwatch::start();
         let more = cqe(1, -libc::ETIME).flags(IORING_CQE_F_MORE);
         r.run_expect(&[Sqe::timeout(&ts, 3, IORING_TIMEOUT_MULTISHOT).user_data(1)], &[more, more, cqe(1, -libc::ETIME)])?;
@@ -25,6 +26,7 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_timeout(3): IORING_TIMEOUT_MULTISHOT with count 0 repeats until cancelled", "io_uring/timeout.c io_timeout_complete: posts the F_MORE CQE, then re-arms"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
         // Between an expiry and its re-arm the timeout is off the list and
         // a removal finds nothing (-ENOENT); a removal issued a period after
@@ -37,7 +39,7 @@ case! {
         // period, is the machine's doing, and the trial is run again
         // instead of judged (oracle::timing).
         let period = oracle::scaled(Duration::from_millis(100));
-        let ts = __kernel_timespec::from_duration(period);
+        ts = __kernel_timespec::from_duration(period);
         let more = cqe(1, -libc::ETIME).flags(IORING_CQE_F_MORE);
         let sw = Stopwatch::start();
         r.submit_all(&[Sqe::timeout(&ts, 0, IORING_TIMEOUT_MULTISHOT).user_data(1)])?;
@@ -209,11 +211,12 @@ case! {
     variants: variants::DELIVERY,
     refs: ["io_uring_prep_timeout(3): the timeout wakes waiters", "io_uring/wait.c io_should_wake: a timeout that fired while the task waits (cq_timeouts moved since the wait began) ends the wait"],
     run: |cx| {
+        let ts;
         let mut r = cx.ring()?;
         // The wait must begin before the timeout fires (a wait counts the
         // timeouts that fire while it waits): submit and wait in one
         // io_uring_enter, with a timeout far longer than that call's start.
-        let ts = __kernel_timespec::from_duration(oracle::scaled(Duration::from_millis(100)));
+        ts = __kernel_timespec::from_duration(oracle::scaled(Duration::from_millis(100)));
         r.push_all(&[Sqe::timeout(&ts, 0, 0).user_data(1)])?;
         // Before publishing: an SQPOLL thread may take the SQE (and start
         // the timer) the moment the tail moves (5.10 under TCG fired 4 ms
@@ -266,8 +269,9 @@ case! {
     refs: ["io_uring_enter(2): min_wait_usec (after the min wait, any CQE ends the wait)", "liburing test/min-timeout.c: no writes within min timeout, expect 1 cqe"],
     run: |cx| {
         let p = Pipe::new()?;
+        let lt;
         let mut r = cx.ring()?;
-        let lt = ms(150);
+        lt = ms(150);
         let t0 = Stopwatch::start();
         // A linked timeout does not count as a TIMEOUT for the wait (only
         // TIMEOUT requests end waits on their own).

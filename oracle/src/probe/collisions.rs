@@ -23,8 +23,8 @@ use crate::sys::*;
 
 /// Setup bit 14 accepted, but the ring was not built in the memory given
 /// with it: whatever the bit means here, it is not IORING_SETUP_NO_MMAP.
-pub(super) fn setup_error(flag: u32, e: Errno) -> String {
-    if e.0 == ELAYOUT && (flag | super::setup_prerequisites(flag)) & IORING_SETUP_NO_MMAP != 0 {
+pub(super) fn setup_error(flag: u32, e: &uring::SetupError) -> String {
+    if matches!(e, uring::SetupError::Layout(_)) && (flag | super::setup_prerequisites(flag)) & IORING_SETUP_NO_MMAP != 0 {
         return format!(
             "io_uring_setup took setup bit 14, but {e}: the bit is not IORING_SETUP_NO_MMAP on this kernel (collision: the fused-command series V6 has IORING_SETUP_FUSED_REQ there)"
         );

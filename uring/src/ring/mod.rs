@@ -15,7 +15,8 @@ mod setup;
 use crate::mmap::Mapping;
 use crate::sqe::{posts_several_cqes, Sqe};
 use crate::sys::*;
-use std::os::fd::BorrowedFd;
+use std::marker::PhantomData;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -90,14 +91,95 @@ impl RingBuilder {
         self.params.sq_thread_idle = ms;
         self
     }
-    pub fn build(self) -> Result<Ring, Errno> {
+    pub fn build<'buf>(self) -> Result<Ring<'buf>, SetupError> {
         Ring::setup_layout(self.entries, self.params, self.params.flags & !self.series)
     }
 }
 
-/// An io_uring instance. Dropping it unmaps the rings and closes the fd.
-pub struct Ring {
-    fd: i32,
+/// Why a ring could not be set up: the kernel refused (an errno), or it
+/// described rings that cannot be used as documented (offsets, sizes or
+/// entries that do not fit: a patched kernel whose setup bit means
+/// something else), named in the detail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SetupError {
+    Errno(Errno),
+    Layout(String),
+}
+
+impl SetupError {
+    /// The kernel's errno, if that is what this is.
+    pub fn errno(&self) -> Option<Errno> {
+        match self {
+            SetupError::Errno(e) => Some(*e),
+            SetupError::Layout(_) => None,
+        }
+    }
+}
+
+impl From<Errno> for SetupError {
+    fn from(e: Errno) -> SetupError {
+        SetupError::Errno(e)
+    }
+}
+
+impl From<std::io::Error> for SetupError {
+    fn from(e: std::io::Error) -> SetupError {
+        SetupError::Errno(e.into())
+    }
+}
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SetupError::Errno(e) => write!(f, "{e}"),
+            SetupError::Layout(d) => write!(f, "unusable ring layout from the kernel: {d}"),
+        }
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+/// A setup refused with this errno (what cases compare against).
+impl PartialEq<Errno> for SetupError {
+    fn eq(&self, other: &Errno) -> bool {
+        matches!(self, SetupError::Errno(e) if e == other)
+    }
+}
+
+/// An io_uring instance whose requests may use memory borrowed for `'buf`
+/// (see [`crate::sqe`]: every SQE it takes is an `Sqe<'buf>`).
+///
+/// # Drop
+/// Dropping the ring first makes sure the kernel is done with `'buf`: while
+/// its count says a request may be in flight ([`Ring::maybe_in_flight`]),
+/// it cancels everything (IORING_OP_ASYNC_CANCEL with
+/// IORING_ASYNC_CANCEL_ANY | ALL, and by user_data on kernels before 5.19)
+/// and reaps, for at most [`DROP_BOUND`]. If requests remain, it aborts the
+/// process rather than let the kernel write into memory that is about to
+/// be freed: every ring here lives in a trial or probe child process, so an
+/// abort is that trial's crash, reported as such. Then it unmaps the rings
+/// and closes the fd.
+///
+/// `std::mem::forget` (or a leak) skips that drop: the ring stays open and
+/// its requests keep their memory's addresses, so a ring must not be
+/// leaked while requests on borrowed memory are in flight.
+///
+/// A buffer must outlive the ring that was handed it:
+/// ```compile_fail
+/// let mut ring = uring::Ring::new(4).unwrap();
+/// {
+///     let buf = uring::IoBuf::new(8);
+///     ring.push(&uring::Sqe::read(0, &buf, 0)); // error: `buf` does not live long enough
+/// }
+/// ```
+/// ```
+/// let buf = uring::IoBuf::new(8);
+/// let mut ring = uring::Ring::new(4).unwrap();
+/// ring.push(&uring::Sqe::read(0, &buf, 0));
+/// ```
+pub struct Ring<'buf> {
+    /// None for a REGISTERED_FD_ONLY ring.
+    fd: Option<OwnedFd>,
     /// With IORING_SETUP_REGISTERED_FD_ONLY or after `register_ring_fd`,
     /// the index used with IORING_ENTER_REGISTERED_RING.
     reg_index: Option<u32>,
@@ -133,6 +215,15 @@ pub struct Ring {
     /// Final CQEs taken (those without IORING_CQE_F_MORE; see
     /// [`Ring::maybe_in_flight`]).
     finals: u32,
+    /// User_data of SQEs pushed (for cancelling by key on kernels without
+    /// IORING_ASYNC_CANCEL_ANY), and SQEs pushed with
+    /// IOSQE_CQE_SKIP_SUCCESS (their success posts no CQE, so the count
+    /// may stay above the truth by that many).
+    pushed_ud: std::collections::BTreeSet<u64>,
+    skip_success: u32,
+    /// Closed without cancelling ([`Ring::close_leaving_requests`]).
+    leave_requests: bool,
+    _buf: PhantomData<&'buf ()>,
     /// A drained request can no longer be relied on here (see
     /// [`Ring::drain_usable`]).
     drain_unusable: bool,
@@ -141,7 +232,13 @@ pub struct Ring {
 // SAFETY: the ring's pointers point into mappings it owns; it is used
 // from one thread at a time (&mut self for every change), so moving it to
 // another thread is fine.
-unsafe impl Send for Ring {}
+unsafe impl Send for Ring<'_> {}
+
+/// How long a ring's drop cancels and reaps before it gives up (and aborts).
+pub const DROP_BOUND: Duration = Duration::from_secs(20);
+
+/// The user_data of the cancellations a ring's drop submits.
+pub const DROP_CANCEL_UD: u64 = 0x6472_6f70_5f63_616e;
 
 const PAGE: usize = 4096;
 
@@ -149,10 +246,15 @@ fn round_up(n: usize, to: usize) -> usize {
     n.div_ceil(to) * to
 }
 
-impl Ring {
-    /// The ring's file descriptor (-1 for a REGISTERED_FD_ONLY ring).
+impl<'buf> Ring<'buf> {
+    /// The ring's file descriptor as a number, for an SQE field or a
+    /// register argument that encodes it (-1 for a REGISTERED_FD_ONLY ring).
     pub fn fd(&self) -> i32 {
-        self.fd
+        self.fd.as_ref().map_or(-1, |f| f.as_raw_fd())
+    }
+    /// The ring's file descriptor (None for a REGISTERED_FD_ONLY ring).
+    pub fn borrow_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.fd.as_ref().map(|f| f.as_fd())
     }
     pub fn flags(&self) -> u32 {
         self.params.flags
@@ -190,14 +292,14 @@ impl Ring {
     /// accounting alone: for cases that lay out the SQ themselves
     /// (IORING_SETUP_SQ_REWIND, where the kernel reads from slot 0) and
     /// then enter with a raw `to_submit`.
-    pub fn write_sqe_at(&mut self, slot: u32, sqe: &Sqe) {
+    pub fn write_sqe_at(&mut self, slot: u32, sqe: &Sqe<'buf>) {
         let idx = slot & self.sq_mask;
         // SAFETY: idx < sq_entries; sqes holds sq_entries * sqe_size bytes.
         unsafe {
             let dst = self.sqes.add(idx as usize * self.sqe_size);
-            std::ptr::copy_nonoverlapping(&sqe.raw as *const io_uring_sqe as *const u8, dst, 64);
+            std::ptr::copy_nonoverlapping(sqe.raw() as *const io_uring_sqe as *const u8, dst, 64);
             if self.sqe_size == 128 {
-                std::ptr::copy_nonoverlapping(sqe.ext.as_ptr(), dst.add(64), 64);
+                std::ptr::copy_nonoverlapping(sqe.ext().as_ptr(), dst.add(64), 64);
             }
             if let Some(arr) = self.sq_array {
                 *arr.add(idx as usize) = idx;
@@ -222,6 +324,19 @@ impl Ring {
         self.sq_head().wrapping_sub(self.finals) as i32 as i64
     }
 
+    /// Tells the ring that none of its requests is in flight any more,
+    /// when it cannot see that itself (its CQEs were posted into rings
+    /// that IORING_REGISTER_RESIZE_RINGS put in place of the ones it maps).
+    ///
+    /// # Safety
+    /// Every request submitted on this ring has posted its last CQE (the
+    /// caller saw them), so the kernel uses none of the ring's `'buf`
+    /// memory any more: the drop will not wait.
+    pub unsafe fn assume_nothing_in_flight(&mut self) {
+        self.finals = self.sq_head();
+        self.skip_success = 0;
+    }
+
     /// SQ ring flags (IORING_SQ_NEED_WAKEUP, _CQ_OVERFLOW, _TASKRUN).
     pub fn sq_flags(&self) -> u32 {
         // SAFETY: pointer into the live mapping.
@@ -243,7 +358,7 @@ impl Ring {
 
     /// Writes one SQE at the local tail (not yet visible to the kernel).
     /// Returns false when the SQ is full.
-    pub fn push(&mut self, sqe: &Sqe) -> bool {
+    pub fn push(&mut self, sqe: &Sqe<'buf>) -> bool {
         if self.sq_space() == 0 {
             return false;
         }
@@ -251,14 +366,16 @@ impl Ring {
         let idx = if self.rewind { self.sq_pending() } else { self.sq_local_tail };
         self.write_sqe_at(idx, sqe);
         self.sq_local_tail = self.sq_local_tail.wrapping_add(1);
-        if posts_several_cqes(&sqe.raw) {
+        self.pushed_ud.insert(sqe.raw().user_data);
+        if posts_several_cqes(sqe.raw()) {
             // Drain accounting with requests that post more than one CQE
             // was wrong on older kernels (6.1 never starts a drained NOP
             // after a zero-copy send or a multishot poll): the quiet check
             // must not depend on it.
             self.drain_unusable = true;
         }
-        if sqe.raw.flags & IOSQE_CQE_SKIP_SUCCESS != 0 {
+        if sqe.raw().flags & IOSQE_CQE_SKIP_SUCCESS != 0 {
+            self.skip_success = self.skip_success.wrapping_add(1);
             // The kernel refuses IOSQE_IO_DRAIN on a ring that has used
             // CQE_SKIP_SUCCESS (io_init_req: ctx->drain_disabled), so the
             // ring cannot use a drained request here any more.
@@ -292,8 +409,21 @@ impl Ring {
         }
     }
 
+    /// Takes back every SQE the kernel has not consumed.
+    fn unpush_all(&mut self) {
+        let n = self.sq_pending();
+        if n > self.sq_entries {
+            // The shared head moved past our tail: another process sharing
+            // the ring (forked) submitted; nothing of ours is pending.
+            return;
+        }
+        for _ in 0..n {
+            self.unpush();
+        }
+    }
+
     /// Pushes all of `sqes`, or none if they do not fit.
-    pub fn push_all(&mut self, sqes: &[Sqe]) -> Result<(), SqFull> {
+    pub fn push_all(&mut self, sqes: &[Sqe<'buf>]) -> Result<(), SqFull> {
         if (self.sq_space() as usize) < sqes.len() {
             return Err(SqFull { wanted: sqes.len(), free: self.sq_space() });
         }
@@ -333,7 +463,7 @@ impl Ring {
     pub unsafe fn enter(&self, to_submit: u32, min_complete: u32, flags: u32, arg: *const libc::c_void, argsz: usize) -> Result<u32, Errno> {
         let (fd, extra) = match self.reg_index {
             Some(i) => (i as i32, IORING_ENTER_REGISTERED_RING),
-            None => (self.fd, 0),
+            None => (self.fd(), 0),
         };
         // SAFETY: the caller's contract above.
         unsafe { io_uring_enter(fd, to_submit, min_complete, flags | extra, arg, argsz) }
@@ -534,11 +664,11 @@ impl Ring {
             }?;
             return Ok(());
         }
-        // Kernels before 5.11: poll the ring fd, then reap.
-        // SAFETY: the ring's own fd (a real one: registered-fd-only rings
-        // come with 6.5, which has EXT_ARG), open while self lives.
-        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
-        crate::poll::poll_in(fd, left.max(Duration::from_millis(1)))?;
+        // Kernels before 5.11: poll the ring fd, then reap (a real fd:
+        // registered-fd-only rings come with 6.5, which has EXT_ARG).
+        if let Some(fd) = self.borrow_fd() {
+            crate::poll::poll_in(fd, left.max(Duration::from_millis(1)))?;
+        }
         self.enter_flags(0, 0, IORING_ENTER_GETEVENTS | sqpoll_wake)?;
         Ok(())
     }
@@ -562,17 +692,150 @@ impl Ring {
     }
 }
 
-impl Drop for Ring {
+impl Ring<'_> {
+    /// Whether the ring's count may be above the truth: a success of an
+    /// IOSQE_CQE_SKIP_SUCCESS request posts nothing, the kernel dropped
+    /// CQEs (a CQ overflow without NODROP) or invalid SQ entries.
+    fn count_slack(&self) -> i64 {
+        self.skip_success as i64 + self.cq_overflow() as i64 + self.sq_dropped() as i64
+    }
+
+    /// The drop's wait: cancels every request and reaps until the ring's
+    /// count says none is in flight. Returns false if it could not tell
+    /// within [`DROP_BOUND`].
+    fn cancel_and_reap(&mut self) -> bool {
+        let deadline = Instant::now() + DROP_BOUND;
+        let mut next_cancel = Instant::now();
+        // Whether the kernel has IORING_ASYNC_CANCEL_ANY (5.19): assumed
+        // until a cancellation with it is refused.
+        let mut any = true;
+        // Whether IORING_REGISTER_SYNC_CANCEL works here: assumed until
+        // refused.
+        let mut sync = true;
+        // The kernel found nothing left to cancel (every cancellation of
+        // the last round answered -ENOENT): with the count's slack only,
+        // that is all there is.
+        let mut nothing_found = false;
+        let (mut outstanding, mut found) = (0usize, false);
+        // CQEs the last wait took, looked at with the next flush's.
+        let mut waited: Vec<Cqe> = Vec::new();
+        loop {
+            match self.drain_ready() {
+                // A disabled ring (R_DISABLED, never enabled) runs nothing.
+                Err(Errno(libc::EBADFD)) => return true,
+                Ok(cqes) => {
+                    for c in std::mem::take(&mut waited).into_iter().chain(cqes) {
+                        if c.user_data == DROP_CANCEL_UD {
+                            if c.res == -libc::EINVAL && any {
+                                any = false;
+                                next_cancel = Instant::now();
+                            }
+                            // With IORING_ASYNC_CANCEL_ALL the result is the
+                            // count (0 or -ENOENT: none); by key, 0 is one
+                            // cancelled.
+                            found |= if any { c.res > 0 || c.res == -libc::EALREADY } else { c.res != -libc::ENOENT };
+                            outstanding = outstanding.saturating_sub(1);
+                            if outstanding == 0 {
+                                nothing_found = !found;
+                            }
+                        }
+                    }
+                }
+                Err(_) => {}
+            }
+            let pending = if self.is_sqpoll() { self.sq_pending() as i64 } else { 0 };
+            let left = self.maybe_in_flight() + pending;
+            if left <= 0 || (nothing_found && left <= self.count_slack()) {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                eprintln!(
+                    "uring: drop: {left} in flight by the count (slack {}), last cancellation round found {}, ASYNC_CANCEL_ANY {}, {} SQEs pending, flags {:#x}",
+                    self.count_slack(),
+                    if nothing_found { "nothing" } else { "something or is unanswered" },
+                    if any { "used" } else { "refused" },
+                    self.sq_pending(),
+                    self.params.flags
+                );
+                return false;
+            }
+            if Instant::now() >= next_cancel && sync {
+                // IORING_REGISTER_SYNC_CANCEL (6.0) first: a register call,
+                // so it is not queued behind a drained request the way an
+                // ASYNC_CANCEL SQE is (a drain waiting for a pending read
+                // holds every later SQE back).
+                let reg = crate::sqe::CancelKey::any().all().sync_reg(__kernel_timespec { tv_sec: 0, tv_nsec: 50_000_000 });
+                match self.sync_cancel(&reg) {
+                    Ok(n) => nothing_found = n == 0,
+                    Err(Errno(libc::ENOENT)) => nothing_found = true,
+                    Err(Errno(libc::ETIME)) | Err(Errno(libc::EALREADY)) | Err(Errno(libc::EINTR)) => nothing_found = false,
+                    // Not there (before 6.0), or refused here: the SQE.
+                    Err(_) => sync = false,
+                }
+                next_cancel = Instant::now() + Duration::from_millis(50);
+            }
+            if Instant::now() >= next_cancel && !sync && self.sq_pending() == 0 {
+                nothing_found = false;
+                let keys: Vec<Sqe<'static>> = if any {
+                    vec![crate::sqe::CancelKey::any().all().sqe()]
+                } else {
+                    self.pushed_ud.iter().filter(|&&ud| ud != DROP_CANCEL_UD).map(|&ud| Sqe::cancel(ud, 0)).collect()
+                };
+                let n = keys.len().min(self.sq_space() as usize);
+                for k in &keys[..n] {
+                    self.push(&k.user_data(DROP_CANCEL_UD));
+                }
+                (outstanding, found) = (n, false);
+                if self.submit().is_err() {
+                    self.unpush_all();
+                    outstanding = 0;
+                }
+                next_cancel = Instant::now() + Duration::from_millis(50);
+            }
+            waited = self.wait_for(1, Duration::from_millis(10)).unwrap_or_default();
+        }
+    }
+}
+
+impl Ring<'static> {
+    /// Closes the ring without cancelling its requests first: the kernel
+    /// cancels them itself in its ring teardown, asynchronously (what cases
+    /// about closing a ring with requests in flight test). Only for a ring
+    /// whose memory lives for the rest of the process (`'static`: leaked
+    /// or static), since the kernel may use it after this returns.
+    pub fn close_leaving_requests(mut self) {
+        self.leave_requests = true;
+    }
+}
+
+impl Drop for Ring<'_> {
     fn drop(&mut self) {
-        if self.fd >= 0 {
-            // SAFETY: our fd; the mappings are released after it.
-            unsafe { libc::close(self.fd) };
-        } else if let Some(i) = self.reg_index {
-            // A REGISTERED_FD_ONLY ring lives until its index is unregistered.
-            let up = io_uring_rsrc_update { offset: i, resv: 0, data: 0 };
-            // SAFETY: one valid rsrc_update; the fd argument is the index.
-            unsafe {
-                let _ = io_uring_register(i as i32, IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING, &up as *const _ as *mut _, 1);
+        if self.leave_requests {
+            // 'static memory only (close_leaving_requests).
+        } else if !self.is_sqpoll() {
+            // Never submitted: the kernel will not see them.
+            self.unpush_all();
+        }
+        if !self.leave_requests && (self.maybe_in_flight() > 0 || (self.is_sqpoll() && self.sq_pending() > 0)) {
+            // Unpublished SQEs never reach the kernel of a plain ring once
+            // it is closed; under SQPOLL the poller may still take them.
+            if !self.cancel_and_reap() {
+                eprintln!(
+                    "uring: a ring dropped with {} request(s) still in flight after cancelling for {DROP_BOUND:?}: aborting rather than let the kernel use freed memory\n{}",
+                    self.maybe_in_flight(),
+                    std::backtrace::Backtrace::force_capture()
+                );
+                std::process::abort();
+            }
+        }
+        if self.fd.is_none() {
+            if let Some(i) = self.reg_index {
+                // A REGISTERED_FD_ONLY ring lives until its index is unregistered.
+                let up = io_uring_rsrc_update { offset: i, resv: 0, data: 0 };
+                // SAFETY: one valid rsrc_update; the fd argument is the index.
+                unsafe {
+                    let _ = io_uring_register(i as i32, IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING, &up as *const _ as *mut _, 1);
+                }
             }
         }
     }
@@ -592,9 +855,28 @@ mod tests {
         p.sq_off = io_sqring_offsets { head: 0, tail: 4, ring_mask: 16, ring_entries: 24, flags: 36, dropped: 32, array: 256, ..Default::default() };
         p.cq_off = io_cqring_offsets { head: 8, tail: 12, ring_mask: 20, ring_entries: 28, overflow: 44, cqes: 64, flags: 40, ..Default::default() };
         let maps = vec![Mapping::anon(8192).unwrap(), Mapping::anon(4096).unwrap()];
-        let e = Ring::map(-1, None, p, p.flags, maps).err().expect("refused");
+        let e = Ring::map(None, None, p, p.flags, maps).err().expect("refused");
         let msg = e.to_string();
         assert!(msg.contains("ring_entries/ring_mask read 0/0") && msg.contains("IORING_SETUP_NO_MMAP"), "{msg}");
+    }
+
+    /// A ring dropped with a read pending on a pipe cancels it and waits
+    /// for its CQE: data written to the pipe afterwards never reaches the
+    /// buffer, which outlives the ring.
+    #[test]
+    fn drop_cancels_what_is_in_flight() {
+        let (rx, tx) = rustix::pipe::pipe().unwrap();
+        let buf = crate::IoBuf::new(4);
+        {
+            let mut ring = Ring::new(4).unwrap();
+            ring.push(&Sqe::read(std::os::fd::AsRawFd::as_raw_fd(&rx), &buf, u64::MAX).user_data(1));
+            assert_eq!(ring.submit(), Ok(1));
+            assert_eq!(ring.maybe_in_flight(), 1);
+        }
+        rustix::io::write(&tx, b"late").unwrap();
+        assert_eq!(buf.to_vec(), [0; 4]);
+        let mut back = [0u8; 4];
+        assert_eq!(rustix::io::read(&rx, &mut back).unwrap(), 4, "the bytes stayed in the pipe");
     }
 
     /// Offsets past the region given are refused before any pointer is
@@ -604,7 +886,7 @@ mod tests {
         let mut p = io_uring_params { sq_entries: 4, cq_entries: 8, flags: IORING_SETUP_NO_MMAP, ..Default::default() };
         p.cq_off.cqes = 1 << 20;
         let maps = vec![Mapping::anon(8192).unwrap(), Mapping::anon(4096).unwrap()];
-        let msg = Ring::map(-1, None, p, p.flags, maps).err().expect("refused").to_string();
+        let msg = Ring::map(None, None, p, p.flags, maps).err().expect("refused").to_string();
         assert!(msg.contains("the region given has 8192"), "{msg}");
     }
 }

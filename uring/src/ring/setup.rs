@@ -4,39 +4,33 @@
 //! formed from it.
 
 use super::*;
+use std::os::fd::FromRawFd;
 
-impl Ring {
+impl<'buf> Ring<'buf> {
     /// A ring with `entries` SQEs and default params.
-    pub fn new(entries: u32) -> Result<Ring, Errno> {
+    pub fn new(entries: u32) -> Result<Ring<'buf>, SetupError> {
         RingBuilder::new(entries).build()
     }
 
     /// `io_uring_setup` with these params, then maps the rings. With
     /// IORING_SETUP_NO_MMAP the memory is allocated here and passed in
     /// `sq_off.user_addr` / `cq_off.user_addr`.
-    pub fn setup(entries: u32, p: io_uring_params) -> Result<Ring, Errno> {
+    pub fn setup(entries: u32, p: io_uring_params) -> Result<Ring<'buf>, SetupError> {
         Ring::setup_layout(entries, p, p.flags)
     }
 
     /// A ring from an fd that io_uring_setup returned for `p` (a case that
     /// made the syscall itself, e.g. under fault injection): maps the rings
     /// (setups without IORING_SETUP_NO_MMAP or REGISTERED_FD_ONLY). The
-    /// ring owns `fd` from here, also when mapping fails.
-    pub fn adopt(fd: i32, p: io_uring_params) -> Result<Ring, Errno> {
-        match Ring::map(fd, None, p, p.flags, Vec::new()) {
-            Ok(r) => Ok(r),
-            Err(e) => {
-                // SAFETY: closing the fd handed to us.
-                unsafe { libc::close(fd) };
-                Err(e)
-            }
-        }
+    /// ring owns `fd` from here (closed when mapping fails).
+    pub fn adopt(fd: OwnedFd, p: io_uring_params) -> Result<Ring<'buf>, SetupError> {
+        Ring::map(Some(fd), None, p, p.flags, Vec::new())
     }
 
     /// [`Ring::setup`], with the ring's layout read from `layout` (the
     /// setup flags as upstream defines them) rather than from every bit
     /// passed to the kernel.
-    pub(super) fn setup_layout(entries: u32, mut p: io_uring_params, layout: u32) -> Result<Ring, Errno> {
+    pub(super) fn setup_layout(entries: u32, mut p: io_uring_params, layout: u32) -> Result<Ring<'buf>, SetupError> {
         let mut maps = Vec::new();
         if layout & IORING_SETUP_NO_MMAP != 0 {
             // Generous sizes: the kernel checks that the region covers the
@@ -53,18 +47,24 @@ impl Ring {
             maps.push(rings);
             maps.push(sqes);
         }
-        let fd = io_uring_setup(entries, &mut p)?;
-        let (reg_index, real_fd) = if layout & IORING_SETUP_REGISTERED_FD_ONLY != 0 { (Some(fd as u32), -1) } else { (None, fd) };
-        match Ring::map(real_fd, reg_index, p, layout, maps) {
-            Ok(r) => Ok(r),
-            Err(e) => {
-                if real_fd >= 0 {
-                    // SAFETY: closing the fd we just got.
-                    unsafe { libc::close(real_fd) };
-                }
-                Err(e)
-            }
+        if layout & IORING_SETUP_NO_MMAP == 0 {
+            // Only our own regions are ever handed over (a setup bit a
+            // patched kernel gives another meaning is read by an upstream
+            // kernel as NO_MMAP: it then finds no memory).
+            p.sq_off.user_addr = 0;
+            p.cq_off.user_addr = 0;
         }
+        // SAFETY: with NO_MMAP the regions are ours (maps), moved into the
+        // ring, which unmaps them only after closing its fd; otherwise no
+        // user memory is named.
+        let fd = unsafe { io_uring_setup(entries, &mut p) }?;
+        let (reg_index, real_fd) = if layout & IORING_SETUP_REGISTERED_FD_ONLY != 0 {
+            (Some(fd as u32), None)
+        } else {
+            // SAFETY: io_uring_setup just returned this fd; nothing else owns it.
+            (None, Some(unsafe { OwnedFd::from_raw_fd(fd) }))
+        };
+        Ring::map(real_fd, reg_index, p, layout, maps)
     }
 
     /// Maps (or, with NO_MMAP, adopts) the rings the kernel described in
@@ -72,13 +72,13 @@ impl Ring {
     /// against the region it points into before a pointer is formed, and
     /// the ring's own entries/mask must agree with `p`: a kernel that
     /// deviates (a patched kernel whose setup bit means something else)
-    /// gives an [`ELAYOUT`](crate::sys::ELAYOUT) error naming the field,
-    /// never a wild pointer.
-    pub(super) fn map(fd: i32, reg_index: Option<u32>, p: io_uring_params, layout: u32, mut maps: Vec<Mapping>) -> Result<Ring, Errno> {
+    /// gives a [`SetupError::Layout`] naming the field, never a wild
+    /// pointer.
+    pub(super) fn map(fd: Option<OwnedFd>, reg_index: Option<u32>, p: io_uring_params, layout: u32, mut maps: Vec<Mapping>) -> Result<Ring<'buf>, SetupError> {
         let sqe_size = if layout & IORING_SETUP_SQE128 != 0 { 128 } else { 64 };
         let cqe_size = if layout & IORING_SETUP_CQE32 != 0 { 32 } else { 16 };
         let no_array = layout & IORING_SETUP_NO_SQARRAY != 0;
-        let bad = |what: String| Err(crate::sys::layout_error(what));
+        let bad = |what: String| Err(SetupError::Layout(what));
         if p.sq_entries == 0 || !p.sq_entries.is_power_of_two() || p.cq_entries == 0 || !p.cq_entries.is_power_of_two() {
             return bad(format!("sq_entries {} / cq_entries {} (each must be a power of two)", p.sq_entries, p.cq_entries));
         }
@@ -118,8 +118,11 @@ impl Ring {
             }
             (rings.as_ptr(), rings.as_ptr(), sqe_region.as_ptr())
         } else {
-            // SAFETY: the ring fd, open for as long as this call.
-            let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+            let Some(fd) = fd.as_ref().map(|f| f.as_fd()) else {
+                // Mapping needs an fd (the kernel refuses REGISTERED_FD_ONLY
+                // without NO_MMAP anyway).
+                return Err(SetupError::Errno(Errno(libc::EBADF)));
+            };
             let sq_map = if p.features & IORING_FEAT_SINGLE_MMAP != 0 {
                 Mapping::shared(fd, IORING_OFF_SQ_RING, sq_len.max(cq_len))?
             } else {
@@ -194,6 +197,10 @@ impl Ring {
                 _maps: maps,
                 finals: 0,
                 drain_unusable: false,
+                pushed_ud: Default::default(),
+                skip_success: 0,
+                leave_requests: false,
+                _buf: PhantomData,
             };
             Ok(ring)
         }

@@ -56,7 +56,7 @@ impl CancelKey {
         self
     }
     /// The ASYNC_CANCEL request.
-    pub fn sqe(self) -> Sqe {
+    pub fn sqe<'buf>(self) -> Sqe<'buf> {
         let mut s = Sqe::rw(IORING_OP_ASYNC_CANCEL, self.fd, self.user_data, self.opcode as u32, 0);
         s.raw.op_flags = self.flags;
         s

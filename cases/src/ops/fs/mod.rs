@@ -140,7 +140,8 @@ case! {
         let how = open_how::default();
         let mut s = Sqe::openat2(libc::AT_FDCWD, &p, &how);
         // Deliberately malformed: a `struct open_how` size that is not the kernel's.
-        s.raw.len = 16;
+        // SAFETY: a non-address field (len here), set to what the case asks the kernel about.
+        unsafe { s.raw_mut().len = 16 };
         let mut r = cx.ring()?;
         r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
@@ -205,10 +206,10 @@ case! {
     run: |cx| {
         let f = TempFile::with_content(&pattern(1234, 1))?;
         let p = cpath(&f.path())?;
-        // SAFETY: statx is plain old data.
-        let mut st: libc::statx = unsafe { std::mem::zeroed() };
+        let st = IoCell::<libc::statx>::zeroed();
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::statx(libc::AT_FDCWD, &p, 0, libc::STATX_SIZE | libc::STATX_TYPE, &mut st).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::statx(libc::AT_FDCWD, &p, 0, libc::STATX_SIZE | libc::STATX_TYPE, &st).user_data(1)], &[cqe(1, 0)])?;
+        let st = st.get();
         check!(st.stx_mask & libc::STATX_SIZE != 0, "stx_mask {:#x} lacks STATX_SIZE", st.stx_mask);
         check_eq!(st.stx_size, 1234, "stx_size");
         check_eq!(st.stx_mode as u32 & libc::S_IFMT, libc::S_IFREG, "file type");
@@ -224,10 +225,10 @@ case! {
     refs: ["statx(2): AT_EMPTY_PATH"],
     run: |cx| {
         let f = TempFile::with_content(&pattern(77, 1))?;
-        // SAFETY: statx is plain old data.
-        let mut st: libc::statx = unsafe { std::mem::zeroed() };
+        let st = IoCell::<libc::statx>::zeroed();
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::statx(f.fd(), c"", libc::AT_EMPTY_PATH as u32, libc::STATX_SIZE, &mut st).user_data(1)], &[cqe(1, 0)])?;
+        r.run_expect(&[Sqe::statx(f.fd(), c"", libc::AT_EMPTY_PATH as u32, libc::STATX_SIZE, &st).user_data(1)], &[cqe(1, 0)])?;
+        let st = st.get();
         check_eq!(st.stx_size, 77, "stx_size");
         Ok(())
     },
@@ -242,10 +243,9 @@ case! {
     run: |cx| {
         let d = TempDir::new()?;
         let p = cpath(&d.join("missing"))?;
-        // SAFETY: statx is plain old data.
-        let mut st: libc::statx = unsafe { std::mem::zeroed() };
+        let st = IoCell::<libc::statx>::zeroed();
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::statx(libc::AT_FDCWD, &p, 0, libc::STATX_SIZE, &mut st).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
+        r.run_expect(&[Sqe::statx(libc::AT_FDCWD, &p, 0, libc::STATX_SIZE, &st).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
         Ok(())
     },
 }
@@ -259,10 +259,9 @@ case! {
     run: |cx| {
         let f = TempFile::empty()?;
         let p = cpath(&f.path())?;
-        // SAFETY: statx is plain old data.
-        let mut st: libc::statx = unsafe { std::mem::zeroed() };
+        let st = IoCell::<libc::statx>::zeroed();
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::statx(libc::AT_FDCWD, &p, 0, 0x8000_0000, &mut st).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        r.run_expect(&[Sqe::statx(libc::AT_FDCWD, &p, 0, 0x8000_0000, &st).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }

@@ -18,11 +18,11 @@ case! {
     refs: ["io_uring_prep_fsetxattr(3)", "setxattr(2), getxattr(2): the size of the value on success", "claim:enter.op.xattr"],
     run: |cx| {
         let f = TempFile::empty()?;
-        let mut buf = [0u8; 32];
+        let buf = IoBuf::new(32);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::fsetxattr(f.fd(), XNAME, b"value-1", 0).user_data(1)], &[cqe(1, 0)])?;
-        r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &mut buf).user_data(2)], &[cqe(2, 7)])?;
-        check_eq!(&buf[..7], b"value-1", "value read back");
+        r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &buf).user_data(2)], &[cqe(2, 7)])?;
+        check_eq!(&buf.read(..7), b"value-1", "value read back");
         Ok(())
     },
 }
@@ -52,10 +52,10 @@ case! {
         let f = TempFile::empty()?;
         let rc = rustix::fs::fsetxattr(&f.file, XNAME, b"abc", rustix::fs::XattrFlags::empty());
         check!(rc.is_ok(), "fixture fsetxattr(2): {rc:?}");
-        let mut buf = [0u8; 8];
+        let buf = IoBuf::new(8);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &mut buf).user_data(1)], &[cqe(1, 3)])?;
-        check_eq!(&buf[..3], b"abc", "value");
+        r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &buf).user_data(1)], &[cqe(1, 3)])?;
+        check_eq!(&buf.read(..3), b"abc", "value");
         Ok(())
     },
 }
@@ -68,9 +68,9 @@ case! {
     refs: ["getxattr(2) ERRORS: ENODATA", "claim:prep.xattr"],
     run: |cx| {
         let f = TempFile::empty()?;
-        let mut buf = [0u8; 8];
+        let buf = IoBuf::new(8);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &mut buf).user_data(1)], &[cqe(1, -libc::ENODATA)])?;
+        r.run_expect(&[Sqe::fgetxattr(f.fd(), XNAME, &buf).user_data(1)], &[cqe(1, -libc::ENODATA)])?;
         Ok(())
     },
 }
@@ -84,11 +84,11 @@ case! {
     run: |cx| {
         let f = TempFile::empty()?;
         let p = cpath(&f.path())?;
-        let mut buf = [0u8; 16];
+        let buf = IoBuf::new(16);
         let mut r = cx.ring()?;
         r.run_expect(&[Sqe::setxattr(&p, XNAME, b"by-path", 0).user_data(1)], &[cqe(1, 0)])?;
-        r.run_expect(&[Sqe::getxattr(&p, XNAME, &mut buf).user_data(2)], &[cqe(2, 7)])?;
-        check_eq!(&buf[..7], b"by-path", "value");
+        r.run_expect(&[Sqe::getxattr(&p, XNAME, &buf).user_data(2)], &[cqe(2, 7)])?;
+        check_eq!(&buf.read(..7), b"by-path", "value");
         Ok(())
     },
 }
@@ -119,10 +119,10 @@ case! {
         let p = cpath(&f.path())?;
         let rc = rustix::fs::setxattr(p.as_c_str(), XNAME, b"wxyz", rustix::fs::XattrFlags::empty());
         check!(rc.is_ok(), "fixture setxattr(2): {rc:?}");
-        let mut buf = [0u8; 8];
+        let buf = IoBuf::new(8);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::getxattr(&p, XNAME, &mut buf).user_data(1)], &[cqe(1, 4)])?;
-        check_eq!(&buf[..4], b"wxyz", "value");
+        r.run_expect(&[Sqe::getxattr(&p, XNAME, &buf).user_data(1)], &[cqe(1, 4)])?;
+        check_eq!(&buf.read(..4), b"wxyz", "value");
         Ok(())
     },
 }
@@ -138,9 +138,9 @@ case! {
         let rc = rustix::fs::fsetxattr(&f.file, XNAME, b"abcdef", rustix::fs::XattrFlags::empty());
         check!(rc.is_ok(), "fixture fsetxattr(2): {rc:?}");
         let p = cpath(&f.path())?;
-        let mut buf = [0u8; 2];
+        let buf = IoBuf::new(2);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::getxattr(&p, XNAME, &mut buf).user_data(1)], &[cqe(1, -libc::ERANGE)])?;
+        r.run_expect(&[Sqe::getxattr(&p, XNAME, &buf).user_data(1)], &[cqe(1, -libc::ERANGE)])?;
         Ok(())
     },
 }
@@ -154,9 +154,9 @@ case! {
     run: |cx| {
         let d = TempDir::new()?;
         let p = cpath(&d.join("missing"))?;
-        let mut buf = [0u8; 8];
+        let buf = IoBuf::new(8);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::getxattr(&p, XNAME, &mut buf).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
+        r.run_expect(&[Sqe::getxattr(&p, XNAME, &buf).user_data(1)], &[cqe(1, -libc::ENOENT)])?;
         Ok(())
     },
 }

@@ -197,15 +197,15 @@ case! {
     run: |cx| {
         let l = Listener::new()?;
         let client = l.connect()?;
-        let mut peer = sockaddr_v4(0);
-        let mut plen = SIN_LEN;
-        let s = Sqe::accept(l.fd(), libc::SOCK_CLOEXEC as u32).accept_addr(&mut peer, &mut plen);
+        let peer = IoCell::new(sockaddr_v4(0));
+        let plen = IoCell::new(SIN_LEN);
+        let s = Sqe::accept(l.fd(), libc::SOCK_CLOEXEC as u32).accept_addr(&peer, &plen);
         let mut r = cx.ring()?;
         let next = fixtures::closed_fd();
         r.submit_all(&[s.user_data(1)])?;
         let fd = expect_fd(&mut r, 1, next)?;
-        check_eq!(u16::from_be(peer.sin_port), client.local_addr()?.port(), "peer port");
-        check_eq!(plen, SIN_LEN, "peer address length");
+        check_eq!(u16::from_be(peer.get().sin_port), client.local_addr()?.port(), "peer port");
+        check_eq!(plen.get(), SIN_LEN, "peer address length");
         std::io::Write::write_all(&mut &client, b"hi")?;
         let mut buf = [0u8; 2];
         check_eq!(rustix::net::recv(&fd, &mut buf, rustix::net::RecvFlags::WAITALL).map(|(n, _)| n), Ok(2), "recv(2) on the accepted fd");
@@ -269,10 +269,10 @@ case! {
     run: |cx| {
         let sp = SocketPair::stream()?;
         send_all(&sp.b, b"hello")?;
-        let mut buf = [0u8; 16];
+        let buf = IoBuf::new(16);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::recv(sp.a(), &mut buf, 0).user_data(1)], &[cqe(1, 5)])?;
-        check_eq!(&buf[..5], b"hello", "bytes received");
+        r.run_expect(&[Sqe::recv(sp.a(), &buf, 0).user_data(1)], &[cqe(1, 5)])?;
+        check_eq!(&buf.read(..5), b"hello", "bytes received");
         Ok(())
     },
 }
@@ -285,9 +285,9 @@ case! {
     refs: ["recv(2) ERRORS: ENOTSOCK", "claim:prep.recv"],
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
-        let mut buf = [0u8; 4];
+        let buf = IoBuf::new(4);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::recv(f.fd(), &mut buf, 0).user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
+        r.run_expect(&[Sqe::recv(f.fd(), &buf, 0).user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
         Ok(())
     },
 }
@@ -311,11 +311,12 @@ case! {
     refs: ["io_uring_prep_sendmsg(3)", "sendmsg(2)", "claim:enter.op.sendmsg", "claim:prep.sendmsg"],
     run: |cx| {
         let sp = SocketPair::new(libc::SOCK_DGRAM)?;
-        let (mut a, mut b) = (b"dat".to_vec(), b"agram".to_vec());
-        let mut v = [iov(&mut a), iov(&mut b)];
+        let (a, b) = (b"dat".to_vec(), b"agram".to_vec());
+        let mut v = [iov_ro(&a), iov_ro(&b)];
         let m = msghdr(&mut v);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::sendmsg_op(IORING_OP_SENDMSG, sp.a(), &m).user_data(1)], &[cqe(1, 8)])?;
+        // SAFETY: m and what it points to (name, iovecs, their buffers, control) are declared before the ring, so they outlive it; what the kernel writes is an IoBuf or IoCell.
+        r.run_expect(&[unsafe { Sqe::sendmsg_op(IORING_OP_SENDMSG, sp.a(), &m) }.user_data(1)], &[cqe(1, 8)])?;
         check_eq!(read_some(&sp.b, 64)?, b"datagram".to_vec(), "the datagram");
         Ok(())
     },
@@ -329,11 +330,12 @@ case! {
     refs: ["sendmsg(2) ERRORS: ENOTSOCK", "claim:prep.sendmsg"],
     run: |cx| {
         let f = TempFile::empty()?;
-        let mut a = b"x".to_vec();
-        let mut v = [iov(&mut a)];
+        let a = IoBuf::from_bytes(b"x");
+        let mut v = [iov(&a)];
         let m = msghdr(&mut v);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::sendmsg_op(IORING_OP_SENDMSG, f.fd(), &m).user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
+        // SAFETY: m and what it points to (name, iovecs, their buffers, control) are declared before the ring, so they outlive it; what the kernel writes is an IoBuf or IoCell.
+        r.run_expect(&[unsafe { Sqe::sendmsg_op(IORING_OP_SENDMSG, f.fd(), &m) }.user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
         Ok(())
     },
 }
@@ -347,13 +349,14 @@ case! {
     run: |cx| {
         let sp = SocketPair::new(libc::SOCK_DGRAM)?;
         send_all(&sp.b, b"scattered")?;
-        let (mut a, mut b) = ([0u8; 4], [0u8; 16]);
-        let mut v = [iov(&mut a), iov(&mut b)];
-        let mut m = msghdr(&mut v);
+        let (a, b) = (IoBuf::new(4), IoBuf::new(16));
+        let mut v = [iov(&a), iov(&b)];
+        let m = IoCell::new(msghdr(&mut v));
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::recvmsg(sp.a(), &mut m).user_data(1)], &[cqe(1, 9)])?;
-        check_eq!([&a[..], &b[..5]].concat(), b"scattered".to_vec(), "bytes in the iovecs");
-        check_eq!(m.msg_flags, 0, "msg_flags");
+        // SAFETY: m and what it points to (name, iovecs, their buffers, control) are declared before the ring, so they outlive it; what the kernel writes is an IoBuf or IoCell.
+        r.run_expect(&[unsafe { Sqe::recvmsg(sp.a(), &m) }.user_data(1)], &[cqe(1, 9)])?;
+        check_eq!([a.to_vec(), b.read(..5)].concat(), b"scattered".to_vec(), "bytes in the iovecs");
+        check_eq!(m.get().msg_flags, 0, "msg_flags");
         Ok(())
     },
 }
@@ -367,12 +370,14 @@ case! {
     run: |cx| {
         let sp = SocketPair::new(libc::SOCK_DGRAM)?;
         send_all(&sp.b, b"0123456789")?;
-        let mut a = [0u8; 4];
-        let mut v = [iov(&mut a)];
-        let mut m = msghdr(&mut v);
+        let a = IoBuf::new(4);
+        let mut v = [iov(&a)];
+        let m = IoCell::new(msghdr(&mut v));
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::recvmsg(sp.a(), &mut m).user_data(1)], &[cqe(1, 4)])?;
-        check_eq!(&a, b"0123", "bytes");
+        // SAFETY: m and what it points to (name, iovecs, their buffers, control) are declared before the ring, so they outlive it; what the kernel writes is an IoBuf or IoCell.
+        r.run_expect(&[unsafe { Sqe::recvmsg(sp.a(), &m) }.user_data(1)], &[cqe(1, 4)])?;
+        check_eq!(&a.to_vec(), b"0123", "bytes");
+        let m = m.get();
         check!(m.msg_flags & libc::MSG_TRUNC != 0, "msg_flags {:#x} lacks MSG_TRUNC", m.msg_flags);
         Ok(())
     },
@@ -386,11 +391,12 @@ case! {
     refs: ["recvmsg(2) ERRORS: ENOTSOCK", "claim:prep.recvmsg"],
     run: |cx| {
         let f = TempFile::with_content(b"abc")?;
-        let mut a = [0u8; 4];
-        let mut v = [iov(&mut a)];
-        let mut m = msghdr(&mut v);
+        let a = IoBuf::new(4);
+        let mut v = [iov(&a)];
+        let m = IoCell::new(msghdr(&mut v));
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::recvmsg(f.fd(), &mut m).user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
+        // SAFETY: m and what it points to (name, iovecs, their buffers, control) are declared before the ring, so they outlive it; what the kernel writes is an IoBuf or IoCell.
+        r.run_expect(&[unsafe { Sqe::recvmsg(f.fd(), &m) }.user_data(1)], &[cqe(1, -libc::ENOTSOCK)])?;
         Ok(())
     },
 }

@@ -40,7 +40,7 @@ fn read_exactly(s: &TcpStream, n: usize) -> Result<Vec<u8>, oracle::CaseError> {
 /// Submits `send` (POLL_FIRST, on the full client side of a pair), checks
 /// that it waits, makes room by reading the filler, and expects `want`;
 /// the peer then reads `data`.
-fn send_waits_for_room(cx: &oracle::Ctx, send: impl FnOnce(i32) -> Sqe, data: &[u8], want: &[Want]) -> CaseResult {
+fn send_waits_for_room<'b>(cx: &oracle::Ctx, send: impl FnOnce(i32) -> Sqe<'b>, data: &[u8], want: &[Want]) -> CaseResult {
     let (c, s, queued) = full_tcp_pair()?;
     let mut r = cx.ring()?;
     r.submit_all(&[send(c.as_raw_fd()).ioprio(IORING_RECVSEND_POLL_FIRST)])?;
@@ -70,11 +70,12 @@ case! {
     variants: variants::DEFAULT,
     refs: ["io_uring_enter(2) IORING_OP_SENDMSG: IORING_RECVSEND_POLL_FIRST", "claim:enter.op.sendmsg.poll-first"],
     run: |cx| {
-        let mut data = pattern(16, 2);
-        let want = data.clone();
-        let mut v = [iov(&mut data)];
+        let data = pattern(16, 2);
+        let mut v = [iov_ro(&data)];
         let m = msghdr(&mut v);
-        send_waits_for_room(cx, |fd| Sqe::sendmsg_op(IORING_OP_SENDMSG, fd, &m).user_data(1), &want, &[cqe(1, 16)])
+        // SAFETY: m, v and data are declared before the ring (made in
+        // send_waits_for_room), so they outlive it; the kernel only reads them.
+        send_waits_for_room(cx, |fd| unsafe { Sqe::sendmsg_op(IORING_OP_SENDMSG, fd, &m) }.user_data(1), &data, &[cqe(1, 16)])
     },
 }
 
@@ -98,13 +99,13 @@ case! {
     refs: ["io_uring_enter(2) IORING_OP_RECV: IORING_RECVSEND_POLL_FIRST", "io_uring_prep_recv(3)", "claim:enter.op.recv.poll-first"],
     run: |cx| {
         let sp = SocketPair::stream()?;
-        let mut buf = [0u8; 16];
+        let buf = IoBuf::new(16);
         let mut r = cx.ring()?;
-        r.submit_all(&[Sqe::recv(sp.a(), &mut buf, 0).ioprio(IORING_RECVSEND_POLL_FIRST).user_data(1)])?;
+        r.submit_all(&[Sqe::recv(sp.a(), &buf, 0).ioprio(IORING_RECVSEND_POLL_FIRST).user_data(1)])?;
         r.expect_none()?;
         send_all(&sp.b, b"later")?;
         r.expect(&[cqe(1, 5)])?;
-        check_eq!(&buf[..5], b"later", "bytes received");
+        check_eq!(&buf.read(..5), b"later", "bytes received");
         Ok(())
     },
 }
@@ -117,15 +118,17 @@ case! {
     refs: ["io_uring_enter(2) IORING_OP_RECVMSG: IORING_RECVSEND_POLL_FIRST", "claim:enter.op.recvmsg.poll-first"],
     run: |cx| {
         let sp = SocketPair::stream()?;
-        let mut buf = [0u8; 16];
-        let mut v = [iov(&mut buf)];
-        let mut m = msghdr(&mut v);
+        let buf = IoBuf::new(16);
+        let mut v = [iov(&buf)];
+        let m = IoCell::new(msghdr(&mut v));
         let mut r = cx.ring()?;
-        r.submit_all(&[Sqe::recvmsg(sp.a(), &mut m).ioprio(IORING_RECVSEND_POLL_FIRST).user_data(1)])?;
+        // SAFETY: m's one iovec is buf, an IoBuf; both are declared before the ring.
+        // SAFETY: m and what it points to (name, iovecs, their buffers, control) are declared before the ring, so they outlive it; what the kernel writes is an IoBuf or IoCell.
+        r.submit_all(&[unsafe { Sqe::recvmsg(sp.a(), &m) }.ioprio(IORING_RECVSEND_POLL_FIRST).user_data(1)])?;
         r.expect_none()?;
         send_all(&sp.b, b"later")?;
         r.expect(&[cqe(1, 5)])?;
-        check_eq!(&buf[..5], b"later", "bytes received");
+        check_eq!(&buf.read(..5), b"later", "bytes received");
         Ok(())
     },
 }

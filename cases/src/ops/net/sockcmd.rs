@@ -17,7 +17,8 @@ case! {
         // delivers them before write returns; poll to be sure).
         fixtures::poll_in(&s, oracle::prompt())?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_SIOCINQ, 0, 0, std::ptr::null_mut()).user_data(1)], &[cqe(1, 5)])?;
+        // SAFETY: optval is null or an IoCell declared before the ring, so it outlives it; fd is our socket, whose command reads addr as level/optname.
+        r.run_expect(&[unsafe { Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_SIOCINQ, 0, 0, std::ptr::null_mut()) }.user_data(1)], &[cqe(1, 5)])?;
         Ok(())
     },
 }
@@ -52,7 +53,8 @@ case! {
         }
         send_all(&c, b"0123456789")?;
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD, fd, SOCKET_URING_OP_SIOCOUTQ, 0, 0, std::ptr::null_mut()).user_data(1)], &[cqe(1, 10)])?;
+        // SAFETY: optval is null or an IoCell declared before the ring, so it outlives it; fd is our socket, whose command reads addr as level/optname.
+        r.run_expect(&[unsafe { Sqe::sock_cmd(IORING_OP_URING_CMD, fd, SOCKET_URING_OP_SIOCOUTQ, 0, 0, std::ptr::null_mut()) }.user_data(1)], &[cqe(1, 10)])?;
         Ok(())
     },
 }
@@ -65,10 +67,11 @@ case! {
     refs: ["io_uring_prep_cmd_sock(3): SOCKET_URING_OP_GETSOCKOPT", "io_uring/cmd_net.c io_uring_cmd_getsockopt: returns optlen", "claim:prep.cmd-sock.getsockopt"],
     run: |cx| {
         let s = socket(libc::SOCK_DGRAM)?;
-        let mut v = 0i32;
+        let v = IoCell::new(0i32);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_GETSOCKOPT, libc::SOL_SOCKET, libc::SO_TYPE, &mut v).user_data(1)], &[cqe(1, 4)])?;
-        check_eq!(v, libc::SOCK_DGRAM, "SO_TYPE read through the ring");
+        // SAFETY: optval is null or an IoCell declared before the ring, so it outlives it; fd is our socket, whose command reads addr as level/optname.
+        r.run_expect(&[unsafe { Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_GETSOCKOPT, libc::SOL_SOCKET, libc::SO_TYPE, v.as_ptr()) }.user_data(1)], &[cqe(1, 4)])?;
+        check_eq!(v.get(), libc::SOCK_DGRAM, "SO_TYPE read through the ring");
         Ok(())
     },
 }
@@ -81,9 +84,10 @@ case! {
     refs: ["io_uring_prep_cmd_sock(3): SOCKET_URING_OP_SETSOCKOPT", "claim:prep.cmd-sock.setsockopt"],
     run: |cx| {
         let s = socket(libc::SOCK_STREAM)?;
-        let mut v = 1i32;
+        let v = IoCell::new(1i32);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_SETSOCKOPT, libc::SOL_SOCKET, libc::SO_REUSEADDR, &mut v).user_data(1)], &[cqe(1, 0)])?;
+        // SAFETY: optval is null or an IoCell declared before the ring, so it outlives it; fd is our socket, whose command reads addr as level/optname.
+        r.run_expect(&[unsafe { Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_SETSOCKOPT, libc::SOL_SOCKET, libc::SO_REUSEADDR, v.as_ptr()) }.user_data(1)], &[cqe(1, 0)])?;
         check_eq!(rustix::net::sockopt::socket_reuseaddr(&s), Ok(true), "SO_REUSEADDR");
         Ok(())
     },
@@ -111,9 +115,10 @@ case! {
     refs: ["io_uring/cmd_net.c io_uring_cmd_getsockopt: level != SOL_SOCKET -> -EOPNOTSUPP"],
     run: |cx| {
         let s = socket(libc::SOCK_STREAM)?;
-        let mut v = 0i32;
+        let v = IoCell::new(0i32);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_GETSOCKOPT, libc::IPPROTO_TCP, libc::TCP_NODELAY, &mut v).user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
+        // SAFETY: optval is null or an IoCell declared before the ring, so it outlives it; fd is our socket, whose command reads addr as level/optname.
+        r.run_expect(&[unsafe { Sqe::sock_cmd(IORING_OP_URING_CMD, s.as_raw_fd(), SOCKET_URING_OP_GETSOCKOPT, libc::IPPROTO_TCP, libc::TCP_NODELAY, v.as_ptr()) }.user_data(1)], &[cqe(1, -libc::EOPNOTSUPP)])?;
         Ok(())
     },
 }
@@ -160,16 +165,19 @@ case! {
     run: |cx| {
         let (c, _s) = tcp_pair()?;
         let fd = c.as_raw_fd();
-        let (mut own, mut own_len) = sockaddr_out();
-        let (mut peer, mut peer_len) = sockaddr_out();
+        let (own, own_len) = sockaddr_out();
+        let (peer, peer_len) = sockaddr_out();
+        let (own, own_len, peer, peer_len) = (IoCell::new(own), IoCell::new(own_len), IoCell::new(peer), IoCell::new(peer_len));
         let mut r = cx.ring()?;
-        r.run_expect(
-            &[
-                Sqe::cmd_getsockname(IORING_OP_URING_CMD, fd, &mut own as *mut _ as *mut libc::sockaddr, &mut own_len, false).user_data(1),
-                Sqe::cmd_getsockname(IORING_OP_URING_CMD, fd, &mut peer as *mut _ as *mut libc::sockaddr, &mut peer_len, true).user_data(2),
-            ],
-            &[cqe(1, 0), cqe(2, 0)],
-        )?;
+        // SAFETY: the addresses and their lengths are IoCells declared before the ring, so they outlive it.
+        let (a, b) = unsafe {
+            (
+                Sqe::cmd_getsockname(IORING_OP_URING_CMD, fd, own.as_ptr() as *mut libc::sockaddr, own_len.as_ptr(), false),
+                Sqe::cmd_getsockname(IORING_OP_URING_CMD, fd, peer.as_ptr() as *mut libc::sockaddr, peer_len.as_ptr(), true),
+            )
+        };
+        r.run_expect(&[a.user_data(1), b.user_data(2)], &[cqe(1, 0), cqe(2, 0)])?;
+        let (own, own_len, peer, peer_len) = (own.get(), own_len.get(), peer.get(), peer_len.get());
         let sin = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
         check_eq!(own_len, sin, "length written for the socket's own address");
         check_eq!(peer_len, sin, "length written for the peer's address");
@@ -192,12 +200,13 @@ case! {
     ],
     run: |cx| {
         let f = TempFile::empty()?;
-        let (mut a, mut len) = sockaddr_out();
+        let (a, len) = sockaddr_out();
+        let (a, len) = (IoCell::new(a), IoCell::new(len));
         let mut r = cx.ring()?;
-        r.run_expect(
-            &[Sqe::cmd_getsockname(IORING_OP_URING_CMD, f.fd(), &mut a as *mut _ as *mut libc::sockaddr, &mut len, false).user_data(1)],
-            &[cqe(1, -libc::ENOTSUP)],
-        )?;
+        // SAFETY: the address and its length are IoCells declared before the ring, so they outlive it.
+        let s = unsafe { Sqe::cmd_getsockname(IORING_OP_URING_CMD, f.fd(), a.as_ptr() as *mut libc::sockaddr, len.as_ptr(), false) };
+        r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::ENOTSUP)])?;
+        let len = len.get();
         check_eq!(len, std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t, "length left as given");
         Ok(())
     },
@@ -214,7 +223,8 @@ case! {
         let (mut a, mut len) = sockaddr_out();
         let mut r = cx.ring()?;
         // Deliberately malformed: optlen 2 is neither getsockname nor getpeername.
-        let s = Sqe::cmd_getsockname(IORING_OP_URING_CMD, c.as_raw_fd(), &mut a as *mut _ as *mut libc::sockaddr, &mut len, false).file_index(2);
+        // SAFETY: the address and its length are IoCells declared before the ring, so they outlive it.
+        let s = unsafe { Sqe::cmd_getsockname(IORING_OP_URING_CMD, c.as_raw_fd(), &mut a as *mut _ as *mut libc::sockaddr, &mut len, false) }.file_index(2);
         r.run_expect(&[s.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
@@ -232,7 +242,8 @@ case! {
         let (_c, s) = tcp_pair()?;
         let mut r = cx.ring()?;
         // Deliberately malformed: RECV_ZC naming zcrx ifq 0, which this ring never registered.
-        r.run_expect(&[Sqe::prep(IORING_OP_RECV_ZC, s.as_raw_fd(), 0, 0, 0).user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        // SAFETY: a deliberately malformed SQE: its addresses are unmapped (the kernel answers EFAULT) or point at memory declared before the ring.
+        r.run_expect(&[unsafe { Sqe::prep(IORING_OP_RECV_ZC, s.as_raw_fd(), 0, 0, 0) }.user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }

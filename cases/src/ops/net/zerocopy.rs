@@ -79,11 +79,12 @@ case! {
     refs: ["io_uring_prep_sendmsg_zc(3)", "claim:enter.op.sendmsg-zc"],
     run: |cx| {
         let (c, s) = tcp_pair()?;
-        let (mut a, mut b) = (pattern(300, 1), pattern(200, 2));
-        let mut v = [iov(&mut a), iov(&mut b)];
+        let (a, b) = (pattern(300, 1), pattern(200, 2));
+        let mut v = [iov_ro(&a), iov_ro(&b)];
         let m = msghdr(&mut v);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::sendmsg_op(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m).user_data(1)], &[cqe(1, 500).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
+        // SAFETY: m and what it points to (name, iovecs, their buffers, control) are declared before the ring, so they outlive it; what the kernel writes is an IoBuf or IoCell.
+        r.run_expect(&[unsafe { Sqe::sendmsg_op(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m) }.user_data(1)], &[cqe(1, 500).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
         let mut got = Vec::new();
         while got.len() < 500 {
             let mut buf = [0u8; 500];
@@ -117,15 +118,17 @@ case! {
     ],
     run: |cx| {
         let (c, s) = tcp_pair()?;
-        let mut mem = fixtures::Bufs::new(1, 4096);
-        mem.mem[..300].copy_from_slice(&pattern(300, 5));
-        mem.mem[1000..1200].copy_from_slice(&pattern(200, 6));
-        let want = [&mem.mem[..300], &mem.mem[1000..1200]].concat();
+        let mem = fixtures::Bufs::new(1, 4096);
+        mem.mem.write(0, &pattern(300, 5));
+        mem.mem.write(1000, &pattern(200, 6));
+        let want = [mem.mem.read(..300), mem.mem.read(1000..1200)].concat();
+        let m;
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
-        let mut v = [mem.iov(0, 300), mem.iov(1000, 1200)];
-        let m = msghdr(&mut v);
-        let sqe = Sqe::sendmsg_op(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m).fixed_buf(0).user_data(1);
+        let mut v = [mem.raw_iov(0, 300), mem.raw_iov(1000, 1200)];
+        m = msghdr(&mut v);
+        // SAFETY: m and what it points to (name, iovecs, their buffers, control) are declared before the ring, so they outlive it; what the kernel writes is an IoBuf or IoCell.
+        let sqe = unsafe { Sqe::sendmsg_op(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m) }.fixed_buf(0).user_data(1);
         r.run_expect(&[sqe], &[cqe(1, 500).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
         check_eq!(read_exactly(&s, 500)?, want, "bytes at the peer");
         Ok(())
@@ -144,13 +147,15 @@ case! {
     ],
     run: |cx| {
         let (c, s) = tcp_pair()?;
-        let mut mem = fixtures::Bufs::new(2, 4096);
+        let mem = fixtures::Bufs::new(2, 4096);
+        let m;
         let mut r = cx.ring()?;
         r.register_buffers(&[mem.iov(0, 4096)])?;
         // Deliberately wrong: the iovec is the second, unregistered page.
-        let mut v = [mem.iov(4096, 4196)];
-        let m = msghdr(&mut v);
-        let sqe = Sqe::sendmsg_op(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m).fixed_buf(0).user_data(1);
+        let mut v = [mem.raw_iov(4096, 4196)];
+        m = msghdr(&mut v);
+        // SAFETY: m and what it points to (name, iovecs, their buffers, control) are declared before the ring, so they outlive it; what the kernel writes is an IoBuf or IoCell.
+        let sqe = unsafe { Sqe::sendmsg_op(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m) }.fixed_buf(0).user_data(1);
         r.run_expect(&[sqe], &[cqe(1, -libc::EFAULT).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
         s.set_nonblocking(true)?;
         let mut buf = [0u8; 16];
@@ -168,11 +173,12 @@ case! {
     refs: ["io_uring/net.c io_send_zc_prep: REQ_F_CQE_SKIP -> -EINVAL"],
     run: |cx| {
         let (c, _s) = tcp_pair()?;
-        let mut a = b"abc".to_vec();
-        let mut v = [iov(&mut a)];
+        let a = IoBuf::from_bytes(b"abc");
+        let mut v = [iov(&a)];
         let m = msghdr(&mut v);
         let mut r = cx.ring()?;
-        r.run_expect(&[Sqe::sendmsg_op(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m).skip_success().user_data(1)], &[cqe(1, -libc::EINVAL)])?;
+        // SAFETY: m and what it points to (name, iovecs, their buffers, control) are declared before the ring, so they outlive it; what the kernel writes is an IoBuf or IoCell.
+        r.run_expect(&[unsafe { Sqe::sendmsg_op(IORING_OP_SENDMSG_ZC, c.as_raw_fd(), &m) }.skip_success().user_data(1)], &[cqe(1, -libc::EINVAL)])?;
         Ok(())
     },
 }
@@ -187,7 +193,8 @@ case! {
         let (c, _s) = tcp_pair()?;
         let mut r = cx.ring()?;
         // Deliberately malformed: address 8 is never mapped.
-        let s = Sqe::prep(IORING_OP_SEND_ZC, c.as_raw_fd(), 8, 16, 0).user_data(1);
+        // SAFETY: the kernel cannot read address 8 (never mapped): EFAULT.
+        let s = unsafe { Sqe::prep(IORING_OP_SEND_ZC, c.as_raw_fd(), 8, 16, 0) }.user_data(1);
         r.run_expect(&[s], &[cqe(1, -libc::EFAULT).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
         Ok(())
     },
@@ -204,15 +211,14 @@ case! {
         b.set_nonblocking(true)?;
         let tx = std::net::UdpSocket::bind("127.0.0.1:0")?;
         let data = pattern(64, 5);
-        let mut to = sockaddr_v4(a.local_addr()?.port());
+        let to = IoCell::new(sockaddr_v4(a.local_addr()?.port()));
         let mut r = cx.ring()?;
         // Issued from io-wq, after the submit has returned.
-        r.submit_all(&[Sqe::send_zc(tx.as_raw_fd(), &data, 0).dest(&to).async_().user_data(1)])?;
+        r.submit_all(&[Sqe::send_zc(tx.as_raw_fd(), &data, 0).dest_cell(&to).async_().user_data(1)])?;
         let elsewhere = sockaddr_v4(b.local_addr()?.port());
-        // Stays unsafe: a volatile write (the point of the case).
-        // SAFETY: a local the SQE points at; volatile, so the rewrite is
-        // not elided although nothing in Rust reads it again.
-        unsafe { std::ptr::write_volatile(&mut to, elsewhere) };
+        // A volatile write (IoCell::set), so the rewrite is not elided
+        // although nothing in Rust reads it again.
+        to.set(elsewhere);
         r.expect(&[cqe(1, 64).flags(IORING_CQE_F_MORE), cqe(1, 0).flags(IORING_CQE_F_NOTIF)])?;
         std::hint::black_box(&to);
         let mut buf = [0u8; 128];

@@ -66,11 +66,20 @@ fn refused(what: &str, e: Errno) -> Finding {
 
 /// A ring a detection needs: a setup the kernel refuses with EINVAL means
 /// the prerequisite is absent.
-fn ring(b: RingBuilder, what: &str) -> Result<Ring, Finding> {
-    b.build().map_err(|e| refused(&format!("io_uring_setup ({what})"), e))
+fn ring<'buf>(b: RingBuilder, what: &str) -> Result<Ring<'buf>, Finding> {
+    b.build().map_err(|e| refused_setup(&format!("io_uring_setup ({what})"), e))
 }
 
-fn plain_ring() -> Result<Ring, Finding> {
+/// [`refused`] for a setup: a ring layout the kernel describes but that
+/// cannot be used is broken, like an unexpected errno.
+fn refused_setup(what: &str, e: uring::SetupError) -> Finding {
+    match e {
+        uring::SetupError::Errno(e) => refused(what, e),
+        e => broken(format!("{what}: {e} (an unknown flag or opcode is refused with EINVAL; a known one must work)")),
+    }
+}
+
+fn plain_ring<'buf>() -> Result<Ring<'buf>, Finding> {
     ring(RingBuilder::new(4), "a default ring of 4 entries")
 }
 
@@ -81,7 +90,7 @@ fn fixture(what: &str, e: impl std::fmt::Display) -> Finding {
 
 /// Submits and collects; io_uring_enter failing for one SQE is not how a
 /// kernel refuses an unknown flag (it posts a CQE), so it is broken.
-fn sqes(ring: &mut Ring, sqes: &[Sqe], want: u32) -> Result<Vec<Cqe>, Finding> {
+fn sqes<'buf>(ring: &mut Ring<'buf>, sqes: &[Sqe<'buf>], want: u32) -> Result<Vec<Cqe>, Finding> {
     run_sqes(ring, sqes, want).map_err(broken)
 }
 
@@ -129,8 +138,8 @@ pub(super) fn setup(flag: u32, base_fd: i32) -> Detected {
         Ok(_) => Ok(()),
         // A collision is a number the series used for something else:
         // the upstream flag is absent (collisions.rs).
-        Err(e) if e.0 == ELAYOUT => Err(absent(super::collisions::setup_error(flag, e))),
-        Err(e) => Err(refused("io_uring_setup", e)),
+        Err(e @ uring::SetupError::Layout(_)) => Err(absent(super::collisions::setup_error(flag, &e))),
+        Err(e) => Err(refused_setup("io_uring_setup", e)),
     }
 }
 

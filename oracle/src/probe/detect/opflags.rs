@@ -55,9 +55,9 @@ fn opflag_on_its_path(of: OpFlag) -> Detected {
         }
         OpFlag::Cancel(f) if f & (IORING_ASYNC_CANCEL_OP | IORING_ASYNC_CANCEL_USERDATA) != 0 => cancel_key(f),
         OpFlag::Timeout(f) => {
-            let mut ring = plain_ring()?;
             let zero = __kernel_timespec::default();
             let one_ms = __kernel_timespec { tv_sec: 0, tv_nsec: 1_000_000 };
+            let mut ring = plain_ring()?;
             // A timeout already due (0 relative, or 0 absolute: the past);
             // a multishot one with one repeat ends after one expiry
             // (io_uring/timeout.c io_timeout_finish): one CQE, -ETIME, no
@@ -67,14 +67,15 @@ fn opflag_on_its_path(of: OpFlag) -> Detected {
             if f & IORING_TIMEOUT_IMMEDIATE_ARG != 0 {
                 // addr holds the timeout itself, in nanoseconds: 0 is due
                 // at once (io_uring/timeout.c __io_timeout_prep).
-                s.raw.addr = 0;
+                // SAFETY: addr is a count of nanoseconds here, not an address.
+                unsafe { s.raw_mut().addr = 0 };
             }
             let got = sqes(&mut ring, &[s.user_data(1)], 1)?;
             judge(&got, &format!("TIMEOUT with flags {f:#x}, due at once"), "one CQE, -ETIME", |g| one(g, -libc::ETIME, 0), einval_first)
         }
         OpFlag::TimeoutRemove(f) => {
-            let mut ring = plain_ring()?;
             let zero = __kernel_timespec::default();
+            let mut ring = plain_ring()?;
             let got = sqes(&mut ring, &[Sqe::timeout_update(0xdead, &zero, f & !IORING_TIMEOUT_UPDATE).user_data(1)], 1)?;
             judge(
                 &got,
@@ -111,8 +112,8 @@ fn opflag_on_its_path(of: OpFlag) -> Detected {
         OpFlag::CloneBuffersRange => {
             // Buffer 1 of two, cloned alone: 0 where the range is known;
             // 6.12's clone read those words as padding (-EINVAL).
+            let mem = fixtures::Bufs::new(2, 4096);
             let src = plain_ring()?;
-            let mut mem = fixtures::Bufs::new(2, 4096);
             src.register_buffers(&[mem.iov(0, 4096), mem.iov(4096, 8192)]).map_err(|e| fixture("REGISTER_BUFFERS (needed first)", e))?;
             let dst = plain_ring()?;
             let arg = io_uring_clone_buffers { src_fd: src.fd() as u32, src_off: 1, nr: 1, ..Default::default() };
@@ -200,17 +201,18 @@ fn sock_cmd(cmd: u32) -> Detected {
     // SAFETY: `raw` is a new descriptor nobody else owns.
     let sock = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) };
     let fd = std::os::fd::AsRawFd::as_raw_fd(&sock);
-    let mut val = 0i32;
-    // SAFETY: all-zero bytes are a valid sockaddr_storage.
-    let mut addr: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    let val = uring::IoCell::new(0i32);
+    let addr = uring::IoCell::<libc::sockaddr_storage>::zeroed();
+    let len = uring::IoCell::new(std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t);
     let mut ring = plain_ring()?;
     let (level, name, want) = if cmd == SOCKET_URING_OP_GETSOCKOPT { (libc::SOL_SOCKET, libc::SO_TYPE, 4) } else { (0, 0, 0) };
     let s = if cmd == SOCKET_URING_OP_GETSOCKNAME {
         // The unbound socket's own address (0.0.0.0:0): res 0.
-        Sqe::cmd_getsockname(IORING_OP_URING_CMD, fd, &mut addr as *mut _ as *mut libc::sockaddr, &mut len, false)
+        // SAFETY: addr and len are IoCells that outlive the ring.
+        unsafe { Sqe::cmd_getsockname(IORING_OP_URING_CMD, fd, addr.as_ptr() as *mut libc::sockaddr, len.as_ptr(), false) }
     } else {
-        Sqe::sock_cmd(IORING_OP_URING_CMD, fd, cmd, level, name, &mut val)
+        // SAFETY: fd is our socket; val is an IoCell that outlives the ring.
+        unsafe { Sqe::sock_cmd(IORING_OP_URING_CMD, fd, cmd, level, name, val.as_ptr()) }
     }
     .user_data(1);
     let got = sqes(&mut ring, &[s], 1)?;
@@ -257,16 +259,17 @@ fn sendmsg_zc_fixed() -> Detected {
     let addr = l.local_addr().map_err(|e| fixture("local_addr", e))?;
     let c = std::net::TcpStream::connect(addr).map_err(|e| fixture("connect on loopback", e))?;
     let (_s, _) = l.accept().map_err(|e| fixture("accept on loopback", e))?;
-    let mut mem = fixtures::Bufs::new(1, 4096);
+    let mem = fixtures::Bufs::new(1, 4096);
     let ring_iov = mem.iov(0, 4096);
-    let mut iov = [mem.iov(0, 4)];
+    let mut iov = [mem.raw_iov(0, 4)];
     // SAFETY: all-zero bytes are a valid msghdr.
     let mut m: libc::msghdr = unsafe { std::mem::zeroed() };
     m.msg_iov = iov.as_mut_ptr();
     m.msg_iovlen = 1;
     let mut ring = plain_ring()?;
     ring.register_buffers(&[ring_iov]).map_err(|e| refused("REGISTER_BUFFERS (needed first)", e))?;
-    let s = Sqe::sendmsg_op(IORING_OP_SENDMSG_ZC, std::os::fd::AsRawFd::as_raw_fd(&c), &m).fixed_buf(0).user_data(1);
+    // SAFETY: m's one iovec lies in mem, which outlives the ring.
+    let s = unsafe { Sqe::sendmsg_op(IORING_OP_SENDMSG_ZC, std::os::fd::AsRawFd::as_raw_fd(&c), &m) }.fixed_buf(0).user_data(1);
     let got = sqes(&mut ring, &[s], 2)?;
     judge(
         &got,
