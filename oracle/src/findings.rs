@@ -240,7 +240,10 @@ pub fn kernels_of(exps: &Expectations, f: &Finding) -> Vec<String> {
             None => x.kernels.clone(),
         })
         .collect();
-    v.dedup();
+    // Several entries of one finding often share a range: each once, in
+    // the order first seen.
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|k| seen.insert(k.clone()));
     v
 }
 
