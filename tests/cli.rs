@@ -740,7 +740,10 @@ fn a_run_killed_with_sigkill_leaves_nothing_but_its_unfinished_report() {
     let mut err = std::io::BufReader::new(c.stderr.take().unwrap());
     let mut line = String::new();
     let t0 = std::time::Instant::now();
-    while !json.exists() {
+    // Not the file's existence: the run's check of its output paths
+    // creates and removes it before anything is prepared.
+    let snapshot = || std::fs::read_to_string(&json).ok().and_then(|t| serde_json::from_str::<Value>(&t).ok()).is_some_and(|v| v["unfinished"] == true);
+    while !snapshot() {
         line.clear();
         assert!(std::io::BufRead::read_line(&mut err, &mut line).unwrap() > 0, "the run ended before its first snapshot");
         assert!(t0.elapsed() < std::time::Duration::from_secs(120), "no snapshot within 120 s");
