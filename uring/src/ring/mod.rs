@@ -719,6 +719,11 @@ impl Ring<'_> {
         let (mut outstanding, mut found) = (0usize, false);
         // CQEs the last wait took, looked at with the next flush's.
         let mut waited: Vec<Cqe> = Vec::new();
+        // Where the next round of cancellations by user_data starts: a
+        // small SQ takes only some keys per round, and every round must
+        // not cancel the same first ones (the one still in flight may be
+        // the last pushed).
+        let mut cursor = 0usize;
         loop {
             match self.drain_ready() {
                 // A disabled ring (R_DISABLED, never enabled) runs nothing.
@@ -782,9 +787,10 @@ impl Ring<'_> {
                     self.pushed_ud.iter().filter(|&&ud| ud != DROP_CANCEL_UD).map(|&ud| Sqe::cancel(ud, 0)).collect()
                 };
                 let n = keys.len().min(self.sq_space() as usize);
-                for k in &keys[..n] {
-                    self.push(&k.user_data(DROP_CANCEL_UD));
+                for i in 0..n {
+                    self.push(&keys[(cursor + i) % keys.len()].user_data(DROP_CANCEL_UD));
                 }
+                cursor = cursor.wrapping_add(n);
                 (outstanding, found) = (n, false);
                 if self.submit().is_err() {
                     self.unpush_all();
