@@ -1,6 +1,6 @@
 //! The case model: a case is a function plus data (ID, summary,
 //! requirements, ring variants, timeout, serial, references). Cases
-//! register themselves with [`case!`](crate::case); nobody keeps a list.
+//! register themselves with [`case!`](macro@crate::case); nobody keeps a list.
 //! A trial is a case on one ring variant; its ID is `area/name[variant]`.
 
 use crate::checked::CheckedRing;

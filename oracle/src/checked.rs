@@ -9,7 +9,7 @@
 //! or deferred task work posts before the barrier and is caught. Where a
 //! drained barrier cannot work, the check is a bounded grace wait instead:
 //! a case whose subject the barrier's own CQE would disturb (exact CQ
-//! slots, eventfd counts) says so ([`Ring::quiet_by_grace`]); a ring that used IOSQE_CQE_SKIP_SUCCESS refuses
+//! slots, eventfd counts) says so ([`CheckedRing::quiet_by_grace`]); a ring that used IOSQE_CQE_SKIP_SUCCESS refuses
 //! drains (the kernel's drain_disabled); a barrier refused at prep
 //! (restrictions, IOPOLL on old kernels) falls back by itself; and while
 //! the ring's own count says a request may still be in flight (SQEs
@@ -40,7 +40,7 @@ use uring::{Cqe, Ring, Sqe};
 pub const GRACE: Duration = Duration::from_millis(10);
 
 /// The grace wait of a mutation run's comparison that dropped an expected
-/// CQE (see [`Ring::settle`]).
+/// CQE (see [`CheckedRing::settle`]).
 pub const DROPPED_GRACE: Duration = Duration::from_millis(500);
 
 /// The user_data of the quiet check's barrier NOP. Cases never use it.
@@ -48,7 +48,7 @@ pub const BARRIER_UD: u64 = 0x7175_6965_745f_6261;
 
 /// The user_data of the plain NOP that follows the barrier: it takes the
 /// ring out of drain mode, so the case's next request takes the path it
-/// would have taken without the check (see [`Ring::settle`]).
+/// would have taken without the check (see [`CheckedRing::settle`]).
 pub const RESET_UD: u64 = BARRIER_UD + 1;
 
 /// A ring whose expectations check every CQE and that nothing else
@@ -133,7 +133,7 @@ impl<'buf> CheckedRing<'buf> {
         self.settle_for(false)
     }
 
-    /// [`uring::Ring::settle`]; `dropped` in a mutation run that dropped an
+    /// [`CheckedRing::settle`]; `dropped` in a mutation run that dropped an
     /// expected CQE: the grace wait is then [`DROPPED_GRACE`], so that the
     /// dropped CQE shows up as an extra whatever the machine's load (the
     /// proof is about the check, not about how fast the kernel is).

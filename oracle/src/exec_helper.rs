@@ -1,7 +1,7 @@
 //! Helpers a trial runs *after an exec*: the trial (or a child it forked)
 //! execs the running binary (`/proc/self/exe`) with [`HELPER_ENV`] set, and
 //! [`helper_main`], called first thing in `main` (through
-//! [`crate::runner::child_main`]), runs the named helper instead of the
+//! `exec::runner::child_main`), runs the named helper instead of the
 //! program. What some behaviours need is a process that went through
 //! execve(2) and kept a descriptor: an exec kills every other thread of the
 //! process, io_uring's SQPOLL poller included, while the thread group (its

@@ -1,6 +1,6 @@
 //! Layer 2 of uring-conform: what a verdict is made of. The closed feature
 //! vocabulary ([`features`]) and the probe that reads it from a kernel
-//! ([`probe`]); the case model ([`case`]); the checked ring
+//! ([`probe`]); the case model ([`mod@case`]); the checked ring
 //! ([`checked`]: a ring plus "nothing else arrived") and the comparisons
 //! ([`expect`]); the mutation counter ([`mutation`]); timed checks
 //! ([`timing`]); the expectations, errata and findings on record

@@ -1,5 +1,5 @@
 //! The run report and the child protocols as types: the one definition
-//! the writer ([`super::run_report`]), the readers (`reports::load_run`:
+//! the writer (`exec::report::run_report`, the layer above), the readers (`reports::load_run`:
 //! diff, matrix, the failed-run report) and the tests share.
 //!
 //! `docs/run-report.schema.json` is generated from these types

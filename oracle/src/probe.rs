@@ -188,7 +188,7 @@ impl Probe {
     }
 
     /// Probes the running kernel in this process (tests, and the probe's
-    /// own child; the process limits are [`Probe::run`]'s, in the parent
+    /// own child; the process limits are `exec::executor::probe::run`'s, in the parent
     /// whose children inherit them). `skip` names features whose step is
     /// not run (left absent); `step` is told before and after each step.
     /// The rules over several steps ([`Probe::resolve`]) are left to the

@@ -93,20 +93,7 @@ impl Isolation {
     /// runner that retries it later on a quieter machine).
     pub fn run_tries(&self, t: &Trial, tries: usize) -> Ran {
         let max_tries = tries.max(1);
-        let mut r = TrialResult {
-            id: t.id.clone(),
-            area: t.case.area().to_string(),
-            variant: t.variant.name().to_string(),
-            outcome: Outcome::Skip,
-            message: String::new(),
-            missing: vec![],
-            duration_ms: 0.0,
-            skip: None,
-            deviation: None,
-            erratum: None,
-            mutation: None,
-            phases: None,
-        };
+        let mut r = TrialResult { area: t.case.area().to_string(), variant: t.variant.name().to_string(), ..TrialResult::of(&t.id, Outcome::Skip, "") };
         if let Some(s) = &t.skip {
             r.message = s.reason.clone();
             r.missing = s.missing.iter().map(|f| f.id().to_string()).collect();
