@@ -98,6 +98,7 @@ pub struct RunArgs {
     pub mutate: bool,
     pub phases: bool,
     pub no_expectations: bool,
+    pub executor: exec::runner::Executor,
 }
 
 /// Parses the arguments after the program name.
@@ -269,6 +270,7 @@ fn parse_run(p: &mut lexopt::Parser) -> Result<RunArgs, UsageError> {
         mutate: false,
         phases: false,
         no_expectations: false,
+        executor: exec::runner::Executor::default(),
     };
     while let Some(arg) = p.next()? {
         match arg {
@@ -278,6 +280,10 @@ fn parse_run(p: &mut lexopt::Parser) -> Result<RunArgs, UsageError> {
             Long("strict") => a.strict = true,
             Long("mutate") => a.mutate = true,
             Long("phases") => a.phases = true,
+            Long("executor") => {
+                let x = string(p, "--executor")?;
+                a.executor = exec::runner::Executor::from_name(&x).ok_or_else(|| UsageError(format!("--executor takes fork or exec, not {x:?}")))?;
+            }
             Long("no-expectations") => a.no_expectations = true,
             Long("kmsg") => a.kmsg = true,
             Long("quiet") | Short('q') => a.quiet = true,

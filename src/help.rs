@@ -81,7 +81,8 @@ OPTIONS:
         usage: "[--json FILE] [--junit FILE] [--ktap] [--strict]
                         [--jobs N] [--kmsg] [--label L]
                         [--timeout-scale X] [--quiet] [--mutate]
-                        [--phases] [--no-expectations] [SELECTION]",
+                        [--phases] [--executor fork|exec]
+                        [--no-expectations] [SELECTION]",
         about: "run the conformance trials on this kernel",
         body: &[
             "\
@@ -122,6 +123,10 @@ RUN OPTIONS:
     --phases            record in the report where each trial's process
                         spent its time: start, prepare, case (ring setup,
                         quiet check); ci/bench-executor.sh prints them
+    --executor fork|exec
+                        how each trial's process starts: forked from a
+                        prepared server per worker (fork, the default) or
+                        this binary exec'd (exec); the same isolation
 ",
         ],
         exit: "\

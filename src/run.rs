@@ -52,7 +52,8 @@ pub fn run(a: &RunArgs) -> anyhow::Result<i32> {
         // Before any thread or child exists: the trial processes inherit it.
         std::env::set_var(oracle::phases::PHASES_ENV, "1");
     }
-    let session = Session::start(&Options { kmsg: a.kmsg, timeout_scale: a.timeout_scale, expectations: !a.no_expectations }).map_err(anyhow::Error::msg)?;
+    let session = Session::start(&Options { kmsg: a.kmsg, timeout_scale: a.timeout_scale, expectations: !a.no_expectations, executor: a.executor })
+        .map_err(anyhow::Error::msg)?;
     for n in &session.notes {
         eprintln!("uring-conform: {n}");
     }

@@ -22,7 +22,7 @@ fn main() {
         eprintln!("uring-conform: {e}");
         std::process::exit(2);
     });
-    let opts = Options { kmsg: std::env::var("URING_CONFORM_KMSG").is_ok_and(|v| v == "1"), timeout_scale, expectations: true };
+    let opts = Options { kmsg: std::env::var("URING_CONFORM_KMSG").is_ok_and(|v| v == "1"), timeout_scale, ..Options::default() };
     let session = match Session::start(&opts) {
         Ok(s) => Arc::new(s),
         Err(why) => {

@@ -21,11 +21,13 @@ pub struct Options {
     /// Apply the recorded deviations and errata (`run --no-expectations`:
     /// not).
     pub expectations: bool,
+    /// How trial processes start ([`crate::runner::Executor`]).
+    pub executor: crate::runner::Executor,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { kmsg: false, timeout_scale: oracle::timing::Scale::ONE, expectations: true }
+        Options { kmsg: false, timeout_scale: oracle::timing::Scale::ONE, expectations: true, executor: crate::runner::Executor::default() }
     }
 }
 
@@ -56,6 +58,7 @@ impl Session {
         let mut iso = Isolation::current(&probe);
         iso.timeout_scale = opts.timeout_scale;
         iso.kmsg = opts.kmsg;
+        iso.executor = opts.executor;
         if opts.kmsg && !probe.has(Feature::EnvKmsg) {
             notes.push("--kmsg needs a readable /dev/kmsg (root); running without the kernel-log oracle".into());
             iso.kmsg = false;

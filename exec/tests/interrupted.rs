@@ -31,6 +31,8 @@ fn a_trial_cut_short_by_sigint_is_not_run() {
         kmsg: false,
         timeout_scale: oracle::timing::Scale::ONE,
         mutate: None,
+        // A shell script is no fork server.
+        executor: exec::runner::Executor::Exec,
     };
     let t = Trial { case: &CASE, variant: Variant::Default, id: "selftest/interrupted[default]".into(), skip: None };
     let t0 = Instant::now();

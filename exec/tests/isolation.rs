@@ -18,6 +18,8 @@ fn sh(script: &str) -> (Outcome, String, f64) {
         kmsg: false,
         timeout_scale: oracle::timing::Scale::ONE,
         mutate: None,
+        // A shell script is no fork server.
+        executor: exec::runner::Executor::Exec,
     };
     let t = Trial { case: &CASE, variant: Variant::Default, id: "selftest/isolation[default]".into(), skip: None };
     let r = iso.run(&t).expect("nothing interrupts these runs");

@@ -25,10 +25,12 @@ static QUIET_NS: AtomicU64 = AtomicU64::new(0);
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Phases {
-    /// Spawn to `main`: fork, exec, the loader, the runtime's start.
+    /// Spawn to `main`: fork, exec, the loader, the runtime's start (with
+    /// the fork server: the runner's request to the forked process's first
+    /// step).
     pub start_ms: f64,
     /// `main` to the case body: reading the parent's probe, finding the
-    /// trial.
+    /// trial (with the fork server the probe was read before the fork).
     pub prepare_ms: f64,
     /// The case body, with the two parts below.
     pub case_ms: f64,

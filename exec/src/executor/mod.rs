@@ -1,5 +1,6 @@
 //! The one child executor: how the probe and every trial run in a child
-//! process (this binary, re-executed), and the one protocol between the
+//! process (this binary, re-executed, or for trials forked from a fork
+//! server of this binary: [`server`]), and the one protocol between the
 //! two sides.
 //!
 //! A child is started by [`command`]: its own process group, killed with
@@ -19,6 +20,7 @@
 //! ([`crate::runner`]) uses `exec`; nothing here calls the runner.
 
 pub mod probe;
+pub mod server;
 
 use oracle::model::{ProbeLine, TrialLine};
 use serde::{Deserialize, Serialize};
@@ -67,7 +69,7 @@ pub fn command(exe: &Path, args: &[String], stderr: Stdio) -> Command {
     let mut cmd = Command::new(exe);
     cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(stderr).process_group(0);
     // Neither job's variables leak into the other's child.
-    cmd.env_remove(probe::PROBE_CHILD_ENV).env_remove(crate::runner::CHILD_ENV);
+    cmd.env_remove(probe::PROBE_CHILD_ENV).env_remove(crate::runner::CHILD_ENV).env_remove(server::SERVER_ENV);
     die_with_parent(&mut cmd);
     if oracle::phases::enabled() {
         cmd.env(oracle::phases::SPAWNED_ENV, oracle::phases::now_ns().to_string());

@@ -17,15 +17,33 @@ pub fn child_main() -> Option<i32> {
     if let Some(code) = crate::executor::probe::child_main() {
         return Some(code);
     }
-    let id = std::env::var(CHILD_ENV).ok()?;
-    // The parent's probe, never a second one of our own: a probe that
-    // does not arrive intact is the harness's error.
-    let probe = match std::env::var(PROBE_ENV) {
+    if std::env::var_os(crate::executor::server::SERVER_ENV).is_some() {
+        // A fork server: the probe read once, the case list built once,
+        // then a fork per trial, each running as an exec'd trial would.
+        let probe = parent_probe();
+        let _ = all_cases();
+        return Some(crate::executor::server::serve(|| trial_main(oracle::phases::now_ns(), probe.clone())));
+    }
+    std::env::var_os(CHILD_ENV)?;
+    Some(trial_main(main_ns, parent_probe()))
+}
+
+/// The parent's probe, never a second one of our own: a probe that does
+/// not arrive intact is the harness's error.
+fn parent_probe() -> Result<Probe, String> {
+    match std::env::var(PROBE_ENV) {
         Ok(s) => {
             serde_json::from_str(&s).map(|r| Probe::from_report(&r)).map_err(|e| format!("harness error: the parent's probe ({PROBE_ENV}) does not parse: {e}"))
         }
         Err(_) => Err(format!("harness error: no probe from the parent ({PROBE_ENV} unset)")),
-    };
+    }
+}
+
+/// Runs the trial [`CHILD_ENV`] names against `probe` and prints its
+/// result line; the process's exit code. `main_ns`: when this process's
+/// own work began (its `main`, or its fork from the server).
+fn trial_main(main_ns: u64, probe: Result<Probe, String>) -> i32 {
+    let id = std::env::var(CHILD_ENV).unwrap_or_default();
     // The scale every wait of the case multiplies by, checked before any.
     let scale = oracle::timing::scale_from_env().map_err(|e| format!("harness error: {e}"));
     let case_start = oracle::phases::now_ns();
@@ -45,7 +63,7 @@ pub fn child_main() -> Option<i32> {
         disturbed,
         phases,
     }));
-    Some(0)
+    0
 }
 
 /// A trial's message, cut to a size a report can carry (a runaway case

@@ -3,10 +3,12 @@
 //! a hang turned into an outcome.
 
 use super::{Trial, CHILD_ENV, PROBE_ENV};
+use crate::executor::server::{Server, ServerKey, Waited};
 use crate::executor::{kill_group, signal_name, wait_bounded, Line, Output, StopWaiting, UNKILLABLE_GRACE};
 use crate::kmsg::KmsgWindow;
 use oracle::outcome::{Outcome, TrialResult};
 use oracle::probe::Probe;
+use std::os::fd::AsFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -24,6 +26,69 @@ pub struct Isolation {
     pub timeout_scale: oracle::timing::Scale,
     /// The comparison a mutation run perturbs ([`oracle::mutation`]).
     pub mutate: Option<usize>,
+    /// How trial processes start.
+    pub executor: Executor,
+}
+
+/// How the runner starts a trial's process. Both give the same isolation
+/// ([`crate::executor::server`] lists it); they differ in cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Executor {
+    /// Forked from a prepared fork server per worker (the default).
+    #[default]
+    Fork,
+    /// This binary exec'd per trial (`run --executor exec`): the reference
+    /// the fork server is measured and checked against.
+    Exec,
+}
+
+impl Executor {
+    pub fn from_name(s: &str) -> Option<Executor> {
+        match s {
+            "fork" => Some(Executor::Fork),
+            "exec" => Some(Executor::Exec),
+            _ => None,
+        }
+    }
+}
+
+thread_local! {
+    /// This worker's fork server, started by its first forked trial, ended
+    /// with the thread (and dying with it: [`crate::executor::die_with_parent`]).
+    static SERVER: std::cell::RefCell<Option<Server>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A started trial process.
+enum Proc {
+    Exec(std::process::Child),
+    /// Its pid, and the server that forked it.
+    Fork(Server, i32),
+}
+
+impl Proc {
+    fn pid(&self) -> i32 {
+        match self {
+            Proc::Exec(c) => c.id() as i32,
+            Proc::Fork(_, pid) => *pid,
+        }
+    }
+
+    fn wait(&mut self, timeout: Duration, stop: StopWaiting) -> Waited {
+        match self {
+            Proc::Exec(c) => {
+                let pid = c.id() as i32;
+                wait_bounded(c, pid, timeout, stop).map_or(Waited::NotYet, Waited::Exited)
+            }
+            Proc::Fork(s, _) => s.wait(timeout, stop),
+        }
+    }
+
+    /// Reaped: a fork server goes back to its worker for the next trial.
+    fn finish(self) {
+        if let Proc::Fork(s, _) = self {
+            SERVER.with(|c| *c.borrow_mut() = Some(s));
+        }
+    }
 }
 
 /// What a trial process said beside its outcome.
@@ -68,6 +133,7 @@ impl Isolation {
             kmsg: false,
             timeout_scale: oracle::timing::Scale::ONE,
             mutate: None,
+            executor: Executor::default(),
         }
     }
 
@@ -132,23 +198,93 @@ impl Isolation {
         Ran::Done(Box::new(r), report)
     }
 
+    /// The variables that make a process this trial's: which trial, the
+    /// timing scale, the mutation target (removed when none) and, in a
+    /// `run --phases`, the start stamp. The probe travels separately (in
+    /// an exec'd trial's environment; a fork server holds it).
+    fn trial_env(&self, id: &str) -> Vec<(String, Option<String>)> {
+        let mut env = vec![
+            (CHILD_ENV.to_string(), Some(id.to_string())),
+            (oracle::timing::SCALE_ENV.to_string(), Some(self.timeout_scale.get().to_string())),
+            (oracle::mutation::MUTATE_ENV.to_string(), self.mutate.map(|k| k.to_string())),
+        ];
+        if oracle::phases::enabled() {
+            env.push((oracle::phases::SPAWNED_ENV.to_string(), Some(oracle::phases::now_ns().to_string())));
+        }
+        env
+    }
+
+    /// Starts the trial's process, by the chosen executor, with its stdout
+    /// and stderr being read.
+    fn start(&self, id: &str) -> Result<(Proc, Output, Output), String> {
+        match self.executor {
+            Executor::Exec => {
+                let mut cmd = crate::executor::command(&self.exe, &self.args, Stdio::piped());
+                cmd.env(PROBE_ENV, &self.probe_json);
+                for (k, v) in self.trial_env(id) {
+                    match v {
+                        Some(v) => cmd.env(k, v),
+                        None => cmd.env_remove(k),
+                    };
+                }
+                let mut child = cmd.spawn().map_err(|e| format!("cannot start the trial process {}: {e}", self.exe.display()))?;
+                let out = Output::read(child.stdout.take());
+                let err = Output::read(child.stderr.take());
+                Ok((Proc::Exec(child), out, err))
+            }
+            Executor::Fork => {
+                let pipe = || rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| format!("cannot make the trial's pipes: {e}"));
+                let (out_r, out_w) = pipe()?;
+                let (err_r, err_w) = pipe()?;
+                let key = ServerKey { exe: self.exe.clone(), args: self.args.clone(), probe_json: self.probe_json.clone() };
+                // This worker's server, if it serves this run; a server that
+                // died since its last trial is noticed here and replaced
+                // once: the trial was not started, so it is not a verdict.
+                let mut kept = SERVER.with(|s| s.borrow_mut().take()).filter(|s| s.serves(&key));
+                let (server, pid) = loop {
+                    let fresh = kept.is_none();
+                    let mut server = match kept.take() {
+                        Some(s) => s,
+                        None => Server::spawn(key.clone(), PROBE_ENV).map_err(|e| format!("cannot start the fork server {}: {e}", self.exe.display()))?,
+                    };
+                    match server.start(self.trial_env(id), out_w.as_fd(), err_w.as_fd()) {
+                        Ok(pid) => break (server, pid),
+                        Err(why) if fresh => return Err(why),
+                        Err(_) => continue,
+                    }
+                };
+                drop((out_w, err_w));
+                Ok((Proc::Fork(server, pid), Output::read(Some(std::fs::File::from(out_r))), Output::read(Some(std::fs::File::from(err_r)))))
+            }
+        }
+    }
+
     fn spawn_and_wait(&self, id: &str, timeout: Duration) -> Spawned {
         use Spawned::Verdict;
         let none = ChildReport::default;
-        let mut cmd = crate::executor::command(&self.exe, &self.args, Stdio::piped());
-        cmd.env(CHILD_ENV, id).env(oracle::timing::SCALE_ENV, self.timeout_scale.get().to_string()).env(PROBE_ENV, &self.probe_json);
-        match self.mutate {
-            Some(k) => cmd.env(oracle::mutation::MUTATE_ENV, k.to_string()),
-            None => cmd.env_remove(oracle::mutation::MUTATE_ENV),
+        let (mut child, out, err) = match self.start(id) {
+            Ok(p) => p,
+            Err(why) => return Verdict(Outcome::Error, why, none()),
         };
-        let mut child = match cmd.spawn() {
-            Ok(c) => c,
-            Err(e) => return Verdict(Outcome::Error, format!("cannot start the trial process {}: {e}", self.exe.display()), none()),
+        let pid = child.pid();
+        let status = match child.wait(timeout, StopWaiting::OnInterrupt) {
+            Waited::Exited(s) => Some(s),
+            Waited::NotYet => None,
+            Waited::Lost(why) => {
+                // The server is gone: the trial died with it (its death
+                // signal), or is killed here.
+                kill_group(pid);
+                fixtures::remove_leftovers_of(pid as u32);
+                if crate::interrupt::received().is_some() {
+                    return Spawned::Interrupted;
+                }
+                return Verdict(
+                    Outcome::Error,
+                    format!("{why} (the trial's executor, not the kernel); trial output: {}", tail_of(&out.take_now(), 1500)),
+                    none(),
+                );
+            }
         };
-        let pid = child.id() as i32;
-        let out = Output::read(child.stdout.take());
-        let err = Output::read(child.stderr.take());
-        let status = wait_bounded(&mut child, pid, timeout, StopWaiting::OnInterrupt);
         let timed_out = status.is_none();
         // Stopped waiting because the run was interrupted: whatever the
         // trial was doing, it gets no verdict (it is killed below).
@@ -160,9 +296,9 @@ impl Isolation {
             Some(s) => s,
             // Waited out even after an interrupt: a trial killed then is
             // reaped like any other, never taken for one stuck in the kernel.
-            None => match wait_bounded(&mut child, pid, UNKILLABLE_GRACE, StopWaiting::AtDeadline) {
-                Some(s) => s,
-                None => {
+            None => match child.wait(UNKILLABLE_GRACE, StopWaiting::AtDeadline) {
+                Waited::Exited(s) => s,
+                Waited::NotYet | Waited::Lost(_) => {
                     // Stuck in the kernel (the exit path waits for requests
                     // that never end): give up on it and go on. Its pipes
                     // stay open, so its output is not waited for either.
@@ -185,6 +321,7 @@ impl Isolation {
                 }
             },
         };
+        child.finish();
         let stdout = out.join();
         let stderr = err.join();
         // A trial killed at its timeout never dropped its temp dirs.

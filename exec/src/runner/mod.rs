@@ -1,7 +1,8 @@
 //! The runner: plans trials (case x variant) against the probe, decides
 //! skips before anything runs, and runs each trial in its own child process
-//! (this binary re-executed for one trial), killed with its process group
-//! at the trial's timeout. Trials run on parallel workers; `serial` trials
+//! (forked from this worker's fork server, [`crate::executor::server`], or
+//! with `--executor exec` this binary re-executed for one trial), killed
+//! with its process group at the trial's timeout. Trials run on parallel workers; `serial` trials
 //! run alone afterwards.
 //!
 //! [`plan`] decides what runs and what skips; [`child`] is the trial's
@@ -13,7 +14,7 @@ mod mutate;
 mod plan;
 
 pub use child::{child_main, run_in_process};
-pub use isolation::{ChildReport, Isolation, Ran};
+pub use isolation::{ChildReport, Executor, Isolation, Ran};
 pub use mutate::{run_mutated, run_mutated_judging};
 pub use plan::{areas, plan, Selection, Skip, Trial};
 
