@@ -33,3 +33,36 @@ fn no_intermittent_entry_has_a_wildcard_kernel_range() {
     let wild: Vec<_> = e.expect.iter().filter(|x| x.intermittent && x.kernels.trim() == "*").map(|x| x.trial.clone()).collect();
     assert!(wild.is_empty(), "intermittent entries over every kernel: {wild:?}");
 }
+
+/// A pinned failure names the check that fails as the check prints it:
+/// `(cases/src/FILE:*: `EXPR`)`, EXPR the expression a `check!`,
+/// `check_eq!` or `check_errno!` in that file was given. A case rewritten
+/// so that its expression reads differently (`fds` became `fds.get()`
+/// when the kernel-written memory moved into an IoCell) leaves an entry
+/// that no longer matches: the trial turns from xfail into "a different
+/// failure" only on the kernels that have the deviation, all of them in
+/// VMs. Checked here, on any machine.
+#[test]
+fn every_pinned_failure_names_a_check_that_exists() {
+    let e = Expectations::builtin();
+    let mut stale = Vec::new();
+    for x in &e.expect {
+        let mut rest = x.failure.as_str();
+        while let Some(i) = rest.find("(cases/src/") {
+            rest = &rest[i + 1..];
+            let Some((file, after)) = rest.split_once(":*: `") else { break };
+            let Some((expr, _)) = after.split_once("`)") else { break };
+            let src = std::fs::read_to_string(format!("{}/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap_or_default();
+            let found = ["check!(", "check_eq!(", "check_errno!("].iter().any(|m| {
+                src.match_indices(m).any(|(at, _)| {
+                    let args = src[at + m.len()..].trim_start();
+                    args.strip_prefix(expr).is_some_and(|tail| tail.trim_start().starts_with([',', ')']))
+                })
+            });
+            if !found {
+                stale.push(format!("{}: {file}: `{expr}`", x.id));
+            }
+        }
+    }
+    assert!(stale.is_empty(), "pinned failures naming a check their file does not make:\n{}", stale.join("\n"));
+}
