@@ -354,6 +354,15 @@ fn a_probe_step_that_crashes_or_hangs_is_isolated() {
             }
         }
     }
+    // A child lost between steps (a ring left with requests, dropped at
+    // the end) costs no finding: the steps it finished stand, a fresh
+    // child does the rest, and io_uring is not "unavailable".
+    let out = bin().args(["probe", "--json"]).env("URING_CONFORM_PROBE_SELFTEST", "crash-after:op.read").output().unwrap();
+    assert!(out.status.success(), "crash-after: exit {:?}", out.status);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["availability"], normal["availability"], "crash-after: availability");
+    assert_eq!(v["features"], normal["features"], "crash-after: the findings");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("between steps, after op.read finished"), "crash-after: stderr says where");
 }
 
 /// The pids whose parent is `ppid` (from /proc/PID/stat).

@@ -135,6 +135,16 @@ impl Output {
         String::from_utf8_lossy(&b).into_owned()
     }
 
+    /// Everything, once the pipe has ended or `bound` has passed (a
+    /// process the child left behind may hold the pipe open).
+    pub fn join_within(self, bound: Duration) -> String {
+        let deadline = Instant::now() + bound;
+        while !self.done.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        self.take_now()
+    }
+
     /// Everything, once the pipe has ended.
     pub fn join(self) -> String {
         let Output { buf, done, .. } = self;

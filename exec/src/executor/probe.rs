@@ -24,7 +24,8 @@ pub const PROBE_CHILD_ENV: &str = "URING_CONFORM_PROBE_CHILD";
 /// kernel that never answers, not a timed check.
 const STEP_WATCHDOG: Duration = Duration::from_secs(60);
 /// Self-check of the isolation (tests/cli.rs): `crash:ID` or `hang:ID`
-/// makes the child crash or hang at step ID, with the watchdog shortened
+/// makes the child crash or hang at step ID (`crash-after:ID`: crash
+/// between steps, once ID has finished), with the watchdog shortened
 /// to 1 s (`hang-long:ID`: 30 s, time for a test to kill the parent).
 pub const PROBE_SELFTEST_ENV: &str = "URING_CONFORM_PROBE_SELFTEST";
 
@@ -54,7 +55,12 @@ pub fn child_main() -> Option<i32> {
                 }
             }
         }
-        Step::Done(id, found) => emit(ProbeLine::Done { id: id.to_string(), finding: found.kind(), note: found.why().to_string() }),
+        Step::Done(id, found) => {
+            emit(ProbeLine::Done { id: id.to_string(), finding: found.kind(), note: found.why().to_string() });
+            if selftest == format!("crash-after:{id}") {
+                std::process::abort();
+            }
+        }
     });
     emit(ProbeLine::Probe(Box::new(p.to_report())));
     Some(0)
@@ -87,6 +93,7 @@ pub fn run() -> Probe {
     let mut earlier: Vec<(String, Finding)> = Vec::new();
     loop {
         let skip: Vec<&str> = earlier.iter().map(|(id, _)| id.as_str()).collect();
+        let before = earlier.len();
         match one_child(&exe, &skip.join(","), &mut earlier) {
             Ending::Finished(p) => {
                 let mut p = *p;
@@ -105,8 +112,24 @@ pub fn run() -> Probe {
             Ending::Broken(why) => {
                 return Probe::unavailable(KernelInfo::current(), Availability::Error, format!("harness error: the probe child {why}"));
             }
+            // Lost between steps, after some finished (a ring a step left
+            // with requests the kernel holds, dropped at the probe's end):
+            // those findings stand, and a fresh child does the rest. The
+            // step before the loss keeps the evidence.
+            Ending::Lost { step: None, why } if earlier.len() > before => {
+                eprintln!("uring-conform: probe: the probe child {why}; going on without the steps it finished");
+                if let Some((_, found)) = earlier.last_mut() {
+                    let also = format!(" (then the probe child {why})");
+                    *found = match std::mem::replace(found, Finding::Present) {
+                        Finding::Absent(w) => Finding::Absent(w + &also),
+                        Finding::Broken(w) => Finding::Broken(w + &also),
+                        Finding::Undetermined(w) => Finding::Undetermined(w + &also),
+                        Finding::Present => Finding::Present,
+                    };
+                }
+            }
             Ending::Lost { step: None, why } => {
-                return Probe::unavailable(KernelInfo::current(), Availability::Error, format!("the probe {why} before its first step"));
+                return Probe::unavailable(KernelInfo::current(), Availability::Error, format!("the probe {why} outside any step"));
             }
         }
     }
@@ -114,7 +137,9 @@ pub fn run() -> Probe {
 
 /// Runs one probe child; records each finished step in `done`.
 fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)>) -> Ending {
-    let mut cmd = super::command(exe, &[], Stdio::null());
+    // Its stderr is read too: a child that crashes says why there (a
+    // panic, a ring's drop that could not end its requests).
+    let mut cmd = super::command(exe, &[], Stdio::piped());
     cmd.env(PROBE_CHILD_ENV, if skip.is_empty() { "," } else { skip });
     let mut child = match cmd.spawn() {
         Ok(c) => c,
@@ -122,7 +147,11 @@ fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)
     };
     let pid = child.id() as i32;
     let out = Output::read(child.stdout.take());
+    let err = Output::read(child.stderr.take());
     let mut current: Option<String> = None;
+    // The last step that finished: a child lost between steps is placed
+    // after it.
+    let mut last_done: Option<String> = None;
     let kill = |child: &mut std::process::Child| {
         super::kill_group(pid);
         // A child stuck in the kernel may never be reaped: wait as for a
@@ -147,6 +176,7 @@ fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)
                 match v {
                     ProbeLine::Start(id) => current = Some(id),
                     ProbeLine::Done { id, finding, note } => {
+                        last_done = Some(id.clone());
                         done.push((id, Finding::from_kind(finding, note)));
                         current = None;
                     }
@@ -168,6 +198,18 @@ fn one_child(exe: &std::path::Path, skip: &str, done: &mut Vec<(String, Finding)
                     },
                     Err(e) => format!("crashed: {e}"),
                 };
+                let stderr = err.join_within(Duration::from_secs(2));
+                let stderr = stderr.trim();
+                let mut why = match (&current, &last_done) {
+                    (None, Some(after)) => format!("{why} between steps, after {after} finished"),
+                    _ => why,
+                };
+                if !stderr.is_empty() {
+                    // Its first lines: a panic's message comes first, its
+                    // backtrace after.
+                    let head: String = stderr.lines().take(4).collect::<Vec<_>>().join(" | ").chars().take(600).collect();
+                    why = format!("{why}; stderr: {head}");
+                }
                 return Ending::Lost { step: current, why };
             }
         }

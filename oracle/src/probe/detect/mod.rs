@@ -227,6 +227,20 @@ pub(super) fn sqe(ring: &mut Ring, flag: u8) -> Detected {
                 einval_first,
             )
         }
+        IOSQE_BIT7 => {
+            // Its own ring: on a kernel with the SQE group series, bit 7
+            // makes the NOP a group leader that waits for a member, so it
+            // answers nothing and stays in flight. Ended with a plain NOP
+            // (its member), the ring drops clean; a leader the kernel still
+            // holds would otherwise keep the probe's shared ring from ever
+            // dropping (a ring's drop waits for its requests).
+            let mut own = plain_ring()?;
+            let got = sqes(&mut own, &[Sqe::nop().with(flag).user_data(1)], 1)?;
+            if got.is_empty() {
+                let _ = run_sqes(&mut own, &[Sqe::nop().user_data(2)], 2);
+            }
+            judge(&got, &what, "one CQE, res 0", |g| one(g, 0, 0), einval_first)
+        }
         _ => {
             let got = sqes(ring, &[Sqe::nop().with(flag).user_data(1)], 1)?;
             judge(&got, &what, "one CQE, res 0", |g| one(g, 0, 0), einval_first)
