@@ -21,7 +21,10 @@
 //!   aborts, naming the memory and the ring, rather than let the kernel
 //!   write freed memory: the policy of the ring's own drop (every ring
 //!   lives in a trial or probe child process, so this is that trial's
-//!   crash).
+//!   crash). Owners that take `&mut self` to mean that no request holds
+//!   their memory and hand out a `&mut [u8]` of it
+//!   ([`crate::Mapping::bytes`], the fixtures' `AlignedBuf`) check the same
+//!   way ([`check_exclusive`]).
 //!
 //! The check needs memory that cannot be freed without its drop running:
 //! an `IoBuf` is only ever owned through an `IoBufBox`, which hands out no
@@ -143,11 +146,23 @@ pub fn overlapping(start: usize, len: usize) -> Option<(u64, usize, usize)> {
 /// [`crate::IoCell`], [`crate::Mapping`], and any type that hands out
 /// safe `&IoBuf` views of its own allocation ([`crate::IoBuf::from_raw`]).
 pub fn check_free(start: *const u8, len: usize, what: &str) {
+    check_not_lent(start, len, what, "freed");
+}
+
+/// Called before a `&mut [u8]` of `len` bytes at `start` is made (an owner
+/// whose `&mut self` is taken to mean that no request holds the memory:
+/// [`crate::Mapping::bytes`]): aborts as [`check_free`] does, since a
+/// leaked ring's requests may write it under that reference.
+pub fn check_exclusive(start: *const u8, len: usize, what: &str) {
+    check_not_lent(start, len, what, "borrowed exclusively");
+}
+
+fn check_not_lent(start: *const u8, len: usize, what: &str, doing: &str) {
     if let Some((owner, s, e)) = overlapping(start as usize, len) {
         eprintln!(
-            "uring: {what} ({len} bytes at {start:#x}) is being freed while ring #{owner} still has {s:#x}..{e:#x} lent to the kernel: \
+            "uring: {what} ({len} bytes at {start:#x}) is being {doing} while ring #{owner} still has {s:#x}..{e:#x} lent to the kernel: \
              that ring was leaked (std::mem::forget, an Rc cycle) instead of dropped, so its requests may still write this memory; \
-             aborting rather than let the kernel write freed memory\n{}",
+             aborting rather than let the kernel write it\n{}",
             std::backtrace::Backtrace::force_capture(),
             start = start as usize
         );

@@ -26,9 +26,9 @@ fn run_child(role: &str) -> Output {
         .expect("re-exec the test binary")
 }
 
-/// Scenario `role` must die of SIGABRT, its stderr naming the leaked ring
-/// and `what` was freed.
-fn assert_aborts(role: &str, what: &str) {
+/// Scenario `role` must die of SIGABRT, its stderr naming the leaked ring,
+/// `what` was freed or borrowed, and how (`doing`).
+fn assert_aborts(role: &str, what: &str, doing: &str) {
     let out = run_child(role);
     let err = String::from_utf8_lossy(&out.stderr);
     if out.status.code() == Some(UNSUPPORTED) {
@@ -37,7 +37,10 @@ fn assert_aborts(role: &str, what: &str) {
     }
     assert_eq!(out.status.signal(), Some(libc::SIGABRT), "{role}: want SIGABRT, got {:?}; stderr:\n{err}", out.status);
     assert!(
-        err.contains(&format!("uring: {what} (")) && err.contains("was leaked") && err.contains("still has"),
+        err.contains(&format!("uring: {what} ("))
+            && err.contains(&format!("is being {doing} while ring #"))
+            && err.contains("was leaked")
+            && err.contains("still has"),
         "{role}: stderr does not name the reason:\n{err}"
     );
     assert!(!err.contains("reached the end"), "{role}: the child went on after freeing lent memory:\n{err}");
@@ -53,32 +56,37 @@ fn assert_exits_cleanly(role: &str) {
 
 #[test]
 fn freeing_an_io_buf_a_leaked_ring_reads_into_aborts() {
-    assert_aborts("read", "an IoBuf");
+    assert_aborts("read", "an IoBuf", "freed");
 }
 
 #[test]
 fn freeing_the_allocation_of_a_lent_sub_range_aborts() {
-    assert_aborts("read-subrange", "an IoBuf");
+    assert_aborts("read-subrange", "an IoBuf", "freed");
 }
 
 #[test]
 fn freeing_io_cells_a_leaked_accept_writes_aborts_even_after_a_move() {
-    assert_aborts("accept-cells-moved", "an IoCell");
+    assert_aborts("accept-cells-moved", "an IoCell", "freed");
 }
 
 #[test]
 fn freeing_a_buffer_pushed_on_a_leaked_buf_ring_aborts() {
-    assert_aborts("bufring", "an IoBuf");
+    assert_aborts("bufring", "an IoBuf", "freed");
 }
 
 #[test]
 fn freeing_a_registered_buffer_of_a_leaked_ring_aborts() {
-    assert_aborts("registered", "an IoBuf");
+    assert_aborts("registered", "an IoBuf", "freed");
 }
 
 #[test]
 fn unmapping_a_mapping_a_leaked_ring_reads_into_aborts() {
-    assert_aborts("mapping", "a Mapping");
+    assert_aborts("mapping", "a Mapping", "freed");
+}
+
+#[test]
+fn borrowing_a_mapping_a_leaked_ring_reads_into_exclusively_aborts() {
+    assert_aborts("mapping-bytes", "a Mapping", "borrowed exclusively");
 }
 
 #[test]
@@ -166,6 +174,13 @@ fn leak_child() {
             pending_read(&mut ring, rx, map.as_io_buf());
             std::mem::forget(ring);
             drop(map);
+        }
+        "mapping-bytes" => {
+            let mut map = Mapping::anon(4096).unwrap();
+            let mut ring = Ring::new(4).unwrap();
+            pending_read(&mut ring, rx, map.as_io_buf());
+            std::mem::forget(ring);
+            map.bytes()[0] = 1;
         }
         "control-dropped" => {
             let buf = IoBuf::new(16);

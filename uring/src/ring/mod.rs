@@ -174,7 +174,8 @@ impl PartialEq<Errno> for SetupError {
 /// [`Ring::update_buffers`]) is recorded under the ring's id when the SQE
 /// is written into the SQ (or the buffer pushed or registered), and the
 /// drop of an `IoBuf`, an `IoCell` or a [`crate::Mapping`] whose memory
-/// overlaps a range still recorded aborts the process, naming the ring:
+/// overlaps a range still recorded (or a `&mut [u8]` of such memory:
+/// [`crate::Mapping::bytes`]) aborts the process, naming the ring:
 /// the same policy as an abort here, rather than let the kernel write
 /// freed memory. Leaking a ring is therefore safe, and so is leaking its
 /// memory with it (`Box::leak`, [`crate::IoBufBox::leak`]); freeing the
