@@ -32,8 +32,8 @@ pub fn expect_fd(r: &mut CheckedRing, user_data: u64, fd: i32) -> Result<OwnedFd
 
 /// An fd array for FILES_UPDATE, which the kernel may write back into
 /// (IORING_FILE_INDEX_ALLOC).
-pub fn cells(fds: &[i32]) -> Vec<uring::IoCell<i32>> {
-    fds.iter().map(|&fd| uring::IoCell::new(fd)).collect()
+pub fn cells<const N: usize>(fds: &[i32; N]) -> uring::IoCell<[i32; N]> {
+    uring::IoCell::new(*fds)
 }
 
 /// An iovec over `buf` (memory the kernel may write: a READV's, RECVMSG's).

@@ -9,26 +9,73 @@
 //! The kernel writes them only as the CQEs say; reading one while a request
 //! may still write it gives whatever bytes are there (integers only), never
 //! undefined behaviour.
+//!
+//! # Freed only through their drop
+//! The borrow alone does not keep lent memory alive if the ring is leaked
+//! (`std::mem::forget`: its drop, which waits for the kernel, never runs,
+//! yet the borrow ends). So the memory of both types is freed only by a
+//! drop that first asks the registry of lent memory ([`crate::lent`]) and
+//! aborts if a ring that was never dropped lent any of it to the kernel:
+//! an `IoBuf` is owned only as an [`IoBufBox`] (a `Box<IoBuf>` could be
+//! moved into an `Arc`, which frees the old allocation without a drop),
+//! and an `IoCell` keeps its value on the heap (moving the cell moves the
+//! pointer, not the memory the kernel was given).
 
+use crate::lent::{check_free, Lent};
 use std::cell::UnsafeCell;
-use std::ops::{Bound, RangeBounds};
+use std::ops::{Bound, Deref, RangeBounds};
 
 /// Bytes the kernel may write (a READ's or RECV's buffer, a registered or
-/// provided buffer). Made as `Box<IoBuf>` ([`IoBuf::new`]); a sub-range is
-/// an `&IoBuf` too ([`IoBuf::range`]).
+/// provided buffer). Made as an [`IoBufBox`] ([`IoBuf::new`]); a sub-range
+/// is an `&IoBuf` too ([`IoBuf::range`]).
 #[repr(transparent)]
 pub struct IoBuf([UnsafeCell<u8>]);
 
+/// The owner of an [`IoBuf`] (what [`IoBuf::new`] returns; derefs to it).
+/// Unlike a `Box<IoBuf>` it hands the allocation to nothing that could
+/// free it without running [`IoBuf`]'s drop, which checks that no leaked
+/// ring still lent it to the kernel (see the module docs).
+pub struct IoBufBox(Box<IoBuf>);
+
+impl IoBufBox {
+    /// Never frees the buffer (memory for a ring that outlives every
+    /// scope: one closed with requests in flight, one the case leaks).
+    pub fn leak(self) -> &'static IoBuf {
+        Box::leak(self.0)
+    }
+}
+
+impl Deref for IoBufBox {
+    type Target = IoBuf;
+    fn deref(&self) -> &IoBuf {
+        &self.0
+    }
+}
+
+impl AsRef<IoBuf> for IoBufBox {
+    fn as_ref(&self) -> &IoBuf {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for IoBufBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 impl IoBuf {
     /// `len` zeroed bytes.
-    pub fn new(len: usize) -> Box<IoBuf> {
+    // An IoBuf is unsized: its owner is what `new` can return.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(len: usize) -> IoBufBox {
         let cells: Box<[UnsafeCell<u8>]> = (0..len).map(|_| UnsafeCell::new(0)).collect();
         // SAFETY: IoBuf is repr(transparent) over [UnsafeCell<u8>], so the
         // fat pointer's metadata (the length) and layout carry over.
-        unsafe { Box::from_raw(Box::into_raw(cells) as *mut IoBuf) }
+        IoBufBox(unsafe { Box::from_raw(Box::into_raw(cells) as *mut IoBuf) })
     }
     /// A buffer holding a copy of `bytes`.
-    pub fn from_bytes(bytes: &[u8]) -> Box<IoBuf> {
+    pub fn from_bytes(bytes: &[u8]) -> IoBufBox {
         let b = IoBuf::new(bytes.len());
         b.write(0, bytes);
         b
@@ -38,7 +85,11 @@ impl IoBuf {
     /// # Safety
     /// `ptr..ptr+len` is valid for reads and writes for `'a`, and no `&` or
     /// `&mut` reference to it exists for `'a` (it is only accessed through
-    /// raw pointers and IoBufs).
+    /// raw pointers and IoBufs). An owner that hands such views out from
+    /// safe code (tied to its own borrow) must call
+    /// [`crate::lent::check_free`] before it frees the memory, as
+    /// [`IoBufBox`] and [`crate::Mapping`] do: a ring that was leaked may
+    /// still have it lent to the kernel.
     pub unsafe fn from_raw<'a>(ptr: *mut u8, len: usize) -> &'a IoBuf {
         // SAFETY: the caller's contract; UnsafeCell<u8> has u8's layout.
         unsafe { &*(std::ptr::slice_from_raw_parts_mut(ptr as *mut UnsafeCell<u8>, len) as *const IoBuf) }
@@ -52,6 +103,10 @@ impl IoBuf {
     /// The start, for the kernel (an address in an SQE).
     pub fn as_ptr(&self) -> *mut u8 {
         self.0.as_ptr() as *mut u8
+    }
+    /// The bytes as a range lent to the kernel (what a builder records).
+    pub(crate) fn lent(&self) -> Lent {
+        Lent::new(self.as_ptr(), self.len())
     }
     /// Bytes `r` of this buffer (panics outside it).
     pub fn range(&self, r: impl RangeBounds<usize>) -> &IoBuf {
@@ -101,6 +156,14 @@ impl IoBuf {
     }
 }
 
+/// Only an [`IoBufBox`] drops an IoBuf (a sub-range or `from_raw` view is
+/// a reference): the whole allocation, so a lent sub-range overlaps it.
+impl Drop for IoBuf {
+    fn drop(&mut self) {
+        check_free(self.as_ptr(), self.len(), "an IoBuf");
+    }
+}
+
 impl std::fmt::Debug for IoBuf {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "IoBuf({} bytes)", self.len())
@@ -111,12 +174,16 @@ impl std::fmt::Debug for IoBuf {
 /// pipe fds, a socket address and its length). `T` must be plain data:
 /// every bit pattern the kernel may write is a valid `T` (integers and
 /// records of integers).
-#[repr(transparent)]
-pub struct IoCell<T: Copy>(UnsafeCell<T>);
+///
+/// The value lives on the heap, so its address is fixed for the cell's
+/// whole life: moving an `IoCell` (returning it, a `Vec` of them growing)
+/// moves a pointer, and the memory the kernel was given is only freed by
+/// the cell's drop, which checks the registry of lent memory first.
+pub struct IoCell<T: Copy>(Box<UnsafeCell<T>>);
 
 impl<T: Copy> IoCell<T> {
     pub fn new(v: T) -> IoCell<T> {
-        IoCell(UnsafeCell::new(v))
+        IoCell(Box::new(UnsafeCell::new(v)))
     }
     /// A copy of the value as it is now (a volatile read).
     pub fn get(&self) -> T {
@@ -131,6 +198,22 @@ impl<T: Copy> IoCell<T> {
     /// The address, for the kernel.
     pub fn as_ptr(&self) -> *mut T {
         self.0.get()
+    }
+    /// The value's bytes as a range lent to the kernel.
+    pub(crate) fn lent(&self) -> Lent {
+        Lent::new(self.as_ptr() as *const u8, std::mem::size_of::<T>())
+    }
+}
+
+impl<T: Copy> Drop for IoCell<T> {
+    fn drop(&mut self) {
+        check_free(self.as_ptr() as *const u8, std::mem::size_of::<T>(), "an IoCell");
+    }
+}
+
+impl<T: Copy> std::fmt::Debug for IoCell<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IoCell({} bytes at {:p})", std::mem::size_of::<T>(), self.as_ptr())
     }
 }
 

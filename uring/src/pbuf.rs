@@ -30,7 +30,12 @@ pub struct BufRing<'buf> {
     local_tail: u16,
     /// Registered and not unregistered since.
     registered: bool,
-    _buf: PhantomData<&'buf ()>,
+    /// The ring's key in the registry of lent memory ([`crate::lent`]):
+    /// pushed buffers are lent until that ring's drop.
+    lent_id: u64,
+    /// Invariant in `'buf`, as [`Ring`]: it lends what `push` takes to that
+    /// ring's kernel object, so `'buf` must stay the ring's.
+    _buf: PhantomData<fn(&'buf ()) -> &'buf ()>,
 }
 
 impl<'buf> BufRing<'buf> {
@@ -55,7 +60,7 @@ impl<'buf> BufRing<'buf> {
                 Mapping::shared(ring.borrow_fd().ok_or(Errno(libc::EBADF))?, off, len)?
             }
         };
-        Ok(BufRing { mem, entries: entries as u16, bgid, local_tail: 0, registered: true, _buf: PhantomData })
+        Ok(BufRing { mem, entries: entries as u16, bgid, local_tail: 0, registered: true, lent_id: ring.lent_id(), _buf: PhantomData })
     }
 
     /// The shared tail (`struct io_uring_buf_ring`: bytes 14..16, over
@@ -65,8 +70,11 @@ impl<'buf> BufRing<'buf> {
     }
 
     /// Adds `buf` as buffer `bid` at the local tail (visible after
-    /// `publish`). The kernel may write it for as long as the ring lives.
+    /// `publish`). The kernel may write it for as long as the ring lives,
+    /// unregistered or not (a request may have picked it already), so it
+    /// stays recorded as lent until the ring's drop ([`crate::lent`]).
     pub fn push(&mut self, buf: &'buf IoBuf, bid: u16) {
+        crate::lent::record(self.lent_id, [buf.lent()]);
         // SAFETY: buf is borrowed for 'buf.
         unsafe { self.push_raw(buf.as_ptr(), buf.len() as u32, bid) }
     }

@@ -262,8 +262,8 @@ fn hangs_up_within(fd: impl std::os::fd::AsFd, limit: Duration) -> bool {
 /// What [`arm_everything`]'s requests use: a read's and a recv's buffer,
 /// the timeout's timespec (10 s).
 struct Armed {
-    buf: Box<IoBuf>,
-    rbuf: Box<IoBuf>,
+    buf: uring::IoBufBox,
+    rbuf: uring::IoBufBox,
     ts: __kernel_timespec,
 }
 
@@ -332,7 +332,9 @@ case! {
         // The ring is made in the child: a SINGLE_ISSUER ring belongs to the
         // task that set it up.
         let mut child = Child::fork(|| {
-            let mem = Armed::new();
+            // Leaked with the ring below: a leaked ring's memory must never
+            // be freed (freeing it would abort: uring::lent).
+            let mem: &'static Armed = Box::leak(Box::new(Armed::new()));
             let Ok(mut r) = cx.ring_sized(8) else { return 2 };
             let (Ok(s), Ok(l)) = (SocketPair::stream(), Listener::new()) else { return 3 };
             if r.register_files(&[txfd]).is_err() {
@@ -340,7 +342,7 @@ case! {
             }
             // The child's copy of the write end; the ring keeps its own.
             drop(tx);
-            if arm_everything(&mut r, rx.as_raw_fd(), &s, &l, &mem).is_err() {
+            if arm_everything(&mut r, rx.as_raw_fd(), &s, &l, mem).is_err() {
                 return 5;
             }
             // Exit without closing anything.

@@ -29,7 +29,7 @@ fn two_files() -> Result<(TempFile, TempFile), CaseError> {
 fn read_slot(r: &mut CheckedRing, slot: i32, res: i32) -> Result<Vec<u8>, CaseError> {
     // Leaked: the ring outlives this call (a read through a slot cannot be
     // left in flight here, but the type cannot tell).
-    let buf: &'static IoBuf = Box::leak(IoBuf::new(32));
+    let buf: &'static IoBuf = IoBuf::new(32).leak();
     r.run_expect(&[Sqe::read(slot, buf, 0).fixed_file().user_data(50)], &[cqe(50, res)])?;
     Ok(buf.to_vec())
 }

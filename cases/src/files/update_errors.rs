@@ -14,12 +14,12 @@ case! {
     refs: ["io_uring_prep_files_update(3) ERRORS: -EINVAL", "io_uring/rsrc.c io_files_update_prep: rw_flags or splice_fd_in set, nr_args 0 -> -EINVAL", "claim:prep.files-update.EINVAL"],
     run: |cx| {
         let (a, b) = two_files()?;
-        let fds;
+        let (fds, none);
         let mut r = cx.ring()?;
         r.register_files(&[a.fd()])?;
-        fds = cells(&[b.fd()]);
+        (fds, none) = (cells(&[b.fd()]), cells(&[]));
         let flagged = Sqe::files_update(&fds, 0).op_flags(1).user_data(1);
-        let empty = Sqe::files_update(&[], 0).user_data(2);
+        let empty = Sqe::files_update(&none, 0).user_data(2);
         r.run_expect(&[flagged], &[cqe(1, -libc::EINVAL)])?;
         r.run_expect(&[empty], &[cqe(2, -libc::EINVAL)])?;
         check_eq!(read_slot(&mut r, 0, 32)?, pattern(32, 1), "slot 0 untouched");

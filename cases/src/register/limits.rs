@@ -122,8 +122,9 @@ case! {
         // Effective uid nobody drops CAP_IPC_LOCK for the setup only: the
         // ring then accounts its pinned pages (the limit is read at each
         // registration).
-        let r = as_nobody(|| CheckedRing::new(4))??;
+        // The buffers outlive the ring they are registered on.
         let b = fixtures::Bufs::new(1, 4096);
+        let r = as_nobody(|| CheckedRing::new(4))??;
         let old = set_rlimit(rustix::process::Resource::Memlock, 0)?;
         let got = r.register_buffers(&[b.iov(0, 4096)]);
         restore_rlimit(rustix::process::Resource::Memlock, old)?;

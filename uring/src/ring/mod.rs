@@ -160,9 +160,28 @@ impl PartialEq<Errno> for SetupError {
 /// abort is that trial's crash, reported as such. Then it unmaps the rings
 /// and closes the fd.
 ///
-/// `std::mem::forget` (or a leak) skips that drop: the ring stays open and
-/// its requests keep their memory's addresses, so a ring must not be
-/// leaked while requests on borrowed memory are in flight.
+/// Only a drop that gets this far (nothing in flight) releases the ring's
+/// entries in the registry of lent memory ([`crate::lent`]).
+///
+/// # Leaks
+/// `std::mem::forget` (or an `Rc` cycle) skips that drop: the ring stays
+/// open, its requests keep their memory's addresses, and the `'buf` borrow
+/// ends anyway, so safe code could free memory the kernel still writes.
+/// That is caught where the memory is freed: every [`crate::IoBuf`] and
+/// [`crate::IoCell`] an SQE was handed, every buffer pushed on a
+/// [`crate::BufRing`] and every buffer registered through the safe calls
+/// ([`Ring::register_buffers`], [`Ring::register_buffers_tagged`],
+/// [`Ring::update_buffers`]) is recorded under the ring's id when the SQE
+/// is written into the SQ (or the buffer pushed or registered), and the
+/// drop of an `IoBuf`, an `IoCell` or a [`crate::Mapping`] whose memory
+/// overlaps a range still recorded (or a `&mut [u8]` of such memory:
+/// [`crate::Mapping::bytes`]) aborts the process, naming the ring:
+/// the same policy as an abort here, rather than let the kernel write
+/// freed memory. Leaking a ring is therefore safe, and so is leaking its
+/// memory with it (`Box::leak`, [`crate::IoBufBox::leak`]); freeing the
+/// memory afterwards is that trial's crash. Raw addresses (the unsafe
+/// builders and register calls) are not tracked: their callers keep the
+/// memory valid for `'buf` themselves.
 ///
 /// A buffer must outlive the ring that was handed it:
 /// ```compile_fail
@@ -176,6 +195,24 @@ impl PartialEq<Errno> for SetupError {
 /// let buf = uring::IoBuf::new(8);
 /// let mut ring = uring::Ring::new(4).unwrap();
 /// ring.push(&uring::Sqe::read(0, &buf, 0));
+/// ```
+///
+/// The ring is invariant in `'buf`: were it covariant, a `&Ring<'long>`
+/// would coerce to `&Ring<'short>`, and the `&self` calls that lend
+/// memory (registering buffers, a [`crate::BufRing`]) would take buffers
+/// that are freed while the ring, and the kernel's registration, live on:
+/// ```compile_fail,E0597
+/// let ring = uring::Ring::new(4).unwrap();
+/// {
+///     let buf = uring::IoBuf::new(4096);
+///     ring.register_buffers(&[&buf]).unwrap(); // error: `buf` does not live long enough
+/// }
+/// ```
+/// ```compile_fail,E0597
+/// let ring = uring::Ring::new(4).unwrap();
+/// let buf = uring::IoBuf::new(4096);
+/// let mut br = uring::BufRing::register(&ring, 0, 4, 0).unwrap();
+/// br.push(&buf, 0); // error: `buf` does not live long enough (dropped before the ring)
 /// ```
 pub struct Ring<'buf> {
     /// None for a REGISTERED_FD_ONLY ring.
@@ -223,7 +260,10 @@ pub struct Ring<'buf> {
     skip_success: u32,
     /// Closed without cancelling ([`Ring::close_leaving_requests`]).
     leave_requests: bool,
-    _buf: PhantomData<&'buf ()>,
+    /// This ring's key in the registry of lent memory ([`crate::lent`]).
+    lent_id: u64,
+    /// Invariant in `'buf` (see the type's docs).
+    _buf: PhantomData<fn(&'buf ()) -> &'buf ()>,
     /// A drained request can no longer be relied on here (see
     /// [`Ring::drain_usable`]).
     drain_unusable: bool,
@@ -272,6 +312,11 @@ impl<'buf> Ring<'buf> {
     pub fn registered_index(&self) -> Option<u32> {
         self.reg_index
     }
+    /// This ring's key in the registry of lent memory ([`crate::lent`]):
+    /// what the abort on freeing memory a leaked ring lent names.
+    pub fn lent_id(&self) -> u64 {
+        self.lent_id
+    }
 
     // ------------------------------------------------------------ SQ
 
@@ -293,6 +338,9 @@ impl<'buf> Ring<'buf> {
     /// (IORING_SETUP_SQ_REWIND, where the kernel reads from slot 0) and
     /// then enter with a raw `to_submit`.
     pub fn write_sqe_at(&mut self, slot: u32, sqe: &Sqe<'buf>) {
+        // Before the kernel can see the SQE: from here until the drop finds
+        // nothing in flight, freeing this memory aborts (a leaked ring).
+        crate::lent::record(self.lent_id, sqe.lent());
         let idx = slot & self.sq_mask;
         // SAFETY: idx < sq_entries; sqes holds sq_entries * sqe_size bytes.
         unsafe {
@@ -834,6 +882,9 @@ impl Drop for Ring<'_> {
                 std::process::abort();
             }
         }
+        // Nothing of this ring is in flight (or, closed leaving requests,
+        // its memory is 'static and never freed): its memory may be freed.
+        crate::lent::release(self.lent_id);
         if self.fd.is_none() {
             if let Some(i) = self.reg_index {
                 // A REGISTERED_FD_ONLY ring lives until its index is unregistered.

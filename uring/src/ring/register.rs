@@ -13,6 +13,14 @@ fn iovecs(bufs: &[&IoBuf]) -> Vec<libc::iovec> {
 }
 
 impl<'buf> Ring<'buf> {
+    /// Records `bufs` as lent to the kernel by this ring before they are
+    /// registered: a registered buffer may be written (READ_FIXED) until
+    /// the ring is gone, whether the call succeeds or not (recording a
+    /// refused one only delays nothing: it is borrowed for `'buf` anyway).
+    fn lend_buffers(&self, bufs: &[&'buf IoBuf]) {
+        crate::lent::record(self.lent_id, bufs.iter().map(|b| b.lent()));
+    }
+
     /// Raw `io_uring_register` on this ring, for opcodes that only read
     /// their argument.
     ///
@@ -104,6 +112,7 @@ impl<'buf> Ring<'buf> {
     /// IORING_REGISTER_BUFFERS of `bufs`, which the kernel may write (READ_FIXED)
     /// for as long as the ring lives: they borrow `'buf`.
     pub fn register_buffers(&self, bufs: &[&'buf IoBuf]) -> Result<(), Errno> {
+        self.lend_buffers(bufs);
         // SAFETY: each iovec is a live IoBuf borrowed for 'buf.
         unsafe { self.register_buffers_raw(&iovecs(bufs)) }
     }
@@ -122,6 +131,7 @@ impl<'buf> Ring<'buf> {
     /// IORING_REGISTER_BUFFERS2: `bufs` with `tags` (0 = none), or `nr`
     /// empty slots with IORING_RSRC_REGISTER_SPARSE.
     pub fn register_buffers_tagged(&self, bufs: &[&'buf IoBuf], tags: &[u64], sparse_nr: u32) -> Result<(), Errno> {
+        self.lend_buffers(bufs);
         // SAFETY: each iovec is a live IoBuf borrowed for 'buf.
         unsafe { self.register_buffers_tagged_raw(&iovecs(bufs), tags, sparse_nr) }
     }
@@ -148,6 +158,7 @@ impl<'buf> Ring<'buf> {
     /// IORING_REGISTER_BUFFERS_UPDATE from `offset` with `bufs`; returns
     /// how many slots were updated.
     pub fn update_buffers(&self, offset: u32, bufs: &[&'buf IoBuf], tags: &[u64]) -> Result<i32, Errno> {
+        self.lend_buffers(bufs);
         // SAFETY: each iovec is a live IoBuf borrowed for 'buf.
         unsafe { self.update_buffers_raw(offset, &iovecs(bufs), tags) }
     }

@@ -200,6 +200,7 @@ impl<'buf> Ring<'buf> {
                 pushed_ud: Default::default(),
                 skip_success: 0,
                 leave_requests: false,
+                lent_id: crate::lent::new_owner(),
                 _buf: PhantomData,
             };
             Ok(ring)

@@ -39,7 +39,7 @@ impl<'buf> Sqe<'buf> {
         Sqe::rw(IORING_OP_EPOLL_CTL, epfd, ev as *const _ as u64, op as u32, fd as u64)
     }
     pub fn epoll_wait<const N: usize>(epfd: i32, out: &'buf IoCell<[libc::epoll_event; N]>) -> Self {
-        Sqe::rw(IORING_OP_EPOLL_WAIT, epfd, out.as_ptr() as u64, N as u32, 0)
+        Sqe::rw(IORING_OP_EPOLL_WAIT, epfd, out.as_ptr() as u64, N as u32, 0).lend(out.lent())
     }
 
     // ------------------------------------------------- files and paths
@@ -53,7 +53,7 @@ impl<'buf> Sqe<'buf> {
         Sqe::rw(IORING_OP_OPENAT2, dirfd, path.as_ptr() as u64, std::mem::size_of::<open_how>() as u32, how as *const _ as u64)
     }
     pub fn statx(dirfd: i32, path: &'buf CStr, flags: u32, mask: u32, buf: &'buf IoCell<libc::statx>) -> Self {
-        Sqe::rw(IORING_OP_STATX, dirfd, path.as_ptr() as u64, mask, buf.as_ptr() as u64).op_flags(flags)
+        Sqe::rw(IORING_OP_STATX, dirfd, path.as_ptr() as u64, mask, buf.as_ptr() as u64).op_flags(flags).lend(buf.lent())
     }
     /// RENAMEAT relative to the cwd.
     pub fn renameat(old: &'buf CStr, new: &'buf CStr, flags: u32) -> Self {
@@ -76,7 +76,7 @@ impl<'buf> Sqe<'buf> {
         Sqe::rw(IORING_OP_FSETXATTR, fd, name.as_ptr() as u64, value.len() as u32, value.as_ptr() as u64).op_flags(flags)
     }
     pub fn fgetxattr(fd: i32, name: &'buf CStr, buf: &'buf IoBuf) -> Self {
-        Sqe::rw(IORING_OP_FGETXATTR, fd, name.as_ptr() as u64, buf.len() as u32, buf.as_ptr() as u64)
+        Sqe::rw(IORING_OP_FGETXATTR, fd, name.as_ptr() as u64, buf.len() as u32, buf.as_ptr() as u64).lend(buf.lent())
     }
     /// SETXATTR on a path (in `addr3`).
     pub fn setxattr(path: &'buf CStr, name: &'buf CStr, value: &'buf [u8], flags: u32) -> Self {
@@ -85,7 +85,7 @@ impl<'buf> Sqe<'buf> {
         unsafe { s.addr3(path.as_ptr() as u64) }
     }
     pub fn getxattr(path: &'buf CStr, name: &'buf CStr, buf: &'buf IoBuf) -> Self {
-        let s = Sqe::rw(IORING_OP_GETXATTR, 0, name.as_ptr() as u64, buf.len() as u32, buf.as_ptr() as u64);
+        let s = Sqe::rw(IORING_OP_GETXATTR, 0, name.as_ptr() as u64, buf.len() as u32, buf.as_ptr() as u64).lend(buf.lent());
         // SAFETY: the path is borrowed for 'buf; the kernel only reads it.
         unsafe { s.addr3(path.as_ptr() as u64) }
     }
@@ -102,7 +102,7 @@ impl<'buf> Sqe<'buf> {
     }
     /// PIPE into `fds` (pipe2 flags).
     pub fn pipe(fds: &'buf IoCell<[i32; 2]>, flags: u32) -> Self {
-        Sqe::rw(IORING_OP_PIPE, 0, fds.as_ptr() as u64, 0, 0).op_flags(flags)
+        Sqe::rw(IORING_OP_PIPE, 0, fds.as_ptr() as u64, 0, 0).op_flags(flags).lend(fds.lent())
     }
 
     // ------------------------------------------------- futexes

@@ -13,6 +13,20 @@
 //! [`crate::IoBuf`], [`crate::IoCell`]) until the ring is dropped, and the
 //! ring's drop waits until no request is in flight.
 //!
+//! # Leaked rings: lent memory is tracked
+//! The borrow ends even if the ring's drop never runs (`std::mem::forget`,
+//! an `Rc` cycle). So every [`crate::IoBuf`] and [`crate::IoCell`] a
+//! builder is handed, safe builder or unsafe, also travels with the SQE as
+//! a [`Lent`] range (at most [`LENT_MAX`] per SQE); the ring records the
+//! ranges of each SQE it writes in the registry of lent memory
+//! ([`crate::lent`]) and releases them only when its drop finds nothing in
+//! flight, and freeing such memory while a range is recorded aborts the
+//! process. Raw addresses (`*mut u8`, iovecs, msghdrs, [`Sqe::raw_mut`],
+//! [`Sqe::prep`]) are not tracked: they stay the unsafe caller's contract.
+//! Plain borrows the kernel only reads (`&[u8]`, paths, timespecs) are not
+//! tracked either: a leaked ring can only make the kernel read them after
+//! they are freed, never write them.
+//!
 //! # Raw addresses
 //! What cannot be expressed as a borrow (an address inside registered or
 //! lent memory, a struct that holds pointers itself: iovecs, msghdrs, a
@@ -28,6 +42,7 @@
 //!   them where they exist)
 
 use crate::buf::{IoBuf, IoCell};
+pub use crate::lent::Lent;
 use crate::sys::*;
 use std::marker::PhantomData;
 
@@ -38,6 +53,10 @@ mod net;
 
 pub use cancel::CancelKey;
 
+/// The most [`IoBuf`]s and [`IoCell`]s one SQE is handed (ACCEPT's address
+/// and length).
+pub const LENT_MAX: usize = 2;
+
 /// An SQE under construction: the 64-byte entry plus the second half
 /// used by 128-byte SQEs. Named constructors fill what an op needs
 /// (buffers: see the module's lifetime contract).
@@ -46,6 +65,9 @@ pub struct Sqe<'buf> {
     raw: io_uring_sqe,
     /// Bytes 64..128 (only submitted on SQE128 rings).
     ext: [u8; 64],
+    /// The IoBufs and IoCells the SQE points into (empty ranges unused),
+    /// for the registry of lent memory (see the module docs).
+    lent: [Lent; LENT_MAX],
     /// The memory the SQE's addresses point into, borrowed for `'buf`.
     _buf: PhantomData<&'buf ()>,
 }
@@ -54,11 +76,26 @@ impl<'buf> Sqe<'buf> {
     /// An SQE with only the opcode set (fd -1, everything else zero).
     pub fn op(opcode: u8) -> Self {
         let raw = io_uring_sqe { opcode, fd: -1, ..Default::default() };
-        Sqe { raw, ext: [0; 64], _buf: PhantomData }
+        Sqe { raw, ext: [0; 64], lent: [Lent::default(); LENT_MAX], _buf: PhantomData }
     }
     /// The 64-byte entry as it will be submitted.
     pub fn raw(&self) -> &io_uring_sqe {
         &self.raw
+    }
+    /// The IoBuf and IoCell ranges this SQE was handed (what the ring
+    /// records as lent to the kernel when it writes the SQE).
+    pub fn lent(&self) -> impl Iterator<Item = Lent> + '_ {
+        self.lent.iter().copied().filter(|r| r.len > 0)
+    }
+    /// Records `r` as memory this SQE lends to the kernel.
+    fn lend(mut self, r: Lent) -> Self {
+        if r.len > 0 && !self.lent.contains(&r) {
+            // A builder that takes more than LENT_MAX buffers is a bug here,
+            // caught by the builders' own use (never a case's input).
+            let slot = self.lent.iter_mut().find(|l| l.len == 0).expect("an SQE lends at most LENT_MAX ranges");
+            *slot = r;
+        }
+        self
     }
     /// Bytes 64..128 (the second half on SQE128 rings).
     pub fn ext(&self) -> &[u8; 64] {
@@ -113,7 +150,7 @@ impl<'buf> Sqe<'buf> {
         s
     }
     pub fn read(fd: i32, buf: &'buf IoBuf, off: u64) -> Self {
-        Sqe::rw(IORING_OP_READ, fd, buf.as_ptr() as u64, buf.len() as u32, off)
+        Sqe::rw(IORING_OP_READ, fd, buf.as_ptr() as u64, buf.len() as u32, off).lend(buf.lent())
     }
     pub fn write(fd: i32, buf: &'buf [u8], off: u64) -> Self {
         Sqe::rw(IORING_OP_WRITE, fd, buf.as_ptr() as u64, buf.len() as u32, off)
@@ -121,7 +158,7 @@ impl<'buf> Sqe<'buf> {
     /// WRITE from an [`IoBuf`] (memory a request may also write: an
     /// O_DIRECT block read back into the same buffer type).
     pub fn write_io(fd: i32, buf: &'buf IoBuf, off: u64) -> Self {
-        Sqe::rw(IORING_OP_WRITE, fd, buf.as_ptr() as u64, buf.len() as u32, off)
+        Sqe::rw(IORING_OP_WRITE, fd, buf.as_ptr() as u64, buf.len() as u32, off).lend(buf.lent())
     }
     /// READV into the buffers `iov` describes.
     ///
@@ -223,7 +260,7 @@ impl<'buf> Sqe<'buf> {
     pub fn recv(fd: i32, buf: &'buf IoBuf, msg_flags: u32) -> Self {
         let mut s = Sqe::rw(IORING_OP_RECV, fd, buf.as_ptr() as u64, buf.len() as u32, 0);
         s.raw.op_flags = msg_flags;
-        s
+        s.lend(buf.lent())
     }
     pub fn send(fd: i32, buf: &'buf [u8], msg_flags: u32) -> Self {
         let mut s = Sqe::rw(IORING_OP_SEND, fd, buf.as_ptr() as u64, buf.len() as u32, 0);
@@ -255,7 +292,7 @@ impl<'buf> Sqe<'buf> {
         s.raw.fd = pid;
         s.raw.file_index = options;
         s.raw.off = info.as_ptr() as u64;
-        s
+        s.lend(info.lent())
     }
     /// MSG_RING posting a CQE with `res` and `user_data` on the ring `fd`.
     pub fn msg_ring_data(fd: i32, res: u32, user_data: u64) -> Self {
@@ -309,13 +346,14 @@ impl<'buf> Sqe<'buf> {
     }
     /// FILES_UPDATE: `fds` into the registered table from `offset` (with
     /// IORING_FILE_INDEX_ALLOC the kernel writes the slots it chose back
-    /// into `fds`).
-    pub fn files_update(fds: &'buf [IoCell<i32>], offset: u32) -> Self {
+    /// into `fds`). One cell holding the array: the kernel reads the fds
+    /// contiguously.
+    pub fn files_update<const N: usize>(fds: &'buf IoCell<[i32; N]>, offset: u32) -> Self {
         let mut s = Sqe::op(IORING_OP_FILES_UPDATE);
         s.raw.addr = fds.as_ptr() as u64;
-        s.raw.len = fds.len() as u32;
+        s.raw.len = N as u32;
         s.raw.off = offset as u64;
-        s
+        s.lend(fds.lent())
     }
 
     /// READ_FIXED of `len` bytes at `addr` (inside registered buffer
@@ -366,7 +404,7 @@ impl<'buf> Sqe<'buf> {
     pub fn provide_buffers(mem: &'buf IoBuf, len: u32, nr: u32, bgid: u16, bid: u16) -> Self {
         assert!(nr as usize * len as usize <= mem.len(), "{nr} buffers of {len} bytes outside {} bytes", mem.len());
         // SAFETY: the buffers lie inside mem, borrowed for 'buf.
-        unsafe { Sqe::provide_buffers_raw(mem.as_ptr(), len, nr, bgid, bid) }
+        unsafe { Sqe::provide_buffers_raw(mem.as_ptr(), len, nr, bgid, bid) }.lend(mem.range(..nr as usize * len as usize).lent())
     }
     /// PROVIDE_BUFFERS from a raw address.
     ///
@@ -542,7 +580,7 @@ impl<'buf> Sqe<'buf> {
     pub fn accept_addr(mut self, addr: &'buf IoCell<libc::sockaddr_in>, len: &'buf IoCell<libc::socklen_t>) -> Self {
         self.raw.addr = addr.as_ptr() as u64;
         self.raw.off = len.as_ptr() as u64;
-        self
+        self.lend(addr.lent()).lend(len.lent())
     }
 }
 

@@ -31,7 +31,7 @@ impl<'buf> Sqe<'buf> {
     /// are valid for writes for `'buf` and only read through raw pointers,
     /// [`crate::IoBuf`]s or [`IoCell`]s meanwhile.
     pub unsafe fn recvmsg(fd: i32, m: &'buf IoCell<libc::msghdr>) -> Self {
-        Sqe::rw(IORING_OP_RECVMSG, fd, m.as_ptr() as u64, 1, 0)
+        Sqe::rw(IORING_OP_RECVMSG, fd, m.as_ptr() as u64, 1, 0).lend(m.lent())
     }
     pub fn shutdown(fd: i32, how: i32) -> Self {
         Sqe::rw(IORING_OP_SHUTDOWN, fd, 0, how as u32, 0)
@@ -94,7 +94,7 @@ impl<'buf> Sqe<'buf> {
     pub fn dest_cell(mut self, to: &'buf IoCell<libc::sockaddr_in>) -> Self {
         self.raw.off = to.as_ptr() as u64;
         self.raw.file_index = std::mem::size_of::<libc::sockaddr_in>() as u32;
-        self
+        self.lend(to.lent())
     }
     pub fn dest(mut self, to: &'buf libc::sockaddr_in) -> Self {
         self.raw.off = to as *const _ as u64;
