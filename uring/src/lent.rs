@@ -113,9 +113,33 @@ pub(crate) fn record(owner: u64, ranges: impl IntoIterator<Item = Lent>) {
     }
 }
 
+/// Owners that handed the kernel memory through a raw, untracked path
+/// (an unsafe builder, a raw registration): what they lent is unknown.
+static UNTRACKED: Mutex<std::collections::BTreeSet<u64>> = Mutex::new(std::collections::BTreeSet::new());
+
+fn untracked() -> std::sync::MutexGuard<'static, std::collections::BTreeSet<u64>> {
+    UNTRACKED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Records that `owner` handed the kernel addresses this registry cannot
+/// see (the caller of an unsafe builder vouched for them).
+pub(crate) fn record_untracked(owner: u64) {
+    untracked().insert(owner);
+}
+
+/// Whether `owner` may have lent the kernel memory it writes: a range
+/// recorded, or an untracked address. A ring that has not can be closed
+/// with requests in flight: nothing of this program's memory is theirs
+/// to write (what they read, a WRITE's or SEND's borrowed bytes, can at
+/// worst be read after it is freed, which corrupts nothing here).
+pub fn holds_writable(owner: u64) -> bool {
+    untracked().contains(&owner) || (OWNERS.load(Ordering::SeqCst) > 0 && registry().contains_key(&owner))
+}
+
 /// Forgets everything `owner` lent: its ring knows that nothing of it is
 /// in flight any more.
 pub(crate) fn release(owner: u64) {
+    untracked().remove(&owner);
     if OWNERS.load(Ordering::SeqCst) == 0 {
         return;
     }

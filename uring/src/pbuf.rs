@@ -86,6 +86,7 @@ impl<'buf> BufRing<'buf> {
     /// through raw pointers or [`IoBuf`]s meanwhile (or deliberately
     /// invalid).
     pub unsafe fn push_raw(&mut self, addr: *mut u8, len: u32, bid: u16) {
+        crate::lent::record_untracked(self.lent_id);
         let e = (self.local_tail & (self.entries - 1)) as usize * 16;
         // The tail shares entry 0's last bytes, so write the fields, not
         // the whole entry.

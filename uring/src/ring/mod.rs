@@ -150,8 +150,10 @@ impl PartialEq<Errno> for SetupError {
 /// (see [`crate::sqe`]: every SQE it takes is an `Sqe<'buf>`).
 ///
 /// # Drop
-/// Dropping the ring first makes sure the kernel is done with `'buf`: while
-/// its count says a request may be in flight ([`Ring::maybe_in_flight`]),
+/// Dropping a ring that lent the kernel memory it writes (an IoBuf or
+/// IoCell, a buffer registered or provided, or any address an unsafe
+/// builder took: [`crate::lent`]) first makes sure the kernel is done with
+/// `'buf`: while its count says a request may be in flight ([`Ring::maybe_in_flight`]),
 /// it cancels everything (IORING_OP_ASYNC_CANCEL with
 /// IORING_ASYNC_CANCEL_ANY | ALL, and by user_data on kernels before 5.19)
 /// and reaps, for at most [`DROP_BOUND`]. If requests remain, it aborts the
@@ -341,6 +343,9 @@ impl<'buf> Ring<'buf> {
         // Before the kernel can see the SQE: from here until the drop finds
         // nothing in flight, freeing this memory aborts (a leaked ring).
         crate::lent::record(self.lent_id, sqe.lent());
+        if sqe.is_untracked() {
+            crate::lent::record_untracked(self.lent_id);
+        }
         let idx = slot & self.sq_mask;
         // SAFETY: idx < sq_entries; sqes holds sq_entries * sqe_size bytes.
         unsafe {
@@ -870,7 +875,14 @@ impl Drop for Ring<'_> {
             // Never submitted: the kernel will not see them.
             self.unpush_all();
         }
-        if !self.leave_requests && (self.maybe_in_flight() > 0 || (self.is_sqpoll() && self.sq_pending() > 0)) {
+        // Only memory the kernel may write makes the drop wait: a ring
+        // that lent none (NOPs, timeouts, polls, WRITEs and SENDs of
+        // borrowed bytes) is closed with whatever is in flight, and the
+        // kernel's own ring exit ends it. A request the kernel holds and
+        // cannot cancel (a leaked one, on a deviating kernel) then costs
+        // nothing; on a ring that lent writable memory it costs the abort.
+        let writable = crate::lent::holds_writable(self.lent_id);
+        if !self.leave_requests && writable && (self.maybe_in_flight() > 0 || (self.is_sqpoll() && self.sq_pending() > 0)) {
             // Unpublished SQEs never reach the kernel of a plain ring once
             // it is closed; under SQPOLL the poller may still take them.
             if !self.cancel_and_reap() {
@@ -934,6 +946,35 @@ mod tests {
         assert_eq!(buf.to_vec(), [0; 4]);
         let mut back = [0u8; 4];
         assert_eq!(rustix::io::read(&rx, &mut back).unwrap(), 4, "the bytes stayed in the pipe");
+    }
+
+    /// What makes a drop wait: memory the kernel writes, lent through an
+    /// IoBuf or IoCell, or any SQE an unsafe path built. A poll lends
+    /// nothing, so a ring with only a poll in flight is closed as it is
+    /// (a request the kernel cannot cancel costs no abort there).
+    #[test]
+    fn only_writable_memory_makes_the_drop_wait() {
+        let (rx, _tx) = rustix::pipe::pipe().unwrap();
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&rx);
+        let buf = crate::IoBuf::new(4);
+        let mut ring = Ring::new(4).unwrap();
+        ring.push(&Sqe::poll_add(fd, libc::POLLIN as u32).user_data(1));
+        assert_eq!(ring.submit(), Ok(1));
+        assert!(!crate::lent::holds_writable(ring.lent_id()), "a poll lends nothing");
+        drop(ring);
+
+        let mut ring = Ring::new(4).unwrap();
+        ring.push(&Sqe::read(fd, &buf, u64::MAX).user_data(1));
+        assert!(crate::lent::holds_writable(ring.lent_id()), "a READ lends its buffer");
+        drop(ring);
+
+        let mut ring = Ring::new(4).unwrap();
+        let mut s = Sqe::nop();
+        // SAFETY: nothing is changed; only marks the SQE as built unsafely.
+        let _ = unsafe { s.raw_mut() };
+        ring.push(&s);
+        assert!(crate::lent::holds_writable(ring.lent_id()), "an SQE an unsafe path touched");
+        drop(ring);
     }
 
     /// Offsets past the region given are refused before any pointer is

@@ -32,6 +32,7 @@ impl<'buf> Ring<'buf> {
     /// ring, a wait region, buffers cloned from another ring) stays valid
     /// for `'buf` and is only read through raw pointers or [`IoBuf`]s.
     pub unsafe fn register_raw(&self, opcode: u32, arg: *const libc::c_void, nr: u32) -> Result<i32, Errno> {
+        crate::lent::record_untracked(self.lent_id);
         // SAFETY: the caller's contract; the kernel only reads arg.
         unsafe { self.register_raw_out(opcode, arg.cast_mut(), nr) }
     }
@@ -44,6 +45,7 @@ impl<'buf> Ring<'buf> {
     /// describe it (or deliberately invalid); memory the kernel keeps
     /// using, as for [`Ring::register_raw`].
     pub unsafe fn register_raw_out(&self, opcode: u32, arg: *mut libc::c_void, nr: u32) -> Result<i32, Errno> {
+        crate::lent::record_untracked(self.lent_id);
         // The registered index only where there is no fd: register calls
         // through it need IORING_FEAT_REG_REG_RING (6.3), ENTER through it
         // works from 5.18.
@@ -124,6 +126,7 @@ impl<'buf> Ring<'buf> {
     /// only read through raw pointers or [`IoBuf`]s meanwhile (or
     /// deliberately invalid: the kernel refuses it at the call).
     pub unsafe fn register_buffers_raw(&self, iovs: &[libc::iovec]) -> Result<(), Errno> {
+        crate::lent::record_untracked(self.lent_id);
         // SAFETY: iovs is a valid array of iovs.len() iovecs.
         unsafe { self.register_raw(IORING_REGISTER_BUFFERS, iovs.as_ptr() as *const _, iovs.len() as u32).map(|_| ()) }
     }
@@ -141,6 +144,7 @@ impl<'buf> Ring<'buf> {
     /// # Safety
     /// As [`Ring::register_buffers_raw`].
     pub unsafe fn register_buffers_tagged_raw(&self, iovs: &[libc::iovec], tags: &[u64], sparse_nr: u32) -> Result<(), Errno> {
+        crate::lent::record_untracked(self.lent_id);
         let reg = if sparse_nr > 0 {
             io_uring_rsrc_register { nr: sparse_nr, flags: IORING_RSRC_REGISTER_SPARSE, ..Default::default() }
         } else {
@@ -169,6 +173,7 @@ impl<'buf> Ring<'buf> {
     /// # Safety
     /// As [`Ring::register_buffers_raw`].
     pub unsafe fn update_buffers_raw(&self, offset: u32, iovs: &[libc::iovec], tags: &[u64]) -> Result<i32, Errno> {
+        crate::lent::record_untracked(self.lent_id);
         let up = io_uring_rsrc_update2 {
             offset,
             data: iovs.as_ptr() as u64,

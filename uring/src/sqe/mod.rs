@@ -68,6 +68,10 @@ pub struct Sqe<'buf> {
     /// The IoBufs and IoCells the SQE points into (empty ranges unused),
     /// for the registry of lent memory (see the module docs).
     lent: [Lent; LENT_MAX],
+    /// Built or changed through an unsafe path: its addresses are the
+    /// caller's word, not ranges the registry knows (the ring then treats
+    /// its memory as lent: see `Ring`'s drop).
+    untracked: bool,
     /// The memory the SQE's addresses point into, borrowed for `'buf`.
     _buf: PhantomData<&'buf ()>,
 }
@@ -76,7 +80,7 @@ impl<'buf> Sqe<'buf> {
     /// An SQE with only the opcode set (fd -1, everything else zero).
     pub fn op(opcode: u8) -> Self {
         let raw = io_uring_sqe { opcode, fd: -1, ..Default::default() };
-        Sqe { raw, ext: [0; 64], lent: [Lent::default(); LENT_MAX], _buf: PhantomData }
+        Sqe { raw, ext: [0; 64], lent: [Lent::default(); LENT_MAX], untracked: false, _buf: PhantomData }
     }
     /// The 64-byte entry as it will be submitted.
     pub fn raw(&self) -> &io_uring_sqe {
@@ -86,6 +90,16 @@ impl<'buf> Sqe<'buf> {
     /// records as lent to the kernel when it writes the SQE).
     pub fn lent(&self) -> impl Iterator<Item = Lent> + '_ {
         self.lent.iter().copied().filter(|r| r.len > 0)
+    }
+    /// Whether an unsafe path built or changed it (addresses the registry
+    /// does not know).
+    pub fn is_untracked(&self) -> bool {
+        self.untracked
+    }
+    /// Marks an SQE an unsafe builder made.
+    fn untracked(mut self) -> Self {
+        self.untracked = true;
+        self
     }
     /// Records `r` as memory this SQE lends to the kernel.
     fn lend(mut self, r: Lent) -> Self {
@@ -109,6 +123,7 @@ impl<'buf> Sqe<'buf> {
     /// it for `'buf`, or deliberately invalid (the kernel answers EFAULT
     /// without touching memory it cannot reach).
     pub unsafe fn raw_mut(&mut self) -> &mut io_uring_sqe {
+        self.untracked = true;
         &mut self.raw
     }
     /// Bytes 64..128, to change.
@@ -116,6 +131,7 @@ impl<'buf> Sqe<'buf> {
     /// # Safety
     /// As [`Sqe::raw_mut`], for any address the op reads from there.
     pub unsafe fn ext_mut(&mut self) -> &mut [u8; 64] {
+        self.untracked = true;
         &mut self.ext
     }
     pub fn nop() -> Self {
@@ -139,7 +155,7 @@ impl<'buf> Sqe<'buf> {
     /// memory valid for what the op does with it for `'buf`, or are
     /// deliberately invalid.
     pub unsafe fn prep(opcode: u8, fd: i32, addr: u64, len: u32, off: u64) -> Self {
-        Sqe::rw(opcode, fd, addr, len, off)
+        Sqe::untracked({ Sqe::rw(opcode, fd, addr, len, off) })
     }
     fn rw(opcode: u8, fd: i32, addr: u64, len: u32, off: u64) -> Self {
         let mut s = Sqe::op(opcode);
@@ -167,7 +183,7 @@ impl<'buf> Sqe<'buf> {
     /// through raw pointers or [`IoBuf`]s meanwhile (or deliberately
     /// invalid).
     pub unsafe fn readv(fd: i32, iov: &'buf [libc::iovec], off: u64) -> Self {
-        Sqe::rw(IORING_OP_READV, fd, iov.as_ptr() as u64, iov.len() as u32, off)
+        Sqe::untracked({ Sqe::rw(IORING_OP_READV, fd, iov.as_ptr() as u64, iov.len() as u32, off) })
     }
     /// WRITEV from the buffers `iov` describes.
     ///
@@ -175,7 +191,7 @@ impl<'buf> Sqe<'buf> {
     /// Every iovec's memory is valid for reads for `'buf` (or deliberately
     /// invalid).
     pub unsafe fn writev(fd: i32, iov: &'buf [libc::iovec], off: u64) -> Self {
-        Sqe::rw(IORING_OP_WRITEV, fd, iov.as_ptr() as u64, iov.len() as u32, off)
+        Sqe::untracked({ Sqe::rw(IORING_OP_WRITEV, fd, iov.as_ptr() as u64, iov.len() as u32, off) })
     }
     pub fn fsync(fd: i32, fsync_flags: u32) -> Self {
         let mut s = Sqe::op(IORING_OP_FSYNC);
@@ -413,13 +429,15 @@ impl<'buf> Sqe<'buf> {
     /// `'buf` and only read through raw pointers or [`IoBuf`]s meanwhile
     /// (or deliberately invalid: the kernel checks the range at prep).
     pub unsafe fn provide_buffers_raw(addr: *mut u8, len: u32, nr: u32, bgid: u16, bid: u16) -> Self {
-        let mut s = Sqe::op(IORING_OP_PROVIDE_BUFFERS);
-        s.raw.fd = nr as i32;
-        s.raw.addr = addr as u64;
-        s.raw.len = len;
-        s.raw.off = bid as u64;
-        s.raw.buf_index = bgid;
-        s
+        Sqe::untracked({
+            let mut s = Sqe::op(IORING_OP_PROVIDE_BUFFERS);
+            s.raw.fd = nr as i32;
+            s.raw.addr = addr as u64;
+            s.raw.len = len;
+            s.raw.off = bid as u64;
+            s.raw.buf_index = bgid;
+            s
+        })
     }
     /// REMOVE_BUFFERS: up to `nr` buffers from group `bgid`.
     pub fn remove_buffers(nr: u32, bgid: u16) -> Self {
@@ -474,9 +492,11 @@ impl<'buf> Sqe<'buf> {
     /// `msg`'s own pointers (name, iov, control), where set, are valid as
     /// for [`Sqe::recvmsg`] (multishot reads only the lengths).
     pub unsafe fn recvmsg_multi(fd: i32, msg: &'buf libc::msghdr, bgid: u16) -> Self {
-        let mut s = Sqe::rw(IORING_OP_RECVMSG, fd, msg as *const _ as u64, 1, 0).buffer_select(bgid);
-        s.raw.ioprio = IORING_RECV_MULTISHOT;
-        s
+        Sqe::untracked({
+            let mut s = Sqe::rw(IORING_OP_RECVMSG, fd, msg as *const _ as u64, 1, 0).buffer_select(bgid);
+            s.raw.ioprio = IORING_RECV_MULTISHOT;
+            s
+        })
     }
     /// READ_MULTISHOT of a pollable file into buffers of group `bgid`.
     pub fn read_multi(fd: i32, bgid: u16) -> Self {
@@ -551,6 +571,7 @@ impl<'buf> Sqe<'buf> {
     /// for what the op does with it for `'buf` (or is deliberately invalid).
     pub unsafe fn addr3(mut self, v: u64) -> Self {
         self.raw.addr3 = v;
+        self.untracked = true;
         self
     }
 

@@ -22,7 +22,7 @@ impl<'buf> Sqe<'buf> {
     /// The memory `m` points to (name, iovecs and their buffers, control)
     /// is valid for reads for `'buf` (or deliberately invalid).
     pub unsafe fn sendmsg_op(op: u8, fd: i32, m: &'buf libc::msghdr) -> Self {
-        Sqe::rw(op, fd, m as *const _ as u64, 1, 0)
+        Sqe::untracked({ Sqe::rw(op, fd, m as *const _ as u64, 1, 0) })
     }
     /// RECVMSG of one msghdr (the kernel writes its lengths and flags).
     ///
@@ -31,7 +31,7 @@ impl<'buf> Sqe<'buf> {
     /// are valid for writes for `'buf` and only read through raw pointers,
     /// [`crate::IoBuf`]s or [`IoCell`]s meanwhile.
     pub unsafe fn recvmsg(fd: i32, m: &'buf IoCell<libc::msghdr>) -> Self {
-        Sqe::rw(IORING_OP_RECVMSG, fd, m.as_ptr() as u64, 1, 0).lend(m.lent())
+        Sqe::untracked({ Sqe::rw(IORING_OP_RECVMSG, fd, m.as_ptr() as u64, 1, 0).lend(m.lent()) })
     }
     pub fn shutdown(fd: i32, how: i32) -> Self {
         Sqe::rw(IORING_OP_SHUTDOWN, fd, 0, how as u32, 0)
@@ -58,9 +58,11 @@ impl<'buf> Sqe<'buf> {
     /// for reads and writes of 4 bytes for `'buf` (or deliberately
     /// invalid), and `addr` is not read as an address by that command.
     pub unsafe fn sock_cmd(opcode: u8, fd: i32, cmd_op: u32, level: i32, optname: i32, optval: *mut i32) -> Self {
-        let addr = (level as u32 as u64) | ((optname as u32 as u64) << 32);
-        // SAFETY: the caller's contract.
-        unsafe { Sqe::rw(opcode, fd, addr, 0, cmd_op as u64).file_index(4).addr3(optval as u64) }
+        Sqe::untracked({
+            let addr = (level as u32 as u64) | ((optname as u32 as u64) << 32);
+            // SAFETY: the caller's contract.
+            unsafe { Sqe::rw(opcode, fd, addr, 0, cmd_op as u64).file_index(4).addr3(optval as u64) }
+        })
     }
 
     /// URING_CMD SOCKET_URING_OP_GETSOCKNAME (io_uring_prep_cmd_getsockname(3)):
@@ -72,8 +74,10 @@ impl<'buf> Sqe<'buf> {
     /// writes for `'buf` and only read through raw pointers or
     /// [`IoCell`]s meanwhile (or deliberately invalid).
     pub unsafe fn cmd_getsockname(opcode: u8, fd: i32, addr: *mut libc::sockaddr, len: *mut libc::socklen_t, peer: bool) -> Self {
-        // SAFETY: the caller's contract.
-        unsafe { Sqe::rw(opcode, fd, addr as u64, 0, SOCKET_URING_OP_GETSOCKNAME as u64).file_index(peer as u32).addr3(len as u64) }
+        Sqe::untracked({
+            // SAFETY: the caller's contract.
+            unsafe { Sqe::rw(opcode, fd, addr as u64, 0, SOCKET_URING_OP_GETSOCKNAME as u64).file_index(peer as u32).addr3(len as u64) }
+        })
     }
 
     // ------------------------------------------------- msg_ring
