@@ -76,6 +76,6 @@ impl<'buf> Sqe<'buf> {
     /// outside a fused pair) `buf_off` is read as a plain address, so it is
     /// valid for what `opcode` does with it for `'buf` (or invalid).
     pub unsafe fn fused_secondary(opcode: u8, fd: i32, buf_off: u64, len: u32, off: u64) -> Self {
-        Sqe::untracked({ Sqe::rw(opcode, fd, buf_off, len, off) })
+        Sqe::untracked(Sqe::rw(opcode, fd, buf_off, len, off))
     }
 }

@@ -25,7 +25,7 @@ impl<'buf> Sqe<'buf> {
     /// range is memory nothing else relies on for `'buf` (or deliberately
     /// invalid).
     pub unsafe fn madvise(addr: *mut u8, len: u32, advice: i32) -> Self {
-        Sqe::untracked({ Sqe::rw(IORING_OP_MADVISE, -1, addr as u64, len, 0).op_flags(advice as u32) })
+        Sqe::untracked(Sqe::rw(IORING_OP_MADVISE, -1, addr as u64, len, 0).op_flags(advice as u32))
     }
     /// FTRUNCATE to `len` (in `off`).
     pub fn ftruncate(fd: i32, len: u64) -> Self {
@@ -113,6 +113,6 @@ impl<'buf> Sqe<'buf> {
     /// Every entry's `uaddr` points to a futex word valid for reads for
     /// `'buf` (or is deliberately invalid).
     pub unsafe fn futex_waitv(v: &'buf [futex_waitv]) -> Self {
-        Sqe::untracked({ Sqe::rw(IORING_OP_FUTEX_WAITV, 0, v.as_ptr() as u64, v.len() as u32, 0) })
+        Sqe::untracked(Sqe::rw(IORING_OP_FUTEX_WAITV, 0, v.as_ptr() as u64, v.len() as u32, 0))
     }
 }

@@ -155,7 +155,7 @@ impl<'buf> Sqe<'buf> {
     /// memory valid for what the op does with it for `'buf`, or are
     /// deliberately invalid.
     pub unsafe fn prep(opcode: u8, fd: i32, addr: u64, len: u32, off: u64) -> Self {
-        Sqe::untracked({ Sqe::rw(opcode, fd, addr, len, off) })
+        Sqe::untracked(Sqe::rw(opcode, fd, addr, len, off))
     }
     fn rw(opcode: u8, fd: i32, addr: u64, len: u32, off: u64) -> Self {
         let mut s = Sqe::op(opcode);
@@ -183,7 +183,7 @@ impl<'buf> Sqe<'buf> {
     /// through raw pointers or [`IoBuf`]s meanwhile (or deliberately
     /// invalid).
     pub unsafe fn readv(fd: i32, iov: &'buf [libc::iovec], off: u64) -> Self {
-        Sqe::untracked({ Sqe::rw(IORING_OP_READV, fd, iov.as_ptr() as u64, iov.len() as u32, off) })
+        Sqe::untracked(Sqe::rw(IORING_OP_READV, fd, iov.as_ptr() as u64, iov.len() as u32, off))
     }
     /// WRITEV from the buffers `iov` describes.
     ///
@@ -191,7 +191,7 @@ impl<'buf> Sqe<'buf> {
     /// Every iovec's memory is valid for reads for `'buf` (or deliberately
     /// invalid).
     pub unsafe fn writev(fd: i32, iov: &'buf [libc::iovec], off: u64) -> Self {
-        Sqe::untracked({ Sqe::rw(IORING_OP_WRITEV, fd, iov.as_ptr() as u64, iov.len() as u32, off) })
+        Sqe::untracked(Sqe::rw(IORING_OP_WRITEV, fd, iov.as_ptr() as u64, iov.len() as u32, off))
     }
     pub fn fsync(fd: i32, fsync_flags: u32) -> Self {
         let mut s = Sqe::op(IORING_OP_FSYNC);

@@ -22,7 +22,7 @@ impl<'buf> Sqe<'buf> {
     /// The memory `m` points to (name, iovecs and their buffers, control)
     /// is valid for reads for `'buf` (or deliberately invalid).
     pub unsafe fn sendmsg_op(op: u8, fd: i32, m: &'buf libc::msghdr) -> Self {
-        Sqe::untracked({ Sqe::rw(op, fd, m as *const _ as u64, 1, 0) })
+        Sqe::untracked(Sqe::rw(op, fd, m as *const _ as u64, 1, 0))
     }
     /// RECVMSG of one msghdr (the kernel writes its lengths and flags).
     ///
@@ -31,7 +31,7 @@ impl<'buf> Sqe<'buf> {
     /// are valid for writes for `'buf` and only read through raw pointers,
     /// [`crate::IoBuf`]s or [`IoCell`]s meanwhile.
     pub unsafe fn recvmsg(fd: i32, m: &'buf IoCell<libc::msghdr>) -> Self {
-        Sqe::untracked({ Sqe::rw(IORING_OP_RECVMSG, fd, m.as_ptr() as u64, 1, 0).lend(m.lent()) })
+        Sqe::untracked(Sqe::rw(IORING_OP_RECVMSG, fd, m.as_ptr() as u64, 1, 0).lend(m.lent()))
     }
     pub fn shutdown(fd: i32, how: i32) -> Self {
         Sqe::rw(IORING_OP_SHUTDOWN, fd, 0, how as u32, 0)
