@@ -99,6 +99,7 @@ pub const FINDINGS: &[Finding] = &[
             ("cancel/running-interrupted-eintr[*]", ">=7.1, <7.3.2"),
             ("cancel/running-interrupted-eintr[*]", ">=6.16, <7.3.2"),
             ("cancel/sync-running-waits[default]", ">=6.19, <7.3.2"),
+            ("cancel/sync-running-waits[coop_taskrun]", ">=6.18, <7.3.2"),
         ],
         repros: &[Repro {
             file: "expectations/repro/cancel-interrupted-open.c",
