@@ -34,6 +34,13 @@ fn awake_sqpoll_ring<'buf>(cx: &Ctx, entries: u32) -> Result<CheckedRing<'buf>, 
     r.push_all(&[Sqe::nop().user_data(u64::MAX)])?;
     r.submit()?;
     check_cqes(&reap_without_enter(&mut r, 1)?, &[cqe(u64::MAX, 0)])?;
+    // The poller posts a batch's CQEs before it moves the SQ head past the
+    // batch (io_submit_sqes: io_submit_state_end, then io_commit_sqring), so
+    // the NOP's CQE can be seen while its SQ entry still counts as taken
+    // (a 4-entry ring then had 3 free, 7.2.13 in TCG, 2026-12-07).
+    if !wait_until(oracle::prompt(), || r.sq_pending() == 0) {
+        return Err(CaseError::Fail(format!("the poller posted the NOP's CQE but left {} SQEs in the SQ for {:?}", r.sq_pending(), oracle::prompt())));
+    }
     Ok(r)
 }
 
