@@ -139,8 +139,11 @@ impl Output {
     /// process the child left behind may hold the pipe open).
     pub fn join_within(self, bound: Duration) -> String {
         let deadline = Instant::now() + bound;
-        while !self.done.is_finished() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
+        // The reader's channel disconnects when its thread ends.
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            if let Err(mpsc::RecvTimeoutError::Disconnected) = self.lines.recv_timeout(left) {
+                break;
+            }
         }
         self.take_now()
     }

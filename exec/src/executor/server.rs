@@ -109,14 +109,14 @@ pub fn serve(trial: impl Fn() -> i32) -> i32 {
         let req: Request = match serde_json::from_slice(&buf[..got]) {
             Ok(r) => r,
             Err(e) => {
-                send(sock, &Reply::Refused(format!("a broken request: {e}")), &[]);
+                send(sock, &Reply::Refused(format!("a broken request: {e}")));
                 continue;
             }
         };
         let [out, err] = match <[OwnedFd; 2]>::try_from(fds) {
             Ok(p) => p,
             Err(v) => {
-                send(sock, &Reply::Refused(format!("a request with {} descriptors, not 2 (stdout, stderr)", v.len())), &[]);
+                send(sock, &Reply::Refused(format!("a request with {} descriptors, not 2 (stdout, stderr)", v.len())));
                 continue;
             }
         };
@@ -128,10 +128,10 @@ pub fn serve(trial: impl Fn() -> i32) -> i32 {
         }
         drop((out, err));
         if pid < 0 {
-            send(sock, &Reply::Refused(format!("fork: {}", std::io::Error::last_os_error())), &[]);
+            send(sock, &Reply::Refused(format!("fork: {}", std::io::Error::last_os_error())));
             continue;
         }
-        send(sock, &Reply::Started(pid), &[]);
+        send(sock, &Reply::Started(pid));
         let mut status = 0;
         // SAFETY: waiting for our own child; `status` is a valid out pointer.
         while unsafe { libc::waitpid(pid, &mut status, 0) } < 0 {
@@ -141,7 +141,7 @@ pub fn serve(trial: impl Fn() -> i32) -> i32 {
                 break;
             }
         }
-        send(sock, &Reply::Exited(status), &[]);
+        send(sock, &Reply::Exited(status));
     }
 }
 
@@ -181,9 +181,9 @@ fn become_trial(server: i32, req: &Request, out: OwnedFd, err: OwnedFd, trial: &
     std::process::exit(code)
 }
 
-fn send(sock: BorrowedFd<'_>, reply: &Reply, fds: &[BorrowedFd<'_>]) -> bool {
+fn send(sock: BorrowedFd<'_>, reply: &Reply) -> bool {
     let bytes = serde_json::to_vec(reply).expect("a reply serialises");
-    send_bytes(sock, &bytes, fds)
+    send_bytes(sock, &bytes, &[])
 }
 
 fn send_bytes(sock: BorrowedFd<'_>, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> bool {
@@ -322,15 +322,13 @@ impl Server {
         }
     }
 
-    /// Whether `key` is what this server serves and it can take a request.
-    pub fn serves(&self, key: &ServerKey) -> bool {
+    /// Whether this server serves `exe` with `args` and `probe_json` and
+    /// can take a request (compared in place: the probe is large, and
+    /// this runs for every trial).
+    pub fn serves(&self, exe: &Path, args: &[String], probe_json: &str) -> bool {
         // A server that died is noticed by its socket at the next request
         // (the trial is then the executor's error, never run).
-        self.key == *key && self.running.is_none()
-    }
-
-    pub fn exe(&self) -> &Path {
-        &self.key.exe
+        self.key.exe == exe && self.key.args == args && self.key.probe_json == probe_json && self.running.is_none()
     }
 }
 

@@ -22,10 +22,10 @@ pub fn child_main() -> Option<i32> {
         // then a fork per trial, each running as an exec'd trial would.
         let probe = parent_probe();
         let _ = all_cases();
-        return Some(crate::executor::server::serve(|| trial_main(oracle::phases::now_ns(), probe.clone())));
+        return Some(crate::executor::server::serve(|| trial_main(oracle::phases::now_ns(), &probe)));
     }
     std::env::var_os(CHILD_ENV)?;
-    Some(trial_main(main_ns, parent_probe()))
+    Some(trial_main(main_ns, &parent_probe()))
 }
 
 /// The parent's probe, never a second one of our own: a probe that does
@@ -42,15 +42,16 @@ fn parent_probe() -> Result<Probe, String> {
 /// Runs the trial [`CHILD_ENV`] names against `probe` and prints its
 /// result line; the process's exit code. `main_ns`: when this process's
 /// own work began (its `main`, or its fork from the server).
-fn trial_main(main_ns: u64, probe: Result<Probe, String>) -> i32 {
+fn trial_main(main_ns: u64, probe: &Result<Probe, String>) -> i32 {
     let id = std::env::var(CHILD_ENV).unwrap_or_default();
     // The scale every wait of the case multiplies by, checked before any.
     let scale = oracle::timing::scale_from_env().map_err(|e| format!("harness error: {e}"));
     let case_start = oracle::phases::now_ns();
     let (outcome, message, disturbed) = match (find_trial(&id), probe, scale) {
         (None, _, _) => (Outcome::Error, format!("no trial named {id}"), false),
-        (_, Err(why), _) | (_, _, Err(why)) => (Outcome::Error, why, false),
-        (Some((case, variant)), Ok(probe), Ok(_)) => run_in_process(case, variant, &probe),
+        (_, Err(why), _) => (Outcome::Error, why.clone(), false),
+        (_, _, Err(why)) => (Outcome::Error, why, false),
+        (Some((case, variant)), Ok(probe), Ok(_)) => run_in_process(case, variant, probe),
     };
     let phases = oracle::phases::collect(main_ns, case_start, oracle::phases::now_ns());
     let m = oracle::mutation::report();

@@ -236,16 +236,16 @@ impl Isolation {
                 let pipe = || rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| format!("cannot make the trial's pipes: {e}"));
                 let (out_r, out_w) = pipe()?;
                 let (err_r, err_w) = pipe()?;
-                let key = ServerKey { exe: self.exe.clone(), args: self.args.clone(), probe_json: self.probe_json.clone() };
                 // This worker's server, if it serves this run; a server that
                 // died since its last trial is noticed here and replaced
                 // once: the trial was not started, so it is not a verdict.
-                let mut kept = SERVER.with(|s| s.borrow_mut().take()).filter(|s| s.serves(&key));
+                let mut kept = SERVER.with(|s| s.borrow_mut().take()).filter(|s| s.serves(&self.exe, &self.args, &self.probe_json));
                 let (server, pid) = loop {
                     let fresh = kept.is_none();
                     let mut server = match kept.take() {
                         Some(s) => s,
-                        None => Server::spawn(key.clone(), PROBE_ENV).map_err(|e| format!("cannot start the fork server {}: {e}", self.exe.display()))?,
+                        None => Server::spawn(ServerKey { exe: self.exe.clone(), args: self.args.clone(), probe_json: self.probe_json.clone() }, PROBE_ENV)
+                            .map_err(|e| format!("cannot start the fork server {}: {e}", self.exe.display()))?,
                     };
                     match server.start(self.trial_env(id), out_w.as_fd(), err_w.as_fd()) {
                         Ok(pid) => break (server, pid),
